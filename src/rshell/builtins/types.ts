@@ -1,0 +1,43 @@
+/**
+ * The builtin contract. A builtin is a plain async function of its call context and
+ * arguments (argv without argv[0]) returning an exit status. It must:
+ * - read files only through `ctx.fs` (never `node:fs`: a test enforces this);
+ * - treat all text as bytes (argv and paths are bstr, streams are Uint8Array);
+ * - `await` every write, and call `ctx.checkCanceled()` in long loops;
+ * - let BrokenPipeError and the run's cancellation error propagate (the interpreter maps
+ *   them), and never throw for anything a script does otherwise.
+ */
+import type { ByteReader, ByteWriter } from '../io.js';
+import type { SandboxFS } from '../sandbox/types.js';
+
+export interface CallContext {
+  /** argv[0] as invoked (bstr). */
+  readonly name: string;
+  readonly stdin: ByteReader;
+  readonly stdout: ByteWriter;
+  readonly stderr: ByteWriter;
+  readonly fs: SandboxFS;
+  /** Working directory (absolute bstr). */
+  readonly dir: string;
+  /** One clock for the whole run (find -mmin, ls -l). */
+  readonly now: Date;
+  /** Aborted at the run's deadline or on cancellation. */
+  readonly signal: AbortSignal;
+  /** Throws the run's cancellation error when the run is over. Cheap: call it often. */
+  checkCanceled(): void;
+  /** Trusted, non-sandboxed proc root for ps/uname (default "/proc"). */
+  readonly procPath: string;
+  /** Whether `name` is allowed by the run's command policy (for find -exec, help). */
+  isAllowed(name: string): boolean;
+  /** Names of registered builtins that are allowed (for help). */
+  allowedBuiltins(): string[];
+  /**
+   * Runs another builtin (find -exec/-execdir) with the same policy, outputs and
+   * cancellation; `dir` overrides the working directory. Returns its exit status.
+   */
+  runBuiltin(argv: string[], opts?: { dir?: string; stdin?: ByteReader }): Promise<number>;
+  /** A non-fatal sandbox/limit warning for the run's `warnings` list. */
+  warn(message: string): void;
+}
+
+export type Builtin = (ctx: CallContext, args: string[]) => Promise<number>;

@@ -1,0 +1,97 @@
+/**
+ * The read-only sandboxed filesystem that every builtin, redirect, glob and `$(<f)` goes
+ * through. Paths are bstr (see ../bytes.ts), absolute or relative to `dir` (the runner's
+ * working directory). Access outside the allowed roots, through `..`, absolute paths or
+ * symlinks, fails with EACCES ("permission denied") exactly like rshell's os.Root sandbox.
+ */
+
+export type SandboxErrorCode =
+  | 'ENOENT' // no such file or directory
+  | 'EACCES' // permission denied
+  | 'EISDIR' // is a directory
+  | 'ENOTDIR' // not a directory
+  | 'EEXIST' // file exists
+  | 'ELOOP' // too many levels of symbolic links
+  | 'EINVAL' // invalid argument
+  | 'EMFILE' // too many entries (directory has too many entries (cap: N))
+  | 'EIO'; // anything else, normalised
+
+/** POSIX wording, as rshell's allowedpaths/portable.go normalises it. */
+export const POSIX_MESSAGES: Record<SandboxErrorCode, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  EEXIST: 'file exists',
+  ELOOP: 'too many levels of symbolic links',
+  EINVAL: 'invalid argument',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+};
+
+export class SandboxError extends Error {
+  constructor(
+    readonly code: SandboxErrorCode,
+    /** The path as the script named it (bstr). */
+    readonly path: string,
+    /** Go-style operation word for messages that include it ("open", "stat", "readdir"). */
+    readonly op = 'open',
+    detail?: string,
+  ) {
+    super(detail ?? POSIX_MESSAGES[code]);
+    this.name = 'SandboxError';
+  }
+  /** The POSIX message alone, e.g. "no such file or directory". */
+  get posixMessage(): string {
+    return this.message;
+  }
+}
+
+export type FileKind = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'char' | 'block' | 'unknown';
+
+export interface FileInfo {
+  /** Base name (bstr). */
+  name: string;
+  kind: FileKind;
+  /** Permission bits plus setuid/setgid/sticky (mode & 0o7777). */
+  perm: number;
+  size: number;
+  mtimeMs: number;
+  /** mtime with nanosecond precision as a bigint, for `-nt`/`-newer` comparisons. */
+  mtimeNs: bigint;
+  nlink: number;
+  uid: number;
+  gid: number;
+  ino: number;
+  dev: number;
+}
+
+export interface DirEntry {
+  name: string; // bstr
+  kind: FileKind; // of the entry itself (lstat-like: a symlink is 'symlink')
+}
+
+export interface OpenFile {
+  /** Reads up to buf.length bytes; 0 means end of file. */
+  read(buf: Uint8Array): Promise<number>;
+  stat(): Promise<FileInfo>;
+  close(): Promise<void>;
+}
+
+export type AccessMode = 'r' | 'w' | 'x';
+
+export interface SandboxFS {
+  /** Opens for reading only. A directory opens (reads then fail with EISDIR), as in Go. */
+  open(path: string, dir: string): Promise<OpenFile>;
+  /** Entries sorted by name (byte order); at most `limit` (default 10 000 → EMFILE beyond). */
+  readDir(path: string, dir: string, limit?: number): Promise<DirEntry[]>;
+  /** Follows symlinks (inside the sandbox). */
+  stat(path: string, dir: string): Promise<FileInfo>;
+  /** Does not follow the last component. */
+  lstat(path: string, dir: string): Promise<FileInfo>;
+  readlink(path: string, dir: string): Promise<string>;
+  /** Permission check as the process user would get it; rejects with EACCES when denied. */
+  access(path: string, dir: string, mode: AccessMode): Promise<void>;
+  /** The absolute, cleaned form of `path` against `dir` (no filesystem access). */
+  abs(path: string, dir: string): string;
+}
