@@ -8,7 +8,7 @@
  *   them), and never throw for anything a script does otherwise.
  */
 import type { ByteReader, ByteWriter } from '../io.js';
-import type { SandboxFS } from '../sandbox/types.js';
+import type { SandboxFS, TrustedProc } from '../sandbox/types.js';
 
 export interface CallContext {
   /** argv[0] as invoked (bstr). */
@@ -27,6 +27,8 @@ export interface CallContext {
   checkCanceled(): void;
   /** Trusted, non-sandboxed proc root for ps/uname (default "/proc"). */
   readonly procPath: string;
+  /** Allow-listed reads under the proc root (ps, uname, ss, ip). */
+  readonly proc: TrustedProc;
   /** Whether `name` is allowed by the run's command policy (for find -exec, help). */
   isAllowed(name: string): boolean;
   /** Names of registered builtins that are allowed (for help). */

@@ -95,3 +95,15 @@ export interface SandboxFS {
   /** The absolute, cleaned form of `path` against `dir` (no filesystem access). */
   abs(path: string, dir: string): string;
 }
+
+/**
+ * Trusted, non-sandboxed reads of the kernel's process/network views for ps, uname, ss and
+ * ip (rshell's documented exceptions). Only a fixed allow-list of relative paths under the
+ * proc root is readable (never environ, mem, fd, maps, ...); anything else is EACCES.
+ */
+export interface TrustedProc {
+  /** Reads `<procRoot>/<rel>` if `rel` is on the allow-list (e.g. "1/stat", "net/tcp"). */
+  readFile(rel: string): Promise<Buffer>;
+  /** Numeric process ids present under the proc root. */
+  pids(): Promise<number[]>;
+}

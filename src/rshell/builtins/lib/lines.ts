@@ -1,0 +1,66 @@
+/**
+ * Line splitting over a ByteReader without copying when a line sits inside one chunk.
+ * Lines keep their delimiter (the last line of input may lack it), so tools can tell
+ * "ends with newline" apart from "does not", as GNU tools must.
+ */
+import type { ByteReader } from '../../io.js';
+
+export class LineTooLongError extends Error {
+  constructor(readonly limit: number) {
+    super(`line too long (limit ${limit} bytes)`);
+    this.name = 'LineTooLongError';
+  }
+}
+
+/** rshell's per-line buffer cap in line tools. */
+export const MAX_LINE_BYTES = 1 << 20;
+
+export class LineReader {
+  private chunk: Uint8Array | null = null;
+  private offset = 0;
+  private done = false;
+
+  constructor(
+    private readonly reader: ByteReader,
+    private readonly maxLine = MAX_LINE_BYTES,
+    private readonly delimiter = 0x0a,
+  ) {}
+
+  /** The next line including its delimiter, or null at end of input. */
+  async next(): Promise<Uint8Array | null> {
+    let pending: Uint8Array[] | null = null;
+    let pendingLen = 0;
+    for (;;) {
+      if (this.chunk === null || this.offset >= this.chunk.length) {
+        if (this.done) break;
+        const c = await this.reader.read();
+        if (c === null) {
+          this.done = true;
+          this.chunk = null;
+          break;
+        }
+        this.chunk = c;
+        this.offset = 0;
+      }
+      const c = this.chunk;
+      const at = c.indexOf(this.delimiter, this.offset);
+      const stop = at === -1 ? c.length : at + 1;
+      const piece = c.subarray(this.offset, stop);
+      this.offset = stop;
+      if (pendingLen + piece.length > this.maxLine + 1) throw new LineTooLongError(this.maxLine);
+      if (at !== -1 && pending === null) return piece;
+      (pending ??= []).push(piece);
+      pendingLen += piece.length;
+      if (at !== -1) break;
+    }
+    if (pending === null) return null;
+    return pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingLen);
+  }
+
+  /** Bytes not yet returned as lines are dropped and the source is told to stop. */
+  cancel(): void {
+    this.chunk = null;
+    this.done = true;
+    this.reader.cancel();
+  }
+}

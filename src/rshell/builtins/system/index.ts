@@ -1,0 +1,4 @@
+/** Builtins of the "system" group, by command name. */
+import type { Builtin } from '../types.js';
+
+export const builtins: Record<string, Builtin> = {};
