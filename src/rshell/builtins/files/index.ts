@@ -1,4 +1,5 @@
 /** Builtins of the "files" group, by command name. */
 import type { Builtin } from '../types.js';
+import { find } from './find/index.js';
 
-export const builtins: Record<string, Builtin> = {};
+export const builtins: Record<string, Builtin> = { find };
