@@ -1,0 +1,136 @@
+/**
+ * The batch entry point: an SQS event in, an SQSBatchResponse out, with nothing lost. Every
+ * record ends as exactly one published result or as a batch item failure (SQS retries it,
+ * then dead-letters it after the redrive limit). Standard queues run tasks concurrently up
+ * to a bound; FIFO queues run each message group in order and, after a group's first
+ * retried message, fail the rest of that group without running it. Spans are flushed
+ * before returning, within what is left of the invocation.
+ */
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { FlushReport } from '../tracing/index.js';
+import type { ResultPublisher } from './publisher.js';
+import { runRecord, type InvocationInfo, type RecordOutcome, type TaskRunnerDeps } from './runner.js';
+import { invocationBudget, type ReserveConfig } from './timeout.js';
+
+export interface BatchDeps extends TaskRunnerDeps {
+  publisher: ResultPublisher;
+  reserves: ReserveConfig;
+  taskConcurrency: number;
+}
+
+export interface BatchReport {
+  response: SQSBatchResponse;
+  flush: FlushReport;
+}
+
+export async function processBatch(event: SQSEvent, context: Context, deps: BatchDeps, coldStart: boolean): Promise<BatchReport> {
+  const budget = invocationBudget(Date.now(), context.getRemainingTimeInMillis(), deps.reserves);
+  const records = (event?.Records ?? []).filter((r): r is SQSRecord => typeof r?.messageId === 'string' && r.messageId !== '');
+  const inv: InvocationInfo = {
+    requestId: context.awsRequestId,
+    functionArn: unversionedArn(context.invokedFunctionArn),
+    coldStart,
+    tasksEnd: budget.tasksEnd,
+  };
+
+  const outcomes = new Map<string, RecordOutcome>();
+  const run = async (r: SQSRecord) => {
+    outcomes.set(r.messageId, await runRecordSafely(r, deps, inv));
+  };
+  const fifo = records.some(isFifo);
+  const groups = fifo ? groupInOrder(records) : undefined;
+  if (groups) {
+    await pool([...groups.values()], deps.taskConcurrency, async (group) => {
+      for (const r of group) {
+        await run(r);
+        if (outcomes.get(r.messageId)?.kind === 'retry') break;
+      }
+    });
+  } else {
+    await pool(records, deps.taskConcurrency, run);
+  }
+
+  const toPublish = records.flatMap((r) => {
+    const o = outcomes.get(r.messageId);
+    return o?.kind === 'answered' ? [{ messageId: r.messageId, groupId: fifo ? groupOf(r) : undefined, update: o.update }] : [];
+  });
+  const undelivered = toPublish.length ? await publishSafely(deps, toPublish, budget.publishEnd) : new Set<string>();
+
+  // A record is done only if its result was delivered; in a FIFO group, nothing after the
+  // first record that is not done counts as done (SQS must redeliver the rest in order).
+  const failures = new Set<string>();
+  const stoppedGroups = new Set<string>();
+  for (const r of records) {
+    const group = fifo ? groupOf(r) : undefined;
+    const done = outcomes.get(r.messageId)?.kind === 'answered' && !undelivered.has(r.messageId);
+    if (!done || (group !== undefined && stoppedGroups.has(group))) {
+      failures.add(r.messageId);
+      if (group !== undefined) stoppedGroups.add(group);
+    }
+  }
+
+  const flush = await deps.tracer.flush({ deadline: budget.flushEnd });
+  if (flush.failure) {
+    deps.logger.log('warn', 'span flush failed', { failure: flush.failure, dropped: flush.dropped, request_id: inv.requestId });
+  }
+  return {
+    response: { batchItemFailures: records.filter((r) => failures.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) },
+    flush,
+  };
+}
+
+/** A bug in the runner must not lose the message: it becomes a retry. */
+async function runRecordSafely(r: SQSRecord, deps: TaskRunnerDeps, inv: InvocationInfo): Promise<RecordOutcome> {
+  try {
+    return await runRecord(r, deps, inv);
+  } catch (err) {
+    deps.logger.log('error', 'task runner failed', { message_id: r.messageId, error_type: err instanceof Error ? err.name : typeof err });
+    return { kind: 'retry', reason: 'internal error' };
+  }
+}
+
+async function publishSafely(deps: BatchDeps, items: Parameters<ResultPublisher['publish']>[0], deadline: number): Promise<Set<string>> {
+  try {
+    const failed = await deps.publisher.publish(items, deadline);
+    if (failed.size) deps.logger.log('warn', 'results not delivered', { count: failed.size });
+    return failed;
+  } catch (err) {
+    deps.logger.log('error', 'results publisher failed', { error_type: err instanceof Error ? err.name : typeof err });
+    return new Set(items.map((i) => i.messageId));
+  }
+}
+
+function isFifo(r: SQSRecord): boolean {
+  return r.eventSourceARN?.endsWith('.fifo') === true || typeof r.attributes?.MessageGroupId === 'string';
+}
+
+function groupOf(r: SQSRecord): string {
+  return r.attributes?.MessageGroupId ?? '';
+}
+
+function groupInOrder(records: SQSRecord[]): Map<string, SQSRecord[]> {
+  const groups = new Map<string, SQSRecord[]>();
+  for (const r of records) {
+    const g = groupOf(r);
+    const list = groups.get(g);
+    if (list) list.push(r);
+    else groups.set(g, [r]);
+  }
+  return groups;
+}
+
+/** Runs fn over items with at most `limit` in flight. */
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Datadog's function_arn facet: the ARN without a version or alias qualifier. */
+export function unversionedArn(arn: string | undefined): string {
+  if (!arn) return '';
+  const parts = arn.split(':');
+  return parts.length > 7 ? parts.slice(0, 7).join(':') : arn;
+}

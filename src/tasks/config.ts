@@ -1,0 +1,98 @@
+/**
+ * Runner configuration from the environment, in the Datadog Lambda convention. Parsed once
+ * at cold start; an invalid value throws an Error naming the variable, so a misconfigured
+ * function fails at init instead of mishandling tasks.
+ */
+
+export interface SecretRef {
+  /** Literal value from the environment. */
+  value?: string;
+  /** Secrets Manager ARN to read once per container. */
+  secretArn?: string;
+}
+
+export interface RunnerConfig {
+  apiKey: SecretRef;
+  /** TASK_SIGNING_KEYS: JSON of key id → PEM, or a secret ARN; undefined ⇒ tasks run unsigned. */
+  signingKeys?: SecretRef;
+  resultsQueueUrl?: string;
+  operatorAllowedCommands: string[];
+  operatorAllowedPaths: string[];
+  /** Tasks of a standard queue run at most this many at once. */
+  taskConcurrency: number;
+  /** Task timeout when inputs.timeout is absent. */
+  defaultTaskTimeoutSeconds: number;
+  publishReserveMs: number;
+  flushReserveMs: number;
+  /** The raw environment, for the tracer's DD_* settings. */
+  env: NodeJS.ProcessEnv;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
+  const apiKeyArn = nonEmpty(env.DD_API_KEY_SECRET_ARN);
+  if (apiKeyArn && !isSecretsManagerArn(apiKeyArn)) {
+    throw new Error('DD_API_KEY_SECRET_ARN: expected a Secrets Manager ARN (arn:aws:secretsmanager:...)');
+  }
+  const keys = nonEmpty(env.TASK_SIGNING_KEYS);
+  const resultsQueueUrl = nonEmpty(env.RESULTS_QUEUE_URL);
+  if (resultsQueueUrl) checkUrl('RESULTS_QUEUE_URL', resultsQueueUrl);
+  return {
+    apiKey: { value: nonEmpty(env.DD_API_KEY), secretArn: apiKeyArn },
+    signingKeys: keys === undefined ? undefined : isSecretsManagerArn(keys) ? { secretArn: keys } : { value: keys },
+    resultsQueueUrl,
+    operatorAllowedCommands: listVar(env, 'RSHELL_ALLOWED_COMMANDS', ['rshell:*']),
+    operatorAllowedPaths: listVar(env, 'RSHELL_ALLOWED_PATHS', ['/']),
+    taskConcurrency: intVar(env, 'TASK_CONCURRENCY', 4, 1, 100),
+    defaultTaskTimeoutSeconds: intVar(env, 'TASK_TIMEOUT_SECONDS', 60, 1, 2 ** 31 - 1),
+    publishReserveMs: intVar(env, 'RESULTS_RESERVE_MS', 1500, 0, 60_000),
+    flushReserveMs: intVar(env, 'FLUSH_RESERVE_MS', 1000, 0, 60_000),
+    env,
+  };
+}
+
+export function isSecretsManagerArn(v: string): boolean {
+  return /^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+$/.test(v);
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  const t = v?.trim();
+  return t ? t : undefined;
+}
+
+/** A list as CSV or as a JSON array of strings (both forms the PAR accepts). */
+export function listVar(env: NodeJS.ProcessEnv, name: string, dflt: string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined) return dflt;
+  const t = raw.trim();
+  if (t.startsWith('[')) {
+    let v: unknown;
+    try {
+      v = JSON.parse(t);
+    } catch {
+      throw new Error(`${name}: invalid JSON array`);
+    }
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+      throw new Error(`${name}: expected a JSON array of strings`);
+    }
+    return v.map((s) => s.trim()).filter(Boolean);
+  }
+  return t === '' ? [] : t.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function intVar(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return dflt;
+  if (!/^\d+$/.test(raw)) throw new Error(`${name}: expected a whole number, got ${JSON.stringify(raw)}`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new Error(`${name}: must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function checkUrl(name: string, v: string): void {
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+  } catch {
+    throw new Error(`${name}: not an http(s) URL`);
+  }
+}

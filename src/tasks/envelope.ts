@@ -1,0 +1,176 @@
+/**
+ * The PAR task envelope as it arrives in an SQS message body:
+ * { "data": { "id", "type", "attributes": { "name", "bundle_id", "inputs", "job_id",
+ *   "trace_id", "span_id", "allowed_commands", "allowed_paths", "org_id", "client",
+ *   "signed_envelope" } } }
+ * Parsed losslessly (ids are unsigned 64-bit JSON numbers) and validated with zod/mini;
+ * every problem is reported with its JSON path.
+ */
+import * as z from 'zod/mini';
+import { parseJsonLossless } from './lossless-json.js';
+
+export const MAX_UINT64 = (1n << 64n) - 1n;
+
+export interface Task {
+  id: string;
+  type: string;
+  name: string;
+  bundleId: string;
+  /** bundle_id + "." + name */
+  fqn: string;
+  inputs: Record<string, unknown>;
+  jobId: string;
+  /** 0n when absent. */
+  traceId: bigint;
+  /** 0n when absent. */
+  spanId: bigint;
+  /** undefined when the task carries no list (which blocks every command). */
+  allowedCommands?: string[];
+  allowedPaths?: string[];
+  orgId?: number | bigint;
+  client?: number | string;
+  signedEnvelope?: Record<string, unknown>;
+}
+
+/** What could be read of a task that failed validation, for its failed result. */
+export interface TaskIdentity {
+  taskId?: string;
+  jobId?: string;
+  fqn?: string;
+  client?: number | string;
+}
+
+export type ParsedTask = { ok: true; task: Task } | { ok: false; error: string; identity: TaskIdentity };
+
+const uint64 = z.union([z.number(), z.bigint()]).check(
+  z.refine((v) => {
+    if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0;
+    return v >= 0n && v <= MAX_UINT64;
+  }, 'must be an unsigned 64-bit integer'),
+);
+
+const nonEmpty = z.string().check(z.minLength(1, 'must not be empty'));
+const stringList = z.array(z.string());
+
+const attributesSchema = z.object({
+  name: nonEmpty,
+  bundle_id: nonEmpty,
+  inputs: z.optional(z.record(z.string(), z.unknown())),
+  job_id: nonEmpty,
+  trace_id: z.optional(uint64),
+  span_id: z.optional(uint64),
+  allowed_commands: z.optional(stringList),
+  // PAR: keyed by environment ("default" / "containerized"); a plain list is accepted too.
+  allowed_paths: z.optional(z.union([stringList, z.record(z.string(), stringList)])),
+  org_id: z.optional(uint64),
+  client: z.optional(z.union([z.number(), z.string()])),
+  signed_envelope: z.optional(z.record(z.string(), z.unknown())),
+});
+
+export const envelopeSchema = z.object({
+  data: z.object({
+    id: nonEmpty,
+    type: z.optional(z.string()),
+    attributes: attributesSchema,
+  }),
+});
+
+export type Envelope = z.infer<typeof envelopeSchema>;
+
+export function parseTaskBody(body: string): ParsedTask {
+  let raw: unknown;
+  try {
+    raw = parseJsonLossless(body);
+  } catch (err) {
+    return { ok: false, error: `body is not valid JSON: ${(err as Error).message}`, identity: {} };
+  }
+  return validateEnvelope(raw);
+}
+
+export function validateEnvelope(raw: unknown): ParsedTask {
+  const r = z.safeParse(envelopeSchema, raw);
+  if (!r.success) {
+    return { ok: false, error: `invalid task: ${formatIssues(r.error.issues, raw)}`, identity: identityOf(raw) };
+  }
+  return { ok: true, task: toTask(r.data) };
+}
+
+export function toTask(env: Envelope): Task {
+  const d = env.data;
+  const a = d.attributes;
+  return {
+    id: d.id,
+    type: d.type ?? 'task',
+    name: a.name,
+    bundleId: a.bundle_id,
+    fqn: `${a.bundle_id}.${a.name}`,
+    inputs: a.inputs ?? {},
+    jobId: a.job_id,
+    traceId: BigInt(a.trace_id ?? 0),
+    spanId: BigInt(a.span_id ?? 0),
+    allowedCommands: a.allowed_commands,
+    allowedPaths: pathsFor(a.allowed_paths),
+    orgId: a.org_id,
+    client: a.client,
+    signedEnvelope: a.signed_envelope,
+  };
+}
+
+/** A Lambda is a bare-metal-like environment: the "default" list applies. */
+function pathsFor(v: string[] | Record<string, string[]> | undefined): string[] | undefined {
+  if (v === undefined || Array.isArray(v)) return v;
+  return v.default ?? v.DEFAULT ?? v.bare_metal ?? v.BARE_METAL ?? [];
+}
+
+interface Issue {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  expected?: string;
+}
+
+function formatIssues(issues: readonly Issue[], raw: unknown): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${describeIssue(i, valueAt(raw, i.path))}`)
+    .join('; ');
+}
+
+function describeIssue(i: Issue, actual: unknown): string {
+  if (i.code === 'invalid_type') {
+    return actual === undefined ? `required ${i.expected ?? 'value'} is missing` : `expected ${i.expected}, got ${typeName(actual)}`;
+  }
+  if (i.code === 'invalid_union') return `unexpected ${typeName(actual)}`;
+  return i.message === 'Invalid input' ? 'invalid value' : i.message;
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'bigint') return 'number';
+  return typeof v;
+}
+
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  let v = raw;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+function identityOf(raw: unknown): TaskIdentity {
+  const d = (raw as { data?: Record<string, unknown> } | null)?.data;
+  if (!d || typeof d !== 'object') return {};
+  const a = (d.attributes ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const name = str(a.name);
+  const bundle = str(a.bundle_id);
+  return {
+    taskId: str(d.id),
+    jobId: str(a.job_id),
+    fqn: name && bundle ? `${bundle}.${name}` : undefined,
+    client: typeof a.client === 'number' || typeof a.client === 'string' ? a.client : undefined,
+  };
+}

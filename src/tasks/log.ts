@@ -1,0 +1,35 @@
+/**
+ * Structured JSON log lines (one object per line on stdout), the format CloudWatch Logs and
+ * Datadog's log pipeline parse. Callers pass identifiers and figures only: never script
+ * text, command arguments, outputs, error messages or secrets.
+ */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export type LogFields = Record<string, string | number | boolean | bigint | undefined>;
+
+export interface Logger {
+  log(level: LogLevel, msg: string, fields?: LogFields): void;
+}
+
+export type LogSink = (line: string) => void;
+
+export function createLogger(sink: LogSink = (l) => process.stdout.write(l + '\n')): Logger {
+  return {
+    log(level, msg, fields) {
+      const rec: Record<string, unknown> = { level, msg, time: new Date().toISOString() };
+      if (fields) {
+        for (const [k, v] of Object.entries(fields)) {
+          if (v !== undefined) rec[k] = typeof v === 'bigint' ? v.toString() : v;
+        }
+      }
+      sink(JSON.stringify(rec));
+    },
+  };
+}
+
+/** Log-trace correlation fields, as Datadog expects them (decimal strings). */
+export function traceFields(span: { traceId: bigint; spanId: bigint } | undefined): LogFields {
+  if (!span || span.traceId === 0n) return {};
+  return { 'dd.trace_id': span.traceId.toString(), 'dd.span_id': span.spanId.toString() };
+}

@@ -1,0 +1,161 @@
+/**
+ * One SQS record → one outcome: an answered result (success or a permanent failure), or a
+ * retry (a transient failure: no time left to start, the invocation's deadline cut the task
+ * short). Mirrors the PAR's RunTask: lookup failures are answered without a span; a found
+ * action runs inside an `action.run` span parented from this record's own context.
+ */
+import type { SQSRecord } from 'aws-lambda';
+import type { ActionRegistry } from '../actions/registry.js';
+import type { OperatorPolicy } from '../actions/types.js';
+import type { Span, Tracer } from '../tracing/index.js';
+import { parseTaskBody, type Task } from './envelope.js';
+import { TaskError, TaskTimeoutError, describeError, type ErrorCode } from './errors.js';
+import { traceFields, type Logger } from './log.js';
+import { failed, succeeded, type TaskUpdate } from './results.js';
+import { verifySignedTask, type TrustedKeys } from './signature.js';
+import { taskDeadline } from './timeout.js';
+import { parentContextFor } from './trace-context.js';
+
+export const ACTION_RUN = 'action.run';
+
+/** Below this much time a task is not started: it is retried by a later invocation. */
+export const MIN_TASK_START_MS = 50;
+
+export interface TaskRunnerDeps {
+  tracer: Tracer;
+  registry: ActionRegistry;
+  /** Trusted signing keys; undefined ⇒ unsigned tasks are accepted. */
+  keys?: TrustedKeys;
+  policy: OperatorPolicy;
+  defaultTaskTimeoutSeconds: number;
+  logger: Logger;
+}
+
+export interface InvocationInfo {
+  requestId: string;
+  functionArn: string;
+  coldStart: boolean;
+  /** Epoch ms by which every task must be finished. */
+  tasksEnd: number;
+}
+
+export type RecordOutcome = { kind: 'answered'; update: TaskUpdate } | { kind: 'retry'; reason: string };
+
+export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: InvocationInfo): Promise<RecordOutcome> {
+  const messageId = record.messageId;
+  const parsed = parseTaskBody(record.body ?? '');
+  if (!parsed.ok) {
+    deps.logger.log('warn', 'task rejected', { message_id: messageId, task_id: parsed.identity.taskId, error_code: 'INTERNAL_ERROR' });
+    return answered(failed(parsed.identity, messageId, 'INTERNAL_ERROR', `message ${messageId}: ${parsed.error}`));
+  }
+  let task = parsed.task;
+  const identity = { taskId: task.id, jobId: task.jobId, fqn: task.fqn, client: task.client };
+
+  if (deps.keys) {
+    try {
+      task = verifySignedTask(task, deps.keys, Date.now());
+    } catch (err) {
+      const e = err instanceof TaskError ? err : new TaskError('SIGNATURE_ERROR', describeError(err));
+      deps.logger.log('warn', 'task signature rejected', { message_id: messageId, task_id: task.id, error_code: e.code });
+      return answered(failed(identity, messageId, e.code, e.message));
+    }
+  }
+
+  const action = deps.registry.get(task.fqn);
+  if (!action) {
+    deps.logger.log('warn', 'unknown action', { message_id: messageId, task_id: task.id, action_fqn: task.fqn, error_code: 'INTERNAL_ERROR' });
+    return answered(failed(identity, messageId, 'INTERNAL_ERROR', `could not find action for ${task.fqn}`));
+  }
+
+  const start = Date.now();
+  if (inv.tasksEnd - start < MIN_TASK_START_MS) {
+    return { kind: 'retry', reason: 'no time left to start the task' };
+  }
+  const deadline = taskDeadline(task.inputs, deps.defaultTaskTimeoutSeconds, start, inv.tasksEnd);
+  const ctxParent = parentContextFor(task, record);
+
+  let errorCode: ErrorCode | undefined;
+  let logIds: Record<string, string | undefined> = {};
+  const outcome = await deps.tracer.withSpan(
+    ACTION_RUN,
+    { resource: task.fqn, childOf: ctxParent.parent, tags: spanTags(task, record, inv, start) },
+    async (span): Promise<RecordOutcome> => {
+      if (ctxParent.samplingPriority !== undefined) deps.tracer.setSamplingPriority(span, ctxParent.samplingPriority);
+      logIds = { message_id: messageId, task_id: task.id, job_id: task.jobId, action_fqn: task.fqn, ...(traceFields(span) as Record<string, string>) };
+      deps.logger.log('info', 'task started', logIds);
+      try {
+        const outputs = await runWithDeadline(deps, task, span, deadline.at);
+        return answered(succeeded(identity as Required<typeof identity>, messageId, outputs));
+      } catch (err) {
+        const e = classify(err);
+        // Only the type reaches the span: messages can carry customer data.
+        span.setError(e);
+        span.setTag('error.type', e.type);
+        errorCode = e.code;
+        if (e instanceof TaskTimeoutError && deadline.cappedByInvocation) {
+          return { kind: 'retry', reason: 'the invocation ended before the task' };
+        }
+        if (e instanceof TaskTimeoutError) {
+          return answered(failed(identity, messageId, 'INTERNAL_ERROR', `task execution exceeded timeout of ${deadline.ownSeconds} seconds`));
+        }
+        return answered(failed(identity, messageId, e.code, e.message));
+      }
+    },
+  );
+  deps.logger.log('info', 'task finished', {
+    ...logIds,
+    duration_ms: Date.now() - start,
+    result: outcome.kind === 'retry' ? 'retry' : errorCode ? 'error' : 'success',
+    error_code: errorCode,
+  });
+  return outcome;
+}
+
+function answered(update: TaskUpdate): RecordOutcome {
+  return { kind: 'answered', update };
+}
+
+/** Runs the action under the span, aborting it at the deadline even if it ignores the signal. */
+async function runWithDeadline(deps: TaskRunnerDeps, task: Task, span: Span, deadline: number): Promise<Record<string, unknown>> {
+  const action = deps.registry.get(task.fqn)!;
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abort.abort(new TaskTimeoutError());
+      reject(new TaskTimeoutError());
+    }, Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([
+      action.run({ task, deadline, signal: abort.signal, tracer: deps.tracer, span, policy: deps.policy }),
+      expired,
+    ]);
+  } finally {
+    clearTimeout(timer);
+    expired.catch(() => {});
+  }
+}
+
+function classify(err: unknown): TaskError {
+  if (err instanceof TaskError) return err;
+  // Anything else an action throws is an action failure (the PAR's DefaultActionError).
+  const type = err instanceof Error ? err.constructor.name || 'Error' : typeof err;
+  return new TaskError('ACTION_ERROR', describeError(err), type);
+}
+
+function spanTags(task: Task, record: SQSRecord, inv: InvocationInfo, now: number): Record<string, string | number | boolean> {
+  const tags: Record<string, string | number | boolean> = {
+    task_id: task.id,
+    job_id: task.jobId,
+    cold_start: inv.coldStart,
+    function_arn: inv.functionArn,
+    request_id: inv.requestId,
+    'sqs.message_id': record.messageId,
+  };
+  const sent = Number(record.attributes?.SentTimestamp);
+  if (Number.isFinite(sent) && sent > 0) tags['sqs.queue_time_ms'] = Math.max(0, now - sent);
+  const receives = Number(record.attributes?.ApproximateReceiveCount);
+  if (Number.isFinite(receives) && receives > 0) tags['sqs.receive_count'] = receives;
+  return tags;
+}

@@ -1,0 +1,80 @@
+/**
+ * Everything a container needs to answer batches, built once per container and reused:
+ * config, API key and signing keys (read from Secrets Manager once when given as ARNs), the
+ * tracer with its keep-alive connection, the results publisher and the action registry.
+ */
+import { defaultRegistry, type ActionRegistry } from '../actions/registry.js';
+import { createTracer, tracerConfigFromEnv, type Tracer } from '../tracing/index.js';
+import type { BatchDeps } from './batch.js';
+import type { RunnerConfig, SecretRef } from './config.js';
+import { parseSigningKeys } from './keys.js';
+import { createLogger, type Logger } from './log.js';
+import { logPublisher, sqsPublisher, type ResultPublisher } from './publisher.js';
+import type { TrustedKeys } from './signature.js';
+
+export interface RuntimeOverrides {
+  tracer?: Tracer;
+  publisher?: ResultPublisher;
+  registry?: ActionRegistry;
+  logger?: Logger;
+  /** Reads a Secrets Manager secret's string (tests replace the AWS call). */
+  readSecret?: (arn: string) => Promise<string>;
+}
+
+export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = {}): Promise<BatchDeps> {
+  const logger = o.logger ?? createLogger();
+  const readSecret = o.readSecret ?? readSecretFromAws;
+  // Without trusted keys nothing could be verified: fail (the batch is retried) rather than run unsigned.
+  const keys = config.signingKeys ? parseSigningKeys(await resolve(config.signingKeys, readSecret), 'TASK_SIGNING_KEYS') : undefined;
+  const tracer = o.tracer ?? (await tracerFor(config, readSecret, logger));
+  return {
+    tracer,
+    registry: o.registry ?? defaultRegistry(),
+    keys,
+    policy: { allowedCommands: config.operatorAllowedCommands, allowedPaths: config.operatorAllowedPaths },
+    defaultTaskTimeoutSeconds: config.defaultTaskTimeoutSeconds,
+    logger,
+    publisher: o.publisher ?? (await publisherFor(config)),
+    reserves: { publishReserveMs: config.publishReserveMs, flushReserveMs: config.flushReserveMs },
+    taskConcurrency: config.taskConcurrency,
+  };
+}
+
+/** A missing API key never fails tasks: the tracer goes quiet and says so once. */
+async function tracerFor(config: RunnerConfig, readSecret: (arn: string) => Promise<string>, logger: Logger): Promise<Tracer> {
+  let apiKey = config.apiKey.value;
+  if (!apiKey && config.apiKey.secretArn) {
+    try {
+      apiKey = (await readSecret(config.apiKey.secretArn)).trim();
+    } catch (err) {
+      logger.log('error', 'could not read the Datadog API key secret; spans will not be sent', {
+        error_type: err instanceof Error ? err.name : typeof err,
+      });
+    }
+  }
+  return createTracer(tracerConfigFromEnv(config.env, apiKey));
+}
+
+async function resolve(ref: SecretRef, readSecret: (arn: string) => Promise<string>): Promise<string> {
+  if (ref.value !== undefined) return ref.value;
+  return readSecret(ref.secretArn!);
+}
+
+async function publisherFor(config: RunnerConfig): Promise<ResultPublisher> {
+  if (!config.resultsQueueUrl) return logPublisher();
+  // Loaded only when needed: the Lambda runtime provides the SDK, and local runs without a
+  // results queue never pay for it.
+  const sqs = await import('@aws-sdk/client-sqs');
+  const client = new sqs.SQSClient({ maxAttempts: 2 });
+  return sqsPublisher(client, config.resultsQueueUrl, sqs);
+}
+
+async function readSecretFromAws(arn: string): Promise<string> {
+  const sm = await import('@aws-sdk/client-secrets-manager');
+  const client = new sm.SecretsManagerClient({ maxAttempts: 2 });
+  const out = await client.send(new sm.GetSecretValueCommand({ SecretId: arn }), { abortSignal: AbortSignal.timeout(5000) });
+  if (out.SecretString === undefined) throw new Error('secret has no string value');
+  return out.SecretString;
+}
+
+export type { TrustedKeys };

@@ -1,0 +1,59 @@
+/**
+ * Task deadlines. A task's own timeout is `inputs.timeout` (whole seconds, 0 < n ≤ 2^31−1,
+ * as the PAR reads it) or the configured default; it is capped by what the invocation has
+ * left after the reserve for publishing results and flushing spans.
+ */
+
+const MAX_TIMEOUT_SECONDS = 2 ** 31 - 1;
+
+export function timeoutSecondsOf(inputs: Record<string, unknown>): number | undefined {
+  const t = inputs.timeout;
+  if (typeof t !== 'number' || !Number.isInteger(t) || t <= 0 || t > MAX_TIMEOUT_SECONDS) return undefined;
+  return t;
+}
+
+export interface TaskDeadline {
+  /** Epoch ms the task must finish by. */
+  at: number;
+  /** The task's own timeout in seconds. */
+  ownSeconds: number;
+  /** True when the invocation's budget, not the task's own timeout, sets the deadline. */
+  cappedByInvocation: boolean;
+}
+
+export function taskDeadline(inputs: Record<string, unknown>, defaultSeconds: number, startMs: number, invocationCap: number): TaskDeadline {
+  const ownSeconds = timeoutSecondsOf(inputs) ?? defaultSeconds;
+  const own = startMs + ownSeconds * 1000;
+  return own <= invocationCap
+    ? { at: own, ownSeconds, cappedByInvocation: false }
+    : { at: invocationCap, ownSeconds, cappedByInvocation: true };
+}
+
+/** How an invocation's remaining time is split (all epoch ms). */
+export interface InvocationBudget {
+  /** Tasks must be done by then. */
+  tasksEnd: number;
+  /** Results must be published by then. */
+  publishEnd: number;
+  /** The span flush must be done by then; the handler returns right after. */
+  flushEnd: number;
+}
+
+export interface ReserveConfig {
+  publishReserveMs: number;
+  flushReserveMs: number;
+}
+
+/**
+ * Splits the remaining time. Reserves shrink on short budgets (at most 20% each) so that a
+ * nearly-expired invocation still answers what it can; a safety margin keeps the return
+ * ahead of Lambda's own timeout.
+ */
+export function invocationBudget(nowMs: number, remainingMs: number, cfg: ReserveConfig): InvocationBudget {
+  const rem = Math.max(0, remainingMs);
+  const safety = Math.min(100, rem * 0.05);
+  const flush = Math.min(cfg.flushReserveMs, rem * 0.2);
+  const publish = Math.min(cfg.publishReserveMs, rem * 0.2);
+  const end = nowMs + rem - safety;
+  return { flushEnd: end, publishEnd: end - flush, tasksEnd: end - flush - publish };
+}
