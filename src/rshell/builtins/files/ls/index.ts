@@ -1,0 +1,301 @@
+/**
+ * ls [OPTION]… [FILE]… — one entry per line (output is never a terminal), GNU -l columns
+ * with numeric owner/group (the sandbox has no passwd database), rshell's --offset/--limit
+ * pagination for a single directory, ≤1,000 entries per directory and recursion ≤256.
+ */
+import type { Builtin, CallContext } from '../../types.js';
+import type { FileInfo } from '../../../sandbox/types.js';
+import { FlagSet, failFlags } from '../../flags.js';
+import { fsMessage } from '../fserr.js';
+import { blocks512, humanSize, indicator, lsTime, modeString, type IndicatorStyle } from './format.js';
+
+/** Entries listed per directory before truncating with a warning. */
+export const MAX_DIR_ENTRIES = 1_000;
+const MAX_RECURSION = 256;
+const FLUSH_AT = 16 * 1024;
+
+interface Options {
+  all: boolean;
+  almostAll: boolean;
+  dirOnly: boolean;
+  reverse: boolean;
+  sort: 'name' | 'size' | 'time';
+  style: IndicatorStyle;
+  recursive: boolean;
+  long: boolean;
+  human: boolean;
+  offset: number;
+  limit: number;
+}
+
+interface Entry {
+  /** Name as printed (an operand, or a base name inside a directory). */
+  name: string;
+  /** Path for filesystem calls. */
+  path: string;
+  info: FileInfo;
+}
+
+const USAGE_HEAD = 'Usage: ls [OPTION]... [FILE]...\nList information about the FILEs (the current directory by default).\nEntries are sorted by name unless -S or -t is given.\n\n';
+
+export const ls: Builtin = async (ctx, args) => {
+  const fs = new FlagSet('ls');
+  const all = fs.bool('all', 'a', 'do not ignore entries starting with .');
+  const almostAll = fs.bool('almost-all', 'A', 'do not list implied . and ..');
+  const dirOnly = fs.bool('directory', 'd', 'list directories themselves, not their contents');
+  const reverse = fs.bool('reverse', 'r', 'reverse order while sorting');
+  fs.bool('sort-size', 'S', 'sort by file size, largest first');
+  fs.bool('sort-time', 't', 'sort by modification time, newest first');
+  const classify = fs.bool('classify', 'F', 'append indicator (one of */=@|) to entries');
+  const slash = fs.bool('append-slash', 'p', 'append / indicator to directories');
+  const recursive = fs.bool('recursive', 'R', 'list subdirectories recursively');
+  const long = fs.bool('long', 'l', 'use a long listing format');
+  const human = fs.bool('human-readable', 'h', 'with -l, print sizes like 1K 234M 2G');
+  fs.bool('one', '1', 'list one file per line');
+  const offset = fs.int('offset', '', 0, 'skip the first N entries of a single directory (pagination)');
+  const limit = fs.int('limit', '', 0, `list at most N entries of a single directory (at most ${MAX_DIR_ENTRIES})`);
+  const help = fs.bool('help', '', 'display this help and exit');
+  const r = fs.parse(args);
+  if (!r.ok) return failFlags(ctx, r.error);
+  if (help.value) {
+    await ctx.stdout.write(USAGE_HEAD + fs.usage());
+    return 0;
+  }
+
+  // -a/-A and -S/-t: the last one given wins, as in GNU ls.
+  let showAll = false;
+  let showAlmost = false;
+  let sort: Options['sort'] = 'name';
+  for (const o of r.order) {
+    if (o.name === 'all') [showAll, showAlmost] = [all.value, false];
+    else if (o.name === 'almost-all') [showAll, showAlmost] = [false, almostAll.value];
+    else if (o.name === 'sort-size') sort = 'size';
+    else if (o.name === 'sort-time') sort = 'time';
+  }
+  const paths = r.args.length ? r.args : ['.'];
+  const multiple = paths.length > 1;
+  const opts: Options = {
+    all: showAll,
+    almostAll: showAlmost,
+    dirOnly: dirOnly.value,
+    reverse: reverse.value,
+    sort,
+    style: classify.value ? 'classify' : slash.value ? 'slash' : 'none',
+    recursive: recursive.value,
+    long: long.value,
+    human: human.value,
+    // Pagination only applies to a single, non-recursive directory listing.
+    offset: multiple || recursive.value ? 0 : Math.max(0, offset.value),
+    limit: multiple || recursive.value ? 0 : Math.max(0, limit.value),
+  };
+  return new Lister(ctx, opts).run(paths);
+};
+
+class Lister {
+  private failed = false;
+  private buf: string[] = [];
+  private bufSize = 0;
+
+  constructor(
+    private readonly ctx: CallContext,
+    private readonly opts: Options,
+  ) {}
+
+  private async out(s: string): Promise<void> {
+    this.buf.push(s);
+    this.bufSize += s.length;
+    if (this.bufSize >= FLUSH_AT) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.bufSize) return;
+    const s = this.buf.join('');
+    this.buf = [];
+    this.bufSize = 0;
+    await this.ctx.stdout.write(s);
+  }
+
+  private async err(s: string): Promise<void> {
+    await this.flush();
+    await this.ctx.stderr.write(s);
+    this.failed = true;
+  }
+
+  async run(paths: string[]): Promise<number> {
+    const { fs, dir } = this.ctx;
+    const files: Entry[] = [];
+    const dirs: Entry[] = [];
+    for (const p of paths) {
+      this.ctx.checkCanceled();
+      if (p === '') {
+        await this.err("ls: cannot access '': No such file or directory\n");
+        continue;
+      }
+      let info: FileInfo;
+      try {
+        info = await fs.lstat(p, dir);
+      } catch (e) {
+        await this.err(`ls: cannot access '${p}': ${fsMessage(e)}\n`);
+        continue;
+      }
+      let isDir = info.kind === 'dir';
+      if (info.kind === 'symlink' && !this.opts.dirOnly) {
+        try {
+          isDir = (await fs.stat(p, dir)).kind === 'dir';
+        } catch (e) {
+          fsMessage(e); // a dangling link is listed as itself
+        }
+      }
+      (isDir && !this.opts.dirOnly ? dirs : files).push({ name: p, path: p, info });
+    }
+    if (files.length) await this.print(this.sorted(files), false);
+    const showHeader = paths.length > 1 || files.length > 0 || this.opts.recursive;
+    const sortedDirs = this.sorted(dirs);
+    for (let i = 0; i < sortedDirs.length; i++) {
+      const d = sortedDirs[i];
+      if (showHeader) await this.out(`${i > 0 || files.length > 0 ? '\n' : ''}${d.name}:\n`);
+      await this.listDir(d.name, 0);
+    }
+    await this.flush();
+    return this.failed ? 1 : 0;
+  }
+
+  private sorted(entries: Entry[]): Entry[] {
+    const byName = (a: Entry, b: Entry) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    let cmp: (a: Entry, b: Entry) => number = byName;
+    if (this.opts.sort === 'size') cmp = (a, b) => b.info.size - a.info.size || byName(a, b);
+    else if (this.opts.sort === 'time') {
+      cmp = (a, b) => (a.info.mtimeNs === b.info.mtimeNs ? byName(a, b) : a.info.mtimeNs > b.info.mtimeNs ? -1 : 1);
+    }
+    const out = [...entries].sort(cmp);
+    if (this.opts.reverse) out.reverse();
+    return out;
+  }
+
+  private async listDir(path: string, depth: number): Promise<void> {
+    const { ctx, opts } = this;
+    ctx.checkCanceled();
+    if (depth > MAX_RECURSION) {
+      await this.err(`ls: recursion depth limit exceeded at '${path}'\n`);
+      return;
+    }
+    let names: string[];
+    try {
+      names = (await ctx.fs.readDir(path, ctx.dir)).map((e) => e.name);
+    } catch (e) {
+      await this.err(`ls: cannot open directory '${path}': ${fsMessage(e)}\n`);
+      return;
+    }
+    // The cap counts raw entries (dotfiles included), so hidden files cannot make ls read
+    // without bound; pagination skips raw entries before hidden-file filtering, too.
+    const paginated = opts.offset > 0 || opts.limit > 0;
+    const cap = opts.limit > 0 ? Math.min(opts.limit, MAX_DIR_ENTRIES) : MAX_DIR_ENTRIES;
+    const rest = names.slice(opts.offset);
+    const truncated = rest.length > cap;
+    const page = rest.slice(0, cap);
+
+    const entries: Entry[] = [];
+    for (const name of page) {
+      if (name.startsWith('.') && !opts.all && !opts.almostAll) continue;
+      const p = joinPath(path, name);
+      try {
+        entries.push({ name, path: p, info: await ctx.fs.lstat(p, ctx.dir) });
+      } catch (e) {
+        await this.err(`ls: cannot access '${p}': ${fsMessage(e)}\n`);
+      }
+    }
+    if (opts.all) {
+      // . and .. are synthesized after pagination, so they never consume offset/limit slots.
+      try {
+        const dot = await ctx.fs.stat(path, ctx.dir);
+        let dotdot = dot;
+        try {
+          dotdot = await ctx.fs.stat(joinPath(path, '..'), ctx.dir);
+        } catch (e) {
+          fsMessage(e); // the parent may lie outside the sandbox: reuse "."
+        }
+        entries.push({ name: '.', path, info: dot }, { name: '..', path: joinPath(path, '..'), info: dotdot });
+      } catch (e) {
+        fsMessage(e);
+      }
+    }
+    const sorted = this.sorted(entries);
+    await this.print(sorted, true);
+
+    if (truncated && !paginated) {
+      const msg = `ls: warning: directory '${path}': too many entries (exceeded ${MAX_DIR_ENTRIES} limit), output truncated`;
+      ctx.warn(msg);
+      await this.err(msg + '\n');
+      return; // no recursion after truncation: the cap bounds total work
+    }
+    if (!opts.recursive) return;
+    for (const e of sorted) {
+      if (e.name === '.' || e.name === '..' || e.info.kind !== 'dir') continue;
+      await this.out(`\n${e.path}:\n`);
+      await this.listDir(e.path, depth + 1);
+    }
+  }
+
+  /** Prints entries, with the "total" line when they are a directory's contents. */
+  private async print(entries: Entry[], withTotal: boolean): Promise<void> {
+    const { opts } = this;
+    if (!opts.long) {
+      for (const e of entries) await this.out(e.name + indicator(e.info.kind, e.info.perm, opts.style) + '\n');
+      return;
+    }
+    const rows = entries.map((e) => ({
+      e,
+      nlink: String(e.info.nlink),
+      owner: String(e.info.uid),
+      group: String(e.info.gid),
+      size: opts.human ? humanSize(e.info.size) : String(e.info.size),
+    }));
+    const w = { nlink: 0, owner: 0, group: 0, size: 0 };
+    for (const r of rows) {
+      w.nlink = Math.max(w.nlink, r.nlink.length);
+      w.owner = Math.max(w.owner, r.owner.length);
+      w.group = Math.max(w.group, r.group.length);
+      w.size = Math.max(w.size, r.size.length);
+    }
+    if (withTotal) await this.out(`total ${Math.floor(entries.reduce((n, e) => n + blocks512(e.info), 0) / 2)}\n`);
+    for (const r of rows) {
+      const { e } = r;
+      let name = e.name;
+      if (e.info.kind === 'symlink') {
+        name += await this.linkSuffix(e.path);
+      } else {
+        name += indicator(e.info.kind, e.info.perm, opts.style);
+      }
+      await this.out(
+        `${modeString(e.info)} ${r.nlink.padStart(w.nlink)} ${r.owner.padEnd(w.owner)} ${r.group.padEnd(w.group)} ` +
+          `${r.size.padStart(w.size)} ${lsTime(e.info.mtimeMs, this.ctx.now)} ${name}\n`,
+      );
+    }
+  }
+
+  /** " -> target" plus the target's indicator (GNU prints no '@' for links in -l). */
+  private async linkSuffix(path: string): Promise<string> {
+    const { fs, dir } = this.ctx;
+    let target: string;
+    try {
+      target = await fs.readlink(path, dir);
+    } catch (e) {
+      fsMessage(e);
+      return '';
+    }
+    let suffix = '';
+    if (this.opts.style !== 'none') {
+      try {
+        const t = await fs.stat(path, dir);
+        suffix = indicator(t.kind, t.perm, this.opts.style);
+      } catch (e) {
+        fsMessage(e); // dangling or denied target: no indicator
+      }
+    }
+    return ` -> ${target}${suffix}`;
+  }
+}
+
+function joinPath(dir: string, name: string): string {
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+}
