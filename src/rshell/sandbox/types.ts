@@ -37,12 +37,42 @@ export class SandboxError extends Error {
     /** Go-style operation word for messages that include it ("open", "stat", "readdir"). */
     readonly op = 'open',
     detail?: string,
+    /**
+     * The path Go's `*os.PathError` would show: the script's path for denials decided
+     * before touching a root, the root-relative path for failures inside a root (os.Root
+     * wording, e.g. "openat missing.txt: no such file or directory"). Defaults to `path`.
+     */
+    readonly goPath: string = path,
   ) {
     super(detail ?? POSIX_MESSAGES[code]);
     this.name = 'SandboxError';
   }
-  /** The POSIX message alone, e.g. "no such file or directory". */
+  /**
+   * What a builtin prints after "<cmd>: <arg>: " (rshell's PortableErrMsg): the POSIX
+   * message, e.g. "no such file or directory", or for a symlink escape the full Go text
+   * "openat link: path escapes from parent".
+   */
   get posixMessage(): string {
+    return this.message;
+  }
+  /**
+   * Go's `*os.PathError` text "<op> <path>: <message>" (rshell's PortablePathError), which
+   * is what a failed `< file` redirect prints, e.g. "open /dev/null: permission denied".
+   */
+  get pathMessage(): string {
+    return `${this.op} ${this.goPath}: ${this.message}`;
+  }
+}
+
+/**
+ * A symlink (or `..` in one) that leads out of every allowed root: os.Root's "path escapes
+ * from parent". Its message already is the whole Go text, so both renderings are the same.
+ */
+export class PathEscapeError extends SandboxError {
+  constructor(path: string, op: string, goPath: string) {
+    super('EACCES', path, op, `${op} ${goPath}: path escapes from parent`, goPath);
+  }
+  override get pathMessage(): string {
     return this.message;
   }
 }

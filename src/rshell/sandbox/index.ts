@@ -1,0 +1,146 @@
+/**
+ * The rshell sandbox: the only way scripts touch the filesystem.
+ *
+ * Threat model. rshell runs caller-supplied scripts inside a Lambda that holds AWS
+ * credentials and the Datadog API key. A script may do anything the language allows; it
+ * must not read outside the allowed roots, write anything, or learn the Lambda's secrets.
+ *
+ * - Read-only by construction: SandboxFS has no write method; files are opened O_RDONLY.
+ * - Confinement: a path is cleaned lexically against the working directory (like Go's
+ *   filepath.Join, so `a/../../x` is judged as `x`'s real location) and must fall inside an
+ *   allowed root, else "permission denied". Inside the root, components are walked with
+ *   lstat like Go's os.Root; `..` or a symlink leading out is "path escapes from parent"
+ *   unless rshell's cross-root rule applies (the link lands in another allowed root, ≤ 10
+ *   hops; absolute link targets get the container host prefix). See resolve.ts.
+ * - No openat in Node, so the final open uses the fully resolved real path with
+ *   O_NOFOLLOW|O_NONBLOCK and then checks on the fd that dev/inode are those the walk
+ *   resolved (a swap between walk and open is refused). Residual risk: another process
+ *   renaming a directory *above* the last component during that window; scripts cannot
+ *   do that themselves (no writes), and the Lambda runs nothing else that writes there.
+ * - Secrets: the deny list (denylist.ts) refuses /proc/<pid>/{environ,mem,fd,maps,...}
+ *   (also under task/<tid>), /proc/self and /proc/thread-self, kcore/kallsyms/keys, every
+ *   /dev entry but /dev/null, /sys/firmware and debug/trace areas — on every procfs, devtmpfs
+ *   and sysfs mount and under the host prefix — whatever the roots, even `/`. Opening any
+ *   character or block device other than the null device is refused wherever it lives.
+ *   The environment of the interpreter itself is built from scratch (interp), so nothing
+ *   of process.env is visible as variables.
+ * - Not covered by the deny list, by design: ordinary files. In Lambda the credentials are
+ *   only in the environment (no credential files); /var/runtime, /var/task and /opt hold the
+ *   runtime, function and layer code (no secrets unless a deployer puts them there), and
+ *   /tmp holds whatever this function writes. Deployers choose allowedPaths accordingly;
+ *   allowing `/` exposes all of those files, but not the kernel views above.
+ * - Trusted reads (createTrustedProc) bypass the roots for ps/uname/ss/ip, limited to a fixed
+ *   allow-list of proc files (trusted-proc.ts).
+ * - Denial of service: directory listings stop at 10,000 entries; FIFOs are opened
+ *   non-blocking and polled so they cannot pin a libuv thread.
+ */
+import { closeSync, constants, fstatSync, openSync, realpathSync, statSync } from 'node:fs';
+import { bytesOf, fromUtf16 } from '../bytes.js';
+import { errnoOf } from './errors.js';
+import { DenyList } from './denylist.js';
+import { clean, isAbs, join } from './paths.js';
+import { Resolver, type Root } from './resolve.js';
+import { RootSandbox } from './sandbox.js';
+import { POSIX_MESSAGES, type SandboxErrorCode, type SandboxFS } from './types.js';
+
+export * from './types.js';
+export { createTrustedProc, TRUSTED_PROC_FILES, isTrustedProcFile } from './trusted-proc.js';
+export { DENY_RULES, DenyList, type DenyRule } from './denylist.js';
+export { MAX_DIR_ENTRIES } from './sandbox.js';
+export { MAX_CROSS_ROOT_HOPS, ROOT_MAX_SYMLINKS } from './resolve.js';
+
+export interface SandboxOptions {
+  /** Directories scripts may read (bstr); undefined or [] ⇒ every access is denied. */
+  allowedPaths?: string[];
+  /** Container mode: prefix for host-absolute symlink targets (PAR uses "/host"). */
+  hostPrefix?: string;
+}
+
+export interface Sandbox {
+  fs: SandboxFS;
+  /** `AllowedPaths: skipping "<path>": <err>` lines (no trailing newline), in input order. */
+  warnings: string[];
+  /** The accepted roots, absolute and clean (for the ALLOWED_PATHS variable). */
+  roots: string[];
+}
+
+/** Go's %q for a bstr: printable UTF-8 kept, everything else escaped. */
+export function goQuote(s: string): string {
+  const named: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
+  let out = '';
+  const bytes = bytesOf(s);
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i];
+    const ch = String.fromCharCode(b);
+    if (named[ch]) {
+      out += named[ch];
+      i++;
+    } else if (b >= 0x20 && b < 0x7f) {
+      out += ch;
+      i++;
+    } else if (b < 0x80) {
+      out += '\\x' + b.toString(16).padStart(2, '0');
+      i++;
+    } else {
+      const len = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 0;
+      const seq = len ? bytes.subarray(i, i + len) : undefined;
+      const text = seq && seq.length === len ? seq.toString('utf8') : '';
+      const valid = text.length > 0 && !text.includes('\ufffd') && Buffer.from(text, 'utf8').equals(seq!);
+      if (valid && /\P{C}/u.test(text)) {
+        out += seq!.toString('latin1');
+        i += len;
+      } else {
+        out += '\\x' + b.toString(16).padStart(2, '0');
+        i++;
+      }
+    }
+  }
+  return `"${out}"`;
+}
+
+function errText(e: unknown): string {
+  const code = errnoOf(e);
+  if (code && code in POSIX_MESSAGES) return POSIX_MESSAGES[code as SandboxErrorCode];
+  if (code === 'EPERM') return POSIX_MESSAGES.EACCES;
+  return code === 'ENAMETOOLONG' ? 'file name too long' : POSIX_MESSAGES.EIO;
+}
+
+/** Opens one root like os.OpenRoot (a readable directory) and records its real path. */
+function openRoot(abs: string, deny: DenyList): Root | string {
+  if (abs.includes('\0')) return `open ${abs}: invalid argument`;
+  if (deny.check(abs)) return `open ${abs}: ${POSIX_MESSAGES.EACCES}`;
+  let fd: number;
+  try {
+    fd = openSync(bytesOf(abs), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NONBLOCK);
+  } catch (e) {
+    return `open ${abs}: ${errText(e)}`;
+  }
+  try {
+    const real = realpathSync(bytesOf(abs), { encoding: 'buffer' }).toString('latin1');
+    const opened = fstatSync(fd, { bigint: true });
+    const atReal = statSync(bytesOf(real), { bigint: true });
+    if (opened.ino !== atReal.ino || opened.dev !== atReal.dev) return `open ${abs}: path changed while opening root`;
+    if (deny.check(real)) return `open ${abs}: ${POSIX_MESSAGES.EACCES}`;
+    return { abs, real };
+  } catch (e) {
+    return `open ${abs}: ${errText(e)}`;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Builds the sandbox for one run's allowed paths. Never throws for bad entries: they become warnings. */
+export function createSandbox(opts: SandboxOptions = {}): Sandbox {
+  const hostPrefix = opts.hostPrefix ? clean(opts.hostPrefix) : undefined;
+  const deny = new DenyList(hostPrefix);
+  const cwd = fromUtf16(process.cwd());
+  const roots: Root[] = [];
+  const warnings: string[] = [];
+  for (const p of opts.allowedPaths ?? []) {
+    const abs = isAbs(p) ? clean(p) : join(cwd, p);
+    const root = openRoot(abs, deny);
+    if (typeof root === 'string') warnings.push(`AllowedPaths: skipping ${goQuote(abs)}: ${root}`);
+    else roots.push(root);
+  }
+  return { fs: new RootSandbox(new Resolver(roots, deny, hostPrefix)), warnings, roots: roots.map((r) => r.abs) };
+}

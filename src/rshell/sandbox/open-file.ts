@@ -1,0 +1,54 @@
+/** OpenFile over a real, read-only file descriptor. */
+import { promises as fsp } from 'node:fs';
+import { fromErrno, errnoOf } from './errors.js';
+import { toFileInfo } from './fileinfo.js';
+import type { FileInfo, OpenFile } from './types.js';
+
+/** How long to wait before re-polling a FIFO that has a writer but no data yet. */
+const FIFO_POLL_MS = 20;
+
+/**
+ * Files are opened O_NONBLOCK so that opening a FIFO cannot pin a libuv thread forever;
+ * a FIFO read that would block is re-polled on a timer until data, EOF or close().
+ */
+export class FdFile implements OpenFile {
+  private closed = false;
+
+  constructor(
+    private readonly fh: fsp.FileHandle,
+    /** The script's spelling, for error messages. */
+    private readonly path: string,
+    private readonly name: string,
+  ) {}
+
+  async read(buf: Uint8Array): Promise<number> {
+    if (buf.length === 0) return 0;
+    for (;;) {
+      if (this.closed) return 0;
+      try {
+        const { bytesRead } = await this.fh.read(buf, 0, buf.length, null);
+        return bytesRead;
+      } catch (e) {
+        if (errnoOf(e) === 'EAGAIN') {
+          await new Promise((r) => setTimeout(r, FIFO_POLL_MS));
+          continue;
+        }
+        throw fromErrno(e, this.path, 'read');
+      }
+    }
+  }
+
+  async stat(): Promise<FileInfo> {
+    try {
+      return toFileInfo(this.name, await this.fh.stat({ bigint: true }));
+    } catch (e) {
+      throw fromErrno(e, this.path, 'stat');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.fh.close();
+  }
+}

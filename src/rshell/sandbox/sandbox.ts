@@ -1,0 +1,154 @@
+/** The read-only SandboxFS over the allowed roots (see index.ts for the threat model). */
+import { constants, promises as fsp } from 'node:fs';
+import { bytesOf } from '../bytes.js';
+import { hasPermission, processIdentity } from './access.js';
+import { fromErrno, denied } from './errors.js';
+import { baseName, isNullDevice, kindOfMode, toFileInfo } from './fileinfo.js';
+import { FdFile } from './open-file.js';
+import { clean, toAbs } from './paths.js';
+import { type Resolved, type Resolver } from './resolve.js';
+import { SandboxError, type AccessMode, type DirEntry, type FileInfo, type OpenFile, type SandboxFS } from './types.js';
+
+/** rshell's per-directory cap (MaxGlobEntries). */
+export const MAX_DIR_ENTRIES = 10_000;
+
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+const DIRENT_KINDS: Array<[(d: import('node:fs').Dirent<Buffer>) => boolean, DirEntry['kind']]> = [
+  [(d) => d.isFile(), 'file'],
+  [(d) => d.isDirectory(), 'dir'],
+  [(d) => d.isSymbolicLink(), 'symlink'],
+  [(d) => d.isFIFO(), 'fifo'],
+  [(d) => d.isSocket(), 'socket'],
+  [(d) => d.isCharacterDevice(), 'char'],
+  [(d) => d.isBlockDevice(), 'block'],
+];
+
+export class RootSandbox implements SandboxFS {
+  constructor(private readonly resolver: Resolver) {}
+
+  abs(path: string, dir: string): string {
+    return toAbs(path, dir);
+  }
+
+  /** Go resolves "" to the working directory; POSIX (and every coreutil) says ENOENT. */
+  private rejectEmpty(path: string, op: string, rootOp: string, dir: string): void {
+    if (path !== '') return;
+    if (!this.resolver.rootFor(toAbs('.', dir))) throw denied(path, op);
+    throw new SandboxError('ENOENT', path, rootOp);
+  }
+
+  /**
+   * Opens the resolved real path with O_NOFOLLOW and checks, on the fd, that it is the very
+   * inode the walk resolved (narrows the window for a swap between walk and open) and not a
+   * device other than the null device.
+   */
+  private async openResolved(r: Resolved, path: string, op: string, rootOp: string) {
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(bytesOf(r.real), READ_FLAGS);
+    } catch (e) {
+      throw fromErrno(e, path, rootOp, r.rel);
+    }
+    try {
+      const st = await fh.stat({ bigint: true });
+      const kind = kindOfMode(st.mode);
+      const swapped = st.dev !== r.st.dev || st.ino !== r.st.ino;
+      if (swapped || ((kind === 'char' || kind === 'block') && !isNullDevice(st))) throw denied(path, op);
+      return { fh, st };
+    } catch (e) {
+      await fh.close();
+      throw e instanceof SandboxError ? e : fromErrno(e, path, rootOp, r.rel);
+    }
+  }
+
+  async open(path: string, dir: string): Promise<OpenFile> {
+    this.rejectEmpty(path, 'open', 'openat', dir);
+    const r = await this.resolver.resolve(path, dir, true, 'open', 'openat');
+    const { fh } = await this.openResolved(r, path, 'open', 'openat');
+    return new FdFile(fh, path, baseName(clean(path)));
+  }
+
+  async readDir(path: string, dir: string, limit = MAX_DIR_ENTRIES): Promise<DirEntry[]> {
+    this.rejectEmpty(path, 'readdir', 'openat', dir);
+    const r = await this.resolver.resolve(path, dir, true, 'readdir', 'openat');
+    if (!r.st.isDirectory()) throw new SandboxError('ENOTDIR', path, 'readdirent');
+    let handle: import('node:fs').Dir;
+    try {
+      // Buffer names: file names are bytes, not UTF-8.
+      handle = await fsp.opendir(bytesOf(r.real) as unknown as string, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
+    } catch (e) {
+      throw fromErrno(e, path, 'openat', r.rel);
+    }
+    const entries: DirEntry[] = [];
+    try {
+      for (;;) {
+        const d = (await handle.read()) as import('node:fs').Dirent<Buffer> | null;
+        if (!d) break;
+        if (entries.length >= limit) {
+          throw new SandboxError('EMFILE', path, 'readdir', `directory has too many entries (cap: ${limit})`);
+        }
+        const name = Buffer.isBuffer(d.name) ? d.name.toString('latin1') : String(d.name);
+        entries.push({ name, kind: DIRENT_KINDS.find(([is]) => is(d))?.[1] ?? 'unknown' });
+      }
+    } catch (e) {
+      throw e instanceof SandboxError ? e : fromErrno(e, path, 'readdirent');
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+    // bstr comparison is byte order (every char code is one byte).
+    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async stat(path: string, dir: string): Promise<FileInfo> {
+    // rshell always lets scripts stat the null device (test -e /dev/null).
+    if (path === '/dev/null') return toFileInfo('null', await fsp.stat('/dev/null', { bigint: true }));
+    this.rejectEmpty(path, 'stat', 'statat', dir);
+    const r = await this.resolver.resolve(path, dir, true, 'stat', 'statat');
+    return toFileInfo(baseName(clean(path)), r.st);
+  }
+
+  async lstat(path: string, dir: string): Promise<FileInfo> {
+    if (path === '/dev/null') return toFileInfo('null', await fsp.stat('/dev/null', { bigint: true }));
+    this.rejectEmpty(path, 'lstat', 'lstatat', dir);
+    const r = await this.resolver.resolve(path, dir, false, 'lstat', 'lstatat');
+    return toFileInfo(baseName(clean(path)), r.st);
+  }
+
+  async readlink(path: string, dir: string): Promise<string> {
+    this.rejectEmpty(path, 'readlink', 'readlinkat', dir);
+    const r = await this.resolver.resolve(path, dir, false, 'readlink', 'readlinkat');
+    if (!r.st.isSymbolicLink()) throw new SandboxError('EINVAL', path, 'readlinkat', undefined, r.rel);
+    try {
+      return (await fsp.readlink(bytesOf(r.real), { encoding: 'buffer' })).toString('latin1');
+    } catch (e) {
+      throw fromErrno(e, path, 'readlinkat', r.rel);
+    }
+  }
+
+  /** Any failure, including a missing file, is "access <path>: permission denied" as in rshell. */
+  async access(path: string, dir: string, mode: AccessMode): Promise<void> {
+    let r: Resolved;
+    try {
+      if (path === '') throw denied(path, 'access');
+      r = await this.resolver.resolve(path, dir, true, 'access', 'access');
+    } catch {
+      throw denied(path, 'access');
+    }
+    if (!(await this.permits(r, path, mode))) throw denied(path, 'access');
+  }
+
+  private async permits(r: Resolved, path: string, mode: AccessMode): Promise<boolean> {
+    const who = processIdentity();
+    if (mode !== 'r') return hasPermission(r.st, mode, who);
+    // Read: the kernel's answer to an actual open is authoritative for regular files (ACLs).
+    try {
+      const { fh, st } = await this.openResolved(r, path, 'access', 'access');
+      await fh.close();
+      return st.isFile() || hasPermission(st, 'r', who);
+    } catch (e) {
+      if (e instanceof SandboxError && e.code === 'EACCES' && e.op === 'access') return false;
+      return !r.st.isFile() && hasPermission(r.st, 'r', who);
+    }
+  }
+}
