@@ -1,4 +1,5 @@
 /** Builtins of the "search" group, by command name. */
 import type { Builtin } from '../types.js';
+import { grep } from './grep.js';
 
-export const builtins: Record<string, Builtin> = {};
+export const builtins: Record<string, Builtin> = { grep };

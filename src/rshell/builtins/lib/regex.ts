@@ -1,0 +1,260 @@
+/**
+ * Regular expressions for grep and sed with Go-regexp (RE2) semantics: linear-time matching
+ * via re2js, POSIX BRE/ERE → RE2 translation, and matching on raw UTF-8 bytes.
+ *
+ * Bytes: patterns arrive as bstr (one char per byte); they are decoded from UTF-8 before
+ * compiling so that `.` matches one character as in Go. Subjects are matched as bytes
+ * (re2js UTF-8 input), so offsets are byte offsets and invalid UTF-8 bytes each count as one
+ * character (Go decodes them as U+FFFD of width 1), and NUL bytes are ordinary characters.
+ */
+import { MatcherInput, RE2JS } from 're2js';
+import { toUtf16 } from '../../bytes.js';
+
+export type RegexSyntax = 'bre' | 'ere';
+
+/** A pattern the engine rejected; `message` is Go's text ("error parsing regexp: …"). */
+export class RegexError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegexError';
+  }
+}
+
+const ERE_SPECIAL = new Set(['(', ')', '{', '}', '+', '?', '|']);
+
+/**
+ * Translates a POSIX bracket expression starting at `pattern[i] === '['` into RE2 syntax.
+ * In POSIX a backslash inside brackets is literal and `]` first is a member; RE2 needs both
+ * escaped. Returns the RE2 text and the index after the closing `]`, or null when the
+ * bracket is not closed (the caller then treats `[` literally, which RE2 rejects like GNU).
+ */
+function translateBracket(pattern: string, i: number): { text: string; next: number } | null {
+  let j = i + 1;
+  let out = '[';
+  if (pattern[j] === '^') {
+    out += '^';
+    j++;
+  }
+  let first = true;
+  while (j < pattern.length) {
+    const c = pattern[j];
+    if (c === ']' && !first) return { text: out + ']', next: j + 1 };
+    first = false;
+    if (c === '[' && (pattern[j + 1] === ':' || pattern[j + 1] === '=' || pattern[j + 1] === '.')) {
+      const kind = pattern[j + 1];
+      const end = pattern.indexOf(kind + ']', j + 2);
+      if (end === -1) return null;
+      const name = pattern.slice(j + 2, end);
+      if (kind === ':') out += `[:${name}:]`;
+      else out += escapeClassChar(name); // [=c=] and [.c.]: the single character itself
+      j = end + 2;
+      continue;
+    }
+    out += escapeClassChar(c);
+    j++;
+  }
+  return null;
+}
+
+function escapeClassChar(c: string): string {
+  return c === '\\' || c === ']' || c === '[' ? '\\' + c : c;
+}
+
+/**
+ * POSIX → RE2. BRE: `\( \) \{ \} \+ \? \|` are operators and their bare forms literal; `*` at
+ * the start of an expression, `^` not at the start and `$` not at the end are literal (GNU).
+ * ERE: Go's syntax already matches, except brackets and a leading `*`. Both: `\<` `\>` become
+ * `\b`, and back-references stay as written so RE2 rejects them with Go's message.
+ */
+export function translateRegex(pattern: string, syntax: RegexSyntax): string {
+  const bre = syntax === 'bre';
+  let out = '';
+  // True where a `*` would have nothing to repeat (start, after `(`, `|` or a leading `^`).
+  let atExprStart = true;
+  for (let i = 0; i < pattern.length; ) {
+    const c = pattern[i];
+    if (c === '\\' && i + 1 < pattern.length) {
+      const n = pattern[i + 1];
+      i += 2;
+      if (bre && ERE_SPECIAL.has(n)) {
+        out += n;
+        atExprStart = n === '(' || n === '|';
+      } else if (n === '<' || n === '>') {
+        out += '\\b';
+      } else if (n === '`') {
+        out += '\\A';
+      } else if (n === "'") {
+        out += '\\z';
+      } else {
+        out += '\\' + n;
+        atExprStart = false;
+      }
+      continue;
+    }
+    if (c === '[') {
+      const br = translateBracket(pattern, i);
+      if (br) {
+        out += br.text;
+        i = br.next;
+        atExprStart = false;
+        continue;
+      }
+      out += '['; // unterminated: let RE2 report it
+      i++;
+      atExprStart = false;
+      continue;
+    }
+    if (c === '*' && atExprStart) {
+      out += '\\*';
+      i++;
+      atExprStart = false;
+      continue;
+    }
+    if (bre) {
+      if (ERE_SPECIAL.has(c)) {
+        out += '\\' + c;
+        i++;
+        atExprStart = false;
+        continue;
+      }
+      if (c === '^' && !breAnchorStart(pattern, i)) {
+        out += '\\^';
+        i++;
+        atExprStart = false;
+        continue;
+      }
+      if (c === '$' && !breAnchorEnd(pattern, i)) {
+        out += '\\$';
+        i++;
+        atExprStart = false;
+        continue;
+      }
+    } else if (c === '{' && !/^\{\d+(,\d*)?\}/.test(pattern.slice(i, i + 24))) {
+      // GNU ERE: a `{` that does not start a valid interval is literal; Go agrees except
+      // for forms like `{,3}`, which we keep literal too.
+      out += '\\{';
+      i++;
+      atExprStart = false;
+      continue;
+    }
+    out += c;
+    i++;
+    atExprStart = c === '^' || (!bre && (c === '(' || c === '|'));
+  }
+  return out;
+}
+
+function breAnchorStart(p: string, i: number): boolean {
+  if (i === 0) return true;
+  const before = p.slice(Math.max(0, i - 2), i);
+  return before === '\\(' || before === '\\|';
+}
+
+function breAnchorEnd(p: string, i: number): boolean {
+  if (i === p.length - 1) return true;
+  const after = p.slice(i + 1, i + 3);
+  return after === '\\)' || after === '\\|';
+}
+
+/** Go's regexp.QuoteMeta over a bstr. */
+export function quoteMeta(s: string): string {
+  return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
+/**
+ * The literal text a pattern matches when it has no operator at all (for Buffer.indexOf fast
+ * paths), else null.
+ */
+export function literalOf(pattern: string, syntax: RegexSyntax | 'fixed'): string | null {
+  if (syntax === 'fixed') return pattern;
+  const special = syntax === 'bre' ? /[\\.[\]*^$]/ : /[\\.[\]*^$(){}+?|]/;
+  return special.test(pattern) ? null : pattern;
+}
+
+export interface CompileOptions {
+  ignoreCase?: boolean;
+  /** POSIX leftmost-longest matching (sed, grep -o), instead of leftmost-first. */
+  longest?: boolean;
+}
+
+/** One match: byte offsets of the whole match and of each group (-1 when unset). */
+export interface Match {
+  start: number;
+  end: number;
+  /** [start1, end1, start2, end2, …] for groups 1..n. */
+  groups: number[];
+}
+
+/** A compiled RE2 expression matched against UTF-8 bytes. */
+export class ByteRegex {
+  readonly groupCount: number;
+  private constructor(private readonly re: RE2JS) {
+    this.groupCount = re.groupCount();
+  }
+
+  /** Compiles RE2 syntax given as a bstr. Throws RegexError with Go's wording. */
+  static compile(re2Pattern: string, opts: CompileOptions = {}): ByteRegex {
+    let flags = 0;
+    if (opts.longest) flags |= RE2JS.LONGEST_MATCH;
+    const source = (opts.ignoreCase ? '(?i)' : '') + toUtf16(re2Pattern);
+    try {
+      return new ByteRegex(RE2JS.compile(source, flags));
+    } catch (e) {
+      throw new RegexError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** Whether the regex matches anywhere in `subject`. */
+  test(subject: Uint8Array): boolean {
+    return this.re.test(subject);
+  }
+
+  /**
+   * The leftmost match in `subject` starting the search at byte `from` (anchors and `\b`
+   * still see the bytes before `from`), or null.
+   */
+  exec(subject: Uint8Array, from = 0): Match | null {
+    const m = this.re.matcher(MatcherInput.utf8(subject));
+    if (!m.find(from)) return null;
+    const groups: number[] = [];
+    for (let g = 1; g <= this.groupCount; g++) groups.push(m.start(g), m.end(g));
+    return { start: m.start(), end: m.end(), groups };
+  }
+
+  /**
+   * Successive non-overlapping matches, Go FindAll style: an empty match right after the
+   * previous match is skipped, and the search steps one character past empty matches.
+   * `limit` bounds how many are returned (sed's N flag needs only the first N).
+   */
+  execAll(subject: Uint8Array, limit = Infinity): Match[] {
+    const out: Match[] = [];
+    const m = this.re.matcher(MatcherInput.utf8(subject));
+    let pos = 0;
+    let prevEnd = -1;
+    while (pos <= subject.length && out.length < limit) {
+      if (!m.find(pos)) break;
+      const start = m.start();
+      const end = m.end();
+      if (start === end && start === prevEnd) {
+        pos = start + charWidth(subject, start);
+        continue;
+      }
+      const groups: number[] = [];
+      for (let g = 1; g <= this.groupCount; g++) groups.push(m.start(g), m.end(g));
+      out.push({ start, end, groups });
+      prevEnd = end;
+      pos = end > start ? end : end + charWidth(subject, end);
+    }
+    return out;
+  }
+}
+
+/** Width in bytes of the UTF-8 character at `i` (1 for invalid bytes and at the end). */
+export function charWidth(b: Uint8Array, i: number): number {
+  const c = b[i];
+  if (c === undefined || c < 0xc2) return 1;
+  const need = c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 1;
+  if (need === 1 || i + need > b.length) return 1;
+  for (let k = 1; k < need; k++) if ((b[i + k] & 0xc0) !== 0x80) return 1;
+  return need;
+}

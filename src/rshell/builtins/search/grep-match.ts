@@ -1,0 +1,48 @@
+/**
+ * grep's pattern handling: turning the -e/-f-style pattern list and -E/-F/-G/-i/-w/-x into
+ * one matcher, the way rshell does (each pattern translated to RE2, joined with `|`).
+ * A lone operator-free pattern also yields a literal for Buffer.indexOf fast paths.
+ */
+import { ByteRegex, literalOf, quoteMeta, translateRegex, type RegexSyntax } from '../lib/regex.js';
+
+export type GrepSyntax = RegexSyntax | 'fixed';
+
+export interface MatchSpec {
+  patterns: string[];
+  syntax: GrepSyntax;
+  ignoreCase: boolean;
+  wordRegexp: boolean;
+  lineRegexp: boolean;
+  /** -o needs POSIX leftmost-longest matches, like GNU grep. */
+  longest: boolean;
+}
+
+export interface LineMatcher {
+  regex: ByteRegex;
+  /** Set when every matching line is exactly a line containing these bytes. */
+  literal: Buffer | null;
+  test(line: Uint8Array): boolean;
+}
+
+/** Builds the matcher. Throws RegexError (message to print after "grep: "). */
+export function buildMatcher(spec: MatchSpec): LineMatcher {
+  const parts = spec.patterns.map((p) =>
+    spec.syntax === 'fixed' ? quoteMeta(p) : translateRegex(p, spec.syntax),
+  );
+  let combined = parts.length === 1 ? parts[0] : parts.map((p) => `(?:${p})`).join('|');
+  if (spec.lineRegexp) combined = `^(?:${combined})$`;
+  else if (spec.wordRegexp) combined = `\\b(?:${combined})\\b`;
+  const regex = ByteRegex.compile(combined, { ignoreCase: spec.ignoreCase, longest: spec.longest });
+
+  let literal: Buffer | null = null;
+  if (spec.patterns.length === 1 && !spec.ignoreCase && !spec.wordRegexp && !spec.lineRegexp) {
+    const lit = literalOf(spec.patterns[0], spec.syntax);
+    // CR and LF never reach the matcher inside a line; leave such patterns to the regex.
+    if (lit && !/[\r\n]/.test(lit)) literal = Buffer.from(lit, 'latin1');
+  }
+  const lit = literal;
+  const test = lit
+    ? (line: Uint8Array) => Buffer.from(line.buffer, line.byteOffset, line.length).indexOf(lit) !== -1
+    : (line: Uint8Array) => regex.test(line);
+  return { regex, literal, test };
+}

@@ -1,0 +1,277 @@
+/**
+ * Scanning one grep input: line selection, context groups, binary-file handling and the
+ * -c/-l/-L summaries, streamed chunk by chunk with bounded memory (a line is capped at
+ * 1 MiB, before-context at 1 000 lines / 512 KiB).
+ *
+ * Lines follow Go's bufio.ScanLines, as rshell does: the newline and one CR before it are
+ * not part of the line, and a last line without newline still counts.
+ */
+import type { ByteReader } from '../../io.js';
+import { MAX_LINE_BYTES } from '../lib/lines.js';
+import type { LineMatcher } from './grep-match.js';
+import type { OutBuf } from './outbuf.js';
+
+/** rshell's cap on bytes held or printed per context group. */
+export const MAX_CONTEXT_BYTES = 512 * 1024;
+/** rshell probes this much of the input for NUL bytes before printing anything. */
+const BINARY_PROBE_BYTES = 32 * 1024;
+
+export interface ScanOptions {
+  matcher: LineMatcher;
+  invert: boolean;
+  mode: 'lines' | 'count' | 'files-with' | 'files-without' | 'quiet';
+  onlyMatching: boolean;
+  lineNumber: boolean;
+  showFilename: boolean;
+  /** -1 = unlimited. */
+  maxCount: number;
+  after: number;
+  before: number;
+  /** Any of -A/-B/-C given (even 0): non-adjacent groups get a "--" line. */
+  contextRequested: boolean;
+  text: boolean;
+}
+
+/** State shared by all inputs of one grep call. */
+export interface ScanShared {
+  out: OutBuf;
+  /** A context group was printed already (for "--" between groups, across files too). */
+  groupPrinted: boolean;
+  checkCanceled(): void;
+}
+
+export class ScanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScanError';
+  }
+}
+
+export interface ScanResult {
+  matchCount: number;
+  binaryMatched: boolean;
+}
+
+interface HeldLine {
+  num: number;
+  bytes: Uint8Array;
+}
+
+const NL = 0x0a;
+
+/** Strips the CR that bufio.ScanLines drops before a newline (and at EOF). */
+function dropCR(line: Uint8Array): Uint8Array {
+  const n = line.length;
+  return n > 0 && line[n - 1] === 0x0d ? line.subarray(0, n - 1) : line;
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
+}
+
+export async function scanInput(
+  reader: ByteReader,
+  displayName: string,
+  o: ScanOptions,
+  shared: ScanShared,
+): Promise<ScanResult> {
+  const out = shared.out;
+  const printing = o.mode === 'lines';
+  const fastCount = !printing && !o.invert && o.matcher.literal !== null;
+  let lineNum = 0;
+  let matchCount = 0;
+  let isBinary = false;
+  let probed = o.text;
+  let afterRemaining = 0;
+  let afterBytes = 0;
+  let maxReached = false;
+  let lastPrinted = 0;
+  let printedInFile = false;
+  const held: HeldLine[] = [];
+  let heldBytes = 0;
+  let done = false;
+
+  const prefix = (num: number, sep: number) => {
+    if (o.showFilename) {
+      out.push(displayName);
+      out.byte(sep);
+    }
+    if (o.lineNumber) {
+      out.push(String(num));
+      out.byte(sep);
+    }
+  };
+  const printLine = (num: number, line: Uint8Array, sep: number) => {
+    prefix(num, sep);
+    out.push(line);
+    out.byte(NL);
+    lastPrinted = num;
+    printedInFile = true;
+  };
+
+  const selected = (line: Uint8Array): boolean => o.matcher.test(line) !== o.invert;
+
+  const onLine = (raw: Uint8Array): void => {
+    const line = dropCR(raw);
+    lineNum++;
+    if (!o.text && !isBinary && line.indexOf(0) !== -1) isBinary = true;
+    if (maxReached) {
+      // Only trailing context of the last allowed match remains to print.
+      if (afterRemaining > 0) {
+        printContext(line);
+        afterRemaining--;
+      }
+      if (afterRemaining === 0) done = true;
+      return;
+    }
+    if (!selected(line)) {
+      if (printing && !isBinary && afterRemaining > 0) {
+        printContext(line);
+        afterRemaining--;
+      } else if (printing && o.before > 0 && !isBinary) {
+        hold(line);
+      }
+      return;
+    }
+    matchCount++;
+    if (o.mode === 'quiet' || o.mode === 'files-with' || o.mode === 'files-without') {
+      done = true; // the answer for this input is known
+      return;
+    }
+    if (o.maxCount >= 0 && matchCount >= o.maxCount) maxReached = true;
+    if (!printing) {
+      if (maxReached) done = true;
+      return;
+    }
+    if (isBinary) {
+      if (maxReached) done = true;
+      return;
+    }
+    printGroupStart(lineNum);
+    if (o.onlyMatching) {
+      if (!o.invert) {
+        for (const m of o.matcher.regex.execAll(line)) {
+          if (m.end === m.start) continue;
+          prefix(lineNum, 0x3a);
+          out.push(line.subarray(m.start, m.end));
+          out.byte(NL);
+        }
+      }
+      lastPrinted = lineNum;
+      printedInFile = true;
+    } else {
+      printLine(lineNum, line, 0x3a);
+    }
+    shared.groupPrinted = true;
+    afterRemaining = o.after;
+    afterBytes = 0;
+    if (maxReached && afterRemaining === 0) done = true;
+  };
+
+  const printContext = (line: Uint8Array) => {
+    if (afterBytes + line.length > MAX_CONTEXT_BYTES) return;
+    afterBytes += line.length;
+    printLine(lineNum, line, 0x2d);
+    if (o.before > 0) {
+      held.length = 0;
+      heldBytes = 0;
+    }
+  };
+
+  const hold = (line: Uint8Array) => {
+    while (held.length > 0 && (held.length >= o.before || heldBytes + line.length > MAX_CONTEXT_BYTES)) {
+      heldBytes -= held.shift()!.bytes.length;
+    }
+    if (line.length > MAX_CONTEXT_BYTES) return;
+    held.push({ num: lineNum, bytes: Buffer.from(line) });
+    heldBytes += line.length;
+  };
+
+  const printGroupStart = (num: number) => {
+    const first = held.length > 0 ? held[0].num : num;
+    if (o.contextRequested && shared.groupPrinted && (!printedInFile || first > lastPrinted + 1)) {
+      out.push('--\n');
+    }
+    for (const h of held) printLine(h.num, h.bytes, 0x2d);
+    held.length = 0;
+    heldBytes = 0;
+  };
+
+  if (o.maxCount === 0) return { matchCount: 0, binaryMatched: false };
+
+  let carry: Uint8Array[] = [];
+  let carryLen = 0;
+  const lineTooLong = () => new ScanError('bufio.Scanner: token too long');
+
+  for (let chunk = await reader.read(); chunk !== null && !done; chunk = await reader.read()) {
+    shared.checkCanceled();
+    if (!probed) {
+      probed = true;
+      if (chunk.subarray(0, BINARY_PROBE_BYTES).indexOf(0) !== -1) isBinary = true;
+    }
+    let pos = 0;
+    if (carryLen > 0) {
+      const nl = chunk.indexOf(NL);
+      if (nl === -1) {
+        if (carryLen + chunk.length > MAX_LINE_BYTES) throw lineTooLong();
+        carry.push(chunk);
+        carryLen += chunk.length;
+        continue;
+      }
+      if (carryLen + nl > MAX_LINE_BYTES) throw lineTooLong();
+      carry.push(chunk.subarray(0, nl));
+      onLine(Buffer.concat(carry, carryLen + nl));
+      carry = [];
+      carryLen = 0;
+      pos = nl + 1;
+    }
+    const lastNL = chunk.lastIndexOf(NL);
+    if (fastCount && !done && lastNL >= pos) {
+      const r = countLiteralLines(asBuffer(chunk), pos, lastNL, o.matcher.literal!, o.maxCount - matchCount);
+      matchCount += r.count;
+      if (r.count > 0 && o.mode !== 'count') done = true;
+      if (o.maxCount >= 0 && matchCount >= o.maxCount) done = true;
+      pos = lastNL + 1;
+    }
+    while (!done && pos < chunk.length) {
+      const nl = chunk.indexOf(NL, pos);
+      if (nl === -1) break;
+      if (nl - pos > MAX_LINE_BYTES) throw lineTooLong();
+      onLine(chunk.subarray(pos, nl));
+      pos = nl + 1;
+    }
+    if (!done && pos < chunk.length) {
+      if (chunk.length - pos > MAX_LINE_BYTES) throw lineTooLong();
+      carry.push(chunk.subarray(pos));
+      carryLen += chunk.length - pos;
+    }
+    await out.maybeFlush();
+  }
+  if (!done && carryLen > 0) onLine(carry.length === 1 ? carry[0] : Buffer.concat(carry, carryLen));
+  if (done) reader.cancel();
+
+  return { matchCount, binaryMatched: isBinary && matchCount > 0 && printing };
+}
+
+/**
+ * Counts lines containing `lit` in chunk[from..lastNL] without splitting it into lines:
+ * jump from hit to hit with indexOf, skipping the rest of each matching line.
+ */
+function countLiteralLines(
+  chunk: Buffer,
+  from: number,
+  lastNL: number,
+  lit: Buffer,
+  remaining: number,
+): { count: number } {
+  let count = 0;
+  let p = from;
+  const limit = remaining < 0 ? Infinity : remaining;
+  while (p <= lastNL && count < limit) {
+    const hit = chunk.indexOf(lit, p);
+    if (hit === -1 || hit > lastNL) break;
+    count++;
+    p = chunk.indexOf(NL, hit) + 1;
+  }
+  return { count };
+}
