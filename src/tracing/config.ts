@@ -1,0 +1,87 @@
+/** Tracer configuration from the environment, and the choice of exporter (or none). */
+import os from 'node:os';
+import { agentTracesUrl, createAgentExporter } from './agent-exporter.js';
+import { createTelemetryExporter, telemetryUrl } from './telemetry-exporter.js';
+import { NoopTracer, RecordingTracer } from './tracer.js';
+import type { Tracer, TracerConfig } from './types.js';
+
+export const DEFAULT_SERVICE = 'private-action-runner';
+export const DEFAULT_SITE = 'datadoghq.com';
+
+const SITE = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+
+/** Empty or blank values count as unset (a Lambda console often leaves variables empty). */
+function opt(v: string | undefined): string | undefined {
+  const t = v?.trim();
+  return t ? t : undefined;
+}
+
+function checkUrl(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new Error(`${name} is not a valid URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${name} must be an http:// or https:// URL`);
+  return value;
+}
+
+function checkSite(name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !SITE.test(value)) throw new Error(`${name} must be a host name such as datadoghq.com`);
+  return value;
+}
+
+/**
+ * Reads DD_API_KEY (unless `apiKey` is given, e.g. from Secrets Manager), DD_SITE,
+ * DD_TRACE_INTAKE_URL, DD_TRACE_AGENT_URL, DD_SERVICE, DD_ENV, DD_VERSION, DD_HOSTNAME.
+ * Throws an Error naming the variable on an invalid value; the message never echoes it.
+ */
+export function tracerConfigFromEnv(env: NodeJS.ProcessEnv, apiKey?: string): TracerConfig {
+  return {
+    apiKey: opt(apiKey) ?? opt(env.DD_API_KEY),
+    site: checkSite('DD_SITE', opt(env.DD_SITE)),
+    intakeUrl: checkUrl('DD_TRACE_INTAKE_URL', opt(env.DD_TRACE_INTAKE_URL)),
+    agentUrl: checkUrl('DD_TRACE_AGENT_URL', opt(env.DD_TRACE_AGENT_URL)),
+    service: opt(env.DD_SERVICE),
+    env: opt(env.DD_ENV),
+    version: opt(env.DD_VERSION),
+    hostname: opt(env.DD_HOSTNAME),
+  };
+}
+
+/** Header-safe host name (node rejects control characters in header values). */
+function cleanHostname(h: string): string {
+  return h.replace(/[^\x21-\x7e]/g, '_').slice(0, 255);
+}
+
+/**
+ * The agent exporter when agentUrl is set; else the telemetry exporter when there is an API
+ * key or an explicit intake URL; else the noop tracer (records and sends nothing).
+ */
+export function createTracer(cfg: TracerConfig): Tracer {
+  const apiKey = opt(cfg.apiKey);
+  const agentUrl = checkUrl('agentUrl', opt(cfg.agentUrl));
+  const intakeUrl = checkUrl('intakeUrl', opt(cfg.intakeUrl));
+  const site = checkSite('site', opt(cfg.site)) ?? DEFAULT_SITE;
+  const service = opt(cfg.service) ?? DEFAULT_SERVICE;
+  const defaults = { env: opt(cfg.env), version: opt(cfg.version) };
+  const log = cfg.log ?? ((line: string) => void process.stderr.write(line + '\n'));
+
+  if (agentUrl !== undefined) {
+    return new RecordingTracer({ exporter: createAgentExporter(agentTracesUrl(agentUrl), defaults), service, log });
+  }
+  if (apiKey === undefined && intakeUrl === undefined) return new NoopTracer();
+  const exporter = createTelemetryExporter({
+    url: intakeUrl !== undefined ? new URL(intakeUrl) : telemetryUrl(site),
+    // The header is always sent, empty without a key, as the Go sender does.
+    apiKey: apiKey ?? '',
+    hostname: cleanHostname(opt(cfg.hostname) ?? os.hostname()),
+    service,
+    version: defaults.version,
+    debug: site === 'datad0g.com',
+    defaults,
+  });
+  return new RecordingTracer({ exporter, service, log });
+}

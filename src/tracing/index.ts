@@ -1,0 +1,19 @@
+/** Public tracing API: the tracer, id parsing, the error-type helper, and the rshell span adapter. */
+export type {
+  FlushFailure,
+  FlushReport,
+  RemoteParent,
+  Span,
+  StartSpanOptions,
+  TagValue,
+  Tracer,
+  TracerConfig,
+} from './types.js';
+export { parseUint64, randomId, MAX_UINT64 } from './ids.js';
+export { errorType } from './error-type.js';
+export { createTracer, tracerConfigFromEnv, DEFAULT_SERVICE, DEFAULT_SITE } from './config.js';
+export { MAX_SPANS_PER_TRACE, MAX_BUFFERED_SPANS } from './tracer.js';
+export { TELEMETRY_MAX_BODY_BYTES } from './telemetry-exporter.js';
+export { AGENT_MAX_BODY_BYTES } from './agent-exporter.js';
+export { NOOP_SPAN } from './span.js';
+export { rshellHooks, RSHELL_SERVICE, MAX_RSHELL_SPANS_PER_RUN, type RshellHooksOptions } from './rshell-spans.js';

@@ -1,0 +1,161 @@
+/**
+ * rshell span adapter: turns the interpreter's hook calls (src/rshell/hooks.ts) into spans
+ * under service `rshell` with rshell's operations, resources and `rshell.*` tags
+ * (specs/rshell.md §5). Tokens carry the parent span, so nesting follows the interpreter's
+ * structure rather than async context. Argument values and script text never become tags.
+ */
+import type { CommandStartInfo, RshellHooks, RunEndInfo, RunStartInfo } from '../rshell/hooks.js';
+import { NOOP_SPAN } from './span.js';
+import type { Span, Tracer } from './types.js';
+
+export const RSHELL_SERVICE = 'rshell';
+/** Spans per run beyond which starts become no-ops (rshell's maxTelemetrySpans). */
+export const MAX_RSHELL_SPANS_PER_RUN = 10_000;
+/** Longest command name kept as resource/tag; argv[0] is script-controlled. */
+const MAX_NAME_CHARS = 128;
+
+export interface RshellHooksOptions {
+  /** Default `rshell`. */
+  service?: string;
+  /** Default 10,000 (the run span included). */
+  maxSpans?: number;
+}
+
+interface RunState {
+  spans: number;
+}
+
+export interface RshellSpanToken {
+  readonly span: Span;
+  readonly run: RunState;
+}
+
+export function rshellHooks(tracer: Tracer, opts?: RshellHooksOptions): RshellHooks<RshellSpanToken> {
+  const service = opts?.service ?? RSHELL_SERVICE;
+  const max = opts?.maxSpans ?? MAX_RSHELL_SPANS_PER_RUN;
+
+  const child = (
+    parent: RshellSpanToken | undefined,
+    name: string,
+    resource: string,
+    tags: Record<string, string | number | boolean>,
+  ): RshellSpanToken => {
+    // A start without a run token (should not happen) still gets its own cap.
+    const run = parent?.run ?? { spans: 0 };
+    if (run.spans >= max || (parent !== undefined && parent.span === NOOP_SPAN)) return { span: NOOP_SPAN, run };
+    run.spans += 1;
+    const span = tracer.startSpan(name, {
+      service,
+      resource,
+      tags,
+      childOf: parent?.span ?? tracer.activeSpan(),
+    });
+    return { span, run };
+  };
+
+  return {
+    runStart(info: RunStartInfo): RshellSpanToken {
+      const run: RunState = { spans: 0 };
+      if (max <= 0) return { span: NOOP_SPAN, run };
+      run.spans = 1;
+      const span = tracer.startSpan('run', {
+        service,
+        resource: 'run',
+        tags: { 'rshell.version': info.version },
+        // Unset childOf would also pick the active span; explicit keeps a root run a root.
+        childOf: tracer.activeSpan(),
+      });
+      return { span, run };
+    },
+    runEnd(t: RshellSpanToken, info: RunEndInfo): void {
+      const s = t.span;
+      s.setTag('rshell.run.outcome', info.outcome)
+        .setTag('rshell.run.exit_code', info.exitCode)
+        .setTag('rshell.run.commands.total', info.commands.total)
+        .setTag('rshell.run.commands.dispatched', info.commands.dispatched)
+        .setTag('rshell.run.commands.unallowed', info.commands.unallowed)
+        .setTag('rshell.run.commands.unknown', info.commands.unknown);
+      // A script exiting non-zero is still a success; only abnormal outcomes are errors.
+      if (info.outcome !== 'success') s.setError({ code: info.outcome });
+      s.finish();
+    },
+
+    commandStart(info: CommandStartInfo, parent: RshellSpanToken): RshellSpanToken {
+      const name = commandName(info.name);
+      const tags: Record<string, string | number | boolean> = {
+        'rshell.command.name': name,
+        'rshell.command.argc': info.argc,
+        'rshell.command.is_allowed': info.isAllowed,
+        'rshell.command.is_known': info.isKnown,
+        'rshell.command.has_stdin_pipe': info.hasStdinPipe,
+        'rshell.command.has_output_redirect': info.hasOutputRedirect,
+      };
+      const flags = flagNames(info.flags);
+      if (flags !== '') tags['rshell.command.flags'] = flags;
+      return child(parent, 'command', name, tags);
+    },
+    commandEnd(t: RshellSpanToken, info: { exitCode: number }): void {
+      t.span.setTag('rshell.command.exit_code', info.exitCode).finish();
+    },
+
+    pipelineStart(info: { stageCount: number }, parent: RshellSpanToken): RshellSpanToken {
+      return child(parent, 'control_flow', 'pipeline', { 'rshell.pipeline.stage_count': info.stageCount });
+    },
+    pipelineEnd(t: RshellSpanToken, info: { exitCode: number }): void {
+      t.span.setTag('rshell.pipeline.exit_code', info.exitCode).finish();
+    },
+
+    ifStart(info: { branchCount: number }, parent: RshellSpanToken): RshellSpanToken {
+      return child(parent, 'control_flow', 'if', { 'rshell.if.branch_count': info.branchCount });
+    },
+    ifEnd(t: RshellSpanToken, info: { branchTaken: number }): void {
+      t.span.setTag('rshell.if.branch_taken', info.branchTaken).finish();
+    },
+
+    forStart(info: { variableName: string }, parent: RshellSpanToken): RshellSpanToken {
+      return child(parent, 'control_flow', 'for', { 'rshell.for.variable_name': utf8(info.variableName) });
+    },
+    forEnd(t: RshellSpanToken, info: { iterationCount: number; brokeEarly: boolean }): void {
+      t.span
+        .setTag('rshell.for.iteration_count', info.iterationCount)
+        .setTag('rshell.for.broke_early', info.brokeEarly)
+        .finish();
+    },
+
+    forIterationStart(info: { index: number }, parent: RshellSpanToken): RshellSpanToken {
+      return child(parent, 'control_flow', 'for.iteration', { 'rshell.for.iteration.index': info.index });
+    },
+    forIterationEnd(t: RshellSpanToken): void {
+      t.span.finish();
+    },
+  };
+}
+
+/** bstr (one char per byte) → JS string, so spans carry valid UTF-8 text. */
+function utf8(s: string): string {
+  // Pure ASCII is the common case and needs no conversion.
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'latin1').toString('utf8');
+  }
+  return s;
+}
+
+function commandName(bstrName: string): string {
+  const name = utf8(bstrName);
+  return name.length > MAX_NAME_CHARS ? name.slice(0, MAX_NAME_CHARS) : name;
+}
+
+/**
+ * Comma-joined flag names. The interpreter already strips values; this re-checks, so that a
+ * value can never leak through a mistaken caller: only `-x`/`--long` shapes survive, cut at `=`.
+ */
+function flagNames(flags: string[]): string {
+  let out = '';
+  for (const f of flags) {
+    const eq = f.indexOf('=');
+    const name = eq >= 0 ? f.slice(0, eq) : f;
+    if (!/^--?[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) continue;
+    out += (out === '' ? '' : ',') + name;
+  }
+  return out;
+}

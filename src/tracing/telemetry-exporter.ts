@@ -1,0 +1,92 @@
+/**
+ * Exporter 1 (default): the instrumentation telemetry intake, exactly as the PAR's Go
+ * mini-tracer posts (par-telemetry §4.5), with Node's language fields.
+ */
+import type { OutgoingHttpHeaders } from 'node:http';
+import { packBatches } from './batching.js';
+import { spanToJson, type EncodeDefaults } from './encode-json.js';
+import type { Exporter, PreparedBatch } from './exporter.js';
+import { hostInfo, nextSeqId, RUNTIME_ID, TRACER_VERSION } from './runtime-info.js';
+import type { RecordingSpan } from './span.js';
+
+/**
+ * Body cap per request: 4 MiB. The intake publishes no limit; 4 MiB stays under the 5 MB
+ * that Datadog HTTP intakes commonly accept, and holds a full 10,000-span rshell trace
+ * (~3 MB) in one request.
+ */
+export const TELEMETRY_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Room kept for the envelope around payload.traces. */
+const ENVELOPE_RESERVE = 4096;
+
+export interface TelemetryExporterOptions {
+  url: URL;
+  apiKey: string;
+  hostname: string;
+  /** Default service (application.service_name). */
+  service: string;
+  version?: string;
+  /** true only for the staging site datad0g.com, as in Go. */
+  debug: boolean;
+  defaults: EncodeDefaults;
+}
+
+export function telemetryUrl(site: string): URL {
+  return new URL(`https://instrumentation-telemetry-intake.${site}/api/v2/apmtelemetry`);
+}
+
+export function createTelemetryExporter(o: TelemetryExporterOptions): Exporter {
+  const envelopeHead =
+    '"runtime_id":' + JSON.stringify(RUNTIME_ID) +
+    ',"seq_id":';
+  const envelopeTail =
+    ',"debug":' + o.debug +
+    ',"origin":"agent"' +
+    ',"host":' + JSON.stringify(hostInfo(o.hostname)) +
+    ',"application":' +
+    JSON.stringify({
+      service_name: o.service,
+      service_version: o.version ?? '',
+      language_name: 'nodejs',
+      language_version: process.versions.node,
+      tracer_version: TRACER_VERSION,
+    }) +
+    ',"payload":{"traces":[';
+  const headers: OutgoingHttpHeaders = {
+    'dd-api-key': o.apiKey,
+    'content-type': 'application/json',
+    'dd-telemetry-api-version': 'v2',
+    'dd-telemetry-request-type': 'traces',
+    'dd-telemetry-origin': 'agent',
+    'dd-client-library-language': 'nodejs',
+    'dd-client-library-version': TRACER_VERSION,
+    'dd-telemetry-debug-enabled': String(o.debug),
+    'dd-agent-hostname': o.hostname,
+  };
+
+  return {
+    method: 'POST',
+    url: o.url,
+    prepare(traces: RecordingSpan[][]): PreparedBatch[] {
+      const encoded = traces.map((t) => t.map((s) => spanToJson(s, o.defaults)));
+      // Framing: "[" "]" "," per trace chunk, "," per span.
+      const batches = packBatches(encoded, byteLength, TELEMETRY_MAX_BODY_BYTES - ENVELOPE_RESERVE, 3, 1);
+      return batches.map((b) => ({
+        spans: b.spans,
+        build() {
+          let traceText = '';
+          for (let i = 0; i < b.traces.length; i++) {
+            traceText += (i === 0 ? '[' : ',[') + b.traces[i].join(',') + ']';
+          }
+          const text =
+            '{"api_version":"v2","request_type":"traces","tracer_time":' + Math.floor(Date.now() / 1000) +
+            ',' + envelopeHead + nextSeqId() + envelopeTail + traceText + ']}}';
+          return { body: Buffer.from(text, 'utf8'), headers };
+        },
+      }));
+    },
+  };
+}
+
+function byteLength(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}

@@ -1,0 +1,237 @@
+/**
+ * The tracer: span creation with AsyncLocalStorage context, a bounded buffer of finished
+ * spans, and a deadline-bounded flush through one exporter.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+import { groupByTrace } from './batching.js';
+import type { Exporter } from './exporter.js';
+import { parseUint64, randomId } from './ids.js';
+import { NOOP_SPAN, RecordingSpan, TraceState, type SpanSink } from './span.js';
+import { send } from './transport.js';
+import type { FlushFailure, FlushReport, RemoteParent, Span, StartSpanOptions, Tracer } from './types.js';
+
+/** At most this many spans per trace are kept; later ones still work but are dropped at finish. */
+export const MAX_SPANS_PER_TRACE = 10_000;
+/**
+ * At most this many finished spans wait for a flush (~60 MB worst case at ~600 B per span):
+ * an SQS batch of 10 messages each producing a capped 10,000-span trace fits.
+ */
+export const MAX_BUFFERED_SPANS = 100_000;
+/** Requests are abandoned this long before the flush deadline, so flush returns in time. */
+export const DEADLINE_MARGIN_MS = 15;
+
+interface Context {
+  span?: RecordingSpan;
+  service?: string;
+}
+
+export interface TracerImplOptions {
+  exporter: Exporter;
+  service: string;
+  log: (line: string) => void;
+  maxSpansPerTrace?: number;
+  maxBufferedSpans?: number;
+}
+
+export class RecordingTracer implements Tracer, SpanSink {
+  readonly enabled = true;
+  private readonly als = new AsyncLocalStorage<Context>();
+  private buffer: RecordingSpan[] = [];
+  private droppedSinceFlush = 0;
+  private readonly maxPerTrace: number;
+  private readonly maxBuffered: number;
+
+  constructor(private readonly o: TracerImplOptions) {
+    this.maxPerTrace = o.maxSpansPerTrace ?? MAX_SPANS_PER_TRACE;
+    this.maxBuffered = o.maxBufferedSpans ?? MAX_BUFFERED_SPANS;
+  }
+
+  startSpan(name: string, opts?: StartSpanOptions): Span {
+    return this.start(name, opts);
+  }
+
+  private start(name: string, opts: StartSpanOptions | undefined): RecordingSpan {
+    const ctx = this.als.getStore();
+    let parent: RecordingSpan | undefined;
+    let remote: RemoteParent | undefined;
+    const childOf = opts?.childOf;
+    if (childOf === undefined) parent = ctx?.span;
+    else if (childOf instanceof RecordingSpan) parent = childOf;
+    else remote = childOf;
+
+    const service = opts?.service || ctx?.service || parent?.service || this.o.service;
+    let traceId: bigint;
+    let parentId: bigint;
+    let trace: TraceState;
+    if (parent !== undefined) {
+      traceId = parent.traceId;
+      parentId = parent.spanId;
+      trace = parent.trace;
+    } else {
+      // A remote trace id of 0 (or garbage) means "no remote trace": start a new one (§5).
+      const remoteTrace = remote ? parseUint64(remote.traceId) : null;
+      if (remoteTrace !== null && remoteTrace !== 0n) {
+        traceId = remoteTrace;
+        parentId = parseUint64(remote!.spanId) ?? 0n;
+      } else {
+        traceId = randomId();
+        parentId = 0n;
+      }
+      trace = new TraceState();
+    }
+    trace.started += 1;
+    const span = new RecordingSpan(
+      this,
+      trace,
+      name,
+      service,
+      traceId,
+      randomId(),
+      parentId,
+      opts?.startTimeMs,
+      trace.started > this.maxPerTrace,
+    );
+    resourceAndTags(span, opts);
+    // Service-entry spans: roots, remote-parented spans, and spans switching service.
+    if (parent === undefined || parent.service !== service) span.setTag('_top_level', 1);
+    return span;
+  }
+
+  async withSpan<T>(name: string, opts: StartSpanOptions, fn: (span: Span) => Promise<T> | T): Promise<T> {
+    const span = this.start(name, opts);
+    // Children default to this span's service (which itself honoured any withService scope).
+    const ctx: Context = { span, service: span.service };
+    try {
+      return await this.als.run(ctx, () => fn(span));
+    } catch (err) {
+      span.setError(err);
+      throw err;
+    } finally {
+      span.finish();
+    }
+  }
+
+  withService<T>(service: string, fn: () => T): T {
+    return this.als.run({ span: this.als.getStore()?.span, service }, fn);
+  }
+
+  activeSpan(): Span | undefined {
+    return this.als.getStore()?.span;
+  }
+
+  setSamplingPriority(span: Span, priority: number): void {
+    if (span instanceof RecordingSpan && Number.isFinite(priority)) span.trace.priority = Math.trunc(priority);
+  }
+
+  pendingCount(): number {
+    return this.buffer.length;
+  }
+
+  onFinish(span: RecordingSpan): void {
+    if (span.overCap || this.buffer.length >= this.maxBuffered) this.droppedSinceFlush += 1;
+    else this.buffer.push(span);
+  }
+
+  async flush(opts: { deadline: number }): Promise<FlushReport> {
+    const t0 = performance.now();
+    const spans = this.buffer;
+    this.buffer = [];
+    const capDropped = this.droppedSinceFlush;
+    const report: FlushReport = { sent: 0, dropped: capDropped, bytes: 0, ms: 0, requests: 0 };
+    this.droppedSinceFlush = 0;
+    try {
+      if (spans.length > 0) await this.sendAll(spans, opts.deadline, report);
+    } catch {
+      // Encoding or transport bug: the batch is lost, the task is not.
+      report.failure ??= 'other';
+      report.dropped = capDropped + spans.length - report.sent;
+    }
+    report.ms = round3(performance.now() - t0);
+    if (report.failure !== undefined) this.logFailure(report);
+    return report;
+  }
+
+  private async sendAll(spans: RecordingSpan[], deadline: number, report: FlushReport): Promise<void> {
+    const batches = this.o.exporter.prepare(groupByTrace(spans));
+    const endBy = deadline - DEADLINE_MARGIN_MS;
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i];
+      if (Date.now() >= endBy) {
+        report.failure = 'timeout';
+        for (let j = i; j < batches.length; j++) report.dropped += batches[j].spans;
+        return;
+      }
+      const { body, headers } = b.build();
+      report.requests += 1;
+      report.bytes += body.length;
+      const res = await send({ method: this.o.exporter.method, url: this.o.exporter.url, headers, body, endBy });
+      if (res.ok) {
+        report.sent += b.spans;
+        continue;
+      }
+      // Stop at the first failure: a broken intake would fail the rest too, and the time
+      // left belongs to the task's caller.
+      report.failure = res.failure;
+      for (let j = i; j < batches.length; j++) report.dropped += batches[j].spans;
+      return;
+    }
+  }
+
+  private logFailure(r: FlushReport): void {
+    const u = this.o.exporter.url;
+    const line = JSON.stringify({
+      level: 'warn',
+      logger: 'tracing',
+      msg: 'trace flush failed',
+      failure: r.failure as FlushFailure,
+      dropped: r.dropped,
+      sent: r.sent,
+      requests: r.requests,
+      bytes: r.bytes,
+      ms: r.ms,
+      // Host and path only: a URL can carry credentials or query tokens.
+      endpoint: `${u.protocol}//${u.host}${u.pathname}`,
+    });
+    try {
+      this.o.log(line);
+    } catch {
+      // Logging must never break a flush.
+    }
+  }
+}
+
+function resourceAndTags(span: RecordingSpan, opts: StartSpanOptions | undefined): void {
+  if (opts === undefined) return;
+  if (opts.resource !== undefined) span.resource = opts.resource;
+  const tags = opts.tags;
+  if (tags !== undefined) for (const k of Object.keys(tags)) span.setTag(k, tags[k]);
+}
+
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** Tracer used when there is nowhere to send: records nothing; spans are the shared noop. */
+export class NoopTracer implements Tracer {
+  readonly enabled = false;
+  startSpan(): Span {
+    return NOOP_SPAN;
+  }
+  async withSpan<T>(_name: string, _opts: StartSpanOptions, fn: (span: Span) => Promise<T> | T): Promise<T> {
+    return fn(NOOP_SPAN);
+  }
+  withService<T>(_service: string, fn: () => T): T {
+    return fn();
+  }
+  activeSpan(): Span | undefined {
+    return undefined;
+  }
+  setSamplingPriority(): void {}
+  async flush(): Promise<FlushReport> {
+    return { sent: 0, dropped: 0, bytes: 0, ms: 0, requests: 0 };
+  }
+  pendingCount(): number {
+    return 0;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * One HTTP request bounded by a deadline, over keep-alive agents shared by every tracer in the
+ * container so that warm Lambda invocations skip the TCP/TLS handshake. Never rejects: the
+ * outcome is a failure kind.
+ */
+import http, { type OutgoingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import type { FlushFailure } from './types.js';
+
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4 });
+
+/** Per-request ceiling even with a far deadline (the Go sender's 10 s). */
+export const MAX_REQUEST_MS = 10_000;
+
+export type SendResult = { ok: true } | { ok: false; failure: FlushFailure };
+
+export interface SendRequest {
+  method: string;
+  url: URL;
+  headers: OutgoingHttpHeaders;
+  body: Buffer;
+  /** Epoch ms by which the request must be over (answered or abandoned). */
+  endBy: number;
+}
+
+export async function send(req: SendRequest): Promise<SendResult> {
+  const first = await attempt(req);
+  // A keep-alive socket can die while the Lambda sandbox is frozen; the first write on it then
+  // fails with a reset. Retrying once on a fresh socket is the documented remedy, and cannot
+  // duplicate data because the server never took the request.
+  if (!first.ok && first.reusedSocket && first.failure === 'connection_reset' && Date.now() < req.endBy) {
+    const second = await attempt(req);
+    return second.ok ? { ok: true } : { ok: false, failure: second.failure };
+  }
+  return first.ok ? { ok: true } : { ok: false, failure: first.failure };
+}
+
+type AttemptResult = { ok: true } | { ok: false; failure: FlushFailure; reusedSocket: boolean };
+
+function attempt(r: SendRequest): Promise<AttemptResult> {
+  return new Promise((resolve) => {
+    const isHttps = r.url.protocol === 'https:';
+    const lib = isHttps ? https : http;
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (res: AttemptResult): void => {
+      if (done) return;
+      done = true;
+      if (timer !== undefined) clearTimeout(timer);
+      resolve(res);
+    };
+    let req: http.ClientRequest;
+    try {
+      req = lib.request(r.url, {
+        method: r.method,
+        agent: isHttps ? httpsAgent : httpAgent,
+        headers: { ...r.headers, 'content-length': r.body.length },
+      });
+    } catch {
+      finish({ ok: false, failure: 'other', reusedSocket: false });
+      return;
+    }
+    const budget = Math.min(r.endBy - Date.now(), MAX_REQUEST_MS);
+    timer = setTimeout(() => {
+      finish({ ok: false, failure: 'timeout', reusedSocket: req.reusedSocket });
+      req.destroy();
+    }, Math.max(0, budget));
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      // Drain so the socket goes back to the keep-alive pool.
+      res.resume();
+      res.on('end', () =>
+        finish(status >= 200 && status < 300 ? { ok: true } : { ok: false, failure: `http_${status}`, reusedSocket: false }),
+      );
+      res.on('error', () => finish({ ok: false, failure: 'connection_reset', reusedSocket: false }));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      finish({ ok: false, failure: classify(err), reusedSocket: req.reusedSocket });
+    });
+    req.end(r.body);
+  });
+}
+
+function classify(err: NodeJS.ErrnoException): FlushFailure {
+  switch (err.code) {
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ECONNABORTED':
+      return 'connection_reset';
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NONAME':
+      return 'dns';
+    case 'ETIMEDOUT':
+      return 'timeout';
+    default:
+      return err.message === 'socket hang up' ? 'connection_reset' : 'other';
+  }
+}

@@ -1,0 +1,78 @@
+/** Public tracing contracts used by the executor and the rshell adapter. */
+
+export type TagValue = string | number | boolean;
+
+/** A parent span living in another process (ids from the task envelope). */
+export interface RemoteParent {
+  traceId: bigint;
+  /** 0n allowed: the span joins the trace with no parent. */
+  spanId: bigint;
+}
+
+export interface StartSpanOptions {
+  resource?: string;
+  service?: string;
+  tags?: Record<string, TagValue>;
+  /** Default: the active span (AsyncLocalStorage), else a new trace. */
+  childOf?: Span | RemoteParent;
+  /** Epoch ms (fractional ok); default now. */
+  startTimeMs?: number;
+}
+
+export interface Span {
+  readonly traceId: bigint;
+  readonly spanId: bigint;
+  readonly parentId: bigint;
+  readonly service: string;
+  /** Strings and booleans go to meta, numbers to metrics. No-op after finish. */
+  setTag(key: string, value: TagValue): this;
+  setResource(resource: string): this;
+  /** error=1 and `error.type` only; never message, stack or details. */
+  setError(err: unknown): this;
+  finish(endTimeMs?: number): void;
+}
+
+export type FlushFailure = 'timeout' | `http_${number}` | 'connection_reset' | 'refused' | 'dns' | 'other';
+
+export interface FlushReport {
+  /** Spans the intake acknowledged (2xx). */
+  sent: number;
+  /** Spans lost since the previous flush: failed requests, per-trace and global caps. */
+  dropped: number;
+  /** Request body bytes put on the wire (attempted requests). */
+  bytes: number;
+  ms: number;
+  /** Requests attempted. */
+  requests: number;
+  /** First failure, when any request failed or could not be attempted in time. */
+  failure?: FlushFailure;
+}
+
+export interface Tracer {
+  readonly enabled: boolean;
+  startSpan(name: string, opts?: StartSpanOptions): Span;
+  /** Runs fn with the span active; finishes it; on throw: setError + rethrow. */
+  withSpan<T>(name: string, opts: StartSpanOptions, fn: (span: Span) => Promise<T> | T): Promise<T>;
+  /** Every span started inside fn (and its async continuations) defaults to `service`. */
+  withService<T>(service: string, fn: () => T): T;
+  activeSpan(): Span | undefined;
+  /** Sets _sampling_priority_v1 for the whole trace of `span`. */
+  setSamplingPriority(span: Span, priority: number): void;
+  /** Sends every finished span before `deadline` (epoch ms). Never throws. */
+  flush(opts: { deadline: number }): Promise<FlushReport>;
+  /** Pending finished spans count (for tests and logs). */
+  pendingCount(): number;
+}
+
+export interface TracerConfig {
+  apiKey?: string;
+  site?: string;
+  intakeUrl?: string;
+  agentUrl?: string;
+  service?: string;
+  env?: string;
+  version?: string;
+  hostname?: string;
+  /** Where the one-line JSON warnings go (default: stderr). Never receives the API key. */
+  log?: (line: string) => void;
+}
