@@ -1,0 +1,135 @@
+/**
+ * head/tail count arguments: decimal digits with GNU multiplier suffixes (b, k/K/KiB, kB,
+ * m/M/MiB, MB, G…, Z and Y overflowing), a leading "-" taken as magnitude (tail) and "+"
+ * meaning "from the start". Results clamp to 2^31−1 like rshell; values whose digits alone do
+ * not fit in 64 unsigned bits, or that overflow through a suffix, are invalid.
+ */
+import type { FlagValue } from '../flags.js';
+
+/** rshell clamps every count here. */
+export const MAX_COUNT = 2 ** 31 - 1;
+
+const MULTIPLIERS: Record<string, bigint> = {
+  b: 512n,
+  kB: 1000n,
+  KB: 1000n,
+  k: 1024n,
+  K: 1024n,
+  KiB: 1024n,
+  MB: 1000n ** 2n,
+  m: 1024n ** 2n,
+  M: 1024n ** 2n,
+  MiB: 1024n ** 2n,
+  GB: 1000n ** 3n,
+  G: 1024n ** 3n,
+  GiB: 1024n ** 3n,
+  TB: 1000n ** 4n,
+  T: 1024n ** 4n,
+  TiB: 1024n ** 4n,
+  PB: 1000n ** 5n,
+  P: 1024n ** 5n,
+  PiB: 1024n ** 5n,
+  EB: 1000n ** 6n,
+  E: 1024n ** 6n,
+  EiB: 1024n ** 6n,
+  ZB: 1000n ** 7n,
+  Z: 1024n ** 7n,
+  ZiB: 1024n ** 7n,
+  YB: 1000n ** 8n,
+  Y: 1024n ** 8n,
+  YiB: 1024n ** 8n,
+};
+
+const INT64_MAX = (1n << 63n) - 1n;
+const UINT64_MAX = (1n << 64n) - 1n;
+
+export interface Count {
+  n: number;
+  /** "+N": count from the start of input. */
+  fromStart: boolean;
+  /** The text began with "-". */
+  negative: boolean;
+}
+
+/** Parses a count; undefined when invalid. */
+export function parseCount(s: string): Count | undefined {
+  let body = s;
+  const fromStart = body.startsWith('+');
+  if (fromStart) body = body.slice(1);
+  const negative = !fromStart && body.startsWith('-');
+  if (negative) body = body.slice(1);
+  let end = 0;
+  while (end < body.length && body.charCodeAt(end) >= 48 && body.charCodeAt(end) <= 57) end++;
+  const digits = body.slice(0, end);
+  const suffix = body.slice(end);
+  let n: bigint;
+  if (digits === '') {
+    // GNU accepts a bare suffix ("K" = 1K), never after "+", never an empty string.
+    if (suffix === '' || fromStart) return undefined;
+    n = 1n;
+  } else {
+    n = BigInt(digits);
+  }
+  if (suffix !== '') {
+    const mult = MULTIPLIERS[suffix];
+    if (mult === undefined) return undefined;
+    // Digits beyond int64 cannot take a suffix; a product beyond int64 is only fine for 0.
+    if (n > INT64_MAX) return undefined;
+    if (mult > INT64_MAX) {
+      if (n !== 0n) return undefined;
+    }
+    n *= mult;
+  } else if (n > UINT64_MAX) {
+    return undefined;
+  }
+  return { n: n > BigInt(MAX_COUNT) ? MAX_COUNT : Number(n), fromStart, negative };
+}
+
+/**
+ * The -n/-c flag value: validates with parseCount (pflag reports "invalid count"), and
+ * records the order of occurrence so the later of -n/-c wins and a "+" stays sticky.
+ */
+export class ModeFlag implements FlagValue {
+  readonly type = 'string';
+  changed = false;
+  pos = 0;
+  fromStartSeen = false;
+  constructor(
+    private readonly seq: { n: number },
+    public value: string,
+  ) {}
+  set(s: string): string | undefined {
+    if (parseCount(s) === undefined) return 'invalid count';
+    this.value = s;
+    if (s.startsWith('+')) this.fromStartSeen = true;
+    this.pos = ++this.seq.n;
+    return undefined;
+  }
+  toString(): string {
+    return this.value;
+  }
+}
+
+/** A value-less switch (pflag NoOptDefVal sentinel): `--quiet=x` is an error. */
+export const SWITCH_SENTINEL = '\x01';
+
+export class SwitchFlag implements FlagValue {
+  readonly type = 'bool';
+  changed = false;
+  pos = 0;
+  constructor(private readonly seq: { n: number }) {}
+  set(s: string): string | undefined {
+    if (s !== SWITCH_SENTINEL) return 'does not take a value';
+    this.pos = ++this.seq.n;
+    return undefined;
+  }
+  toString(): string {
+    return 'false';
+  }
+}
+
+/** Rewrites a legacy leading `-N` (digits only) into `-n N`, as head/tail accept it. */
+export function legacyCountArgs(args: string[]): string[] {
+  if (args.length > 0 && /^-[0-9]+$/.test(args[0])) return ['-n', args[0].slice(1), ...args.slice(1)];
+  return args;
+}

@@ -1,0 +1,106 @@
+/**
+ * head: the first N lines (-n) or bytes (-c) of each input, with `==> name <==` headers for
+ * several inputs. Stops reading as soon as it has enough and cancels the input, so an
+ * upstream producer stops too.
+ */
+import type { ByteReader } from '../../io.js';
+import { FlagSet, failFlags } from '../flags.js';
+import type { Builtin, CallContext } from '../types.js';
+import { ModeFlag, SWITCH_SENTINEL, SwitchFlag, legacyCountArgs, parseCount } from './count.js';
+import { helpText } from './help.js';
+import { complain, fileErrorText, openInput } from './io.js';
+
+export const head: Builtin = async (ctx, rawArgs) => {
+  const fs = new FlagSet('head');
+  const help = fs.bool('help', 'h', 'print usage and exit');
+  const modeSeq = { n: 0 };
+  const lines = fs.custom('lines', 'n', new ModeFlag(modeSeq, '10'), 'print the first NUM lines instead of the first 10');
+  const bytes = fs.custom('bytes', 'c', new ModeFlag(modeSeq, ''), 'print the first NUM bytes of each file');
+  const headerSeq = { n: 0 };
+  const sw = { noOptDefVal: SWITCH_SENTINEL };
+  const quiet = fs.custom('quiet', 'q', new SwitchFlag(headerSeq), 'never print headers giving file names', sw);
+  const silent = fs.custom('silent', '', new SwitchFlag(headerSeq), 'same as --quiet', sw);
+  const verbose = fs.custom('verbose', 'v', new SwitchFlag(headerSeq), 'always print headers giving file names', sw);
+  const r = fs.parse(legacyCountArgs(rawArgs));
+  if (!r.ok) return failFlags(ctx, r.error);
+  if (help.value) {
+    await ctx.stdout.write(
+      helpText(fs, 'head [OPTION]... [FILE]...', [
+        'Print the first 10 lines of each FILE to standard output.',
+        'With more than one FILE, precede each with a header giving the file name.',
+        'With no FILE, or when FILE is -, read standard input.',
+      ]),
+    );
+    return 0;
+  }
+  const byBytes = bytes.pos > lines.pos;
+  const text = byBytes ? bytes.value : lines.value;
+  const count = parseCount(text);
+  if (count === undefined || count.negative) {
+    await complain(ctx, `invalid number of ${byBytes ? 'bytes' : 'lines'}: '${text}'`);
+    return 1;
+  }
+  const files = r.args.length ? r.args : ['-'];
+  const quietPos = Math.max(quiet.pos, silent.pos);
+  const headers = verbose.pos > quietPos ? true : quietPos > verbose.pos ? false : files.length > 1;
+  let status = 0;
+  let printed = false;
+  for (const name of files) {
+    ctx.checkCanceled();
+    let input;
+    try {
+      input = await openInput(ctx, name);
+    } catch (e) {
+      await complain(ctx, `${name}: ${fileErrorText(e)}`);
+      status = 1;
+      continue;
+    }
+    if (headers) {
+      await ctx.stdout.write(`${printed ? '\n' : ''}==> ${input.label} <==\n`);
+      printed = true;
+    }
+    try {
+      await (byBytes ? copyBytes(ctx, input.reader, count.n) : copyLines(ctx, input.reader, count.n));
+    } catch (e) {
+      await complain(ctx, `${input.label}: ${fileErrorText(e)}`);
+      status = 1;
+    } finally {
+      if (input.isStdin) input.reader.cancel();
+      else await input.close();
+    }
+  }
+  return status;
+};
+
+/** Copies the first `n` newline-terminated lines (the last one may lack its newline). */
+async function copyLines(ctx: CallContext, reader: ByteReader, n: number): Promise<void> {
+  let left = n;
+  while (left > 0) {
+    ctx.checkCanceled();
+    const chunk = await reader.read();
+    if (chunk === null) return;
+    let at = -1;
+    while (left > 0) {
+      at = chunk.indexOf(0x0a, at + 1);
+      if (at === -1) break;
+      left--;
+    }
+    if (left === 0) {
+      await ctx.stdout.write(chunk.subarray(0, at + 1));
+      return;
+    }
+    await ctx.stdout.write(chunk);
+  }
+}
+
+async function copyBytes(ctx: CallContext, reader: ByteReader, n: number): Promise<void> {
+  let left = n;
+  while (left > 0) {
+    ctx.checkCanceled();
+    const chunk = await reader.read();
+    if (chunk === null) return;
+    const take = chunk.length <= left ? chunk : chunk.subarray(0, left);
+    left -= take.length;
+    await ctx.stdout.write(take);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Input and output plumbing shared by the text builtins: operands ("-" is stdin) opened
+ * through the sandbox as ByteReaders, POSIX-worded error text, and a buffered writer so a
+ * tool emitting millions of short lines does not pay one awaited write per line.
+ */
+import type { ByteReader, ByteWriter } from '../../io.js';
+import { SandboxError, type OpenFile } from '../../sandbox/types.js';
+import type { CallContext } from '../types.js';
+
+/** Read size for files: large enough that per-chunk overhead vanishes on big inputs. */
+export const READ_CHUNK = 64 * 1024;
+
+/** A ByteReader over an open sandbox file. Every chunk is a fresh buffer (callers may keep it). */
+class FileReader implements ByteReader {
+  private closed = false;
+  constructor(private readonly file: OpenFile) {}
+  async read(): Promise<Uint8Array | null> {
+    if (this.closed) return null;
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    const n = await this.file.read(buf);
+    if (n <= 0) {
+      await this.close();
+      return null;
+    }
+    return buf.subarray(0, n);
+  }
+  cancel(): void {
+    void this.close();
+  }
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.file.close();
+  }
+}
+
+export interface Input {
+  reader: ByteReader;
+  /** Name for headers and messages: the operand, or "standard input" for "-". */
+  label: string;
+  isStdin: boolean;
+  /** Size when the operand is a regular file (wc's column width needs it). */
+  regularSize: number | null;
+  close(): Promise<void>;
+}
+
+/** Opens an operand; "-" is stdin (never closed: a later "-" simply sees end of input). */
+export async function openInput(ctx: CallContext, name: string): Promise<Input> {
+  if (name === '-') {
+    return { reader: ctx.stdin, label: 'standard input', isStdin: true, regularSize: null, close: async () => {} };
+  }
+  const file = await ctx.fs.open(name, ctx.dir);
+  let regularSize: number | null = null;
+  try {
+    const info = await file.stat();
+    if (info.kind === 'file') regularSize = info.size;
+  } catch (e) {
+    if (!(e instanceof SandboxError)) throw e;
+  }
+  const reader = new FileReader(file);
+  return { reader, label: name, isStdin: false, regularSize, close: () => reader.close() };
+}
+
+/** The POSIX text of a file error, or rethrows anything that is not one (cancellation, broken pipe). */
+export function fileErrorText(e: unknown): string {
+  if (e instanceof SandboxError) return e.message;
+  throw e;
+}
+
+/** Writes `<cmd>: <message>\n` to stderr. */
+export async function complain(ctx: CallContext, message: string): Promise<void> {
+  await ctx.stderr.write(`${ctx.name}: ${message}\n`);
+}
+
+/**
+ * Coalesces small writes into ~64 KiB chunks. `write` returns a promise only when it had to
+ * flush, so hot loops can use `const p = out.write(x); if (p) await p;` and skip a microtask
+ * per line.
+ */
+export class OutBuffer {
+  private buf: Buffer;
+  private pos = 0;
+  constructor(
+    private readonly w: ByteWriter,
+    private readonly size = 64 * 1024,
+  ) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  write(data: Uint8Array | string): Promise<void> | undefined {
+    if (typeof data === 'string') {
+      if (data.length === 0) return undefined;
+      if (this.pos + data.length > this.size) return this.slowWrite(Buffer.from(data, 'latin1'));
+      for (let i = 0; i < data.length; i++) this.buf[this.pos++] = data.charCodeAt(i);
+      return undefined;
+    }
+    if (data.length === 0) return undefined;
+    if (this.pos + data.length > this.size) return this.slowWrite(data);
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
+    return undefined;
+  }
+
+  /** Single byte fast path. */
+  byte(b: number): Promise<void> | undefined {
+    if (this.pos >= this.size) return this.slowWrite(Uint8Array.of(b));
+    this.buf[this.pos++] = b;
+    return undefined;
+  }
+
+  private async slowWrite(data: Uint8Array): Promise<void> {
+    await this.flush();
+    if (data.length >= this.size / 2) {
+      await this.w.write(data);
+      return;
+    }
+    this.buf.set(data, 0);
+    this.pos = data.length;
+  }
+
+  async flush(): Promise<void> {
+    if (this.pos === 0) return;
+    const chunk = this.buf.subarray(0, this.pos);
+    // A fresh buffer: the writer may keep the flushed one until its reader consumes it.
+    this.buf = Buffer.allocUnsafe(this.size);
+    this.pos = 0;
+    await this.w.write(chunk);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * wc: newline, word, character, byte and longest-line counts per input, plus a total for
+ * several inputs, in GNU's layout (column width from the regular files' sizes, at least 7
+ * when any input is not a regular file, 1 for a single count of a single input).
+ */
+import { FlagSet, failFlags } from '../flags.js';
+import type { Builtin } from '../types.js';
+import { helpText } from './help.js';
+import { complain, fileErrorText, openInput } from './io.js';
+import { WcCounter, zeroCounts, type WcCounts, type WcWants } from './wc-core.js';
+
+export const wc: Builtin = async (ctx, args) => {
+  const fs = new FlagSet('wc');
+  const bytes = fs.bool('bytes', 'c', 'print the byte counts');
+  const chars = fs.bool('chars', 'm', 'print the character counts');
+  const lines = fs.bool('lines', 'l', 'print the newline counts');
+  const maxLine = fs.bool('max-line-length', 'L', 'print the maximum display width');
+  const words = fs.bool('words', 'w', 'print the word counts');
+  const help = fs.bool('help', '', 'display this help and exit');
+  const r = fs.parse(args);
+  if (!r.ok) return failFlags(ctx, r.error);
+  if (help.value) {
+    await ctx.stdout.write(
+      helpText(fs, 'wc [OPTION]... [FILE]...', [
+        'Print newline, word, and byte counts for each FILE, and a total line if',
+        'more than one FILE is specified.  A word is a non-zero-length sequence of',
+        'characters delimited by white space.',
+        'With no FILE, or when FILE is -, read standard input.',
+      ]),
+    );
+    return 0;
+  }
+  const any = bytes.value || chars.value || lines.value || maxLine.value || words.value;
+  const wants: WcWants = {
+    lines: any ? lines.value : true,
+    words: any ? words.value : true,
+    chars: chars.value,
+    bytes: any ? bytes.value : true,
+    maxLine: maxLine.value,
+  };
+  const columns = [wants.lines, wants.words, wants.chars, wants.bytes, wants.maxLine].filter(Boolean).length;
+  const names = r.args.length ? r.args : ['-'];
+  const named = r.args.length > 0;
+
+  // Open everything first: the column width depends on every input's kind and size.
+  type Opened = { name: string; input?: Awaited<ReturnType<typeof openInput>>; error?: string };
+  const opened: Opened[] = [];
+  for (const name of names) {
+    if (name === '') {
+      opened.push({ name, error: 'invalid zero-length file name' });
+      continue;
+    }
+    try {
+      opened.push({ name, input: await openInput(ctx, name) });
+    } catch (e) {
+      opened.push({ name, error: fileErrorText(e) });
+    }
+  }
+  let width = 1;
+  if (!(names.length === 1 && columns === 1)) {
+    let minimum = 1;
+    let total = 0;
+    for (const o of opened) {
+      if (!o.input) continue;
+      if (o.input.regularSize === null) minimum = 7;
+      else total += o.input.regularSize;
+    }
+    width = Math.max(String(total).length, minimum);
+  }
+  const format = (c: WcCounts, label: string | null): string => {
+    const cols: number[] = [];
+    if (wants.lines) cols.push(c.lines);
+    if (wants.words) cols.push(c.words);
+    if (wants.chars) cols.push(c.chars);
+    if (wants.bytes) cols.push(c.bytes);
+    if (wants.maxLine) cols.push(c.maxLine);
+    const text = cols.map((n) => String(n).padStart(width, ' ')).join(' ');
+    return (label === null ? text : `${text} ${label}`) + '\n';
+  };
+
+  let status = 0;
+  const totals = zeroCounts();
+  for (const o of opened) {
+    ctx.checkCanceled();
+    if (!o.input) {
+      await complain(ctx, o.name === '' ? o.error! : `${o.name}: ${o.error}`);
+      status = 1;
+      continue;
+    }
+    const counter = new WcCounter(wants);
+    try {
+      for (let chunk = await o.input.reader.read(); chunk; chunk = await o.input.reader.read()) {
+        ctx.checkCanceled();
+        counter.push(chunk);
+      }
+    } catch (e) {
+      await complain(ctx, `${o.name}: ${fileErrorText(e)}`);
+      status = 1;
+    } finally {
+      await o.input.close();
+    }
+    const c = counter.finish();
+    totals.lines += c.lines;
+    totals.words += c.words;
+    totals.chars += c.chars;
+    totals.bytes += c.bytes;
+    totals.maxLine = Math.max(totals.maxLine, c.maxLine);
+    await ctx.stdout.write(format(c, named ? o.name : null));
+  }
+  if (names.length > 1) await ctx.stdout.write(format(totals, 'total'));
+  return status;
+};
