@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { msToNs, msToNsText } from '../src/tracing/clock.js';
+import { errorType } from '../src/tracing/error-type.js';
+import { MAX_UINT64, parseUint64, randomId } from '../src/tracing/ids.js';
+import { JsonNumber, parseJsonLossless } from '../src/tracing/json-lossless.js';
+
+describe('parseUint64', () => {
+  it('parses decimal strings exactly, including above 2^53 and 2^63', () => {
+    expect(parseUint64('0')).toBe(0n);
+    expect(parseUint64('123')).toBe(123n);
+    expect(parseUint64('1234567890123456789')).toBe(1234567890123456789n);
+    expect(parseUint64('9223372036854775809')).toBe(9223372036854775809n);
+    expect(parseUint64('18446744073709551615')).toBe(MAX_UINT64);
+  });
+
+  it('accepts bigints in range and safe-integer numbers', () => {
+    expect(parseUint64(18446744073709551615n)).toBe(MAX_UINT64);
+    expect(parseUint64(456)).toBe(456n);
+    expect(parseUint64(Number.MAX_SAFE_INTEGER)).toBe(9007199254740991n);
+  });
+
+  it('rejects out of range, negative, fractional and malformed input', () => {
+    for (const bad of [
+      '18446744073709551616',
+      '-1',
+      '+1',
+      '1.0',
+      '1e3',
+      ' 1',
+      '1 ',
+      '01',
+      '',
+      '0x10',
+      'abc',
+      '123456789012345678901',
+    ]) {
+      expect(parseUint64(bad), bad).toBeNull();
+    }
+    expect(parseUint64(-1n)).toBeNull();
+    expect(parseUint64(MAX_UINT64 + 1n)).toBeNull();
+    expect(parseUint64(1.5)).toBeNull();
+    expect(parseUint64(-3)).toBeNull();
+    expect(parseUint64(2 ** 60)).toBeNull(); // may already be rounded
+    expect(parseUint64(NaN)).toBeNull();
+    expect(parseUint64(null)).toBeNull();
+    expect(parseUint64(undefined)).toBeNull();
+    expect(parseUint64({})).toBeNull();
+  });
+});
+
+describe('randomId', () => {
+  it('is a uint64 never 0 or 1, and ids differ', () => {
+    const seen = new Set<bigint>();
+    for (let i = 0; i < 5000; i++) {
+      const id = randomId();
+      expect(id > 1n && id <= MAX_UINT64).toBe(true);
+      seen.add(id);
+    }
+    expect(seen.size).toBe(5000);
+  });
+
+  it('uses the whole 64-bit range (some ids above 2^63 in a sample)', () => {
+    let high = 0;
+    for (let i = 0; i < 2000; i++) if (randomId() >= 1n << 63n) high++;
+    // Binomial(2000, 0.5): below 800 or above 1200 is astronomically unlikely.
+    expect(high).toBeGreaterThan(800);
+    expect(high).toBeLessThan(1200);
+  });
+});
+
+describe('ns timestamps', () => {
+  it('converts fractional epoch ms to exact ns text and bigint', () => {
+    expect(msToNsText(1700000000123.5)).toBe('1700000000123500000');
+    expect(msToNs(1700000000123.5)).toBe(1700000000123500000n);
+    expect(msToNsText(1700000000000)).toBe('1700000000000000000');
+    expect(msToNsText(0.25)).toBe('250000');
+    expect(msToNs(0.25)).toBe(250000n);
+    // Sub-ns rounding carrying into the next millisecond.
+    expect(msToNsText(1700000000123.9999999999)).toBe('1700000000124000000');
+  });
+});
+
+describe('errorType', () => {
+  it('uses an identifier-like code, else the class name, never the message', () => {
+    expect(errorType(Object.assign(new Error('secret path /etc/x'), { code: 'ENOENT' }))).toBe('ENOENT');
+    expect(errorType(new TypeError('customer data'))).toBe('TypeError');
+    class ActionFailed extends Error {}
+    expect(errorType(new ActionFailed('x'))).toBe('ActionFailed');
+    expect(errorType(Object.assign(new Error('x'), { code: 'has spaces and data' }))).toBe('Error');
+    expect(errorType('a thrown string')).toBe('string');
+    expect(errorType(42)).toBe('number');
+    expect(errorType(null)).toBe('null');
+    expect(errorType(undefined)).toBe('undefined');
+    expect(errorType(Object.create(null))).toBe('object');
+  });
+});
+
+describe('parseJsonLossless', () => {
+  it('keeps number text exactly', () => {
+    const v = parseJsonLossless('{"a":18446744073709551615,"b":[1.5,-2,"x\\n"],"c":null,"d":true}') as Record<string, unknown>;
+    expect((v.a as JsonNumber).toUint()).toBe(18446744073709551615n);
+    const b = v.b as unknown[];
+    expect((b[0] as JsonNumber).toUint()).toBeNull();
+    expect((b[0] as JsonNumber).toNumber()).toBe(1.5);
+    expect((b[1] as JsonNumber).toInt()).toBe(-2n);
+    expect(b[2]).toBe('x\n');
+    expect(v.c).toBeNull();
+    expect(v.d).toBe(true);
+  });
+
+  it('rejects malformed JSON', () => {
+    for (const bad of ['{', '{"a":}', '[1,]', '01', '{"a":1}x', '"\u0001"', 'tru', '{a:1}']) {
+      expect(() => parseJsonLossless(bad), bad).toThrow();
+    }
+  });
+});
