@@ -1,0 +1,220 @@
+/**
+ * TaskExecutor: the reusable construct that puts the runner into an AWS account — the task
+ * queue (standard or FIFO, created or given) with its dead-letter queue, the results queue,
+ * the function (bundled by the local esbuild, no Docker), its SQS event source with partial
+ * batch responses, least-privilege grants, alarms and log retention. Props are validated with
+ * clear errors; nothing is silently adjusted into something unsafe.
+ */
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface TaskExecutorProps {
+  /** An existing task queue. Its redrive policy and visibility timeout are then the owner's job. */
+  readonly queue?: sqs.IQueue;
+  /** Create a FIFO task queue (ignored with `queue`). Default false. */
+  readonly fifo?: boolean;
+  /** Deliveries before a message moves to the dead-letter queue. Default 5 (minimum 5). */
+  readonly maxReceiveCount?: number;
+  /** Visibility timeout of a created task queue. Default 6 × timeout; shorter is refused. */
+  readonly visibilityTimeout?: Duration;
+  /** An existing results queue; otherwise one is created (FIFO when the task queue is). */
+  readonly resultsQueue?: sqs.IQueue;
+  /** Records per batch. Default 10; above 10 needs a batching window (standard queues only). */
+  readonly batchSize?: number;
+  /** Default none. At most 5 minutes; not available for FIFO queues. */
+  readonly maxBatchingWindow?: Duration;
+  /** Concurrent invocations for this event source (2–1000). Default unlimited. */
+  readonly maxConcurrency?: number;
+  /** Function timeout. Default 60 s, at most 15 minutes. */
+  readonly timeout?: Duration;
+  /** Function memory in MB. Default 512. */
+  readonly memorySize?: number;
+  /** Default ARM_64. */
+  readonly architecture?: lambda.Architecture;
+  /** Datadog site. Default datadoghq.com. */
+  readonly datadogSite?: string;
+  /** Secret holding the Datadog API key (plain string). Without it no spans are sent. */
+  readonly apiKeySecret?: secretsmanager.ISecret;
+  /** Trusted task-signing keys: a secret holding `{"key id": "PEM"}`, or the map itself. */
+  readonly signingKeys?: secretsmanager.ISecret | Readonly<Record<string, string>>;
+  /** Operator allow-list of rshell commands. Default ["rshell:*"]. */
+  readonly allowedCommands?: readonly string[];
+  /** Operator allow-list of paths. Default ["/"]. */
+  readonly allowedPaths?: readonly string[];
+  /** Default two weeks. */
+  readonly logRetention?: logs.RetentionDays;
+  /** Extra environment for the function (DD_ENV, DD_VERSION, TASK_CONCURRENCY, ...). */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+export class TaskExecutor extends Construct {
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue?: sqs.Queue;
+  readonly resultsQueue: sqs.IQueue;
+  readonly function: nodejs.NodejsFunction;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: TaskExecutorProps = {}) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.seconds(60);
+    const fifo = props.queue ? props.queue.fifo : props.fifo === true;
+    validate(props, timeout, fifo);
+
+    if (props.queue) {
+      this.queue = props.queue;
+    } else {
+      this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+        fifo: fifo || undefined,
+        retentionPeriod: Duration.days(14),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      this.queue = new sqs.Queue(this, 'TaskQueue', {
+        fifo: fifo || undefined,
+        visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(timeout.toSeconds() * 6),
+        deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+    }
+    this.resultsQueue =
+      props.resultsQueue ??
+      new sqs.Queue(this, 'ResultsQueue', {
+        fifo: fifo || undefined,
+        retentionPeriod: Duration.days(4),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.TWO_WEEKS });
+    const signing = props.signingKeys;
+    const signingSecret = signing && isSecret(signing) ? signing : undefined;
+    const environment: Record<string, string> = {
+      NODE_OPTIONS: '--enable-source-maps',
+      DD_SITE: props.datadogSite ?? 'datadoghq.com',
+      RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
+      RSHELL_ALLOWED_COMMANDS: JSON.stringify(props.allowedCommands ?? ['rshell:*']),
+      RSHELL_ALLOWED_PATHS: JSON.stringify(props.allowedPaths ?? ['/']),
+      ...(props.apiKeySecret ? { DD_API_KEY_SECRET_ARN: props.apiKeySecret.secretArn } : {}),
+      ...(signingSecret ? { TASK_SIGNING_KEYS: signingSecret.secretArn } : {}),
+      ...(signing && !signingSecret ? { TASK_SIGNING_KEYS: JSON.stringify(signing) } : {}),
+      ...props.environment,
+    };
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: join(projectRoot, 'src/handlers/sqs.ts'),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: props.architecture ?? lambda.Architecture.ARM_64,
+      timeout,
+      memorySize: props.memorySize ?? 512,
+      logGroup,
+      environment,
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        bundleAwsSDK: false,
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+    });
+
+    this.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: props.batchSize ?? 10,
+        maxBatchingWindow: props.maxBatchingWindow,
+        maxConcurrency: props.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    this.resultsQueue.grantSendMessages(this.function);
+    props.apiKeySecret?.grantRead(this.function);
+    signingSecret?.grantRead(this.function);
+
+    if (this.deadLetterQueue) {
+      this.alarms.push(
+        this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }).createAlarm(this, 'DeadLetterAlarm', {
+          alarmDescription: 'Tasks were dead-lettered after exhausting their retries',
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    this.alarms.push(
+      this.function.metricErrors({ period: Duration.minutes(5) }).createAlarm(this, 'ErrorsAlarm', {
+        alarmDescription: 'The executor function failed (init error or timeout)',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      this.function.metricThrottles({ period: Duration.minutes(5) }).createAlarm(this, 'ThrottlesAlarm', {
+        alarmDescription: 'The executor function was throttled',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+}
+
+function isSecret(v: unknown): v is secretsmanager.ISecret {
+  return typeof v === 'object' && v !== null && 'secretArn' in v && 'grantRead' in v;
+}
+
+function validate(p: TaskExecutorProps, timeout: Duration, fifo: boolean): void {
+  const fail = (msg: string): never => {
+    throw new Error(`TaskExecutor: ${msg}`);
+  };
+  const t = timeout.toSeconds();
+  if (t < 1 || t > 900) fail(`timeout must be between 1 second and 15 minutes, got ${t} s`);
+  if (p.memorySize !== undefined && (p.memorySize < 128 || p.memorySize > 10240)) fail(`memorySize must be 128–10240 MB, got ${p.memorySize}`);
+  if (p.maxReceiveCount !== undefined && (!Number.isInteger(p.maxReceiveCount) || p.maxReceiveCount < 5 || p.maxReceiveCount > 1000)) {
+    fail(`maxReceiveCount must be a whole number from 5 to 1000 (AWS recommends at least 5), got ${p.maxReceiveCount}`);
+  }
+  if (p.visibilityTimeout !== undefined) {
+    if (p.queue) fail('visibilityTimeout applies to a queue this construct creates; set it on your own queue instead');
+    const v = p.visibilityTimeout.toSeconds();
+    if (v < 6 * t) fail(`visibilityTimeout (${v} s) must be at least 6 × the function timeout (${6 * t} s) so retries of throttled batches still fit`);
+    if (v > 43200) fail(`visibilityTimeout must be at most 12 hours, got ${v} s`);
+  } else if (!p.queue && 6 * t > 43200) {
+    fail(`6 × timeout (${6 * t} s) exceeds SQS's 12-hour visibility limit`);
+  }
+  const window = p.maxBatchingWindow?.toSeconds();
+  if (window !== undefined) {
+    if (fifo) fail('maxBatchingWindow is not supported for FIFO queues');
+    if (window > 300) fail(`maxBatchingWindow must be at most 5 minutes, got ${window} s`);
+  }
+  const batch = p.batchSize ?? 10;
+  if (!Number.isInteger(batch) || batch < 1) fail(`batchSize must be a positive whole number, got ${batch}`);
+  if (fifo && batch > 10) fail(`batchSize must be at most 10 for FIFO queues, got ${batch}`);
+  if (batch > 10 && (window ?? 0) < 1) fail(`batchSize above 10 (${batch}) needs maxBatchingWindow of at least 1 second`);
+  if (batch > 10000) fail(`batchSize must be at most 10000, got ${batch}`);
+  if (p.maxConcurrency !== undefined && (!Number.isInteger(p.maxConcurrency) || p.maxConcurrency < 2 || p.maxConcurrency > 1000)) {
+    fail(`maxConcurrency must be a whole number from 2 to 1000, got ${p.maxConcurrency}`);
+  }
+  for (const c of p.allowedCommands ?? []) {
+    if (!/^rshell:(\*|[^:\s]+)$/.test(c)) fail(`allowedCommands entry ${JSON.stringify(c)} must look like "rshell:<name>" or "rshell:*"`);
+  }
+  for (const path of p.allowedPaths ?? []) {
+    if (!path.startsWith('/')) fail(`allowedPaths entry ${JSON.stringify(path)} must be absolute`);
+  }
+}

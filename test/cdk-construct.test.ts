@@ -1,0 +1,139 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { describe, expect, it } from 'vitest';
+import { RunnerStack } from '../cdk/stack.js';
+import { TaskExecutor, type TaskExecutorProps } from '../cdk/task-executor.js';
+
+// Skip esbuild bundling in template tests: they assert resources, not the asset.
+const noBundling = { 'aws:cdk:bundling-stacks': [] };
+
+function synth(props: TaskExecutorProps = {}, withSecrets = true): Template {
+  const app = new App({ context: noBundling });
+  const stack = new Stack(app, 'Test');
+  new TaskExecutor(stack, 'Exec', {
+    ...props,
+    ...(withSecrets
+      ? {
+          apiKeySecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Key', 'dd-api-key'),
+          signingKeys: secretsmanager.Secret.fromSecretNameV2(stack, 'Signing', 'task-signing-keys'),
+        }
+      : {}),
+  });
+  return Template.fromStack(stack);
+}
+
+describe('TaskExecutor construct', () => {
+  const t = synth();
+
+  it('creates the task queue with a DLQ after 5 receives and a 6x visibility timeout', () => {
+    t.resourceCountIs('AWS::SQS::Queue', 3);
+    t.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 360,
+      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+    });
+  });
+
+  it('runs the function on the newest Node.js runtime, arm64, with a 14-day log group', () => {
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 60,
+      MemorySize: 512,
+      LoggingConfig: { LogGroup: Match.anyValue() },
+      Environment: {
+        Variables: Match.objectLike({
+          NODE_OPTIONS: '--enable-source-maps',
+          DD_SITE: 'datadoghq.com',
+          RSHELL_ALLOWED_COMMANDS: '["rshell:*"]',
+          RSHELL_ALLOWED_PATHS: '["/"]',
+          RESULTS_QUEUE_URL: Match.anyValue(),
+          DD_API_KEY_SECRET_ARN: Match.anyValue(),
+          TASK_SIGNING_KEYS: Match.anyValue(),
+        }),
+      },
+    });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
+  });
+
+  it('reports batch item failures from the event source', () => {
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('grants exactly: consume the task queue, send to the results queue, read the two secrets', () => {
+    const policies = t.findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap(
+      (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+    );
+    const actions = statements.map((s) => [s.Action].flat().sort().join(','));
+    expect(actions.sort()).toEqual(
+      [
+        'secretsmanager:DescribeSecret,secretsmanager:GetSecretValue',
+        'secretsmanager:DescribeSecret,secretsmanager:GetSecretValue',
+        'sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage',
+        'sqs:ChangeMessageVisibility,sqs:DeleteMessage,sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:ReceiveMessage',
+      ].sort(),
+    );
+    for (const s of statements) expect(s.Resource).not.toBe('*');
+  });
+
+  it('alarms on dead-letter depth, function errors and throttles', () => {
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda' });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles', Namespace: 'AWS/Lambda' });
+  });
+
+  it('maps batching window, concurrency and FIFO', () => {
+    const std = synth({ batchSize: 100, maxBatchingWindow: Duration.seconds(2), maxConcurrency: 5 }, false);
+    std.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 2,
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+    const fifo = synth({ fifo: true }, false);
+    fifo.resourceCountIs('AWS::SQS::Queue', 3);
+    for (const q of Object.values(fifo.findResources('AWS::SQS::Queue'))) {
+      expect((q as { Properties: { FifoQueue?: boolean } }).Properties.FifoQueue).toBe(true);
+    }
+  });
+
+  it('takes an existing queue and an x86 architecture', () => {
+    const app = new App({ context: noBundling });
+    const stack = new Stack(app, 'Own');
+    const queue = new sqs.Queue(stack, 'Mine', { visibilityTimeout: Duration.minutes(10) });
+    new TaskExecutor(stack, 'Exec', { queue, architecture: lambda.Architecture.X86_64, memorySize: 1024 });
+    const t2 = Template.fromStack(stack);
+    t2.resourceCountIs('AWS::SQS::Queue', 2); // mine + results
+    t2.hasResourceProperties('AWS::Lambda::Function', { Architectures: ['x86_64'], MemorySize: 1024 });
+    t2.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+  });
+
+  it.each([
+    [{ visibilityTimeout: Duration.seconds(200) }, 'visibilityTimeout (200 s) must be at least 6 × the function timeout (360 s)'],
+    [{ maxReceiveCount: 3 }, 'maxReceiveCount must be a whole number from 5 to 1000'],
+    [{ batchSize: 50 }, 'batchSize above 10 (50) needs maxBatchingWindow of at least 1 second'],
+    [{ fifo: true, maxBatchingWindow: Duration.seconds(1) }, 'maxBatchingWindow is not supported for FIFO queues'],
+    [{ fifo: true, batchSize: 20 }, 'batchSize must be at most 10 for FIFO queues'],
+    [{ maxConcurrency: 1 }, 'maxConcurrency must be a whole number from 2 to 1000'],
+    [{ timeout: Duration.minutes(20) }, 'timeout must be between 1 second and 15 minutes'],
+    [{ memorySize: 64 }, 'memorySize must be 128–10240 MB'],
+    [{ allowedCommands: ['cat'] }, 'allowedCommands entry "cat" must look like "rshell:<name>"'],
+    [{ allowedPaths: ['var/log'] }, 'allowedPaths entry "var/log" must be absolute'],
+  ] as [TaskExecutorProps, string][])('refuses %o', (props, message) => {
+    expect(() => synth(props, false)).toThrow(message);
+  });
+
+  it('the app stack exposes queue URLs and the function name', () => {
+    const app = new App({ context: noBundling });
+    const stack = new RunnerStack(app, 'Runner', { apiKeySecretName: 'dd-api-key' });
+    const outputs = Template.fromStack(stack).findOutputs('*');
+    expect(Object.keys(outputs).sort()).toEqual(['DeadLetterQueueUrl', 'FunctionName', 'ResultsQueueUrl', 'TaskQueueUrl']);
+  });
+});
