@@ -100,6 +100,7 @@ export class Resolver {
     if (first.kind !== 'escape') throw this.failure(first, path, op, rootOp, rel);
 
     const hop = await this.followAcrossRoots(abs, !followLast);
+    if (hop === 'denied') throw denied(path, op);
     if (!hop) throw new PathEscapeError(path, rootOp, rel);
     const hopRel = hop.parts.length ? hop.parts.join('/') : '.';
     const second = await this.walk(hop.root, hop.parts, followLast);
@@ -120,12 +121,15 @@ export class Resolver {
     const stack: string[] = [];
     const queue = parts.slice();
     let links = 0;
+    // lstat of the current end of `stack`, when known (saves a syscall per resolution).
+    let endSt: BigIntStats | undefined;
     while (queue.length > 0) {
       const part = queue.shift()!;
       if (part === '.') continue;
       if (part === '..') {
         if (stack.length === 0) return { kind: 'escape' };
         stack.pop();
+        endSt = undefined;
         continue;
       }
       const isLast = queue.length === 0;
@@ -151,9 +155,11 @@ export class Resolver {
       }
       if (!isLast && !st.isDirectory()) return { kind: 'error', cause: { code: 'ENOTDIR' } };
       stack.push(part);
+      endSt = st;
     }
     const real = under(root.real, stack);
     if (this.deny.check(real)) return { kind: 'denied' };
+    if (endSt) return { kind: 'ok', real, st: endSt };
     try {
       return { kind: 'ok', real, st: await lstat(real) };
     } catch (cause) {
@@ -164,11 +170,13 @@ export class Resolver {
   /**
    * rshell's cross-root fallback: lexical symlink resolution from the absolute path,
    * hopping between roots, at most MAX_CROSS_ROOT_HOPS links. Returns where it lands, or
-   * undefined when it leaves every root or runs out of hops.
+   * undefined when it leaves every root or runs out of hops, 'denied' when it reaches a
+   * deny-listed path.
    */
-  private async followAcrossRoots(abs: string, preserveLast: boolean): Promise<{ root: Root; parts: string[] } | undefined> {
+  private async followAcrossRoots(abs: string, preserveLast: boolean): Promise<{ root: Root; parts: string[] } | 'denied' | undefined> {
     let cur = clean(abs);
     for (let hop = 0; hop <= MAX_CROSS_ROOT_HOPS; hop++) {
+      if (this.deny.check(cur)) return 'denied';
       const hit = this.rootFor(cur);
       if (!hit) return undefined;
       const { root, parts } = hit;
@@ -176,7 +184,7 @@ export class Resolver {
       for (let i = 0; i < parts.length; i++) {
         if (preserveLast && i === parts.length - 1) break;
         const p = under(root.real, parts.slice(0, i + 1));
-        if (this.deny.check(p)) return undefined;
+        if (this.deny.check(p)) return 'denied';
         let st: BigIntStats;
         try {
           st = await lstat(p);
