@@ -1,0 +1,312 @@
+/**
+ * test EXPRESSION / [ EXPRESSION ]: a recursive-descent evaluator with the POSIX
+ * argument-count disambiguation rules applied per sub-expression (the whole argument list,
+ * the operand of `!`, the inside of a parenthesised group), which is how rshell keeps bash's
+ * answers for inputs like `test ! = x` or `test ( -n )`. Files are examined only through the
+ * sandbox; any sandbox error makes a file test false.
+ */
+import type { Builtin, CallContext } from '../types.js';
+import { SandboxError, type FileInfo } from '../../sandbox/types.js';
+
+const MAX_DEPTH = 128;
+
+const HELP = `Usage: test EXPRESSION
+   or: [ EXPRESSION ]
+Exit with status 0 if EXPRESSION is true, 1 if it is false, 2 on a usage error.
+
+Files (looked up inside the sandbox):
+  -e FILE, -a FILE    exists
+  -f FILE             is a regular file
+  -d FILE             is a directory
+  -s FILE             is not empty
+  -r/-w/-x FILE       is readable / writable / executable
+  -h FILE, -L FILE    is a symbolic link
+  -p FILE             is a named pipe
+  FILE1 -nt FILE2     FILE1 was modified after FILE2
+  FILE1 -ot FILE2     FILE1 was modified before FILE2
+
+Strings:
+  STRING, -n STRING   STRING is not empty
+  -z STRING           STRING is empty
+  S1 = S2, S1 == S2   equal;  S1 != S2  not equal
+  S1 < S2, S1 > S2    byte-wise ordering
+
+Integers:
+  N1 -eq|-ne|-lt|-le|-gt|-ge N2
+
+Combining:
+  ! EXPR   EXPR1 -a EXPR2   EXPR1 -o EXPR2   ( EXPR )
+`;
+
+const BINARY = new Set(['=', '==', '!=', '<', '>', '-eq', '-ne', '-lt', '-le', '-gt', '-ge', '-nt', '-ot']);
+const FILE_UNARY = new Set(['-a', '-e', '-f', '-d', '-s', '-r', '-w', '-x', '-h', '-L', '-p']);
+const isBinary = (s: string | undefined): boolean => s !== undefined && BINARY.has(s);
+const isBinaryOrLogical = (s: string | undefined): boolean => isBinary(s) || s === '-a' || s === '-o';
+
+/** Thrown to unwind on a syntax error (already reported). */
+class SyntaxFail extends Error {}
+
+class Evaluator {
+  private pos = 0;
+  /** Bounds [lo, hi) of the sub-expression being parsed, for the argument-count rules. */
+  private lo = 0;
+  private hi: number;
+  private depth = 0;
+
+  constructor(
+    private readonly ctx: CallContext,
+    private readonly cmd: string,
+    private readonly args: string[],
+  ) {
+    this.hi = args.length;
+  }
+
+  async run(): Promise<number> {
+    try {
+      const r = await this.or();
+      if (this.pos < this.args.length) return this.fail('too many arguments');
+      return r ? 0 : 1;
+    } catch (e) {
+      if (e instanceof SyntaxFail) return 2;
+      throw e;
+    }
+  }
+
+  private async fail(msg: string): Promise<never> {
+    await this.ctx.stderr.write(`${this.cmd}: ${msg}\n`);
+    throw new SyntaxFail();
+  }
+
+  private async nest(): Promise<void> {
+    if (this.depth >= MAX_DEPTH) await this.fail('expression too deeply nested');
+    this.depth++;
+  }
+
+  private async or(): Promise<boolean> {
+    let v = await this.and();
+    while (this.pos < this.hi && this.args[this.pos] === '-o') {
+      this.ctx.checkCanceled();
+      this.pos++;
+      const r = await this.and();
+      v = v || r;
+    }
+    return v;
+  }
+
+  private async and(): Promise<boolean> {
+    let v = await this.not();
+    while (this.pos < this.hi && this.args[this.pos] === '-a') {
+      this.ctx.checkCanceled();
+      this.pos++;
+      const r = await this.not();
+      v = v && r;
+    }
+    return v;
+  }
+
+  private async not(): Promise<boolean> {
+    const a = this.args;
+    if (a[this.pos] !== '!' || this.pos >= this.hi) return this.primary();
+    const len = this.hi - this.lo;
+    if (len === 1) {
+      this.pos++;
+      return true; // a lone "!" is a non-empty string
+    }
+    if (len === 3 && isBinaryOrLogical(a[this.pos + 1])) return this.primary(); // "! = x"
+    await this.nest();
+    this.pos++;
+    const savedLo = this.lo;
+    this.lo = this.pos;
+    const r = !(await this.not());
+    this.lo = savedLo;
+    this.depth--;
+    return r;
+  }
+
+  private async primary(): Promise<boolean> {
+    const a = this.args;
+    if (this.pos >= this.hi) return this.fail('missing argument');
+    const cur = a[this.pos];
+    const remaining = this.hi - this.pos;
+    const len = this.hi - this.lo;
+
+    if (cur === '(') {
+      if (len === 3 && a[this.pos + 2] === ')' && !isBinaryOrLogical(a[this.pos + 1])) {
+        // "( X )": X is a plain string.
+        this.pos += 3;
+        return a[this.pos - 2] !== '';
+      }
+      if (len === 4 && a[this.pos + 3] === ')') {
+        // "( X Y )": the inside is a two-argument expression.
+        this.pos++;
+        return this.group(this.pos + 2);
+      }
+      if ((remaining > 1 || len > 1) && !(len === 3 && isBinaryOrLogical(a[this.pos + 1]))) {
+        await this.nest();
+        this.pos++;
+        if (this.pos >= a.length || a[this.pos] === ')') return this.fail('missing argument');
+        const r = await this.group(this.matchingParen(this.pos));
+        this.depth--;
+        return r;
+      }
+    }
+
+    if (remaining >= 3) {
+      const op = a[this.pos + 1];
+      if (isBinary(op) || (len === 3 && (op === '-a' || op === '-o'))) return this.binary();
+    }
+
+    if (remaining >= 2) {
+      if (FILE_UNARY.has(cur)) {
+        this.pos += 2;
+        return this.fileTest(cur, a[this.pos - 1]);
+      }
+      if (cur === '-z' || cur === '-n') {
+        this.pos += 2;
+        return (cur === '-z') === (a[this.pos - 1] === '');
+      }
+      if (cur === '-o') {
+        // "-o OPTION": shell options do not exist here.
+        this.pos += 2;
+        return false;
+      }
+    }
+
+    this.pos++;
+    return cur !== '';
+  }
+
+  /** Parses up to `end` (exclusive) as a sub-expression, then requires ")". */
+  private async group(end: number): Promise<boolean> {
+    const [lo, hi] = [this.lo, this.hi];
+    this.lo = this.pos;
+    this.hi = end;
+    const r = await this.or();
+    this.lo = lo;
+    this.hi = hi;
+    if (this.args[this.pos] !== ')' || this.pos >= this.args.length) return this.fail("missing ')'");
+    this.pos++;
+    return r;
+  }
+
+  private matchingParen(from: number): number {
+    let depth = 1;
+    for (let i = from; i < this.args.length; i++) {
+      if (this.args[i] === '(') depth++;
+      else if (this.args[i] === ')' && --depth === 0) return i;
+    }
+    return this.args.length;
+  }
+
+  private async binary(): Promise<boolean> {
+    const [l, op, r] = this.args.slice(this.pos, this.pos + 3);
+    this.pos += 3;
+    switch (op) {
+      case '=':
+      case '==':
+        return l === r;
+      case '!=':
+        return l !== r;
+      case '<':
+        return l < r; // bstr comparison is byte order
+      case '>':
+        return l > r;
+      case '-a':
+        return l !== '' && r !== '';
+      case '-o':
+        return l !== '' || r !== '';
+      case '-nt':
+      case '-ot':
+        return this.compareTimes(l, op, r);
+      default: {
+        const x = await this.integer(l);
+        const y = await this.integer(r);
+        if (op === '-eq') return x === y;
+        if (op === '-ne') return x !== y;
+        if (op === '-lt') return x < y;
+        if (op === '-le') return x <= y;
+        if (op === '-gt') return x > y;
+        return x >= y;
+      }
+    }
+  }
+
+  /** A base-10 int64 with surrounding blanks allowed. */
+  private async integer(s: string): Promise<bigint> {
+    const t = s.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
+    if (/^[+-]?[0-9]+$/.test(t)) {
+      const v = BigInt(t);
+      if (v >= -(1n << 63n) && v < 1n << 63n) return v;
+    }
+    return this.fail(`${t}: integer expression expected`);
+  }
+
+  private async info(path: string, follow: boolean): Promise<FileInfo | undefined> {
+    try {
+      return follow ? await this.ctx.fs.stat(path, this.ctx.dir) : await this.ctx.fs.lstat(path, this.ctx.dir);
+    } catch (e) {
+      if (e instanceof SandboxError) return undefined;
+      throw e;
+    }
+  }
+
+  private async fileTest(op: string, path: string): Promise<boolean> {
+    if (path === '') return false;
+    if (op === '-r' || op === '-w' || op === '-x') {
+      try {
+        await this.ctx.fs.access(path, this.ctx.dir, op[1] as 'r' | 'w' | 'x');
+        return true;
+      } catch (e) {
+        if (e instanceof SandboxError) return false;
+        throw e;
+      }
+    }
+    const st = await this.info(path, op !== '-h' && op !== '-L');
+    if (!st) return false;
+    switch (op) {
+      case '-h':
+      case '-L':
+        return st.kind === 'symlink';
+      case '-f':
+        return st.kind === 'file';
+      case '-d':
+        return st.kind === 'dir';
+      case '-s':
+        return st.size > 0;
+      case '-p':
+        return st.kind === 'fifo';
+      default:
+        return true; // -e, -a
+    }
+  }
+
+  private async compareTimes(l: string, op: string, r: string): Promise<boolean> {
+    const a = await this.info(l, true);
+    const b = await this.info(r, true);
+    // A missing file is older than any existing one.
+    if (op === '-nt') return a !== undefined && (b === undefined || a.mtimeNs > b.mtimeNs);
+    return b !== undefined && (a === undefined || a.mtimeNs < b.mtimeNs);
+  }
+}
+
+export const test: Builtin = async (ctx, args) => {
+  if (args.length === 1 && args[0] === '--help') {
+    await ctx.stdout.write(HELP);
+    return 0;
+  }
+  if (args.length === 0) return 1;
+  return new Evaluator(ctx, 'test', args).run();
+};
+
+export const bracket: Builtin = async (ctx, args) => {
+  if (args.length === 1 && args[0] === '--help') {
+    await ctx.stdout.write(HELP);
+    return 0;
+  }
+  if (args.length === 0 || args[args.length - 1] !== ']') {
+    await ctx.stderr.write("[: missing `]'\n");
+    return 2;
+  }
+  if (args.length === 1) return 1;
+  return new Evaluator(ctx, '[', args.slice(0, -1)).run();
+};
