@@ -69,6 +69,10 @@ export class LocalIntake {
   private waiters: Array<() => void> = [];
   private readonly hung = new Set<ServerResponse>();
   fault: IntakeFault | null = null;
+  /** Requests the current fault still applies to (Infinity: until cleared). */
+  private faultBudget = Infinity;
+  /** TCP connections accepted so far (shows keep-alive reuse). */
+  connections = 0;
 
   constructor(private readonly opts: LocalIntakeOptions = {}) {}
 
@@ -80,6 +84,9 @@ export class LocalIntake {
       });
     });
     server.keepAliveTimeout = 60_000;
+    server.on('connection', () => {
+      this.connections += 1;
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => resolve());
@@ -101,8 +108,10 @@ export class LocalIntake {
     return this.baseUrl + TELEMETRY_PATH;
   }
 
-  setFault(f: IntakeFault | null): void {
+  /** Misbehave for the next `times` requests (default: until cleared with null). */
+  setFault(f: IntakeFault | null, times = Infinity): void {
     this.fault = f;
+    this.faultBudget = times;
   }
 
   spans(): IntakeSpan[] {
@@ -164,6 +173,7 @@ export class LocalIntake {
     const record: IntakeRequest = { method: req.method ?? '', path, headers: req.headers, body: body ?? Buffer.alloc(0), status: 0 };
     this.reqs.push(record);
     const fault = this.fault;
+    if (fault !== null && --this.faultBudget <= 0) this.fault = null;
     if (fault?.kind === 'hang') {
       this.hung.add(res);
       res.on('close', () => this.hung.delete(res));

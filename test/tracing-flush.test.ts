@@ -1,0 +1,253 @@
+/**
+ * Flush behaviour against a misbehaving intake: deadline bound, failure kinds, one log line
+ * without the API key, dropped counts, buffer caps, request splitting and keep-alive reuse.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { packBatches } from '../src/tracing/batching.js';
+import { createTelemetryExporter } from '../src/tracing/telemetry-exporter.js';
+import { createTracer, MAX_SPANS_PER_TRACE, TELEMETRY_MAX_BODY_BYTES, type Tracer } from '../src/tracing/index.js';
+import { LocalIntake } from '../src/tracing/local-intake.js';
+import { RecordingTracer } from '../src/tracing/tracer.js';
+
+const KEY = 'sk-very-secret-api-key';
+
+let intake: LocalIntake;
+beforeAll(async () => {
+  intake = await new LocalIntake().start();
+});
+afterAll(async () => {
+  await intake.close();
+});
+beforeEach(() => {
+  intake.clear();
+  intake.setFault(null);
+});
+
+function tracerTo(url: string, logs: string[]): Tracer {
+  return createTracer({ apiKey: KEY, intakeUrl: url, log: (l) => logs.push(l) });
+}
+
+function finishSpans(t: Tracer, n: number): void {
+  for (let i = 0; i < n; i++) t.startSpan('s').finish();
+}
+
+function expectOneLogLine(logs: string[], failure: string, dropped: number): void {
+  expect(logs).toHaveLength(1);
+  expect(logs[0]).not.toContain(KEY);
+  expect(logs[0]).not.toContain('\n');
+  const line = JSON.parse(logs[0]);
+  expect(line).toMatchObject({ level: 'warn', logger: 'tracing', msg: 'trace flush failed', failure, dropped, sent: 0 });
+}
+
+async function freePort(): Promise<number> {
+  const s = http.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('flush failures', () => {
+  it('returns before the deadline against a hung intake, dropping the batch', async () => {
+    intake.setFault({ kind: 'hang' });
+    const logs: string[] = [];
+    const t = tracerTo(intake.url, logs);
+    finishSpans(t, 3);
+    const start = Date.now();
+    const deadline = start + 300;
+    const r = await t.flush({ deadline });
+    const end = Date.now();
+    expect(end).toBeLessThan(deadline);
+    expect(end - start).toBeGreaterThanOrEqual(250);
+    expect(r).toMatchObject({ sent: 0, dropped: 3, requests: 1, failure: 'timeout' });
+    expect(r.bytes).toBeGreaterThan(0);
+    expect(t.pendingCount()).toBe(0);
+    expectOneLogLine(logs, 'timeout', 3);
+    expect(intake.spans()).toHaveLength(0);
+  });
+
+  it('does not send at all when the deadline has already passed', async () => {
+    const logs: string[] = [];
+    const t = tracerTo(intake.url, logs);
+    finishSpans(t, 2);
+    const r = await t.flush({ deadline: Date.now() - 1 });
+    expect(r).toMatchObject({ sent: 0, dropped: 2, requests: 0, bytes: 0, failure: 'timeout' });
+    expect(intake.requests()).toHaveLength(0);
+    expectOneLogLine(logs, 'timeout', 2);
+  });
+
+  it('waits for a slow intake that answers within the deadline', async () => {
+    intake.setFault({ kind: 'delay', ms: 100 });
+    const logs: string[] = [];
+    const t = tracerTo(intake.url, logs);
+    finishSpans(t, 2);
+    const r = await t.flush({ deadline: Date.now() + 3000 });
+    expect(r).toMatchObject({ sent: 2, dropped: 0, requests: 1 });
+    expect(r.failure).toBeUndefined();
+    expect(r.ms).toBeGreaterThanOrEqual(90);
+    expect(logs).toHaveLength(0);
+  });
+
+  it('reports http_500 and drops the batch', async () => {
+    intake.setFault({ kind: 'status', code: 500 });
+    const logs: string[] = [];
+    const t = tracerTo(intake.url, logs);
+    finishSpans(t, 4);
+    const r = await t.flush({ deadline: Date.now() + 3000 });
+    expect(r).toMatchObject({ sent: 0, dropped: 4, requests: 1, failure: 'http_500' });
+    expectOneLogLine(logs, 'http_500', 4);
+  });
+
+  it('reports a rejected request (400) as http_400', async () => {
+    const logs: string[] = [];
+    // Right server, wrong path: the intake answers 400 with a reason.
+    const t = tracerTo(intake.baseUrl + '/api/v2/other', logs);
+    finishSpans(t, 1);
+    const r = await t.flush({ deadline: Date.now() + 3000 });
+    expect(r.failure).toBe('http_400');
+    expect(intake.requests()[0].reason).toBe('unknown path /api/v2/other');
+  });
+
+  it('reports connection_reset', async () => {
+    intake.setFault({ kind: 'reset' });
+    const logs: string[] = [];
+    const t = tracerTo(intake.url, logs);
+    finishSpans(t, 2);
+    const r = await t.flush({ deadline: Date.now() + 3000 });
+    expect(r).toMatchObject({ sent: 0, dropped: 2, failure: 'connection_reset' });
+    expectOneLogLine(logs, 'connection_reset', 2);
+  });
+
+  it('reports refused', async () => {
+    const port = await freePort();
+    const logs: string[] = [];
+    const t = tracerTo(`http://127.0.0.1:${port}/api/v2/apmtelemetry`, logs);
+    finishSpans(t, 1);
+    const r = await t.flush({ deadline: Date.now() + 3000 });
+    expect(r).toMatchObject({ sent: 0, dropped: 1, requests: 1, failure: 'refused' });
+    expectOneLogLine(logs, 'refused', 1);
+  });
+
+  it('reports dns for a host that cannot resolve', async () => {
+    const logs: string[] = [];
+    // RFC 6761: .invalid never resolves.
+    const t = tracerTo('https://intake.invalid/api/v2/apmtelemetry', logs);
+    finishSpans(t, 1);
+    const r = await t.flush({ deadline: Date.now() + 5000 });
+    expect(['dns', 'timeout']).toContain(r.failure); // dns unless the resolver itself hangs
+    expect(r.dropped).toBe(1);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toContain('"endpoint":"https://intake.invalid/api/v2/apmtelemetry"');
+  });
+
+  it('keeps credentials and query out of the log line', async () => {
+    const port = await freePort();
+    const logs: string[] = [];
+    const t = tracerTo(`http://user:pw@127.0.0.1:${port}/api/v2/apmtelemetry?token=abc`, logs);
+    finishSpans(t, 1);
+    await t.flush({ deadline: Date.now() + 3000 });
+    expect(logs[0]).toContain(`"endpoint":"http://127.0.0.1:${port}/api/v2/apmtelemetry"`);
+    expect(logs[0]).not.toMatch(/pw|token|abc/);
+  });
+
+  it('recovers on the next flush once the intake is healthy again', async () => {
+    intake.setFault({ kind: 'status', code: 503 }, 1);
+    const logs: string[] = [];
+    const t = tracerTo(intake.url, logs);
+    finishSpans(t, 1);
+    expect((await t.flush({ deadline: Date.now() + 3000 })).failure).toBe('http_503');
+    finishSpans(t, 2);
+    expect(await t.flush({ deadline: Date.now() + 3000 })).toMatchObject({ sent: 2, dropped: 0 });
+    expect(intake.spans()).toHaveLength(2);
+  });
+});
+
+describe('keep-alive', () => {
+  it('reuses one connection across flushes, and retries once when a reused socket was reset', async () => {
+    // A fresh server, so no pooled socket exists yet.
+    const own = await new LocalIntake().start();
+    try {
+      const t = tracerTo(own.url, []);
+      for (let i = 0; i < 3; i++) {
+        finishSpans(t, 1);
+        expect((await t.flush({ deadline: Date.now() + 3000 })).sent).toBe(1);
+      }
+      expect(own.connections).toBe(1);
+      // A frozen-then-thawed Lambda finds its pooled socket dead: one reset, then a fresh socket.
+      own.setFault({ kind: 'reset' }, 1);
+      finishSpans(t, 1);
+      const r = await t.flush({ deadline: Date.now() + 3000 });
+      expect(r).toMatchObject({ sent: 1, dropped: 0, requests: 1 });
+      expect(own.connections).toBe(2);
+      expect(own.requests().map((q) => q.status)).toEqual([202, 202, 202, -1, 202]);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+describe('buffer caps', () => {
+  it(`keeps at most ${MAX_SPANS_PER_TRACE} spans per trace, counting the excess as dropped, root kept`, async () => {
+    const t = tracerTo(intake.url, []);
+    await t.withSpan('root', {}, () => {
+      for (let i = 0; i < MAX_SPANS_PER_TRACE + 5; i++) t.startSpan('child').finish();
+    });
+    t.startSpan('other.trace').finish();
+    expect(t.pendingCount()).toBe(MAX_SPANS_PER_TRACE + 1);
+    const r = await t.flush({ deadline: Date.now() + 10_000 });
+    expect(r).toMatchObject({ sent: MAX_SPANS_PER_TRACE + 1, dropped: 6, requests: 1 });
+    const names = intake.spans().map((s) => s.name);
+    expect(names.filter((n) => n === 'root')).toHaveLength(1);
+    expect(names.filter((n) => n === 'other.trace')).toHaveLength(1);
+  });
+
+  it('bounds the global buffer', async () => {
+    const t = new RecordingTracer({
+      exporter: createTelemetryExporter({ url: new URL(intake.url), apiKey: '', hostname: 'h', service: 's', debug: false, defaults: {} }),
+      service: 's',
+      log: () => {},
+      maxBufferedSpans: 5,
+    });
+    finishSpans(t, 8);
+    expect(t.pendingCount()).toBe(5);
+    expect(await t.flush({ deadline: Date.now() + 3000 })).toMatchObject({ sent: 5, dropped: 3 });
+    finishSpans(t, 1);
+    expect(await t.flush({ deadline: Date.now() + 3000 })).toMatchObject({ sent: 1, dropped: 0 });
+  });
+});
+
+describe('request splitting', () => {
+  it('packs traces into as few batches as the cap allows, continuing a trace across batches', () => {
+    const traces = [['aaaa', 'bbbb'], ['cc'], ['dddddddddd', 'e'], ['ffffffffffffffffffffffff']];
+    const batches = packBatches(traces, (s) => s.length, 12, 2, 1);
+    expect(batches.map((b) => b.traces)).toEqual([
+      [['aaaa', 'bbbb']],
+      [['cc']],
+      [['dddddddddd']],
+      [['e']],
+      [['ffffffffffffffffffffffff']], // larger than the cap: sent alone
+    ]);
+    expect(batches.map((b) => b.bytes)).toEqual([12, 5, 13, 4, 27]);
+    expect(packBatches(traces, (s) => s.length, 1000, 2, 1)).toHaveLength(1);
+    expect(packBatches([], (s: string) => s.length, 10, 2, 1)).toEqual([]);
+  });
+
+  it(`splits a flush over ${TELEMETRY_MAX_BODY_BYTES} bytes into several valid requests`, async () => {
+    const t = tracerTo(intake.url, []);
+    const big = 'x'.repeat(1_500_000);
+    await t.withSpan('root', {}, () => {
+      for (let i = 0; i < 5; i++) t.startSpan('big', { tags: { blob: big } }).finish();
+    });
+    const r = await t.flush({ deadline: Date.now() + 10_000 });
+    expect(r).toMatchObject({ sent: 6, dropped: 0, requests: 3 });
+    const reqs = intake.requests();
+    expect(reqs.map((q) => q.status)).toEqual([202, 202, 202]);
+    for (const q of reqs) expect(q.body.length).toBeLessThanOrEqual(TELEMETRY_MAX_BODY_BYTES);
+    expect(r.bytes).toBe(reqs.reduce((a, q) => a + q.body.length, 0));
+    const traceIds = new Set(intake.spans().map((s) => s.trace_id));
+    expect(traceIds.size).toBe(1);
+    expect(intake.spans()).toHaveLength(6);
+  });
+});
