@@ -1,0 +1,311 @@
+/**
+ * Arithmetic expressions (`$(( ))`, `(( ))`, `$[ ]`, indexes, slices, `let`, C-style for).
+ * rshell rejects all of them, so they are only recognised, never evaluated; the parser
+ * still builds mvdan's BinaryArithm/UnaryArithm/ParenArithm/Word nodes so shapes match.
+ */
+import type { ArithmExpr, BinaryArithm, ParenArithm, UnaryArithm, Word } from './ast.js';
+import { NL } from './chars.js';
+import type { Parser } from './parser.js';
+
+/**
+ * What ends the expression: `))` (a `)` at depth 0), `]`, `:}` (slice offset), `}`,
+ * `;` (C-style for header) or `let` (end of the `let` statement or a blank before `=`).
+ */
+export type ArithStop = '))' | ']' | ':}' | '}' | ';' | 'let';
+
+const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '&=', '^=', '|=']);
+
+/** Binary operators by precedence level (low → high); assignment and `?:` are handled apart. */
+const LEVELS: ReadonlyArray<ReadonlySet<string>> = [
+  new Set(['||']),
+  new Set(['&&']),
+  new Set(['|']),
+  new Set(['^']),
+  new Set(['&']),
+  new Set(['==', '!=']),
+  new Set(['<', '>', '<=', '>=']),
+  new Set(['<<', '>>']),
+  new Set(['+', '-']),
+  new Set(['*', '/', '%']),
+];
+
+const OPS3 = new Set(['<<=', '>>=']);
+const OPS2 = new Set([
+  '**', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||',
+  '+=', '-=', '*=', '/=', '%=', '&=', '^=', '|=',
+]);
+const OPS1 = new Set(['+', '-', '*', '/', '%', '<', '>', '=', '!', '~', '&', '^', '|', '?', ':', ',']);
+
+export class ArithParser {
+  private parens = 0;
+  private tern = 0;
+  private depth = 0;
+  /** Set when a blank was skipped before the current token (`let` splitting). */
+  private blankBefore = false;
+
+  constructor(
+    private readonly p: Parser,
+    private readonly stop: ArithStop,
+  ) {}
+
+  /** A whole expression (comma level), or null if none starts here. */
+  exprOrNull(): ArithmExpr | null {
+    this.skip();
+    if (this.atStop() || this.p.i >= this.p.n) return null;
+    return this.comma();
+  }
+
+  /** A whole expression; it must exist (used by `let`). */
+  expr(): ArithmExpr {
+    const x = this.exprOrNull();
+    if (x === null) this.p.err(this.p.i, 'statements must be separated by &, ; or a newline');
+    return x;
+  }
+
+  private skip(): void {
+    const p: Parser = this.p;
+    this.blankBefore = false;
+    for (;;) {
+      const c = p.c();
+      if (c === 32 || c === 9) {
+        if (this.stop === 'let' && this.parens === 0) {
+          this.blankBefore = true;
+          p.i++;
+          continue;
+        }
+        p.i++;
+      } else if (c === 92 && p.c(1) === NL) p.i += 2;
+      else if (c === NL && this.stop !== 'let') p.i++;
+      else return;
+    }
+  }
+
+  /** Is the cursor at the terminator of this expression? */
+  private atStop(): boolean {
+    const c = this.p.c();
+    if (c < 0) return true;
+    if (c === 41 && this.parens === 0) return true; // `)`
+    switch (this.stop) {
+      case ']':
+        return c === 93;
+      case ':}':
+        return c === 125 || (c === 58 && this.tern === 0);
+      case '}':
+        return c === 125;
+      case ';':
+        return c === 59;
+      case 'let':
+        return (
+          (this.parens === 0 && (c === NL || c === 59 || c === 38 || c === 124 || c === 35)) ||
+          (this.blankBefore && this.parens === 0 && !this.isContinuationOp())
+        );
+      default:
+        return false;
+    }
+  }
+
+  /** In `let`, a blank ends an expression unless a (non-assignment) operator follows. */
+  private isContinuationOp(): boolean {
+    const op = this.peekOp();
+    return op !== null && !ASSIGN_OPS.has(op) && op !== '(' && op !== ')';
+  }
+
+  private enter(): void {
+    if (++this.depth > 200) {
+      this.p.enter(this.p.i); // account the deep recursion against the parser's limit
+      this.depth--;
+    }
+  }
+
+  /** The operator token at the cursor (longest match), or null. */
+  private peekOp(): string | null {
+    const p: Parser = this.p;
+    const s = p.src;
+    const i = p.i;
+    if (i >= p.n) return null;
+    const three = s.slice(i, i + 3);
+    if (OPS3.has(three)) return three;
+    const two = s.slice(i, i + 2);
+    if (OPS2.has(two)) return two;
+    const one = s[i];
+    if (OPS1.has(one) || one === '(' || one === ')') return one;
+    return null;
+  }
+
+  private must(x: ArithmExpr | null, op: string, opPos: number): ArithmExpr {
+    if (x === null) this.p.err(opPos, `\`${op}\` must be followed by an expression`);
+    return x;
+  }
+
+  private binary(opPos: number, op: string, x: ArithmExpr, y: ArithmExpr): BinaryArithm {
+    return { type: 'BinaryArithm', pos: x.pos, end: y.end, opPos, op, x, y };
+  }
+
+  private comma(): ArithmExpr {
+    let x = this.assign();
+    for (;;) {
+      this.skip();
+      if (this.atStop() || this.peekOp() !== ',') return x;
+      const opPos = this.p.i;
+      this.p.i++;
+      this.skip();
+      const y = this.must(this.atStop() ? null : this.assign(), ',', opPos);
+      x = this.binary(opPos, ',', x, y);
+    }
+  }
+
+  private assign(): ArithmExpr {
+    const x = this.ternary();
+    this.skip();
+    if (this.atStop()) return x;
+    const op = this.peekOp();
+    if (op === null || !ASSIGN_OPS.has(op)) return x;
+    const opPos = this.p.i;
+    this.p.i += op.length;
+    this.skip();
+    this.enter();
+    const y = this.must(this.atStop() ? null : this.assign(), op, opPos);
+    this.depth--;
+    return this.binary(opPos, op, x, y);
+  }
+
+  private ternary(): ArithmExpr {
+    const cond = this.level(0);
+    this.skip();
+    if (this.atStop() || this.peekOp() !== '?') return cond;
+    const qPos = this.p.i;
+    this.p.i++;
+    this.skip();
+    this.tern++;
+    this.enter();
+    const yes = this.must(this.atStop() && this.p.c() !== 58 ? null : this.assignOrNull(), '?', qPos);
+    this.skip();
+    this.tern--;
+    if (this.p.c() !== 58) this.p.err(qPos, 'ternary operator missing `:` after `?`');
+    const cPos = this.p.i;
+    this.p.i++;
+    this.skip();
+    const no = this.must(this.atStop() ? null : this.assign(), ':', cPos);
+    this.depth--;
+    return this.binary(qPos, '?', cond, this.binary(cPos, ':', yes, no));
+  }
+
+  private assignOrNull(): ArithmExpr | null {
+    if (this.p.c() === 58) return null;
+    return this.assign();
+  }
+
+  /** Left-associative binary levels; `**` (right-associative) sits below them. */
+  private level(k: number): ArithmExpr {
+    if (k >= LEVELS.length) return this.power();
+    let x = this.level(k + 1);
+    const ops = LEVELS[k];
+    for (;;) {
+      this.skip();
+      if (this.atStop()) return x;
+      const op = this.peekOp();
+      if (op === null || !ops.has(op)) return x;
+      const opPos = this.p.i;
+      this.p.i += op.length;
+      this.skip();
+      const y = this.must(this.atStop() ? null : this.level(k + 1), op, opPos);
+      x = this.binary(opPos, op, x, y);
+    }
+  }
+
+  private power(): ArithmExpr {
+    const x = this.unary();
+    this.skip();
+    if (this.atStop() || this.peekOp() !== '**') return x;
+    const opPos = this.p.i;
+    this.p.i += 2;
+    this.skip();
+    this.enter();
+    const y = this.must(this.atStop() ? null : this.power(), '**', opPos);
+    this.depth--;
+    return this.binary(opPos, '**', x, y);
+  }
+
+  private unary(): ArithmExpr {
+    const p: Parser = this.p;
+    const op = this.peekOp();
+    if (op === '!' || op === '~' || op === '+' || op === '-' || op === '++' || op === '--') {
+      const opPos = p.i;
+      p.i += op.length;
+      this.skip();
+      this.enter();
+      p.enter(opPos);
+      const x = this.must(this.atStop() ? null : this.unary(), op, opPos);
+      p.leave();
+      this.depth--;
+      const u: UnaryArithm = { type: 'UnaryArithm', pos: opPos, end: x.end, opPos, op, post: false, x };
+      return u;
+    }
+    let x = this.primary();
+    // postfix ++/--
+    const save = p.i;
+    this.skip();
+    const post = this.peekOp();
+    if ((post === '++' || post === '--') && !this.blankBefore) {
+      const opPos = p.i;
+      p.i += 2;
+      x = { type: 'UnaryArithm', pos: x.pos, end: p.i, opPos, op: post, post: true, x } as UnaryArithm;
+    } else {
+      p.i = save;
+    }
+    return x;
+  }
+
+  private primary(): ArithmExpr {
+    const p: Parser = this.p;
+    const c = p.c();
+    if (c === 40) {
+      const lparen = p.i;
+      p.i++;
+      p.enter(lparen);
+      this.parens++;
+      const saveTern = this.tern;
+      this.tern = 0;
+      this.skip();
+      if (p.c() === 41) p.err(lparen, '`(` must be followed by an expression');
+      const x = this.comma();
+      this.skip();
+      this.tern = saveTern;
+      this.parens--;
+      if (p.c() !== 41) {
+        if (p.i >= p.n) p.err(lparen, 'reached EOF without matching `(` with `)`');
+        p.err(p.i, `not a valid arithmetic operator: \`${p.arithTokenText()}\``);
+      }
+      p.i++;
+      p.leave();
+      const paren: ParenArithm = { type: 'ParenArithm', pos: lparen, end: p.i, lparen, rparen: p.i - 1, x };
+      return paren;
+    }
+    const w = p.arithWord();
+    if (w === null) {
+      const op = this.peekOp();
+      if (op !== null && op !== '(' && op !== ')') {
+        p.err(p.i, `\`${op}\` must be preceded by an expression`);
+      }
+      if (p.i >= p.n) p.err(p.i, 'unexpected EOF in arithmetic expression');
+      p.err(p.i, `not a valid arithmetic operator: \`${p.arithTokenText()}\``);
+    }
+    this.checkFollow(w);
+    return w;
+  }
+
+  /** After an operand, another operand cannot follow directly. */
+  private checkFollow(_w: Word): void {
+    const p: Parser = this.p;
+    const save = p.i;
+    this.skip();
+    if (!this.atStop() && this.peekOp() === null) {
+      if (this.stop === 'let' && this.blankBefore) {
+        p.i = save;
+        return;
+      }
+      p.err(p.i, `not a valid arithmetic operator: \`${p.arithTokenText()}\``);
+    }
+    p.i = save;
+  }
+}

@@ -1,0 +1,2067 @@
+/**
+ * Recursive-descent parser for the Bash language as accepted by mvdan/sh v3.13 (default
+ * Bash dialect), producing the node model of ./ast.ts with byte offsets.
+ *
+ * It recognises every construct rshell later rejects (arithmetic, `[[ ]]`, case, functions,
+ * loops, arrays, parameter operators, …) so the validator can reject them by node type.
+ * The lexer is folded into the parser: words are scanned character by character in the
+ * quoting context the grammar is in, which keeps lexing linear and free of regexes.
+ */
+import type {
+  ArithmExp,
+  ArithmExpr,
+  ArrayElem,
+  ArrayExpr,
+  Assign,
+  BinaryCmd,
+  BinCmdOperator,
+  Block,
+  CallExpr,
+  CaseClause,
+  CaseItem,
+  CmdSubst,
+  Command,
+  Comment,
+  CoprocClause,
+  CStyleLoop,
+  DblQuoted,
+  DeclClause,
+  ExtGlob,
+  File,
+  ForClause,
+  FuncDecl,
+  GlobOperator,
+  IfClause,
+  LetClause,
+  Lit,
+  ParamExp,
+  ParExpOperator,
+  ProcSubst,
+  Redirect,
+  RedirOperator,
+  SglQuoted,
+  Stmt,
+  Subshell,
+  TestClause,
+  TimeClause,
+  WhileClause,
+  Word,
+  WordIter,
+  WordPart,
+} from './ast.js';
+import {
+  NL,
+  isBlank,
+  isBoundary,
+  isDigit,
+  isExtGlobStart,
+  isMeta,
+  isNameChar,
+  isNameStart,
+  isSpecialParam,
+  isValidName,
+} from './chars.js';
+import { ParseError } from './errors.js';
+import { ArithParser, type ArithStop } from './arith.js';
+import { TestParser } from './testexpr.js';
+import { remapPositions } from './remap.js';
+
+export { ParseError } from './errors.js';
+
+/** rshell's `MaxScriptBytes`. */
+export const MAX_SCRIPT_BYTES = 5 * 1024 * 1024;
+/** Nesting limit: deep enough for any real script, shallow enough to never overflow the stack. */
+export const MAX_NESTING_DEPTH = 1000;
+
+export interface ParseOptions {
+  /** Override the nesting limit (tests). */
+  maxDepth?: number;
+}
+
+/** Parse a whole script (a bstr) into a File. Throws ParseError. */
+export function parse(src: string, name = '', opts: ParseOptions = {}): File {
+  if (src.length > MAX_SCRIPT_BYTES) {
+    throw new ScriptTooLargeError(src.length);
+  }
+  const p = new Parser(src, opts.maxDepth ?? MAX_NESTING_DEPTH, 0);
+  return p.file(name);
+}
+
+/** Raised before parsing when the script exceeds rshell's size cap. */
+export class ScriptTooLargeError extends Error {
+  constructor(readonly size: number) {
+    super(`script size ${size} bytes exceeds maximum of ${MAX_SCRIPT_BYTES} bytes`);
+    this.name = 'ScriptTooLargeError';
+  }
+}
+
+interface PendingHdoc {
+  redir: Redirect;
+  delim: string;
+  quoted: boolean;
+  dash: boolean;
+}
+
+/** Word-scanning contexts: which characters end an unquoted run. */
+const enum Ctx {
+  /** Ordinary command word: ends at blanks, newlines and metacharacters. */
+  Cmd = 0,
+  /** Word inside `${x op word}`: ends at `}`; blanks and metacharacters are literal. */
+  Param = 1,
+  /** Pattern of `${x/pattern/repl}`: ends at `/` or `}`. */
+  ReplOrig = 2,
+  /** Word inside `[[ ]]`: like Cmd. */
+  Test = 3,
+  /** Right-hand side of `=~` in `[[ ]]`: parentheses and `|` are part of the regex. */
+  Regex = 4,
+}
+
+const STRAY_WORDS: Record<string, string> = {
+  then: '`then` can only be used in an `if`',
+  elif: '`elif` can only be used in an `if`',
+  fi: '`fi` can only be used to end an `if`',
+  do: '`do` can only be used in a loop',
+  done: '`done` can only be used to end a loop',
+  esac: '`esac` can only be used to end a `case`',
+  '}': '`}` can only be used to close a block',
+};
+
+const DECL_WORDS = new Set(['declare', 'local', 'export', 'readonly', 'typeset', 'nameref']);
+
+const NO_ENDS: ReadonlySet<string> = new Set();
+const ENDS_THEN = new Set(['then']);
+const ENDS_IF_BODY = new Set(['elif', 'else', 'fi']);
+const ENDS_DO = new Set(['do']);
+const ENDS_DONE = new Set(['done']);
+const ENDS_BRACE = new Set(['}']);
+const ENDS_ESAC = new Set(['esac']);
+
+interface ListResult {
+  stmts: Stmt[];
+  last: Comment[];
+}
+
+export class Parser {
+  readonly src: string;
+  /** Current offset. */
+  i = 0;
+  /** Scan limit (the script length, or the end of a heredoc body being parsed). */
+  n: number;
+  private depth: number;
+  private readonly maxDepth: number;
+  private hdocs: PendingHdoc[] = [];
+  private comments: Comment[] = [];
+  /** Inside `case … in` item lists, where `;;`-style operators end statement lists. */
+  private inCase = 0;
+  /** Inside a `$(`/`(`/`<(` list, where `)` ends statement lists. */
+  private parenDepth = 0;
+
+  constructor(src: string, maxDepth: number, depth: number) {
+    this.src = src;
+    this.n = src.length;
+    this.maxDepth = maxDepth;
+    this.depth = depth;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  c(k = 0): number {
+    const j = this.i + k;
+    return j < this.n ? this.src.charCodeAt(j) : -1;
+  }
+
+  err(offset: number, text: string): never {
+    throw new ParseError(this.src, offset, text);
+  }
+
+  enter(pos: number): void {
+    if (++this.depth > this.maxDepth) {
+      this.err(pos, `nesting too deep: more than ${this.maxDepth} levels`);
+    }
+  }
+
+  leave(): void {
+    this.depth--;
+  }
+
+  /** Skip blanks and line continuations (not newlines). */
+  skipBlanks(): void {
+    for (;;) {
+      const c = this.c();
+      if (c === 32 || c === 9) this.i++;
+      else if (c === 92 && this.c(1) === NL) this.i += 2;
+      else return;
+    }
+  }
+
+  /** Skip a comment if one starts here (the caller knows we are at a word boundary). */
+  private skipComment(): boolean {
+    if (this.c() !== 35) return false;
+    const start = this.i;
+    let j = this.src.indexOf('\n', start);
+    if (j < 0 || j > this.n) j = this.n;
+    this.comments.push({ type: 'Comment', pos: start, end: j, text: this.src.slice(start + 1, j) });
+    this.i = j;
+    return true;
+  }
+
+  /** Consume one newline, then any heredoc bodies it releases. */
+  private newline(): void {
+    this.i++;
+    if (this.hdocs.length > 0) this.readHdocBodies();
+  }
+
+  /** Skip blanks, comments and newlines (reading heredoc bodies on the way). */
+  skipSpace(): void {
+    for (;;) {
+      this.skipBlanks();
+      const c = this.c();
+      if (c === NL) this.newline();
+      else if (c === 35) this.skipComment();
+      else return;
+    }
+  }
+
+  /** Skip blanks and a trailing comment, but not the newline. */
+  private skipBlanksComment(): void {
+    this.skipBlanks();
+    this.skipComment();
+  }
+
+  private takeComments(): Comment[] {
+    if (this.comments.length === 0) return [];
+    const c = this.comments;
+    this.comments = [];
+    return c;
+  }
+
+  /**
+   * The reserved-word candidate at the cursor: an unquoted literal made only of plain
+   * characters, ending at a word boundary. Returns null when the next word is anything else.
+   */
+  peekWord(): string | null {
+    const s = this.src;
+    const start = this.i;
+    let j = start;
+    while (j < this.n) {
+      const c = s.charCodeAt(j);
+      if (isBoundary(c) || c === 39 || c === 34 || c === 96 || c === 36 || c === 92) break;
+      j++;
+    }
+    if (j === start) return null;
+    const c = j < this.n ? s.charCodeAt(j) : -1;
+    if (!isBoundary(c)) return null;
+    // `!(pat)` is an extglob word, not negation.
+    if (c === 40 && j - start === 1 && isExtGlobStart(s.charCodeAt(start))) return null;
+    return s.slice(start, j);
+  }
+
+  /** Is the next word exactly the reserved word `w`? */
+  private atWord(w: string): boolean {
+    if (!this.src.startsWith(w, this.i)) return false;
+    const c = this.i + w.length < this.n ? this.src.charCodeAt(this.i + w.length) : -1;
+    return isBoundary(c);
+  }
+
+  private lit(pos: number, end: number, value?: string): Lit {
+    return { type: 'Lit', pos, end, value: value ?? this.src.slice(pos, end) };
+  }
+
+  // ---------------------------------------------------------------- file & lists
+
+  file(name: string): File {
+    const { stmts, last } = this.stmtList(NO_ENDS);
+    if (this.i < this.n) {
+      // Only `)` can stop a top-level list early.
+      this.err(this.i, '`)` can only be used to close a subshell');
+    }
+    return { type: 'File', pos: 0, end: this.n, name, stmts, last };
+  }
+
+  /**
+   * A list of statements, ending at EOF, at `)` (inside parentheses), at a case-item
+   * operator (inside case) or at one of the reserved words in `ends`.
+   */
+  stmtList(ends: ReadonlySet<string>): ListResult {
+    const stmts: Stmt[] = [];
+    for (;;) {
+      this.skipSpace();
+      if (this.i >= this.n) {
+        if (this.hdocs.length > 0) this.unclosedHdoc();
+        break;
+      }
+      const c = this.c();
+      if (c === 41) {
+        if (this.parenDepth > 0) break;
+        this.err(this.i, '`)` can only be used to close a subshell');
+      }
+      if (c === 59) {
+        if (this.inCase > 0 && this.caseOpAt() !== null) break;
+        const op = this.caseOpAt();
+        if (op === ';;' || op === ';;&') this.err(this.i, `\`${op}\` can only be used in a case clause`);
+        this.err(this.i, '`;` can only immediately follow a statement');
+      }
+      if (c === 38 || c === 124) {
+        const two = this.src.slice(this.i, this.i + 2);
+        const op = two === '&&' || two === '||' || two === '|&' ? two : String.fromCharCode(c);
+        this.err(this.i, `\`${op}\` can only immediately follow a statement`);
+      }
+      const w = this.peekWord();
+      if (w !== null) {
+        if (ends.has(w)) break;
+        const stray = STRAY_WORDS[w];
+        if (stray !== undefined) this.err(this.i, stray);
+      }
+      const s = this.andOr();
+      stmts.push(s);
+      if (!this.stmtEnd(s)) break;
+    }
+    return { stmts, last: this.takeComments() };
+  }
+
+  /** `;;`, `;&`, `;;&` or `;|` at the cursor, or null. */
+  private caseOpAt(): CaseItem['op'] | null {
+    if (this.c() !== 59) return null;
+    const c1 = this.c(1);
+    if (c1 === 59) return this.c(2) === 38 ? ';;&' : ';;';
+    if (c1 === 38) return ';&';
+    if (c1 === 124) return ';|';
+    return null;
+  }
+
+  /**
+   * After a statement: consume its `;`/`&` terminator. Returns false when the list must
+   * stop (a terminator of the enclosing construct follows).
+   */
+  private stmtEnd(s: Stmt): boolean {
+    this.skipBlanks();
+    const c = this.c();
+    if (c === 59) {
+      const op = this.caseOpAt();
+      if (op !== null) {
+        if (this.inCase > 0) return false;
+        if (op === ';|') this.err(this.i + 1, '`|` can only immediately follow a statement');
+        if (op === ';&') this.err(this.i + 1, '`&` can only immediately follow a statement');
+        this.err(this.i, `\`${op}\` can only be used in a case clause`);
+      }
+      s.semicolon = this.i;
+      this.i++;
+      s.end = this.i;
+      return true;
+    }
+    if (c === 38) {
+      // `&&` was consumed by andOr; a lone `&` backgrounds the statement.
+      s.semicolon = this.i;
+      s.background = true;
+      this.i++;
+      s.end = this.i;
+      return true;
+    }
+    if (c < 0 || c === NL || c === 35) return true;
+    if (c === 41) return true; // the list loop decides whether `)` is valid here
+    if (this.endsCompound(s)) return true;
+    this.err(this.i, 'statements must be separated by &, ; or a newline');
+  }
+
+  /** A compound command may be followed directly by a reserved word (`{ a; } fi`). */
+  private endsCompound(s: Stmt): boolean {
+    const w = this.peekWord();
+    if (w === null) return false;
+    return STRAY_WORDS[w] !== undefined || w === 'else' || w === 'elif';
+  }
+
+  private unclosedHdoc(): never {
+    const h = this.hdocs[0];
+    this.err(h.redir.opPos, `unclosed here-document \`${h.delim}\``);
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  /** An and-or list: pipelines joined by `&&`/`||` (left-associative). */
+  private andOr(): Stmt {
+    let left = this.pipeline();
+    for (;;) {
+      this.skipBlanks();
+      const c = this.c();
+      const c1 = this.c(1);
+      if (!((c === 38 && c1 === 38) || (c === 124 && c1 === 124))) break;
+      const op: BinCmdOperator = c === 38 ? '&&' : '||';
+      const opPos = this.i;
+      this.i += 2;
+      this.skipSpace();
+      const right = this.pipelineOrNull();
+      if (right === null) this.err(opPos, `\`${op}\` must be followed by a statement`);
+      const cmd: BinaryCmd = { type: 'BinaryCmd', pos: left.pos, end: right.end, opPos, op, x: left, y: right };
+      left = this.stmt(left.pos, cmd, right.end);
+    }
+    return left;
+  }
+
+  private stmt(pos: number, cmd: Command | null, end: number): Stmt {
+    return {
+      type: 'Stmt',
+      pos,
+      end,
+      comments: [],
+      cmd,
+      negated: false,
+      background: false,
+      coprocess: false,
+      semicolon: -1,
+      redirs: [],
+    };
+  }
+
+  private pipeline(): Stmt {
+    const s = this.pipelineOrNull();
+    if (s === null) this.err(this.i, `\`${this.src[this.i]}\` can only immediately follow a statement`);
+    return s;
+  }
+
+  /** `[!] cmd [| cmd]…` — pipes nest to the right, as in mvdan. */
+  private pipelineOrNull(): Stmt | null {
+    const pos = this.i;
+    let negated = false;
+    if (this.c() === 33 && this.peekWord() === '!') {
+      negated = true;
+      this.i++;
+      this.skipBlanks();
+      if (this.c() === 33 && this.peekWord() === '!') this.err(pos, 'cannot negate a command multiple times');
+    }
+    const comments = this.takeComments();
+    const first = this.command();
+    if (first === null) {
+      if (negated) this.err(pos, '`!` cannot form a statement alone');
+      return null;
+    }
+    first.comments = comments;
+    const stages: Stmt[] = [first];
+    const ops: { op: BinCmdOperator; pos: number }[] = [];
+    for (;;) {
+      this.skipBlanks();
+      if (this.c() !== 124 || this.c(1) === 124) break;
+      const opPos = this.i;
+      const op: BinCmdOperator = this.c(1) === 38 ? '|&' : '|';
+      this.i += op.length;
+      this.skipSpace();
+      if (this.c() === 33 && this.peekWord() === '!') this.err(this.i, '`!` can only be used in full statements');
+      const next = this.command();
+      if (next === null) this.err(opPos, `\`${op}\` must be followed by a statement`);
+      stages.push(next);
+      ops.push({ op, pos: opPos });
+    }
+    let s = stages[stages.length - 1];
+    for (let k = stages.length - 2; k >= 0; k--) {
+      const x = stages[k];
+      const cmd: BinaryCmd = { type: 'BinaryCmd', pos: x.pos, end: s.end, opPos: ops[k].pos, op: ops[k].op, x, y: s };
+      s = this.stmt(x.pos, cmd, s.end);
+    }
+    if (negated) {
+      s.negated = true;
+      s.pos = pos;
+    }
+    return s;
+  }
+
+  /** One command with its redirections, as a Stmt; null when nothing command-like is here. */
+  private command(): Stmt | null {
+    const pos = this.i;
+    const c = this.c();
+    if (c < 0 || c === NL || c === 59 || c === 38 || c === 124 || c === 41) return null;
+    const w = this.peekWord();
+    let cmd: Command | null = null;
+    if (c === 40) {
+      cmd = this.c(1) === 40 ? this.arithmCmd() : this.subshell();
+    } else if (w !== null) {
+      const stray = STRAY_WORDS[w];
+      if (stray !== undefined) this.err(pos, stray);
+      switch (w) {
+        case '{':
+          cmd = this.block();
+          break;
+        case 'if':
+          cmd = this.ifClause();
+          break;
+        case 'while':
+        case 'until':
+          cmd = this.whileClause(w === 'until');
+          break;
+        case 'for':
+        case 'select':
+          cmd = this.forClause(w === 'select');
+          break;
+        case 'case':
+          cmd = this.caseClause();
+          break;
+        case 'function':
+          cmd = this.funcDeclKeyword();
+          break;
+        case '[[':
+          cmd = this.testClause();
+          break;
+        case 'time':
+          return this.timeClause();
+        case 'coproc':
+          return this.coprocClause();
+        case 'let':
+          return this.simple(pos, 'let');
+        default:
+          if (DECL_WORDS.has(w)) return this.simple(pos, 'decl');
+      }
+    }
+    if (cmd === null) return this.simple(pos, 'call');
+    const s = this.stmt(pos, cmd, cmd.end);
+    this.trailingRedirs(s);
+    return s;
+  }
+
+  /** Redirections after a compound command. */
+  private trailingRedirs(s: Stmt): void {
+    for (;;) {
+      this.skipBlanks();
+      const r = this.redirectAt();
+      if (r === null) return;
+      s.redirs.push(r);
+      s.end = r.end;
+    }
+  }
+
+  // ---------------------------------------------------------------- simple commands
+
+  /**
+   * Simple command (`kind` = call), or the declaration/let builtins whose arguments are
+   * parsed as assignments/arithmetic. Assignments, words and redirections interleave.
+   */
+  private simple(pos: number, kind: 'call' | 'decl' | 'let'): Stmt | null {
+    const s = this.stmt(pos, null, pos);
+    const assigns: Assign[] = [];
+    const args: Word[] = [];
+    let variant: Lit | null = null;
+    const exprs: ArithmExpr[] = [];
+    let letPos = -1;
+    if (kind !== 'call') {
+      const start = this.i;
+      while (this.i < this.n && !isBoundary(this.c())) this.i++;
+      if (kind === 'decl') variant = this.lit(start, this.i);
+      else letPos = start;
+      s.end = this.i;
+    }
+    for (;;) {
+      this.skipBlanks();
+      const c = this.c();
+      if (c < 0 || c === NL || c === 59 || c === 124 || c === 41) break;
+      if (c === 38 && this.c(1) !== 62) break; // `&`, `&&`; `&>` is a redirect
+      if (c === 35) break; // comment (we are at a word boundary)
+      const r = this.redirectAt();
+      if (r !== null) {
+        s.redirs.push(r);
+        s.end = r.end;
+        continue;
+      }
+      if (c === 40) {
+        if (kind === 'call' && assigns.length === 0 && args.length === 1) {
+          return this.funcDeclParens(s, args[0]);
+        }
+        this.err(this.i, 'a command can only contain words and redirects; encountered `(`');
+      }
+      if (kind === 'let') {
+        exprs.push(this.letExpr());
+        s.end = this.i;
+        continue;
+      }
+      if (kind === 'decl' || (args.length === 0 && kind === 'call')) {
+        const a = this.assignAt(kind === 'decl');
+        if (a !== null) {
+          assigns.push(a);
+          s.end = a.end;
+          continue;
+        }
+      }
+      const wd = this.word(Ctx.Cmd);
+      if (wd === null) break;
+      if (kind === 'decl') {
+        assigns.push(this.nakedAssign(wd));
+      } else {
+        args.push(wd);
+      }
+      s.end = wd.end;
+    }
+    if (kind === 'decl') {
+      const d: DeclClause = { type: 'DeclClause', pos, end: s.end, variant: variant!, args: assigns };
+      s.cmd = d;
+      return s;
+    }
+    if (kind === 'let') {
+      if (exprs.length === 0) this.err(letPos, '`let` must be followed by an expression');
+      const l: LetClause = { type: 'LetClause', pos, end: exprs[exprs.length - 1].end, letPos, exprs };
+      s.cmd = l;
+      return s;
+    }
+    if (assigns.length === 0 && args.length === 0) {
+      if (s.redirs.length === 0) return null;
+      return s;
+    }
+    const first = assigns.length > 0 ? assigns[0].pos : args[0].pos;
+    const last = args.length > 0 ? args[args.length - 1].end : assigns[assigns.length - 1].end;
+    const call: CallExpr = { type: 'CallExpr', pos: first, end: last, assigns, args };
+    s.cmd = call;
+    return s;
+  }
+
+  private nakedAssign(wd: Word): Assign {
+    const a: Assign = {
+      type: 'Assign',
+      pos: wd.pos,
+      end: wd.end,
+      append: false,
+      naked: true,
+      name: null,
+      index: null,
+      value: null,
+      array: null,
+    };
+    const p0 = wd.parts[0];
+    if (wd.parts.length === 1 && p0.type === 'Lit' && isValidName(p0.value)) a.name = p0;
+    else a.value = wd;
+    return a;
+  }
+
+  /** `let` arguments: each blank-separated word is one arithmetic expression. */
+  private letExpr(): ArithmExpr {
+    const ap = new ArithParser(this, 'let');
+    return ap.expr();
+  }
+
+  /**
+   * An assignment word at the cursor (`name=`, `name+=`, `name[i]=`, `name=(…)`), or null.
+   * In a declaration (`decl`), a `name[i]` that is not followed by `=` is not an error.
+   */
+  private assignAt(decl: boolean): Assign | null {
+    const s = this.src;
+    const start = this.i;
+    if (!isNameStart(this.c())) return null;
+    let j = start + 1;
+    while (j < this.n && isNameChar(s.charCodeAt(j))) j++;
+    let c = j < this.n ? s.charCodeAt(j) : -1;
+    if (c !== 61 && c !== 43 && c !== 91) return null;
+    if (c === 43 && s.charCodeAt(j + 1) !== 61) return null;
+    const name = this.lit(start, j);
+    let index: ArithmExpr | null = null;
+    if (c === 91) {
+      // `name[` is an assignment only if a matching `]` is followed by `=` or `+=`.
+      const close = this.findIndexClose(j);
+      if (close < 0) return null;
+      const after = close + 1 < this.n ? s.charCodeAt(close + 1) : -1;
+      const isAssign = after === 61 || (after === 43 && s.charCodeAt(close + 2) === 61);
+      if (!isAssign) {
+        if (decl) return null;
+        this.err(start, '`a[b]` must be followed by `=`');
+      }
+      this.i = j + 1;
+      index = new ArithParser(this, ']').exprOrNull();
+      if (index === null) this.err(j, '`[` must be followed by an expression');
+      if (this.c() !== 93) this.err(j, 'reached `' + this.charAt(this.i) + '` without matching `[` with `]`');
+      this.i++;
+      j = this.i;
+      c = j < this.n ? s.charCodeAt(j) : -1;
+    }
+    let append = false;
+    if (c === 43) {
+      append = true;
+      j++;
+    }
+    this.i = j + 1; // past `=`
+    const a: Assign = {
+      type: 'Assign',
+      pos: start,
+      end: this.i,
+      append,
+      naked: false,
+      name,
+      index,
+      value: null,
+      array: null,
+    };
+    if (this.c() === 40) {
+      a.array = this.arrayExpr();
+      a.end = a.array.end;
+      return a;
+    }
+    const v = this.word(Ctx.Cmd);
+    if (v !== null) {
+      a.value = v;
+      a.end = v.end;
+    }
+    return a;
+  }
+
+  private charAt(j: number): string {
+    return j < this.n ? this.src[j] : 'EOF';
+  }
+
+  /** Offset of the `]` matching the `[` at `open` on the same line, or -1. */
+  private findIndexClose(open: number): number {
+    const s = this.src;
+    let depth = 0;
+    for (let j = open; j < this.n; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 91) depth++;
+      else if (c === 93) {
+        if (--depth === 0) return j;
+      } else if (c === NL || (isMeta(c) && c !== 60 && c !== 62 && c !== 38 && c !== 124) || c === 32 || c === 9) {
+        // Blanks end the word; `<`, `>`, `&`, `|` can be arithmetic operators inside.
+        if (c !== 32 && c !== 9) return -1;
+      }
+    }
+    return -1;
+  }
+
+  private arrayExpr(): ArrayExpr {
+    const lparen = this.i;
+    this.enter(lparen);
+    this.i++;
+    const elems: ArrayElem[] = [];
+    for (;;) {
+      this.skipSpace();
+      const c = this.c();
+      if (c === 41) break;
+      if (c < 0) this.err(lparen, 'reached EOF without matching `(` with `)`');
+      const comments = this.takeComments();
+      const pos = this.i;
+      let index: ArithmExpr | null = null;
+      if (c === 91) {
+        const close = this.findIndexClose(this.i);
+        if (close >= 0 && this.src.charCodeAt(close + 1) === 61) {
+          this.i++;
+          index = new ArithParser(this, ']').exprOrNull();
+          if (index === null) this.err(pos, '`[` must be followed by an expression');
+          if (this.c() !== 93) this.err(pos, 'reached `' + this.charAt(this.i) + '` without matching `[` with `]`');
+          this.i += 2; // `]=`
+        }
+      }
+      const value = this.word(Ctx.Cmd);
+      if (value === null && index === null) {
+        this.err(this.i, `array element values must be words`);
+      }
+      elems.push({
+        type: 'ArrayElem',
+        pos,
+        end: value !== null ? value.end : this.i,
+        index,
+        value,
+        comments,
+      });
+    }
+    const rparen = this.i;
+    this.i++;
+    this.leave();
+    return { type: 'ArrayExpr', pos: lparen, end: this.i, lparen, rparen, elems, last: this.takeComments() };
+  }
+
+  // ---------------------------------------------------------------- redirections
+
+  /** A redirection at the cursor (with an optional fd number), or null. */
+  private redirectAt(): Redirect | null {
+    const s = this.src;
+    const start = this.i;
+    let j = start;
+    while (j < this.n && isDigit(s.charCodeAt(j))) j++;
+    let c = j < this.n ? s.charCodeAt(j) : -1;
+    let n: Lit | null = null;
+    if (j > start) {
+      if (c !== 60 && c !== 62) return null;
+      n = this.lit(start, j);
+    }
+    const c1 = j + 1 < this.n ? s.charCodeAt(j + 1) : -1;
+    let op: RedirOperator;
+    if (c === 60) {
+      if (c1 === 40) return null; // `<(` process substitution is a word
+      if (c1 === 60) {
+        const c2 = s.charCodeAt(j + 2);
+        op = c2 === 60 ? '<<<' : c2 === 45 ? '<<-' : '<<';
+      } else if (c1 === 62) op = '<>';
+      else if (c1 === 38) op = '<&';
+      else op = '<';
+    } else if (c === 62) {
+      if (c1 === 40) {
+        if (n !== null) this.err(j + 1, 'a command can only contain words and redirects; encountered `(`');
+        return null; // `>(` process substitution is a word
+      }
+      if (c1 === 62) op = '>>';
+      else if (c1 === 38) op = '>&';
+      else if (c1 === 124) op = '>|';
+      else op = '>';
+    } else if (c === 38 && c1 === 62 && n === null) {
+      op = s.charCodeAt(j + 2) === 62 ? '&>>' : '&>';
+    } else {
+      return null;
+    }
+    const opPos = j;
+    this.i = j + op.length;
+    this.skipBlanks();
+    const hdoc = op === '<<' || op === '<<-';
+    const word = this.word(Ctx.Cmd);
+    if (word === null) this.err(opPos, `\`${op}\` must be followed by a word`);
+    const r: Redirect = { type: 'Redirect', pos: start, end: word.end, opPos, op, n, word, hdoc: null };
+    if (hdoc) this.pendHdoc(r, word, op === '<<-');
+    return r;
+  }
+
+  private pendHdoc(r: Redirect, word: Word, dash: boolean): void {
+    let delim = '';
+    let quoted = false;
+    for (const p of word.parts) {
+      switch (p.type) {
+        case 'Lit': {
+          const v = p.value;
+          for (let k = 0; k < v.length; k++) {
+            if (v.charCodeAt(k) === 92 && k + 1 < v.length) {
+              quoted = true;
+              k++;
+            }
+            delim += v[k];
+          }
+          break;
+        }
+        case 'SglQuoted':
+          quoted = true;
+          delim += p.value;
+          break;
+        case 'DblQuoted':
+          quoted = true;
+          for (const q of p.parts) {
+            if (q.type !== 'Lit') this.err(q.pos, 'expansions not allowed in heredoc words');
+            delim += q.value;
+          }
+          break;
+        default:
+          this.err(p.pos, 'expansions not allowed in heredoc words');
+      }
+    }
+    this.hdocs.push({ redir: r, delim, quoted, dash });
+  }
+
+  /** Read the bodies of all pending heredocs, starting at the current line. */
+  private readHdocBodies(): void {
+    const pending = this.hdocs;
+    this.hdocs = [];
+    const s = this.src;
+    for (const h of pending) {
+      const bodyStart = this.i;
+      let j = bodyStart;
+      let bodyEnd = -1;
+      while (j < this.n) {
+        let lineEnd = s.indexOf('\n', j);
+        if (lineEnd < 0 || lineEnd > this.n) lineEnd = this.n;
+        let k = j;
+        if (h.dash) while (k < lineEnd && s.charCodeAt(k) === 9) k++;
+        if (lineEnd - k === h.delim.length && s.startsWith(h.delim, k)) {
+          bodyEnd = j;
+          this.i = lineEnd < this.n ? lineEnd + 1 : lineEnd;
+          break;
+        }
+        j = lineEnd + 1;
+      }
+      if (bodyEnd < 0) {
+        this.hdocs = [h];
+        this.unclosedHdoc();
+      }
+      h.redir.hdoc = this.hdocBody(bodyStart, bodyEnd, h);
+    }
+  }
+
+  private hdocBody(start: number, end: number, h: PendingHdoc): Word {
+    if (h.quoted) {
+      const parts: WordPart[] = [];
+      if (end > start) {
+        const value = h.dash ? stripTabs(this.src.slice(start, end)) : this.src.slice(start, end);
+        parts.push(this.lit(start, end, value));
+      }
+      return { type: 'Word', pos: start, end, parts };
+    }
+    const saveI = this.i;
+    const saveN = this.n;
+    this.i = start;
+    this.n = end;
+    const parts = this.quotedParts(-1, h.dash);
+    this.i = saveI;
+    this.n = saveN;
+    return { type: 'Word', pos: start, end, parts };
+  }
+
+  // ---------------------------------------------------------------- words
+
+  /** A word at the cursor in context `ctx`, or null if no word starts here. */
+  word(ctx: Ctx): Word | null {
+    const pos = this.i;
+    const parts = this.wordParts(ctx);
+    if (parts.length === 0) {
+      // A word made only of line continuations is no word.
+      return null;
+    }
+    return { type: 'Word', pos: parts[0].pos, end: this.i, parts };
+  }
+
+  /** Unquoted word parts; stops at the first character that ends a word in `ctx`. */
+  wordParts(ctx: Ctx): WordPart[] {
+    const s = this.src;
+    const parts: WordPart[] = [];
+    let litStart = -1; // start of the pending literal run
+    let litVal = ''; // completed segments of the literal (line continuations removed)
+    let segStart = -1;
+    const flush = (end: number) => {
+      if (litStart < 0) return;
+      const value = litVal + s.slice(segStart, end);
+      parts.push({ type: 'Lit', pos: litStart, end, value });
+      litStart = -1;
+      litVal = '';
+    };
+    const litChar = (k: number) => {
+      if (litStart < 0) {
+        litStart = this.i;
+        segStart = this.i;
+      }
+      this.i += k;
+    };
+    let parenDepth = 0; // Regex context: parentheses are part of the pattern
+    for (;;) {
+      const c = this.c();
+      if (c < 0) break;
+      if (ctx === Ctx.Cmd || ctx === Ctx.Test || ctx === Ctx.Regex) {
+        if (c === 32 || c === 9 || c === NL) {
+          if (ctx !== Ctx.Regex || parenDepth === 0) break;
+          if (c === NL) break;
+          litChar(1);
+          continue;
+        }
+        if (isMeta(c)) {
+          const c1 = this.c(1);
+          if ((c === 60 || c === 62) && c1 === 40 && ctx !== Ctx.Regex) {
+            flush(this.i);
+            parts.push(this.procSubst());
+            continue;
+          }
+          if (ctx === Ctx.Regex) {
+            if (c === 40) {
+              parenDepth++;
+              litChar(1);
+              continue;
+            }
+            if (c === 41 && parenDepth > 0) {
+              parenDepth--;
+              litChar(1);
+              continue;
+            }
+            if (c === 124 || ((c === 60 || c === 62) && parenDepth > 0)) {
+              litChar(1);
+              continue;
+            }
+          }
+          break;
+        }
+      } else if (c === 125) {
+        break; // `}` ends a parameter-expansion word
+      } else if (c === 47 && ctx === Ctx.ReplOrig) {
+        break;
+      }
+      switch (c) {
+        case 39: // '
+          flush(this.i);
+          parts.push(this.sglQuoted(false));
+          continue;
+        case 34: // "
+          flush(this.i);
+          parts.push(this.dblQuoted(false));
+          continue;
+        case 96: // `
+          flush(this.i);
+          parts.push(this.backquote(false));
+          continue;
+        case 36: {
+          // $
+          const p = this.dollar(false);
+          if (p !== null) {
+            flush(p.pos);
+            parts.push(p);
+          } else litChar(1);
+          continue;
+        }
+        case 92: {
+          // backslash
+          const c1 = this.c(1);
+          if (c1 === NL) {
+            if (litStart >= 0) {
+              litVal += s.slice(segStart, this.i);
+              segStart = this.i + 2;
+            }
+            this.i += 2;
+            if (litStart >= 0) continue;
+            continue;
+          }
+          litChar(c1 < 0 ? 1 : 2);
+          continue;
+        }
+        default:
+          if (c === 40 && ctx !== Ctx.Cmd && ctx !== Ctx.Test && ctx !== Ctx.Regex) {
+            litChar(1);
+            continue;
+          }
+          if (isExtGlobStart(c) && this.c(1) === 40 && ctx !== Ctx.Regex) {
+            flush(this.i);
+            parts.push(this.extGlob());
+            continue;
+          }
+          litChar(1);
+      }
+    }
+    flush(this.i);
+    return parts;
+  }
+
+  private extGlob(): ExtGlob {
+    const pos = this.i;
+    const op = this.src.slice(pos, pos + 2) as GlobOperator;
+    let j = pos + 2;
+    let depth = 1;
+    const s = this.src;
+    for (; j < this.n; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 92) j++;
+      else if (c === 40) depth++;
+      else if (c === 41 && --depth === 0) break;
+    }
+    if (j >= this.n) this.err(pos, `reached EOF without matching \`${op}\` with \`)\``);
+    const pattern = this.lit(pos + 2, j);
+    this.i = j + 1;
+    return { type: 'ExtGlob', pos, end: this.i, opPos: pos, op, pattern };
+  }
+
+  private sglQuoted(dollar: boolean): SglQuoted {
+    const pos = this.i;
+    const left = pos;
+    const open = dollar ? pos + 2 : pos + 1;
+    const s = this.src;
+    let j = open;
+    if (dollar) {
+      for (; j < this.n; j++) {
+        const c = s.charCodeAt(j);
+        if (c === 92) j++;
+        else if (c === 39) break;
+      }
+    } else {
+      j = s.indexOf("'", open);
+      if (j < 0 || j >= this.n) j = this.n;
+    }
+    if (j >= this.n) this.err(pos, `reached EOF without closing quote \`${dollar ? "$'" : "'"}\``);
+    this.i = j + 1;
+    return { type: 'SglQuoted', pos, end: this.i, left, right: j, dollar, value: s.slice(open, j) };
+  }
+
+  private dblQuoted(dollar: boolean): DblQuoted {
+    const pos = this.i;
+    this.i += dollar ? 2 : 1;
+    this.enter(pos);
+    const parts = this.quotedParts(34, false);
+    if (this.c() !== 34) this.err(pos, `reached EOF without closing quote \`${dollar ? '$"' : '"'}\``);
+    const right = this.i;
+    this.i++;
+    this.leave();
+    return { type: 'DblQuoted', pos, end: this.i, left: pos, right, dollar, parts };
+  }
+
+  /**
+   * Parts of a double-quoted string (until `"`) or of a heredoc body (`close` = -1, until
+   * the scan limit). In a `<<-` body, leading tabs of each line are left out of the Lits.
+   */
+  private quotedParts(close: number, dashTabs: boolean): WordPart[] {
+    const s = this.src;
+    const parts: WordPart[] = [];
+    let litStart = -1;
+    let litVal = '';
+    let segStart = -1;
+    const flush = (end: number) => {
+      if (litStart < 0) return;
+      parts.push({ type: 'Lit', pos: litStart, end, value: litVal + s.slice(segStart, end) });
+      litStart = -1;
+      litVal = '';
+    };
+    const begin = () => {
+      if (litStart < 0) {
+        litStart = this.i;
+        segStart = this.i;
+      }
+    };
+    let lineStart = dashTabs;
+    for (;;) {
+      const c = this.c();
+      if (c < 0 || c === close) break;
+      if (lineStart) {
+        lineStart = false;
+        if (c === 9) {
+          // drop the run of leading tabs from the literal value
+          if (litStart >= 0) litVal += s.slice(segStart, this.i);
+          while (this.c() === 9) this.i++;
+          if (litStart >= 0) segStart = this.i;
+          continue;
+        }
+      }
+      switch (c) {
+        case 96:
+          flush(this.i);
+          parts.push(this.backquote(close === 34));
+          continue;
+        case 36: {
+          const p = this.dollar(true);
+          if (p !== null) {
+            flush(p.pos);
+            parts.push(p);
+          } else {
+            begin();
+            this.i++;
+          }
+          continue;
+        }
+        case 92: {
+          const c1 = this.c(1);
+          if (c1 === NL) {
+            if (litStart >= 0) {
+              litVal += s.slice(segStart, this.i);
+              segStart = this.i + 2;
+            }
+            this.i += 2;
+            continue;
+          }
+          begin();
+          this.i += c1 < 0 ? 1 : 2;
+          if (c1 === NL && dashTabs) lineStart = true;
+          continue;
+        }
+        case NL:
+          begin();
+          this.i++;
+          if (dashTabs) lineStart = true;
+          continue;
+        default:
+          begin();
+          this.i++;
+      }
+    }
+    flush(this.i);
+    return parts;
+  }
+
+  /** `$…` at the cursor: an expansion part, or null when the `$` is literal. */
+  private dollar(inQuotes: boolean): WordPart | null {
+    const pos = this.i;
+    const c1 = this.c(1);
+    switch (c1) {
+      case 123: // {
+        return this.paramExp();
+      case 40: // (
+        return this.c(2) === 40 ? this.arithmExp(false) : this.cmdSubst();
+      case 91: // [
+        return this.arithmExp(true);
+      case 39: // '
+        if (inQuotes) return null;
+        this.i++;
+        return { ...this.sglQuoted(true), pos, left: pos };
+      case 34: // "
+        if (inQuotes) return null;
+        this.i++;
+        return { ...this.dblQuoted(true), pos, left: pos };
+    }
+    if (isNameStart(c1)) {
+      let j = pos + 2;
+      while (j < this.n && isNameChar(this.src.charCodeAt(j))) j++;
+      this.i = j;
+      return this.shortParam(pos, this.lit(pos + 1, j));
+    }
+    if (isDigit(c1) || isSpecialParam(c1)) {
+      this.i = pos + 2;
+      return this.shortParam(pos, this.lit(pos + 1, pos + 2));
+    }
+    return null;
+  }
+
+  private shortParam(pos: number, param: Lit): ParamExp {
+    return {
+      type: 'ParamExp',
+      pos,
+      end: this.i,
+      dollar: pos,
+      rbrace: -1,
+      short: true,
+      excl: false,
+      length: false,
+      width: false,
+      param,
+      index: null,
+      slice: null,
+      repl: null,
+      names: null,
+      exp: null,
+    };
+  }
+
+  /** `${…}` with every Bash operator. */
+  private paramExp(): ParamExp {
+    const pos = this.i;
+    const s = this.src;
+    this.enter(pos);
+    this.i += 2;
+    const pe = this.shortParam(pos, this.lit(pos + 2, pos + 2));
+    pe.short = false;
+    const unclosed = () => this.err(pos, 'reached EOF without matching `${` with `}`');
+    let c = this.c();
+    // `${#x}` length vs `${#}`; `${!x}` indirection vs `${!}`.
+    if (c === 35 && this.paramStartsAt(this.i + 1)) {
+      pe.length = true;
+      this.i++;
+    } else if (c === 33 && this.paramStartsAt(this.i + 1)) {
+      pe.excl = true;
+      this.i++;
+    }
+    c = this.c();
+    const pstart = this.i;
+    if (isNameStart(c)) {
+      let j = pstart + 1;
+      while (j < this.n && isNameChar(s.charCodeAt(j))) j++;
+      this.i = j;
+    } else if (isDigit(c)) {
+      let j = pstart + 1;
+      while (j < this.n && isDigit(s.charCodeAt(j))) j++;
+      this.i = j;
+    } else if (isSpecialParam(c)) {
+      this.i++;
+    } else if (c < 0) {
+      unclosed();
+    } else {
+      this.err(this.i, 'invalid parameter name');
+    }
+    pe.param = this.lit(pstart, this.i);
+    c = this.c();
+    if (pe.excl && (c === 42 || c === 64) && this.c(1) === 125) {
+      pe.names = c === 42 ? '*' : '@';
+      this.i++;
+      c = this.c();
+    }
+    if (c === 91 && !isSpecialParamLit(pe.param.value)) {
+      const open = this.i;
+      this.i++;
+      const c1 = this.c();
+      if ((c1 === 64 || c1 === 42) && this.c(1) === 93) {
+        const l = this.lit(this.i, this.i + 1);
+        pe.index = { type: 'Word', pos: l.pos, end: l.end, parts: [l] };
+        this.i++;
+      } else {
+        pe.index = new ArithParser(this, ']').exprOrNull();
+        if (pe.index === null) this.err(open, '`[` must be followed by an expression');
+      }
+      if (this.c() !== 93) {
+        if (this.c() < 0) unclosed();
+        this.err(open, 'reached `' + this.charAt(this.i) + '` without matching `[` with `]`');
+      }
+      this.i++;
+      c = this.c();
+    }
+    if (pe.length && c !== 125) {
+      // `${#x op}` is not valid.
+      if (c < 0) unclosed();
+      this.err(this.i, 'cannot combine multiple parameter expansion operators');
+    }
+    switch (c) {
+      case 125: // }
+        break;
+      case 58: {
+        // :
+        const c1 = this.c(1);
+        if (c1 === 45 || c1 === 61 || c1 === 43 || c1 === 63) {
+          this.i += 2;
+          pe.exp = { op: (':' + String.fromCharCode(c1)) as ParExpOperator, word: this.word(Ctx.Param) };
+          break;
+        }
+        this.i++;
+        const offset = new ArithParser(this, ':}').exprOrNull();
+        let length: ArithmExpr | null = null;
+        if (this.c() === 58) {
+          this.i++;
+          length = new ArithParser(this, '}').exprOrNull();
+        }
+        pe.slice = { offset, length };
+        break;
+      }
+      case 47: {
+        // /
+        this.i++;
+        let all = false;
+        if (this.c() === 47) {
+          all = true;
+          this.i++;
+        }
+        const origStart = this.i;
+        const orig = this.word(Ctx.ReplOrig) ?? { type: 'Word' as const, pos: origStart, end: origStart, parts: [] };
+        let withWord: Word | null = null;
+        if (this.c() === 47) {
+          this.i++;
+          withWord = this.word(Ctx.Param);
+        }
+        pe.repl = { all, orig, with_: withWord };
+        break;
+      }
+      case 35: // #
+      case 37: // %
+      case 94: // ^
+      case 44: {
+        // ,
+        let op = String.fromCharCode(c);
+        this.i++;
+        if (this.c() === c) {
+          op += op;
+          this.i++;
+        }
+        pe.exp = { op: op as ParExpOperator, word: this.word(Ctx.Param) };
+        break;
+      }
+      case 45: // -
+      case 61: // =
+      case 43: // +
+      case 63: // ?
+        this.i++;
+        pe.exp = { op: String.fromCharCode(c) as ParExpOperator, word: this.word(Ctx.Param) };
+        break;
+      case 64: // @
+        this.i++;
+        pe.exp = { op: '@', word: this.word(Ctx.Param) };
+        break;
+      default:
+        if (c < 0) unclosed();
+        this.err(this.i, `not a valid parameter expansion operator: \`${s[this.i]}\``);
+    }
+    if (this.c() !== 125) unclosed();
+    pe.rbrace = this.i;
+    this.i++;
+    pe.end = this.i;
+    this.leave();
+    return pe;
+  }
+
+  /** Does a parameter name start at `j` (for the `${#…}`/`${!…}` prefixes)? */
+  private paramStartsAt(j: number): boolean {
+    if (j >= this.n) return false;
+    const c = this.src.charCodeAt(j);
+    if (isNameStart(c) || isDigit(c)) return true;
+    if (!isSpecialParam(c)) return false;
+    // `${#}`/`${!}` themselves, or `${#-}` style: the special char followed by `}` is a param.
+    const c1 = j + 1 < this.n ? this.src.charCodeAt(j + 1) : -1;
+    return c1 === 125 || c1 === 91 || c === 64 || c === 42;
+  }
+
+  private cmdSubst(): CmdSubst {
+    const pos = this.i;
+    this.i += 2;
+    const { stmts, last } = this.parenList(pos, '$(');
+    return {
+      type: 'CmdSubst',
+      pos,
+      end: this.i,
+      left: pos,
+      right: this.i - 1,
+      stmts,
+      last,
+      backquotes: false,
+      tempFile: false,
+      replyVar: false,
+    };
+  }
+
+  private procSubst(): ProcSubst {
+    const pos = this.i;
+    const op = this.src.slice(pos, pos + 2) as '<(' | '>(';
+    this.i += 2;
+    const { stmts, last } = this.parenList(pos, op);
+    return { type: 'ProcSubst', pos, end: this.i, opPos: pos, rparen: this.i - 1, op, stmts, last };
+  }
+
+  /** Statements up to the `)` closing the construct opened at `pos`; consumes the `)`. */
+  private parenList(pos: number, open: string): ListResult {
+    this.enter(pos);
+    const saveCase = this.inCase;
+    this.inCase = 0;
+    this.parenDepth++;
+    const res = this.stmtList(NO_ENDS);
+    this.parenDepth--;
+    this.inCase = saveCase;
+    if (this.c() !== 41) this.err(pos, `reached EOF without matching \`${open}\` with \`)\``);
+    this.i++;
+    this.leave();
+    return res;
+  }
+
+  /**
+   * Backquoted command substitution: the body is unescaped (`\\`, `` \` ``, `\$`, and `\"`
+   * inside double quotes), parsed on its own, and its positions mapped back to the script.
+   */
+  private backquote(inDquote: boolean): CmdSubst {
+    const pos = this.i;
+    const s = this.src;
+    let inner = '';
+    const map: number[] = [];
+    let j = pos + 1;
+    for (; j < this.n; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 96) break;
+      if (c === 92 && j + 1 < this.n) {
+        const c1 = s.charCodeAt(j + 1);
+        if (c1 === 36 || c1 === 96 || c1 === 92 || (inDquote && c1 === 34)) {
+          map.push(j + 1);
+          inner += s[j + 1];
+          j++;
+          continue;
+        }
+      }
+      map.push(j);
+      inner += s[j];
+    }
+    if (j >= this.n) this.err(pos, 'reached EOF without closing quote `` ` ``');
+    map.push(j);
+    this.enter(pos);
+    const sub = new Parser(inner, this.maxDepth, this.depth);
+    let stmts: Stmt[];
+    let last: Comment[];
+    try {
+      const f = sub.file('');
+      stmts = f.stmts;
+      last = f.last;
+    } catch (e) {
+      if (e instanceof ParseError) throw new ParseError(s, map[Math.min(e.offset, map.length - 1)], e.text);
+      throw e;
+    }
+    this.leave();
+    for (const st of stmts) remapPositions(st, map);
+    for (const cm of last) remapPositions(cm, map);
+    this.i = j + 1;
+    return {
+      type: 'CmdSubst',
+      pos,
+      end: this.i,
+      left: pos,
+      right: j,
+      stmts,
+      last,
+      backquotes: true,
+      tempFile: false,
+      replyVar: false,
+    };
+  }
+
+  private arithmExp(bracket: boolean): ArithmExp {
+    const pos = this.i;
+    this.enter(pos);
+    this.i += bracket ? 2 : 3;
+    const open = bracket ? '$[' : '$((';
+    const stop: ArithStop = bracket ? ']' : '))';
+    const x = new ArithParser(this, stop).exprOrNull();
+    if (x === null) {
+      if (this.i >= this.n) this.err(pos, `reached EOF without matching \`${open}\` with \`${bracket ? ']' : '))'}\``);
+      this.err(pos, `\`${open}\` must be followed by an expression`);
+    }
+    let right: number;
+    if (bracket) {
+      if (this.c() !== 93) this.arithUnclosed(pos, open, ']');
+      right = this.i;
+      this.i++;
+    } else {
+      if (this.c() !== 41 || this.c(1) !== 41) this.arithUnclosed(pos, open, '))');
+      right = this.i;
+      this.i += 2;
+    }
+    this.leave();
+    return { type: 'ArithmExp', pos, end: this.i, left: pos, right, bracket, unsigned: false, x };
+  }
+
+  arithUnclosed(pos: number, open: string, close: string): never {
+    if (this.i >= this.n) this.err(pos, `reached EOF without matching \`${open}\` with \`${close}\``);
+    const c = this.src[this.i];
+    if (c === ')' || c === ']' || c === '}' || c === ';') {
+      this.err(pos, `reached \`${c}\` without matching \`${open}\` with \`${close}\``);
+    }
+    this.err(this.i, `not a valid arithmetic operator: \`${this.arithTokenText()}\``);
+  }
+
+  /** The offending token text for "not a valid arithmetic operator" messages. */
+  arithTokenText(): string {
+    const s = this.src;
+    const start = this.i;
+    let j = start;
+    while (j < this.n && isNameChar(s.charCodeAt(j))) j++;
+    if (j === start) j = start + 1;
+    return s.slice(start, j);
+  }
+
+  /**
+   * An arithmetic operand: names, numbers (`16#ff`), `name[index]`, expansions and quotes,
+   * with no blanks inside. Returns null when no operand starts here.
+   */
+  arithWord(): Word | null {
+    const s = this.src;
+    const parts: WordPart[] = [];
+    let litStart = -1;
+    const flush = () => {
+      if (litStart < 0) return;
+      parts.push(this.lit(litStart, this.i));
+      litStart = -1;
+    };
+    for (;;) {
+      const c = this.c();
+      if (isNameChar(c) || c === 35 || c === 46 || c === 64) {
+        if (litStart < 0) litStart = this.i;
+        this.i++;
+        continue;
+      }
+      if (c === 91 && litStart >= 0) {
+        // `name[index]`: keep the bracketed index inside the literal.
+        let depth = 0;
+        let j = this.i;
+        for (; j < this.n; j++) {
+          const d = s.charCodeAt(j);
+          if (d === 91) depth++;
+          else if (d === 93 && --depth === 0) break;
+        }
+        if (j >= this.n) this.err(this.i, 'reached EOF without matching `[` with `]`');
+        this.i = j + 1;
+        continue;
+      }
+      if (c === 36) {
+        const p = this.dollar(false);
+        if (p === null) break;
+        flush();
+        parts.push(p);
+        continue;
+      }
+      if (c === 34) {
+        flush();
+        parts.push(this.dblQuoted(false));
+        continue;
+      }
+      if (c === 39) {
+        flush();
+        parts.push(this.sglQuoted(false));
+        continue;
+      }
+      if (c === 96) {
+        flush();
+        parts.push(this.backquote(false));
+        continue;
+      }
+      if (c === 92 && this.c(1) === NL) {
+        flush();
+        this.i += 2;
+        continue;
+      }
+      break;
+    }
+    flush();
+    if (parts.length === 0) return null;
+    return { type: 'Word', pos: parts[0].pos, end: this.i, parts };
+  }
+
+  // ---------------------------------------------------------------- compound commands
+
+  private subshell(): Subshell {
+    const lparen = this.i;
+    this.i++;
+    const save = this.i;
+    const { stmts, last } = this.parenList(lparen, '(');
+    if (stmts.length === 0 && save > 0) {
+      this.err(lparen, '`(` must be followed by a statement list');
+    }
+    return { type: 'Subshell', pos: lparen, end: this.i, lparen, rparen: this.i - 1, stmts, last };
+  }
+
+  private arithmCmd(): Command {
+    const left = this.i;
+    this.enter(left);
+    this.i += 2;
+    const x = new ArithParser(this, '))').exprOrNull();
+    if (x === null) {
+      if (this.i >= this.n) this.err(left, 'reached EOF without matching `((` with `))`');
+      this.err(left, '`((` must be followed by an expression');
+    }
+    if (this.c() !== 41 || this.c(1) !== 41) this.arithUnclosed(left, '((', '))');
+    const right = this.i;
+    this.i += 2;
+    this.leave();
+    return { type: 'ArithmCmd', pos: left, end: this.i, left, right, unsigned: false, x };
+  }
+
+  private block(): Block {
+    const lbrace = this.i;
+    this.enter(lbrace);
+    this.i++;
+    const { stmts, last } = this.stmtList(ENDS_BRACE);
+    if (!this.atWord('}')) this.err(lbrace, 'reached EOF without matching `{` with `}`');
+    if (stmts.length === 0) this.err(lbrace, '`{` must be followed by a statement list');
+    const rbrace = this.i;
+    this.i++;
+    this.leave();
+    return { type: 'Block', pos: lbrace, end: this.i, lbrace, rbrace, stmts, last };
+  }
+
+  /** Parse a statement list that must be non-empty and end at one of `ends`. */
+  private body(ends: ReadonlySet<string>, kwPos: number, kw: string, what: string): ListResult {
+    const res = this.stmtList(ends);
+    const w = this.peekWord();
+    if (w === null || !ends.has(w)) {
+      this.err(kwPos, what);
+    }
+    if (res.stmts.length === 0) this.err(kwPos, `\`${kw}\` must be followed by a statement list`);
+    return res;
+  }
+
+  private ifClause(): IfClause {
+    const pos = this.i;
+    this.enter(pos);
+    const clause = this.ifRest(pos, 'if');
+    this.leave();
+    return clause;
+  }
+
+  /** `if`/`elif` … through the shared `fi`. */
+  private ifRest(kwPos: number, kw: 'if' | 'elif'): IfClause {
+    this.i += kw.length;
+    const cond = this.body(ENDS_THEN, kwPos, kw, `\`${kw} <cond>\` must be followed by \`then\``);
+    const thenPos = this.i;
+    this.i += 4;
+    const then = this.body(ENDS_IF_BODY, thenPos, 'then', '`if` statement must end with a `fi`');
+    const clause: IfClause = {
+      type: 'IfClause',
+      pos: kwPos,
+      end: 0,
+      position: kwPos,
+      thenPos,
+      fiPos: -1,
+      cond: cond.stmts,
+      condLast: cond.last,
+      then: then.stmts,
+      thenLast: then.last,
+      else_: null,
+      last: [],
+    };
+    const w = this.peekWord();
+    if (w === 'elif') {
+      clause.else_ = this.ifRest(this.i, 'elif');
+      clause.fiPos = clause.else_.fiPos;
+    } else if (w === 'else') {
+      const elsePos = this.i;
+      this.i += 4;
+      const els = this.stmtList(new Set(['fi']));
+      if (!this.atWord('fi')) this.err(kwPos, '`if` statement must end with a `fi`');
+      if (els.stmts.length === 0) this.err(elsePos, '`else` must be followed by a statement list');
+      clause.fiPos = this.i;
+      this.i += 2;
+      clause.else_ = {
+        type: 'IfClause',
+        pos: elsePos,
+        end: this.i,
+        position: elsePos,
+        thenPos: -1,
+        fiPos: clause.fiPos,
+        cond: [],
+        condLast: [],
+        then: els.stmts,
+        thenLast: els.last,
+        else_: null,
+        last: [],
+      };
+    } else {
+      clause.fiPos = this.i;
+      this.i += 2;
+    }
+    clause.end = clause.fiPos + 2;
+    return clause;
+  }
+
+  private whileClause(until: boolean): WhileClause {
+    const whilePos = this.i;
+    const kw = until ? 'until' : 'while';
+    this.enter(whilePos);
+    this.i += kw.length;
+    const cond = this.body(ENDS_DO, whilePos, kw, `\`${kw} <cond>\` must be followed by \`do\``);
+    const doPos = this.i;
+    this.i += 2;
+    const body = this.body(ENDS_DONE, doPos, 'do', `\`${kw}\` statement must end with \`done\``);
+    const donePos = this.i;
+    this.i += 4;
+    this.leave();
+    return {
+      type: 'WhileClause',
+      pos: whilePos,
+      end: this.i,
+      whilePos,
+      doPos,
+      donePos,
+      until,
+      cond: cond.stmts,
+      condLast: cond.last,
+      do_: body.stmts,
+      doLast: body.last,
+    };
+  }
+
+  private forClause(select: boolean): ForClause {
+    const forPos = this.i;
+    const kw = select ? 'select' : 'for';
+    this.enter(forPos);
+    this.i += kw.length;
+    this.skipBlanks();
+    let loop: WordIter | CStyleLoop;
+    if (!select && this.c() === 40 && this.c(1) === 40) {
+      loop = this.cStyleLoop();
+    } else {
+      const nameStart = this.i;
+      const w = this.peekWord();
+      if (w === null) {
+        if (this.i >= this.n || this.c() === NL || this.c() === 59) {
+          this.err(forPos, `\`${kw}\` must be followed by a literal`);
+        }
+        this.err(forPos, `invalid ${kw} loop variable`);
+      }
+      this.i += w.length;
+      const name = this.lit(nameStart, this.i);
+      const iter: WordIter = { type: 'WordIter', pos: nameStart, end: this.i, name, inPos: -1, items: [] };
+      // `in` may follow on the same line or after newlines; `;` or a newline may precede `do`.
+      this.skipBlanksComment();
+      let save = this.i;
+      this.skipSpace();
+      if (this.atWord('in')) {
+        iter.inPos = this.i;
+        this.i += 2;
+        iter.end = this.i;
+        for (;;) {
+          this.skipBlanks();
+          const c = this.c();
+          if (c < 0 || c === NL || c === 59 || c === 35) break;
+          if (c === 38 || c === 124 || c === 41 || c === 40 || c === 60 || c === 62) {
+            this.err(forPos, `\`${kw} foo [in words]\` must be followed by \`do\``);
+          }
+          const wd = this.word(Ctx.Cmd);
+          if (wd === null) break;
+          iter.items.push(wd);
+          iter.end = wd.end;
+        }
+        this.skipBlanksComment();
+        if (this.c() === 59) this.i++;
+        else if (this.c() !== NL && this.i < this.n) {
+          this.err(forPos, `\`${kw} foo [in words]\` must be followed by \`do\``);
+        }
+      } else {
+        this.i = save;
+        if (this.c() === 59) this.i++;
+      }
+      save = this.i;
+      loop = iter;
+    }
+    return this.loopBody(forPos, kw, select, loop);
+  }
+
+  /** `do … done` or `{ … }` after a for/select header. */
+  private loopBody(forPos: number, kw: string, select: boolean, loop: WordIter | CStyleLoop): ForClause {
+    this.skipSpace();
+    const clause: ForClause = {
+      type: 'ForClause',
+      pos: forPos,
+      end: 0,
+      forPos,
+      doPos: this.i,
+      donePos: -1,
+      select,
+      braces: false,
+      loop,
+      do_: [],
+      doLast: [],
+    };
+    if (this.atWord('{')) {
+      const b = this.block();
+      clause.braces = true;
+      clause.do_ = b.stmts;
+      clause.doLast = b.last;
+      clause.donePos = b.rbrace;
+      clause.end = b.end;
+    } else if (this.atWord('do')) {
+      const doPos = this.i;
+      this.i += 2;
+      const body = this.body(ENDS_DONE, doPos, 'do', `\`${kw}\` statement must end with \`done\``);
+      clause.do_ = body.stmts;
+      clause.doLast = body.last;
+      clause.donePos = this.i;
+      this.i += 4;
+      clause.end = this.i;
+    } else {
+      this.err(forPos, `\`${kw} foo [in words]\` must be followed by \`do\``);
+    }
+    this.leave();
+    return clause;
+  }
+
+  private cStyleLoop(): CStyleLoop {
+    const lparen = this.i;
+    this.i += 2;
+    const init = new ArithParser(this, ';').exprOrNull();
+    if (this.c() !== 59) this.arithUnclosed(lparen, '((', '))');
+    this.i++;
+    const cond = new ArithParser(this, ';').exprOrNull();
+    if (this.c() !== 59) this.arithUnclosed(lparen, '((', '))');
+    this.i++;
+    const post = new ArithParser(this, '))').exprOrNull();
+    if (this.c() !== 41 || this.c(1) !== 41) this.arithUnclosed(lparen, '((', '))');
+    const rparen = this.i;
+    this.i += 2;
+    this.skipBlanks();
+    if (this.c() === 59) this.i++;
+    return { type: 'CStyleLoop', pos: lparen, end: rparen + 2, lparen, rparen, init, cond, post };
+  }
+
+  private caseClause(): CaseClause {
+    const casePos = this.i;
+    this.enter(casePos);
+    this.i += 4;
+    this.skipBlanks();
+    const word = this.word(Ctx.Cmd);
+    if (word === null) this.err(casePos, '`case` must be followed by a word');
+    this.skipSpace();
+    if (this.c() === 123) {
+      throw new ParseError(this.src, casePos, '1:1: `case i {` is a mksh feature; tried parsing as bash');
+    }
+    if (!this.atWord('in')) this.err(casePos, '`case x` must be followed by `in`');
+    const inPos = this.i;
+    this.i += 2;
+    const items: CaseItem[] = [];
+    const saveParen = this.parenDepth;
+    this.parenDepth = 0;
+    this.inCase++;
+    for (;;) {
+      this.skipSpace();
+      if (this.atWord('esac')) break;
+      if (this.i >= this.n) this.err(casePos, '`case` statement must end with `esac`');
+      items.push(this.caseItem());
+    }
+    this.inCase--;
+    this.parenDepth = saveParen;
+    const esacPos = this.i;
+    this.i += 4;
+    this.leave();
+    return {
+      type: 'CaseClause',
+      pos: casePos,
+      end: this.i,
+      casePos,
+      inPos,
+      esacPos,
+      braces: false,
+      word,
+      items,
+      last: this.takeComments(),
+    };
+  }
+
+  private caseItem(): CaseItem {
+    const comments = this.takeComments();
+    const pos = this.i;
+    if (this.c() === 40) {
+      this.i++;
+      this.skipBlanks();
+    }
+    const patterns: Word[] = [];
+    for (;;) {
+      const w = this.word(Ctx.Cmd);
+      if (w === null) this.err(this.i, 'case patterns must consist of words');
+      patterns.push(w);
+      this.skipBlanks();
+      if (this.c() === 124) {
+        this.i++;
+        this.skipBlanks();
+        continue;
+      }
+      break;
+    }
+    if (this.c() !== 41) this.err(pos, 'case patterns must be separated with `|`');
+    this.i++;
+    const saveParen = this.parenDepth;
+    this.parenDepth = 0;
+    const { stmts, last } = this.stmtList(ENDS_ESAC);
+    this.parenDepth = saveParen;
+    const item: CaseItem = {
+      type: 'CaseItem',
+      pos,
+      end: this.i,
+      op: ';;',
+      opPos: -1,
+      comments,
+      patterns,
+      stmts,
+      last,
+    };
+    const op = this.caseOpAt();
+    if (op !== null) {
+      if (op === ';|') this.err(this.i, '`;` can only immediately follow a statement');
+      item.op = op;
+      item.opPos = this.i;
+      this.i += op.length;
+      item.end = this.i;
+    } else if (!this.atWord('esac')) {
+      this.err(this.i, '`case` statement must end with `esac`');
+    }
+    return item;
+  }
+
+  private funcDeclKeyword(): FuncDecl {
+    const position = this.i;
+    this.i += 8;
+    this.skipBlanks();
+    const nameStart = this.i;
+    const w = this.peekWordLoose();
+    if (w === null) this.err(position, '`function` must be followed by a name');
+    this.i += w.length;
+    const name = this.lit(nameStart, this.i);
+    this.skipBlanks();
+    let parens = false;
+    if (this.c() === 40) {
+      this.i++;
+      this.skipBlanks();
+      if (this.c() !== 41) this.err(nameStart, `\`${w}(\` must be followed by \`)\``);
+      this.i++;
+      parens = true;
+    } else if (!isBoundary(this.c()) && this.c() !== 123 && !this.atWord('{')) {
+      throw new ParseError(this.src, position, '1:1: multi-name functions are a zsh feature; tried parsing as bash');
+    }
+    const body = this.funcBody(position, w);
+    return { type: 'FuncDecl', pos: position, end: body.end, position, rsrvWord: true, parens, name, body };
+  }
+
+  /** A function name: a literal word that may be followed directly by `(`. */
+  private peekWordLoose(): string | null {
+    const s = this.src;
+    let j = this.i;
+    while (j < this.n) {
+      const c = s.charCodeAt(j);
+      if (isBoundary(c) || c === 39 || c === 34 || c === 96 || c === 36 || c === 92) break;
+      j++;
+    }
+    return j > this.i ? s.slice(this.i, j) : null;
+  }
+
+  /** `name()` form: `first` is the name word; the cursor is at `(`. */
+  private funcDeclParens(s: Stmt, first: Word): Stmt {
+    const name = first.parts[0];
+    const fname = this.src.slice(first.pos, first.end);
+    if (first.parts.length !== 1 || name.type !== 'Lit') {
+      this.err(this.i, 'a command can only contain words and redirects; encountered `(`');
+    }
+    this.i++;
+    this.skipBlanks();
+    if (this.c() !== 41) this.err(first.pos, `\`${fname}(\` must be followed by \`)\``);
+    this.i++;
+    const body = this.funcBody(first.pos, fname);
+    const fd: FuncDecl = {
+      type: 'FuncDecl',
+      pos: first.pos,
+      end: body.end,
+      position: first.pos,
+      rsrvWord: false,
+      parens: true,
+      name,
+      body,
+    };
+    s.cmd = fd;
+    s.end = fd.end;
+    return s;
+  }
+
+  private funcBody(pos: number, fname: string): Stmt {
+    this.skipSpace();
+    this.enter(pos);
+    const body = this.command();
+    this.leave();
+    if (body === null) this.err(pos, `\`${fname}()\` must be followed by a statement`);
+    return body;
+  }
+
+  private testClause(): TestClause {
+    const left = this.i;
+    this.enter(left);
+    this.i += 2;
+    const tp = new TestParser(this, left);
+    const x = tp.parse();
+    const right = this.i;
+    this.i += 2;
+    this.leave();
+    return { type: 'TestClause', pos: left, end: this.i, left, right, x };
+  }
+
+  /** Word inside `[[ ]]` (`regex` after `=~`). Exposed for the test-expression parser. */
+  testWord(regex: boolean): Word | null {
+    return this.word(regex ? Ctx.Regex : Ctx.Test);
+  }
+
+  private timeClause(): Stmt {
+    const pos = this.i;
+    this.i += 4;
+    this.skipBlanks();
+    let posixFormat = false;
+    if (this.atWord('-p')) {
+      posixFormat = true;
+      this.i += 2;
+      this.skipBlanks();
+    }
+    this.enter(pos);
+    const inner = this.pipelineOrNull();
+    this.leave();
+    const t: TimeClause = { type: 'TimeClause', pos, end: inner ? inner.end : this.i, timePos: pos, posixFormat, stmt: inner };
+    return this.stmt(pos, t, t.end);
+  }
+
+  private coprocClause(): Stmt {
+    const pos = this.i;
+    this.i += 6;
+    this.skipBlanks();
+    let name: Word | null = null;
+    // `coproc NAME compound-command`: a plain name followed by a compound command.
+    const w = this.peekWord();
+    if (w !== null && isValidName(w)) {
+      const save = this.i;
+      this.i += w.length;
+      this.skipBlanks();
+      const c = this.c();
+      const next = this.peekWord();
+      if (c === 40 || next === '{' || next === 'if' || next === 'while' || next === 'until' || next === 'for' || next === 'case' || next === '[[') {
+        const l = this.lit(save, save + w.length);
+        name = { type: 'Word', pos: l.pos, end: l.end, parts: [l] };
+      } else {
+        this.i = save;
+      }
+    }
+    this.enter(pos);
+    const inner = this.command();
+    this.leave();
+    if (inner === null) this.err(pos, 'coproc clause requires a command');
+    const cp: CoprocClause = { type: 'CoprocClause', pos, end: inner.end, coprocPos: pos, name, stmt: inner };
+    const s = this.stmt(pos, cp, cp.end);
+    return s;
+  }
+}
+
+function isSpecialParamLit(v: string): boolean {
+  return v.length === 1 && isSpecialParam(v.charCodeAt(0)) && v !== '0';
+}
+
+function stripTabs(body: string): string {
+  let out = '';
+  let atStart = true;
+  for (let k = 0; k < body.length; k++) {
+    const ch = body[k];
+    if (atStart && ch === '\t') continue;
+    atStart = ch === '\n';
+    out += ch;
+  }
+  return out;
+}
