@@ -1,0 +1,96 @@
+/**
+ * `npm run local` — the queue-driven pipeline on loopback: an SQS-compatible server
+ * (local-aws-sqs) with the task queue, its DLQ and the results queue; the local intake; and
+ * an event-source poller invoking the real handler with Lambda's batch semantics. Results
+ * and span trees print as they arrive. `npm run enqueue` works against it. Ctrl-C stops all.
+ * Options: --port N (SQS, default 9324), --fifo, --batch-size N, --window-ms N,
+ * --max-receive N, --visibility S, --timeout-ms N (per invocation).
+ */
+import { parseArgs } from 'node:util';
+import { ReceiveMessageCommand, DeleteMessageCommand } from '@aws-sdk/client-sqs';
+import { createSqsHandler } from '../src/handlers/sqs.js';
+import { LocalEventSource } from '../src/local/event-source.js';
+import { lambdaContext } from '../src/local/lambda-context.js';
+import { startLocalQueues } from '../src/local/sqs-server.js';
+import { loadConfig } from '../src/tasks/config.js';
+import { startLocalIntake } from '../src/tracing/local-intake.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '9324' },
+    fifo: { type: 'boolean', default: false },
+    'batch-size': { type: 'string', default: '10' },
+    'window-ms': { type: 'string', default: '0' },
+    'max-receive': { type: 'string', default: '5' },
+    visibility: { type: 'string', default: '10' },
+    'timeout-ms': { type: 'string', default: '30000' },
+  },
+});
+
+const queues = await startLocalQueues({
+  port: Number(values.port),
+  fifo: values.fifo,
+  maxReceiveCount: Number(values['max-receive']),
+  visibilityTimeout: Number(values.visibility),
+});
+const intake = await startLocalIntake({ print: (t) => console.log(t) });
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  DD_API_KEY: process.env.DD_API_KEY ?? 'local-development',
+  DD_TRACE_INTAKE_URL: intake.url,
+  RESULTS_QUEUE_URL: queues.resultsQueueUrl,
+  AWS_ENDPOINT_URL_SQS: queues.endpoint,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+};
+Object.assign(process.env, env); // the handler's SQS client reads these
+const handler = createSqsHandler(loadConfig(env), { logger: { log: () => undefined } });
+const timeoutMs = Number(values['timeout-ms']);
+const source = new LocalEventSource({
+  client: queues.client,
+  queueUrl: queues.taskQueueUrl,
+  queueArn: queues.taskQueueArn,
+  batchSize: Number(values['batch-size']),
+  batchingWindowMs: Number(values['window-ms']),
+  invoke: (event) => handler(event, lambdaContext({ timeoutMs })),
+  onBatch: (b) => console.log(`batch: ${b.records} record(s), ${b.deleted} done, ${b.failed} returned for retry`),
+}).start();
+
+let watching = true;
+const watchResults = (async () => {
+  while (watching) {
+    const r = await queues.client
+      .send(new ReceiveMessageCommand({ QueueUrl: queues.resultsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }))
+      .catch(() => ({ Messages: [] }));
+    for (const m of r.Messages ?? []) {
+      console.log(`result: ${m.Body}`);
+      await queues.client.send(new DeleteMessageCommand({ QueueUrl: queues.resultsQueueUrl, ReceiptHandle: m.ReceiptHandle! })).catch(() => undefined);
+    }
+  }
+})();
+
+console.log(`local stack ready (loopback only)
+  SQS endpoint     ${queues.endpoint}
+  task queue       ${queues.taskQueueUrl}
+  dead letters     ${queues.deadLetterQueueUrl}
+  results queue    ${queues.resultsQueueUrl}
+  span intake      ${intake.url}
+enqueue a task:
+  AWS_ENDPOINT_URL_SQS=${queues.endpoint} npm run enqueue -- --queue-url ${queues.taskQueueUrl} --command 'echo hello' --allowed-command rshell:echo
+Ctrl-C stops everything.`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log('stopping…');
+  watching = false;
+  await source.stop();
+  await watchResults;
+  await intake.close();
+  await queues.close();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,81 @@
+/**
+ * `npm start` — the embedded default: starts the local intake, runs every fixture batch in
+ * test/fixtures/events/ (manifest order) through the real handler with a Lambda-like
+ * context, and prints each result, the batch response and the span trees.
+ * `npm run invoke -- <event.json> [--timeout-ms N]` does the same for one event file.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { SQSEvent } from 'aws-lambda';
+import { createSqsHandler } from '../src/handlers/sqs.js';
+import { lambdaContext } from '../src/local/lambda-context.js';
+import { loadConfig } from '../src/tasks/config.js';
+import type { ResultItem, ResultPublisher } from '../src/tasks/publisher.js';
+import { formatTraceTree, startLocalIntake } from '../src/tracing/local-intake.js';
+
+const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+const fixtures = join(root, 'test/fixtures/events');
+
+interface Entry {
+  file: string;
+  about?: string;
+  env?: Record<string, string>;
+}
+
+const args = process.argv.slice(2);
+const timeoutMs = Number(args[args.indexOf('--timeout-ms') + 1]) || 30_000;
+const files = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--timeout-ms');
+const entries: Entry[] = files.length
+  ? files.map((f) => ({ file: resolve(f) }))
+  : (JSON.parse(readFileSync(join(fixtures, 'manifest.json'), 'utf8')) as Entry[]).map((e) => ({ ...e, file: join(fixtures, e.file) }));
+
+const intake = await startLocalIntake();
+let failures = 0;
+try {
+  for (const entry of entries) {
+    const event = JSON.parse(readFileSync(entry.file, 'utf8')) as SQSEvent;
+    const env: NodeJS.ProcessEnv = { ...process.env, DD_API_KEY: 'local-development', DD_TRACE_INTAKE_URL: intake.url };
+    for (const [k, v] of Object.entries(entry.env ?? {})) env[k] = v.startsWith('@') ? readFileSync(join(root, v.slice(1)), 'utf8') : v;
+
+    const results: ResultItem[] = [];
+    const publisher: ResultPublisher = {
+      async publish(items) {
+        results.push(...items);
+        return new Set();
+      },
+    };
+    const quiet = { log: () => undefined };
+    const handler = createSqsHandler(loadConfig(env), { publisher, logger: quiet });
+
+    console.log(`\n━━ ${entry.file.replace(root + '/', '')}${entry.about ? ` — ${entry.about}` : ''}`);
+    intake.clear();
+    const started = Date.now();
+    const response = await handler(event, lambdaContext({ timeoutMs }));
+    const ms = Date.now() - started;
+    for (const r of results) printResult(r);
+    console.log(`batch response (${ms} ms): ${JSON.stringify(response)}`);
+    failures += response.batchItemFailures.length;
+    // The handler flushed before resolving: every span is already at the intake.
+    for (const trace of intake.traces()) console.log(formatTraceTree(trace));
+  }
+} finally {
+  await intake.close();
+}
+console.log(`\n${entries.length} event file(s) processed; ${failures} record(s) returned for retry.`);
+
+function printResult(r: ResultItem): void {
+  const a = r.update.data.attributes;
+  const p = a.payload;
+  if ('outputs' in p) {
+    const o = p.outputs as { exitCode?: number; stdout?: string; stderr?: string };
+    console.log(`✔ ${a.task_id} exit=${o.exitCode}`);
+    if (o.stdout) console.log(indent(o.stdout, '  │ '));
+    if (o.stderr) console.log(indent(o.stderr, '  ! '));
+  } else {
+    console.log(`✘ ${a.task_id || `(message ${r.messageId})`} ${p.error_code}: ${p.error_details}`);
+  }
+}
+
+function indent(s: string, prefix: string): string {
+  return s.replace(/\n$/, '').split('\n').map((l) => prefix + l).join('\n');
+}
