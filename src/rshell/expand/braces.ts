@@ -1,0 +1,130 @@
+/**
+ * Brace expansion (`a{b,c}d`, `{1..3}`, `{a..e}`, `{01..10..2}`), applied to a word before
+ * any other expansion, as bash and mvdan/sh's expand.Braces do. Only unquoted, unescaped
+ * `{`, `,` and `}` in literal parts are syntax; other parts ride along unchanged.
+ */
+import type { Lit, Word, WordPart } from '../syntax/ast.js';
+
+/** Caps the words one brace expression may produce (bash has none; we are a sandbox). */
+export const MAX_BRACE_WORDS = 100_000;
+
+type Item = string | WordPart; // a one-char string is brace-syntax-capable; parts and escapes are opaque
+
+function hasBraceCandidate(word: Word): boolean {
+  for (const p of word.parts) if (p.type === 'Lit' && p.value.includes('{')) return true;
+  return false;
+}
+
+function itemsOf(word: Word): Item[] {
+  const out: Item[] = [];
+  for (const p of word.parts) {
+    if (p.type !== 'Lit') {
+      out.push(p);
+      continue;
+    }
+    const v = p.value;
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] === '\\' && i + 1 < v.length) {
+        // An escaped char stays escaped and never acts as brace syntax.
+        out.push({ type: 'Lit', value: v.slice(i, i + 2), pos: p.pos, end: p.end });
+        i++;
+      } else out.push(v[i]!);
+    }
+  }
+  return out;
+}
+
+function wordOf(items: Item[], like: Word): Word {
+  const parts: WordPart[] = [];
+  let lit = '';
+  const flush = () => {
+    if (lit) parts.push({ type: 'Lit', value: lit, pos: like.pos, end: like.end } as Lit);
+    lit = '';
+  };
+  for (const it of items) {
+    if (typeof it === 'string') lit += it;
+    else if (it.type === 'Lit') lit += it.value;
+    else {
+      flush();
+      parts.push(it);
+    }
+  }
+  flush();
+  return { type: 'Word', parts, pos: like.pos, end: like.end };
+}
+
+function seqWords(body: string): string[] | null {
+  const m = /^(-?\d+|[a-zA-Z])\.\.(-?\d+|[a-zA-Z])(?:\.\.(-?\d+))?$/.exec(body);
+  if (!m) return null;
+  const [, a, b, stepText] = m as unknown as [string, string, string, string | undefined];
+  let step = stepText ? Math.abs(parseInt(stepText, 10)) : 1;
+  if (step === 0) step = 1;
+  const numeric = /\d/.test(a);
+  if (numeric !== /\d/.test(b)) return null;
+  const from = numeric ? parseInt(a, 10) : a.charCodeAt(0);
+  const to = numeric ? parseInt(b, 10) : b.charCodeAt(0);
+  if (Math.abs(to - from) / step > MAX_BRACE_WORDS) return null;
+  const width = numeric && (/^-?0\d/.test(a) || /^-?0\d/.test(b)) ? Math.max(a.length, b.length) : 0;
+  const out: string[] = [];
+  const dir = to >= from ? 1 : -1;
+  for (let v = from; dir > 0 ? v <= to : v >= to; v += dir * step) {
+    if (!numeric) out.push(String.fromCharCode(v));
+    else {
+      const s = String(Math.abs(v)).padStart(width - (v < 0 ? 1 : 0), '0');
+      out.push(v < 0 ? '-' + s : s);
+    }
+  }
+  return out;
+}
+
+function expandItems(items: Item[], out: Item[][]): void {
+  for (let i = 0; i < items.length; i++) {
+    if (items[i] !== '{') continue;
+    let depth = 0;
+    const commas: number[] = [];
+    let close = -1;
+    for (let j = i + 1; j < items.length; j++) {
+      const it = items[j];
+      if (it === '{') depth++;
+      else if (it === '}') {
+        if (depth === 0) {
+          close = j;
+          break;
+        }
+        depth--;
+      } else if (it === ',' && depth === 0) commas.push(j);
+    }
+    if (close < 0) return void out.push(items);
+    const prefix = items.slice(0, i);
+    const suffix = items.slice(close + 1);
+    if (commas.length > 0) {
+      let start = i + 1;
+      for (const end of [...commas, close]) {
+        if (out.length > MAX_BRACE_WORDS) return;
+        expandItems([...prefix, ...items.slice(start, end), ...suffix], out);
+        start = end + 1;
+      }
+      return;
+    }
+    const inner = items.slice(i + 1, close);
+    if (inner.every((x) => typeof x === 'string')) {
+      const seq = seqWords((inner as string[]).join(''));
+      if (seq) {
+        for (const s of seq) expandItems([...prefix, ...s, ...suffix], out);
+        return;
+      }
+    }
+    // `{x}` without a comma or sequence is literal; look for a later brace.
+  }
+  out.push(items);
+}
+
+/** The words a word brace-expands to (the word itself when it has no brace expression). */
+export function expandBraces(word: Word): Word[] {
+  if (!hasBraceCandidate(word)) return [word];
+  const out: Item[][] = [];
+  const items = itemsOf(word);
+  expandItems(items, out);
+  if (out.length === 1 && out[0] === items) return [word];
+  return out.map((items) => wordOf(items, word));
+}

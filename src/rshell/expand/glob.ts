@@ -1,0 +1,199 @@
+/**
+ * Pathname expansion over the sandbox: `*`, `?`, `[...]` per path component, directory
+ * listings through SandboxFS.readDir (so denied directories simply match nothing), dotfiles
+ * hidden unless the component starts with a literal `.`, results sorted in byte order.
+ * Patterns arrive "escaped": a backslash makes the next char literal (quoted text).
+ */
+import type { SandboxFS } from '../sandbox/types.js';
+import { ExpansionError } from '../interp/errors.js';
+
+export const MAX_GLOB_READDIR_CALLS = 10_000;
+
+/** Per-run budget of directory reads. */
+export interface GlobBudget {
+  readDirCalls: number;
+}
+
+/** True when the escaped pattern has an unescaped `*`, `?` or `[`. */
+export function hasGlobMeta(pat: string): boolean {
+  for (let i = 0; i < pat.length; i++) {
+    const c = pat.charCodeAt(i);
+    if (c === 0x5c /* \ */) i++;
+    else if (c === 0x2a || c === 0x3f || c === 0x5b) return true;
+  }
+  return false;
+}
+
+/** Removes the glob escapes of a pattern without metacharacters. */
+export function unescapeGlob(pat: string): string {
+  if (!pat.includes('\\')) return pat;
+  let out = '';
+  for (let i = 0; i < pat.length; i++) {
+    if (pat[i] === '\\' && i + 1 < pat.length) i++;
+    out += pat[i];
+  }
+  return out;
+}
+
+const CLASSES: Record<string, string> = {
+  alpha: 'a-zA-Z',
+  digit: '0-9',
+  alnum: 'a-zA-Z0-9',
+  upper: 'A-Z',
+  lower: 'a-z',
+  space: ' \\t\\n\\r\\f\\v',
+  blank: ' \\t',
+  punct: '!-\\/:-@\\[-`{-~',
+  xdigit: '0-9a-fA-F',
+  cntrl: '\\x00-\\x1f\\x7f',
+  print: ' -~',
+  graph: '!-~',
+  word: 'a-zA-Z0-9_',
+};
+
+function reEscape(c: string): string {
+  return /[\\^$.*+?()[\]{}|/-]/.test(c) ? '\\' + c : c;
+}
+
+/** Parses a bracket expression starting at pat[i] === '['; returns [regex, next index] or null. */
+function bracket(pat: string, i: number): [string, number] | null {
+  let j = i + 1;
+  let neg = false;
+  if (pat[j] === '!' || pat[j] === '^') {
+    neg = true;
+    j++;
+  }
+  let body = '';
+  let first = true;
+  while (j < pat.length) {
+    const c = pat[j]!;
+    if (c === ']' && !first) {
+      if (!body) return null;
+      return [(neg ? '[^' : '[') + body + ']', j + 1];
+    }
+    first = false;
+    if (c === '[' && pat[j + 1] === ':') {
+      const end = pat.indexOf(':]', j + 2);
+      const cls = end > 0 ? CLASSES[pat.slice(j + 2, end)] : undefined;
+      if (cls !== undefined) {
+        body += cls;
+        j = end + 2;
+        continue;
+      }
+    }
+    let lit = c;
+    if (c === '\\' && j + 1 < pat.length) lit = pat[++j]!;
+    if (pat[j + 1] === '-' && j + 2 < pat.length && pat[j + 2] !== ']') {
+      let hi = pat[j + 2]!;
+      let k = j + 2;
+      if (hi === '\\' && k + 1 < pat.length) hi = pat[++k]!;
+      if (hi >= lit) body += reEscape(lit) + '-' + reEscape(hi);
+      j = k + 1;
+      continue;
+    }
+    body += reEscape(lit);
+    j++;
+  }
+  return null;
+}
+
+const compiled = new Map<string, RegExp>();
+
+/** Compiles one path component pattern to an anchored RegExp. */
+export function compileGlob(pat: string): RegExp {
+  let re = compiled.get(pat);
+  if (re) return re;
+  let src = '^';
+  for (let i = 0; i < pat.length; i++) {
+    const c = pat[i]!;
+    if (c === '\\' && i + 1 < pat.length) src += reEscape(pat[++i]!);
+    else if (c === '*') src += '[\\s\\S]*';
+    else if (c === '?') src += '[\\s\\S]';
+    else if (c === '[') {
+      const b = bracket(pat, i);
+      if (b) {
+        src += b[0];
+        i = b[1] - 1;
+      } else src += '\\[';
+    } else src += reEscape(c);
+  }
+  re = new RegExp(src + '$');
+  if (compiled.size > 1000) compiled.clear();
+  compiled.set(pat, re);
+  return re;
+}
+
+function join(base: string, name: string): string {
+  if (base === '') return name;
+  return base.endsWith('/') ? base + name : base + '/' + name;
+}
+
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Expands an escaped pattern against the sandbox. Returns the sorted matches (empty when
+ * nothing matches; the caller then keeps the word literally).
+ */
+export async function globPaths(pattern: string, fs: SandboxFS, dir: string, budget: GlobBudget): Promise<string[]> {
+  const parts = pattern.split('/');
+  let matches: string[] = [''];
+  let lastLiteral = false;
+  let sawMeta = false;
+  for (let k = 0; k < parts.length; k++) {
+    const part = parts[k]!;
+    if (part === '') {
+      // Leading slash, doubled slash or trailing slash: keep it verbatim.
+      matches = matches.map((m) => m + '/');
+      continue;
+    }
+    if (!hasGlobMeta(part)) {
+      const lit = unescapeGlob(part);
+      matches = matches.map((m) => join(m, lit));
+      lastLiteral = true;
+      continue;
+    }
+    sawMeta = true;
+    lastLiteral = false;
+    const re = compileGlob(part);
+    const showHidden = part[0] === '.' || part.startsWith('\\.');
+    const next: string[] = [];
+    for (const m of matches) {
+      if (++budget.readDirCalls > MAX_GLOB_READDIR_CALLS) {
+        throw new ExpansionError(`glob expansion exceeded maximum number of directory reads (${MAX_GLOB_READDIR_CALLS})`);
+      }
+      let entries;
+      try {
+        entries = await fs.readDir(m === '' ? '.' : m, dir);
+      } catch {
+        continue; // not a directory, missing or denied: no matches there
+      }
+      for (const e of entries) {
+        if (!showHidden && e.name[0] === '.') continue;
+        if (re.test(e.name)) next.push(join(m, e.name));
+      }
+    }
+    matches = next;
+    if (matches.length === 0) return matches;
+  }
+  if (!sawMeta) return [];
+  if (lastLiteral || pattern.endsWith('/')) {
+    // Components after the last pattern were joined blindly: keep only paths that exist.
+    const kept: string[] = [];
+    for (const m of matches) {
+      try {
+        if (m.endsWith('/')) {
+          if ((await fs.stat(m, dir)).kind === 'dir') kept.push(m);
+        } else {
+          await fs.lstat(m, dir);
+          kept.push(m);
+        }
+      } catch {
+        // does not exist or not reachable
+      }
+    }
+    matches = kept;
+  }
+  return matches.sort(byteOrder);
+}

@@ -1,0 +1,342 @@
+/**
+ * Word expansion with mvdan/sh's rules as rshell uses them: brace expansion, parameter and
+ * command substitution, field splitting of unquoted results by IFS (every IFS char is a
+ * separator and empty fields vanish, as in mvdan's expand.Fields), pathname expansion and
+ * quote removal. Command substitutions run first, in order, so the rest is synchronous and
+ * a plain word costs no promise.
+ */
+import type { CmdSubst, DblQuoted, Word, WordPart } from '../syntax/ast.js';
+import { decodeAnsiC } from './ansi.js';
+import { expandBraces } from './braces.js';
+
+export interface ExpandContext {
+  /** `$name` (including `?`; unknown specials are empty). */
+  param(name: string): string;
+  /** The IFS value (the default when unset, '' when set empty). */
+  ifs(): string;
+  /** Runs a command substitution; returns its captured stdout. */
+  cmdSubst(cs: CmdSubst): Promise<string>;
+  /** Pathname expansion of an escaped pattern; [] when nothing matches. */
+  glob(pattern: string): Promise<string[]>;
+}
+
+const DEFAULT_IFS = ' \t\n';
+
+type Substs = Map<CmdSubst, string> | null;
+
+const substCache = new WeakMap<Word, CmdSubst[]>();
+
+function collectSubsts(parts: WordPart[], out: CmdSubst[]): void {
+  for (const p of parts) {
+    if (p.type === 'CmdSubst') out.push(p);
+    else if (p.type === 'DblQuoted') collectSubsts(p.parts, out);
+  }
+}
+
+function substsOf(word: Word): CmdSubst[] {
+  let list = substCache.get(word);
+  if (!list) {
+    list = [];
+    collectSubsts(word.parts, list);
+    substCache.set(word, list);
+  }
+  return list;
+}
+
+async function runSubsts(words: Word[], cx: ExpandContext): Promise<Map<CmdSubst, string>> {
+  const m = new Map<CmdSubst, string>();
+  for (const w of words) for (const cs of substsOf(w)) m.set(cs, (await cx.cmdSubst(cs)).replace(/\n+$/, ''));
+  return m;
+}
+
+function needsSubst(words: Word[]): boolean {
+  for (const w of words) if (substsOf(w).length) return true;
+  return false;
+}
+
+const GLOB_SPECIAL = /[*?[\]\\]/g;
+
+function escapeGlob(s: string): string {
+  return s.replace(GLOB_SPECIAL, '\\$&');
+}
+
+/** Builds fields for one brace-expanded word. */
+class FieldBuilder {
+  fields: { val: string; pat: string; glob: boolean }[] = [];
+  private val = '';
+  private pat = '';
+  private glob = false;
+  private has = false;
+
+  constructor(private readonly ifs: string) {}
+
+  quoted(s: string): void {
+    this.has = true;
+    this.val += s;
+    this.pat += s.length && /[*?[\]\\]/.test(s) ? escapeGlob(s) : s;
+  }
+
+  /** Unquoted literal text from the script (after backslash handling). */
+  private unquotedChar(c: string): void {
+    this.has = true;
+    this.val += c;
+    this.pat += c;
+    if (c === '*' || c === '?' || c === '[') this.glob = true;
+  }
+
+  literal(v: string): void {
+    if (!/[\\*?[\]]/.test(v)) {
+      this.has = true;
+      this.val += v;
+      this.pat += v;
+      return;
+    }
+    for (let i = 0; i < v.length; i++) {
+      const c = v[i]!;
+      if (c === '\\') {
+        if (i + 1 >= v.length) {
+          this.quoted('\\');
+          continue;
+        }
+        const n = v[++i]!;
+        if (n !== '\n') this.quoted(n);
+      } else this.unquotedChar(c);
+    }
+  }
+
+  /** An unquoted expansion result: split by IFS, glob characters stay active. */
+  split(v: string): void {
+    const ifs = this.ifs;
+    let start = -1;
+    for (let i = 0; i < v.length; i++) {
+      if (ifs.includes(v[i]!)) {
+        if (start >= 0) this.expanded(v.slice(start, i));
+        start = -1;
+        this.flush();
+      } else if (start < 0) start = i;
+    }
+    if (start >= 0) this.expanded(start === 0 ? v : v.slice(start));
+  }
+
+  private expanded(s: string): void {
+    this.has = true;
+    this.val += s;
+    this.pat += s;
+    if (!this.glob && /[*?[]/.test(s)) this.glob = true;
+  }
+
+  flush(): void {
+    if (!this.has) return;
+    this.fields.push({ val: this.val, pat: this.pat, glob: this.glob });
+    this.val = this.pat = '';
+    this.glob = this.has = false;
+  }
+}
+
+function paramValue(p: WordPart & { type: 'ParamExp' }, cx: ExpandContext): string {
+  return cx.param(p.param.value);
+}
+
+function dblQuotedLit(v: string): string {
+  if (!v.includes('\\')) return v;
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i]!;
+    if (c === '\\' && i + 1 < v.length) {
+      const n = v[i + 1]!;
+      if (n === '$' || n === '`' || n === '"' || n === '\\') {
+        out += n;
+        i++;
+        continue;
+      }
+      if (n === '\n') {
+        i++;
+        continue;
+      }
+    }
+    out += c;
+  }
+  return out;
+}
+
+function dblQuoted(dq: DblQuoted, cx: ExpandContext, substs: Substs): string {
+  let out = '';
+  for (const p of dq.parts) out += quotedPart(p, cx, substs, dblQuotedLit);
+  return out;
+}
+
+/** A part inside double quotes or a heredoc: no splitting, no globbing. */
+function quotedPart(p: WordPart, cx: ExpandContext, substs: Substs, lit: (v: string) => string): string {
+  switch (p.type) {
+    case 'Lit':
+      return lit(p.value);
+    case 'ParamExp':
+      return paramValue(p, cx);
+    case 'CmdSubst':
+      return substs?.get(p) ?? '';
+    case 'SglQuoted':
+      return p.dollar ? decodeAnsiC(p.value) : p.value;
+    case 'DblQuoted':
+      return dblQuoted(p, cx, substs);
+    default:
+      return '';
+  }
+}
+
+function wordFields(word: Word, cx: ExpandContext, substs: Substs, ifs: string, out: { val: string; pat: string; glob: boolean }[]): void {
+  const b = new FieldBuilder(ifs);
+  for (const p of word.parts) {
+    switch (p.type) {
+      case 'Lit':
+        b.literal(p.value);
+        break;
+      case 'SglQuoted':
+        b.quoted(p.dollar ? decodeAnsiC(p.value) : p.value);
+        break;
+      case 'DblQuoted':
+        b.quoted(dblQuoted(p, cx, substs));
+        break;
+      case 'ParamExp':
+        b.split(paramValue(p, cx));
+        break;
+      case 'CmdSubst':
+        b.split(substs?.get(p) ?? '');
+        break;
+      default:
+        // Arithmetic, process substitution, extglob: rejected by the validator.
+        break;
+    }
+  }
+  b.flush();
+  for (const f of b.fields) out.push(f);
+}
+
+function ifsOf(cx: ExpandContext): string {
+  return cx.ifs();
+}
+
+function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] | Promise<string[]> {
+  const ifs = ifsOf(cx);
+  const raw: { val: string; pat: string; glob: boolean }[] = [];
+  for (const w of words) {
+    for (const bw of expandBraces(w)) wordFields(bw, cx, substs, ifs, raw);
+  }
+  let anyGlob = false;
+  const out: string[] = [];
+  for (const f of raw) {
+    if (f.glob) anyGlob = true;
+    out.push(f.val);
+  }
+  if (!anyGlob) return out;
+  return globFields(raw, cx);
+}
+
+async function globFields(raw: { val: string; pat: string; glob: boolean }[], cx: ExpandContext): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of raw) {
+    if (!f.glob) {
+      out.push(f.val);
+      continue;
+    }
+    const matches = await cx.glob(f.pat);
+    if (matches.length) for (const m of matches) out.push(m);
+    else out.push(f.val);
+  }
+  return out;
+}
+
+/** Expands words to fields (argv, `for` items). Synchronous when nothing needs awaiting. */
+export function expandFields(words: Word[], cx: ExpandContext): string[] | Promise<string[]> {
+  if (needsSubst(words)) return runSubsts(words, cx).then((s) => fieldsSync(words, cx, s));
+  return fieldsSync(words, cx, null);
+}
+
+function literalSync(word: Word, cx: ExpandContext, substs: Substs): string {
+  let out = '';
+  for (const p of word.parts) {
+    if (p.type === 'Lit') out += unescapeUnquoted(p.value);
+    else out += quotedPart(p, cx, substs, (v) => v);
+  }
+  return out;
+}
+
+function unescapeUnquoted(v: string): string {
+  if (!v.includes('\\')) return v;
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] === '\\' && i + 1 < v.length) {
+      i++;
+      if (v[i] === '\n') continue;
+    }
+    out += v[i];
+  }
+  return out;
+}
+
+/** Expands a word to one string without splitting or globbing (assignments, redirect targets). */
+export function expandLiteral(word: Word, cx: ExpandContext): string | Promise<string> {
+  if (needsSubst([word])) return runSubsts([word], cx).then((s) => literalSync(word, cx, s));
+  return literalSync(word, cx, null);
+}
+
+/** True when a heredoc delimiter word is quoted (`<<'EOF'`, `<<"EOF"`, `<<\EOF`): no expansion. */
+export function isQuotedDelimiter(word: Word): boolean {
+  return word.parts.some((p) => p.type !== 'Lit' || p.value.includes('\\'));
+}
+
+function heredocLit(v: string): string {
+  if (!v.includes('\\')) return v;
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i]!;
+    if (c === '\\' && i + 1 < v.length) {
+      const n = v[i + 1]!;
+      if (n === '$' || n === '`' || n === '\\') {
+        out += n;
+        i++;
+        continue;
+      }
+      if (n === '\n') {
+        i++;
+        continue;
+      }
+    }
+    out += c;
+  }
+  return out;
+}
+
+/** Strips leading tabs at each line start found in literal text (`<<-`); idempotent. */
+function stripTabs(parts: WordPart[]): WordPart[] {
+  let atLineStart = true;
+  return parts.map((p) => {
+    if (p.type !== 'Lit') {
+      atLineStart = false;
+      return p;
+    }
+    let v = p.value.replace(/\n\t+/g, '\n');
+    if (atLineStart) v = v.replace(/^\t+/, '');
+    atLineStart = v.endsWith('\n');
+    return v === p.value ? p : { ...p, value: v };
+  });
+}
+
+/** The body of a heredoc, expanded unless the delimiter was quoted. */
+export function expandHeredoc(body: Word, delimiter: Word, dash: boolean, cx: ExpandContext): string | Promise<string> {
+  const parts = dash ? stripTabs(body.parts) : body.parts;
+  if (isQuotedDelimiter(delimiter)) {
+    let out = '';
+    for (const p of parts) out += p.type === 'Lit' ? p.value : p.type === 'SglQuoted' ? p.value : '';
+    return out;
+  }
+  const w: Word = { ...body, parts };
+  const run = (s: Substs) => {
+    let out = '';
+    for (const p of parts) out += quotedPart(p, cx, s, heredocLit);
+    return out;
+  };
+  if (needsSubst([w])) return runSubsts([w], cx).then(run);
+  return run(null);
+}
+
+export { DEFAULT_IFS };

@@ -1,0 +1,103 @@
+/**
+ * State shared by every shell of one run: policy, sandbox, deadline and cancellation,
+ * outputs, counters, hooks. Cancellation is cooperative: `tick()` runs at every statement
+ * and loop iteration; it checks the clock (so a tight loop stops at its deadline even when
+ * no timer can fire) and periodically yields to the event loop (so external aborts and
+ * timers are seen).
+ */
+import type { RshellHooks, RunEndInfo } from '../hooks.js';
+import type { SandboxFS, TrustedProc } from '../sandbox/types.js';
+import type { GlobBudget } from '../expand/glob.js';
+import { RunAbortError } from './errors.js';
+import type { Pipe } from './pipe.js';
+import { CappedOutput, MAX_STDOUT_BYTES } from './streams.js';
+import { CollectWriter } from '../io.js';
+
+const YIELD_EVERY_MS = 5;
+
+export interface RunSettings {
+  fs: SandboxFS;
+  proc: TrustedProc;
+  procPath: string;
+  dir: string;
+  allowAll: boolean;
+  /** Allowed command names (the part after `rshell:`). */
+  allowed: ReadonlySet<string>;
+  hooks: RshellHooks<unknown> | undefined;
+  /** Absolute ms (Date.now() clock) or Infinity. */
+  deadline: number;
+  signal: AbortSignal | undefined;
+  warnings: string[];
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class RunState {
+  readonly stdout: CappedOutput;
+  readonly stderr = new CollectWriter();
+  readonly controller = new AbortController();
+  readonly now = new Date();
+  readonly counters: RunEndInfo['commands'] = { total: 0, dispatched: 0, unallowed: 0, unknown: 0 };
+  readonly globBudget: GlobBudget = { readDirCalls: 0 };
+  readonly pipes = new Set<Pipe>();
+  abortError: RunAbortError | null = null;
+  private lastYield = Date.now();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly onExternalAbort = () => this.abort('canceled');
+
+  constructor(readonly settings: RunSettings) {
+    this.stdout = new CappedOutput(MAX_STDOUT_BYTES, () => {
+      this.abort('output_limit');
+      throw this.abortError;
+    });
+    if (settings.deadline !== Infinity) {
+      this.timer = setTimeout(() => this.abort('timeout'), Math.max(0, settings.deadline - Date.now()));
+    }
+    if (settings.signal) {
+      if (settings.signal.aborted) this.abort('canceled');
+      else settings.signal.addEventListener('abort', this.onExternalAbort, { once: true });
+    }
+  }
+
+  get hooks(): RshellHooks<unknown> | undefined {
+    return this.settings.hooks;
+  }
+
+  isAllowed(name: string): boolean {
+    return this.settings.allowAll || this.settings.allowed.has(name);
+  }
+
+  abort(outcome: RunAbortError['outcome']): void {
+    if (this.abortError) return;
+    this.abortError = new RunAbortError(outcome);
+    this.controller.abort(this.abortError);
+    for (const p of this.pipes) p.abort(this.abortError);
+  }
+
+  /** Throws the cancellation error when the run is over. */
+  check(): void {
+    if (this.abortError) throw this.abortError;
+    if (Date.now() >= this.settings.deadline) {
+      this.abort('timeout');
+      throw this.abortError;
+    }
+  }
+
+  /** The per-statement checkpoint; returns a promise only when it yields. */
+  tick(): Promise<void> | undefined {
+    if (this.abortError) throw this.abortError;
+    const t = Date.now();
+    if (t >= this.settings.deadline) {
+      this.abort('timeout');
+      throw this.abortError;
+    }
+    if (t - this.lastYield < YIELD_EVERY_MS) return undefined;
+    this.lastYield = t;
+    return yieldToLoop().then(() => this.check());
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.settings.signal?.removeEventListener('abort', this.onExternalAbort);
+  }
+}

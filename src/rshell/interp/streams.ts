@@ -1,0 +1,65 @@
+/** The run-level writers and readers: capped stdout, discarding /dev/null, file input. */
+import type { ByteReader, ByteWriter } from '../io.js';
+import type { OpenFile } from '../sandbox/types.js';
+
+export const MAX_STDOUT_BYTES = 10 * 1024 * 1024;
+
+/**
+ * The run's stdout: synchronous appends up to the cap; the write that crosses it keeps what
+ * fits and calls `onOverflow` (which aborts the run with the output_limit outcome).
+ */
+export class CappedOutput implements ByteWriter {
+  private chunks: Buffer[] = [];
+  size = 0;
+  overflowed = false;
+
+  constructor(
+    private readonly cap: number,
+    private readonly onOverflow: () => never,
+  ) {}
+
+  write(chunk: Uint8Array | string): void {
+    if (chunk.length === 0) return;
+    let b = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : Buffer.from(chunk);
+    if (this.size + b.length > this.cap) {
+      b = b.subarray(0, this.cap - this.size);
+      if (b.length) this.chunks.push(b);
+      this.size += b.length;
+      this.overflowed = true;
+      this.onOverflow();
+    }
+    this.chunks.push(b);
+    this.size += b.length;
+  }
+
+  bytes(): Buffer {
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+}
+
+/** `/dev/null` as an output. */
+export const NULL_WRITER: ByteWriter = { write() {} };
+
+/** Reads an opened sandbox file in chunks. */
+export class FileReader implements ByteReader {
+  private done = false;
+  constructor(private readonly file: OpenFile) {}
+  async read(): Promise<Uint8Array | null> {
+    if (this.done) return null;
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    const n = await this.file.read(buf);
+    if (n === 0) {
+      this.done = true;
+      return null;
+    }
+    return buf.subarray(0, n);
+  }
+  cancel(): void {
+    this.done = true;
+  }
+  close(): Promise<void> {
+    this.done = true;
+    return this.file.close();
+  }
+}
