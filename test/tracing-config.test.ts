@@ -1,0 +1,97 @@
+/** Configuration from the environment and the exporter choice. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTracer, tracerConfigFromEnv } from '../src/tracing/index.js';
+import { LocalIntake } from '../src/tracing/local-intake.js';
+import { agentTracesUrl } from '../src/tracing/agent-exporter.js';
+import { telemetryUrl } from '../src/tracing/telemetry-exporter.js';
+
+describe('tracerConfigFromEnv', () => {
+  it('reads every DD_ variable, trimming and ignoring empty values', () => {
+    expect(
+      tracerConfigFromEnv({
+        DD_API_KEY: ' key ',
+        DD_SITE: ' datadoghq.eu ',
+        DD_TRACE_INTAKE_URL: 'http://127.0.0.1:9/api/v2/apmtelemetry',
+        DD_TRACE_AGENT_URL: 'http://localhost:8126',
+        DD_SERVICE: 'svc',
+        DD_ENV: 'prod',
+        DD_VERSION: '1.0',
+        DD_HOSTNAME: 'host-1',
+      }),
+    ).toEqual({
+      apiKey: 'key',
+      site: 'datadoghq.eu',
+      intakeUrl: 'http://127.0.0.1:9/api/v2/apmtelemetry',
+      agentUrl: 'http://localhost:8126',
+      service: 'svc',
+      env: 'prod',
+      version: '1.0',
+      hostname: 'host-1',
+    });
+    expect(tracerConfigFromEnv({ DD_API_KEY: '', DD_SERVICE: '  ', DD_ENV: '' })).toEqual({
+      apiKey: undefined,
+      site: undefined,
+      intakeUrl: undefined,
+      agentUrl: undefined,
+      service: undefined,
+      env: undefined,
+      version: undefined,
+      hostname: undefined,
+    });
+  });
+
+  it('prefers an explicit API key (e.g. from Secrets Manager) over DD_API_KEY', () => {
+    expect(tracerConfigFromEnv({ DD_API_KEY: 'env' }, 'secret').apiKey).toBe('secret');
+    expect(tracerConfigFromEnv({ DD_API_KEY: 'env' }, '').apiKey).toBe('env');
+  });
+
+  it('throws naming the variable, without echoing its value', () => {
+    expect(() => tracerConfigFromEnv({ DD_TRACE_INTAKE_URL: 'not a url sekrit' })).toThrow(/^DD_TRACE_INTAKE_URL is not a valid URL$/);
+    expect(() => tracerConfigFromEnv({ DD_TRACE_AGENT_URL: 'ftp://x' })).toThrow(/^DD_TRACE_AGENT_URL must be an http:\/\/ or https:\/\/ URL$/);
+    expect(() => tracerConfigFromEnv({ DD_SITE: 'https://datadoghq.com' })).toThrow(/^DD_SITE must be a host name/);
+    expect(() => tracerConfigFromEnv({ DD_SITE: 'localhost' })).toThrow(/^DD_SITE/);
+  });
+});
+
+describe('exporter choice', () => {
+  let intake: LocalIntake;
+  beforeAll(async () => {
+    intake = await new LocalIntake().start();
+  });
+  afterAll(async () => {
+    await intake.close();
+  });
+
+  it('builds the default and agent URLs', () => {
+    expect(telemetryUrl('datadoghq.com').href).toBe('https://instrumentation-telemetry-intake.datadoghq.com/api/v2/apmtelemetry');
+    expect(telemetryUrl('us5.datadoghq.com').href).toBe('https://instrumentation-telemetry-intake.us5.datadoghq.com/api/v2/apmtelemetry');
+    expect(agentTracesUrl('http://localhost:8126').href).toBe('http://localhost:8126/v0.4/traces');
+    expect(agentTracesUrl('http://localhost:8126/').href).toBe('http://localhost:8126/v0.4/traces');
+    expect(agentTracesUrl('http://proxy/dd/').href).toBe('http://proxy/dd/v0.4/traces');
+  });
+
+  it('enables with an API key alone, an intake URL alone, or an agent URL alone; noop otherwise', () => {
+    expect(createTracer({ apiKey: 'k' }).enabled).toBe(true);
+    expect(createTracer({ intakeUrl: 'http://127.0.0.1:1/x' }).enabled).toBe(true);
+    expect(createTracer({ agentUrl: 'http://127.0.0.1:1' }).enabled).toBe(true);
+    expect(createTracer({}).enabled).toBe(false);
+    expect(createTracer({ apiKey: ' ', site: 'datadoghq.com', service: 's' }).enabled).toBe(false);
+    expect(() => createTracer({ agentUrl: 'nope' })).toThrow('agentUrl is not a valid URL');
+  });
+
+  it('sends to the agent when both an agent URL and an intake URL are set', async () => {
+    const t = createTracer({ agentUrl: intake.baseUrl, intakeUrl: intake.url, apiKey: 'k' });
+    t.startSpan('x').finish();
+    await t.flush({ deadline: Date.now() + 5000 });
+    expect(intake.requests().map((r) => [r.method, r.path, r.status])).toEqual([['PUT', '/v0.4/traces', 200]]);
+  });
+
+  it('DD_SERVICE overrides the default service name', async () => {
+    intake.clear();
+    const t = createTracer({ ...tracerConfigFromEnv({ DD_SERVICE: 'custom', DD_TRACE_INTAKE_URL: intake.url }) });
+    t.startSpan('x').finish();
+    await t.flush({ deadline: Date.now() + 5000 });
+    expect(intake.spans()[0].service).toBe('custom');
+    expect(intake.requests()[0].body.toString()).toContain('"service_name":"custom"');
+  });
+});

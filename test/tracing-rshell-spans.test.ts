@@ -1,0 +1,204 @@
+/**
+ * The rshell span adapter driven through the hook calls directly: span tree, operations,
+ * resources, `rshell.*` tags, error only on abnormal outcomes, per-run cap, privacy.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CommandStartInfo } from '../src/rshell/hooks.js';
+import { createTracer, rshellHooks, type Tracer } from '../src/tracing/index.js';
+import { LocalIntake, type IntakeSpan } from '../src/tracing/local-intake.js';
+
+let intake: LocalIntake;
+beforeAll(async () => {
+  intake = await new LocalIntake().start();
+});
+afterAll(async () => {
+  await intake.close();
+});
+beforeEach(() => intake.clear());
+
+async function flushed(t: Tracer): Promise<IntakeSpan[]> {
+  const r = await t.flush({ deadline: Date.now() + 10_000 });
+  expect(r.failure).toBeUndefined();
+  return intake.spans();
+}
+
+function cmd(name: string, over: Partial<CommandStartInfo> = {}): CommandStartInfo {
+  return { name, argc: 0, flags: [], isAllowed: true, isKnown: true, hasStdinPipe: false, hasOutputRedirect: false, ...over };
+}
+
+const COUNTERS = { total: 3, dispatched: 2, unallowed: 1, unknown: 0 };
+
+describe('rshell span adapter', () => {
+  it('builds the nested tree under action.run with rshell operations, resources and tags', async () => {
+    const t = createTracer({ intakeUrl: intake.url });
+    const h = rshellHooks(t);
+    let actionId = 0n;
+    await t.withSpan('action.run', { resource: 'com.datadoghq.remoteaction.rshell.runCommand' }, async (action) => {
+      actionId = action.spanId;
+      await t.withService('rshell', async () => {
+        const run = h.runStart!({ version: '0.0.13' });
+        const forTok = h.forStart!({ variableName: 'f' }, run);
+        const it0 = h.forIterationStart!({ index: 0 }, forTok);
+        const ifTok = h.ifStart!({ branchCount: 3 }, it0);
+        const pipe = h.pipelineStart!({ stageCount: 2 }, ifTok);
+        const c1 = h.commandStart!(cmd('grep', { argc: 3, flags: ['-i', '--max-count=5', '-e'], hasOutputRedirect: true }), pipe);
+        const c2 = h.commandStart!(cmd('wc', { argc: 1, flags: ['-l'], hasStdinPipe: true }), pipe);
+        h.commandEnd!(c1, { exitCode: 0 });
+        h.commandEnd!(c2, { exitCode: 0 });
+        h.pipelineEnd!(pipe, { exitCode: 0 });
+        h.ifEnd!(ifTok, { branchTaken: -1 });
+        h.forIterationEnd!(it0);
+        const it1 = h.forIterationStart!({ index: 1 }, forTok);
+        const blocked = h.commandStart!(cmd('curl', { argc: 1, isAllowed: false, isKnown: false }), it1);
+        h.commandEnd!(blocked, { exitCode: 127 });
+        h.forIterationEnd!(it1);
+        h.forEnd!(forTok, { iterationCount: 2, brokeEarly: true });
+        h.runEnd!(run, { exitCode: 127, outcome: 'success', commands: COUNTERS });
+      });
+    });
+    const spans = await flushed(t);
+    const byRes = new Map(spans.map((s) => [s.resource, s]));
+    const action = byRes.get('com.datadoghq.remoteaction.rshell.runCommand')!;
+    const run = byRes.get('run')!;
+    const forS = byRes.get('for')!;
+    const iters = spans.filter((s) => s.resource === 'for.iteration');
+    const ifS = byRes.get('if')!;
+    const pipe = byRes.get('pipeline')!;
+    const grep = byRes.get('grep')!;
+    const wc = byRes.get('wc')!;
+    const curl = byRes.get('curl')!;
+    expect(spans).toHaveLength(10);
+    expect(action.span_id).toBe(actionId);
+
+    // Tree: command → pipeline → if → for.iteration → for → run → action.run.
+    expect(run.parent_id).toBe(action.span_id);
+    expect(forS.parent_id).toBe(run.span_id);
+    expect(iters.map((s) => s.parent_id)).toEqual([forS.span_id, forS.span_id]);
+    expect(ifS.parent_id).toBe(iters[0].span_id);
+    expect(pipe.parent_id).toBe(ifS.span_id);
+    expect(grep.parent_id).toBe(pipe.span_id);
+    expect(wc.parent_id).toBe(pipe.span_id);
+    expect(curl.parent_id).toBe(iters[1].span_id);
+    for (const s of spans) expect(s.trace_id).toBe(action.trace_id);
+    for (const s of spans.filter((x) => x !== action)) expect(s.service).toBe('rshell');
+
+    expect({ name: run.name, meta: run.meta, metrics: run.metrics, error: run.error }).toEqual({
+      name: 'run',
+      meta: { 'rshell.version': '0.0.13', 'rshell.run.outcome': 'success' },
+      metrics: {
+        _top_level: 1,
+        'rshell.run.exit_code': 127,
+        'rshell.run.commands.total': 3,
+        'rshell.run.commands.dispatched': 2,
+        'rshell.run.commands.unallowed': 1,
+        'rshell.run.commands.unknown': 0,
+        _sampling_priority_v1: 2,
+      },
+      error: 0,
+    });
+    expect({ name: forS.name, meta: forS.meta, metrics: forS.metrics }).toEqual({
+      name: 'control_flow',
+      meta: { 'rshell.for.variable_name': 'f', 'rshell.for.broke_early': 'true' },
+      metrics: { 'rshell.for.iteration_count': 2, _sampling_priority_v1: 2 },
+    });
+    expect(iters.map((s) => [s.name, s.metrics['rshell.for.iteration.index']])).toEqual([
+      ['control_flow', 0],
+      ['control_flow', 1],
+    ]);
+    expect(ifS.metrics).toEqual({ 'rshell.if.branch_count': 3, 'rshell.if.branch_taken': -1, _sampling_priority_v1: 2 });
+    expect(pipe.metrics).toEqual({ 'rshell.pipeline.stage_count': 2, 'rshell.pipeline.exit_code': 0, _sampling_priority_v1: 2 });
+    expect({ name: grep.name, meta: grep.meta, metrics: grep.metrics }).toEqual({
+      name: 'command',
+      meta: {
+        'rshell.command.name': 'grep',
+        'rshell.command.is_allowed': 'true',
+        'rshell.command.is_known': 'true',
+        'rshell.command.has_stdin_pipe': 'false',
+        'rshell.command.has_output_redirect': 'true',
+        'rshell.command.flags': '-i,--max-count,-e',
+      },
+      metrics: { 'rshell.command.argc': 3, 'rshell.command.exit_code': 0, _sampling_priority_v1: 2 },
+    });
+    expect(wc.meta['rshell.command.has_stdin_pipe']).toBe('true');
+    expect(wc.meta['rshell.command.flags']).toBe('-l');
+    expect(curl.meta).toMatchObject({ 'rshell.command.is_allowed': 'false', 'rshell.command.is_known': 'false' });
+    expect(curl.meta['rshell.command.flags']).toBeUndefined();
+    expect(curl.metrics['rshell.command.exit_code']).toBe(127);
+    expect(curl.error).toBe(0);
+  });
+
+  it('marks the run span as an error only for abnormal outcomes', async () => {
+    const t = createTracer({ intakeUrl: intake.url });
+    const h = rshellHooks(t);
+    for (const outcome of ['success', 'output_limit', 'timeout', 'canceled', 'fatal'] as const) {
+      const run = h.runStart!({ version: 'v' });
+      h.runEnd!(run, { exitCode: outcome === 'success' ? 1 : 0, outcome, commands: COUNTERS });
+    }
+    const spans = await flushed(t);
+    expect(spans.map((s) => [s.meta['rshell.run.outcome'], s.error, s.meta['error.type']])).toEqual([
+      ['success', 0, undefined],
+      ['output_limit', 1, 'output_limit'],
+      ['timeout', 1, 'timeout'],
+      ['canceled', 1, 'canceled'],
+      ['fatal', 1, 'fatal'],
+    ]);
+    // Without an active span each run is its own root, on service rshell.
+    for (const s of spans) expect(s).toMatchObject({ parent_id: 0n, service: 'rshell', metrics: { _top_level: 1 } });
+    expect(new Set(spans.map((s) => s.trace_id)).size).toBe(5);
+  });
+
+  it('caps spans per run; excess starts are no-ops, and their children too', async () => {
+    const t = createTracer({ intakeUrl: intake.url });
+    const h = rshellHooks(t, { maxSpans: 4 });
+    const run = h.runStart!({ version: 'v' });
+    const forTok = h.forStart!({ variableName: 'i' }, run);
+    for (let i = 0; i < 5; i++) {
+      const it = h.forIterationStart!({ index: i }, forTok);
+      const c = h.commandStart!(cmd('echo'), it);
+      h.commandEnd!(c, { exitCode: 0 });
+      h.forIterationEnd!(it);
+    }
+    h.forEnd!(forTok, { iterationCount: 5, brokeEarly: false });
+    h.runEnd!(run, { exitCode: 0, outcome: 'success', commands: COUNTERS });
+    // A second run through the same hooks gets a fresh budget.
+    const run2 = h.runStart!({ version: 'v' });
+    h.commandEnd!(h.commandStart!(cmd('true'), run2), { exitCode: 0 });
+    h.runEnd!(run2, { exitCode: 0, outcome: 'success', commands: COUNTERS });
+    const spans = await flushed(t);
+    expect(spans.map((s) => s.resource)).toEqual(['echo', 'for.iteration', 'for', 'run', 'true', 'run']);
+  });
+
+  it('never puts argument values, script text or raw bytes in tags', async () => {
+    const t = createTracer({ intakeUrl: intake.url });
+    const h = rshellHooks(t);
+    const run = h.runStart!({ version: 'v' });
+    // A name in bstr form (UTF-8 bytes as latin1 chars), flags with glued values and junk.
+    const name = Buffer.from('caf\u00e9', 'utf8').toString('latin1');
+    const c = h.commandStart!(
+      cmd(name, { argc: 2, flags: ['--password=hunter2', '-p', 'secretvalue', '-', '--', '--x y'] }),
+      run,
+    );
+    h.commandEnd!(c, { exitCode: 1 });
+    const long = h.commandStart!(cmd('a'.repeat(500)), run);
+    h.commandEnd!(long, { exitCode: 127 });
+    h.runEnd!(run, { exitCode: 1, outcome: 'success', commands: COUNTERS });
+    const spans = await flushed(t);
+    const cafe = spans.find((s) => s.meta['rshell.command.name'] === 'caf\u00e9')!;
+    expect(cafe.resource).toBe('caf\u00e9');
+    expect(cafe.meta['rshell.command.flags']).toBe('--password,-p');
+    const body = intake.requests().map((r) => r.body.toString()).join('');
+    expect(body).not.toContain('hunter2');
+    expect(body).not.toContain('secretvalue');
+    expect(spans.find((s) => s.resource.startsWith('aaa'))!.resource).toBe('a'.repeat(128));
+  });
+
+  it('is harmless with the noop tracer', () => {
+    const t = createTracer({});
+    const h = rshellHooks(t);
+    const run = h.runStart!({ version: 'v' });
+    const c = h.commandStart!(cmd('echo'), run);
+    h.commandEnd!(c, { exitCode: 0 });
+    h.runEnd!(run, { exitCode: 0, outcome: 'fatal', commands: COUNTERS });
+    expect(t.pendingCount()).toBe(0);
+  });
+});
