@@ -56,7 +56,7 @@ try {
     console.log(`batch response (${ms} ms): ${JSON.stringify(response)}`);
     failures += response.batchItemFailures.length;
     // The handler flushed before resolving: every span is already at the intake.
-    for (const trace of intake.traces()) console.log(formatTraceTree(trace));
+    for (const trace of intake.traces()) console.log(clip(formatTraceTree(trace), 40));
   }
 } finally {
   await intake.close();
@@ -74,6 +74,13 @@ function printResult(r: ResultItem): void {
   } else {
     console.log(`✘ ${a.task_id || `(message ${r.messageId})`} ${p.error_code}: ${p.error_details}`);
   }
+}
+
+/** Long traces (a 10,000-span loop) print their first lines and a count of the rest. */
+function clip(tree: string, maxLines: number): string {
+  const lines = tree.split('\n');
+  if (lines.length <= maxLines) return tree;
+  return [...lines.slice(0, maxLines), `    … ${lines.length - maxLines} more span(s)`].join('\n');
 }
 
 function indent(s: string, prefix: string): string {

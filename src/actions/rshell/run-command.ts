@@ -12,6 +12,8 @@ import { effectiveCommands, effectivePaths } from './policy.js';
 
 export const RSHELL_BUNDLE = 'com.datadoghq.remoteaction.rshell';
 
+const PARSE_ERROR_PREFIX = 'failed to parse command:';
+
 export interface RunCommandOutputs extends Record<string, unknown> {
   exitCode: number;
   stdout: string;
@@ -60,9 +62,12 @@ export const runCommand: Action = {
           'stdout limit exceeded: script produced more than 10 MiB of output',
           'OutputLimitExceeded',
         );
-      default:
-        if (res.parseError) throw new TaskError('ACTION_ERROR', `failed to parse command: ${res.parseError}`, 'ParseError');
-        throw new TaskError('ACTION_ERROR', `rshell: ${res.error ?? 'internal error'}`, 'InternalError');
+      default: {
+        const reason = res.error ?? 'internal error';
+        // rshell reports a script it cannot parse as "failed to parse command: L:C: msg".
+        if (reason.startsWith(PARSE_ERROR_PREFIX)) throw new TaskError('ACTION_ERROR', reason, 'ParseError');
+        throw new TaskError('ACTION_ERROR', `rshell: ${reason}`, 'InternalError');
+      }
     }
   },
 };
