@@ -116,7 +116,8 @@ function openRoot(abs: string, deny: DenyList): Root | string {
     return `open ${abs}: ${errText(e)}`;
   }
   try {
-    const real = realpathSync(bytesOf(abs), { encoding: 'buffer' }).toString('latin1');
+    // The native realpath: the JS one decodes Buffer paths as UTF-8, breaking non-UTF-8 names.
+    const real = realpathSync.native(bytesOf(abs), { encoding: 'buffer' }).toString('latin1');
     const opened = fstatSync(fd, { bigint: true });
     const atReal = statSync(bytesOf(real), { bigint: true });
     if (opened.ino !== atReal.ino || opened.dev !== atReal.dev) return `open ${abs}: path changed while opening root`;
