@@ -16,7 +16,12 @@ function capturing(ctx: CallContext, name: string, w: ByteWriter): CallContext {
   return Object.create(ctx, { stdout: { value: w }, stderr: { value: w }, name: { value: name } }) as CallContext;
 }
 
-async function topic(ctx: CallContext, name: string): Promise<number> {
+type Lookup = (name: string) => Promise<Builtin | undefined>;
+
+/** The registry, loaded lazily because it imports this module. */
+const registryLookup: Lookup = async (name) => (await import('../registry.js')).BUILTINS.get(name);
+
+async function topic(ctx: CallContext, name: string, lookup: Lookup): Promise<number> {
   if (!ctx.isAllowed(name) || !ctx.allowedBuiltins().includes(name)) {
     await ctx.stderr.write(`help: no help topics match '${name}'\n`);
     return 1;
@@ -26,9 +31,7 @@ async function topic(ctx: CallContext, name: string): Promise<number> {
     await ctx.stdout.write(fixed + '\n');
     return 0;
   }
-  // Loaded lazily: the registry imports this module.
-  const { BUILTINS } = await import('../registry.js');
-  const builtin = BUILTINS.get(name);
+  const builtin = await lookup(name);
   if (builtin) {
     const out = new CollectWriter(1 << 20);
     await builtin(capturing(ctx, name, out), ['--help']);
@@ -41,7 +44,8 @@ async function topic(ctx: CallContext, name: string): Promise<number> {
   return 0;
 }
 
-export const help: Builtin = async (ctx, args) => {
+/** `lookup` finds the builtin whose `--help` output `help X` shows (injectable for tests). */
+export const makeHelp = (lookup: Lookup = registryLookup): Builtin => async (ctx, args) => {
   const fs = new FlagSet('help');
   const wantHelp = fs.bool('help', '', 'print usage and exit');
   const r = fs.parse(args);
@@ -50,7 +54,7 @@ export const help: Builtin = async (ctx, args) => {
     await ctx.stdout.write(USAGE);
     return 1;
   }
-  if (r.args.length === 1) return topic(ctx, r.args[0]);
+  if (r.args.length === 1) return topic(ctx, r.args[0], lookup);
   const names = [...ctx.allowedBuiltins()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const width = Math.max(0, ...names.map((n) => n.length));
   let out = '';
@@ -59,3 +63,5 @@ export const help: Builtin = async (ctx, args) => {
   await ctx.stdout.write(out);
   return 0;
 };
+
+export const help = makeHelp();

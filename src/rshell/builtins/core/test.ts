@@ -64,7 +64,7 @@ class Evaluator {
   async run(): Promise<number> {
     try {
       const r = await this.or();
-      if (this.pos < this.args.length) return this.fail('too many arguments');
+      if (this.pos < this.args.length) return await this.fail('too many arguments');
       return r ? 0 : 1;
     } catch (e) {
       if (e instanceof SyntaxFail) return 2;
