@@ -48,7 +48,7 @@ function isControlFlowError(e: unknown): boolean {
 
 /** Go-style "op path: message" text of a sandbox failure. */
 export function sandboxMessage(e: SandboxError): string {
-  return `${e.op} ${e.path}: ${e.message}`;
+  return e.pathMessage;
 }
 
 function allBuiltinNames(): string[] {
@@ -108,7 +108,7 @@ export class Interpreter {
     } finally {
       if (closers) for (const f of closers) await f.close();
     }
-    if (st.negated) sh.status = sh.status === 0 ? 1 : 0;
+    if (st.negated && !sh.exiting) sh.status = sh.status === 0 ? 1 : 0;
   }
 
   private command(cmd: Command, sh: Shell, io: IO, parent: unknown): Promise<void> {
@@ -190,7 +190,7 @@ export class Interpreter {
     const tok = hooks?.forStart ? this.hook(() => hooks.forStart!({ variableName: name }, parent)) : parent;
     let iterations = 0;
     let brokeEarly = false;
-    sh.status = 0;
+    if (items.length === 0) sh.status = 0;
     sh.loopDepth++;
     try {
       for (const v of items) {

@@ -1,0 +1,143 @@
+/**
+ * Public API of the TypeScript rshell: `createRunner(options).run(script)`.
+ *
+ * Each `run` is independent (fresh variables, one clock, own deadline). A run never throws
+ * for anything a script does: parse errors come back as outcome 'fatal' with `error`
+ * "failed to parse command: L:C: msg" (the PAR turns them into an action error), validator
+ * rejections as exit status 2, cancellation/limits as their outcome, bugs as 'fatal' with
+ * "rshell: internal panic: …" on stderr.
+ */
+import { fromUtf16 } from './bytes.js';
+import type { RshellHooks, RunOutcome } from './hooks.js';
+import { createSandbox, createTrustedProc } from './sandbox/index.js';
+import { parse, ParseError } from './syntax/parser.js';
+import { validate } from './validate.js';
+import { execute } from './interp/execute.js';
+import type { File } from './syntax/ast.js';
+
+export const RSHELL_VERSION = '0.0.10-ts';
+
+export { parse, ParseError } from './syntax/parser.js';
+export { validate } from './validate.js';
+export type { RshellHooks, RunOutcome, RunStartInfo, RunEndInfo, CommandStartInfo } from './hooks.js';
+
+export interface RunnerOptions {
+  /** Directories scripts may read; undefined or [] ⇒ all file access denied. */
+  allowedPaths?: string[];
+  /** `rshell:<name>` entries; undefined ⇒ no command allowed (unless allowAllCommands). */
+  allowedCommands?: string[];
+  /** Internal/test switch: every builtin allowed. */
+  allowAllCommands?: boolean;
+  /** Initial variables (nothing of process.env is ever visible). */
+  env?: Record<string, string>;
+  /** Working directory (default: the first allowed path, else "/"). */
+  dir?: string;
+  /** Per-run deadline. */
+  timeoutMs?: number;
+  /** External cancellation for every run of this runner. */
+  signal?: AbortSignal;
+  /** Bytes the script's commands read as stdin (default: none). */
+  stdin?: Uint8Array;
+  hooks?: RshellHooks<any>;
+  /** Trusted proc root for ps/uname/ss/ip (default "/proc"). */
+  procPath?: string;
+  /** Container mode: prefix for host-absolute symlink targets. */
+  hostPrefix?: string;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: Buffer;
+  stderr: Buffer;
+  outcome: RunOutcome;
+  warnings: string[];
+  /** Parse error text or fatal reason, when outcome is not a plain exit. */
+  error?: string;
+}
+
+export interface Runner {
+  run(script: string | Uint8Array): Promise<RunResult>;
+  /** Sandbox warnings from construction (skipped allowed paths). */
+  readonly warnings: readonly string[];
+}
+
+const NAMESPACE = 'rshell';
+
+/** Parses the allow-list like rshell's AllowedCommands option; throws on a bad entry. */
+export function parseAllowedCommands(entries: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const entry of entries) {
+    if (entry === '') throw new Error('AllowedCommands: empty command entry');
+    const colon = entry.indexOf(':');
+    if (colon < 0) throw new Error(`AllowedCommands: entry ${JSON.stringify(entry)} must be namespaced as ${NAMESPACE}:<name>`);
+    if (entry.indexOf(':', colon + 1) >= 0) throw new Error(`AllowedCommands: entry ${JSON.stringify(entry)} has more than one colon`);
+    const ns = entry.slice(0, colon);
+    const name = entry.slice(colon + 1);
+    if (ns !== NAMESPACE) throw new Error(`AllowedCommands: entry ${JSON.stringify(entry)} has unknown namespace ${JSON.stringify(ns)}`);
+    if (name === '') throw new Error(`AllowedCommands: entry ${JSON.stringify(entry)} has an empty command name`);
+    names.add(fromUtf16(name));
+  }
+  return names;
+}
+
+export function createRunner(opts: RunnerOptions = {}): Runner {
+  const allowed = parseAllowedCommands(opts.allowedCommands ?? []);
+  const sandbox = createSandbox({
+    allowedPaths: opts.allowedPaths?.map(fromUtf16),
+    hostPrefix: opts.hostPrefix === undefined ? undefined : fromUtf16(opts.hostPrefix),
+  });
+  const procPath = opts.procPath ?? '/proc';
+  const proc = createTrustedProc(procPath);
+  const dir = opts.dir !== undefined ? fromUtf16(opts.dir) : (sandbox.roots[0] ?? '/');
+  const baseVars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.env ?? {})) baseVars[fromUtf16(k)] = fromUtf16(v);
+  baseVars.PWD = dir;
+  baseVars.IFS = ' \t\n';
+  baseVars.OPTIND = '1';
+  if (opts.allowedPaths !== undefined) baseVars.ALLOWED_PATHS = sandbox.roots.join(':');
+  const stdin = opts.stdin ?? new Uint8Array(0);
+  const warnings = [...sandbox.warnings];
+
+  async function run(script: string | Uint8Array): Promise<RunResult> {
+    const src = typeof script === 'string' ? fromUtf16(script) : Buffer.from(script.buffer, script.byteOffset, script.byteLength).toString('latin1');
+    let file: File;
+    try {
+      file = parse(src);
+    } catch (e) {
+      const text = e instanceof ParseError ? e.toString() : e instanceof Error ? e.message : String(e);
+      const error = `failed to parse command: ${text}`;
+      return { exitCode: 2, stdout: Buffer.alloc(0), stderr: Buffer.from(error + '\n', 'latin1'), outcome: 'fatal', warnings: [...warnings], error };
+    }
+    const runWarnings = [...warnings];
+    let rejection: string | null;
+    try {
+      rejection = validate(file);
+    } catch (e) {
+      const text = e instanceof Error ? e.message : String(e);
+      const error = `internal error: ${text}`;
+      return { exitCode: 1, stdout: Buffer.alloc(0), stderr: Buffer.from(`rshell: internal panic: ${text}\n`, 'latin1'), outcome: 'fatal', warnings: runWarnings, error };
+    }
+    const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : Infinity;
+    const r = await execute(file, {
+      settings: {
+        fs: sandbox.fs,
+        proc,
+        procPath,
+        dir,
+        allowAll: opts.allowAllCommands === true,
+        allowed,
+        hooks: opts.hooks,
+        deadline,
+        signal: opts.signal,
+        warnings: runWarnings,
+      },
+      vars: baseVars,
+      stdin,
+      version: RSHELL_VERSION,
+      rejection,
+    });
+    return { ...r, warnings: runWarnings };
+  }
+
+  return { run, warnings };
+}
