@@ -1,0 +1,219 @@
+/**
+ * cut: selected bytes (-b; -c is the same, byte-wise, as in GNU and rshell) or fields (-f)
+ * of each line. Ranges are sorted and overlapping ones merged, but adjacent ones are kept
+ * apart so --output-delimiter still separates "1-2,3-4".
+ */
+import { FlagSet, failFlags } from '../flags.js';
+import type { Builtin, CallContext } from '../types.js';
+import { LineReader, LineTooLongError } from '../lib/lines.js';
+import { SWITCH_SENTINEL, SwitchFlag } from './count.js';
+import { helpText } from './help.js';
+import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
+
+type Range = [number, number];
+const OPEN_END = Number.MAX_SAFE_INTEGER;
+
+/** Parses a LIST like "1,3-5,7-" into merged 1-based inclusive ranges, or an error text. */
+export function parseCutList(list: string): Range[] | string {
+  const ranges: Range[] = [];
+  const num = (s: string): number | undefined => (/^[0-9]+$/.test(s) && Number(s) > 0 ? Number(s) : undefined);
+  for (const part of list.split(',')) {
+    if (part === '') return `invalid byte, character or field list: ${list}`;
+    const dash = part.indexOf('-');
+    if (dash < 0) {
+      const n = num(part);
+      if (n === undefined) return `invalid byte, character or field list: ${part}`;
+      ranges.push([n, n]);
+      continue;
+    }
+    const left = part.slice(0, dash);
+    const right = part.slice(dash + 1);
+    if (left === '' && right === '') return `invalid byte, character or field list: ${part}`;
+    const start = left === '' ? 1 : num(left);
+    const end = right === '' ? OPEN_END : num(right);
+    if (start === undefined || end === undefined) return `invalid byte, character or field list: ${part}`;
+    if (start > end) return `invalid decreasing range: ${part}`;
+    ranges.push([start, end]);
+  }
+  ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const merged: Range[] = [ranges[0]];
+  for (const r of ranges.slice(1)) {
+    const last = merged[merged.length - 1];
+    if (r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push(r);
+  }
+  return merged;
+}
+
+/** The complement of sorted merged ranges within [1, total]. */
+function complementRanges(ranges: Range[], total: number): Range[] {
+  const out: Range[] = [];
+  let next = 1;
+  for (const [a, b] of ranges) {
+    if (a > total) break;
+    if (next < a) out.push([next, a - 1]);
+    next = b + 1;
+    if (next > total) break;
+  }
+  if (next <= total) out.push([next, total]);
+  return out;
+}
+
+interface CutConfig {
+  fields: boolean;
+  ranges: Range[];
+  delim: number;
+  onlyDelimited: boolean;
+  complement: boolean;
+  outDelim: string;
+  outDelimSet: boolean;
+}
+
+export const cut: Builtin = async (ctx, args) => {
+  const fs = new FlagSet('cut');
+  const sw = { noOptDefVal: SWITCH_SENTINEL };
+  const seq = { n: 0 };
+  const help = fs.custom('help', '', new SwitchFlag(seq), 'print usage and exit', sw);
+  const bytes = fs.string('bytes', 'b', '', 'select only these bytes');
+  const chars = fs.string('characters', 'c', '', 'select only these characters');
+  const fieldsList = fs.string('fields', 'f', '', 'select only these fields');
+  const delimiter = fs.string('delimiter', 'd', '\t', 'use DELIM instead of TAB for field delimiter');
+  const onlyDelimited = fs.custom('only-delimited', 's', new SwitchFlag(seq), 'do not print lines not containing delimiters', sw);
+  fs.custom('n', 'n', new SwitchFlag(seq), '(ignored)', sw);
+  const complement = fs.custom('complement', '', new SwitchFlag(seq), 'complement the set of selected bytes, characters, or fields', sw);
+  const outputDelimiter = fs.string('output-delimiter', '', '', 'use STRING as the output delimiter');
+  const r = fs.parse(args);
+  if (!r.ok) return failFlags(ctx, r.error);
+  if (delimiter.changed && delimiter.value.length !== 1) {
+    await complain(ctx, 'the delimiter must be a single character');
+    await ctx.stderr.write("Try 'cut --help' for more information.\n");
+    return 1;
+  }
+  if (help.pos > 0) {
+    await ctx.stdout.write(
+      helpText(fs, 'cut OPTION... [FILE]...', [
+        'Print selected parts of lines from each FILE to standard output.',
+        'With no FILE, or when FILE is -, read standard input.',
+      ]),
+    );
+    return 0;
+  }
+  const lists = [bytes, chars, fieldsList].filter((v) => v.changed);
+  if (lists.length === 0) {
+    await complain(ctx, 'you must specify a list of bytes, characters, or fields');
+    return 1;
+  }
+  if (lists.length > 1) {
+    await complain(ctx, 'only one type of list may be specified');
+    return 1;
+  }
+  const byFields = fieldsList.changed;
+  if (!byFields && delimiter.changed) {
+    await complain(ctx, 'an input delimiter may be specified only when operating on fields');
+    return 1;
+  }
+  if (!byFields && onlyDelimited.pos > 0) {
+    await complain(ctx, 'suppressing non-delimited lines makes sense\n\tonly when operating on fields');
+    return 1;
+  }
+  const ranges = parseCutList(lists[0].value);
+  if (typeof ranges === 'string') {
+    await complain(ctx, ranges);
+    return 1;
+  }
+  const cfg: CutConfig = {
+    fields: byFields,
+    ranges,
+    delim: delimiter.value.charCodeAt(0),
+    onlyDelimited: onlyDelimited.pos > 0,
+    complement: complement.pos > 0,
+    outDelim: outputDelimiter.changed ? outputDelimiter.value : delimiter.value,
+    outDelimSet: outputDelimiter.changed,
+  };
+  const out = new OutBuffer(ctx.stdout);
+  let status = 0;
+  for (const name of r.args.length ? r.args : ['-']) {
+    ctx.checkCanceled();
+    let input;
+    try {
+      input = await openInput(ctx, name);
+    } catch (e) {
+      await complain(ctx, `${name}: ${fileErrorText(e)}`);
+      status = 1;
+      continue;
+    }
+    try {
+      await cutStream(ctx, new LineReader(input.reader), cfg, out);
+    } catch (e) {
+      await out.flush();
+      await complain(ctx, `${input.label}: ${e instanceof LineTooLongError ? e.message : fileErrorText(e)}`);
+      status = 1;
+    } finally {
+      await input.close();
+    }
+    await out.flush();
+  }
+  return status;
+};
+
+async function cutStream(ctx: CallContext, lr: LineReader, cfg: CutConfig, out: OutBuffer): Promise<void> {
+  let n = 0;
+  for (let line = await lr.next(); line; line = await lr.next()) {
+    if ((++n & 1023) === 0) ctx.checkCanceled();
+    const end = line[line.length - 1] === 0x0a ? line.length - 1 : line.length;
+    const raw = line.subarray(0, end);
+    const p = cfg.fields ? cutFields(raw, cfg, out) : cutBytes(raw, cfg, out);
+    if (p) await p;
+    const q = out.byte(0x0a);
+    if (q) await q;
+  }
+}
+
+function cutBytes(raw: Uint8Array, cfg: CutConfig, out: OutBuffer): Promise<void> | undefined {
+  const total = raw.length;
+  const ranges = cfg.complement ? complementRanges(cfg.ranges, total) : cfg.ranges;
+  let pending: Promise<void> | undefined;
+  let first = true;
+  for (const [a, b] of ranges) {
+    if (a > total) break;
+    // Without --output-delimiter, GNU concatenates the pieces of merged ranges.
+    if (!first && cfg.outDelimSet) pending = chain(pending, out, cfg.outDelim);
+    pending = chain(pending, out, raw.subarray(a - 1, Math.min(b, total)));
+    first = false;
+  }
+  return pending;
+}
+
+function cutFields(raw: Uint8Array, cfg: CutConfig, out: OutBuffer): Promise<void> | undefined {
+  if (raw.indexOf(cfg.delim) === -1) {
+    return cfg.onlyDelimited ? undefined : out.write(raw);
+  }
+  let pending: Promise<void> | undefined;
+  let field = 0;
+  let start = 0;
+  let ri = 0;
+  let first = true;
+  const ranges = cfg.ranges;
+  for (;;) {
+    const at = raw.indexOf(cfg.delim, start);
+    const stop = at === -1 ? raw.length : at;
+    field++;
+    while (ri < ranges.length && ranges[ri][1] < field) ri++;
+    const inList = ri < ranges.length && ranges[ri][0] <= field;
+    if (inList !== cfg.complement) {
+      if (!first) pending = chain(pending, out, cfg.outDelim);
+      pending = chain(pending, out, raw.subarray(start, stop));
+      first = false;
+    }
+    if (at === -1) break;
+    start = at + 1;
+    if (!cfg.complement && ri >= ranges.length) break;
+  }
+  return pending;
+}
+
+/** Writes after any pending flush, keeping the fast path synchronous. */
+function chain(pending: Promise<void> | undefined, out: OutBuffer, data: Uint8Array | string): Promise<void> | undefined {
+  if (pending) return pending.then(() => out.write(data));
+  return out.write(data);
+}

@@ -1,0 +1,171 @@
+/**
+ * tr's SET language, GNU semantics in the C locale: backslash escapes, ranges, [:class:],
+ * [=c=] and [c*n] repeats, and the checks GNU tr makes between the two sets.
+ */
+
+export type SetElement =
+  | { kind: 'char'; c: number }
+  | { kind: 'range'; a: number; b: number }
+  | { kind: 'class'; name: string }
+  | { kind: 'equiv'; c: number }
+  | { kind: 'repeat'; c: number; n: number | null };
+
+export class TrError extends Error {}
+
+const CLASSES: Record<string, (c: number) => boolean> = {
+  alnum: (c) => isDigit(c) || isUpper(c) || isLower(c),
+  alpha: (c) => isUpper(c) || isLower(c),
+  blank: (c) => c === 9 || c === 32,
+  cntrl: (c) => c < 32 || c === 127,
+  digit: (c) => isDigit(c),
+  graph: (c) => c > 32 && c < 127,
+  lower: (c) => isLower(c),
+  print: (c) => c >= 32 && c < 127,
+  punct: (c) => c > 32 && c < 127 && !isDigit(c) && !isUpper(c) && !isLower(c),
+  space: (c) => c === 32 || (c >= 9 && c <= 13),
+  upper: (c) => isUpper(c),
+  xdigit: (c) => isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102),
+};
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isUpper(c: number): boolean {
+  return c >= 65 && c <= 90;
+}
+function isLower(c: number): boolean {
+  return c >= 97 && c <= 122;
+}
+
+/** Resolves backslash escapes; `escaped[i]` marks bytes that came from an escape. */
+function unescape(s: string): { codes: number[]; escaped: boolean[] } {
+  const codes: number[] = [];
+  const escaped: boolean[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x5c || i + 1 >= s.length) {
+      codes.push(c);
+      escaped.push(false);
+      continue;
+    }
+    const n = s[++i];
+    const simple: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11 };
+    if (n in simple) {
+      codes.push(simple[n]);
+    } else if (n >= '0' && n <= '7') {
+      let v = 0;
+      let k = 0;
+      while (k < 3 && i < s.length && s[i] >= '0' && s[i] <= '7') {
+        const next = v * 8 + (s.charCodeAt(i) - 48);
+        if (next > 255) break;
+        v = next;
+        i++;
+        k++;
+      }
+      i--;
+      codes.push(v);
+    } else {
+      codes.push(s.charCodeAt(i));
+    }
+    escaped.push(true);
+  }
+  return { codes, escaped };
+}
+
+function quote(s: string): string {
+  return `'${s}'`;
+}
+
+/** Parses one SET operand into its elements. */
+export function parseSet(s: string): SetElement[] {
+  const { codes, escaped } = unescape(s);
+  const str = (a: number, b: number): string => String.fromCharCode(...codes.slice(a, b));
+  const out: SetElement[] = [];
+  const len = codes.length;
+  let i = 0;
+  while (i < len) {
+    if (codes[i] === 0x5b && !escaped[i] && i + 1 < len) {
+      const open = codes[i + 1];
+      if ((open === 0x3a || open === 0x3d) && !escaped[i + 1]) {
+        let j = i + 2;
+        while (j + 1 < len && !(codes[j] === open && codes[j + 1] === 0x5d && !escaped[j] && !escaped[j + 1])) j++;
+        if (j + 1 < len && j >= i + 2) {
+          const operand = str(i + 2, j);
+          if (open === 0x3a) {
+            if (!(operand in CLASSES)) throw new TrError(`invalid character class ${quote(operand)}`);
+            out.push({ kind: 'class', name: operand });
+          } else {
+            if (j - (i + 2) !== 1) throw new TrError(`${operand}: equivalence class operand must be a single character`);
+            out.push({ kind: 'equiv', c: codes[i + 2] });
+          }
+          i = j + 2;
+          continue;
+        }
+      }
+      if (i + 2 < len && codes[i + 2] === 0x2a && !escaped[i + 2]) {
+        let k = i + 3;
+        while (k < len && !(codes[k] === 0x5d && !escaped[k])) k++;
+        if (k < len) {
+          const digits = str(i + 3, k);
+          let n: number | null = null;
+          if (digits !== '') {
+            const octal = digits.startsWith('0');
+            if (!(octal ? /^[0-7]+$/ : /^[0-9]+$/).test(digits)) {
+              throw new TrError(`invalid repeat count ${quote(digits)} in [c*n] construct`);
+            }
+            n = parseInt(digits, octal ? 8 : 10);
+            if (n === 0) n = null;
+          }
+          out.push({ kind: 'repeat', c: codes[i + 1], n });
+          i = k + 1;
+          continue;
+        }
+      }
+    }
+    if (i + 2 < len && codes[i + 1] === 0x2d && !escaped[i + 1]) {
+      const a = codes[i];
+      const b = codes[i + 2];
+      if (b < a) {
+        throw new TrError(`range-endpoints of ${quote(str(i, i + 3))} are in reverse collating sequence order`);
+      }
+      out.push({ kind: 'range', a, b });
+      i += 3;
+      continue;
+    }
+    out.push({ kind: 'char', c: codes[i] });
+    i++;
+  }
+  return out;
+}
+
+/** Expands elements to bytes; an indefinite repeat expands to `fill` copies. */
+export function expand(elements: SetElement[], fill = 0): number[] {
+  const out: number[] = [];
+  for (const e of elements) {
+    switch (e.kind) {
+      case 'char':
+      case 'equiv':
+        out.push(e.c);
+        break;
+      case 'range':
+        for (let c = e.a; c <= e.b; c++) out.push(c);
+        break;
+      case 'class':
+        for (let c = 0; c < 256; c++) if (CLASSES[e.name](c)) out.push(c);
+        break;
+      case 'repeat':
+        for (let k = 0; k < (e.n ?? fill); k++) out.push(e.c);
+        break;
+    }
+  }
+  return out;
+}
+
+/** Bytes not in `set`, ascending (for -c). */
+export function complementOf(set: number[]): number[] {
+  const inSet = new Uint8Array(256);
+  for (const c of set) inSet[c] = 1;
+  const out: number[] = [];
+  for (let c = 0; c < 256; c++) if (!inSet[c]) out.push(c);
+  return out;
+}
