@@ -1,0 +1,284 @@
+/**
+ * The handler end to end over the fixtures: results on a real SQS-compatible endpoint on
+ * loopback, spans at the local intake before the handler resolves, batch semantics.
+ */
+import * as sqs from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSqsHandler } from '../src/handlers/sqs.js';
+import { startLocalQueues, type LocalQueues } from '../src/local/sqs-server.js';
+import { loadConfig } from '../src/tasks/config.js';
+import { sqsPublisher } from '../src/tasks/publisher.js';
+import type { FailurePayload, SuccessPayload, TaskUpdate } from '../src/tasks/results.js';
+import { startLocalIntake, type IntakeSpan, type LocalIntake } from '../src/tracing/local-intake.js';
+import { context, drainResults, fixture, MemoryLogger, MemoryPublisher, trustedKeysJson } from './helpers/stack.js';
+
+let intake: LocalIntake;
+let queues: LocalQueues;
+
+beforeAll(async () => {
+  intake = await startLocalIntake();
+  queues = await startLocalQueues({ prefix: 'handler-test' });
+});
+afterAll(async () => {
+  await intake.close();
+  await queues.close();
+});
+afterEach(() => {
+  intake.clear();
+  intake.setFault(null);
+});
+
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { DD_API_KEY: 'test-key', DD_TRACE_INTAKE_URL: intake.url, DD_ENV: 'test', ...extra };
+}
+
+function sqsHandler(extra: Record<string, string> = {}, logger = new MemoryLogger()) {
+  return createSqsHandler(loadConfig(env(extra)), { logger, publisher: sqsPublisher(queues.client, queues.resultsQueueUrl, sqs) });
+}
+
+const outputs = (u: TaskUpdate | undefined) => (u?.data.attributes.payload as SuccessPayload).outputs;
+const failure = (u: TaskUpdate | undefined) => u?.data.attributes.payload as FailurePayload;
+const spansNamed = (name: string) => intake.spans().filter((s) => s.name === name);
+
+describe('handler over the fixtures', () => {
+  it('answers a single task on the results queue, with its spans already at the intake', async () => {
+    const handler = sqsHandler();
+    const res = await handler(fixture('single-task.json'), context());
+    expect(res).toEqual({ batchItemFailures: [] });
+    // No waiting: the flush happened before the handler resolved.
+    const runSpans = spansNamed('action.run');
+    expect(runSpans).toHaveLength(1);
+    const [result] = await drainResults(queues, 1);
+    expect(result.data.id).toBe('succeed_task');
+    expect(result.data.attributes).toMatchObject({
+      task_id: 'single-1',
+      job_id: 'job-single-1',
+      action_fqn: 'com.datadoghq.remoteaction.rshell.runCommand',
+      message_id: fixture('single-task.json').Records[0].messageId,
+    });
+    expect(outputs(result)).toEqual({ exitCode: 0, stdout: 'hello from rshell\nanswer=42\n', stderr: '', sandboxWarnings: [] });
+
+    const span = runSpans[0];
+    expect(span.service).toBe('private-action-runner');
+    expect(span.resource).toBe('com.datadoghq.remoteaction.rshell.runCommand');
+    expect(span.error).toBe(0);
+    expect(span.meta).toMatchObject({
+      task_id: 'single-1',
+      job_id: 'job-single-1',
+      cold_start: 'true',
+      function_arn: 'arn:aws:lambda:us-east-1:123456789012:function:lambda-action-runner-local',
+      env: 'test',
+    });
+    expect(span.meta.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(span.metrics._top_level).toBe(1);
+    expect(span.metrics._sampling_priority_v1).toBe(2);
+    expect(span.metrics['sqs.receive_count']).toBe(1);
+    expect(span.metrics['sqs.queue_time_ms']).toBeGreaterThan(0);
+
+    const run = spansNamed('run')[0];
+    expect(run.service).toBe('rshell');
+    expect(run.parent_id).toBe(span.span_id);
+    expect(run.trace_id).toBe(span.trace_id);
+    expect(spansNamed('command').map((s) => s.resource)).toEqual(['echo', 'printf']);
+
+    // Second invocation of the same container: no longer a cold start.
+    intake.clear();
+    await handler(fixture('single-task.json'), context());
+    expect(spansNamed('action.run')[0].meta.cold_start).toBe('false');
+    await drainResults(queues, 1);
+  });
+
+  it('runs a batch of ten and answers each task exactly once', async () => {
+    const res = await sqsHandler()(fixture('batch-of-ten.json'), context());
+    expect(res.batchItemFailures).toEqual([]);
+    const results = new Map((await drainResults(queues, 10)).map((r) => [r.data.attributes.task_id, r]));
+    expect(results.size).toBe(10);
+    expect(outputs(results.get('batch-1'))).toMatchObject({ exitCode: 0, stdout: 'one\n' });
+    expect(outputs(results.get('batch-2'))).toMatchObject({ exitCode: 0, stdout: '003.1|ab  |ff\n' });
+    expect(outputs(results.get('batch-3'))).toMatchObject({ stdout: 'item alpha\nitem beta\nitem gamma\n' });
+    expect(outputs(results.get('batch-4'))).toMatchObject({ stdout: 'bigger\n' });
+    expect(outputs(results.get('batch-5'))).toMatchObject({ exitCode: 0, stdout: '      2 a\n      1 b\n      1 c\n' });
+    expect(outputs(results.get('batch-6'))).toMatchObject({ exitCode: 0, stdout: '1\n' });
+    // A non-zero exit status is an output, not a failure.
+    expect(results.get('batch-7')?.data.id).toBe('succeed_task');
+    expect(outputs(results.get('batch-7'))).toMatchObject({ exitCode: 3, stdout: 'exit status is an output\n' });
+    expect(outputs(results.get('batch-8'))).toEqual({ exitCode: 127, stdout: '', stderr: 'curl: command not allowed\n', sandboxWarnings: [] });
+    expect(outputs(results.get('batch-9'))).toEqual({ exitCode: 2, stdout: '', stderr: 'while/until loops are not supported\n', sandboxWarnings: [] });
+    expect(outputs(results.get('batch-10'))).toMatchObject({ exitCode: 0, stdout: 'inline and 0\nrecovered\n' });
+    // Each task has its own trace (no shared first-record context).
+    expect(new Set(spansNamed('action.run').map((s) => s.trace_id)).size).toBe(10);
+  });
+
+  it('keeps FIFO order within groups and stops a group after its first retried message', async () => {
+    const pub = new MemoryPublisher();
+    const event = fixture('fifo-batch.json');
+    pub.refuse.add(event.Records[0].messageId); // a1's result cannot be delivered
+    const h = createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: pub });
+    const res = await h(event, context());
+    // a1 undelivered ⇒ a1 and a2 go back to SQS; group b is unaffected.
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([event.Records[0].messageId, event.Records[2].messageId]);
+    expect(pub.items.map((i) => i.update.data.attributes.task_id)).toEqual(['fifo-b1', 'fifo-a2', 'fifo-b2']);
+    expect(pub.items.map((i) => i.groupId)).toEqual(['group-b', 'group-a', 'group-b']);
+  });
+
+  it('gives every malformed body a specific failed result and no retry', async () => {
+    const pub = new MemoryPublisher();
+    const event = fixture('malformed.json');
+    const res = await createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: pub })(event, context());
+    expect(res.batchItemFailures).toEqual([]);
+    const details = pub.items.map((i) => [i.update.data.id, failure(i.update).error_code, failure(i.update).error_details]);
+    const ids = event.Records.map((r) => r.messageId);
+    expect(details).toEqual([
+      ['fail_task', 'INTERNAL_ERROR', `message ${ids[0]}: body is not valid JSON: invalid literal at position 0`],
+      ['fail_task', 'INTERNAL_ERROR', `message ${ids[1]}: invalid task: data.attributes.bundle_id: required string is missing; data.attributes.job_id: required string is missing`],
+      ['fail_task', 'INTERNAL_ERROR', `message ${ids[2]}: invalid task: data.attributes.trace_id: must be an unsigned 64-bit integer; data.attributes.span_id: must be an unsigned 64-bit integer`],
+      ['fail_task', 'INTERNAL_ERROR', `message ${ids[3]}: invalid task: data.attributes.trace_id: must be an unsigned 64-bit integer`],
+      ['fail_task', 'ACTION_ERROR', 'command is required'],
+    ]);
+    // The unreadable body still names its message; identifiable tasks keep their ids.
+    expect(pub.items[0].update.data.attributes.message_id).toBe(ids[0]);
+    expect(pub.items[2].update.data.attributes.task_id).toBe('bad-ids');
+  });
+
+  it('answers an unknown action without opening an action.run span', async () => {
+    const pub = new MemoryPublisher();
+    await createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: pub })(fixture('unknown-action.json'), context());
+    expect(failure(pub.items[0].update)).toEqual({
+      error_code: 'INTERNAL_ERROR',
+      error_details: 'could not find action for com.datadoghq.remoteaction.rshell.deleteEverything',
+    });
+    expect(spansNamed('action.run')).toHaveLength(0);
+  });
+
+  it('runs only tasks whose signature verifies when keys are configured', async () => {
+    const pub = new MemoryPublisher();
+    await createSqsHandler(loadConfig(env({ TASK_SIGNING_KEYS: trustedKeysJson() })), { logger: new MemoryLogger(), publisher: pub })(
+      fixture('signed.json'),
+      context(),
+    );
+    const byTask = pub.byTask();
+    expect(outputs(byTask.get('signed-ed25519'))).toMatchObject({ exitCode: 0, stdout: 'signed with ed25519\n' });
+    expect(outputs(byTask.get('signed-rsa'))).toMatchObject({ exitCode: 0, stdout: 'signed with rsa\n' });
+    expect(failure(byTask.get('unsigned')).error_code).toBe('SIGNATURE_ERROR');
+    expect(failure(byTask.get('signed-expired'))).toEqual({ error_code: 'EXPIRED_TASK', error_details: 'task expired at 2020-01-01T00:00:00.000Z' });
+    expect(failure(byTask.get('signed-unknown-key'))).toEqual({ error_code: 'SIGNATURE_KEY_NOT_FOUND', error_details: 'no trusted key for key id(s): not-trusted' });
+    expect(failure(byTask.get('signed-tampered'))).toEqual({ error_code: 'SIGNATURE_ERROR', error_details: 'invalid signature for key id fixture-ed25519' });
+    // The signed data ran; job ids came from the unsigned wrapper.
+    expect(byTask.get('signed-rsa')?.data.attributes.job_id).toBe('job-signed-rsa');
+  });
+
+  it('parents each task from its own message: task ids, _datadog, traceparent, or a new trace', async () => {
+    const pub = new MemoryPublisher();
+    await createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: pub })(fixture('trace-propagation.json'), context());
+    const byTask = new Map(spansNamed('action.run').map((s) => [s.meta.task_id, s]));
+    expect(byTask.get('trace-task-ids')).toMatchObject({ trace_id: 12345678901234567890n, parent_id: 9876543210987654321n });
+    expect(byTask.get('trace-datadog-attr')).toMatchObject({ trace_id: 18446744073709551557n, parent_id: 4611686018427387904n });
+    expect(byTask.get('trace-traceparent')).toMatchObject({ trace_id: 0xfedcba9876543210n, parent_id: 0x0123456789abcdefn });
+    const fresh = byTask.get('trace-none')!;
+    expect(fresh.parent_id).toBe(0n);
+    expect(new Set([...byTask.values()].map((s) => s.trace_id)).size).toBe(4);
+    // Every child keeps its task's trace id, even above 2^63.
+    const runs = spansNamed('run').filter((s) => s.trace_id === 12345678901234567890n);
+    expect(runs).toHaveLength(1);
+    expect(runs[0].parent_id).toBe(byTask.get('trace-task-ids')!.span_id);
+  });
+
+  it("fails a task that exceeds its own timeout, with the error's type only on the span", async () => {
+    const pub = new MemoryPublisher();
+    const started = Date.now();
+    const res = await createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: pub })(fixture('timeout.json'), context());
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(res.batchItemFailures).toEqual([]);
+    expect(failure(pub.items[0].update)).toEqual({ error_code: 'INTERNAL_ERROR', error_details: 'task execution exceeded timeout of 1 seconds' });
+    const span = spansNamed('action.run')[0];
+    expect(span.error).toBe(1);
+    expect(span.meta['error.type']).toBe('TimeoutError');
+    expect(Object.keys(span.meta).filter((k) => k.startsWith('error.'))).toEqual(['error.type']);
+  });
+});
+
+describe('batch semantics and failures', () => {
+  it('retries tasks the invocation has no time left to run, and returns before its deadline', async () => {
+    const pub = new MemoryPublisher();
+    const event = fixture('timeout.json');
+    const started = Date.now();
+    // 800 ms left: the task's own 1 s timeout is capped by the invocation ⇒ retry, no result.
+    const res = await createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: pub })(event, context(800));
+    expect(Date.now() - started).toBeLessThan(800);
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0].messageId }]);
+    expect(pub.items).toEqual([]);
+  });
+
+  it('turns an unreachable results queue into batch item failures', async () => {
+    const handler = createSqsHandler(loadConfig(env({ RESULTS_QUEUE_URL: 'http://127.0.0.1:9/000000000000/nowhere' })), { logger: new MemoryLogger() });
+    const prev = { ...process.env };
+    Object.assign(process.env, { AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
+    try {
+      const event = fixture('single-task.json');
+      const res = await handler(event, context(5000));
+      expect(res.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0].messageId }]);
+    } finally {
+      process.env = prev;
+    }
+  });
+
+  it('publishes through AWS_ENDPOINT_URL_SQS with the real SDK client', async () => {
+    const prev = { ...process.env };
+    Object.assign(process.env, { AWS_ENDPOINT_URL_SQS: queues.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
+    try {
+      const handler = createSqsHandler(loadConfig(env({ RESULTS_QUEUE_URL: queues.resultsQueueUrl })), { logger: new MemoryLogger() });
+      const res = await handler(fixture('single-task.json'), context());
+      expect(res.batchItemFailures).toEqual([]);
+      const [r] = await drainResults(queues, 1);
+      expect(outputs(r)).toMatchObject({ stdout: 'hello from rshell\nanswer=42\n' });
+    } finally {
+      process.env = prev;
+    }
+  });
+
+  it('task results are unaffected by a failing intake, and the handler still returns in time', async () => {
+    for (const fault of [{ kind: 'status', code: 500 }, { kind: 'reset' }, { kind: 'hang' }] as const) {
+      intake.setFault(fault);
+      const pub = new MemoryPublisher();
+      const started = Date.now();
+      const res = await createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: pub })(fixture('single-task.json'), context(3000));
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(res.batchItemFailures).toEqual([]);
+      expect(outputs(pub.items[0].update)).toMatchObject({ exitCode: 0, stdout: 'hello from rshell\nanswer=42\n' });
+    }
+    intake.setFault(null);
+  });
+
+  it('sets the trace sampling priority from apmSamplingPriority', async () => {
+    const ev = fixture('single-task.json');
+    const body = JSON.parse(ev.Records[0].body) as { data: { attributes: { inputs: Record<string, unknown> } } };
+    body.data.attributes.inputs.apmSamplingPriority = -1;
+    ev.Records[0].body = JSON.stringify(body);
+    await createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: new MemoryPublisher() })(ev, context());
+    const spans = intake.spans();
+    expect(spans.length).toBeGreaterThan(2);
+    for (const s of spans) expect(s.metrics._sampling_priority_v1).toBe(-1);
+  });
+
+  it('never throws and never returns a malformed response on garbage events', async () => {
+    const handler = createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: new MemoryPublisher() });
+    for (const ev of [null, {}, { Records: null }, { Records: [null, 5, {}] }, { Records: [{ messageId: 'm1' }] }] as unknown as SQSEvent[]) {
+      const res = await handler(ev, context());
+      expect(Array.isArray(res.batchItemFailures)).toBe(true);
+    }
+    const res = await handler({ Records: [{ messageId: 'm1' }] } as unknown as SQSEvent, context());
+    expect(res).toEqual({ batchItemFailures: [] });
+  });
+
+  it('logs task ids and trace correlation, never script text or outputs', async () => {
+    const logger = new MemoryLogger();
+    await createSqsHandler(loadConfig(env()), { logger, publisher: new MemoryPublisher() })(fixture('single-task.json'), context());
+    const finished = logger.records.find((r) => r.msg === 'task finished')!;
+    const span = spansNamed('action.run')[0] as IntakeSpan;
+    expect(finished).toMatchObject({ task_id: 'single-1', result: 'success', 'dd.trace_id': span.trace_id.toString(), 'dd.span_id': span.span_id.toString() });
+    const text = JSON.stringify(logger.records);
+    expect(text).not.toContain('hello from rshell');
+    expect(text).not.toContain('answer');
+  });
+});

@@ -1,0 +1,69 @@
+/** Test plumbing: fixtures, the local intake, loopback SQS queues and result collection. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as sqsSdk from '@aws-sdk/client-sqs';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { lambdaContext } from '../../src/local/lambda-context.js';
+import type { LocalQueues } from '../../src/local/sqs-server.js';
+import type { LogFields, Logger, LogLevel } from '../../src/tasks/log.js';
+import type { ResultItem, ResultPublisher } from '../../src/tasks/publisher.js';
+import type { TaskUpdate } from '../../src/tasks/results.js';
+
+export const ROOT = join(import.meta.dirname, '../..');
+
+export function fixture(name: string): SQSEvent {
+  return JSON.parse(readFileSync(join(ROOT, 'test/fixtures/events', name), 'utf8')) as SQSEvent;
+}
+
+export function trustedKeysJson(): string {
+  return readFileSync(join(ROOT, 'test/fixtures/keys/trusted-keys.json'), 'utf8');
+}
+
+export function context(timeoutMs = 30_000): Context {
+  return lambdaContext({ timeoutMs });
+}
+
+/** A publisher that keeps results in memory (and can refuse some). */
+export class MemoryPublisher implements ResultPublisher {
+  items: ResultItem[] = [];
+  refuse = new Set<string>();
+  async publish(items: readonly ResultItem[]): Promise<Set<string>> {
+    const failed = new Set<string>();
+    for (const it of items) {
+      if (this.refuse.has(it.messageId)) failed.add(it.messageId);
+      else this.items.push(it);
+    }
+    return failed;
+  }
+  byTask(): Map<string, TaskUpdate> {
+    return new Map(this.items.map((i) => [i.update.data.attributes.task_id, i.update]));
+  }
+}
+
+/** A logger that keeps its records for assertions. */
+export class MemoryLogger implements Logger {
+  records: ({ level: LogLevel; msg: string } & LogFields)[] = [];
+  log(level: LogLevel, msg: string, fields: LogFields = {}): void {
+    this.records.push({ level, msg, ...fields });
+  }
+}
+
+/** Reads the results queue until `n` results arrived (deleting them) or `ms` passed. */
+export async function drainResults(q: LocalQueues, n: number, ms = 10_000): Promise<TaskUpdate[]> {
+  return drainQueue(q, q.resultsQueueUrl, n, ms).then((bodies) => bodies.map((b) => JSON.parse(b) as TaskUpdate));
+}
+
+export async function drainQueue(q: LocalQueues, url: string, n: number, ms = 10_000): Promise<string[]> {
+  const out: string[] = [];
+  const end = Date.now() + ms;
+  while (out.length < n && Date.now() < end) {
+    const r = await q.client.send(new sqsSdk.ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    for (const m of r.Messages ?? []) {
+      out.push(m.Body ?? '');
+      await q.client.send(new sqsSdk.DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }));
+    }
+  }
+  return out;
+}
+
+export { sqsSdk };
