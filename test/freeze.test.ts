@@ -1,0 +1,68 @@
+/**
+ * The bundled handler under a local Lambda runtime that freezes the process (SIGSTOP)
+ * between invocations, as Lambda does (@vercel/fun). A span that was not sent before the
+ * handler resolved would only arrive when the next invocation thaws the process; this test
+ * proves none waits.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFunction } from '@vercel/fun';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startLocalIntake, type LocalIntake } from '../src/tracing/local-intake.js';
+import { fixture, ROOT } from './helpers/stack.js';
+
+let intake: LocalIntake;
+let dir: string;
+let fn: Awaited<ReturnType<typeof createFunction>>;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+  dir = mkdtempSync(join(tmpdir(), 'lar-fun-'));
+  copyFileSync(join(ROOT, 'dist/handler.mjs'), join(dir, 'handler.mjs'));
+  // Harness shim, not product code: fun's bootstrap loads handlers with require() (no ESM on
+  // Node 20) and sends a fixed bogus deadline, so give the bundle a real 10 s budget.
+  writeFileSync(
+    join(dir, 'index.js'),
+    `exports.handler = async (event, context) => {
+      const deadline = Date.now() + 10000;
+      const { handler } = await import('./handler.mjs');
+      return handler(event, { ...context, getRemainingTimeInMillis: () => deadline - Date.now() });
+    };\n`,
+  );
+  intake = await startLocalIntake();
+  fn = await createFunction({
+    Code: { Directory: dir },
+    Handler: 'index.handler',
+    Runtime: 'nodejs',
+    Environment: { Variables: { DD_API_KEY: 'test-key', DD_TRACE_INTAKE_URL: intake.url, DD_SERVICE: 'private-action-runner' } },
+    MemorySize: 512,
+    Timeout: 15,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await fn?.destroy();
+  await intake?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+it('delivers every span before the invocation returns, though the process is then frozen', async () => {
+  const event = fixture('single-task.json');
+  const res = (await fn(event)) as { batchItemFailures: unknown[] };
+  expect(res).toEqual({ batchItemFailures: [] });
+  const atReturn = intake.spans().length;
+  expect(intake.spans().map((s) => s.name).sort()).toEqual(['action.run', 'command', 'command', 'run']);
+  // The process is stopped now; anything still pending would never arrive while it is.
+  await new Promise((r) => setTimeout(r, 500));
+  expect(intake.spans().length).toBe(atReturn);
+  expect(intake.spans().find((s) => s.name === 'action.run')?.meta.cold_start).toBe('true');
+
+  intake.clear();
+  const again = (await fn(event)) as { batchItemFailures: unknown[] };
+  expect(again).toEqual({ batchItemFailures: [] });
+  const runs = intake.spans().filter((s) => s.name === 'action.run');
+  expect(runs).toHaveLength(1);
+  expect(runs[0].meta.cold_start).toBe('false');
+});
