@@ -3,6 +3,7 @@
  * exact wording ("permission denied" when the lexical path is outside every root, os.Root's
  * "openat <rel>: path escapes from parent" when a link leads out).
  */
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, MAX_CROSS_ROOT_HOPS, ROOT_MAX_SYMLINKS } from '../src/rshell/sandbox/index.js';
 import { failure, makeTree, readText, removeTree } from './sandbox-helpers.js';
@@ -260,5 +261,28 @@ describe('container host prefix', () => {
       message: `openat containers/${name}: path escapes from parent`,
       pathMessage: `openat containers/${name}: path escapes from parent`,
     });
+  });
+});
+
+describe('roots replaced after construction', () => {
+  it('refuses a root swapped for a symlink or another directory', async () => {
+    const dir = makeTree({ 'root/f.txt': 'mine\n', 'secret/f.txt': 'secret\n' });
+    try {
+      const { fs } = createSandbox({ allowedPaths: [`${dir}/root`] });
+      expect(await readText(fs, 'f.txt', `${dir}/root`)).toBe('mine\n');
+      renameSync(`${dir}/root`, `${dir}/old`);
+      symlinkSync('secret', `${dir}/root`);
+      expect(await failure(fs.open('f.txt', `${dir}/root`))).toEqual({
+        code: 'EACCES',
+        message: 'permission denied',
+        pathMessage: 'open f.txt: permission denied',
+      });
+      removeTree(`${dir}/root`);
+      mkdirSync(`${dir}/root`);
+      writeFileSync(`${dir}/root/f.txt`, 'impostor\n');
+      expect((await failure(fs.stat('f.txt', `${dir}/root`))).pathMessage).toBe('stat f.txt: permission denied');
+    } finally {
+      removeTree(dir);
+    }
   });
 });

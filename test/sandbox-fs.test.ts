@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { open as openForWrite } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromUtf16 } from '../src/rshell/bytes.js';
 import { createSandbox, goQuote, MAX_DIR_ENTRIES } from '../src/rshell/sandbox/index.js';
@@ -132,6 +133,28 @@ describe('open and read', () => {
       pathMessage: 'openat a\0b: invalid argument',
     });
     expect((await failure(sb().open('elsewhere/a\0b', base))).code).toBe('EACCES');
+  });
+
+  it('waits for a FIFO writer\'s data without blocking the thread pool', async () => {
+    const dir = makeTree({});
+    try {
+      execFileSync('mkfifo', [`${dir}/pipe`]);
+      const { fs: f } = createSandbox({ allowedPaths: [dir] });
+      const file = await f.open('pipe', dir);
+      try {
+        // Open for writing only now (a non-blocking reader exists), write after a delay.
+        const writer = await openForWrite(`${dir}/pipe`, 'w');
+        setTimeout(() => void writer.write('late\n').then(() => writer.close()), 30);
+        const buf = new Uint8Array(16);
+        const n = await file.read(buf);
+        expect(Buffer.from(buf.subarray(0, n)).toString()).toBe('late\n');
+        expect(await file.read(buf)).toBe(0);
+      } finally {
+        await file.close();
+      }
+    } finally {
+      removeTree(dir);
+    }
   });
 
   it('does not block on a FIFO without a writer', async () => {

@@ -34,7 +34,7 @@
  * - Denial of service: directory listings stop at 10,000 entries; FIFOs are opened
  *   non-blocking and polled so they cannot pin a libuv thread.
  */
-import { closeSync, constants, fstatSync, openSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync } from 'node:fs';
 import { bytesOf, fromUtf16 } from '../bytes.js';
 import { errnoOf } from './errors.js';
 import { DenyList } from './denylist.js';
@@ -119,10 +119,10 @@ function openRoot(abs: string, deny: DenyList): Root | string {
     // The native realpath: the JS one decodes Buffer paths as UTF-8, breaking non-UTF-8 names.
     const real = realpathSync.native(bytesOf(abs), { encoding: 'buffer' }).toString('latin1');
     const opened = fstatSync(fd, { bigint: true });
-    const atReal = statSync(bytesOf(real), { bigint: true });
+    const atReal = lstatSync(bytesOf(real), { bigint: true });
     if (opened.ino !== atReal.ino || opened.dev !== atReal.dev) return `open ${abs}: path changed while opening root`;
     if (deny.check(real)) return `open ${abs}: ${POSIX_MESSAGES.EACCES}`;
-    return { abs, real };
+    return { abs, real, dev: opened.dev, ino: opened.ino };
   } catch (e) {
     return `open ${abs}: ${errText(e)}`;
   } finally {

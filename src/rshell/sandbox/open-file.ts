@@ -4,8 +4,9 @@ import { fromErrno, errnoOf } from './errors.js';
 import { toFileInfo } from './fileinfo.js';
 import type { FileInfo, OpenFile } from './types.js';
 
-/** How long to wait before re-polling a FIFO that has a writer but no data yet. */
-const FIFO_POLL_MS = 20;
+/** Re-poll delays for a FIFO that has a writer but no data yet: quick at first, then cheap. */
+const FIFO_POLL_MIN_MS = 5;
+const FIFO_POLL_MAX_MS = 200;
 
 /**
  * Files are opened O_NONBLOCK so that opening a FIFO cannot pin a libuv thread forever;
@@ -23,14 +24,14 @@ export class FdFile implements OpenFile {
 
   async read(buf: Uint8Array): Promise<number> {
     if (buf.length === 0) return 0;
-    for (;;) {
+    for (let delay = FIFO_POLL_MIN_MS; ; delay = Math.min(delay * 2, FIFO_POLL_MAX_MS)) {
       if (this.closed) return 0;
       try {
         const { bytesRead } = await this.fh.read(buf, 0, buf.length, null);
         return bytesRead;
       } catch (e) {
         if (errnoOf(e) === 'EAGAIN') {
-          await new Promise((r) => setTimeout(r, FIFO_POLL_MS));
+          await new Promise((r) => setTimeout(r, delay));
           continue;
         }
         throw fromErrno(e, this.path, 'read');

@@ -34,6 +34,9 @@ export interface Root {
   abs: string;
   /** Its real path at construction (the root's own symlinks resolved). */
   real: string;
+  /** Identity of the opened root directory, re-checked before every walk. */
+  dev: bigint;
+  ino: bigint;
 }
 
 export interface Resolved {
@@ -118,18 +121,27 @@ export class Resolver {
   /** os.Root-style walk of `parts` below `root` (see the file comment). */
   private async walk(root: Root, parts: string[], followLast: boolean): Promise<WalkResult> {
     if (this.deny.check(root.real)) return { kind: 'denied' };
+    // The root directory must still be the one opened at construction: if something renamed
+    // it and put a symlink in its place, every path below would silently follow that link.
+    let rootSt: BigIntStats;
+    try {
+      rootSt = await lstat(root.real);
+    } catch (cause) {
+      return { kind: 'error', cause };
+    }
+    if (rootSt.dev !== root.dev || rootSt.ino !== root.ino || !rootSt.isDirectory()) return { kind: 'denied' };
     const stack: string[] = [];
     const queue = parts.slice();
     let links = 0;
     // lstat of the current end of `stack`, when known (saves a syscall per resolution).
-    let endSt: BigIntStats | undefined;
+    let endSt: BigIntStats | undefined = rootSt;
     while (queue.length > 0) {
       const part = queue.shift()!;
       if (part === '.') continue;
       if (part === '..') {
         if (stack.length === 0) return { kind: 'escape' };
         stack.pop();
-        endSt = undefined;
+        endSt = stack.length === 0 ? rootSt : undefined;
         continue;
       }
       const isLast = queue.length === 0;

@@ -96,6 +96,15 @@ export class RootSandbox implements SandboxFS {
     } finally {
       await handle.close().catch(() => undefined);
     }
+    // Node cannot list an fd, so check after the fact that the directory listed is still the
+    // inode the walk resolved (a swap in between would have listed somewhere else).
+    let after: import('node:fs').BigIntStats;
+    try {
+      after = await fsp.lstat(bytesOf(r.real), { bigint: true });
+    } catch (e) {
+      throw fromErrno(e, path, 'openat', r.rel);
+    }
+    if (after.dev !== r.st.dev || after.ino !== r.st.ino) throw denied(path, 'readdir');
     // bstr comparison is byte order (every char code is one byte).
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
