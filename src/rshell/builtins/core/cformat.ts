@@ -65,26 +65,57 @@ function decompose(x: number): [bigint, number] {
   return e === 0 ? [frac, -1074] : [frac | (1n << 52n), e - 1075];
 }
 
-const pow10 = (n: number): bigint => 10n ** BigInt(n);
+const POW10 = new Map<number, bigint>();
+function pow10(n: number): bigint {
+  let v = POW10.get(n);
+  if (v === undefined) {
+    v = 10n ** BigInt(n);
+    if (POW10.size < 64) POW10.set(n, v);
+  }
+  return v;
+}
+
+/** q + 1 when the remainder is above half, or exactly half and q is odd (half to even). */
+function roundHalfEven(q: bigint, twiceRem: bigint, den: bigint): bigint {
+  return twiceRem > den || (twiceRem === den && (q & 1n) === 1n) ? q + 1n : q;
+}
 
 /** round(|x| * 10^p), half to even, for any integer p. */
 function scaled(x: number, p: number): bigint {
   const [mant, exp] = decompose(x);
-  let num = mant;
-  let den = 1n;
+  let num = p >= 0 ? mant * pow10(p) : mant;
   if (exp >= 0) num <<= BigInt(exp);
-  else den <<= BigInt(-exp);
-  if (p >= 0) num *= pow10(p);
-  else den *= pow10(-p);
+  if (p >= 0 && exp >= 0) return num;
+  if (p >= 0) {
+    // Dividing by a power of two is a shift: much cheaper than BigInt division at high precision.
+    const k = BigInt(-exp);
+    const q = num >> k;
+    return roundHalfEven(q, (num - (q << k)) << 1n, 1n << k);
+  }
+  const den = exp >= 0 ? pow10(-p) : pow10(-p) << BigInt(-exp);
   const q = num / den;
-  const r2 = (num % den) * 2n;
-  if (r2 > den || (r2 === den && (q & 1n) === 1n)) return q + 1n;
-  return q;
+  return roundHalfEven(q, (num % den) * 2n, den);
+}
+
+/**
+ * |x| exactly as decimal digits `d` with the point `k` places from the right. A double has
+ * at most 1074 fraction digits, so precisions beyond that only append zeros: this keeps
+ * `%.10000f` cheap instead of multiplying by 10^10000.
+ */
+function exactDecimal(x: number): [string, number] {
+  const [mant, exp] = decompose(x);
+  if (exp >= 0) return [(mant << BigInt(exp)).toString(), 0];
+  const k = -exp;
+  return [(mant * 5n ** BigInt(k)).toString(), k];
 }
 
 /** Digits of |x| with `p` fraction digits. */
 function fixedDigits(x: number, p: number, alt: boolean): string {
-  const n = scaled(x, p).toString().padStart(p + 1, '0');
+  const [d, k] = exactDecimal(x);
+  let n: string;
+  if (p >= k) n = d + '0'.repeat(p - k); // exact: no rounding needed
+  else n = scaled(x, p).toString();
+  n = n.padStart(p + 1, '0');
   const int = n.slice(0, n.length - p);
   const frac = n.slice(n.length - p);
   return p > 0 ? `${int}.${frac}` : alt ? `${int}.` : int;
@@ -93,13 +124,14 @@ function fixedDigits(x: number, p: number, alt: boolean): string {
 /** [digits (p+1 of them), decimal exponent] of |x| rounded to p fraction digits in e-form. */
 function expParts(x: number, p: number): [string, number] {
   if (x === 0) return ['0'.repeat(p + 1), 0];
-  let e10 = Math.floor(Math.log10(Math.abs(x)));
-  for (;;) {
-    const n = scaled(x, p - e10);
-    if (n >= pow10(p + 1)) e10++;
-    else if (n < pow10(p)) e10--;
-    else return [n.toString(), e10];
-  }
+  const [d, k] = exactDecimal(x);
+  const sig = d.replace(/^0+/, '');
+  const e10 = sig.length - 1 - k;
+  if (sig.length <= p + 1) return [sig + '0'.repeat(p + 1 - sig.length), e10]; // exact
+  const n = scaled(x, p - e10);
+  // Rounding up can carry into a new digit (9.99 → 10.0): shift the exponent.
+  if (n >= pow10(p + 1)) return [n.toString().slice(0, p + 1), e10 + 1];
+  return [n.toString(), e10];
 }
 
 function expDigits(x: number, p: number, alt: boolean, upper: boolean): string {
