@@ -15,3 +15,8 @@ export function isNotFound(e: unknown): boolean {
   if (e instanceof SandboxError) return e.code === 'ENOENT';
   throw e;
 }
+
+/** Swallows a sandbox failure the caller can do without; rethrows every other error. */
+export function ignoreFsError(e: unknown): void {
+  if (!(e instanceof SandboxError)) throw e;
+}

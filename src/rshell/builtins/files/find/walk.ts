@@ -120,7 +120,7 @@ export class Walker {
     }
     let prune = false;
     if (depth >= this.opts.minDepth) {
-      const r = await this.evaluate(this.opts.expr, path, info, depth);
+      const r = await this.evaluate(this.opts.expr, path, info);
       prune = r.prune;
       if (r.matched && this.opts.implicitPrint) await this.out.write(path + '\n');
       if (r.quit) {
@@ -150,23 +150,23 @@ export class Walker {
     }
   }
 
-  private async evaluate(e: Expr | null, path: string, info: FileInfo, depth: number): Promise<Outcome> {
+  private async evaluate(e: Expr | null, path: string, info: FileInfo): Promise<Outcome> {
     if (e === null) return { matched: true, prune: false, quit: false };
     switch (e.k) {
       case 'and': {
-        const l = await this.evaluate(e.l, path, info, depth);
+        const l = await this.evaluate(e.l, path, info);
         if (!l.matched || l.quit) return l;
-        const r = await this.evaluate(e.r, path, info, depth);
+        const r = await this.evaluate(e.r, path, info);
         return { matched: r.matched, prune: l.prune || r.prune, quit: r.quit };
       }
       case 'or': {
-        const l = await this.evaluate(e.l, path, info, depth);
+        const l = await this.evaluate(e.l, path, info);
         if (l.matched || l.quit) return l;
-        const r = await this.evaluate(e.r, path, info, depth);
+        const r = await this.evaluate(e.r, path, info);
         return { matched: r.matched, prune: l.prune || r.prune, quit: r.quit };
       }
       case 'not': {
-        const r = await this.evaluate(e.e, path, info, depth);
+        const r = await this.evaluate(e.e, path, info);
         return { matched: !r.matched, prune: r.prune, quit: r.quit };
       }
       case 'prune':
@@ -182,11 +182,11 @@ export class Walker {
       case 'exec':
         return (await this.exec(e.argv, e.inDir, path)) ? yes : no;
       default:
-        return (await this.test(e, path, info, depth)) ? yes : no;
+        return (await this.test(e, path, info)) ? yes : no;
     }
   }
 
-  private async test(e: Expr, path: string, info: FileInfo, _depth: number): Promise<boolean> {
+  private async test(e: Expr, path: string, info: FileInfo): Promise<boolean> {
     const now = this.ctx.now.getTime();
     switch (e.k) {
       case 'true':

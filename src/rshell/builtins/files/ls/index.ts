@@ -6,7 +6,7 @@
 import type { Builtin, CallContext } from '../../types.js';
 import type { FileInfo } from '../../../sandbox/types.js';
 import { FlagSet, failFlags } from '../../flags.js';
-import { fsMessage } from '../fserr.js';
+import { fsMessage, ignoreFsError } from '../fserr.js';
 import { blocks512, humanSize, indicator, lsTime, modeString, type IndicatorStyle } from './format.js';
 
 /** Entries listed per directory before truncating with a warning. */
@@ -143,7 +143,7 @@ class Lister {
         try {
           isDir = (await fs.stat(p, dir)).kind === 'dir';
         } catch (e) {
-          fsMessage(e); // a dangling link is listed as itself
+          ignoreFsError(e); // a dangling link is listed as itself
         }
       }
       (isDir && !this.opts.dirOnly ? dirs : files).push({ name: p, path: p, info });
@@ -212,11 +212,11 @@ class Lister {
         try {
           dotdot = await ctx.fs.stat(joinPath(path, '..'), ctx.dir);
         } catch (e) {
-          fsMessage(e); // the parent may lie outside the sandbox: reuse "."
+          ignoreFsError(e); // the parent may lie outside the sandbox: reuse "."
         }
         entries.push({ name: '.', path, info: dot }, { name: '..', path: joinPath(path, '..'), info: dotdot });
       } catch (e) {
-        fsMessage(e);
+        ignoreFsError(e); // "." vanished or became unreadable: list the entries alone
       }
     }
     const sorted = this.sorted(entries);
@@ -280,7 +280,7 @@ class Lister {
     try {
       target = await fs.readlink(path, dir);
     } catch (e) {
-      fsMessage(e);
+      ignoreFsError(e);
       return '';
     }
     let suffix = '';
@@ -289,7 +289,7 @@ class Lister {
         const t = await fs.stat(path, dir);
         suffix = indicator(t.kind, t.perm, this.opts.style);
       } catch (e) {
-        fsMessage(e); // dangling or denied target: no indicator
+        ignoreFsError(e); // dangling or denied target: no indicator
       }
     }
     return ` -> ${target}${suffix}`;
