@@ -1,0 +1,225 @@
+/**
+ * sort: reads every input (capped like rshell: 1,000,000 lines and 5 MiB in total), sorts
+ * with GNU's C-locale ordering (see sort-keys.ts), and writes the result; -c/-C check order
+ * instead. Sorting is stable, so -u keeps the first of each run of equal lines.
+ */
+import type { FlagValue } from '../flags.js';
+import { FlagSet, failFlags, goQuote } from '../flags.js';
+import type { Builtin, CallContext } from '../types.js';
+import { LineReader, LineTooLongError } from '../lib/lines.js';
+import { helpText } from './help.js';
+import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
+import {
+  KeyError,
+  compareLines,
+  isDefaultOrdering,
+  noOptions,
+  optionLetters,
+  parseKey,
+  prepare,
+  type KeyOptions,
+  type Prepared,
+  type SortKey,
+  type SortOrder,
+} from './sort-keys.js';
+
+export const SORT_MAX_LINES = 1_000_000;
+export const SORT_MAX_BYTES = 5 * 1024 * 1024;
+
+/** Tracks --check modes so mixing diagnose and silent can be refused like GNU. */
+class CheckFlag implements FlagValue {
+  readonly type = 'string';
+  changed = false;
+  value = '';
+  diagnose = false;
+  silent = false;
+  invalid: string | null = null;
+  set(s: string): string | undefined {
+    this.value = s;
+    if (s === 'silent' || s === 'quiet') this.silent = true;
+    else if (s === 'diagnose' || s === 'diagnose-first') this.diagnose = true;
+    else this.invalid ??= s;
+    return undefined;
+  }
+  toString(): string {
+    return this.value;
+  }
+}
+
+class SortLimitError extends Error {}
+
+export const sort: Builtin = async (ctx, args) => {
+  const fs = new FlagSet('sort');
+  const ignoreBlanks = fs.bool('ignore-leading-blanks', 'b', 'ignore leading blanks');
+  const check = fs.custom('check', 'c', new CheckFlag(), 'check for sorted input; do not sort', { noOptDefVal: 'diagnose' });
+  const checkSilent = fs.bool('check-silent', 'C', 'like -c, but do not report first bad line', { hidden: true });
+  const dictionary = fs.bool('dictionary-order', 'd', 'consider only blanks and alphanumeric characters');
+  const foldCase = fs.bool('ignore-case', 'f', 'fold lower case to upper case characters');
+  const help = fs.bool('help', 'h', 'display this help and exit');
+  const keys = fs.stringArray('key', 'k', [], 'sort via a key; KEYDEF gives location and type');
+  const numeric = fs.bool('numeric-sort', 'n', 'compare according to string numerical value');
+  const reverse = fs.bool('reverse', 'r', 'reverse the result of comparisons');
+  const stable = fs.bool('stable', 's', 'stabilize sort by disabling last-resort comparison');
+  const separator = fs.string('field-separator', 't', '', 'use SEP instead of non-blank to blank transition');
+  const unique = fs.bool('unique', 'u', 'output only the first of an equal run');
+  const output = fs.string('output', 'o', '', 'write result to FILE', { hidden: true });
+  const tempDir = fs.string('temporary-directory', 'T', '', 'use DIR for temporaries', { hidden: true });
+  const compress = fs.string('compress-program', '', '', 'compress temporaries with PROG', { hidden: true });
+  const r = fs.parse(args);
+  if (!r.ok) return failFlags(ctx, r.error);
+  if (help.value) {
+    await ctx.stdout.write(
+      helpText(fs, 'sort [OPTION]... [FILE]...', [
+        'Write sorted concatenation of all FILE(s) to standard output.',
+        'With no FILE, or when FILE is -, read standard input.',
+      ]),
+    );
+    return 0;
+  }
+  const fail = async (msg: string, code: number): Promise<number> => {
+    await complain(ctx, msg);
+    return code;
+  };
+  if (output.changed) return fail('--output/-o is not supported (writes to filesystem)', 1);
+  if (tempDir.changed) return fail('--temporary-directory is not supported (writes temp files)', 1);
+  if (compress.changed) return fail('--compress-program is not supported (executes a binary)', 1);
+  if (check.changed && check.invalid !== null) return fail(`invalid argument ${goQuote(check.invalid)} for '--check'`, 2);
+  if ((check.diagnose && check.silent) || (checkSilent.value && check.diagnose)) return fail("options '-cC' are incompatible", 2);
+  const checking = check.changed || checkSilent.value;
+  const quietCheck = checkSilent.value || check.silent;
+
+  let tab = -1;
+  if (separator.changed) {
+    if (separator.value.length === 0) return fail('empty tab', 2);
+    if (separator.value.length !== 1) return fail(`multi-character tab ${goQuote(separator.value)}`, 2);
+    tab = separator.value.charCodeAt(0);
+  }
+  const global: KeyOptions = {
+    ...noOptions(),
+    skipStartBlanks: ignoreBlanks.value,
+    skipEndBlanks: ignoreBlanks.value,
+    dictionary: dictionary.value,
+    foldCase: foldCase.value,
+    numeric: numeric.value,
+    reverse: reverse.value,
+  };
+  const keyList: SortKey[] = [];
+  try {
+    for (const spec of keys.value) keyList.push(parseKey(spec));
+  } catch (e) {
+    if (!(e instanceof KeyError)) throw e;
+    return fail(e.message, 2);
+  }
+  for (const k of keyList) {
+    // A key without ordering options of its own takes all the global ones.
+    if (isDefaultOrdering(k) && !k.reverse) Object.assign(k, global);
+  }
+  if (keyList.length === 0 && !isDefaultOrdering(global)) {
+    keyList.push({ ...global, startField: -1, startChar: 0, endField: -1, endChar: 0 });
+  }
+  for (const k of keyList) {
+    if (k.numeric && k.dictionary) {
+      return fail(`options '-${optionLetters(k)}' are incompatible`, 2);
+    }
+  }
+  const order: SortOrder = { keys: keyList, tab, noLastResort: stable.value || unique.value, reverse: reverse.value };
+  const files = r.args.length ? r.args : ['-'];
+
+  if (checking) {
+    if (files.length > 1) return fail(`extra operand ${goQuote(files[1])} not allowed with -c`, 2);
+    return checkOrder(ctx, files[0], order, quietCheck, unique.value);
+  }
+
+  const lines: string[] = [];
+  const budget = { bytes: 0 };
+  for (const name of files) {
+    ctx.checkCanceled();
+    const err = await readLines(ctx, name, lines, budget);
+    if (err !== null) return fail(err, 1);
+  }
+  const prepared: Prepared[] = lines.map((l) => prepare(l, order));
+  let compares = 0;
+  prepared.sort((a, b) => {
+    if ((++compares & 0xffff) === 0) ctx.checkCanceled();
+    return compareLines(a, b, order);
+  });
+  const out = new OutBuffer(ctx.stdout);
+  let prev: Prepared | null = null;
+  for (const p of prepared) {
+    if (unique.value && prev !== null && compareLines(prev, p, order) === 0) continue;
+    prev = p;
+    let w = out.write(p.line);
+    if (w) await w;
+    w = out.byte(0x0a);
+    if (w) await w;
+  }
+  await out.flush();
+  return 0;
+};
+
+/** Appends an input's lines (newline stripped, bstr); returns an error message or null. */
+async function readLines(ctx: CallContext, name: string, lines: string[], budget: { bytes: number }): Promise<string | null> {
+  let input;
+  try {
+    input = await openInput(ctx, name);
+  } catch (e) {
+    return `${name}: ${fileErrorText(e)}`;
+  }
+  const lr = new LineReader(input.reader);
+  try {
+    for (let line = await lr.next(); line; line = await lr.next()) {
+      const end = line[line.length - 1] === 0x0a ? line.length - 1 : line.length;
+      budget.bytes += end;
+      if (budget.bytes > SORT_MAX_BYTES) throw new SortLimitError('input exceeds maximum total size');
+      if (lines.length >= SORT_MAX_LINES) {
+        lr.cancel();
+        return `input exceeds maximum of ${SORT_MAX_LINES} lines`;
+      }
+      lines.push(Buffer.from(line.buffer, line.byteOffset, end).toString('latin1'));
+      if ((lines.length & 4095) === 0) ctx.checkCanceled();
+    }
+  } catch (e) {
+    lr.cancel();
+    if (e instanceof SortLimitError || e instanceof LineTooLongError) return `${input.label}: ${e.message}`;
+    return `${input.label}: ${fileErrorText(e)}`;
+  } finally {
+    await input.close();
+  }
+  return null;
+}
+
+async function checkOrder(ctx: CallContext, name: string, order: SortOrder, quiet: boolean, strict: boolean): Promise<number> {
+  let input;
+  try {
+    input = await openInput(ctx, name);
+  } catch (e) {
+    await complain(ctx, `${name}: ${fileErrorText(e)}`);
+    return 2;
+  }
+  const lr = new LineReader(input.reader);
+  let prev: Prepared | null = null;
+  let n = 0;
+  try {
+    for (let line = await lr.next(); line; line = await lr.next()) {
+      n++;
+      if ((n & 4095) === 0) ctx.checkCanceled();
+      const end = line[line.length - 1] === 0x0a ? line.length - 1 : line.length;
+      const cur = prepare(Buffer.from(line.buffer, line.byteOffset, end).toString('latin1'), order);
+      if (prev !== null) {
+        const d = compareLines(prev, cur, order);
+        if (d > 0 || (strict && d === 0)) {
+          lr.cancel();
+          if (!quiet) await complain(ctx, `${name}:${n}: disorder: ${cur.line}`);
+          return 1;
+        }
+      }
+      prev = cur;
+    }
+  } catch (e) {
+    await complain(ctx, `${input.label}: ${e instanceof LineTooLongError ? e.message : fileErrorText(e)}`);
+    return 2;
+  } finally {
+    await input.close();
+  }
+  return 0;
+}
