@@ -7,7 +7,7 @@
  * (re2js UTF-8 input), so offsets are byte offsets and invalid UTF-8 bytes each count as one
  * character (Go decodes them as U+FFFD of width 1), and NUL bytes are ordinary characters.
  */
-import { MatcherInput, RE2JS } from 're2js';
+import { MatcherInput, RE2JS, type Matcher } from 're2js';
 import { toUtf16 } from '../../bytes.js';
 
 export type RegexSyntax = 'bre' | 'ere';
@@ -166,6 +166,7 @@ export function quoteMeta(s: string): string {
  * paths), else null.
  */
 export function literalOf(pattern: string, syntax: RegexSyntax | 'fixed'): string | null {
+  if (pattern === '') return null;
   if (syntax === 'fixed') return pattern;
   const special = syntax === 'bre' ? /[\\.[\]*^$]/ : /[\\.[\]*^$(){}+?|]/;
   return special.test(pattern) ? null : pattern;
@@ -173,6 +174,11 @@ export function literalOf(pattern: string, syntax: RegexSyntax | 'fixed'): strin
 
 export interface CompileOptions {
   ignoreCase?: boolean;
+  /**
+   * The bytes the pattern matches literally (see `literalOf`), when it has no operator:
+   * matching then uses Buffer.indexOf, with identical results.
+   */
+  literal?: string | null;
   /** POSIX leftmost-longest matching (sed, grep -o), instead of leftmost-first. */
   longest?: boolean;
 }
@@ -188,8 +194,20 @@ export interface Match {
 /** A compiled RE2 expression matched against UTF-8 bytes. */
 export class ByteRegex {
   readonly groupCount: number;
-  private constructor(private readonly re: RE2JS) {
+  /** One reusable matcher: creating one per line dominates the cost of short lines. */
+  private matcher: Matcher | null = null;
+  private constructor(
+    private readonly re: RE2JS,
+    private readonly literal: Buffer | null,
+  ) {
     this.groupCount = re.groupCount();
+  }
+
+  private matcherFor(subject: Uint8Array): Matcher {
+    const input = MatcherInput.utf8(subject);
+    if (this.matcher === null) this.matcher = this.re.matcher(input);
+    else this.matcher.resetMatcherInput(input);
+    return this.matcher;
   }
 
   /** Compiles RE2 syntax given as a bstr. Throws RegexError with Go's wording. */
@@ -197,8 +215,9 @@ export class ByteRegex {
     let flags = 0;
     if (opts.longest) flags |= RE2JS.LONGEST_MATCH;
     const source = (opts.ignoreCase ? '(?i)' : '') + toUtf16(re2Pattern);
+    const literal = opts.literal && !opts.ignoreCase ? Buffer.from(opts.literal, 'latin1') : null;
     try {
-      return new ByteRegex(RE2JS.compile(source, flags));
+      return new ByteRegex(RE2JS.compile(source, flags), literal);
     } catch (e) {
       throw new RegexError(e instanceof Error ? e.message : String(e));
     }
@@ -206,6 +225,7 @@ export class ByteRegex {
 
   /** Whether the regex matches anywhere in `subject`. */
   test(subject: Uint8Array): boolean {
+    if (this.literal) return asBuffer(subject).indexOf(this.literal) !== -1;
     return this.re.test(subject);
   }
 
@@ -214,7 +234,11 @@ export class ByteRegex {
    * still see the bytes before `from`), or null.
    */
   exec(subject: Uint8Array, from = 0): Match | null {
-    const m = this.re.matcher(MatcherInput.utf8(subject));
+    if (this.literal) {
+      const at = asBuffer(subject).indexOf(this.literal, from);
+      return at === -1 ? null : { start: at, end: at + this.literal.length, groups: [] };
+    }
+    const m = this.matcherFor(subject);
     if (!m.find(from)) return null;
     const groups: number[] = [];
     for (let g = 1; g <= this.groupCount; g++) groups.push(m.start(g), m.end(g));
@@ -228,7 +252,15 @@ export class ByteRegex {
    */
   execAll(subject: Uint8Array, limit = Infinity): Match[] {
     const out: Match[] = [];
-    const m = this.re.matcher(MatcherInput.utf8(subject));
+    if (this.literal) {
+      const b = asBuffer(subject);
+      const n = this.literal.length;
+      for (let at = b.indexOf(this.literal); at !== -1 && out.length < limit; at = b.indexOf(this.literal, at + n)) {
+        out.push({ start: at, end: at + n, groups: [] });
+      }
+      return out;
+    }
+    const m = this.matcherFor(subject);
     let pos = 0;
     let prevEnd = -1;
     while (pos <= subject.length && out.length < limit) {
@@ -247,6 +279,10 @@ export class ByteRegex {
     }
     return out;
   }
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
 }
 
 /** Width in bytes of the UTF-8 character at `i` (1 for invalid bytes and at the end). */

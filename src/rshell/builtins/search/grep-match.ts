@@ -32,17 +32,17 @@ export function buildMatcher(spec: MatchSpec): LineMatcher {
   let combined = parts.length === 1 ? parts[0] : parts.map((p) => `(?:${p})`).join('|');
   if (spec.lineRegexp) combined = `^(?:${combined})$`;
   else if (spec.wordRegexp) combined = `\\b(?:${combined})\\b`;
-  const regex = ByteRegex.compile(combined, { ignoreCase: spec.ignoreCase, longest: spec.longest });
-
   let literal: Buffer | null = null;
   if (spec.patterns.length === 1 && !spec.ignoreCase && !spec.wordRegexp && !spec.lineRegexp) {
     const lit = literalOf(spec.patterns[0], spec.syntax);
     // CR and LF never reach the matcher inside a line; leave such patterns to the regex.
     if (lit && !/[\r\n]/.test(lit)) literal = Buffer.from(lit, 'latin1');
   }
-  const lit = literal;
-  const test = lit
-    ? (line: Uint8Array) => Buffer.from(line.buffer, line.byteOffset, line.length).indexOf(lit) !== -1
-    : (line: Uint8Array) => regex.test(line);
+  const regex = ByteRegex.compile(combined, {
+    ignoreCase: spec.ignoreCase,
+    longest: spec.longest,
+    literal: literal?.toString('latin1'),
+  });
+  const test = (line: Uint8Array) => regex.test(line);
   return { regex, literal, test };
 }

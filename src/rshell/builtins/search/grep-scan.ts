@@ -214,7 +214,7 @@ export async function scanInput(
       const nl = chunk.indexOf(NL);
       if (nl === -1) {
         if (carryLen + chunk.length > MAX_LINE_BYTES) throw lineTooLong();
-        carry.push(chunk);
+        carry.push(Buffer.from(chunk)); // copy: the source may reuse its chunk after our next read
         carryLen += chunk.length;
         continue;
       }
@@ -242,7 +242,7 @@ export async function scanInput(
     }
     if (!done && pos < chunk.length) {
       if (chunk.length - pos > MAX_LINE_BYTES) throw lineTooLong();
-      carry.push(chunk.subarray(pos));
+      carry.push(Buffer.from(chunk.subarray(pos))); // copy, as above
       carryLen += chunk.length - pos;
     }
     await out.maybeFlush();

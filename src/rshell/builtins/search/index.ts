@@ -1,5 +1,6 @@
 /** Builtins of the "search" group, by command name. */
 import type { Builtin } from '../types.js';
 import { grep } from './grep.js';
+import { sed } from './sed/sed.js';
 
-export const builtins: Record<string, Builtin> = { grep };
+export const builtins: Record<string, Builtin> = { grep, sed };

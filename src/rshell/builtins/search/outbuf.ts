@@ -34,6 +34,11 @@ export class OutBuf {
     this.buf = next;
   }
 
+  /** Enough is queued to be worth a write. */
+  full(): boolean {
+    return this.size >= FLUSH_BYTES;
+  }
+
   async maybeFlush(): Promise<void> {
     if (this.size >= FLUSH_BYTES) await this.flush();
   }

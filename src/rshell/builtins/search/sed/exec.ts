@@ -1,0 +1,419 @@
+/**
+ * The sed execution engine: cycles over input lines with GNU sed semantics for addresses,
+ * ranges, the append queue, n/N/D and branching, within rshell's limits (1 MiB pattern and
+ * hold space, 10 000 branch jumps per cycle). Pattern and hold space are byte buffers,
+ * treated as immutable values, so the common path (read, s///, print) never decodes text.
+ * Unlike GNU sed, output lines always end with a newline (rshell's documented choice).
+ */
+import type { ByteRegex } from '../../lib/regex.js';
+import type { OutBuf } from '../outbuf.js';
+import type { Address, Command, Program, ReplPart, Subst } from './program.js';
+import type { SedInput } from './input.js';
+
+export const MAX_SPACE_BYTES = 1 << 20;
+export const MAX_BRANCH_ITERATIONS = 10_000;
+const MAX_APPEND_BYTES = 1 << 20;
+const L_WIDTH = 70;
+
+/** A runtime failure (reported as "sed: <input>: <message>", status 1). */
+export class SedRuntimeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SedRuntimeError';
+  }
+}
+
+const NL = Buffer.from('\n');
+const EMPTY = Buffer.alloc(0);
+
+type CycleEnd = 'next' | 'delete' | 'restart' | 'quit' | 'quit-silent';
+/** n/N found no buffered line: read one, then resume the cycle at `resume`. */
+interface PendingRead {
+  append: boolean;
+  resume: number;
+}
+
+export class SedEngine {
+  private ps: Buffer = EMPTY;
+  private hs: Buffer = EMPTY;
+  private lineNum = 0;
+  private subFlag = false;
+  private lastRe: ByteRegex | null = null;
+  private appendQueue: string[] = [];
+  private appendBytes = 0;
+  private exitCode = 0;
+  private jumps = 0;
+
+  constructor(
+    private readonly prog: Program,
+    private readonly input: SedInput,
+    private readonly out: OutBuf,
+    private readonly quiet: boolean,
+    private readonly checkCanceled: () => void,
+  ) {
+    // `0,/re/`: the range is open before the first line, so line 1 can end it.
+    for (const c of prog.cmds) if (c.a1?.kind === 'line' && c.a1.n === 0) c.rangeActive = true;
+  }
+
+  /** Runs to the end of input or a q/Q; returns the exit status q/Q asked for (else 0). */
+  async run(): Promise<number> {
+    let restart = false;
+    for (;;) {
+      this.checkCanceled();
+      if (!restart) {
+        const line = this.input.nextSync() ?? (await this.input.next());
+        if (line === null) break;
+        this.ps = line;
+        this.lineNum++;
+        this.subFlag = false;
+      }
+      // The cycle runs synchronously; it stops early only when n/N must wait for input.
+      this.jumps = 0;
+      let end = this.cycle(0);
+      while (typeof end === 'object') {
+        const line = await this.input.next();
+        end = line === null ? 'quit' : (this.takeLine(end.append, line), this.cycle(end.resume));
+      }
+      restart = end === 'restart';
+      if (end === 'quit-silent') return this.exitCode;
+      if (end === 'next' || end === 'quit') {
+        if (!this.quiet) this.emit(this.ps);
+      }
+      this.flushAppends();
+      if (this.out.full()) await this.out.flush();
+      if (end === 'quit') return this.exitCode;
+    }
+    return 0;
+  }
+
+  private emit(b: Uint8Array): void {
+    this.out.push(b);
+    this.out.byte(0x0a);
+  }
+
+  private flushAppends(): void {
+    for (const t of this.appendQueue) this.out.push(t);
+    this.appendQueue = [];
+    this.appendBytes = 0;
+  }
+
+  private checkSpace(b: Buffer, what: string): Buffer {
+    if (b.length > MAX_SPACE_BYTES) throw new SedRuntimeError(`${what} space exceeds maximum size (${MAX_SPACE_BYTES} bytes)`);
+    return b;
+  }
+
+  private cycle(start: number): CycleEnd | PendingRead {
+    const cmds = this.prog.cmds;
+    let pc = start;
+    while (pc < cmds.length) {
+      const cmd = cmds[pc];
+      if (!this.selects(cmd)) {
+        pc = cmd.name === '{' ? cmd.jump : pc + 1;
+        continue;
+      }
+      let target = -2; // -2: fall through; otherwise a branch target (-1 = end)
+      switch (cmd.name) {
+        case '{':
+        case '}':
+        case ':':
+          break;
+        case '=':
+          this.out.push(`${this.lineNum}\n`);
+          break;
+        case 'a':
+          this.appendBytes += cmd.text.length;
+          if (this.appendBytes > MAX_APPEND_BYTES) throw new SedRuntimeError('append queue exceeds maximum size');
+          this.appendQueue.push(cmd.text);
+          break;
+        case 'i':
+          this.out.push(cmd.text);
+          break;
+        case 'c':
+          if (!cmd.rangeActive) this.out.push(cmd.text);
+          return 'delete';
+        case 'd':
+          return 'delete';
+        case 'D': {
+          const nl = this.ps.indexOf(0x0a);
+          if (nl === -1) return 'delete';
+          this.ps = this.ps.subarray(nl + 1);
+          return 'restart';
+        }
+        case 'p':
+          this.emit(this.ps);
+          break;
+        case 'P': {
+          const nl = this.ps.indexOf(0x0a);
+          this.emit(nl === -1 ? this.ps : this.ps.subarray(0, nl));
+          break;
+        }
+        case 'l':
+          this.out.push(listing(this.ps));
+          break;
+        case 'n':
+        case 'N': {
+          if (this.input.isLast()) return 'quit';
+          const append = cmd.name === 'N';
+          if (!append && !this.quiet) this.emit(this.ps);
+          // The append queue goes out before the next line is read.
+          this.flushAppends();
+          const line = this.input.nextSync();
+          if (line === undefined) return { append, resume: pc + 1 };
+          this.takeLine(append, line);
+          break;
+        }
+        case 'h':
+          this.hs = this.ps;
+          break;
+        case 'H':
+          this.hs = this.checkSpace(Buffer.concat([this.hs, NL, this.ps]), 'hold');
+          break;
+        case 'g':
+          this.ps = this.hs;
+          break;
+        case 'G':
+          this.ps = this.checkSpace(Buffer.concat([this.ps, NL, this.hs]), 'pattern');
+          break;
+        case 'x': {
+          const t = this.ps;
+          this.ps = this.hs;
+          this.hs = t;
+          break;
+        }
+        case 'q':
+          this.exitCode = cmd.exitCode;
+          return 'quit';
+        case 'Q':
+          this.exitCode = cmd.exitCode;
+          return 'quit-silent';
+        case 'b':
+          target = cmd.jump;
+          break;
+        case 't':
+          if (this.subFlag) {
+            this.subFlag = false;
+            target = cmd.jump;
+          }
+          break;
+        case 'T':
+          if (!this.subFlag) target = cmd.jump;
+          else this.subFlag = false;
+          break;
+        case 's':
+          this.substitute(cmd.subst!);
+          break;
+        case 'y':
+          this.ps = transliterate(this.ps, cmd.ymap!);
+          break;
+      }
+      if (target === -2) {
+        pc++;
+        continue;
+      }
+      if (++this.jumps > MAX_BRANCH_ITERATIONS) throw new SedRuntimeError('branch loop limit exceeded');
+      pc = target === -1 ? cmds.length : target;
+    }
+    return 'next';
+  }
+
+  /** n/N: the next line replaces or extends the pattern space. */
+  private takeLine(append: boolean, line: Buffer): void {
+    this.lineNum++;
+    this.subFlag = false;
+    this.ps = append ? this.checkSpace(Buffer.concat([this.ps, NL, line]), 'pattern') : line;
+  }
+
+  private regexFor(re: ByteRegex | null): ByteRegex {
+    const r = re ?? this.lastRe;
+    if (!r) throw new SedRuntimeError('no previous regular expression');
+    this.lastRe = r;
+    return r;
+  }
+
+  private matchAddr(a: Address): boolean {
+    switch (a.kind) {
+      case 'line':
+        return this.lineNum === a.n;
+      case 'last':
+        return this.input.isLast();
+      case 're':
+        return this.regexFor(a.re).test(this.ps);
+      case 'step':
+        return this.lineNum >= a.first && (this.lineNum - a.first) % a.step === 0;
+      default:
+        return false;
+    }
+  }
+
+  /** Address selection, updating range state (GNU semantics). */
+  private selects(cmd: Command): boolean {
+    if (!cmd.a1) return true;
+    if (!cmd.a2) return this.matchAddr(cmd.a1) !== cmd.negate;
+    const a2 = cmd.a2;
+    let r: boolean;
+    if (cmd.rangeActive) {
+      r = true;
+      switch (a2.kind) {
+        case 'line':
+        case 'plus':
+        case 'mult': {
+          const end = a2.kind === 'line' ? a2.n : cmd.rangeEnd;
+          if (this.lineNum >= end) {
+            cmd.rangeActive = false;
+            if (this.lineNum > end) r = false;
+          }
+          break;
+        }
+        case 'last':
+          if (this.input.isLast()) cmd.rangeActive = false;
+          break;
+        case 're':
+          if (this.regexFor(a2.re).test(this.ps)) cmd.rangeActive = false;
+          break;
+        default:
+          if (this.matchAddr(a2)) cmd.rangeActive = false;
+      }
+      if (!r && this.matchAddr(cmd.a1)) r = this.openRange(cmd);
+    } else if (this.matchAddr(cmd.a1)) {
+      r = this.openRange(cmd);
+    } else {
+      r = false;
+    }
+    return r !== cmd.negate;
+  }
+
+  /** addr1 matched: decide whether the range stays open past this line. */
+  private openRange(cmd: Command): true {
+    const a2 = cmd.a2!;
+    const n = this.lineNum;
+    switch (a2.kind) {
+      case 'line':
+        cmd.rangeActive = a2.n > n;
+        break;
+      case 'plus':
+        cmd.rangeEnd = n + a2.n;
+        cmd.rangeActive = a2.n > 0;
+        break;
+      case 'mult':
+        cmd.rangeActive = a2.n > 0 && n % a2.n !== 0;
+        if (cmd.rangeActive) cmd.rangeEnd = Math.ceil(n / a2.n) * a2.n;
+        break;
+      case 'last':
+        cmd.rangeActive = !this.input.isLast();
+        break;
+      default:
+        cmd.rangeActive = true; // a regex end is looked for from the next line on
+    }
+    return true;
+  }
+
+  private substitute(sub: Subst): void {
+    const re = this.regexFor(sub.re);
+    const matches = re.execAll(this.ps, sub.global ? Infinity : sub.nth);
+    if (matches.length < sub.nth) return;
+    const chosen = sub.global ? matches.slice(sub.nth - 1) : [matches[sub.nth - 1]];
+    const ps = this.ps;
+    const pieces: Uint8Array[] = [];
+    let prev = 0;
+    for (const m of chosen) {
+      pieces.push(ps.subarray(prev, m.start));
+      if (sub.hasCaseOps) pieces.push(expandWithCase(sub.repl, ps, m.start, m.end, m.groups));
+      else {
+        for (const p of sub.repl) {
+          if (p.kind === 'lit') pieces.push(p.bytes);
+          else if (p.kind === 'group') pieces.push(groupBytes(ps, p.n, m.start, m.end, m.groups));
+        }
+      }
+      prev = m.end;
+    }
+    pieces.push(ps.subarray(prev));
+    this.ps = this.checkSpace(Buffer.concat(pieces), 'pattern');
+    this.subFlag = true;
+    if (sub.print) this.emit(this.ps);
+  }
+}
+
+function groupBytes(ps: Buffer, n: number, start: number, end: number, groups: number[]): Uint8Array {
+  if (n === 0) return ps.subarray(start, end);
+  const s = groups[2 * (n - 1)];
+  const e = groups[2 * (n - 1) + 1];
+  return s < 0 ? EMPTY : ps.subarray(s, e);
+}
+
+/** Replacement with GNU \U \L \u \l \E (ASCII case mapping, as in the C locale). */
+function expandWithCase(repl: ReplPart[], ps: Buffer, start: number, end: number, groups: number[]): Buffer {
+  let mode: 'U' | 'L' | null = null;
+  let once: 'u' | 'l' | null = null;
+  const out: number[] = [];
+  const add = (b: Uint8Array) => {
+    for (const c of b) {
+      let x = c;
+      if (mode === 'U' && x >= 0x61 && x <= 0x7a) x -= 32;
+      else if (mode === 'L' && x >= 0x41 && x <= 0x5a) x += 32;
+      if (once === 'u' && x >= 0x61 && x <= 0x7a) x -= 32;
+      else if (once === 'l' && x >= 0x41 && x <= 0x5a) x += 32;
+      once = null;
+      out.push(x);
+    }
+  };
+  for (const p of repl) {
+    if (p.kind === 'lit') add(p.bytes);
+    else if (p.kind === 'group') add(groupBytes(ps, p.n, start, end, groups));
+    else if (p.op === 'U' || p.op === 'L') {
+      mode = p.op;
+      once = null;
+    } else if (p.op === 'E') {
+      mode = null;
+      once = null;
+    } else once = p.op;
+  }
+  return Buffer.from(out);
+}
+
+function transliterate(ps: Buffer, map: Map<string, string>): Buffer {
+  const s = ps.toString('latin1');
+  let out = '';
+  for (let i = 0; i < s.length; ) {
+    const c = ps[i];
+    let w = 1;
+    if (c >= 0xc2 && c < 0xf5) {
+      const need = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+      let ok = i + need <= ps.length;
+      for (let k = 1; ok && k < need; k++) ok = (ps[i + k] & 0xc0) === 0x80;
+      if (ok) w = need;
+    }
+    const ch = s.slice(i, i + w);
+    out += map.get(ch) ?? ch;
+    i += w;
+  }
+  return Buffer.from(out, 'latin1');
+}
+
+const L_ESCAPES: Record<number, string> = {
+  0x5c: '\\\\',
+  0x07: '\\a',
+  0x08: '\\b',
+  0x0c: '\\f',
+  0x0a: '\\n',
+  0x0d: '\\r',
+  0x09: '\\t',
+  0x0b: '\\v',
+};
+
+/** `l`: escapes and octal for non-printable bytes, wrapped at 70 columns, `$` at the end. */
+export function listing(ps: Uint8Array): string {
+  let out = '';
+  let col = 0;
+  for (const b of ps) {
+    const rep =
+      L_ESCAPES[b] ??
+      (b < 0x20 || b >= 0x7f ? '\\' + b.toString(8).padStart(3, '0') : String.fromCharCode(b));
+    if (col + rep.length > L_WIDTH - 1) {
+      out += '\\\n';
+      col = 0;
+    }
+    out += rep;
+    col += rep.length;
+  }
+  return out + '$\n';
+}

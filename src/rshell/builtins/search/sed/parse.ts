@@ -1,0 +1,475 @@
+/**
+ * sed script parser (GNU syntax as rshell accepts it). Messages follow rshell's wording;
+ * blocked commands (e w W r R, s///w, s///e) are rejected here, before any input is read.
+ */
+import { ByteRegex, charWidth, literalOf, RegexError, translateRegex } from '../../lib/regex.js';
+import { SedParseError, type Address, type Command, type Program, type ReplPart, type Subst } from './program.js';
+
+const MAX_GROUP_DEPTH = 256;
+
+/** Escapes kept as written in a regex (RE2 operators and classes); others lose the `\`. */
+const PATTERN_KEEP = new Set('123456789\\.^$*[](){}+?|<>BAZzwWsSdDb`\''.split(''));
+
+function fail(msg: string): never {
+  throw new SedParseError(msg);
+}
+
+class Parser {
+  pos = 0;
+  depth = 0;
+  readonly cmds: Command[] = [];
+  private readonly openGroups: number[] = [];
+
+  constructor(
+    private readonly s: string,
+    private readonly ere: boolean,
+  ) {}
+
+  private peek(): string | undefined {
+    return this.s[this.pos];
+  }
+
+  private skipSpaces(): void {
+    while (this.s[this.pos] === ' ' || this.s[this.pos] === '\t') this.pos++;
+  }
+
+  parse(): Program {
+    const quietFromScript = this.s.startsWith('#n\n') || this.s === '#n';
+    for (;;) {
+      while (this.pos < this.s.length && ' \t\n\r;'.includes(this.s[this.pos])) this.pos++;
+      if (this.pos >= this.s.length) break;
+      const c = this.s[this.pos];
+      if (c === '#') {
+        this.skipComment();
+        continue;
+      }
+      if (c === '}') {
+        this.pos++;
+        const open = this.openGroups.pop();
+        if (open === undefined) fail("unexpected '}'");
+        this.depth--;
+        this.cmds.push(newCommand('}'));
+        this.cmds[open].jump = this.cmds.length;
+        this.requireEnd();
+        continue;
+      }
+      this.command();
+    }
+    if (this.openGroups.length > 0) fail("unterminated '{'");
+    this.resolveLabels();
+    return { cmds: this.cmds, quietFromScript };
+  }
+
+  private skipComment(): void {
+    while (this.pos < this.s.length && this.s[this.pos] !== '\n') this.pos++;
+  }
+
+  /** After a command: only spaces, then `;`, newline, `}`, `#` or the end. */
+  private requireEnd(): void {
+    this.skipSpaces();
+    const c = this.peek();
+    if (c === undefined || c === ';' || c === '\n' || c === '\r' || c === '}' || c === '#') return;
+    fail('extra characters after command');
+  }
+
+  private command(): void {
+    const cmd = newCommand('');
+    cmd.a1 = this.address();
+    if (cmd.a1 && this.peek() === ',') {
+      this.pos++;
+      this.skipSpaces();
+      cmd.a2 = this.address(true);
+      if (!cmd.a2) fail("expected address after ','");
+    }
+    if (cmd.a1?.kind === 'line' && cmd.a1.n === 0 && (!cmd.a2 || cmd.a2.kind !== 're')) {
+      fail('invalid usage of line address 0');
+    }
+    this.skipSpaces();
+    if (this.peek() === '!') {
+      cmd.negate = true;
+      this.pos++;
+      this.skipSpaces();
+    }
+    const name = this.s[this.pos++];
+    if (name === undefined) fail('missing command');
+    cmd.name = name;
+    switch (name) {
+      case '{':
+        if (this.depth >= MAX_GROUP_DEPTH) fail('group nesting depth limit exceeded');
+        this.depth++;
+        this.openGroups.push(this.cmds.length);
+        this.cmds.push(cmd);
+        return;
+      case 's':
+        cmd.subst = this.substitute();
+        break;
+      case 'y':
+        cmd.ymap = this.transliterate();
+        this.requireEnd();
+        break;
+      case 'a':
+      case 'i':
+      case 'c':
+        cmd.text = this.textArg();
+        break;
+      case 'q':
+      case 'Q':
+        if (cmd.a2) fail('command only uses one address');
+        cmd.exitCode = this.exitCode();
+        break;
+      case ':':
+        if (cmd.a1) fail(": doesn't want any addresses");
+        cmd.label = this.label();
+        if (cmd.label === '') fail("missing label name for ':'");
+        break;
+      case 'b':
+      case 't':
+      case 'T':
+        cmd.label = this.label();
+        break;
+      case 'p':
+      case 'P':
+      case 'd':
+      case 'D':
+      case '=':
+      case 'l':
+      case 'n':
+      case 'N':
+      case 'h':
+      case 'H':
+      case 'g':
+      case 'G':
+      case 'x':
+        this.requireEnd();
+        break;
+      case 'e':
+        fail("'e' command is blocked: command execution is not allowed");
+      case 'w':
+      case 'W':
+        fail(`'${name}' command is blocked: file writing is not allowed`);
+      case 'r':
+      case 'R':
+        fail(`'${name}' command is blocked: unsandboxed file reading is not allowed`);
+      default:
+        fail(`unknown command: '${name}'`);
+    }
+    this.cmds.push(cmd);
+  }
+
+  private number(): number {
+    const start = this.pos;
+    while (this.pos < this.s.length && this.s[this.pos] >= '0' && this.s[this.pos] <= '9') this.pos++;
+    const digits = this.s.slice(start, this.pos);
+    const n = Number(digits);
+    if (digits.length > 18 || !Number.isSafeInteger(n)) fail(`invalid line number: ${digits}`);
+    return n;
+  }
+
+  private address(second = false): Address | null {
+    const c = this.peek();
+    if (c === undefined) return null;
+    if (second && (c === '+' || c === '~')) {
+      this.pos++;
+      if (!/[0-9]/.test(this.peek() ?? '')) fail('expected number after ' + c);
+      const n = this.number();
+      return c === '+' ? { kind: 'plus', n } : { kind: 'mult', n };
+    }
+    if (c >= '0' && c <= '9') {
+      const n = this.number();
+      if (this.peek() === '~') {
+        this.pos++;
+        const step = /[0-9]/.test(this.peek() ?? '') ? this.number() : 0;
+        return step > 0 ? { kind: 'step', first: n, step } : { kind: 'line', n };
+      }
+      return { kind: 'line', n };
+    }
+    if (c === '$') {
+      this.pos++;
+      return { kind: 'last' };
+    }
+    if (c === '/' || c === '\\') {
+      let delim = '/';
+      if (c === '\\') {
+        this.pos++;
+        delim = this.s[this.pos] ?? fail("expected delimiter after '\\'");
+        if (delim === '\n' || delim === '\\') fail('unexpected delimiter');
+      }
+      this.pos++;
+      const raw = this.delimited(delim, true);
+      if (raw === null) fail('unterminated address regex');
+      let icase = false;
+      while (this.peek() === 'I') {
+        icase = true;
+        this.pos++;
+      }
+      if (raw === '') {
+        if (icase) fail('cannot specify modifiers on empty regexp');
+        return { kind: 're', re: null };
+      }
+      return { kind: 're', re: this.compile(raw, icase) };
+    }
+    return null;
+  }
+
+  /**
+   * Reads up to an unescaped `delim` (consumed). In a regex (`pattern`), `\n` `\t` … become
+   * the characters, RE2 escapes stay, other escapes lose their backslash; in a replacement
+   * every escape but `\delim` and the control-character ones is kept for later.
+   * Returns null when the delimiter never comes.
+   */
+  private delimited(delim: string, pattern: boolean): string | null {
+    let out = '';
+    while (this.pos < this.s.length) {
+      const c = this.s[this.pos];
+      if (c === '\\' && this.pos + 1 < this.s.length) {
+        const n = this.s[this.pos + 1];
+        this.pos += 2;
+        if (n === delim) out += delim;
+        else if (n === 'n') out += '\n';
+        else if (n === 't') out += '\t';
+        else if (n === 'a') out += '\x07';
+        else if (n === 'f') out += '\f';
+        else if (n === 'r') out += '\r';
+        else if (n === 'v') out += '\v';
+        else if (n === 'b' && !pattern) out += '\b';
+        else if (pattern && !PATTERN_KEEP.has(n)) out += n;
+        else out += '\\' + n;
+        continue;
+      }
+      this.pos++;
+      if (c === delim) return out;
+      if (c === '\n' && pattern) return null;
+      out += c;
+    }
+    return null;
+  }
+
+  private compile(raw: string, icase: boolean): ByteRegex {
+    try {
+      const syntax = this.ere ? 'ere' : 'bre';
+      return ByteRegex.compile(translateRegex(raw, syntax), {
+        ignoreCase: icase,
+        longest: true,
+        literal: literalOf(raw, syntax),
+      });
+    } catch (e) {
+      if (e instanceof RegexError) fail('invalid regex: ' + e.message);
+      throw e;
+    }
+  }
+
+  private substitute(): Subst {
+    const delim = this.s[this.pos++];
+    if (delim === undefined) fail("missing delimiter for 's' command");
+    if (delim === '\\' || delim === '\n') fail(`invalid delimiter for 's' command: '${delim}'`);
+    const pattern = this.delimited(delim, true);
+    if (pattern === null) fail("unterminated 's' command");
+    const replacement = this.delimited(delim, false);
+    if (replacement === null) fail("unterminated 's' command");
+    const sub: Subst = { re: null, repl: [], global: false, print: false, nth: 1, hasCaseOps: false };
+    let icase = false;
+    let nthSeen = false;
+    flags: while (this.pos < this.s.length) {
+      const c = this.s[this.pos];
+      switch (c) {
+        case 'g':
+          sub.global = true;
+          this.pos++;
+          break;
+        case 'p':
+          sub.print = true;
+          this.pos++;
+          break;
+        case 'i':
+        case 'I':
+          icase = true;
+          this.pos++;
+          break;
+        case 'w':
+          fail("'w' flag in 's' command is blocked: file writing is not allowed");
+        case 'e':
+          fail("'e' flag in 's' command is blocked: command execution is not allowed");
+        case ';':
+        case '\n':
+        case '\r':
+        case '}':
+        case ' ':
+        case '\t':
+        case '#':
+          break flags;
+        default:
+          if (c === '0') fail("number option to 's' command may not be zero");
+          if (c >= '1' && c <= '9') {
+            if (nthSeen) fail("multiple number options to 's' command");
+            nthSeen = true;
+            sub.nth = this.number();
+            break;
+          }
+          fail("unknown option to 's' command");
+      }
+    }
+    this.requireEnd();
+    if (pattern === '') {
+      if (icase) fail('cannot specify modifiers on empty regexp');
+    } else {
+      sub.re = this.compile(pattern, icase);
+    }
+    sub.repl = parseReplacement(replacement);
+    sub.hasCaseOps = sub.repl.some((p) => p.kind === 'case');
+    if (sub.re) {
+      for (const p of sub.repl) {
+        if (p.kind === 'group' && p.n > sub.re.groupCount) fail(`invalid reference \\${p.n} on 's' command's RHS`);
+      }
+    }
+    return sub;
+  }
+
+  private transliterate(): Map<string, string> {
+    const delim = this.s[this.pos++];
+    if (delim === undefined || delim === '\\' || delim === '\n') fail("missing delimiter for 'y' command");
+    const src = this.delimited(delim, false);
+    const dst = src === null ? null : this.delimited(delim, false);
+    if (src === null || dst === null) fail("unterminated 'y' command");
+    const a = splitChars(unescapeY(src));
+    const b = splitChars(unescapeY(dst));
+    if (a.length !== b.length) fail("'y' command: source and destination must have the same length");
+    const map = new Map<string, string>();
+    a.forEach((ch, i) => {
+      if (!map.has(ch)) map.set(ch, b[i]);
+    });
+    return map;
+  }
+
+  /** a/i/c text: `a text`, `a\text`, `a\` newline text, with `\`-newline continuation. */
+  private textArg(): string {
+    if (this.peek() === '\\') {
+      this.pos++;
+      if (this.peek() === '\n') this.pos++;
+    } else {
+      this.skipSpaces();
+    }
+    let out = '';
+    while (this.pos < this.s.length) {
+      const c = this.s[this.pos];
+      if (c === '\\' && this.pos + 1 < this.s.length) {
+        out += this.s[this.pos + 1]; // `\`-newline continues; `\x` is x
+        this.pos += 2;
+        continue;
+      }
+      if (c === '\\') {
+        this.pos++;
+        continue;
+      }
+      if (c === '\n') break;
+      out += c;
+      this.pos++;
+    }
+    return out + '\n';
+  }
+
+  private exitCode(): number {
+    this.skipSpaces();
+    let code = 0;
+    if (/[0-9]/.test(this.peek() ?? '')) {
+      const start = this.pos;
+      while (/[0-9]/.test(this.peek() ?? '')) this.pos++;
+      if (this.pos - start > 20) fail('invalid exit code for q/Q command');
+      code = Number(BigInt(this.s.slice(start, this.pos)) % 256n);
+    }
+    this.requireEnd();
+    return code;
+  }
+
+  private label(): string {
+    this.skipSpaces();
+    const start = this.pos;
+    while (this.pos < this.s.length && !' \t\n;}'.includes(this.s[this.pos])) this.pos++;
+    // `;` ends a label (GNU); a `}` too, so `{:a;…;ba}` works.
+    return this.s.slice(start, this.pos);
+  }
+
+  private resolveLabels(): void {
+    const labels = new Map<string, number>();
+    this.cmds.forEach((c, i) => {
+      if (c.name === ':') labels.set(c.label, i); // the last definition wins
+    });
+    for (const c of this.cmds) {
+      if (c.name !== 'b' && c.name !== 't' && c.name !== 'T') continue;
+      if (c.label === '') c.jump = -1;
+      else {
+        const at = labels.get(c.label);
+        if (at === undefined) fail(`undefined label '${c.label}'`);
+        c.jump = at;
+      }
+    }
+  }
+}
+
+function newCommand(name: string): Command {
+  return {
+    a1: null,
+    a2: null,
+    negate: false,
+    name,
+    text: '',
+    jump: -1,
+    label: '',
+    exitCode: 0,
+    subst: null,
+    ymap: null,
+    rangeActive: false,
+    rangeEnd: 0,
+  };
+}
+
+/** `&`, `\0`–`\9`, `\&`, `\\`, `\`-newline, case operators; other `\x` is x. */
+export function parseReplacement(r: string): ReplPart[] {
+  const parts: ReplPart[] = [];
+  let lit = '';
+  const flush = () => {
+    if (lit) parts.push({ kind: 'lit', bytes: Buffer.from(lit, 'latin1') });
+    lit = '';
+  };
+  for (let i = 0; i < r.length; i++) {
+    const c = r[i];
+    if (c === '&') {
+      flush();
+      parts.push({ kind: 'group', n: 0 });
+    } else if (c === '\\' && i + 1 < r.length) {
+      const n = r[++i];
+      if (n >= '0' && n <= '9') {
+        flush();
+        parts.push({ kind: 'group', n: n.charCodeAt(0) - 48 });
+      } else if (n === 'U' || n === 'L' || n === 'u' || n === 'l' || n === 'E') {
+        flush();
+        parts.push({ kind: 'case', op: n });
+      } else {
+        lit += n;
+      }
+    } else {
+      lit += c;
+    }
+  }
+  flush();
+  return parts;
+}
+
+function unescapeY(s: string): string {
+  return s.replace(/\\(.)/gs, '$1');
+}
+
+/** Splits a bstr into UTF-8 characters (each a bstr); invalid bytes stand alone. */
+export function splitChars(s: string): string[] {
+  const b = Buffer.from(s, 'latin1');
+  const out: string[] = [];
+  for (let i = 0; i < b.length; ) {
+    const w = charWidth(b, i);
+    out.push(s.slice(i, i + w));
+    i += w;
+  }
+  return out;
+}
+
+export function parseScript(script: string, ere: boolean): Program {
+  return new Parser(script, ere).parse();
+}
