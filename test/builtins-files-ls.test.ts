@@ -36,6 +36,8 @@ describe('ls format helpers', () => {
   });
   it('formats human sizes', () => {
     expect([humanSize(1023), humanSize(1536), humanSize(20 * 1024), humanSize(5 * 1024 * 1024)]).toEqual(['1023', '1.5K', '20K', '5.0M']);
+    // Ties round to even like Go's %.1f / %.0f: 1.25K → 1.2K, 1.75K → 1.8K, 10.5K → 10K, 11.5K → 12K.
+    expect([humanSize(1280), humanSize(1792), humanSize(10752), humanSize(11776)]).toEqual(['1.2K', '1.8K', '10K', '12K']);
   });
 });
 

@@ -39,15 +39,27 @@ export function lsTime(mtimeMs: number, now: Date): string {
   return head + String(t.getHours()).padStart(2, '0') + ':' + String(t.getMinutes()).padStart(2, '0');
 }
 
+/**
+ * Go's %.Nf: exact decimal rounding with ties to even (JS toFixed breaks ties upward, so
+ * 1.25 would print as 1.3 where rshell prints 1.2).
+ */
+export function goFixed(v: number, digits: number): string {
+  const scale = 10 ** digits;
+  const scaled = v * scale;
+  const floor = Math.floor(scaled);
+  if (scaled - floor === 0.5) return ((floor % 2 === 0 ? floor : floor + 1) / scale).toFixed(digits);
+  return v.toFixed(digits);
+}
+
 /** -h sizes: bytes below 1 KiB, then one decimal below 10 of a unit, none above. */
 export function humanSize(size: number): string {
   if (size < 1024) return String(size);
   let v = size;
   for (const u of ['K', 'M', 'G', 'T', 'P']) {
     v /= 1024;
-    if (v < 1024) return v < 10 ? v.toFixed(1) + u : v.toFixed(0) + u;
+    if (v < 1024) return goFixed(v, v < 10 ? 1 : 0) + u;
   }
-  return v.toFixed(0) + 'P';
+  return goFixed(v, 0) + 'P';
 }
 
 export type IndicatorStyle = 'none' | 'slash' | 'classify';
