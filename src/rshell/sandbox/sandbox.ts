@@ -24,6 +24,15 @@ const DIRENT_KINDS: Array<[(d: import('node:fs').Dirent<Buffer>) => boolean, Dir
   [(d) => d.isBlockDevice(), 'block'],
 ];
 
+/** Some filesystems report DT_UNKNOWN in listings: ask lstat instead (the entry may be gone). */
+async function lstatKind(real: string): Promise<DirEntry['kind']> {
+  try {
+    return kindOfMode((await fsp.lstat(bytesOf(real), { bigint: true })).mode);
+  } catch {
+    return 'unknown';
+  }
+}
+
 export class RootSandbox implements SandboxFS {
   constructor(private readonly resolver: Resolver) {}
 
@@ -89,7 +98,7 @@ export class RootSandbox implements SandboxFS {
           throw new SandboxError('EMFILE', path, 'readdir', `directory has too many entries (cap: ${limit})`);
         }
         const name = Buffer.isBuffer(d.name) ? d.name.toString('latin1') : String(d.name);
-        entries.push({ name, kind: DIRENT_KINDS.find(([is]) => is(d))?.[1] ?? 'unknown' });
+        entries.push({ name, kind: DIRENT_KINDS.find(([is]) => is(d))?.[1] ?? (await lstatKind(`${r.real}/${name}`)) });
       }
     } catch (e) {
       throw e instanceof SandboxError ? e : fromErrno(e, path, 'readdirent');
