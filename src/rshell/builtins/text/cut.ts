@@ -162,6 +162,7 @@ async function cutStream(ctx: CallContext, lr: LineReader, cfg: CutConfig, out: 
     if ((++n & 1023) === 0) ctx.checkCanceled();
     const end = line[line.length - 1] === 0x0a ? line.length - 1 : line.length;
     const raw = line.subarray(0, end);
+    if (cfg.fields && cfg.onlyDelimited && raw.indexOf(cfg.delim) === -1) continue;
     const p = cfg.fields ? cutFields(raw, cfg, out) : cutBytes(raw, cfg, out);
     if (p) await p;
     const q = out.byte(0x0a);
@@ -185,9 +186,7 @@ function cutBytes(raw: Uint8Array, cfg: CutConfig, out: OutBuffer): Promise<void
 }
 
 function cutFields(raw: Uint8Array, cfg: CutConfig, out: OutBuffer): Promise<void> | undefined {
-  if (raw.indexOf(cfg.delim) === -1) {
-    return cfg.onlyDelimited ? undefined : out.write(raw);
-  }
+  if (raw.indexOf(cfg.delim) === -1) return out.write(raw);
   let pending: Promise<void> | undefined;
   let field = 0;
   let start = 0;
