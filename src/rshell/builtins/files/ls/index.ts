@@ -139,6 +139,8 @@ class Lister {
         continue;
       }
       let isDir = info.kind === 'dir';
+      // Like rshell, a command-line symlink to a directory is listed as that directory
+      // unless -d is given (GNU also stops following with -l or -F).
       if (info.kind === 'symlink' && !this.opts.dirOnly) {
         try {
           isDir = (await fs.stat(p, dir)).kind === 'dir';
@@ -257,6 +259,7 @@ class Lister {
       w.group = Math.max(w.group, r.group.length);
       w.size = Math.max(w.size, r.size.length);
     }
+    // rshell prints the total in 1 KiB blocks even with -h (GNU would print "24K").
     if (withTotal) await this.out(`total ${Math.floor(entries.reduce((n, e) => n + blocks512(e.info), 0) / 2)}\n`);
     for (const r of rows) {
       const { e } = r;
