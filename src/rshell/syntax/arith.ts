@@ -9,7 +9,7 @@ import type { Parser } from './parser.js';
 
 /**
  * What ends the expression: `))` (a `)` at depth 0), `]`, `:}` (slice offset), `}`,
- * `;` (C-style for header) or `let` (end of the `let` statement or a blank before `=`).
+ * `;` (C-style for header) or `let` (a blank or the end of the `let` statement).
  */
 export type ArithStop = '))' | ']' | ':}' | '}' | ';' | 'let';
 
@@ -40,8 +40,6 @@ export class ArithParser {
   private parens = 0;
   private tern = 0;
   private depth = 0;
-  /** Set when a blank was skipped before the current token (`let` splitting). */
-  private blankBefore = false;
 
   constructor(
     private readonly p: Parser,
@@ -63,18 +61,12 @@ export class ArithParser {
   }
 
   private skip(): void {
-    const p: Parser = this.p;
-    this.blankBefore = false;
+    const p = this.p;
+    const letTop = this.stop === 'let' && this.parens === 0;
     for (;;) {
       const c = p.c();
-      if (c === 32 || c === 9) {
-        if (this.stop === 'let' && this.parens === 0) {
-          this.blankBefore = true;
-          p.i++;
-          continue;
-        }
-        p.i++;
-      } else if (c === 92 && p.c(1) === NL) p.i += 2;
+      if ((c === 32 || c === 9) && !letTop) p.i++;
+      else if (c === 92 && p.c(1) === NL) p.i += 2;
       else if (c === NL && this.stop !== 'let') p.i++;
       else return;
     }
@@ -95,19 +87,11 @@ export class ArithParser {
       case ';':
         return c === 59;
       case 'let':
-        return (
-          (this.parens === 0 && (c === NL || c === 59 || c === 38 || c === 124 || c === 35)) ||
-          (this.blankBefore && this.parens === 0 && !this.isContinuationOp())
-        );
+        // `let` arguments are separate words: a blank ends the expression.
+        return this.parens === 0 && (c === 32 || c === 9 || c === NL || c === 59);
       default:
         return false;
     }
-  }
-
-  /** In `let`, a blank ends an expression unless a (non-assignment) operator follows. */
-  private isContinuationOp(): boolean {
-    const op = this.peekOp();
-    return op !== null && !ASSIGN_OPS.has(op) && op !== '(' && op !== ')';
   }
 
   private enter(): void {
@@ -246,7 +230,7 @@ export class ArithParser {
     const save = p.i;
     this.skip();
     const post = this.peekOp();
-    if ((post === '++' || post === '--') && !this.blankBefore) {
+    if (post === '++' || post === '--') {
       const opPos = p.i;
       p.i += 2;
       x = { type: 'UnaryArithm', pos: x.pos, end: p.i, opPos, op: post, post: true, x } as UnaryArithm;
@@ -300,10 +284,6 @@ export class ArithParser {
     const save = p.i;
     this.skip();
     if (!this.atStop() && this.peekOp() === null) {
-      if (this.stop === 'let' && this.blankBefore) {
-        p.i = save;
-        return;
-      }
       p.err(p.i, `not a valid arithmetic operator: \`${p.arithTokenText()}\``);
     }
     p.i = save;

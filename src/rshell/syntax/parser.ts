@@ -124,7 +124,10 @@ const STRAY_WORDS: Record<string, string> = {
   done: '`done` can only be used to end a loop',
   esac: '`esac` can only be used to end a `case`',
   '}': '`}` can only be used to close a block',
+  ']]': '`]]` can only be used to close a test',
 };
+
+const COMPOUND_WORDS = new Set(['{', 'if', 'while', 'until', 'for', 'select', 'case', '[[', 'function']);
 
 const DECL_WORDS = new Set(['declare', 'local', 'export', 'readonly', 'typeset', 'nameref']);
 
@@ -149,8 +152,13 @@ export class Parser {
   n: number;
   private depth: number;
   private readonly maxDepth: number;
-  private hdocs: PendingHdoc[] = [];
+  hdocs: PendingHdoc[] = [];
   private comments: Comment[] = [];
+  /**
+   * Set on the sub-parser of a backquoted command: a heredoc started inside the backquotes
+   * takes its body from the lines after them, so pending heredocs are handed back.
+   */
+  backquoted = false;
   /** Inside `case … in` item lists, where `;;`-style operators end statement lists. */
   private inCase = 0;
   /** Inside a `$(`/`(`/`<(` list, where `)` ends statement lists. */
@@ -251,8 +259,10 @@ export class Parser {
     if (j === start) return null;
     const c = j < this.n ? s.charCodeAt(j) : -1;
     if (!isBoundary(c)) return null;
-    // `!(pat)` is an extglob word, not negation.
-    if (c === 40 && j - start === 1 && isExtGlobStart(s.charCodeAt(start))) return null;
+    const c1 = j + 1 < this.n ? s.charCodeAt(j + 1) : -1;
+    // `!(pat)` is an extglob word, not negation; `x<(…)` continues the word.
+    if (c === 40 && j - start === 1 && isExtGlobStart(s.charCodeAt(start)) && c1 !== 41) return null;
+    if ((c === 60 || c === 62) && c1 === 40) return null;
     return s.slice(start, j);
   }
 
@@ -287,7 +297,7 @@ export class Parser {
     for (;;) {
       this.skipSpace();
       if (this.i >= this.n) {
-        if (this.hdocs.length > 0) this.unclosedHdoc();
+        if (this.hdocs.length > 0 && !this.backquoted) this.unclosedHdoc();
         break;
       }
       const c = this.c();
@@ -301,7 +311,7 @@ export class Parser {
         if (op === ';;' || op === ';;&') this.err(this.i, `\`${op}\` can only be used in a case clause`);
         this.err(this.i, '`;` can only immediately follow a statement');
       }
-      if (c === 38 || c === 124) {
+      if ((c === 38 && this.c(1) !== 62) || c === 124) {
         const two = this.src.slice(this.i, this.i + 2);
         const op = two === '&&' || two === '||' || two === '|&' ? two : String.fromCharCode(c);
         this.err(this.i, `\`${op}\` can only immediately follow a statement`);
@@ -442,6 +452,9 @@ export class Parser {
       if (this.c() !== 124 || this.c(1) === 124) break;
       const opPos = this.i;
       const op: BinCmdOperator = this.c(1) === 38 ? '|&' : '|';
+      if (op === '|&' && stages[stages.length - 1].cmd?.type === 'LetClause') {
+        this.err(opPos, '`|` must be followed by a statement');
+      }
       this.i += op.length;
       this.skipSpace();
       if (this.c() === 33 && this.peekWord() === '!') this.err(this.i, '`!` can only be used in full statements');
@@ -467,7 +480,7 @@ export class Parser {
   private command(): Stmt | null {
     const pos = this.i;
     const c = this.c();
-    if (c < 0 || c === NL || c === 59 || c === 38 || c === 124 || c === 41) return null;
+    if (c < 0 || c === NL || c === 59 || (c === 38 && this.c(1) !== 62) || c === 124 || c === 41) return null;
     const w = this.peekWord();
     let cmd: Command | null = null;
     if (c === 40) {
@@ -551,6 +564,21 @@ export class Parser {
       const c = this.c();
       if (c < 0 || c === NL || c === 59 || c === 124 || c === 41) break;
       if (c === 38 && this.c(1) !== 62) break; // `&`, `&&`; `&>` is a redirect
+      if (kind === 'let') {
+        // `let` words are arithmetic: `#` is no comment, digits start an expression.
+        if (c === 35) this.err(this.i, 'statements must be separated by &, ; or a newline');
+        if (c === 60 || c === 62 || (c === 38 && this.c(1) === 62)) {
+          const r = this.redirectAt();
+          if (r !== null) {
+            s.redirs.push(r);
+            s.end = r.end;
+            continue;
+          }
+        }
+        exprs.push(this.letExpr());
+        s.end = this.i;
+        continue;
+      }
       if (c === 35) break; // comment (we are at a word boundary)
       const r = this.redirectAt();
       if (r !== null) {
@@ -564,11 +592,6 @@ export class Parser {
         }
         this.err(this.i, 'a command can only contain words and redirects; encountered `(`');
       }
-      if (kind === 'let') {
-        exprs.push(this.letExpr());
-        s.end = this.i;
-        continue;
-      }
       if (kind === 'decl' || (args.length === 0 && kind === 'call')) {
         const a = this.assignAt(kind === 'decl');
         if (a !== null) {
@@ -577,8 +600,15 @@ export class Parser {
           continue;
         }
       }
+      if (kind === 'call' && args.length === 0 && assigns.length === 0 && s.redirs.length > 0) {
+        this.checkWordAfterRedirs(pos);
+      }
       const wd = this.word(Ctx.Cmd);
       if (wd === null) break;
+      if (kind === 'call' && args.length === 0) {
+        const arr = assigns.find((a) => a.index !== null || a.array !== null);
+        if (arr !== undefined) this.err(arr.pos, 'inline variables cannot be arrays');
+      }
       if (kind === 'decl') {
         assigns.push(this.nakedAssign(wd));
       } else {
@@ -606,6 +636,24 @@ export class Parser {
     const call: CallExpr = { type: 'CallExpr', pos: first, end: last, assigns, args };
     s.cmd = call;
     return s;
+  }
+
+  /** After leading redirections, a reserved word is still a reserved word (mvdan). */
+  private checkWordAfterRedirs(stmtPos: number): void {
+    const w = this.peekWord();
+    if (w === null && !(this.c() === 40)) return;
+    if (w !== null) {
+      const stray = STRAY_WORDS[w];
+      if (stray !== undefined) this.err(this.i, stray);
+    }
+    if (this.c() === 40 || (w !== null && COMPOUND_WORDS.has(w))) {
+      this.langErr(stmtPos, 'redirects before compound commands are a zsh feature');
+    }
+  }
+
+  /** mvdan's "… is a X feature; tried parsing as bash" errors. */
+  private langErr(pos: number, what: string): never {
+    this.err(pos, `${what}; tried parsing as bash`);
   }
 
   private nakedAssign(wd: Word): Assign {
@@ -648,22 +696,29 @@ export class Parser {
     const name = this.lit(start, j);
     let index: ArithmExpr | null = null;
     if (c === 91) {
-      // `name[` is an assignment only if a matching `]` is followed by `=` or `+=`.
-      const close = this.findIndexClose(j);
-      if (close < 0) return null;
-      const after = close + 1 < this.n ? s.charCodeAt(close + 1) : -1;
-      const isAssign = after === 61 || (after === 43 && s.charCodeAt(close + 2) === 61);
-      if (!isAssign) {
-        if (decl) return null;
-        this.err(start, '`a[b]` must be followed by `=`');
-      }
+      // In assignment position `name[` always starts an index (mvdan), so `a[x` is an error.
       this.i = j + 1;
       index = new ArithParser(this, ']').exprOrNull();
-      if (index === null) this.err(j, '`[` must be followed by an expression');
-      if (this.c() !== 93) this.err(j, 'reached `' + this.charAt(this.i) + '` without matching `[` with `]`');
+      if (index === null) {
+        if (this.c() === 91) this.err(this.i, '`[` must follow a name like a[i]');
+        if (this.i >= this.n) this.err(j, 'reached EOF without matching `[` with `]`');
+        this.err(j, '`[` must be followed by an expression');
+      }
+      if (this.c() !== 93) {
+        if (this.i >= this.n) this.err(j, 'reached EOF without matching `[` with `]`');
+        this.err(this.i, `not a valid arithmetic operator: \`${this.arithTokenText()}\``);
+      }
       this.i++;
       j = this.i;
       c = j < this.n ? s.charCodeAt(j) : -1;
+      const isAssign = c === 61 || (c === 43 && s.charCodeAt(j + 1) === 61);
+      if (!isAssign) {
+        if (decl && isBoundary(c)) {
+          // `declare a[1]`: a naked name with an index.
+          return { type: 'Assign', pos: start, end: j, append: false, naked: true, name, index, value: null, array: null };
+        }
+        this.err(start, '`a[b]` must be followed by `=`');
+      }
     }
     let append = false;
     if (c === 43) {
@@ -824,11 +879,9 @@ export class Parser {
           break;
         }
         case 'SglQuoted':
-          quoted = true;
           delim += p.value;
           break;
         case 'DblQuoted':
-          quoted = true;
           for (const q of p.parts) {
             if (q.type !== 'Lit') this.err(q.pos, 'expansions not allowed in heredoc words');
             delim += q.value;
@@ -838,6 +891,10 @@ export class Parser {
           this.err(p.pos, 'expansions not allowed in heredoc words');
       }
     }
+    // mvdan treats the body as quoted (no expansions) when a backslash appears or the
+    // delimiter ends in a quoted part: `'E'OF` and `E"O"F` bodies are still parsed.
+    const lastPart = word.parts[word.parts.length - 1];
+    if (lastPart.type === 'SglQuoted' || lastPart.type === 'DblQuoted') quoted = true;
     this.hdocs.push({ redir: r, delim, quoted, dash });
   }
 
@@ -1006,7 +1063,7 @@ export class Parser {
             litChar(1);
             continue;
           }
-          if (isExtGlobStart(c) && this.c(1) === 40 && ctx !== Ctx.Regex) {
+          if (isExtGlobStart(c) && this.c(1) === 40 && this.c(2) !== 41 && ctx !== Ctx.Regex) {
             flush(this.i);
             parts.push(this.extGlob());
             continue;
@@ -1039,7 +1096,7 @@ export class Parser {
   private sglQuoted(dollar: boolean): SglQuoted {
     const pos = this.i;
     const left = pos;
-    const open = dollar ? pos + 2 : pos + 1;
+    const open = pos + 1;
     const s = this.src;
     let j = open;
     if (dollar) {
@@ -1059,7 +1116,7 @@ export class Parser {
 
   private dblQuoted(dollar: boolean): DblQuoted {
     const pos = this.i;
-    this.i += dollar ? 2 : 1;
+    this.i++;
     this.enter(pos);
     const parts = this.quotedParts(34, false);
     if (this.c() !== 34) this.err(pos, `reached EOF without closing quote \`${dollar ? '$"' : '"'}\``);
@@ -1240,9 +1297,11 @@ export class Parser {
     }
     pe.param = this.lit(pstart, this.i);
     c = this.c();
-    if (pe.excl && (c === 42 || c === 64) && this.c(1) === 125) {
+    if (pe.excl && (c === 42 || c === 64) && isNameStart(pe.param.value.charCodeAt(0))) {
+      // `${!prefix*}` / `${!prefix@}`; mvdan tolerates trailing text before `}`.
       pe.names = c === 42 ? '*' : '@';
       this.i++;
+      if (this.c() !== 125) this.word(Ctx.Param);
       c = this.c();
     }
     if (c === 91 && !isSpecialParamLit(pe.param.value)) {
@@ -1280,8 +1339,10 @@ export class Parser {
           pe.exp = { op: (':' + String.fromCharCode(c1)) as ParExpOperator, word: this.word(Ctx.Param) };
           break;
         }
+        const colon = this.i;
         this.i++;
         const offset = new ArithParser(this, ':}').exprOrNull();
+        if (offset === null && this.c() !== 58) this.err(colon, '`:` must be followed by an expression');
         let length: ArithmExpr | null = null;
         if (this.c() === 58) {
           this.i++;
@@ -1332,6 +1393,7 @@ export class Parser {
       case 64: // @
         this.i++;
         pe.exp = { op: '@', word: this.word(Ctx.Param) };
+        this.checkAtOperator(pe.exp.word, this.i);
         break;
       default:
         if (c < 0) unclosed();
@@ -1345,15 +1407,22 @@ export class Parser {
     return pe;
   }
 
+  /** `${x@op}`: op is one literal letter of Bash's transformation set. */
+  private checkAtOperator(w: Word | null, at: number): void {
+    const p0 = w?.parts[0];
+    if (w === null || w.parts.length !== 1 || p0?.type !== 'Lit') {
+      this.err(w?.pos ?? at, '@ expansion operator requires a literal');
+    }
+    if (p0.value.length !== 1 || !'QEPAKauULk'.includes(p0.value)) {
+      this.err(w.pos, `invalid @ expansion operator \`${p0.value}\``);
+    }
+  }
+
   /** Does a parameter name start at `j` (for the `${#…}`/`${!…}` prefixes)? */
   private paramStartsAt(j: number): boolean {
     if (j >= this.n) return false;
     const c = this.src.charCodeAt(j);
-    if (isNameStart(c) || isDigit(c)) return true;
-    if (!isSpecialParam(c)) return false;
-    // `${#}`/`${!}` themselves, or `${#-}` style: the special char followed by `}` is a param.
-    const c1 = j + 1 < this.n ? this.src.charCodeAt(j + 1) : -1;
-    return c1 === 125 || c1 === 91 || c === 64 || c === 42;
+    return isNameStart(c) || isDigit(c) || isSpecialParam(c);
   }
 
   private cmdSubst(): CmdSubst {
@@ -1388,7 +1457,12 @@ export class Parser {
     const saveCase = this.inCase;
     this.inCase = 0;
     this.parenDepth++;
+    // Heredocs pending before a `(`-list take their bodies after the line the list ends
+    // on, not from newlines inside it (mvdan).
+    const outer = this.hdocs;
+    this.hdocs = [];
     const res = this.stmtList(NO_ENDS);
+    this.hdocs = outer.concat(this.hdocs);
     this.parenDepth--;
     this.inCase = saveCase;
     if (this.c() !== 41) this.err(pos, `reached EOF without matching \`${open}\` with \`)\``);
@@ -1426,6 +1500,7 @@ export class Parser {
     map.push(j);
     this.enter(pos);
     const sub = new Parser(inner, this.maxDepth, this.depth);
+    sub.backquoted = true;
     let stmts: Stmt[];
     let last: Comment[];
     try {
@@ -1439,6 +1514,7 @@ export class Parser {
     this.leave();
     for (const st of stmts) remapPositions(st, map);
     for (const cm of last) remapPositions(cm, map);
+    for (const h of sub.hdocs) this.hdocs.push(h);
     this.i = j + 1;
     return {
       type: 'CmdSubst',
@@ -1830,7 +1906,7 @@ export class Parser {
     if (word === null) this.err(casePos, '`case` must be followed by a word');
     this.skipSpace();
     if (this.c() === 123) {
-      throw new ParseError(this.src, casePos, '1:1: `case i {` is a mksh feature; tried parsing as bash');
+      this.langErr(casePos, '`case i {` is a mksh feature');
     }
     if (!this.atWord('in')) this.err(casePos, '`case x` must be followed by `in`');
     const inPos = this.i;
@@ -1932,7 +2008,7 @@ export class Parser {
       this.i++;
       parens = true;
     } else if (!isBoundary(this.c()) && this.c() !== 123 && !this.atWord('{')) {
-      throw new ParseError(this.src, position, '1:1: multi-name functions are a zsh feature; tried parsing as bash');
+      this.langErr(position, 'multi-name functions are a zsh feature');
     }
     const body = this.funcBody(position, w);
     return { type: 'FuncDecl', pos: position, end: body.end, position, rsrvWord: true, parens, name, body };

@@ -31,6 +31,7 @@ export class TestParser {
     p.skipSpace();
     if (!this.atClose()) {
       if (p.i >= p.n) this.unclosed();
+      if (this.tokenText() === ']]') p.err(p.i, 'test operator words must consist of a single literal');
       p.err(p.i, `not a valid test operator: \`${this.tokenText()}\``);
     }
     return x;
@@ -42,6 +43,8 @@ export class TestParser {
 
   private atClose(): boolean {
     const p: Parser = this.p;
+    // mvdan does not see `]]` directly before a closing backquote as the end of the test.
+    if (p.backquoted && p.i + 2 >= p.n) return false;
     return p.c() === 93 && p.c(1) === 93 && isBoundary(p.c(2));
   }
 
