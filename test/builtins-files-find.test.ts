@@ -123,8 +123,10 @@ describe('find', () => {
       stdout: '',
     });
     expect((await findIn(tree, ['dir', '-exec', 'echo', '{}', '+'])).stderr).toContain('+');
-    expect((await findIn(tree, ['dir', '-exec', 'echo', '{}'])).stderr).toBe("find: missing argument to `-exec'\n");
-    expect((await findIn(tree, ['dir', '-execdir', ';'])).stderr).toBe("find: missing argument to `-execdir'\n");
+    expect((await findIn(tree, ['dir', '-exec', 'echo', '{}'])).stderr).toBe("find: missing argument to '-exec'\n");
+    expect((await findIn(tree, ['dir', '-execdir', ';'])).stderr).toBe('find: -execdir: no command specified\n');
+    const long = Array.from({ length: 257 }, () => 'x');
+    expect((await findIn(tree, ['dir', '-exec', 'echo', ...long, ';'])).stderr).toBe('find: -exec: too many arguments (max 256)\n');
   });
 
   it('reports parse errors with rshell wording and exit 1', async () => {

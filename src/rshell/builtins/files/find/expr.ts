@@ -38,6 +38,8 @@ export class FindHelpRequest extends Error {}
 const MAX_NODES = 256;
 const MAX_NESTING = 64;
 const MAX_INT64 = 9223372036854775807;
+/** Words in one -exec/-execdir command template. */
+const MAX_EXEC_ARGS = 256;
 
 /** Predicates refused for sandbox safety, with rshell's reasons. */
 const BLOCKED: Record<string, string> = {
@@ -248,15 +250,16 @@ class Parser {
     const argv: string[] = [];
     for (;;) {
       const a = this.args[this.pos];
-      if (a === undefined) throw new FindSyntaxError(`find: missing argument to \`${tok}'`);
+      if (a === undefined) throw new FindSyntaxError(`find: missing argument to '${tok}'`);
       this.pos++;
       if (a === ';') break;
       if (a === '+' && argv.length > 0 && argv[argv.length - 1] === '{}') {
         throw new FindSyntaxError(`find: ${tok} ... {} + is not supported; use ${tok} ... {} \\;`);
       }
+      if (argv.length >= MAX_EXEC_ARGS) throw new FindSyntaxError(`find: ${tok}: too many arguments (max ${MAX_EXEC_ARGS})`);
       argv.push(a);
     }
-    if (argv.length === 0) throw new FindSyntaxError(`find: missing argument to \`${tok}'`);
+    if (argv.length === 0) throw new FindSyntaxError(`find: ${tok}: no command specified`);
     if (!this.allowed(argv[0])) throw new FindSyntaxError(`find: '${argv[0]}': command not allowed`);
     return { k: 'exec', argv, inDir: tok === '-execdir' };
   }
