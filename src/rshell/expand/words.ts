@@ -45,14 +45,25 @@ function substsOf(word: Word): CmdSubst[] {
 
 async function runSubsts(words: Word[], cx: ExpandContext): Promise<Map<CmdSubst, string>> {
   const m = new Map<CmdSubst, string>();
-  for (const w of words) for (const cs of substsOf(w)) m.set(cs, (await cx.cmdSubst(cs)).replace(/\n+$/, ''));
+  for (const w of words) for (const cs of substsOf(w)) m.set(cs, trimSubst(await cx.cmdSubst(cs)));
   return m;
+}
+
+/** As mvdan's expand: NUL bytes are dropped and trailing newlines stripped. */
+function trimSubst(out: string): string {
+  if (out.includes('\0')) out = out.replaceAll('\0', '');
+  let end = out.length;
+  while (end > 0 && out.charCodeAt(end - 1) === 10) end--;
+  return end === out.length ? out : out.slice(0, end);
 }
 
 function needsSubst(words: Word[]): boolean {
   for (const w of words) if (substsOf(w).length) return true;
   return false;
 }
+
+/** Literal text needing no escape, glob or brace processing. */
+const PLAIN_LIT = /^[^\\*?[{]*$/;
 
 const GLOB_SPECIAL = /[*?[\]\\]/g;
 
@@ -219,6 +230,12 @@ function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] 
   const ifs = ifsOf(cx);
   const raw: { val: string; pat: string; glob: boolean }[] = [];
   for (const w of words) {
+    const parts = w.parts;
+    // Fast path: a plain literal word is its own single field.
+    if (parts.length === 1 && parts[0]!.type === 'Lit' && PLAIN_LIT.test(parts[0]!.value)) {
+      raw.push({ val: parts[0]!.value, pat: parts[0]!.value, glob: false });
+      continue;
+    }
     for (const bw of expandBraces(w)) wordFields(bw, cx, substs, ifs, raw);
   }
   let anyGlob = false;
