@@ -5,7 +5,7 @@
  * ctx.runBuiltin.
  */
 import type { CallContext } from '../../types.js';
-import type { FileInfo, FileKind } from '../../../sandbox/types.js';
+import { SandboxError, type FileInfo, type FileKind } from '../../../sandbox/types.js';
 import { globMatch } from '../glob.js';
 import { fsMessage, isNotFound } from '../fserr.js';
 import type { Expr } from './expr.js';
@@ -25,6 +25,12 @@ const TYPE_CHAR: Record<FileKind, string> = {
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 const FLUSH_AT = 16 * 1024;
+/**
+ * Entries read from one directory. rshell streams directories without a cap; the sandbox
+ * lists whole directories, so allow far more than its 10,000 default (glob's cap) while
+ * keeping one listing's memory bounded.
+ */
+const MAX_DIR_ENTRIES = 100_000;
 
 export interface WalkOptions {
   expr: Expr | null;
@@ -131,7 +137,7 @@ export class Walker {
     if (info.kind !== 'dir' || prune || depth >= this.opts.maxDepth) return;
     let names: string[];
     try {
-      names = (await this.ctx.fs.readDir(path, this.ctx.dir)).map((e) => e.name);
+      names = (await this.ctx.fs.readDir(path, this.ctx.dir, MAX_DIR_ENTRIES)).map((e) => e.name);
     } catch (e) {
       await this.error(`find: '${path}': ${fsMessage(e)}\n`);
       return;
@@ -231,8 +237,10 @@ export class Walker {
     if (info.kind === 'file') return info.size === 0;
     if (info.kind !== 'dir') return false;
     try {
-      return (await this.ctx.fs.readDir(path, this.ctx.dir)).length === 0;
+      // A limit of one entry: "more than one" (EMFILE) already means "not empty".
+      return (await this.ctx.fs.readDir(path, this.ctx.dir, 1)).length === 0;
     } catch (e) {
+      if (e instanceof SandboxError && e.code === 'EMFILE') return false;
       await this.error(`find: '${path}': ${fsMessage(e)}\n`);
       return false;
     }
