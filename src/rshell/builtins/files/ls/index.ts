@@ -12,6 +12,11 @@ import { blocks512, humanSize, indicator, lsTime, modeString, type IndicatorStyl
 /** Entries listed per directory before truncating with a warning. */
 export const MAX_DIR_ENTRIES = 1_000;
 const MAX_RECURSION = 256;
+/**
+ * Raw entries one listing may read. rshell reads only offset+limit entries; the sandbox lists
+ * whole directories, so read generously (well past its 10,000 glob default) and page here.
+ */
+const MAX_READ_ENTRIES = 100_000;
 const FLUSH_AT = 16 * 1024;
 
 interface Options {
@@ -183,7 +188,7 @@ class Lister {
     }
     let names: string[];
     try {
-      names = (await ctx.fs.readDir(path, ctx.dir)).map((e) => e.name);
+      names = (await ctx.fs.readDir(path, ctx.dir, MAX_READ_ENTRIES)).map((e) => e.name);
     } catch (e) {
       await this.err(`ls: cannot open directory '${path}': ${fsMessage(e)}\n`);
       return;
