@@ -159,6 +159,9 @@ describe('heredocs and redirects', () => {
     const r = await sh('v=1\ncat <<EOF\n$v \\$v\nEOF\ncat <<\'EOF\'\n$v\nEOF\ncat <<-EOF\n\t\tx\n\tEOF\n');
     expect(r.out).toBe('1 $v\n$v\nx\n');
   });
+  it('takes the body verbatim when any part of the delimiter is quoted', async () => {
+    expect((await sh('X=1\ncat <<E"N"D\n$X \\$X `x`\nEND\ncat <<-\\END\n\t$X\n\tEND\n')).out).toBe('$X \\$X `x`\n$X\n');
+  });
   it('reads < file through the sandbox and fails the command when it cannot', async () => {
     expect((await sh('cat < a.txt')).out).toBe('alpha\n');
     expect(await sh('cat < /etc/passwd; echo $?')).toEqual({

@@ -130,6 +130,7 @@ export function createRunner(opts: RunnerOptions = {}): Runner {
         deadline,
         signal: opts.signal,
         warnings: runWarnings,
+        source: src,
       },
       vars: baseVars,
       stdin,

@@ -338,14 +338,19 @@ function stripTabs(parts: WordPart[]): WordPart[] {
   });
 }
 
-/** The body of a heredoc, expanded unless the delimiter was quoted. */
-export function expandHeredoc(body: Word, delimiter: Word, dash: boolean, cx: ExpandContext): string | Promise<string> {
-  const parts = dash ? stripTabs(body.parts) : body.parts;
+/**
+ * The body of a heredoc, expanded unless the delimiter was quoted. For a quoted delimiter
+ * the body is taken verbatim from the script text (`source`, sliced at the body's span) when
+ * given, so it does not matter how the parser split it into parts.
+ */
+export function expandHeredoc(body: Word, delimiter: Word, dash: boolean, cx: ExpandContext, source?: string): string | Promise<string> {
   if (isQuotedDelimiter(delimiter)) {
-    let out = '';
-    for (const p of parts) out += p.type === 'Lit' ? p.value : p.type === 'SglQuoted' ? p.value : '';
-    return out;
+    let raw = '';
+    if (source !== undefined && body.end <= source.length && body.pos <= body.end) raw = source.slice(body.pos, body.end);
+    else for (const p of body.parts) raw += p.type === 'Lit' || p.type === 'SglQuoted' ? p.value : '';
+    return dash ? raw.replace(/^\t+/, '').replace(/\n\t+/g, '\n') : raw;
   }
+  const parts = dash ? stripTabs(body.parts) : body.parts;
   const w: Word = { ...body, parts };
   const run = (s: Substs) => {
     let out = '';

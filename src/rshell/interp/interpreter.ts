@@ -520,7 +520,7 @@ export class Interpreter {
     for (const rd of redirs) {
       const fd = rd.n ? Number(rd.n.value) : rd.op[0] === '<' ? 0 : 1;
       if (rd.op === '<<' || rd.op === '<<-') {
-        const b = rd.hdoc ? expandHeredoc(rd.hdoc, rd.word, rd.op === '<<-', sh) : '';
+        const b = rd.hdoc ? expandHeredoc(rd.hdoc, rd.word, rd.op === '<<-', sh, this.run.settings.source) : '';
         const body = typeof b === 'string' ? b : await b;
         if (body.length > MAX_HEREDOC_BYTES) return fail(`heredoc: content exceeds maximum size (${MAX_HEREDOC_BYTES} bytes)`);
         out.stdin = new BufferReader(Buffer.from(body, 'latin1'));

@@ -28,6 +28,8 @@ export interface RunSettings {
   deadline: number;
   signal: AbortSignal | undefined;
   warnings: string[];
+  /** The script text (bstr) the AST positions refer to. */
+  source?: string;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
