@@ -1,0 +1,147 @@
+/**
+ * Executor figures, each against a baseline measured in the same run:
+ * - bundle size of dist/handler.mjs (AWS SDK external);
+ * - cold start: a fresh Node process imports the bundle and answers its first batch, versus
+ *   the same job traced with dd-trace (bench/variants/ddtrace-handler.ts);
+ * - tracing overhead per task: a 100-command script through the real handler with the tracer
+ *   sending to a local intake, versus the noop tracer.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { createSqsHandler } from '../src/handlers/sqs.js';
+import { lambdaContext } from '../src/local/lambda-context.js';
+import { taskBody } from '../src/producer/task.js';
+import { loadConfig } from '../src/tasks/config.js';
+import type { ResultPublisher } from '../src/tasks/publisher.js';
+import { startLocalIntake } from '../src/tracing/local-intake.js';
+
+const root = join(import.meta.dirname, '..');
+const tmp = join(root, '.bench-tmp');
+mkdirSync(tmp, { recursive: true });
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function eventWith(command: string, n = 1) {
+  return {
+    Records: Array.from({ length: n }, (_, i) => ({
+      messageId: `m-${i}`,
+      receiptHandle: 'r',
+      body: taskBody({ id: `t-${i}`, jobId: `j-${i}`, inputs: { command }, allowedCommands: ['rshell:echo', 'rshell:printf', 'rshell:true'] }),
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 's', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:q',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+async function coldStarts(label: string, bundle: string, env: NodeJS.ProcessEnv, runs = 15): Promise<number> {
+  const eventFile = join(tmp, 'cold-event.json');
+  writeFileSync(eventFile, JSON.stringify(eventWith('echo hello; printf "%s\\n" world')));
+  const driver = join(tmp, 'cold-driver.mjs');
+  writeFileSync(
+    driver,
+    `import { readFileSync } from 'node:fs';
+const event = JSON.parse(readFileSync(process.argv[3], 'utf8'));
+const t0 = performance.now();
+const { handler } = await import(process.argv[2]);
+const res = await handler(event, { awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f', getRemainingTimeInMillis: () => 10000 });
+const t1 = performance.now();
+if (!res || !Array.isArray(res.batchItemFailures)) throw new Error('bad response');
+process.stderr.write('COLD_START_MS=' + String(t1 - t0) + String.fromCharCode(10));
+process.exit(0);
+`,
+  );
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    // Asynchronous spawn: the local intake answering the child's flush lives in this process.
+    const out = await run(process.execPath, [driver, bundle, eventFile], { ...process.env, ...env });
+    if (out.status !== 0) throw new Error(`${label} cold start failed: ${out.stderr.slice(-600)}`);
+    const m = /COLD_START_MS=([\d.]+)/.exec(out.stderr);
+    if (!m) throw new Error(`${label}: no timing in output`);
+    samples.push(Number(m[1]));
+  }
+  return median(samples);
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+export default async function executorBench(): Promise<void> {
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'pipe' });
+  const bundle = join(root, 'dist/handler.mjs');
+  const bundleKiB = statSync(bundle).size / 1024;
+
+  const ddBundle = join(tmp, 'ddtrace-handler.mjs');
+  await build({
+    entryPoints: [join(root, 'bench/variants/ddtrace-handler.ts')],
+    outfile: ddBundle,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    external: ['@aws-sdk/*', 'dd-trace'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'error',
+  });
+  // The variant resolves dd-trace from the project's node_modules.
+  const ddBundleInRoot = join(root, 'node_modules/.bench-ddtrace-handler.mjs');
+  writeFileSync(ddBundleInRoot, (await import('node:fs')).readFileSync(ddBundle));
+
+  const intake = await startLocalIntake();
+  try {
+    const env = { DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intake.url, DD_TRACE_AGENT_URL: '' };
+    const ours = await coldStarts('ours', bundle, env);
+    const dd = await coldStarts('dd-trace', ddBundleInRoot, { ...env, DD_TRACE_AGENT_URL: intake.baseUrl, DD_TRACE_INTAKE_URL: '' });
+    console.log('bundle and cold start (fresh process: import → first batch answered, median of 15)');
+    console.table([
+      { variant: 'this runner (dist/handler.mjs)', 'bundle KiB': bundleKiB.toFixed(1), 'cold start ms': ours.toFixed(1) },
+      { variant: 'same job traced with dd-trace', 'bundle KiB': `${(statSync(ddBundle).size / 1024).toFixed(1)} + dd-trace`, 'cold start ms': dd.toFixed(1) },
+    ]);
+    console.log(`cold start ratio dd-trace / ours: ${(dd / ours).toFixed(2)}x (target ≥ 3x); bundle target < 300 KiB: ${bundleKiB < 300 ? 'met' : 'NOT met'}`);
+
+    // Tracing overhead per task: the same 100-command script, tracer on vs off.
+    const script = Array.from({ length: 100 }, (_, i) => `echo line ${i}`).join('\n');
+    const event = eventWith(script, 10);
+    const quiet: ResultPublisher = { publish: async () => new Set() };
+    const logger = { log: () => undefined };
+    const on = createSqsHandler(loadConfig({ DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intake.url }), { publisher: quiet, logger });
+    const off = createSqsHandler(loadConfig({}), { publisher: quiet, logger });
+    const time = async (h: typeof on, iters: number) => {
+      const t0 = performance.now();
+      for (let i = 0; i < iters; i++) await h(event as never, lambdaContext({ timeoutMs: 60_000 }));
+      return (performance.now() - t0) / (iters * 10);
+    };
+    await time(on, 5);
+    await time(off, 5);
+    const samplesOn: number[] = [];
+    const samplesOff: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      samplesOff.push(await time(off, 10));
+      samplesOn.push(await time(on, 10));
+      intake.clear();
+    }
+    const mOn = median(samplesOn);
+    const mOff = median(samplesOff);
+    console.log('per task, 100-command script, batches of 10 (includes the synchronous flush when on)');
+    console.table([
+      { tracing: 'off (noop tracer)', 'ms per task': mOff.toFixed(3) },
+      { tracing: 'on (spans flushed to local intake)', 'ms per task': mOn.toFixed(3) },
+    ]);
+    console.log(`tracing overhead: ${(((mOn - mOff) / mOff) * 100).toFixed(1)}% (target < 5%)`);
+  } finally {
+    await intake.close();
+  }
+}
