@@ -3,7 +3,8 @@
  * and devices other than /dev/null stay unreadable, however the path is spelled.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, DENY_RULES, DenyList } from '../src/rshell/sandbox/index.js';
 import { matchDenyRule } from '../src/rshell/sandbox/denylist.js';
@@ -76,6 +77,16 @@ describe('deny table', () => {
     expect(prefixed.check('/host/dev/zero')).toBeDefined();
     expect(prefixed.check('/host/proc/1/stat')).toBeUndefined();
     expect(new DenyList().check('/host/proc/1/environ')).toBeUndefined();
+  });
+
+  it.runIf(hasProc)('refuses per-process names on any procfs, by device, and nowhere else', () => {
+    const procDev = lstatSync('/proc', { bigint: true }).dev;
+    const tmpDev = lstatSync(tmpdir(), { bigint: true }).dev;
+    for (const name of ['environ', 'mem', 'fd', 'maps', 'cmdline', 'root', 'self', 'thread-self']) {
+      expect(list.checkEntry(name, procDev)?.area).toBe('proc');
+      expect(list.checkEntry(name, tmpDev)).toBeUndefined();
+    }
+    for (const name of ['stat', 'status', 'net', 'tcp', '1', 'uptime']) expect(list.checkEntry(name, procDev)).toBeUndefined();
   });
 
   it('matches patterns segment by segment', () => {
@@ -207,5 +218,30 @@ describe.runIf(process.getuid?.() === 0)('device nodes outside /dev', () => {
     expect(await readText(fs, 'null', dir)).toBe('');
     expect((await fs.stat('zero', dir)).kind).toBe('char');
     expect(readdirSync(dir).sort()).toEqual(['keep.txt', 'null', 'zero']);
+  });
+});
+
+describe.runIf(hasProc && process.getuid?.() === 0)('a bind mount of a process directory', () => {
+  it('still hides environ, fd and mem, by procfs device and name', async (ctx) => {
+    const dir = makeTree({ 'keep.txt': 'k' });
+    mkdirSync(`${dir}/p`);
+    try {
+      execFileSync('mount', ['--bind', `/proc/${PID}`, `${dir}/p`], { stdio: 'ignore' });
+    } catch {
+      removeTree(dir);
+      ctx.skip(); // no CAP_SYS_ADMIN here
+      return;
+    }
+    try {
+      const { fs } = createSandbox({ allowedPaths: [dir] });
+      for (const name of ['environ', 'mem', 'maps', 'fd/0', `task/${PID}/environ`]) {
+        expect((await failure(fs.open(`p/${name}`, dir))).pathMessage).toBe(`open p/${name}: permission denied`);
+      }
+      expect((await failure(fs.readDir('p/fd', dir))).pathMessage).toBe('readdir p/fd: permission denied');
+      expect(await readText(fs, 'p/status', dir)).toMatch(/^Name:/);
+    } finally {
+      execFileSync('umount', [`${dir}/p`], { stdio: 'ignore' });
+      removeTree(dir);
+    }
   });
 });

@@ -7,9 +7,13 @@
  * views are the targets here. Rules are matched against the path relative to each mount of
  * the pseudo-filesystem (procfs, devtmpfs, sysfs), so a second proc mount or the host's proc
  * under the container host prefix is covered too; the sandbox checks both the lexical path
- * and the fully resolved path, so no symlink spelling gets around a rule.
+ * and the fully resolved path, so no symlink spelling gets around a rule. On top of the path
+ * rules, any entry *on a procfs* (by device) named like a per-process secret (environ, mem,
+ * fd, ...) or self/thread-self is refused, so a bind mount of /proc/<pid> somewhere else
+ * does not expose it either. (Bind-mounting a single proc file under another name is an
+ * operator decision outside what a path-based check can see.)
  */
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, statfsSync } from 'node:fs';
 import { componentsBelow, join } from './paths.js';
 
 export type DenyArea = 'proc' | 'dev' | 'sys';
@@ -100,6 +104,28 @@ export function matchDenyRule(area: DenyArea, segs: string[], rules: readonly De
 
 const FSTYPE_AREA: Record<string, DenyArea> = { proc: 'proc', devtmpfs: 'dev', sysfs: 'sys' };
 
+/** statfs f_type of procfs (PROC_SUPER_MAGIC). */
+const PROC_SUPER_MAGIC = 0x9fa0;
+
+/** Names refused on any procfs, wherever it is mounted: the per-process entries and self links. */
+const PROC_SECRET_NAMES = new Map<string, DenyRule>();
+for (const r of DENY_RULES) {
+  const [first, second, third] = r.pattern;
+  if (r.area !== 'proc') continue;
+  if (r.pattern.length === 3 && first === '*' && third === '**') PROC_SECRET_NAMES.set(second, r);
+  if (r.pattern.length === 2 && (first === 'self' || first === 'thread-self')) PROC_SECRET_NAMES.set(first, r);
+}
+
+/** The device of `mount` if it really is a procfs (a plain directory named proc is not). */
+function procDevice(mount: string): bigint | undefined {
+  try {
+    if (statfsSync(mount).type !== PROC_SUPER_MAGIC) return undefined;
+    return lstatSync(mount, { bigint: true }).dev;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Decodes the octal escapes (\040 etc.) of /proc/self/mounts fields. */
 function unescapeMountField(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
@@ -147,6 +173,25 @@ export class DenyList {
   }
 
   private readonly rules: readonly DenyRule[];
+  private procDevs?: Set<bigint>;
+
+  /** Devices of every procfs mount (looked up on first use). */
+  private procDevices(): Set<bigint> {
+    if (!this.procDevs) {
+      this.procDevs = new Set();
+      for (const [m, area] of this.mounts) {
+        const dev = area === 'proc' ? procDevice(m) : undefined;
+        if (dev !== undefined) this.procDevs.add(dev);
+      }
+    }
+    return this.procDevs;
+  }
+
+  /** The rule denying a directory entry `name` that lives on device `dev`, if any. */
+  checkEntry(name: string, dev: bigint): DenyRule | undefined {
+    const rule = PROC_SECRET_NAMES.get(name);
+    return rule && this.procDevices().has(dev) ? rule : undefined;
+  }
 
   /** The rule denying `absPath`, if any. */
   check(absPath: string): DenyRule | undefined {

@@ -153,6 +153,7 @@ export class Resolver {
       } catch (cause) {
         return { kind: 'error', cause };
       }
+      if (this.deny.checkEntry(part, st.dev)) return { kind: 'denied' };
       if (st.isSymbolicLink() && (!isLast || followLast)) {
         if (++links > ROOT_MAX_SYMLINKS) return { kind: 'error', cause: { code: 'ELOOP' } };
         let target: string;
@@ -203,6 +204,7 @@ export class Resolver {
         } catch {
           return hit; // let the walk report the real error
         }
+        if (this.deny.checkEntry(parts[i], st.dev)) return 'denied';
         if (!st.isSymbolicLink()) continue;
         let target: string;
         try {
