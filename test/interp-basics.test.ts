@@ -223,3 +223,14 @@ describe('errors', () => {
     expect(RSHELL_VERSION).toBe('0.0.10-ts');
   });
 });
+
+describe('expansion caps', () => {
+  it('fails a command whose brace expansion would exceed 100,000 words', async () => {
+    expect(await sh('echo {1..1000}{1..1000}; echo after $?')).toEqual({
+      out: 'after 1\n',
+      err: 'brace expansion exceeds the maximum of 100000 words\n',
+      code: 0,
+      outcome: 'success',
+    });
+  });
+});

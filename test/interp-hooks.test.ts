@@ -103,7 +103,7 @@ describe('hooks', () => {
 
   it('reports the outcome and status at run end', async () => {
     const { spans, hooks } = recorder();
-    await createRunner({ allowAllCommands: true, hooks, timeoutMs: 20 }).run('for a in {1..1000}{1..1000}; do true; done');
+    await createRunner({ allowAllCommands: true, hooks, timeoutMs: 20 }).run('for a in {1..1000}; do for b in {1..1000}; do true; done; done');
     expect(spans[0]!.end).toMatchObject({ exitCode: 124, outcome: 'timeout' });
   });
 

@@ -20,7 +20,7 @@ describe('deadline', () => {
   });
 
   it('ends a pipeline whose producer is blocked on a full pipe', async () => {
-    const script = 'for a in {1..1000}; do for b in {1..1000}; do echo xxxxxxxxxxxxxxxxxxxxxxxx; done; done | { for c in {1..1000}{1..1000}; do true; done; cat; }';
+    const script = 'for a in {1..1000}; do for b in {1..1000}; do echo xxxxxxxxxxxxxxxxxxxxxxxx; done; done | { for c in {1..1000}; do for d in {1..1000}; do true; done; done; cat; }';
     const r = await createRunner({ allowAllCommands: true, timeoutMs: 50 }).run(script);
     expect(r.outcome).toBe('timeout');
   });

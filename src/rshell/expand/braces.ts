@@ -4,6 +4,7 @@
  * `{`, `,` and `}` in literal parts are syntax; other parts ride along unchanged.
  */
 import type { Lit, Word, WordPart } from '../syntax/ast.js';
+import { ExpansionError } from '../interp/errors.js';
 
 /** Caps the words one brace expression may produce (bash has none; we are a sandbox). */
 export const MAX_BRACE_WORDS = 100_000;
@@ -78,6 +79,7 @@ function seqWords(body: string): string[] | null {
 }
 
 function expandItems(items: Item[], out: Item[][]): void {
+  if (out.length >= MAX_BRACE_WORDS) throw new ExpansionError(`brace expansion exceeds the maximum of ${MAX_BRACE_WORDS} words`);
   for (let i = 0; i < items.length; i++) {
     if (items[i] !== '{') continue;
     let depth = 0;
@@ -100,7 +102,6 @@ function expandItems(items: Item[], out: Item[][]): void {
     if (commas.length > 0) {
       let start = i + 1;
       for (const end of [...commas, close]) {
-        if (out.length > MAX_BRACE_WORDS) return;
         expandItems([...prefix, ...items.slice(start, end), ...suffix], out);
         start = end + 1;
       }
