@@ -3,12 +3,13 @@
  * cap, stat/lstat/readlink of symlinks, access bits, byte-exact (non-UTF-8, NUL) names.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, utimesSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { open as openForWrite } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromUtf16 } from '../src/rshell/bytes.js';
 import { createSandbox, goQuote, MAX_DIR_ENTRIES } from '../src/rshell/sandbox/index.js';
 import { clean, join, toAbs } from '../src/rshell/sandbox/paths.js';
+import { hasPermission } from '../src/rshell/sandbox/access.js';
 import { failure, makeTree, readText, removeTree } from './sandbox-helpers.js';
 
 let base: string;
@@ -335,6 +336,35 @@ describe('access', () => {
     expect((await failure(fs().access('none', dir, 'r'))).code).toBe('EACCES');
     expect((await failure(fs().access('none', dir, 'w'))).code).toBe('EACCES');
     await expect(fs().access('plain', dir, 'w')).resolves.toBeUndefined();
+  });
+
+  describe('permission classes (Lambda runs as a non-root user)', () => {
+    const st = (mode: number, uid: number, gid: number) => ({ mode: BigInt(0o100000 | mode), uid: BigInt(uid), gid: BigInt(gid) }) as unknown as BigIntStats;
+    const user = { uid: 1051, gid: 495, groups: [495, 20] };
+
+    it.each([
+      // [mode, owner uid, owner gid, access, expected]
+      [0o600, 1051, 0, 'r', true],
+      [0o600, 1051, 0, 'w', true],
+      [0o600, 1051, 0, 'x', false],
+      [0o060, 1051, 495, 'r', false], // owner class applies even if the group would allow
+      [0o060, 0, 495, 'r', true],
+      [0o060, 0, 20, 'w', true], // supplementary group
+      [0o604, 0, 7, 'r', true],
+      [0o640, 0, 7, 'r', false],
+      [0o001, 0, 7, 'x', true],
+      [0o110, 0, 7, 'x', false],
+    ] as const)('mode %s owner %s:%s %s → %s', (mode, uid, gid, access, expected) => {
+      expect(hasPermission(st(mode, uid, gid), access, user)).toBe(expected);
+    });
+
+    it('root passes r and w without bits and needs any x bit for x', () => {
+      const root = { uid: 0, gid: 0, groups: [] };
+      expect(hasPermission(st(0o000, 5, 5), 'r', root)).toBe(true);
+      expect(hasPermission(st(0o000, 5, 5), 'w', root)).toBe(true);
+      expect(hasPermission(st(0o000, 5, 5), 'x', root)).toBe(false);
+      expect(hasPermission(st(0o001, 5, 5), 'x', root)).toBe(true);
+    });
   });
 
   it('a missing file is "permission denied" too', async () => {
