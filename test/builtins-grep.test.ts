@@ -150,6 +150,24 @@ describe('grep errors', () => {
   });
 });
 
+describe('grep counting fast paths agree with line-by-line matching', () => {
+  const input = 'Lorem x\nfoo lorem\nbar\nLOREM\r\nneedle 13 s\r\nneedle 3 s\nstatus k\nend';
+  it.each([
+    [['-c', '-i', 'lorem'], '3\n'],
+    [['-vci', 'lorem'], '5\n'],
+    [['-c', '-v', 'lorem'], '7\n'],
+    [['-ci', 'status K'], '1\n'],
+    [['-ci', '-m', '2', 'lorem'], '2\n'],
+    [['-vci', '-m', '1', 'lorem'], '1\n'],
+    [['-c', '-E', 'ne+dle [0-9]*3 s$'], '2\n'],
+    [['-vc', '-E', 'ne+dle [0-9]*3 s$'], '6\n'],
+    [['-c', '-E', 'dle 1+3'], '1\n'],
+    [['-l', '-i', 'lorem'], '(standard input)\n'],
+  ])('%j', async (args, stdout) => {
+    expect(await run(args, {}, input)).toEqual({ code: 0, stdout, stderr: '' });
+  });
+});
+
 describe('grep streaming', () => {
   it('counts over 100 MB with bounded memory (literal fast path and regex path)', async () => {
     global.gc?.();

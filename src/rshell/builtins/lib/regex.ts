@@ -172,6 +172,65 @@ export function literalOf(pattern: string, syntax: RegexSyntax | 'fixed'): strin
   return special.test(pattern) ? null : pattern;
 }
 
+/**
+ * A substring every match of the RE2 pattern must contain (the longest plain run of at
+ * least 3 characters outside groups, brackets and optional repeats), or null when none is
+ * evident. Lets line scanners skip lines without it before running the regex. Conservative:
+ * any alternation or flag group gives up.
+ */
+export function requiredLiteral(re2: string): string | null {
+  if (re2.includes('|') || re2.includes('(?')) return null;
+  let best = '';
+  let run = '';
+  let depth = 0;
+  const end = () => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
+  for (let i = 0; i < re2.length; i++) {
+    const c = re2[i];
+    if (c === '\\') {
+      end();
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      end();
+      // Skip the class: a leading ] or ^] is literal; escapes skip a character.
+      let j = i + 1;
+      if (re2[j] === '^') j++;
+      if (re2[j] === ']') j++;
+      while (j < re2.length && re2[j] !== ']') j += re2[j] === '\\' ? 2 : 1;
+      i = j;
+      continue;
+    }
+    if (c === '(') {
+      end();
+      depth++;
+      continue;
+    }
+    if (c === ')') {
+      end();
+      depth--;
+      continue;
+    }
+    if (c === '*' || c === '?' || c === '{') {
+      run = run.slice(0, -1); // the repeated character may be absent
+      end();
+      if (c === '{') while (i < re2.length && re2[i] !== '}') i++;
+      continue;
+    }
+    if (c === '+' || c === '.' || c === '^' || c === '$') {
+      end();
+      continue;
+    }
+    if (depth === 0) run += c;
+    else end();
+  }
+  end();
+  return best.length >= 3 ? best : null;
+}
+
 export interface CompileOptions {
   ignoreCase?: boolean;
   /**

@@ -3,7 +3,7 @@
  * one matcher, the way rshell does (each pattern translated to RE2, joined with `|`).
  * A lone operator-free pattern also yields a literal for Buffer.indexOf fast paths.
  */
-import { ByteRegex, literalOf, quoteMeta, translateRegex, type RegexSyntax } from '../lib/regex.js';
+import { ByteRegex, literalOf, quoteMeta, requiredLiteral, translateRegex, type RegexSyntax } from '../lib/regex.js';
 
 export type GrepSyntax = RegexSyntax | 'fixed';
 
@@ -21,6 +21,13 @@ export interface LineMatcher {
   regex: ByteRegex;
   /** Set when every matching line is exactly a line containing these bytes. */
   literal: Buffer | null;
+  /**
+   * With -i: a lower-case ASCII literal such that a line matches exactly when its ASCII
+   * lower-cased bytes contain it (no letter with non-ASCII case folds, like k and s).
+   */
+  foldedLiteral: Buffer | null;
+  /** Bytes every matching line contains (lines without them cannot match). */
+  prefilter: Buffer | null;
   test(line: Uint8Array): boolean;
 }
 
@@ -33,10 +40,15 @@ export function buildMatcher(spec: MatchSpec): LineMatcher {
   if (spec.lineRegexp) combined = `^(?:${combined})$`;
   else if (spec.wordRegexp) combined = `\\b(?:${combined})\\b`;
   let literal: Buffer | null = null;
-  if (spec.patterns.length === 1 && !spec.ignoreCase && !spec.wordRegexp && !spec.lineRegexp) {
+  let foldedLiteral: Buffer | null = null;
+  if (spec.patterns.length === 1 && !spec.wordRegexp && !spec.lineRegexp) {
     const lit = literalOf(spec.patterns[0], spec.syntax);
     // CR and LF never reach the matcher inside a line; leave such patterns to the regex.
-    if (lit && !/[\r\n]/.test(lit)) literal = Buffer.from(lit, 'latin1');
+    if (lit && !/[\r\n]/.test(lit)) {
+      if (!spec.ignoreCase) literal = Buffer.from(lit, 'latin1');
+      // RE2 folds k to U+212A and s to U+017F too: only plain ASCII without those.
+      else if (/^[\x20-\x7e]+$/.test(lit) && !/[ksKS]/.test(lit)) foldedLiteral = Buffer.from(lit.toLowerCase(), 'latin1');
+    }
   }
   const regex = ByteRegex.compile(combined, {
     ignoreCase: spec.ignoreCase,
@@ -44,5 +56,7 @@ export function buildMatcher(spec: MatchSpec): LineMatcher {
     literal: literal?.toString('latin1'),
   });
   const test = (line: Uint8Array) => regex.test(line);
-  return { regex, literal, test };
+  const required = literal || spec.ignoreCase ? null : requiredLiteral(combined);
+  const prefilter = required ? Buffer.from(required, 'latin1') : null;
+  return { regex, literal, foldedLiteral, prefilter, test };
 }

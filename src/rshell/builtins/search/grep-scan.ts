@@ -77,7 +77,11 @@ export async function scanInput(
 ): Promise<ScanResult> {
   const out = shared.out;
   const printing = o.mode === 'lines';
-  const fastCount = !printing && !o.invert && o.matcher.literal !== null;
+  // Counting/listing modes with a literal: count whole chunks with indexOf (no per-line work).
+  const fastLiteral = o.matcher.literal ?? o.matcher.foldedLiteral ?? o.matcher.prefilter;
+  // A prefilter hit only makes the line a candidate: the regex decides.
+  const verify = o.matcher.prefilter && !o.matcher.literal && !o.matcher.foldedLiteral ? o.matcher.test : null;
+  const fastCount = !printing && fastLiteral !== null && !(o.invert && o.maxCount >= 0);
   let lineNum = 0;
   let matchCount = 0;
   let isBinary = false;
@@ -227,11 +231,31 @@ export async function scanInput(
     }
     const lastNL = chunk.lastIndexOf(NL);
     if (fastCount && !done && lastNL >= pos) {
-      const r = countLiteralLines(asBuffer(chunk), pos, lastNL, o.matcher.literal!, o.maxCount - matchCount);
-      matchCount += r.count;
-      if (r.count > 0 && o.mode !== 'count') done = true;
+      let region = asBuffer(chunk).subarray(pos, lastNL + 1);
+      if (o.matcher.foldedLiteral !== null) region = lowerAscii(region);
+      const limit = o.invert || o.maxCount < 0 ? Infinity : o.maxCount - matchCount;
+      let n = countLiteralLines(region, fastLiteral!, limit, verify);
+      if (o.invert) n = countLines(region) - n;
+      lineNum = -1; // unknown from here on; not printed in these modes
+      matchCount += n;
+      if (n > 0 && o.mode !== 'count') done = true;
       if (o.maxCount >= 0 && matchCount >= o.maxCount) done = true;
       pos = lastNL + 1;
+    }
+    if (!printing && !fastCount) {
+      // Tight loop for -c/-l/-L/-q: no context, no binary handling, no output.
+      while (!done) {
+        const nl = chunk.indexOf(NL, pos);
+        if (nl === -1) break;
+        if (nl - pos > MAX_LINE_BYTES) throw lineTooLong();
+        const start = pos;
+        const end = nl > start && chunk[nl - 1] === 0x0d ? nl - 1 : nl;
+        pos = nl + 1;
+        if (o.matcher.test(chunk.subarray(start, end)) !== o.invert) {
+          matchCount++;
+          if (o.mode !== 'count' || (o.maxCount >= 0 && matchCount >= o.maxCount)) done = true;
+        }
+      }
     }
     while (!done && pos < chunk.length) {
       const nl = chunk.indexOf(NL, pos);
@@ -254,24 +278,47 @@ export async function scanInput(
 }
 
 /**
- * Counts lines containing `lit` in chunk[from..lastNL] without splitting it into lines:
- * jump from hit to hit with indexOf, skipping the rest of each matching line.
+ * Counts lines (each ending with a newline) of `region` that contain `lit`, up to `limit`,
+ * jumping from hit to hit with indexOf and skipping the rest of each hit line. With
+ * `verify`, a hit line counts only if `verify` accepts it (CR-stripped, as ScanLines would).
  */
 function countLiteralLines(
-  chunk: Buffer,
-  from: number,
-  lastNL: number,
+  region: Buffer,
   lit: Buffer,
-  remaining: number,
-): { count: number } {
+  limit: number,
+  verify: ((line: Uint8Array) => boolean) | null,
+): number {
   let count = 0;
-  let p = from;
-  const limit = remaining < 0 ? Infinity : remaining;
-  while (p <= lastNL && count < limit) {
-    const hit = chunk.indexOf(lit, p);
-    if (hit === -1 || hit > lastNL) break;
-    count++;
-    p = chunk.indexOf(NL, hit) + 1;
+  let p = 0;
+  while (count < limit) {
+    const hit = region.indexOf(lit, p);
+    if (hit === -1) break;
+    const nl = region.indexOf(NL, hit);
+    if (nl === -1) break;
+    if (verify) {
+      const start = region.lastIndexOf(NL, hit) + 1;
+      const end = nl > start && region[nl - 1] === 0x0d ? nl - 1 : nl;
+      if (verify(region.subarray(start, end))) count++;
+    } else {
+      count++;
+    }
+    p = nl + 1;
   }
-  return { count };
+  return count;
+}
+
+function countLines(region: Buffer): number {
+  let n = 0;
+  for (let p = region.indexOf(NL); p !== -1; p = region.indexOf(NL, p + 1)) n++;
+  return n;
+}
+
+/** A copy with ASCII letters lower-cased (other bytes unchanged). */
+function lowerAscii(b: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(b.length);
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    out[i] = c >= 0x41 && c <= 0x5a ? c + 32 : c;
+  }
+  return out;
 }

@@ -1,0 +1,115 @@
+/**
+ * grep and sed throughput over a generated 50 MB file: this interpreter (createRunner, the
+ * builtins reading through the sandbox) against the system's GNU grep/sed run through
+ * `bash -c` in the same run. Prints median wall time, the ratio to GNU and peak memory
+ * (ours: RSS growth of this process during the run; GNU: max RSS from /usr/bin/time).
+ * Target: `grep -c` within 3x of GNU.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRunner } from '../src/rshell/index.js';
+
+const FILE_BYTES = 50 * 1024 * 1024;
+const REPS = 3;
+
+const CASES: { name: string; script: string }[] = [
+  { name: 'grep -c literal', script: 'grep -c needle big.txt' },
+  { name: 'grep -c regex', script: "grep -c -E 'ne+dle [0-9]*3 s' big.txt" },
+  { name: 'grep -v -c -i', script: 'grep -vci LOREM big.txt' },
+  { name: 'sed s/x/y/g', script: "sed 's/o/0/g' big.txt > /dev/null" },
+  { name: 'sed -E s/(re)/\\1/g', script: "sed -E 's/([a-z]+) ([0-9]+)/\\2 \\1/g' big.txt > /dev/null" },
+];
+
+function makeFile(path: string): void {
+  const words = ['lorem', 'ipsum', 'dolor', 'sit', 'amet', 'consectetur', 'adipiscing', 'elit'];
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < FILE_BYTES; i++) {
+    const w = words[i % words.length];
+    const l = i % 10 === 3 ? `${w} needle ${i} status=ok\n` : `${w} ${i} foo bar baz ${words[(i * 7) % 8]} x\n`;
+    lines.push(l);
+    size += l.length;
+  }
+  writeFileSync(path, lines.join(''));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+interface Figure {
+  ms: number;
+  peakMB: number;
+  stdout: string;
+}
+
+async function ours(dir: string, script: string): Promise<Figure> {
+  const runner = createRunner({ allowedPaths: [dir], dir, allowAllCommands: true });
+  const times: number[] = [];
+  let peak = 0;
+  let stdout = '';
+  for (let i = 0; i <= REPS; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    const base = process.memoryUsage().rss;
+    let max = base;
+    const timer = setInterval(() => {
+      max = Math.max(max, process.memoryUsage().rss);
+    }, 5);
+    const t = performance.now();
+    const r = await runner.run(script);
+    const ms = performance.now() - t;
+    clearInterval(timer);
+    max = Math.max(max, process.memoryUsage().rss);
+    if (r.exitCode !== 0) throw new Error(`rshell ${script}: exit ${r.exitCode}: ${r.stderr.toString()}`);
+    stdout = r.stdout.toString();
+    if (i > 0) times.push(ms); // first run warms up the JIT
+    peak = Math.max(peak, (max - base) / 1048576);
+  }
+  return { ms: median(times), peakMB: peak, stdout };
+}
+
+function gnu(dir: string, script: string): Figure {
+  const hasTime = existsSync('/usr/bin/time');
+  const times: number[] = [];
+  let peak = 0;
+  let stdout = '';
+  for (let i = 0; i <= REPS; i++) {
+    const t = performance.now();
+    const r = hasTime
+      ? spawnSync('/usr/bin/time', ['-f', '%M', 'bash', '-c', script], { cwd: dir, encoding: 'latin1' })
+      : spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'latin1' });
+    const ms = performance.now() - t;
+    if (r.status !== 0) throw new Error(`bash ${script}: exit ${r.status}: ${r.stderr}`);
+    stdout = r.stdout;
+    if (hasTime) {
+      const kb = Number(r.stderr.trim().split('\n').pop());
+      if (Number.isFinite(kb)) peak = Math.max(peak, kb / 1024);
+    }
+    if (i > 0) times.push(ms);
+  }
+  return { ms: median(times), peakMB: peak, stdout };
+}
+
+export default async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'rshell-regex-bench-'));
+  try {
+    makeFile(join(dir, 'big.txt'));
+    console.log(`input: ${FILE_BYTES / 1048576} MB, median of ${REPS} runs after one warm-up\n`);
+    console.log(
+      `${'case'.padEnd(22)} ${'rshell-ts'.padStart(11)} ${'GNU'.padStart(10)} ${'ratio'.padStart(7)}  ${'peak ours'.padStart(10)} ${'peak GNU'.padStart(9)}`,
+    );
+    for (const c of CASES) {
+      const a = await ours(dir, c.script);
+      const b = gnu(dir, c.script);
+      const same = a.stdout === b.stdout ? '' : `  (output differs: ${JSON.stringify(a.stdout)} vs ${JSON.stringify(b.stdout)})`;
+      console.log(
+        `${c.name.padEnd(22)} ${a.ms.toFixed(0).padStart(8)} ms ${b.ms.toFixed(0).padStart(7)} ms ${(a.ms / b.ms).toFixed(2).padStart(6)}x  ${a.peakMB.toFixed(1).padStart(7)} MB ${b.peakMB.toFixed(1).padStart(6)} MB${same}`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
