@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { find } from '../src/rshell/builtins/files/find/index.js';
 import { compileGlob, globMatch } from '../src/rshell/builtins/files/glob.js';
 import { parsePerm, matchPerm } from '../src/rshell/builtins/files/find/perm.js';
+import { createSandbox, type SandboxFS } from '../src/rshell/sandbox/index.js';
 import { makeTree, run, testBuiltins, type SetupFile } from './builtins-files-harness.js';
 
 async function findIn(files: SetupFile[], args: string[], extra: { allowed?: string[] } = {}) {
@@ -203,5 +204,29 @@ describe('find', () => {
     expect((await findIn(tree, ['dir', ...many])).stderr).toBe('find: expression too complex (too many nodes)\n');
     const deep = [...Array.from({ length: 65 }, () => '!'), '-true'];
     expect((await findIn(tree, ['dir', ...deep])).stderr).toBe('find: expression too deeply nested\n');
+  });
+
+  it('stats children only when the expression needs metadata or -L is given', async () => {
+    const dir = makeTree(tree);
+    const base = createSandbox({ allowedPaths: [dir] }).fs;
+    let stats = 0;
+    const fs: SandboxFS = {
+      open: (p, d) => base.open(p, d),
+      readDir: (p, d, limit) => base.readDir(p, d, limit),
+      readlink: (p, d) => base.readlink(p, d),
+      access: (p, d, m) => base.access(p, d, m),
+      abs: (p, d) => base.abs(p, d),
+      lstat: (p, d) => (stats++, base.lstat(p, d)),
+      stat: (p, d) => (stats++, base.stat(p, d)),
+    };
+    const count = async (args: string[]) => {
+      stats = 0;
+      const r = await run(find, 'find', args, { dir, fs });
+      return { stdout: r.stdout, stats };
+    };
+    expect(await count(['dir', '-name', '*.txt'])).toEqual({ stdout: 'dir/a.txt\ndir/sub/c.txt\n', stats: 1 });
+    expect(await count(['dir', '-type', 'd'])).toEqual({ stdout: 'dir\ndir/sub\n', stats: 1 });
+    expect(await count(['dir', '-type', 'f', '-size', '-1'])).toEqual({ stdout: 'dir/sub/c.txt\n', stats: 5 });
+    expect((await count(['-L', 'dir', '-name', 'c*'])).stats).toBe(5);
   });
 });

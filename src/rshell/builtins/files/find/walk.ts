@@ -5,7 +5,7 @@
  * ctx.runBuiltin.
  */
 import type { CallContext } from '../../types.js';
-import { SandboxError, type FileInfo, type FileKind } from '../../../sandbox/types.js';
+import { SandboxError, type DirEntry, type FileInfo, type FileKind } from '../../../sandbox/types.js';
 import { globMatch } from '../glob.js';
 import { fsMessage, isNotFound } from '../fserr.js';
 import type { Expr } from './expr.js';
@@ -42,6 +42,39 @@ export interface WalkOptions {
   newer: Map<string, bigint>;
 }
 
+/** What the expression sees of one file: its type always, its metadata when it was read. */
+interface Subject {
+  path: string;
+  kind: FileKind;
+  info: FileInfo | null;
+}
+
+/** Whether evaluating `e` needs more than a file's name and type. */
+export function needsMetadata(e: Expr | null): boolean {
+  if (!e) return false;
+  switch (e.k) {
+    case 'and':
+    case 'or':
+      return needsMetadata(e.l) || needsMetadata(e.r);
+    case 'not':
+      return needsMetadata(e.e);
+    case 'size':
+    case 'empty':
+    case 'newer':
+    case 'mtime':
+    case 'mmin':
+    case 'perm':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function metadata(s: Subject): FileInfo {
+  if (!s.info) throw new Error(`find: metadata of '${s.path}' was not read`);
+  return s.info;
+}
+
 interface Outcome {
   matched: boolean;
   prune: boolean;
@@ -71,12 +104,18 @@ export class Walker {
   failed = false;
   quit = false;
   private readonly out: Out;
+  /**
+   * Without -L and without metadata predicates, the directory listing's entry types are
+   * all the walk needs, so children are not stat'ed (one sandbox lstat per file otherwise).
+   */
+  private readonly typesOnly: boolean;
 
   constructor(
     private readonly ctx: CallContext,
     private readonly opts: WalkOptions,
   ) {
     this.out = new Out(ctx);
+    this.typesOnly = !opts.follow && !needsMetadata(opts.expr);
   }
 
   async error(msg: string): Promise<void> {
@@ -109,13 +148,14 @@ export class Walker {
       await this.error(`find: '${start}': ${fsMessage(e)}\n`);
       return;
     }
-    await this.visit(start, info, 0, []);
+    await this.visit({ path: start, kind: info.kind, info }, 0, []);
   }
 
-  private async visit(path: string, info: FileInfo, depth: number, ancestors: { id: string; path: string }[]): Promise<void> {
+  private async visit(subject: Subject, depth: number, ancestors: { id: string; path: string }[]): Promise<void> {
     this.ctx.checkCanceled();
+    const { path, kind, info } = subject;
     let childAncestors = ancestors;
-    if (this.opts.follow && info.kind === 'dir') {
+    if (this.opts.follow && info && kind === 'dir') {
       const id = `${info.dev}:${info.ino}`;
       const loop = ancestors.find((a) => a.id === id);
       if (loop) {
@@ -126,7 +166,7 @@ export class Walker {
     }
     let prune = false;
     if (depth >= this.opts.minDepth) {
-      const r = await this.evaluate(this.opts.expr, path, info);
+      const r = await this.evaluate(this.opts.expr, subject);
       prune = r.prune;
       if (r.matched && this.opts.implicitPrint) await this.out.write(path + '\n');
       if (r.quit) {
@@ -134,17 +174,21 @@ export class Walker {
         return;
       }
     }
-    if (info.kind !== 'dir' || prune || depth >= this.opts.maxDepth) return;
-    let names: string[];
+    if (kind !== 'dir' || prune || depth >= this.opts.maxDepth) return;
+    let entries: DirEntry[];
     try {
-      names = (await this.ctx.fs.readDir(path, this.ctx.dir, MAX_DIR_ENTRIES)).map((e) => e.name);
+      entries = await this.ctx.fs.readDir(path, this.ctx.dir, MAX_DIR_ENTRIES);
     } catch (e) {
       await this.error(`find: '${path}': ${fsMessage(e)}\n`);
       return;
     }
-    for (const name of names) {
+    for (const entry of entries) {
       if (this.quit) return;
-      const child = path.endsWith('/') ? path + name : `${path}/${name}`;
+      const child = path.endsWith('/') ? path + entry.name : `${path}/${entry.name}`;
+      if (this.typesOnly && entry.kind !== 'unknown') {
+        await this.visit({ path: child, kind: entry.kind, info: null }, depth + 1, childAncestors);
+        continue;
+      }
       let ci: FileInfo;
       try {
         ci = await this.info(child);
@@ -152,27 +196,27 @@ export class Walker {
         await this.error(`find: '${child}': ${fsMessage(e)}\n`);
         continue;
       }
-      await this.visit(child, ci, depth + 1, childAncestors);
+      await this.visit({ path: child, kind: ci.kind, info: ci }, depth + 1, childAncestors);
     }
   }
 
-  private async evaluate(e: Expr | null, path: string, info: FileInfo): Promise<Outcome> {
+  private async evaluate(e: Expr | null, s: Subject): Promise<Outcome> {
     if (e === null) return { matched: true, prune: false, quit: false };
     switch (e.k) {
       case 'and': {
-        const l = await this.evaluate(e.l, path, info);
+        const l = await this.evaluate(e.l, s);
         if (!l.matched || l.quit) return l;
-        const r = await this.evaluate(e.r, path, info);
+        const r = await this.evaluate(e.r, s);
         return { matched: r.matched, prune: l.prune || r.prune, quit: r.quit };
       }
       case 'or': {
-        const l = await this.evaluate(e.l, path, info);
+        const l = await this.evaluate(e.l, s);
         if (l.matched || l.quit) return l;
-        const r = await this.evaluate(e.r, path, info);
+        const r = await this.evaluate(e.r, s);
         return { matched: r.matched, prune: l.prune || r.prune, quit: r.quit };
       }
       case 'not': {
-        const r = await this.evaluate(e.e, path, info);
+        const r = await this.evaluate(e.e, s);
         return { matched: !r.matched, prune: r.prune, quit: r.quit };
       }
       case 'prune':
@@ -180,19 +224,19 @@ export class Walker {
       case 'quit':
         return { matched: true, prune: false, quit: true };
       case 'print':
-        await this.out.write(path + '\n');
+        await this.out.write(s.path + '\n');
         return yes;
       case 'print0':
-        await this.out.write(path + '\0');
+        await this.out.write(s.path + '\0');
         return yes;
       case 'exec':
-        return (await this.exec(e.argv, e.inDir, path)) ? yes : no;
+        return (await this.exec(e.argv, e.inDir, s.path)) ? yes : no;
       default:
-        return (await this.test(e, path, info)) ? yes : no;
+        return (await this.test(e, s)) ? yes : no;
     }
   }
 
-  private async test(e: Expr, path: string, info: FileInfo): Promise<boolean> {
+  private async test(e: Expr, s: Subject): Promise<boolean> {
     const now = this.ctx.now.getTime();
     switch (e.k) {
       case 'true':
@@ -200,11 +244,18 @@ export class Walker {
       case 'false':
         return false;
       case 'name':
-        return globMatch(e.glob, baseName(path));
+        return globMatch(e.glob, baseName(s.path));
       case 'path':
-        return globMatch(e.glob, path);
+        return globMatch(e.glob, s.path);
       case 'type':
-        return e.types.includes(TYPE_CHAR[info.kind]);
+        return e.types.includes(TYPE_CHAR[s.kind]);
+      default:
+        return this.testMetadata(e, s.path, metadata(s), now);
+    }
+  }
+
+  private async testMetadata(e: Expr, path: string, info: FileInfo, now: number): Promise<boolean> {
+    switch (e.k) {
       case 'size': {
         const units = info.size <= 0 ? 0 : Math.ceil(info.size / e.unit);
         return e.cmp > 0 ? units > e.n : e.cmp < 0 ? units < e.n : units === e.n;
