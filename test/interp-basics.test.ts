@@ -102,7 +102,11 @@ describe('control flow', () => {
     });
   });
   it('rejects bad loop counts', async () => {
-    expect(await sh('for i in 1; do break 0; done; echo $?')).toMatchObject({ out: '1\n', err: 'break: 0: loop count out of range\n' });
+    expect(await sh('for i in 1 2; do continue 0; echo no; done; echo $i $?')).toMatchObject({
+      out: '1 1\n',
+      err: 'continue: 0: loop count out of range\n',
+    });
+    expect(await sh('for i in 1 2; do break 1 2; done; echo $i $?')).toMatchObject({ out: '1 1\n', err: 'break: too many arguments\n' });
     expect(await sh('for i in 1; do continue x; done; echo no')).toEqual({
       out: '',
       err: 'continue: x: numeric argument required\n',
@@ -113,8 +117,9 @@ describe('control flow', () => {
   it('exits with a status modulo 256, with the previous status, or with usage errors', async () => {
     expect((await sh('exit 258; echo no')).code).toBe(2);
     expect((await sh('false; exit')).code).toBe(1);
-    expect(await sh('exit 1 2; echo no')).toEqual({ out: '', err: 'exit: too many arguments\n', code: 1, outcome: 'success' });
-    expect(await sh('exit 1.5')).toEqual({ out: '', err: 'exit: 1.5: numeric argument required\n', code: 2, outcome: 'success' });
+    expect(await sh('exit 1 2; echo no')).toEqual({ out: '', err: 'too many arguments\n', code: 1, outcome: 'success' });
+    expect(await sh('exit 1.5')).toEqual({ out: '', err: '1.5: numeric argument required\n', code: 2, outcome: 'success' });
+    expect(await sh('exit --help; echo $?')).toMatchObject({ out: expect.stringMatching(/^exit: exit \[n\]\n[\s\S]*\n2\n$/) });
   });
 });
 

@@ -34,40 +34,46 @@ function parseInt64(s: string): bigint | null {
   return v < INT64_MIN || v > INT64_MAX ? null : v;
 }
 
+// rshell prints these messages without a command prefix (bash would add "exit: ").
 const exit: ControlBuiltin = async (sh, args, stdout, stderr) => {
   if (args[0] === '--help') {
     await stdout.write(EXIT_HELP);
     return 2;
   }
   if (args[0] === '--') args = args.slice(1);
+  sh.exiting = true;
   if (args.length > 1) {
-    await stderr.write('exit: too many arguments\n');
-    sh.exiting = true;
+    await stderr.write('too many arguments\n');
     return 1;
   }
-  let code = sh.status;
-  if (args.length === 1) {
-    const v = parseInt64(args[0]!);
-    if (v === null) {
-      await stderr.write(`exit: ${args[0]}: numeric argument required\n`);
-      sh.exiting = true;
-      return 2;
-    }
-    code = Number(BigInt.asUintN(8, v));
+  if (args.length === 0) return sh.status;
+  const v = parseInt64(args[0]!);
+  if (v === null) {
+    await stderr.write(`${args[0]}: numeric argument required\n`);
+    return 2;
   }
-  sh.exiting = true;
-  return code;
+  return Number(BigInt.asUintN(8, v));
 };
 
+/**
+ * break/continue as rshell's loop control: outside a loop only a notice (status 0); a
+ * non-numeric count exits the shell with 128; a count below 1 or extra arguments fail with
+ * status 1 and leave the innermost loop; counts above the nesting depth are clamped.
+ */
 function loopControl(name: 'break' | 'continue', help: string): ControlBuiltin {
   return async (sh, args, stdout, stderr) => {
     if (args[0] === '--help') {
       await stdout.write(help);
       return 2;
     }
+    if (sh.loopDepth === 0) {
+      await stderr.write(`${name} is only useful in a loop\n`);
+      return 0;
+    }
     let n = 1;
     if (args.length > 1) {
       await stderr.write(`${name}: too many arguments\n`);
+      sh.breakN = 1;
       return 1;
     }
     if (args.length === 1) {
@@ -79,13 +85,10 @@ function loopControl(name: 'break' | 'continue', help: string): ControlBuiltin {
       }
       if (v < 1n) {
         await stderr.write(`${name}: ${args[0]}: loop count out of range\n`);
+        sh.breakN = 1;
         return 1;
       }
       n = v > BigInt(sh.loopDepth) ? sh.loopDepth : Number(v);
-    }
-    if (sh.loopDepth === 0) {
-      await stderr.write(`${name} is only useful in a loop\n`);
-      return 0;
     }
     if (name === 'break') sh.breakN = n;
     else sh.contN = n;
