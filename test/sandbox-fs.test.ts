@@ -240,6 +240,9 @@ describe('readDir', () => {
         pathMessage: `readdir .: directory has too many entries (cap: ${MAX_DIR_ENTRIES})`,
       });
       expect((await failure(big.readDir('.', dir, 5))).message).toBe('directory has too many entries (cap: 5)');
+      for (const odd of [0, -1, Infinity, NaN, 2.5]) {
+        expect((await failure(big.readDir('.', dir, odd))).message).toBe(`directory has too many entries (cap: ${MAX_DIR_ENTRIES})`);
+      }
     } finally {
       removeTree(dir);
     }

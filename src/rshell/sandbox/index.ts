@@ -14,16 +14,25 @@
  *   hops; absolute link targets get the container host prefix). See resolve.ts.
  * - No openat in Node, so the final open uses the fully resolved real path with
  *   O_NOFOLLOW|O_NONBLOCK and then checks on the fd that dev/inode are those the walk
- *   resolved (a swap between walk and open is refused). Residual risk: another process
- *   renaming a directory *above* the last component during that window; scripts cannot
+ *   resolved (a swap between walk and open is refused); each walk first re-checks that the
+ *   root directory is still the one opened at construction, and a listing is re-checked
+ *   after the fact. Residual risk: another process swapping a directory between the
+ *   root and the last component for the instant between lstat and open; scripts cannot
  *   do that themselves (no writes), and the Lambda runs nothing else that writes there.
  * - Secrets: the deny list (denylist.ts) refuses /proc/<pid>/{environ,mem,fd,maps,...}
  *   (also under task/<tid>), /proc/self and /proc/thread-self, kcore/kallsyms/keys, every
  *   /dev entry but /dev/null, /sys/firmware and debug/trace areas — on every procfs, devtmpfs
- *   and sysfs mount and under the host prefix — whatever the roots, even `/`. Opening any
- *   character or block device other than the null device is refused wherever it lives.
- *   The environment of the interpreter itself is built from scratch (interp), so nothing
- *   of process.env is visible as variables.
+ *   and sysfs mount and under the host prefix — whatever the roots, even `/`; per-process
+ *   names are also refused on any procfs by device, so a bind mount of /proc/<pid> is covered.
+ *   Every lexical path, every component the walk touches and the final real path are
+ *   checked. Opening any character or block device other than the null device is refused
+ *   wherever it lives. The environment of the interpreter itself is built from scratch
+ *   (interp), so nothing of process.env is visible as variables.
+ * - Deliberate consequences: /proc/<pid>/cmdline is refused to scripts (other processes'
+ *   argv may carry secrets; `ps -f` gets it through the trusted reader instead), and so are
+ *   /proc/net/* and /proc/mounts when spelled that way, because those are links through
+ *   /proc/self (read /proc/<pid>/net/... or allow /proc/net itself as a root). Directory
+ *   listings of /proc/<pid> are allowed: names are not secrets.
  * - Not covered by the deny list, by design: ordinary files. In Lambda the credentials are
  *   only in the environment (no credential files); /var/runtime, /var/task and /opt hold the
  *   runtime, function and layer code (no secrets unless a deployer puts them there), and

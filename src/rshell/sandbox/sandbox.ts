@@ -79,6 +79,8 @@ export class RootSandbox implements SandboxFS {
   }
 
   async readDir(path: string, dir: string, limit = MAX_DIR_ENTRIES): Promise<DirEntry[]> {
+    // No "unlimited": a non-positive, fractional or infinite limit means the default cap.
+    if (!Number.isSafeInteger(limit) || limit <= 0) limit = MAX_DIR_ENTRIES;
     this.rejectEmpty(path, 'readdir', 'openat', dir);
     const r = await this.resolver.resolve(path, dir, true, 'readdir', 'openat');
     if (!r.st.isDirectory()) throw new SandboxError('ENOTDIR', path, 'readdirent');
