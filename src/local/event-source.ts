@@ -1,5 +1,5 @@
 /**
- * A local stand-in for Lambda's SQS event source mapping: long-polls the task queue, gathers
+ * A local stand-in for Lambda's SQS event source mapping: polls the task queue, gathers
  * up to `batchSize` messages within the batching window, converts them to Lambda records,
  * invokes the handler and applies the partial batch response exactly as Lambda does:
  * - a response with no failures (or an empty/absent response) deletes the whole batch;
@@ -27,6 +27,8 @@ export interface EventSourceOptions {
   /** Called after every invocation (for logs and tests). */
   onBatch?: (info: { records: number; deleted: number; failed: number; error?: unknown }) => void;
 }
+
+const POLL_INTERVAL_MS = 100;
 
 export class LocalEventSource {
   private running = false;
@@ -57,7 +59,10 @@ export class LocalEventSource {
         await sleep(200);
         continue;
       }
-      if (messages.length === 0) continue;
+      if (messages.length === 0) {
+        await sleep(POLL_INTERVAL_MS);
+        continue;
+      }
       await this.deliver(messages);
     }
   }
@@ -69,13 +74,16 @@ export class LocalEventSource {
     const out: Message[] = [];
     const seen = new Set<string>();
     do {
-      const wait = out.length === 0 ? 1 : Math.max(0, Math.ceil((windowEnd - Date.now()) / 1000));
+      if (out.length > 0) await sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, windowEnd - Date.now())));
       const r = await this.o.client.send(
         new ReceiveMessageCommand({
           QueueUrl: this.o.queueUrl,
           MaxNumberOfMessages: Math.min(10, size - out.length),
-          WaitTimeSeconds: Math.min(wait, 1),
+          // Short polls: local-aws-sqs can count one message several times when its
+          // visibility expires during a long poll, which would skew the redrive count.
+          WaitTimeSeconds: 0,
           MessageSystemAttributeNames: ['All'],
+          AttributeNames: ['All'], // older servers only know the deprecated name
           MessageAttributeNames: ['All'],
         }),
         { abortSignal: this.abort.signal },
