@@ -4,7 +4,7 @@
  * still builds mvdan's BinaryArithm/UnaryArithm/ParenArithm/Word nodes so shapes match.
  */
 import type { ArithmExpr, BinaryArithm, ParenArithm, UnaryArithm, Word } from './ast.js';
-import { NL } from './chars.js';
+import { NL, isValidName } from './chars.js';
 import type { Parser } from './parser.js';
 
 /**
@@ -36,14 +36,31 @@ const OPS2 = new Set([
 ]);
 const OPS1 = new Set(['+', '-', '*', '/', '%', '<', '>', '=', '!', '~', '&', '^', '|', '?', ':', ',']);
 
+/** Assignment and `++`/`--` targets: a plain name, optionally indexed (`a[i]`). */
+function isAssignable(x: ArithmExpr): boolean {
+  if (x.type !== 'Word' || x.parts.length !== 1) return false;
+  const p0 = x.parts[0];
+  if (p0.type !== 'Lit') return false;
+  const v = p0.value;
+  const br = v.indexOf('[');
+  const name = br < 0 ? v : v.slice(0, br);
+  if (br >= 0 && !v.endsWith(']')) return false;
+  return isValidName(name);
+}
+
 export class ArithParser {
   private parens = 0;
   private tern = 0;
   private depth = 0;
 
+  /**
+   * @param inBrace inside `${…}` (index or slice), where `}` ends the expression; elsewhere
+   *   mvdan reads `}` as part of an operand.
+   */
   constructor(
     private readonly p: Parser,
     private readonly stop: ArithStop,
+    private readonly inBrace = stop === '}' || stop === ':}',
   ) {}
 
   /** A whole expression (comma level), or null if none starts here. */
@@ -145,6 +162,7 @@ export class ArithParser {
     const op = this.peekOp();
     if (op === null || !ASSIGN_OPS.has(op)) return x;
     const opPos = this.p.i;
+    if (!isAssignable(x)) this.p.err(opPos, `\`${op}\` must follow a name`);
     this.p.i += op.length;
     this.skip();
     this.enter();
@@ -232,6 +250,7 @@ export class ArithParser {
     const post = this.peekOp();
     if (post === '++' || post === '--') {
       const opPos = p.i;
+      if (!isAssignable(x)) p.err(opPos, `\`${post}\` must follow a name`);
       p.i += 2;
       x = { type: 'UnaryArithm', pos: x.pos, end: p.i, opPos, op: post, post: true, x } as UnaryArithm;
     } else {
@@ -265,7 +284,7 @@ export class ArithParser {
       const paren: ParenArithm = { type: 'ParenArithm', pos: lparen, end: p.i, lparen, rparen: p.i - 1, x };
       return paren;
     }
-    const w = p.arithWord();
+    const w = p.arithWord(this.inBrace);
     if (w === null) {
       const op = this.peekOp();
       if (op !== null && op !== '(' && op !== ')') {

@@ -742,10 +742,10 @@ export class Parser {
       a.end = a.array.end;
       return a;
     }
-    const v = this.word(Ctx.Cmd);
-    if (v !== null) {
-      a.value = v;
-      a.end = v.end;
+    const parts = this.wordParts(Ctx.Cmd); // `x=#y`: no comment inside a word
+    if (parts.length > 0) {
+      a.value = { type: 'Word', pos: parts[0].pos, end: this.i, parts };
+      a.end = this.i;
     }
     return a;
   }
@@ -950,7 +950,8 @@ export class Parser {
 
   /** A word at the cursor in context `ctx`, or null if no word starts here. */
   word(ctx: Ctx): Word | null {
-    const pos = this.i;
+    // At a word start, `#` begins a comment.
+    if (this.c() === 35 && (ctx === Ctx.Cmd || ctx === Ctx.Test)) return null;
     const parts = this.wordParts(ctx);
     if (parts.length === 0) {
       // A word made only of line continuations is no word.
@@ -1297,7 +1298,7 @@ export class Parser {
     }
     pe.param = this.lit(pstart, this.i);
     c = this.c();
-    if (pe.excl && (c === 42 || c === 64) && isNameStart(pe.param.value.charCodeAt(0))) {
+    if (pe.excl && (c === 42 || (c === 64 && this.c(1) === 125)) && isNameStart(pe.param.value.charCodeAt(0))) {
       // `${!prefix*}` / `${!prefix@}`; mvdan tolerates trailing text before `}`.
       pe.names = c === 42 ? '*' : '@';
       this.i++;
@@ -1313,7 +1314,7 @@ export class Parser {
         pe.index = { type: 'Word', pos: l.pos, end: l.end, parts: [l] };
         this.i++;
       } else {
-        pe.index = new ArithParser(this, ']').exprOrNull();
+        pe.index = new ArithParser(this, ']', true).exprOrNull();
         if (pe.index === null) this.err(open, '`[` must be followed by an expression');
       }
       if (this.c() !== 93) {
@@ -1410,7 +1411,7 @@ export class Parser {
   /** `${x@op}`: op is one literal letter of Bash's transformation set. */
   private checkAtOperator(w: Word | null, at: number): void {
     const p0 = w?.parts[0];
-    if (w === null || w.parts.length !== 1 || p0?.type !== 'Lit') {
+    if (w === null || p0?.type !== 'Lit') {
       this.err(w?.pos ?? at, '@ expansion operator requires a literal');
     }
     if (p0.value.length !== 1 || !'QEPAKauULk'.includes(p0.value)) {
@@ -1578,7 +1579,7 @@ export class Parser {
    * An arithmetic operand: names, numbers (`16#ff`), `name[index]`, expansions and quotes,
    * with no blanks inside. Returns null when no operand starts here.
    */
-  arithWord(): Word | null {
+  arithWord(inBrace: boolean): Word | null {
     const s = this.src;
     const parts: WordPart[] = [];
     let litStart = -1;
@@ -1589,9 +1590,20 @@ export class Parser {
     };
     for (;;) {
       const c = this.c();
-      if (isNameChar(c) || c === 35 || c === 46 || c === 64) {
+      // Operands start with a name character (or an expansion/quote); inside them mvdan
+      // also keeps `#` (bases), `@`, braces and escapes.
+      const starts = isNameChar(c) || c === 64 || c === 123 || (c === 125 && !inBrace);
+      if (starts || (litStart >= 0 && c === 35)) {
         if (litStart < 0) litStart = this.i;
         this.i++;
+        continue;
+      }
+      if (c === 46 && litStart >= 0) {
+        this.err(parts.length > 0 ? parts[0].pos : litStart, 'floating point arithmetic is a zsh feature; tried parsing as bash');
+      }
+      if (c === 92 && this.c(1) !== NL && this.c(1) >= 0) {
+        if (litStart < 0) litStart = this.i;
+        this.i += 2;
         continue;
       }
       if (c === 91 && litStart >= 0) {
@@ -2116,6 +2128,7 @@ export class Parser {
         this.i = save;
       }
     }
+    if (this.c() === 33 && this.peekWord() === '!') this.err(this.i, '`!` can only be used in full statements');
     this.enter(pos);
     const inner = this.command();
     this.leave();
