@@ -130,6 +130,9 @@ describe('expansion', () => {
   it('sets $? from the last substitution of an assignment', async () => {
     expect((await sh('x=$(false); echo $?; y=$(true) z=$(false); echo $?')).out).toBe('1\n1\n');
   });
+  it('makes $? the status of the substitution just expanded, in word order', async () => {
+    expect((await sh('false; echo "x$(true)$?"; true; echo "x$(false)$?"; true; echo $? $(false) $?')).out).toBe('x0\nx1\n0 1\n');
+  });
   it('reads files with $(<file) through the sandbox; a directory is empty', async () => {
     expect((await sh('echo "$(<b.txt)|$(<sub)|"')).out).toBe('beta||\n');
     expect(await sh('x=$(<missing.txt); echo $?')).toEqual({

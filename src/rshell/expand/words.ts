@@ -14,15 +14,20 @@ export interface ExpandContext {
   param(name: string): string;
   /** The IFS value (the default when unset, '' when set empty). */
   ifs(): string;
-  /** Runs a command substitution; returns its captured stdout. */
-  cmdSubst(cs: CmdSubst): Promise<string>;
+  /** Runs a command substitution; returns its captured stdout and exit status. */
+  cmdSubst(cs: CmdSubst): Promise<{ output: string; status: number }>;
+  /**
+   * Called as expansion passes a command substitution, in word order: from there on `$?`
+   * is that substitution's status (bash: `false; echo "$(true)$?"` prints 0).
+   */
+  substituted(status: number): void;
   /** Pathname expansion of an escaped pattern; [] when nothing matches. */
   glob(pattern: string): Promise<string[]>;
 }
 
 const DEFAULT_IFS = ' \t\n';
 
-type Substs = Map<CmdSubst, string> | null;
+type Substs = Map<CmdSubst, { output: string; status: number }> | null;
 
 const substCache = new WeakMap<Word, CmdSubst[]>();
 
@@ -43,10 +48,23 @@ function substsOf(word: Word): CmdSubst[] {
   return list;
 }
 
-async function runSubsts(words: Word[], cx: ExpandContext): Promise<Map<CmdSubst, string>> {
-  const m = new Map<CmdSubst, string>();
-  for (const w of words) for (const cs of substsOf(w)) m.set(cs, trimSubst(await cx.cmdSubst(cs)));
+async function runSubsts(words: Word[], cx: ExpandContext): Promise<NonNullable<Substs>> {
+  const m: NonNullable<Substs> = new Map();
+  for (const w of words) {
+    for (const cs of substsOf(w)) {
+      const r = await cx.cmdSubst(cs);
+      m.set(cs, { output: trimSubst(r.output), status: r.status });
+    }
+  }
   return m;
+}
+
+/** The output of a substitution already run, making its status the current `$?`. */
+function substOutput(p: CmdSubst, cx: ExpandContext, substs: Substs): string {
+  const r = substs?.get(p);
+  if (!r) return '';
+  cx.substituted(r.status);
+  return r.output;
 }
 
 /** As mvdan's expand: NUL bytes are dropped and trailing newlines stripped. */
@@ -184,7 +202,7 @@ function quotedPart(p: WordPart, cx: ExpandContext, substs: Substs, lit: (v: str
     case 'ParamExp':
       return paramValue(p, cx);
     case 'CmdSubst':
-      return substs?.get(p) ?? '';
+      return substOutput(p, cx, substs);
     case 'SglQuoted':
       return p.dollar ? decodeAnsiC(p.value) : p.value;
     case 'DblQuoted':
@@ -211,7 +229,7 @@ function wordFields(word: Word, cx: ExpandContext, substs: Substs, ifs: string, 
         b.split(paramValue(p, cx));
         break;
       case 'CmdSubst':
-        b.split(substs?.get(p) ?? '');
+        b.split(substOutput(p, cx, substs));
         break;
       default:
         // Arithmetic, process substitution, extglob: rejected by the validator.

@@ -461,7 +461,7 @@ export class Interpreter {
   };
 
   /** Command substitution: a child shell whose stdout is captured (1 MiB, excess dropped). */
-  readonly substitute = async (sh: Shell, cs: CmdSubst): Promise<string> => {
+  readonly substitute = async (sh: Shell, cs: CmdSubst): Promise<{ output: string; status: number }> => {
     const io = sh.io;
     const shortcut = catShortcut(cs);
     if (shortcut) return this.readShortcut(sh, shortcut);
@@ -469,12 +469,11 @@ export class Interpreter {
     const subIO: IO = { stdin: io.stdin, stdout: out, stderr: io.stderr, stdinPiped: io.stdinPiped, stdoutRedirected: true };
     const sub = sh.fork(subIO);
     await this.shellBody(cs.stmts, sub, subIO, sh.token);
-    sh.substStatus = sub.status;
-    return out.bytes().toString('latin1');
+    return { output: out.bytes().toString('latin1'), status: sub.status };
   };
 
   /** `$(<file)`: the file's bytes through the sandbox; a directory reads as empty. */
-  private async readShortcut(sh: Shell, rd: Redirect): Promise<string> {
+  private async readShortcut(sh: Shell, rd: Redirect): Promise<{ output: string; status: number }> {
     const io = sh.io;
     const t = expandLiteral(rd.word, sh);
     const target = typeof t === 'string' ? t : await t;
@@ -490,20 +489,15 @@ export class Interpreter {
           size += c.length;
           this.run.check();
         }
-        sh.substStatus = 0;
-        return Buffer.concat(parts).subarray(0, MAX_CMD_SUBST_BYTES).toString('latin1');
+        return { output: Buffer.concat(parts).subarray(0, MAX_CMD_SUBST_BYTES).toString('latin1'), status: 0 };
       } finally {
         await f.close();
       }
     } catch (e) {
       if (!(e instanceof SandboxError)) throw e;
-      if (e.code === 'EISDIR') {
-        sh.substStatus = 0;
-        return '';
-      }
+      if (e.code === 'EISDIR') return { output: '', status: 0 };
       await io.stderr.write(sandboxMessage(e) + '\n');
-      sh.substStatus = 1;
-      return '';
+      return { output: '', status: 1 };
     }
   }
 

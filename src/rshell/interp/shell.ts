@@ -23,14 +23,14 @@ export interface IO {
 }
 
 /** Runs a command substitution in a child of `sh`; implemented by the interpreter. */
-export type SubstRunner = (sh: Shell, cs: CmdSubst) => Promise<string>;
+export type SubstRunner = (sh: Shell, cs: CmdSubst) => Promise<{ output: string; status: number }>;
 
 export class Shell implements ControlState, ExpandContext {
   status = 0;
   exiting = false;
   breakN = 0;
   contN = 0;
-  /** Status of the last command substitution of the current command (for `x=$(false)`). */
+  /** Status of the last command substitution of the current command (for `x=$(false)`), 0 if none. */
   substStatus = 0;
   /** I/O and hook parent of the command being expanded (used by command substitution). */
   io: IO;
@@ -67,8 +67,13 @@ export class Shell implements ControlState, ExpandContext {
     return this.vars.get('IFS') ?? DEFAULT_IFS;
   }
 
-  cmdSubst(cs: CmdSubst): Promise<string> {
+  cmdSubst(cs: CmdSubst): Promise<{ output: string; status: number }> {
     return this.substRunner(this, cs);
+  }
+
+  substituted(status: number): void {
+    this.status = status;
+    this.substStatus = status;
   }
 
   glob(pattern: string): Promise<string[]> {
