@@ -88,9 +88,14 @@ describe('wc', () => {
     expect(r.out).toBe('3 f\n');
   });
 
-  it('counts each invalid UTF-8 byte as one character', async () => {
-    const r = await run(wc, 'wc', ['-m', 'f'], { files: { f: '\xe4\xbd\xff\xc3\xa9\x80' }, chunk: 1 });
-    expect(r.out).toBe('5 f\n');
+  it('counts valid UTF-8 characters only, across chunk boundaries', async () => {
+    const r = await run(wc, 'wc', ['-m', 'f'], { files: { f: '\xe4\xbd\xff\xc3\xa9\x80\xe0\x80\x80\xf0\x9f\x92\x90' }, chunk: 1 });
+    expect(r.out).toBe('2 f\n');
+  });
+
+  it('words: control bytes and invalid bytes are transparent, Unicode spaces separate', async () => {
+    const r = await run(wc, 'wc', ['-w', 'f'], { files: { f: '\x01 \xff\n\xe4\xbd\xa0\xc2\xa0x\x01y\n' } });
+    expect(r.out).toBe('2 f\n');
   });
 
   it('-L: tabs to 8, CR/FF reset the column, wide characters count 2', async () => {

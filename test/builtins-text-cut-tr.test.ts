@@ -103,3 +103,24 @@ describe('tr', () => {
     }
   });
 });
+
+describe('tr case classes', () => {
+  it('refuses [:upper:]/[:lower:] in SET2 not aligned with one in SET1, like GNU', async () => {
+    for (const [s1, s2] of [['a', 'x[:upper:]'], ['a-z', '[:upper:]'], ['[:alpha:]', '[:upper:]'], ['ab[:lower:]', 'b[:upper:]'], ['[:upper:]', '[:lower:][:lower:]']]) {
+      expect(await run(tr, 'tr', [s1, s2], { stdin: 'abc' }), `${s1} ${s2}`).toMatchObject({
+        out: '',
+        err: 'tr: misaligned [:upper:] and/or [:lower:] construct\n',
+        code: 1,
+      });
+    }
+  });
+
+  it('accepts aligned classes, later mappings winning', async () => {
+    const t = async (s1: string, s2: string): Promise<string> => (await run(tr, 'tr', [s1, s2], { stdin: 'abcXYZ09\n' })).out;
+    expect(await t('[:lower:]a', '[:upper:]b')).toBe('bBCXYZ09\n');
+    expect(await t('a[:lower:]', 'b[:upper:]')).toBe('ABCXYZ09\n');
+    expect(await t('[:digit:][:lower:]', '0123456789[:upper:]')).toBe('ABCXYZ09\n');
+    expect(await t('[:upper:][:lower:]', '[:lower:][:upper:]')).toBe('ABCxyz09\n');
+    expect(await t('[:lower:]', 'A-Z')).toBe('ABCXYZ09\n');
+  });
+});

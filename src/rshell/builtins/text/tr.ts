@@ -102,6 +102,7 @@ function buildTables(
   const squeeze = new Uint8Array(256);
   if (translating) {
     const fixed = expand(s2!, 0).length;
+    if (!o.complement) checkCaseAlignment(s1, s2!, Math.max(set1.length - fixed, 0));
     let set2 = expand(s2!, Math.max(set1.length - fixed, 0));
     if (set1.length > set2.length && !o.truncate) {
       if (set2.length === 0) throw new TrError('when not truncating set1, string2 must be non-empty');
@@ -124,4 +125,45 @@ function buildTables(
     for (const c of set1) squeeze[c] = 1;
   }
   return { map, del, squeeze };
+}
+
+const isCaseClass = (e: SetElement | undefined): boolean =>
+  e !== undefined && e.kind === 'class' && (e.name === 'upper' || e.name === 'lower');
+
+/**
+ * GNU tr: a [:upper:]/[:lower:] in SET2 must start at the same position as a [:upper:] or
+ * [:lower:] in SET1 (walking both sets element by element, skipping both classes together).
+ */
+function checkCaseAlignment(s1: SetElement[], s2: SetElement[], fill: number): void {
+  if (!s2.some(isCaseClass)) return;
+  const size = (e: SetElement): number => expand([e], fill).length;
+  let i1 = 0;
+  let o1 = 0;
+  let i2 = 0;
+  let o2 = 0;
+  for (;;) {
+    while (i1 < s1.length && o1 === 0 && size(s1[i1]) === 0) i1++;
+    while (i2 < s2.length && o2 === 0 && size(s2[i2]) === 0) i2++;
+    const e1 = s1[i1];
+    const e2 = s2[i2];
+    if (o2 === 0 && isCaseClass(e2) && !(o1 === 0 && isCaseClass(e1))) {
+      throw new TrError('misaligned [:upper:] and/or [:lower:] construct');
+    }
+    if (e1 === undefined || e2 === undefined) return;
+    if (isCaseClass(e2)) {
+      i1++;
+      o1 = 0;
+      i2++;
+      o2 = 0;
+      continue;
+    }
+    if (++o1 >= size(e1)) {
+      i1++;
+      o1 = 0;
+    }
+    if (++o2 >= size(e2)) {
+      i2++;
+      o2 = 0;
+    }
+  }
 }
