@@ -4,7 +4,7 @@
  * pagination for a single directory, ≤1,000 entries per directory and recursion ≤256.
  */
 import type { Builtin, CallContext } from '../../types.js';
-import type { FileInfo } from '../../../sandbox/types.js';
+import type { DirEntry, FileInfo, FileKind } from '../../../sandbox/types.js';
 import { FlagSet, failFlags } from '../../flags.js';
 import { fsMessage, ignoreFsError } from '../fserr.js';
 import { blocks512, humanSize, indicator, lsTime, modeString, type IndicatorStyle } from './format.js';
@@ -38,7 +38,14 @@ interface Entry {
   name: string;
   /** Path for filesystem calls. */
   path: string;
-  info: FileInfo;
+  kind: FileKind;
+  /** Metadata; null when nothing printed or sorted needs it (see Lister.needsMetadata). */
+  info: FileInfo | null;
+}
+
+function meta(e: Entry): FileInfo {
+  if (!e.info) throw new Error(`ls: metadata of '${e.path}' was not read`);
+  return e.info;
 }
 
 const USAGE_HEAD = 'Usage: ls [OPTION]... [FILE]...\nList information about the FILEs (the current directory by default).\nEntries are sorted by name unless -S or -t is given.\n\n';
@@ -100,11 +107,15 @@ class Lister {
   private failed = false;
   private buf: string[] = [];
   private bufSize = 0;
+  /** Directory entries are lstat'ed only for -l, -S, -t and -F; names and types suffice otherwise. */
+  private readonly needsMetadata: boolean;
 
   constructor(
     private readonly ctx: CallContext,
     private readonly opts: Options,
-  ) {}
+  ) {
+    this.needsMetadata = opts.long || opts.sort !== 'name' || opts.style === 'classify';
+  }
 
   private async out(s: string): Promise<void> {
     this.buf.push(s);
@@ -153,7 +164,7 @@ class Lister {
           ignoreFsError(e); // a dangling link is listed as itself
         }
       }
-      (isDir && !this.opts.dirOnly ? dirs : files).push({ name: p, path: p, info });
+      (isDir && !this.opts.dirOnly ? dirs : files).push({ name: p, path: p, kind: info.kind, info });
     }
     if (files.length) await this.print(this.sorted(files), false);
     const showHeader = paths.length > 1 || files.length > 0 || this.opts.recursive;
@@ -170,9 +181,12 @@ class Lister {
   private sorted(entries: Entry[]): Entry[] {
     const byName = (a: Entry, b: Entry) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     let cmp: (a: Entry, b: Entry) => number = byName;
-    if (this.opts.sort === 'size') cmp = (a, b) => b.info.size - a.info.size || byName(a, b);
+    if (this.opts.sort === 'size') cmp = (a, b) => meta(b).size - meta(a).size || byName(a, b);
     else if (this.opts.sort === 'time') {
-      cmp = (a, b) => (a.info.mtimeNs === b.info.mtimeNs ? byName(a, b) : a.info.mtimeNs > b.info.mtimeNs ? -1 : 1);
+      cmp = (a, b) => {
+        const [ta, tb] = [meta(a).mtimeNs, meta(b).mtimeNs];
+        return ta === tb ? byName(a, b) : ta > tb ? -1 : 1;
+      };
     }
     const out = [...entries].sort(cmp);
     if (this.opts.reverse) out.reverse();
@@ -186,9 +200,9 @@ class Lister {
       await this.err(`ls: recursion depth limit exceeded at '${path}'\n`);
       return;
     }
-    let names: string[];
+    let names: DirEntry[];
     try {
-      names = (await ctx.fs.readDir(path, ctx.dir, MAX_READ_ENTRIES)).map((e) => e.name);
+      names = await ctx.fs.readDir(path, ctx.dir, MAX_READ_ENTRIES);
     } catch (e) {
       await this.err(`ls: cannot open directory '${path}': ${fsMessage(e)}\n`);
       return;
@@ -202,11 +216,16 @@ class Lister {
     const page = rest.slice(0, cap);
 
     const entries: Entry[] = [];
-    for (const name of page) {
+    for (const { name, kind } of page) {
       if (name.startsWith('.') && !opts.all && !opts.almostAll) continue;
       const p = joinPath(path, name);
+      if (!this.needsMetadata && kind !== 'unknown') {
+        entries.push({ name, path: p, kind, info: null });
+        continue;
+      }
       try {
-        entries.push({ name, path: p, info: await ctx.fs.lstat(p, ctx.dir) });
+        const info = await ctx.fs.lstat(p, ctx.dir);
+        entries.push({ name, path: p, kind: info.kind, info });
       } catch (e) {
         await this.err(`ls: cannot access '${p}': ${fsMessage(e)}\n`);
       }
@@ -221,7 +240,7 @@ class Lister {
         } catch (e) {
           ignoreFsError(e); // the parent may lie outside the sandbox: reuse "."
         }
-        entries.push({ name: '.', path, info: dot }, { name: '..', path: joinPath(path, '..'), info: dotdot });
+        entries.push({ name: '.', path, kind: dot.kind, info: dot }, { name: '..', path: joinPath(path, '..'), kind: dotdot.kind, info: dotdot });
       } catch (e) {
         ignoreFsError(e); // "." vanished or became unreadable: list the entries alone
       }
@@ -237,7 +256,7 @@ class Lister {
     }
     if (!opts.recursive) return;
     for (const e of sorted) {
-      if (e.name === '.' || e.name === '..' || e.info.kind !== 'dir') continue;
+      if (e.name === '.' || e.name === '..' || e.kind !== 'dir') continue;
       await this.out(`\n${e.path}:\n`);
       await this.listDir(e.path, depth + 1);
     }
@@ -247,16 +266,20 @@ class Lister {
   private async print(entries: Entry[], withTotal: boolean): Promise<void> {
     const { opts } = this;
     if (!opts.long) {
-      for (const e of entries) await this.out(e.name + indicator(e.info.kind, e.info.perm, opts.style) + '\n');
+      for (const e of entries) await this.out(e.name + indicator(e.kind, e.info?.perm ?? 0, opts.style) + '\n');
       return;
     }
-    const rows = entries.map((e) => ({
-      e,
-      nlink: String(e.info.nlink),
-      owner: String(e.info.uid),
-      group: String(e.info.gid),
-      size: opts.human ? humanSize(e.info.size) : String(e.info.size),
-    }));
+    const rows = entries.map((e) => {
+      const info = meta(e);
+      return {
+        e,
+        info,
+        nlink: String(info.nlink),
+        owner: String(info.uid),
+        group: String(info.gid),
+        size: opts.human ? humanSize(info.size) : String(info.size),
+      };
+    });
     const w = { nlink: 0, owner: 0, group: 0, size: 0 };
     for (const r of rows) {
       w.nlink = Math.max(w.nlink, r.nlink.length);
@@ -265,18 +288,12 @@ class Lister {
       w.size = Math.max(w.size, r.size.length);
     }
     // rshell prints the total in 1 KiB blocks even with -h (GNU would print "24K").
-    if (withTotal) await this.out(`total ${Math.floor(entries.reduce((n, e) => n + blocks512(e.info), 0) / 2)}\n`);
-    for (const r of rows) {
-      const { e } = r;
-      let name = e.name;
-      if (e.info.kind === 'symlink') {
-        name += await this.linkSuffix(e.path);
-      } else {
-        name += indicator(e.info.kind, e.info.perm, opts.style);
-      }
+    if (withTotal) await this.out(`total ${Math.floor(rows.reduce((n, r) => n + blocks512(r.info), 0) / 2)}\n`);
+    for (const { e, info, nlink, owner, group, size } of rows) {
+      const suffix = info.kind === 'symlink' ? await this.linkSuffix(e.path) : indicator(info.kind, info.perm, opts.style);
       await this.out(
-        `${modeString(e.info)} ${r.nlink.padStart(w.nlink)} ${r.owner.padEnd(w.owner)} ${r.group.padEnd(w.group)} ` +
-          `${r.size.padStart(w.size)} ${lsTime(e.info.mtimeMs, this.ctx.now)} ${name}\n`,
+        `${modeString(info)} ${nlink.padStart(w.nlink)} ${owner.padEnd(w.owner)} ${group.padEnd(w.group)} ` +
+          `${size.padStart(w.size)} ${lsTime(info.mtimeMs, this.ctx.now)} ${e.name}${suffix}\n`,
       );
     }
   }
