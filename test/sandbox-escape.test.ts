@@ -245,6 +245,12 @@ describe('container host prefix', () => {
     expect(await readText(fsFor(true), 'host/var/log/containers/app.log', host)).toBe('container log\n');
   });
 
+  it('takes a relative prefix from the process working directory', async () => {
+    const relPrefix = `${host}/host`.split('/').map(() => '..').join('/') + `${host}/host/`;
+    const { fs } = createSandbox({ allowedPaths: [`${host}/host/var/log`], hostPrefix: relPrefix });
+    expect(await readText(fs, 'host/var/log/containers/app.log', host)).toBe('container log\n');
+  });
+
   it('does not double-prefix relative links', async () => {
     expect(await readText(fsFor(true), 'host/var/log/containers/rel.log', host)).toBe('container log\n');
   });

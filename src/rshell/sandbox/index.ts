@@ -141,9 +141,9 @@ function openRoot(abs: string, deny: DenyList): Root | string {
 
 /** Builds the sandbox for one run's allowed paths. Never throws for bad entries: they become warnings. */
 export function createSandbox(opts: SandboxOptions = {}): Sandbox {
-  const hostPrefix = opts.hostPrefix ? clean(opts.hostPrefix) : undefined;
-  const deny = new DenyList(hostPrefix);
   const cwd = fromUtf16(process.cwd());
+  const hostPrefix = opts.hostPrefix ? (isAbs(opts.hostPrefix) ? clean(opts.hostPrefix) : join(cwd, opts.hostPrefix)) : undefined;
+  const deny = new DenyList(hostPrefix);
   const roots: Root[] = [];
   const warnings: string[] = [];
   for (const p of opts.allowedPaths ?? []) {
