@@ -29,8 +29,6 @@ const DEFAULT_IFS = ' \t\n';
 
 type Substs = Map<CmdSubst, { output: string; status: number }> | null;
 
-const substCache = new WeakMap<Word, CmdSubst[]>();
-
 function collectSubsts(parts: WordPart[], out: CmdSubst[]): void {
   for (const p of parts) {
     if (p.type === 'CmdSubst') out.push(p);
@@ -39,13 +37,16 @@ function collectSubsts(parts: WordPart[], out: CmdSubst[]): void {
 }
 
 function substsOf(word: Word): CmdSubst[] {
-  let list = substCache.get(word);
-  if (!list) {
-    list = [];
-    collectSubsts(word.parts, list);
-    substCache.set(word, list);
-  }
+  const list: CmdSubst[] = [];
+  collectSubsts(word.parts, list);
   return list;
+}
+
+function partsHaveSubst(parts: WordPart[]): boolean {
+  for (const p of parts) {
+    if (p.type === 'CmdSubst' || (p.type === 'DblQuoted' && partsHaveSubst(p.parts))) return true;
+  }
+  return false;
 }
 
 async function runSubsts(words: Word[], cx: ExpandContext): Promise<NonNullable<Substs>> {
@@ -76,7 +77,7 @@ function trimSubst(out: string): string {
 }
 
 function needsSubst(words: Word[]): boolean {
-  for (const w of words) if (substsOf(w).length) return true;
+  for (const w of words) if (partsHaveSubst(w.parts)) return true;
   return false;
 }
 
@@ -212,7 +213,7 @@ function quotedPart(p: WordPart, cx: ExpandContext, substs: Substs, lit: (v: str
   }
 }
 
-function wordFields(word: Word, cx: ExpandContext, substs: Substs, ifs: string, out: { val: string; pat: string; glob: boolean }[]): void {
+function wordFields(word: Word, cx: ExpandContext, substs: Substs, ifs: string, out: RawField[]): void {
   const b = new FieldBuilder(ifs);
   for (const p of word.parts) {
     switch (p.type) {
@@ -244,29 +245,50 @@ function ifsOf(cx: ExpandContext): string {
   return cx.ifs();
 }
 
+type RawField = { val: string; pat: string; glob: boolean };
+
 function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] | Promise<string[]> {
   const ifs = ifsOf(cx);
-  const raw: { val: string; pat: string; glob: boolean }[] = [];
+  const out: string[] = [];
+  // Only built once a field needs pathname expansion: the escaped pattern per field.
+  let raw: RawField[] | null = null;
   for (const w of words) {
     const parts = w.parts;
-    // Fast path: a plain literal word is its own single field.
-    if (parts.length === 1 && parts[0]!.type === 'Lit' && PLAIN_LIT.test(parts[0]!.value)) {
-      raw.push({ val: parts[0]!.value, pat: parts[0]!.value, glob: false });
-      continue;
+    if (parts.length === 1) {
+      const p = parts[0]!;
+      // Fast paths: a plain literal, or `$x` whose value needs no splitting or globbing.
+      if (p.type === 'Lit' && PLAIN_LIT.test(p.value)) {
+        out.push(p.value);
+        raw?.push({ val: p.value, pat: '', glob: false });
+        continue;
+      }
+      if (p.type === 'ParamExp' && p.short) {
+        const v = cx.param(p.param.value);
+        if (v === '') continue;
+        if (!hasAny(v, ifs) && !/[*?[]/.test(v)) {
+          out.push(v);
+          raw?.push({ val: v, pat: '', glob: false });
+          continue;
+        }
+      }
     }
-    for (const bw of expandBraces(w)) wordFields(bw, cx, substs, ifs, raw);
+    const fields: RawField[] = [];
+    for (const bw of expandBraces(w)) wordFields(bw, cx, substs, ifs, fields);
+    for (const f of fields) {
+      out.push(f.val);
+      if (f.glob && !raw) raw = out.slice(0, -1).map((val) => ({ val, pat: '', glob: false }));
+      raw?.push(f);
+    }
   }
-  let anyGlob = false;
-  const out: string[] = [];
-  for (const f of raw) {
-    if (f.glob) anyGlob = true;
-    out.push(f.val);
-  }
-  if (!anyGlob) return out;
-  return globFields(raw, cx);
+  return raw ? globFields(raw, cx) : out;
 }
 
-async function globFields(raw: { val: string; pat: string; glob: boolean }[], cx: ExpandContext): Promise<string[]> {
+function hasAny(v: string, chars: string): boolean {
+  for (let i = 0; i < chars.length; i++) if (v.includes(chars[i]!)) return true;
+  return false;
+}
+
+async function globFields(raw: RawField[], cx: ExpandContext): Promise<string[]> {
   const out: string[] = [];
   for (const f of raw) {
     if (!f.glob) {
