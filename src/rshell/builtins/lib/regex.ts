@@ -76,7 +76,10 @@ export function translateRegex(pattern: string, syntax: RegexSyntax): string {
     if (c === '\\' && i + 1 < pattern.length) {
       const n = pattern[i + 1];
       i += 2;
-      if (bre && ERE_SPECIAL.has(n)) {
+      if (bre && n === '{' && pattern.startsWith('\\{,', i - 2)) {
+        out += '{0'; // GNU `\{,N\}` means `\{0,N\}`; RE2 would read `{,` literally
+        atExprStart = false;
+      } else if (bre && ERE_SPECIAL.has(n)) {
         out += n;
         atExprStart = n === '(' || n === '|';
       } else if (n === '<' || n === '>') {
@@ -129,13 +132,21 @@ export function translateRegex(pattern: string, syntax: RegexSyntax): string {
         atExprStart = false;
         continue;
       }
-    } else if (c === '{' && !/^\{\d+(,\d*)?\}/.test(pattern.slice(i, i + 24))) {
-      // GNU ERE: a `{` that does not start a valid interval is literal; Go agrees except
-      // for forms like `{,3}`, which we keep literal too.
-      out += '\\{';
-      i++;
-      atExprStart = false;
-      continue;
+    } else if (c === '{') {
+      const interval = /^\{(\d*)(,\d*)?\}/.exec(pattern.slice(i, i + 24));
+      if (interval && interval[1] === '' && interval[2]) {
+        out += '{0'; // GNU `{,N}` means `{0,N}`
+        i++;
+        atExprStart = false;
+        continue;
+      }
+      if (!interval || interval[1] === '') {
+        // GNU ERE: a `{` that does not start a valid interval is literal.
+        out += '\\{';
+        i++;
+        atExprStart = false;
+        continue;
+      }
     }
     out += c;
     i++;

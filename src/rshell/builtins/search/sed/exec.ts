@@ -295,8 +295,9 @@ export class SedEngine {
         cmd.rangeActive = a2.n > 0;
         break;
       case 'mult':
-        cmd.rangeActive = a2.n > 0 && n % a2.n !== 0;
-        if (cmd.rangeActive) cmd.rangeEnd = Math.ceil(n / a2.n) * a2.n;
+        // GNU: up to the next multiple of N after this line (even if this one is one).
+        cmd.rangeActive = a2.n > 0;
+        cmd.rangeEnd = a2.n > 0 ? n - (n % a2.n) + a2.n : n;
         break;
       case 'last':
         cmd.rangeActive = !this.input.isLast();

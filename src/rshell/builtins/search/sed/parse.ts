@@ -345,6 +345,7 @@ class Parser {
     if (this.peek() === '\\') {
       this.pos++;
       if (this.peek() === '\n') this.pos++;
+      else if (this.pos >= this.s.length) return ''; // `a\` ending the script: no text at all
     } else {
       this.skipSpaces();
     }
