@@ -79,9 +79,11 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ sta
 }
 
 export default async function executorBench(): Promise<void> {
-  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'pipe' });
+  const built = execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
   const bundle = join(root, 'dist/handler.mjs');
-  const bundleKiB = statSync(bundle).size / 1024;
+  // What a cold start loads: the entry plus its static chunks (grep/sed load lazily).
+  const bundleKiB = Number(/([\d.]+) KiB minified loaded at cold start/.exec(built)?.[1]);
+  const allKiB = Number(/([\d.]+) KiB of JS in all/.exec(built)?.[1]);
 
   const ddBundle = join(tmp, 'ddtrace-handler.mjs');
   await build({
@@ -107,7 +109,7 @@ export default async function executorBench(): Promise<void> {
     const dd = await coldStarts('dd-trace', ddBundleInRoot, { ...env, DD_TRACE_AGENT_URL: intake.baseUrl, DD_TRACE_INTAKE_URL: '' });
     console.log('bundle and cold start (fresh process: import → first batch answered, median of 15)');
     console.table([
-      { variant: 'this runner (dist/handler.mjs)', 'bundle KiB': bundleKiB.toFixed(1), 'cold start ms': ours.toFixed(1) },
+      { variant: 'this runner (dist/handler.mjs)', 'bundle KiB': `${bundleKiB.toFixed(1)} (+${(allKiB - bundleKiB).toFixed(1)} lazy)`, 'cold start ms': ours.toFixed(1) },
       { variant: 'same job traced with dd-trace', 'bundle KiB': `${(statSync(ddBundle).size / 1024).toFixed(1)} + dd-trace`, 'cold start ms': dd.toFixed(1) },
     ]);
     console.log(`cold start ratio dd-trace / ours: ${(dd / ours).toFixed(2)}x (target ≥ 3x); bundle target < 300 KiB: ${bundleKiB < 300 ? 'met' : 'NOT met'}`);

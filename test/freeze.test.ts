@@ -5,7 +5,7 @@
  * proves none waits.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFunction } from '@vercel/fun';
@@ -20,7 +20,7 @@ let fn: Awaited<ReturnType<typeof createFunction>>;
 beforeAll(async () => {
   execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'pipe' });
   dir = mkdtempSync(join(tmpdir(), 'lar-fun-'));
-  copyFileSync(join(ROOT, 'dist/handler.mjs'), join(dir, 'handler.mjs'));
+  cpSync(join(ROOT, 'dist'), dir, { recursive: true }); // handler.mjs and its chunks
   // Harness shim, not product code: fun's bootstrap loads handlers with require() (no ESM on
   // Node 20) and sends a fixed bogus deadline, so give the bundle a real 10 s budget.
   writeFileSync(

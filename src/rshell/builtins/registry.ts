@@ -1,13 +1,22 @@
 /**
  * Every builtin by name. Each group owns its own index; this module only merges them, so
- * groups can grow independently.
+ * groups can grow independently. The regex tools (grep, sed) load on first use: they bring
+ * the RE2 engine (~150 KB), which a cold start should not parse unless a script needs it.
  */
 import type { Builtin } from './types.js';
 import { builtins as core } from './core/index.js';
-import { builtins as search } from './search/index.js';
 import { builtins as text } from './text/index.js';
 import { builtins as files } from './files/index.js';
 import { builtins as system } from './system/index.js';
+
+/** Builtins of a group loaded with a dynamic import the first time one of them runs. */
+function lazyGroup(names: readonly string[], load: () => Promise<{ builtins: Record<string, Builtin> }>): Record<string, Builtin> {
+  let loaded: Promise<Record<string, Builtin>> | undefined;
+  const group = () => (loaded ??= load().then((m) => m.builtins));
+  return Object.fromEntries(names.map((name) => [name, async (ctx, args) => (await group())[name](ctx, args)] as [string, Builtin]));
+}
+
+const search = lazyGroup(['grep', 'sed'], () => import('./search/index.js'));
 
 export const BUILTINS: ReadonlyMap<string, Builtin> = new Map(
   Object.entries({ ...core, ...search, ...text, ...files, ...system }),
