@@ -173,3 +173,12 @@ describe('sed streaming', () => {
     expect(process.memoryUsage().rss - rss0).toBeLessThan(64 * 1024 * 1024);
   }, 120_000);
 });
+
+describe('sed output within one cycle', () => {
+  it('pauses a printing loop to flush (1 MB in one cycle) and resumes where it was', async () => {
+    const r = await run(['-n', ':a;p;ba'], 'x'.repeat(100) + '\n');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(('x'.repeat(100) + '\n').repeat(10_001));
+    expect(r.stderr).toBe('sed: standard input: branch loop limit exceeded\n');
+  });
+});

@@ -27,8 +27,12 @@ const NL = Buffer.from('\n');
 const EMPTY = Buffer.alloc(0);
 
 type CycleEnd = 'next' | 'delete' | 'restart' | 'quit' | 'quit-silent';
-/** n/N found no buffered line: read one, then resume the cycle at `resume`. */
-interface PendingRead {
+/**
+ * The cycle paused for async work, to resume at `resume`: n/N found no buffered line
+ * (`read`), or enough output piled up to be written first (`flush`).
+ */
+interface Pending {
+  kind: 'read' | 'flush';
   append: boolean;
   resume: number;
 }
@@ -71,6 +75,11 @@ export class SedEngine {
       this.jumps = 0;
       let end = this.cycle(0);
       while (typeof end === 'object') {
+        if (end.kind === 'flush') {
+          await this.out.flush();
+          end = this.cycle(end.resume);
+          continue;
+        }
         const line = await this.input.next();
         end = line === null ? 'quit' : (this.takeLine(end.append, line), this.cycle(end.resume));
       }
@@ -102,7 +111,7 @@ export class SedEngine {
     return b;
   }
 
-  private cycle(start: number): CycleEnd | PendingRead {
+  private cycle(start: number): CycleEnd | Pending {
     const cmds = this.prog.cmds;
     let pc = start;
     while (pc < cmds.length) {
@@ -158,7 +167,7 @@ export class SedEngine {
           // The append queue goes out before the next line is read.
           this.flushAppends();
           const line = this.input.nextSync();
-          if (line === undefined) return { append, resume: pc + 1 };
+          if (line === undefined) return { kind: 'read', append, resume: pc + 1 };
           this.takeLine(append, line);
           break;
         }
@@ -208,6 +217,8 @@ export class SedEngine {
       }
       if (target === -2) {
         pc++;
+        // Loops that print (i, p, =, l) must not pile up output within one cycle.
+        if (this.out.full()) return { kind: 'flush', append: false, resume: pc };
         continue;
       }
       if (++this.jumps > MAX_BRANCH_ITERATIONS) throw new SedRuntimeError('branch loop limit exceeded');
