@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { find } from '../src/rshell/builtins/files/find/index.js';
 import { compileGlob, globMatch } from '../src/rshell/builtins/files/glob.js';
@@ -30,6 +31,28 @@ describe('glob', () => {
     expect(m('./src/*.go', './src/x/y.go')).toBe(true);
     expect(m('README*', 'readme.txt', true)).toBe(true);
   });
+  it('agrees with an anchored regular expression on well-formed patterns', () => {
+    const tokens: [string, string][] = [
+      ['a', 'a'],
+      ['b', 'b'],
+      ['.', '\\.'],
+      ['*', '[\\s\\S]*'],
+      ['?', '[\\s\\S]'],
+      ['[ab]', '[ab]'],
+      ['[!a]', '[^a]'],
+      ['[a-c]', '[a-c]'],
+      ['\\*', '\\*'],
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...tokens), { maxLength: 8 }), fc.stringMatching(/^[abc.*]{0,10}$/), (pattern, name) => {
+        const glob = pattern.map(([g]) => g).join('');
+        const re = new RegExp('^' + pattern.map(([, r]) => r).join('') + '$');
+        expect(globMatch(compileGlob(glob), name)).toBe(re.test(name));
+      }),
+      { numRuns: 2000, seed: 42 },
+    );
+  });
+
   it('treats one UTF-8 character as one ? and invalid bytes as units', () => {
     expect(m('?', '\xc3\xa9')).toBe(true);
     expect(m('?', 'ab')).toBe(false);
