@@ -21,15 +21,29 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/** Median wall time (ms) of `reps` runs after a warm-up. */
 async function time(reps: number, f: () => Promise<unknown> | unknown): Promise<number> {
+  return (await timeWithCpu(reps, f)).wall;
+}
+
+/**
+ * Median wall time and this process's median CPU time (ms) per run. CPU time is the fairer
+ * figure for the in-process interpreters on a shared, loaded machine; child processes
+ * (bash, dash) only have wall time here.
+ */
+async function timeWithCpu(reps: number, f: () => Promise<unknown> | unknown): Promise<{ wall: number; cpu: number }> {
   await f(); // warm-up
-  const xs: number[] = [];
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < reps; i++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     await f();
-    xs.push(performance.now() - t);
+    walls.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpus.push((d.user + d.system) / 1000);
   }
-  return median(xs);
+  return { wall: median(walls), cpu: median(cpus) };
 }
 
 function makeFile(path: string): void {
@@ -96,8 +110,10 @@ export default async function main(): Promise<void> {
 
     const startup = { bash: await time(9, () => shell('bash', 'true', dir)), dash: await time(9, () => shell('dash', 'true', dir)) };
 
-    const loopOurs = await time(9, () => ours(loop));
-    const loopJb = await time(3, () => theirs(loop));
+    const loopOursT = await timeWithCpu(9, () => ours(loop));
+    const loopJbT = await timeWithCpu(3, () => theirs(loop));
+    const loopOurs = loopOursT.wall;
+    const loopJb = loopJbT.wall;
     const loopBash = await time(5, () => shell('bash', loop, dir));
     const loopDash = await time(5, () => shell('dash', loop, dir));
     console.log(`for loop, ${LOOP_N} x echo (median; ratio = time / rshell-ts time)`);
@@ -105,10 +121,17 @@ export default async function main(): Promise<void> {
     console.log(row('just-bash', loopJb, loopOurs, '', LOOP_N));
     console.log(row('bash (process)', loopBash, loopOurs, `(start-up ${startup.bash.toFixed(1)} ms)`, LOOP_N));
     console.log(row('dash (process)', loopDash, loopOurs, `(start-up ${startup.dash.toFixed(1)} ms)`, LOOP_N));
-    console.log(`just-bash / rshell-ts per command: ${(loopJb / loopOurs).toFixed(1)}x (target >= 10x)`);
+    console.log(
+      `CPU time: rshell-ts ${((loopOursT.cpu * 1000) / LOOP_N).toFixed(2)} µs/cmd, just-bash ${((loopJbT.cpu * 1000) / LOOP_N).toFixed(2)} µs/cmd`,
+    );
+    console.log(
+      `just-bash / rshell-ts per command: ${(loopJb / loopOurs).toFixed(1)}x wall, ${(loopJbT.cpu / loopOursT.cpu).toFixed(1)}x CPU (target >= 10x)`,
+    );
 
-    const pipeOurs = await time(5, () => ours(pipeline));
-    const pipeJb = await time(3, () => theirs(pipeline));
+    const pipeOursT = await timeWithCpu(5, () => ours(pipeline));
+    const pipeJbT = await timeWithCpu(3, () => theirs(pipeline));
+    const pipeOurs = pipeOursT.wall;
+    const pipeJb = pipeJbT.wall;
     const pipeBash = await time(5, () => shell('bash', pipeline, dir));
     const pipeDash = await time(5, () => shell('dash', pipeline, dir));
     const mbps = (ms: number) => `${((FILE_BYTES / 1024 / 1024) / (ms / 1000)).toFixed(0)} MiB/s`;
@@ -117,6 +140,7 @@ export default async function main(): Promise<void> {
     console.log(row('just-bash', pipeJb, pipeOurs, mbps(pipeJb)));
     console.log(row('bash (process)', pipeBash, pipeOurs, mbps(pipeBash)));
     console.log(row('dash (process)', pipeDash, pipeOurs, mbps(pipeDash)));
+    console.log(`CPU time: rshell-ts ${pipeOursT.cpu.toFixed(1)} ms, just-bash ${pipeJbT.cpu.toFixed(1)} ms (${(pipeJbT.cpu / pipeOursT.cpu).toFixed(1)}x)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
