@@ -101,6 +101,19 @@ describe('hooks', () => {
     expect(spans[0]!.end).toMatchObject({ commands: { total: 6, dispatched: 4, unallowed: 1, unknown: 1 } });
   });
 
+  it('gives a pipeline nested in a stage block no span of its own, but one inside ( )', async () => {
+    const { spans, hooks } = recorder();
+    await createRunner({ allowAllCommands: true, hooks }).run('{ echo a | cat; } | cat; (echo b | cat) | cat');
+    const pipes = spans.filter((s) => s.kind === 'pipeline');
+    expect(pipes.map((s) => [s.parent, s.start.stageCount])).toEqual([
+      [0, 2],
+      [0, 2],
+      [pipes[1]!.id, 2],
+    ]);
+    const inner = spans.filter((s) => s.kind === 'command' && s.start.name === 'echo');
+    expect(inner.map((s) => s.parent)).toEqual([pipes[0]!.id, pipes[2]!.id]);
+  });
+
   it('reports the outcome and status at run end', async () => {
     const { spans, hooks } = recorder();
     await createRunner({ allowAllCommands: true, hooks, timeoutMs: 20 }).run('for a in {1..1000}; do for b in {1..1000}; do true; done; done');

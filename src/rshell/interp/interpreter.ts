@@ -246,7 +246,8 @@ export class Interpreter {
     this.stages(cmd.y, stages);
     const n = stages.length;
     const hooks = this.run.hooks;
-    const tok = hooks?.pipelineStart ? this.hook(() => hooks.pipelineStart!({ stageCount: n }, parent)) : parent;
+    const ownSpan = !sh.inPipeline && hooks?.pipelineStart !== undefined;
+    const tok = ownSpan ? this.hook(() => hooks!.pipelineStart!({ stageCount: n }, parent)) : parent;
     const pipes: Pipe[] = [];
     for (let i = 0; i < n - 1; i++) {
       const p = new Pipe();
@@ -265,7 +266,9 @@ export class Interpreter {
           stdinPiped: i > 0 || io.stdinPiped,
           stdoutRedirected: i < n - 1 || io.stdoutRedirected,
         };
-        runs.push(this.stage(stages[i]!, sh.fork(stageIO), stageIO, tok, pipes[i - 1], pipes[i]));
+        const stageShell = sh.fork(stageIO);
+        stageShell.inPipeline = true;
+        runs.push(this.stage(stages[i]!, stageShell, stageIO, tok, pipes[i - 1], pipes[i]));
       }
       const results = await Promise.allSettled(runs);
       for (const r of results) if (r.status === 'rejected') throw r.reason;
@@ -273,7 +276,7 @@ export class Interpreter {
       sh.status = status;
     } finally {
       for (const p of pipes) this.run.pipes.delete(p);
-      if (hooks?.pipelineEnd) this.hook(() => hooks.pipelineEnd!(tok, { exitCode: status }));
+      if (ownSpan && hooks?.pipelineEnd) this.hook(() => hooks.pipelineEnd!(tok, { exitCode: status }));
     }
   }
 

@@ -35,6 +35,12 @@ export class Shell implements ControlState, ExpandContext {
   /** I/O and hook parent of the command being expanded (used by command substitution). */
   io: IO;
   token: unknown = undefined;
+  /**
+   * A pipeline stage (or code inside one, like a `{ }` block): nested pipelines join the
+   * enclosing pipeline's span instead of opening their own, as in rshell. A subshell or a
+   * command substitution starts afresh.
+   */
+  inPipeline = false;
 
   constructor(
     readonly run: RunState,
@@ -46,7 +52,7 @@ export class Shell implements ControlState, ExpandContext {
     this.io = io;
   }
 
-  /** A child shell with a copy of the variables (subshell, pipeline stage, substitution). */
+  /** A child shell with a copy of the variables (subshell, pipeline stage, substitution); not in a pipeline. */
   fork(io: IO = this.io): Shell {
     const sh = new Shell(this.run, this.vars.fork(), io, this.loopDepth, this.substRunner);
     sh.status = this.status;
