@@ -114,8 +114,10 @@ describe('sed commands', () => {
     expect(await out(['-n', '/x/{:l;s/x/y/;tl;p}'], 'xx\nz\n')).toBe('yy\n');
     expect(await run([':a;ba'], 'one\n')).toEqual({ code: 1, stdout: '', stderr: 'sed: standard input: branch loop limit exceeded\n' });
   });
-  it('always ends output with a newline and drops CR like Go', async () => {
-    expect(await out(['p'], 'a\r\nb')).toBe('a\na\nb\nb\n');
+  it('always ends output with a newline and keeps CR in the pattern space', async () => {
+    expect(await out(['p'], 'a\r\nb')).toBe('a\r\na\r\nb\nb\n');
+    expect(await out(['s/\r$//'], 'hello\r\nworld\r\n')).toBe('hello\nworld\n');
+    expect(await out(['-n', 'l'], 'a\r\n')).toBe('a\\r$\n');
   });
   it('honours #n on the first line', async () => {
     expect(await out(['#n\n2p'], '1\n2\n')).toBe('2\n');

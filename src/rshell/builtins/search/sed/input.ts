@@ -1,7 +1,8 @@
 /**
  * sed's input: all operands as one stream of lines (GNU sed without -s), with one line of
- * look-ahead so `$` knows the last line of the last readable input. Lines lose their
- * newline and one CR before it (Go bufio.ScanLines, as rshell reads them).
+ * look-ahead so `$` knows the last line of the last readable input. Lines lose only their
+ * newline: a CR before it stays in the pattern space (as in GNU sed and rshell, so
+ * `s/\r$//` works on CRLF input).
  */
 import type { ByteReader } from '../../../io.js';
 import { SandboxError } from '../../../sandbox/types.js';
@@ -179,10 +180,9 @@ export class SedInput {
   }
 }
 
-/** The line without its newline and one CR before it. */
+/** The line without its newline. */
 function stripEOL(raw: Uint8Array): Buffer {
   let n = raw.length;
   if (n > 0 && raw[n - 1] === 0x0a) n--;
-  if (n > 0 && raw[n - 1] === 0x0d) n--;
   return Buffer.from(raw.buffer, raw.byteOffset, n);
 }
