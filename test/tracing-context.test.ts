@@ -176,6 +176,14 @@ describe('sampling priority', () => {
     t.setSamplingPriority(zero, 0);
     zero.finish();
     t.setSamplingPriority(NOOP_SPAN, 1); // harmless
+    // Spans already finished (and encoded) when the priority changes are updated too.
+    const laterRoot = t.startSpan('laterRoot');
+    t.startSpan('early', { childOf: laterRoot }).finish();
+    t.setSamplingPriority(laterRoot, -3);
+    laterRoot.finish();
+    const clamp = t.startSpan('clamp');
+    t.setSamplingPriority(clamp, 1e12);
+    clamp.finish();
     const s = await sent(t);
     expect(s.get('keep')!.metrics._sampling_priority_v1).toBe(2);
     expect(s.get('root')!.metrics._sampling_priority_v1).toBe(1);
@@ -183,6 +191,9 @@ describe('sampling priority', () => {
     expect(s.get('late')!.metrics._sampling_priority_v1).toBe(1);
     expect(s.get('drop')!.metrics._sampling_priority_v1).toBe(-1);
     expect(s.get('zero')!.metrics._sampling_priority_v1).toBe(0);
+    expect(s.get('early')!.metrics._sampling_priority_v1).toBe(-3);
+    expect(s.get('laterRoot')!.metrics._sampling_priority_v1).toBe(-3);
+    expect(s.get('clamp')!.metrics._sampling_priority_v1).toBe(2147483647);
   });
 });
 

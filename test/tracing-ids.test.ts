@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { msToNs, msToNsText } from '../src/tracing/clock.js';
+import { ByteWriter } from '../src/tracing/byte-writer.js';
+import { msToNs } from '../src/tracing/clock.js';
 import { errorType } from '../src/tracing/error-type.js';
-import { MAX_UINT64, parseUint64, randomId } from '../src/tracing/ids.js';
+import fc from 'fast-check';
+import { hiOf, loOf, MAX_UINT64, parseUint64, randomId, toBigInt } from '../src/tracing/ids.js';
 import { JsonNumber, parseJsonLossless } from '../src/tracing/json-lossless.js';
 
 describe('parseUint64', () => {
@@ -68,15 +70,46 @@ describe('randomId', () => {
   });
 });
 
+function uint64Text(hi: number, lo: number): string {
+  const w = new ByteWriter(32);
+  w.uint64Digits(hi, lo);
+  return w.buf.toString('latin1', 0, w.pos);
+}
+
+describe('uint64 decimal digits (no BigInt)', () => {
+  it('prints hi/lo halves exactly, at the edges and for random values', () => {
+    const edges = [0n, 1n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n, 1n << 63n, (1n << 63n) + 1n, MAX_UINT64 - 1n, MAX_UINT64,
+      10n ** 19n, 10n ** 19n - 1n, 9999999n << 32n, (1n << 48n) - 1n, 1n << 48n];
+    for (const v of edges) {
+      expect(uint64Text(hiOf(v), loOf(v)), String(v)).toBe(v.toString());
+      expect(toBigInt(hiOf(v), loOf(v))).toBe(v);
+    }
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: MAX_UINT64 }), (v) => uint64Text(hiOf(v), loOf(v)) === v.toString()),
+      { numRuns: 20_000 },
+    );
+  });
+});
+
 describe('ns timestamps', () => {
-  it('converts fractional epoch ms to exact ns text and bigint', () => {
-    expect(msToNsText(1700000000123.5)).toBe('1700000000123500000');
+  it('converts fractional epoch ms to exact ns', () => {
     expect(msToNs(1700000000123.5)).toBe(1700000000123500000n);
-    expect(msToNsText(1700000000000)).toBe('1700000000000000000');
-    expect(msToNsText(0.25)).toBe('250000');
+    expect(msToNs(1700000000000)).toBe(1700000000000000000n);
     expect(msToNs(0.25)).toBe(250000n);
     // Sub-ns rounding carrying into the next millisecond.
-    expect(msToNsText(1700000000123.9999999999)).toBe('1700000000124000000');
+    expect(msToNs(1700000000123.9999999999)).toBe(1700000000124000000n);
+  });
+
+  it('writes small and padded digits exactly', () => {
+    const w = new ByteWriter(4); // grows as needed
+    w.uintDigits(0);
+    w.byte(0x20);
+    w.uintDigits(9007199254740991);
+    w.byte(0x20);
+    w.padDigits(42, 6);
+    w.byte(0x20);
+    w.uintDigits(10);
+    expect(w.buf.toString('latin1', 0, w.pos)).toBe('0 9007199254740991 000042 10');
   });
 });
 

@@ -9,6 +9,8 @@ import { LocalIntake } from '../src/tracing/local-intake.js';
 import { RUNTIME_ID, TRACER_VERSION } from '../src/tracing/runtime-info.js';
 
 const T0 = 1_795_000_000_123.25; // epoch ms with a fraction
+/** The priority field is fixed-width (space-padded JSON whitespace) so it can be patched in place. */
+const P2 = '"_sampling_priority_v1":2' + ' '.repeat(10);
 const TRACE = 18446744073709551615n; // 2^64 - 1
 const PARENT = 9223372036854775809n; // 2^63 + 1
 
@@ -132,7 +134,7 @@ describe('telemetry intake request', () => {
       1_500_000,
       1,
       '"rshell.version":"0.0.13","ok":"false","error.type":"RangeError","env":"staging","version":"1.2.3"',
-      '"rshell.run.exit_code":3,"_top_level":1,"_sampling_priority_v1":2',
+      `"rshell.run.exit_code":3,"_top_level":1,${P2}`,
     );
     const rootJson = spanJson(
       root,
@@ -142,7 +144,7 @@ describe('telemetry intake request', () => {
       10_000_000,
       0,
       '"task_id":"t-1","env":"staging","version":"1.2.3"',
-      '"_top_level":1,"_sampling_priority_v1":2',
+      `"_top_level":1,${P2}`,
     );
     expect(text).toBe(
       `{"api_version":"v2","request_type":"traces","tracer_time":${tracerTime},"runtime_id":"${RUNTIME_ID}",` +
@@ -217,7 +219,10 @@ describe('agent request (msgpack)', () => {
     root.finish(T0 + 2);
     const other = tracer.startSpan('other', { startTimeMs: T0 });
     other.finish(T0 + 1);
+    // Encoded already; the flush patches the float64 in place.
+    tracer.setSamplingPriority(other, -1);
     const report = await tracer.flush({ deadline: Date.now() + 5000 });
+    expect(intake.requests()[0].reason).toBeUndefined();
     expect(report).toMatchObject({ sent: 3, dropped: 0, requests: 1 });
 
     const [req] = intake.requests();
@@ -263,5 +268,6 @@ describe('agent request (msgpack)', () => {
       metrics: { 'rshell.command.argc': 2, _top_level: 1, _sampling_priority_v1: 2 },
     });
     expect(traces[1][0].span_id).toBe(other.spanId);
+    expect(traces[1][0].metrics._sampling_priority_v1).toBe(-1);
   });
 });

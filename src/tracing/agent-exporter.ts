@@ -5,10 +5,11 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { packBatches } from './batching.js';
 import type { EncodeDefaults } from './encode-json.js';
-import { MsgpackWriter, writeSpanMsgpack } from './encode-msgpack.js';
+import { writeSpanMsgpack } from './encode-msgpack.js';
 import type { Exporter, PreparedBatch } from './exporter.js';
 import { TRACER_VERSION } from './runtime-info.js';
 import type { RecordingSpan } from './span.js';
+import { copyRecords, groupRecords, patchPriorities, type EncodedSpans, type SpanStore } from './span-store.js';
 
 /**
  * Body cap per request: 10 MiB. The Agent accepts 25 MB per request and the Lambda
@@ -21,38 +22,43 @@ export function agentTracesUrl(agentUrl: string): URL {
   return new URL('v0.4/traces', base);
 }
 
+/** Writes a msgpack array header at p; returns the new position. */
+function arrayHeader(out: Buffer, p: number, n: number): number {
+  if (n < 16) {
+    out[p] = 0x90 | n;
+    return p + 1;
+  }
+  if (n < 0x10000) {
+    out[p] = 0xdc;
+    out.writeUInt16BE(n, p + 1);
+    return p + 3;
+  }
+  out[p] = 0xdd;
+  out.writeUInt32BE(n, p + 1);
+  return p + 5;
+}
+
 export function createAgentExporter(url: URL, defaults: EncodeDefaults): Exporter {
   return {
     method: 'PUT',
     url,
-    prepare(traces: RecordingSpan[][]): PreparedBatch[] {
-      const w = new MsgpackWriter();
-      // Each span is encoded once into one shared buffer; batches refer to byte ranges.
-      const ranges = traces.map((t) =>
-        t.map((s) => {
-          const start = w.pos;
-          writeSpanMsgpack(w, s, defaults);
-          return [start, w.pos] as const;
-        }),
-      );
-      const all = w.buf;
-      // Framing: up to 5 bytes of array header per trace chunk, plus 5 for the outer array.
-      const batches = packBatches(ranges, (r) => r[1] - r[0], AGENT_MAX_BODY_BYTES - 5, 5, 0);
+    encodeSpan(store: SpanStore, span: RecordingSpan): number {
+      return writeSpanMsgpack(store, span, defaults);
+    },
+    prepare(d: EncodedSpans): PreparedBatch[] {
+      patchPriorities(d, (buf, at, priority) => buf.writeDoubleBE(priority, at));
+      const size = (i: number): number => d.end[i] - d.start[i];
+      // Framing upper bounds: 5 bytes of array header per trace chunk, 5 for the outer array.
+      const batches = packBatches(groupRecords(d), size, AGENT_MAX_BODY_BYTES - 5, 5, 0);
       return batches.map((b) => ({
         spans: b.spans,
         build() {
-          const head = new MsgpackWriter(16 + b.traces.length * 5);
-          const parts: Buffer[] = [];
-          head.arrayHeader(b.traces.length);
-          parts.push(head.buf.subarray(0, head.pos));
+          const out = Buffer.allocUnsafe(5 + b.bytes);
+          let p = arrayHeader(out, 0, b.traces.length);
           for (const chunk of b.traces) {
-            const h = new MsgpackWriter(8);
-            h.arrayHeader(chunk.length);
-            parts.push(h.buf.subarray(0, h.pos));
-            // Consecutive ranges of one chunk are contiguous in the shared buffer.
-            parts.push(all.subarray(chunk[0][0], chunk[chunk.length - 1][1]));
+            p = arrayHeader(out, p, chunk.length);
+            p = copyRecords(d, chunk, out, p);
           }
-          const body = Buffer.concat(parts);
           const headers: OutgoingHttpHeaders = {
             'content-type': 'application/msgpack',
             'x-datadog-trace-count': String(b.traces.length),
@@ -61,7 +67,7 @@ export function createAgentExporter(url: URL, defaults: EncodeDefaults): Exporte
             'datadog-meta-lang-interpreter': 'v8',
             'datadog-meta-tracer-version': TRACER_VERSION,
           };
-          return { body, headers };
+          return { body: out.subarray(0, p), headers };
         },
       }));
     },

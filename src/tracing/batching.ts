@@ -44,14 +44,3 @@ export function packBatches<T>(
   if (cur.spans > 0) batches.push(cur);
   return batches;
 }
-
-/** Groups spans by trace id, keeping first-seen trace order and finish order inside a trace. */
-export function groupByTrace<S extends { traceId: bigint }>(spans: S[]): S[][] {
-  const byTrace = new Map<bigint, S[]>();
-  for (const s of spans) {
-    const list = byTrace.get(s.traceId);
-    if (list === undefined) byTrace.set(s.traceId, [s]);
-    else list.push(s);
-  }
-  return [...byTrace.values()];
-}

@@ -1,35 +1,25 @@
 /**
- * Wall-clock time with sub-millisecond resolution. `performance.now()` gives resolution but
- * can drift from the wall clock (Lambda freezes the sandbox between invocations), so the
- * anchor is re-taken whenever the estimate strays more than a millisecond from Date.now().
+ * Wall-clock time with sub-millisecond resolution from `performance.now()` plus an anchor to
+ * Date.now(). The anchor is re-checked (and re-taken if the two disagree by more than 1 ms)
+ * whenever a caller asks for it — the tracer does at every new trace, i.e. at least once per
+ * invocation, which covers a Lambda sandbox thawing after a freeze — and otherwise at most
+ * once per second, because reading both clocks for every span doubles its cost.
  */
 import { performance } from 'node:perf_hooks';
 
 let anchor = Date.now() - performance.now();
+let nextCheck = 0;
 
-/** Epoch milliseconds, fractional. */
-export function nowMs(): number {
+/** Epoch milliseconds, fractional. `resync` forces the wall-clock comparison. */
+export function nowMs(resync = false): number {
   const mono = performance.now();
-  const wall = Date.now();
-  let t = anchor + mono;
-  if (t - wall > 1 || wall - t > 1) {
-    anchor = wall - mono;
-    t = wall;
+  if (resync || mono >= nextCheck) {
+    const wall = Date.now();
+    const t = anchor + mono;
+    if (t - wall > 1 || wall - t > 1) anchor = wall - mono;
+    nextCheck = mono + 1000;
   }
-  return t;
-}
-
-/** Epoch ms (fractional) → decimal text of epoch ns, exact to the ns without going through a 64-bit float. */
-export function msToNsText(ms: number): string {
-  let whole = Math.floor(ms);
-  let frac = Math.round((ms - whole) * 1e6);
-  if (frac >= 1e6) {
-    whole += 1;
-    frac -= 1e6;
-  }
-  if (whole <= 0) return whole < 0 ? '0' : String(frac);
-  const f = String(frac);
-  return String(whole) + '000000'.slice(f.length) + f;
+  return anchor + mono;
 }
 
 /** Epoch ms (fractional) → epoch ns as bigint (for binary encodings). */

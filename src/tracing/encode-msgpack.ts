@@ -3,27 +3,13 @@
  * uint64 ids (0xcf), int64 times (0xd3), small ints and float64 metrics (0xcb). Only what the
  * span model needs, so the tracer keeps zero runtime dependencies.
  */
+import { ByteWriter, EncodedStringCache } from './byte-writer.js';
 import { msToNs } from './clock.js';
 import type { EncodeDefaults } from './encode-json.js';
 import type { RecordingSpan } from './span.js';
+import type { SpanStore } from './span-store.js';
 
-export class MsgpackWriter {
-  buf: Buffer;
-  pos = 0;
-
-  constructor(initial = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(initial);
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
+export class MsgpackWriter extends ByteWriter {
   arrayHeader(n: number): void {
     this.ensure(5);
     if (n < 16) this.buf[this.pos++] = 0x90 | n;
@@ -53,6 +39,15 @@ export class MsgpackWriter {
   }
 
   str(s: string): void {
+    const cached = msgpackStrings.get(s);
+    if (cached !== undefined) {
+      this.bytes(cached);
+      return;
+    }
+    this.strUncached(s);
+  }
+
+  strUncached(s: string): void {
     // Worst case 3 UTF-8 bytes per UTF-16 unit, plus the 5-byte header.
     this.ensure(s.length * 3 + 5);
     let len: number;
@@ -90,6 +85,24 @@ export class MsgpackWriter {
     this.pos += 8;
   }
 
+  /** uint64 from its halves (0xcf). */
+  uint64Parts(hi: number, lo: number): void {
+    this.ensure(9);
+    this.buf[this.pos++] = 0xcf;
+    this.buf.writeUInt32BE(hi, this.pos);
+    this.buf.writeUInt32BE(lo, this.pos + 4);
+    this.pos += 8;
+  }
+
+  /** Non-negative safe integer as int64 (0xd3). */
+  int64Safe(v: number): void {
+    this.ensure(9);
+    this.buf[this.pos++] = 0xd3;
+    this.buf.writeUInt32BE(Math.floor(v / 4294967296), this.pos);
+    this.buf.writeUInt32BE(v % 4294967296, this.pos + 4);
+    this.pos += 8;
+  }
+
   int64(v: bigint): void {
     this.ensure(9);
     this.buf[this.pos++] = 0xd3;
@@ -111,8 +124,19 @@ export class MsgpackWriter {
   }
 }
 
-/** Appends one span as a 12-key map, the v0.4 agent shape. */
-export function writeSpanMsgpack(w: MsgpackWriter, span: RecordingSpan, d: EncodeDefaults): void {
+/** Encoded msgpack strings for keys, names, services and repeated tag values. */
+const msgpackStrings = new EncodedStringCache((s) => {
+  const w = new MsgpackWriter(s.length * 3 + 8);
+  w.strUncached(s);
+  return Buffer.from(w.buf.subarray(0, w.pos));
+});
+
+/**
+ * Appends one span as a 12-key map, the v0.4 agent shape. Returns the offset of its priority
+ * value (a float64, patchable in place) from the span start, or -1 when the span set
+ * `_sampling_priority_v1` itself.
+ */
+export function writeSpanMsgpack(w: SpanStore, span: RecordingSpan, d: EncodeDefaults): number {
   w.mapHeader(12);
   w.str('service');
   w.str(span.service);
@@ -121,26 +145,40 @@ export function writeSpanMsgpack(w: MsgpackWriter, span: RecordingSpan, d: Encod
   w.str('resource');
   w.str(span.resource);
   w.str('trace_id');
-  w.uint64(span.traceId);
+  w.uint64Parts(span.trace.hi, span.trace.lo);
   w.str('span_id');
-  w.uint64(span.spanId);
+  w.uint64Parts(span.idHi, span.idLo);
   w.str('parent_id');
-  w.uint64(span.parentId);
+  w.uint64Parts(span.parentHi, span.parentLo);
   w.str('start');
   w.int64(msToNs(span.startMs));
   w.str('duration');
-  w.int64(BigInt(span.durationNs));
+  w.int64Safe(span.durationNs);
   w.str('error');
   w.fixint(span.error);
 
-  const meta = span.meta;
-  const addEnv = d.env !== undefined && !meta?.has('env');
-  const addVersion = d.version !== undefined && !meta?.has('version');
+  const tags = span.tags ?? [];
+  let metaCount = 0;
+  let hasEnv = false;
+  let hasVersion = false;
+  let hasPriority = false;
+  for (let i = 0; i < tags.length; i += 2) {
+    const k = tags[i];
+    if (typeof tags[i + 1] === 'string') {
+      metaCount++;
+      if (k === 'env') hasEnv = true;
+      else if (k === 'version') hasVersion = true;
+    } else if (k === '_sampling_priority_v1') hasPriority = true;
+  }
+  const metricsCount = tags.length / 2 - metaCount;
+  const addEnv = d.env !== undefined && !hasEnv;
+  const addVersion = d.version !== undefined && !hasVersion;
   w.str('meta');
-  w.mapHeader((meta?.size ?? 0) + (addEnv ? 1 : 0) + (addVersion ? 1 : 0));
-  if (meta !== undefined) {
-    for (const [k, v] of meta) {
-      w.str(k);
+  w.mapHeader(metaCount + (addEnv ? 1 : 0) + (addVersion ? 1 : 0));
+  for (let i = 0; i < tags.length; i += 2) {
+    const v = tags[i + 1];
+    if (typeof v === 'string') {
+      w.str(tags[i] as string);
       w.str(v);
     }
   }
@@ -153,20 +191,23 @@ export function writeSpanMsgpack(w: MsgpackWriter, span: RecordingSpan, d: Encod
     w.str(d.version as string);
   }
 
-  const metrics = span.metrics;
-  const addPriority = !metrics?.has('_sampling_priority_v1');
   w.str('metrics');
-  w.mapHeader((metrics?.size ?? 0) + (addPriority ? 1 : 0));
-  if (metrics !== undefined) {
-    for (const [k, v] of metrics) {
-      w.str(k);
+  w.mapHeader(metricsCount + (hasPriority ? 0 : 1));
+  for (let i = 0; i < tags.length; i += 2) {
+    const v = tags[i + 1];
+    if (typeof v === 'number') {
+      w.str(tags[i] as string);
       w.float64(v);
     }
   }
-  if (addPriority) {
+  let at = -1;
+  if (!hasPriority) {
     w.str('_sampling_priority_v1');
     w.float64(span.trace.priority);
+    at = w.spanOffset() - 8; // the 8 value bytes after the 0xcb marker
+
   }
   w.str('type');
   w.str('');
+  return at;
 }

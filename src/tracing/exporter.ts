@@ -1,6 +1,7 @@
-/** What a transport needs from an exporter: how to encode and how to address requests. */
+/** What the tracer needs from an exporter: per-span encoding at finish, and request batches at flush. */
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { RecordingSpan } from './span.js';
+import type { EncodedSpans, SpanStore } from './span-store.js';
 
 export interface PreparedBatch {
   spans: number;
@@ -11,6 +12,11 @@ export interface PreparedBatch {
 export interface Exporter {
   readonly method: 'POST' | 'PUT';
   readonly url: URL;
-  /** Encodes spans (grouped by trace) into request batches within the exporter's byte cap. */
-  prepare(traces: RecordingSpan[][]): PreparedBatch[];
+  /**
+   * Encodes a finished span into the store with the trace's current priority; returns the
+   * priority field's offset from the span start, or -1 when the span set its own.
+   */
+  encodeSpan(store: SpanStore, span: RecordingSpan): number;
+  /** Groups encoded spans by trace into request batches within the exporter's byte cap. */
+  prepare(spans: EncodedSpans): PreparedBatch[];
 }

@@ -38,18 +38,22 @@ export function parseJsonLossless(text: string): JsonValue {
     }
   };
   const str = (): string => {
-    // Find the closing quote, then let JSON.parse do escapes (strings are safe to round-trip).
     const start = i;
     i++;
+    let escaped = false;
     for (;;) {
       if (i >= text.length) fail('unterminated string');
       const c = text.charCodeAt(i);
       if (c === 0x22) break;
-      if (c === 0x5c) i += 2;
-      else if (c < 0x20) fail('control character in string');
+      if (c === 0x5c) {
+        escaped = true;
+        i += 2;
+      } else if (c < 0x20) fail('control character in string');
       else i++;
     }
     i++;
+    // Escape-free strings (nearly all) are a plain slice; JSON.parse handles the rest exactly.
+    if (!escaped) return text.slice(start + 1, i - 1);
     try {
       return JSON.parse(text.slice(start, i)) as string;
     } catch {

@@ -1,9 +1,11 @@
 /**
- * The recording span and the noop span. A span records only what the intake needs; encoders
- * read its fields after finish.
+ * The recording span and the noop span. A span records only what the intake needs; it is
+ * encoded the moment it finishes (see span-store.ts), so its fields are shaped for encoding:
+ * ids as uint32 halves (BigInt only on demand), tags as one flat array.
  */
 import { nowMs } from './clock.js';
 import { errorType } from './error-type.js';
+import { toBigInt } from './ids.js';
 import type { Span, TagValue } from './types.js';
 
 /** State shared by every local span of one trace. */
@@ -12,6 +14,16 @@ export class TraceState {
   priority = 2;
   /** Spans started in this trace, for the per-trace cap. */
   started = 0;
+  private big: bigint | undefined;
+
+  constructor(
+    readonly hi: number,
+    readonly lo: number,
+  ) {}
+
+  get traceId(): bigint {
+    return (this.big ??= toBigInt(this.hi, this.lo));
+  }
 }
 
 /** Receives finished spans (the tracer's buffer). */
@@ -25,39 +37,66 @@ export class RecordingSpan implements Span {
   readonly startMs: number;
   durationNs = 0;
   error: 0 | 1 = 0;
-  meta: Map<string, string> | undefined;
-  metrics: Map<string, number> | undefined;
+  /** Tags as flat [key, value, ...] pairs: string values are meta, numbers are metrics. */
+  tags: Array<string | number> | undefined;
   finished = false;
+  private big: bigint | undefined;
 
   constructor(
     private readonly sink: SpanSink,
     readonly trace: TraceState,
     readonly name: string,
     readonly service: string,
-    readonly traceId: bigint,
-    readonly spanId: bigint,
-    readonly parentId: bigint,
-    startMs: number | undefined,
+    readonly idHi: number,
+    readonly idLo: number,
+    readonly parentHi: number,
+    readonly parentLo: number,
+    startMs: number,
     /** Beyond the per-trace cap: behaves normally but is dropped at finish. */
     readonly overCap: boolean,
   ) {
     this.resource = name;
-    this.startMs = startMs ?? nowMs();
+    this.startMs = startMs;
+  }
+
+  get traceId(): bigint {
+    return this.trace.traceId;
+  }
+
+  get spanId(): bigint {
+    return (this.big ??= toBigInt(this.idHi, this.idLo));
+  }
+
+  get parentId(): bigint {
+    return toBigInt(this.parentHi, this.parentLo);
   }
 
   setTag(key: string, value: TagValue): this {
     if (this.finished) return this;
+    let v: string | number;
     if (typeof value === 'number') {
       // JSON and the intake have no NaN/Infinity: such a value is not sent at all.
       if (!Number.isFinite(value)) return this;
-      this.meta?.delete(key);
-      (this.metrics ??= new Map()).set(key, value);
-    } else {
-      const text = typeof value === 'string' ? value : value ? 'true' : 'false';
-      this.metrics?.delete(key);
-      (this.meta ??= new Map()).set(key, text);
+      v = value;
+    } else if (typeof value === 'string') v = value;
+    else v = value ? 'true' : 'false';
+    const tags = (this.tags ??= []);
+    for (let i = 0; i < tags.length; i += 2) {
+      if (tags[i] === key) {
+        tags[i + 1] = v;
+        return this;
+      }
     }
+    tags.push(key, v);
     return this;
+  }
+
+  /** Whether a tag of the given kind (meta: string, metrics: number) is set. */
+  hasTag(key: string, kind: 'string' | 'number'): boolean {
+    const tags = this.tags;
+    if (tags === undefined) return false;
+    for (let i = 0; i < tags.length; i += 2) if (tags[i] === key) return typeof tags[i + 1] === kind;
+    return false;
   }
 
   setResource(resource: string): this {

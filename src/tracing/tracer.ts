@@ -4,10 +4,11 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
-import { groupByTrace } from './batching.js';
 import type { Exporter } from './exporter.js';
-import { parseUint64, randomId } from './ids.js';
+import { nowMs } from './clock.js';
+import { hiOf, idHalves, loOf, nextRandomId, parseUint64 } from './ids.js';
 import { NOOP_SPAN, RecordingSpan, TraceState, type SpanSink } from './span.js';
+import { SpanStore, type EncodedSpans } from './span-store.js';
 import { send } from './transport.js';
 import type { FlushFailure, FlushReport, RemoteParent, Span, StartSpanOptions, Tracer } from './types.js';
 
@@ -37,7 +38,8 @@ export interface TracerImplOptions {
 export class RecordingTracer implements Tracer, SpanSink {
   readonly enabled = true;
   private readonly als = new AsyncLocalStorage<Context>();
-  private buffer: RecordingSpan[] = [];
+  /** Finished spans, encoded at finish (see span-store.ts for why). */
+  private readonly store = new SpanStore();
   private droppedSinceFlush = 0;
   private readonly maxPerTrace: number;
   private readonly maxBuffered: number;
@@ -61,35 +63,39 @@ export class RecordingTracer implements Tracer, SpanSink {
     else remote = childOf;
 
     const service = opts?.service || ctx?.service || parent?.service || this.o.service;
-    let traceId: bigint;
-    let parentId: bigint;
     let trace: TraceState;
+    let parentHi = 0;
+    let parentLo = 0;
     if (parent !== undefined) {
-      traceId = parent.traceId;
-      parentId = parent.spanId;
       trace = parent.trace;
+      parentHi = parent.idHi;
+      parentLo = parent.idLo;
     } else {
       // A remote trace id of 0 (or garbage) means "no remote trace": start a new one (§5).
       const remoteTrace = remote ? parseUint64(remote.traceId) : null;
       if (remoteTrace !== null && remoteTrace !== 0n) {
-        traceId = remoteTrace;
-        parentId = parseUint64(remote!.spanId) ?? 0n;
+        trace = new TraceState(hiOf(remoteTrace), loOf(remoteTrace));
+        const p = parseUint64(remote!.spanId) ?? 0n;
+        parentHi = hiOf(p);
+        parentLo = loOf(p);
       } else {
-        traceId = randomId();
-        parentId = 0n;
+        nextRandomId();
+        trace = new TraceState(idHalves.hi, idHalves.lo);
       }
-      trace = new TraceState();
     }
     trace.started += 1;
+    nextRandomId();
     const span = new RecordingSpan(
       this,
       trace,
       name,
       service,
-      traceId,
-      randomId(),
-      parentId,
-      opts?.startTimeMs,
+      idHalves.hi,
+      idHalves.lo,
+      parentHi,
+      parentLo,
+      // A new local trace re-checks the clock anchor (first span after a Lambda thaw).
+      opts?.startTimeMs ?? nowMs(parent === undefined),
       trace.started > this.maxPerTrace,
     );
     resourceAndTags(span, opts);
@@ -121,39 +127,63 @@ export class RecordingTracer implements Tracer, SpanSink {
   }
 
   setSamplingPriority(span: Span, priority: number): void {
-    if (span instanceof RecordingSpan && Number.isFinite(priority)) span.trace.priority = Math.trunc(priority);
+    // int32 like the Go tracer's priorities; also keeps the encoded field fixed-width.
+    if (span instanceof RecordingSpan && Number.isFinite(priority)) {
+      span.trace.priority = Math.max(-2147483648, Math.min(2147483647, Math.trunc(priority)));
+    }
   }
 
   pendingCount(): number {
-    return this.buffer.length;
+    return this.store.count;
   }
 
   onFinish(span: RecordingSpan): void {
-    if (span.overCap || this.buffer.length >= this.maxBuffered) this.droppedSinceFlush += 1;
-    else this.buffer.push(span);
+    if (span.overCap || this.store.count >= this.maxBuffered) {
+      this.droppedSinceFlush += 1;
+      return;
+    }
+    const store = this.store;
+    store.beginSpan();
+    try {
+      const priority = span.trace.priority;
+      store.endSpan(span.trace, this.o.exporter.encodeSpan(store, span), priority);
+    } catch {
+      // finish() runs inside task code: an encoding bug costs this span, never the task.
+      store.abortSpan();
+      this.droppedSinceFlush += 1;
+    }
+  }
+
+  /** Takes every finished span out of the buffer (flush, and benchmarks of encoding). */
+  drain(): EncodedSpans {
+    return this.store.take();
+  }
+
+  /** The request bodies for drained spans, without sending (benchmarks, diagnostics). */
+  encode(spans: EncodedSpans): Buffer[] {
+    return this.o.exporter.prepare(spans).map((b) => b.build().body);
   }
 
   async flush(opts: { deadline: number }): Promise<FlushReport> {
     const t0 = performance.now();
-    const spans = this.buffer;
-    this.buffer = [];
+    const spans = this.drain();
     const capDropped = this.droppedSinceFlush;
     const report: FlushReport = { sent: 0, dropped: capDropped, bytes: 0, ms: 0, requests: 0 };
     this.droppedSinceFlush = 0;
     try {
-      if (spans.length > 0) await this.sendAll(spans, opts.deadline, report);
+      if (spans.count > 0) await this.sendAll(spans, opts.deadline, report);
     } catch {
       // Encoding or transport bug: the batch is lost, the task is not.
       report.failure ??= 'other';
-      report.dropped = capDropped + spans.length - report.sent;
+      report.dropped = capDropped + spans.count - report.sent;
     }
     report.ms = round3(performance.now() - t0);
     if (report.failure !== undefined) this.logFailure(report);
     return report;
   }
 
-  private async sendAll(spans: RecordingSpan[], deadline: number, report: FlushReport): Promise<void> {
-    const batches = this.o.exporter.prepare(groupByTrace(spans));
+  private async sendAll(spans: EncodedSpans, deadline: number, report: FlushReport): Promise<void> {
+    const batches = this.o.exporter.prepare(spans);
     const endBy = deadline - DEADLINE_MARGIN_MS;
     for (let i = 0; i < batches.length; i++) {
       const b = batches[i];

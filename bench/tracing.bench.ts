@@ -1,0 +1,249 @@
+/**
+ * Tracing benchmark (not a test).
+ *
+ * 1. Span throughput: create + finish + encode 100,000 spans (1,000 traces of 1 root + 99
+ *    children; children carry a string, a number and a boolean tag), measured in the same run
+ *    for:
+ *    - this tracer, telemetry JSON encoding (the default exporter's exact request bodies);
+ *    - this tracer, agent msgpack v0.4 encoding;
+ *    - dd-trace 5 (plugins off, telemetry/remote config off, huge flushInterval): spans are
+ *      encoded to msgpack v0.4 by its AgentEncoder synchronously when each trace finishes;
+ *      its periodic network flush never fires during the loop (its 8 MB soft-limit flushes
+ *      go to a closed port, asynchronously, after the timed loop);
+ *    - @opentelemetry/sdk-trace-base 2 with a SimpleSpanProcessor and (a) an exporter that
+ *      JSON-encodes each ended span (the same work), (b) the InMemorySpanExporter (no
+ *      encoding at all; favours OTel).
+ *    Each contender runs 3 warm-up rounds, then 7 timed rounds interleaved with the others;
+ *    medians of CPU time (primary: the machine may be shared) and wall time are reported.
+ * 2. Flush latency: 100, 1,000 and 10,000 finished spans flushed to the local intake running
+ *    in a separate Node process on loopback (so its parsing is not on this event loop);
+ *    median of 7 flushes after a warm-up, with the keep-alive connection warm.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { createAgentExporter } from '../src/tracing/agent-exporter.js';
+import { createTelemetryExporter } from '../src/tracing/telemetry-exporter.js';
+import { RecordingTracer } from '../src/tracing/tracer.js';
+
+const TRACES = 1_000;
+const PER_TRACE = 100;
+const N = TRACES * PER_TRACE;
+const ROUNDS = 7;
+const WARMUPS = 3;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+interface Contender {
+  label: string;
+  round: () => void;
+  cpu: number[];
+  wall: number[];
+}
+
+/**
+ * Warm-up rounds, then timed rounds interleaved across contenders so that load from other
+ * processes hits all of them alike. CPU time (user+system of this process, all threads, so
+ * GC helpers count) is the primary figure: on a shared, loaded machine wall time mostly
+ * measures the scheduler. Wall time is printed too.
+ */
+async function race(contenders: Contender[]): Promise<void> {
+  for (const c of contenders) for (let i = 0; i < WARMUPS; i++) c.round();
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const c of contenders) {
+      // Let async work of the previous round (peers' background flushes) settle first.
+      await new Promise((res) => setTimeout(res, 30));
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      c.round();
+      const wall = performance.now() - t0;
+      const used = process.cpuUsage(c0);
+      c.cpu.push((used.user + used.system) / 1000);
+      c.wall.push(wall);
+    }
+  }
+  for (const c of contenders) {
+    const cpu = median(c.cpu);
+    console.log(
+      `${c.label.padEnd(60)} cpu ${cpu.toFixed(1).padStart(7)} ms  wall ${median(c.wall).toFixed(1).padStart(7)} ms  ` +
+        `${Math.round(N / (cpu / 1000)).toLocaleString('en-US').padStart(10)} spans/cpu-s`,
+    );
+  }
+}
+
+function ourRound(tracer: RecordingTracer): () => void {
+  return () => {
+    for (let t = 0; t < TRACES; t++) {
+      const root = tracer.startSpan('action.run', { resource: 'com.example.bench', tags: { task_id: 'task-1' } });
+      for (let i = 1; i < PER_TRACE; i++) {
+        tracer.startSpan('command', { childOf: root, tags: { 'rshell.command.name': 'echo', 'rshell.command.argc': i, 'rshell.command.is_allowed': true } }).finish();
+      }
+      root.finish();
+    }
+    const bodies = tracer.encode(tracer.drain());
+    if (bodies.length === 0) throw new Error('nothing encoded');
+  };
+}
+
+async function ddTraceRound(): Promise<() => void> {
+  process.env.DD_TRACE_STARTUP_LOGS = 'false';
+  process.env.DD_INSTRUMENTATION_TELEMETRY_ENABLED = 'false';
+  process.env.DD_REMOTE_CONFIGURATION_ENABLED = 'false';
+  process.env.DD_TRACE_TELEMETRY_ENABLED = 'false';
+  const mod = (await import('dd-trace')) as unknown as { default: DdTracer };
+  const dd = mod.default;
+  dd.init({ plugins: false, flushInterval: 1e9, url: 'http://127.0.0.1:9', runtimeMetrics: false, startupLogs: false });
+  return () => {
+    for (let t = 0; t < TRACES; t++) {
+      const root = dd.startSpan('action.run', { tags: { 'resource.name': 'com.example.bench', task_id: 'task-1' } });
+      for (let i = 1; i < PER_TRACE; i++) {
+        dd.startSpan('command', { childOf: root, tags: { 'rshell.command.name': 'echo', 'rshell.command.argc': i, 'rshell.command.is_allowed': true } }).finish();
+      }
+      root.finish();
+    }
+  };
+}
+interface DdSpan {
+  finish(): void;
+}
+interface DdTracer {
+  init(o: object): void;
+  startSpan(name: string, o: { childOf?: DdSpan; tags?: object }): DdSpan;
+}
+
+async function otelRounds(): Promise<{ json: () => void; memory: () => void }> {
+  const api = await import('@opentelemetry/api');
+  const sdk = await import('@opentelemetry/sdk-trace-base');
+  let encodedBytes = 0;
+  const jsonExporter = {
+    export(spans: InstanceType<typeof sdk.InMemorySpanExporter> extends { getFinishedSpans(): infer R } ? R : never, done: (r: { code: number }) => void) {
+      for (const s of spans) {
+        const c = s.spanContext();
+        encodedBytes += JSON.stringify({
+          traceId: c.traceId,
+          spanId: c.spanId,
+          parentSpanId: s.parentSpanContext?.spanId,
+          name: s.name,
+          startTime: s.startTime,
+          endTime: s.endTime,
+          attributes: s.attributes,
+          status: s.status,
+        }).length;
+      }
+      done({ code: 0 });
+    },
+    async shutdown() {},
+  };
+  const memory = new sdk.InMemorySpanExporter();
+  const make = (exporter: unknown) =>
+    new sdk.BasicTracerProvider({ spanProcessors: [new sdk.SimpleSpanProcessor(exporter as never)] }).getTracer('bench');
+  const round = (tracer: ReturnType<typeof make>, after: () => void) => () => {
+    for (let t = 0; t < TRACES; t++) {
+      const root = tracer.startSpan('action.run', { attributes: { task_id: 'task-1' } });
+      const ctx = api.trace.setSpan(api.context.active(), root);
+      for (let i = 1; i < PER_TRACE; i++) {
+        tracer.startSpan('command', { attributes: { 'rshell.command.name': 'echo', 'rshell.command.argc': i, 'rshell.command.is_allowed': true } }, ctx).end();
+      }
+      root.end();
+    }
+    after();
+  };
+  return {
+    json: round(make(jsonExporter), () => {
+      if (encodedBytes === 0) throw new Error('nothing encoded');
+      encodedBytes = 0;
+    }),
+    memory: round(make(memory), () => memory.reset()),
+  };
+}
+
+/** The local intake in its own Node process; resolves with its URL. */
+async function startIntakeProcess(): Promise<{ url: string; child: ChildProcess }> {
+  const code =
+    "const { startLocalIntake } = await import(process.argv[1]);" +
+    "const i = await startLocalIntake(); console.log(i.url);" +
+    "process.stdin.on('end', () => i.close().then(() => process.exit(0))); process.stdin.resume();";
+  const modUrl = new URL('../src/tracing/local-intake.ts', import.meta.url).href;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, modUrl], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const rl = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    rl.once('line', resolve);
+    child.once('exit', (c) => reject(new Error(`intake process exited with ${c}`)));
+  });
+  return { url, child };
+}
+
+async function flushBench(): Promise<void> {
+  const { url, child } = await startIntakeProcess();
+  try {
+    const exporter = createTelemetryExporter({ url: new URL(url), apiKey: 'bench', hostname: 'bench', service: 'bench', debug: false, defaults: {} });
+    const tracer = new RecordingTracer({ exporter, service: 'bench', log: (l) => console.log(l) });
+    console.log('\nflush to the local intake (separate process, loopback, keep-alive):');
+    for (const n of [100, 1_000, 10_000]) {
+      const times: number[] = [];
+      const cpus: number[] = [];
+      let bytes = 0;
+      for (let round = 0; round < 8; round++) {
+        for (let t = 0; t < n / 100; t++) {
+          const root = tracer.startSpan('action.run', { tags: { task_id: 'task-1' } });
+          for (let i = 1; i < 100; i++) tracer.startSpan('command', { childOf: root, tags: { 'rshell.command.name': 'echo', 'rshell.command.argc': i, 'rshell.command.is_allowed': true } }).finish();
+          root.finish();
+        }
+        const c0 = process.cpuUsage();
+        const r = await tracer.flush({ deadline: Date.now() + 10_000 });
+        const used = process.cpuUsage(c0);
+        if (r.failure || r.sent !== n) throw new Error(`flush failed: ${JSON.stringify(r)}`);
+        bytes = r.bytes;
+        if (round > 0) {
+          times.push(r.ms);
+          cpus.push((used.user + used.system) / 1000);
+        }
+      }
+      console.log(
+        `  ${String(n).padStart(6)} spans: wall median ${median(times).toFixed(2).padStart(7)} ms (min ${Math.min(...times).toFixed(2)}, max ${Math.max(...times).toFixed(2)})` +
+          `  client cpu median ${median(cpus).toFixed(2)} ms  ${(bytes / 1024).toFixed(0)} KiB, 1 request`,
+      );
+    }
+  } finally {
+    child.stdin!.end();
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+export default async function main(): Promise<void> {
+  console.log(`create + finish + encode ${N.toLocaleString('en-US')} spans (${TRACES} traces x ${PER_TRACE}), median of ${ROUNDS}:`);
+  const sink = { url: new URL('http://127.0.0.1:9/api/v2/apmtelemetry'), apiKey: '', hostname: 'bench', service: 'bench', debug: false, defaults: {} };
+  const oursJson = new RecordingTracer({ exporter: createTelemetryExporter(sink), service: 'bench', log: () => {}, maxBufferedSpans: Infinity });
+  const oursMsgpack = new RecordingTracer({
+    exporter: createAgentExporter(new URL('http://127.0.0.1:9/v0.4/traces'), {}),
+    service: 'bench',
+    log: () => {},
+    maxBufferedSpans: Infinity,
+  });
+  const otel = await otelRounds();
+  const dd = await ddTraceRound();
+
+  const c = (label: string, round: () => void): Contender => ({ label, round, cpu: [], wall: [] });
+  const contenders = [
+    c('this tracer (telemetry JSON)', ourRound(oursJson)),
+    c('this tracer (agent msgpack v0.4)', ourRound(oursMsgpack)),
+    c('dd-trace 5 (AgentEncoder msgpack v0.4)', dd),
+    c('@opentelemetry/sdk-trace-base (Simple + JSON exporter)', otel.json),
+    c('@opentelemetry/sdk-trace-base (Simple + InMemory, no encode)', otel.memory),
+  ];
+  await race(contenders);
+  const [ours, oursMp, ddC, otelJson, otelMem] = contenders.map((x) => median(x.cpu));
+  const [oursW, oursMpW, ddW, otelJsonW, otelMemW] = contenders.map((x) => median(x.wall));
+  const r = (peer: number, me: number): string => `${(peer / me).toFixed(2)}x`;
+  console.log('\nratios, peer time / this tracer time (target >= 3x)   cpu: JSON  msgpack   wall: JSON  msgpack');
+  console.log(`  vs dd-trace                                            ${r(ddC, ours).padStart(6)} ${r(ddC, oursMp).padStart(7)}   ${r(ddW, oursW).padStart(10)} ${r(ddW, oursMpW).padStart(7)}`);
+  console.log(`  vs OTel (JSON exporter)                                ${r(otelJson, ours).padStart(6)} ${r(otelJson, oursMp).padStart(7)}   ${r(otelJsonW, oursW).padStart(10)} ${r(otelJsonW, oursMpW).padStart(7)}`);
+  console.log(`  vs OTel (InMemory, no encoding)                        ${r(otelMem, ours).padStart(6)} ${r(otelMem, oursMp).padStart(7)}   ${r(otelMemW, oursW).padStart(10)} ${r(otelMemW, oursMpW).padStart(7)}`);
+
+  await flushBench();
+}

@@ -1,0 +1,138 @@
+/**
+ * A growable byte buffer with the primitives both span encoders need. Integers are written
+ * digit by digit and repeated strings are copied from cached encodings, so encoding a span
+ * creates almost no garbage (strings and GC dominated the cost of a string-based encoder).
+ */
+import { decimalGroups, splitDecimal } from './ids.js';
+
+/** ASCII of "00".."99". */
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[i * 2] = 48 + Math.floor(i / 10);
+  PAIRS[i * 2 + 1] = 48 + (i % 10);
+}
+
+export class ByteWriter {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(initial = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  /** Makes room for n more bytes at `pos` (subclasses may move to a new chunk instead). */
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  /** Copies pre-encoded bytes (a byte loop beats TypedArray#set for the short ones). */
+  bytes(b: Uint8Array): void {
+    const n = b.length;
+    this.ensure(n);
+    const buf = this.buf;
+    let p = this.pos;
+    if (n < 48) for (let i = 0; i < n; i++) buf[p++] = b[i];
+    else {
+      buf.set(b, p);
+      p += n;
+    }
+    this.pos = p;
+  }
+
+  /** A string known to be ASCII (number text). */
+  ascii(s: string): void {
+    this.ensure(s.length);
+    this.pos += this.buf.write(s, this.pos, 'latin1');
+  }
+
+  utf8(s: string): void {
+    this.ensure(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  /** Decimal digits of a non-negative safe integer. */
+  uintDigits(n: number): void {
+    this.ensure(16);
+    const buf = this.buf;
+    if (n < 10) {
+      buf[this.pos++] = 48 + n;
+      return;
+    }
+    let len = 2;
+    for (let x = 100; n >= x && len < 16; x *= 10) len++;
+    let p = this.pos + len;
+    this.pos = p;
+    // Two digits per division: the digit loop is a visible part of encoding a span.
+    while (n >= 100) {
+      const q = Math.floor(n / 100);
+      const r = (n - q * 100) * 2;
+      buf[--p] = PAIRS[r + 1];
+      buf[--p] = PAIRS[r];
+      n = q;
+    }
+    if (n >= 10) {
+      buf[--p] = PAIRS[n * 2 + 1];
+      buf[--p] = PAIRS[n * 2];
+    } else buf[--p] = 48 + n;
+  }
+
+  /** Exactly `width` decimal digits, zero-padded. */
+  padDigits(n: number, width: number): void {
+    this.ensure(width);
+    const buf = this.buf;
+    let p = this.pos + width;
+    this.pos = p;
+    for (let i = width; i >= 2; i -= 2) {
+      const q = Math.floor(n / 100);
+      const r = (n - q * 100) * 2;
+      buf[--p] = PAIRS[r + 1];
+      buf[--p] = PAIRS[r];
+      n = q;
+    }
+    if (width % 2 === 1) buf[--p] = 48 + (n % 10);
+  }
+
+  /** Exact decimal digits of hi*2^32 + lo. */
+  uint64Digits(hi: number, lo: number): void {
+    if (hi < 0x200000) {
+      this.uintDigits(hi * 4294967296 + lo);
+      return;
+    }
+    splitDecimal(hi, lo);
+    const { g2, g1, g0 } = decimalGroups;
+    this.uintDigits(g2);
+    this.padDigits(g1, 7);
+    this.padDigits(g0, 7);
+  }
+}
+
+/** A bounded string → bytes cache (bounded so unique values cannot grow memory). */
+export class EncodedStringCache {
+  private readonly map = new Map<string, Buffer>();
+
+  constructor(
+    private readonly encode: (s: string) => Buffer,
+    private readonly maxEntries = 8192,
+    private readonly maxLength = 128,
+  ) {}
+
+  /** Cached encoding, or undefined when the string is not cacheable (too long / cache full). */
+  get(s: string): Buffer | undefined {
+    let b = this.map.get(s);
+    if (b === undefined && s.length <= this.maxLength && this.map.size < this.maxEntries) {
+      b = this.encode(s);
+      this.map.set(s, b);
+    }
+    return b;
+  }
+}
