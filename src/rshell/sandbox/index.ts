@@ -38,6 +38,8 @@
  *   runtime, function and layer code (no secrets unless a deployer puts them there), and
  *   /tmp holds whatever this function writes. Deployers choose allowedPaths accordingly;
  *   allowing `/` exposes all of those files, but not the kernel views above.
+ * - Hard links are the file itself: a hard link inside a root to a file elsewhere on the same
+ *   filesystem is readable, exactly as with os.Root; scripts cannot create links.
  * - Trusted reads (createTrustedProc) bypass the roots for ps/uname/ss/ip, limited to a fixed
  *   allow-list of proc files (trusted-proc.ts).
  * - Denial of service: directory listings stop at 10,000 entries; FIFOs are opened

@@ -113,7 +113,11 @@ export type AccessMode = 'r' | 'w' | 'x';
 export interface SandboxFS {
   /** Opens for reading only. A directory opens (reads then fail with EISDIR), as in Go. */
   open(path: string, dir: string): Promise<OpenFile>;
-  /** Entries sorted by name (byte order); at most `limit` (default 10 000 → EMFILE beyond). */
+  /**
+   * Entries sorted by name (byte order); at most `limit` (default 10 000 → EMFILE
+   * "directory has too many entries (cap: N)" beyond; a non-positive or non-integer limit
+   * means the default — there is no unlimited listing).
+   */
   readDir(path: string, dir: string, limit?: number): Promise<DirEntry[]>;
   /** Follows symlinks (inside the sandbox). */
   stat(path: string, dir: string): Promise<FileInfo>;
