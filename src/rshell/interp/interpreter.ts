@@ -106,7 +106,8 @@ export class Interpreter {
       if (st.cmd) await this.command(st.cmd, sh, sio, parent);
       else sh.status = 0;
     } finally {
-      if (closers) for (const f of closers) await f.close();
+      // A failing close must not mask the command's own result.
+      if (closers) for (const f of closers) await f.close().catch(() => undefined);
     }
     if (st.negated && !sh.exiting) sh.status = sh.status === 0 ? 1 : 0;
   }
@@ -510,7 +511,7 @@ export class Interpreter {
     const files: FileReader[] = [];
     const fail = async (msg: string) => {
       await out.stderr.write(msg + '\n');
-      for (const f of files) await f.close();
+      for (const f of files) await f.close().catch(() => undefined);
       return null;
     };
     sh.io = io;
