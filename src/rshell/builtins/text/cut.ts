@@ -158,36 +158,39 @@ export const cut: Builtin = async (ctx, args) => {
 
 async function cutStream(ctx: CallContext, lr: LineReader, cfg: CutConfig, out: OutBuffer): Promise<void> {
   let n = 0;
+  const delimLen = cfg.outDelim.length;
   for (let line = await lr.next(); line; line = await lr.next()) {
     if ((++n & 1023) === 0) ctx.checkCanceled();
     const end = line[line.length - 1] === 0x0a ? line.length - 1 : line.length;
     const raw = line.subarray(0, end);
     if (cfg.fields && cfg.onlyDelimited && raw.indexOf(cfg.delim) === -1) continue;
-    const p = cfg.fields ? cutFields(raw, cfg, out) : cutBytes(raw, cfg, out);
+    // Upper bound of this line's output: every byte, a delimiter per piece, the newline.
+    const p = out.room(end * (1 + delimLen) + 1);
     if (p) await p;
-    const q = out.byte(0x0a);
-    if (q) await q;
+    if (cfg.fields) cutFields(raw, cfg, out);
+    else cutBytes(raw, cfg, out);
+    out.putByte(0x0a);
   }
 }
 
-function cutBytes(raw: Uint8Array, cfg: CutConfig, out: OutBuffer): Promise<void> | undefined {
+function cutBytes(raw: Uint8Array, cfg: CutConfig, out: OutBuffer): void {
   const total = raw.length;
   const ranges = cfg.complement ? complementRanges(cfg.ranges, total) : cfg.ranges;
-  let pending: Promise<void> | undefined;
   let first = true;
   for (const [a, b] of ranges) {
     if (a > total) break;
     // Without --output-delimiter, GNU concatenates the pieces of merged ranges.
-    if (!first && cfg.outDelimSet) pending = chain(pending, out, cfg.outDelim);
-    pending = chain(pending, out, raw.subarray(a - 1, Math.min(b, total)));
+    if (!first && cfg.outDelimSet) out.put(cfg.outDelim);
+    out.put(raw.subarray(a - 1, Math.min(b, total)));
     first = false;
   }
-  return pending;
 }
 
-function cutFields(raw: Uint8Array, cfg: CutConfig, out: OutBuffer): Promise<void> | undefined {
-  if (raw.indexOf(cfg.delim) === -1) return out.write(raw);
-  let pending: Promise<void> | undefined;
+function cutFields(raw: Uint8Array, cfg: CutConfig, out: OutBuffer): void {
+  if (raw.indexOf(cfg.delim) === -1) {
+    out.put(raw);
+    return;
+  }
   let field = 0;
   let start = 0;
   let ri = 0;
@@ -200,19 +203,12 @@ function cutFields(raw: Uint8Array, cfg: CutConfig, out: OutBuffer): Promise<voi
     while (ri < ranges.length && ranges[ri][1] < field) ri++;
     const inList = ri < ranges.length && ranges[ri][0] <= field;
     if (inList !== cfg.complement) {
-      if (!first) pending = chain(pending, out, cfg.outDelim);
-      pending = chain(pending, out, raw.subarray(start, stop));
+      if (!first) out.put(cfg.outDelim);
+      out.put(raw.subarray(start, stop));
       first = false;
     }
     if (at === -1) break;
     start = at + 1;
     if (!cfg.complement && ri >= ranges.length) break;
   }
-  return pending;
-}
-
-/** Writes after any pending flush, keeping the fast path synchronous. */
-function chain(pending: Promise<void> | undefined, out: OutBuffer, data: Uint8Array | string): Promise<void> | undefined {
-  if (pending) return pending.then(() => out.write(data));
-  return out.write(data);
 }

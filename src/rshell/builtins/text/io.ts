@@ -90,20 +90,45 @@ export class OutBuffer {
   write(data: Uint8Array | string): Promise<void> | undefined {
     if (typeof data === 'string') {
       if (data.length === 0) return undefined;
-      if (this.pos + data.length > this.size) return this.slowWrite(Buffer.from(data, 'latin1'));
+      if (this.pos + data.length > this.buf.length) return this.slowWrite(Buffer.from(data, 'latin1'));
       for (let i = 0; i < data.length; i++) this.buf[this.pos++] = data.charCodeAt(i);
       return undefined;
     }
     if (data.length === 0) return undefined;
-    if (this.pos + data.length > this.size) return this.slowWrite(data);
+    if (this.pos + data.length > this.buf.length) return this.slowWrite(data);
     this.buf.set(data, this.pos);
     this.pos += data.length;
     return undefined;
   }
 
+  /**
+   * Makes room for `n` more bytes (flushing first if needed, growing for a huge line), so
+   * the following `put`s for one line need no checks and no awaits.
+   */
+  room(n: number): Promise<void> | undefined {
+    if (this.pos + n <= this.buf.length) return undefined;
+    return this.flush().then(() => {
+      if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
+    });
+  }
+
+  /** Unchecked append after `room`. */
+  put(data: Uint8Array | string): void {
+    if (typeof data === 'string') {
+      for (let i = 0; i < data.length; i++) this.buf[this.pos++] = data.charCodeAt(i);
+    } else {
+      this.buf.set(data, this.pos);
+      this.pos += data.length;
+    }
+  }
+
+  putByte(b: number): void {
+    this.buf[this.pos++] = b;
+  }
+
   /** Single byte fast path. */
   byte(b: number): Promise<void> | undefined {
-    if (this.pos >= this.size) return this.slowWrite(Uint8Array.of(b));
+    if (this.pos >= this.buf.length) return this.slowWrite(Uint8Array.of(b));
     this.buf[this.pos++] = b;
     return undefined;
   }

@@ -137,21 +137,36 @@ export const sort: Builtin = async (ctx, args) => {
     const err = await readLines(ctx, name, lines, budget);
     if (err !== null) return fail(err, 1);
   }
-  const prepared: Prepared[] = lines.map((l) => prepare(l, order));
-  let compares = 0;
-  prepared.sort((a, b) => {
-    if ((++compares & 0xffff) === 0) ctx.checkCanceled();
-    return compareLines(a, b, order);
-  });
   const out = new OutBuffer(ctx.stdout);
-  let prev: Prepared | null = null;
-  for (const p of prepared) {
-    if (unique.value && prev !== null && compareLines(prev, p, order) === 0) continue;
-    prev = p;
-    let w = out.write(p.line);
+  const emit = async (line: string): Promise<void> => {
+    let w = out.write(line);
     if (w) await w;
     w = out.byte(0x0a);
     if (w) await w;
+  };
+  if (keyList.length === 0) {
+    // Whole-line byte order: V8's native string sort compares latin1 code units, i.e. bytes.
+    lines.sort();
+    if (order.reverse) lines.reverse();
+    let prev: string | null = null;
+    for (const line of lines) {
+      if (unique.value && line === prev) continue;
+      prev = line;
+      await emit(line);
+    }
+  } else {
+    const prepared: Prepared[] = lines.map((l) => prepare(l, order));
+    let compares = 0;
+    prepared.sort((a, b) => {
+      if ((++compares & 0xffff) === 0) ctx.checkCanceled();
+      return compareLines(a, b, order);
+    });
+    let prev: Prepared | null = null;
+    for (const p of prepared) {
+      if (unique.value && prev !== null && compareLines(prev, p, order) === 0) continue;
+      prev = p;
+      await emit(p.line);
+    }
   }
   await out.flush();
   return 0;

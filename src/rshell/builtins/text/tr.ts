@@ -5,7 +5,7 @@
 import { FlagSet, failFlags } from '../flags.js';
 import type { Builtin } from '../types.js';
 import { helpText } from './help.js';
-import { OutBuffer, complain } from './io.js';
+import { complain } from './io.js';
 import { TrError, complementOf, expand, parseSet, type SetElement } from './tr-sets.js';
 
 interface TrTables {
@@ -53,22 +53,23 @@ export const tr: Builtin = async (ctx, args) => {
     await complain(ctx, e.message);
     return 1;
   }
-  const out = new OutBuffer(ctx.stdout);
   const { map, del: drop, squeeze: sq } = tables;
   let last = -1;
   for (let chunk = await ctx.stdin.read(); chunk; chunk = await ctx.stdin.read()) {
     ctx.checkCanceled();
+    // Output never exceeds input: one pass into a chunk-sized buffer, one write per chunk.
+    const out = Buffer.allocUnsafe(chunk.length);
+    let j = 0;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
       if (drop[b]) continue;
       const c = map[b];
       if (c === last && sq[c]) continue;
       last = c;
-      const p = out.byte(c);
-      if (p) await p;
+      out[j++] = c;
     }
+    if (j > 0) await ctx.stdout.write(out.subarray(0, j));
   }
-  await out.flush();
   return 0;
 };
 
