@@ -18,6 +18,7 @@ const CASES: { name: string; script: string }[] = [
   { name: 'grep -c literal', script: 'grep -c needle big.txt' },
   { name: 'grep -c regex', script: "grep -c -E 'ne+dle [0-9]*3 s' big.txt" },
   { name: 'grep -v -c -i', script: 'grep -vci LOREM big.txt' },
+  { name: 'grep -n | wc -l', script: 'grep -n foo big.txt | wc -l' },
   { name: 'sed s/x/y/g', script: "sed 's/o/0/g' big.txt > /dev/null" },
   { name: 'sed -E s/(re)/\\1/g', script: "sed -E 's/([a-z]+) ([0-9]+)/\\2 \\1/g' big.txt > /dev/null" },
 ];
