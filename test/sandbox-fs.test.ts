@@ -195,6 +195,8 @@ describe('byte-exact names', () => {
     const { fs, warnings } = createSandbox({ allowedPaths: [`${dir}/d\xff`] });
     expect(warnings).toEqual([]);
     expect(await readText(fs, 'in', `${dir}/d\xff`)).toBe('inner\n');
+    expect(await fs.readDir('.', `${dir}/d\xff`)).toEqual([{ name: 'in', kind: 'file' }]);
+    expect((await fs.stat(`${dir}/d\xff`, '/')).name).toBe('d\xff');
   });
 });
 

@@ -1,5 +1,5 @@
 /** The read-only SandboxFS over the allowed roots (see index.ts for the threat model). */
-import { constants, promises as fsp } from 'node:fs';
+import { constants, promises as fsp, type BigIntStats, type Dir, type Dirent } from 'node:fs';
 import { bytesOf } from '../bytes.js';
 import { hasPermission, processIdentity } from './access.js';
 import { fromErrno, denied } from './errors.js';
@@ -14,7 +14,7 @@ export const MAX_DIR_ENTRIES = 10_000;
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
-const DIRENT_KINDS: Array<[(d: import('node:fs').Dirent<Buffer>) => boolean, DirEntry['kind']]> = [
+const DIRENT_KINDS: Array<[(d: Dirent<Buffer>) => boolean, DirEntry['kind']]> = [
   [(d) => d.isFile(), 'file'],
   [(d) => d.isDirectory(), 'dir'],
   [(d) => d.isSymbolicLink(), 'symlink'],
@@ -84,7 +84,7 @@ export class RootSandbox implements SandboxFS {
     this.rejectEmpty(path, 'readdir', 'openat', dir);
     const r = await this.resolver.resolve(path, dir, true, 'readdir', 'openat');
     if (!r.st.isDirectory()) throw new SandboxError('ENOTDIR', path, 'readdirent');
-    let handle: import('node:fs').Dir;
+    let handle: Dir;
     try {
       // Buffer names: file names are bytes, not UTF-8.
       handle = await fsp.opendir(bytesOf(r.real) as unknown as string, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
@@ -94,7 +94,7 @@ export class RootSandbox implements SandboxFS {
     const entries: DirEntry[] = [];
     try {
       for (;;) {
-        const d = (await handle.read()) as import('node:fs').Dirent<Buffer> | null;
+        const d = (await handle.read()) as Dirent<Buffer> | null;
         if (!d) break;
         if (entries.length >= limit) {
           throw new SandboxError('EMFILE', path, 'readdir', `directory has too many entries (cap: ${limit})`);
@@ -109,7 +109,7 @@ export class RootSandbox implements SandboxFS {
     }
     // Node cannot list an fd, so check after the fact that the directory listed is still the
     // inode the walk resolved (a swap in between would have listed somewhere else).
-    let after: import('node:fs').BigIntStats;
+    let after: BigIntStats;
     try {
       after = await fsp.lstat(bytesOf(r.real), { bigint: true });
     } catch (e) {
@@ -120,16 +120,24 @@ export class RootSandbox implements SandboxFS {
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  /** rshell always lets scripts stat the null device (test -e /dev/null), even without roots. */
+  private async statNull(op: string): Promise<FileInfo> {
+    try {
+      return toFileInfo('null', await fsp.stat('/dev/null', { bigint: true }));
+    } catch (e) {
+      throw fromErrno(e, '/dev/null', op);
+    }
+  }
+
   async stat(path: string, dir: string): Promise<FileInfo> {
-    // rshell always lets scripts stat the null device (test -e /dev/null).
-    if (path === '/dev/null') return toFileInfo('null', await fsp.stat('/dev/null', { bigint: true }));
+    if (path === '/dev/null') return this.statNull('stat');
     this.rejectEmpty(path, 'stat', 'statat', dir);
     const r = await this.resolver.resolve(path, dir, true, 'stat', 'statat');
     return toFileInfo(baseName(clean(path)), r.st);
   }
 
   async lstat(path: string, dir: string): Promise<FileInfo> {
-    if (path === '/dev/null') return toFileInfo('null', await fsp.stat('/dev/null', { bigint: true }));
+    if (path === '/dev/null') return this.statNull('lstat');
     this.rejectEmpty(path, 'lstat', 'lstatat', dir);
     const r = await this.resolver.resolve(path, dir, false, 'lstat', 'lstatat');
     return toFileInfo(baseName(clean(path)), r.st);

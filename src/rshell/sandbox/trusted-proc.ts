@@ -5,7 +5,7 @@
  * `<pid>/cmdline` is on the list because `ps -f` shows it; in Lambda the other processes
  * are the runtime and extensions, whose secrets live in their environment, not argv.
  */
-import { constants, promises as fsp } from 'node:fs';
+import { constants, promises as fsp, type Dir } from 'node:fs';
 import { bytesOf } from '../bytes.js';
 import { fromErrno } from './errors.js';
 import { SandboxError, type TrustedProc } from './types.js';
@@ -70,7 +70,7 @@ class AllowListedProc implements TrustedProc {
   }
 
   async pids(): Promise<number[]> {
-    let dir: import('node:fs').Dir;
+    let dir: Dir;
     try {
       dir = await fsp.opendir(this.root);
     } catch (e) {
