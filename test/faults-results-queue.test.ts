@@ -1,0 +1,187 @@
+/**
+ * A failing results queue turns undelivered results into batch item failures (SQS retries
+ * the task; nothing is lost) and never makes the handler late. The queue is a tiny loopback
+ * stub speaking the SQS JSON protocol, driven through the real SDK client the runtime builds
+ * from RESULTS_QUEUE_URL and AWS_ENDPOINT_URL_SQS.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSqsHandler } from '../src/handlers/sqs.js';
+import { loadConfig } from '../src/tasks/config.js';
+import { context, MemoryLogger } from './helpers/stack.js';
+import { event, rshellTask } from './faults-helpers.js';
+
+type Mode = 'ok' | 'throttle' | 'server_error' | 'partial' | 'hang' | 'garbage' | 'throttle_once';
+
+interface StubRequest {
+  target: string;
+  entries: { Id: string; MessageBody: string }[];
+}
+
+/** The SQS JSON protocol's answers for SendMessageBatch, good and bad. */
+class SqsStub {
+  mode: Mode = 'ok';
+  requests: StubRequest[] = [];
+  private server!: Server;
+  private hung: ServerResponse[] = [];
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    return this;
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.hung) r.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { Entries?: StubRequest['entries'] };
+    const n = this.requests.push({ target: String(req.headers['x-amz-target']), entries: body.Entries ?? [] });
+    const json = (status: number, payload: unknown, headers: Record<string, string> = {}) =>
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', ...headers }).end(JSON.stringify(payload));
+    const entries = body.Entries ?? [];
+    // The SDK checks each entry's MD5 like real SQS returns it.
+    const ok = (e: StubRequest['entries'][number]) => ({ Id: e.Id, MessageId: `r-${e.Id}`, MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex') });
+    const success = () => json(200, { Successful: entries.map(ok), Failed: [] });
+    switch (this.mode) {
+      case 'ok':
+        return success();
+      case 'throttle_once':
+        if (n > 1) return success();
+      // falls through
+      case 'throttle':
+        return json(400, { __type: 'com.amazonaws.sqs#ThrottlingException', message: 'Rate exceeded' }, { 'x-amzn-query-error': 'ThrottlingException;Sender' });
+      case 'server_error':
+        return json(500, { __type: 'com.amazonaws.sqs#InternalError', message: 'We encountered an internal error.' }, { 'x-amzn-query-error': 'InternalError;Receiver' });
+      case 'partial':
+        return json(200, {
+          Successful: entries.filter((e) => e.Id !== '1').map(ok),
+          Failed: entries.filter((e) => e.Id === '1').map((e) => ({ Id: e.Id, SenderFault: false, Code: 'InternalError', Message: 'try again' })),
+        });
+      case 'garbage':
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('<html>not sqs</html>');
+        return;
+      case 'hang':
+        this.hung.push(res);
+        return;
+    }
+  }
+}
+
+/** A loopback URL nobody listens on (bound, noted, closed). */
+async function closedPortUrl(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((r) => probe.close(() => r()));
+  return `http://127.0.0.1:${port}`;
+}
+
+let stub: SqsStub;
+let savedEnv: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  stub = await new SqsStub().start();
+  savedEnv = { ...process.env };
+  Object.assign(process.env, { AWS_ENDPOINT_URL_SQS: stub.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+});
+afterAll(async () => {
+  process.env = savedEnv;
+  await stub.close();
+});
+afterEach(() => {
+  stub.mode = 'ok';
+  stub.requests = [];
+});
+
+function handlerFor(queueUrl: string) {
+  const logger = new MemoryLogger();
+  return { logger, handler: createSqsHandler(loadConfig({ RESULTS_QUEUE_URL: queueUrl }), { logger }) };
+}
+
+async function runBatch(mode: Mode, remainingMs = 10_000, queueUrl = `${stub.endpoint}/000000000000/results`, tasks = 3) {
+  stub.mode = mode;
+  const { handler, logger } = handlerFor(queueUrl);
+  const ev = event(Array.from({ length: tasks }, (_, i) => rshellTask(`echo task-${i}`)));
+  const started = Date.now();
+  const res = await handler(ev, context(remainingMs));
+  return { res, took: Date.now() - started, ids: ev.Records.map((r) => r.messageId), logger };
+}
+
+describe('results queue faults', () => {
+  it('delivers every result in one SendMessageBatch when the queue is healthy', async () => {
+    const r = await runBatch('ok');
+    expect(r.res).toEqual({ batchItemFailures: [] });
+    expect(stub.requests).toHaveLength(1);
+    expect(stub.requests[0].target).toBe('AmazonSQS.SendMessageBatch');
+    const bodies = stub.requests[0].entries.map((e) => JSON.parse(e.MessageBody));
+    expect(bodies.map((b) => b.data.attributes.payload.outputs.stdout)).toEqual(['task-0\n', 'task-1\n', 'task-2\n']);
+  });
+
+  it.each([
+    ['throttling (400 ThrottlingException)', 'throttle' as Mode],
+    ['500 InternalError', 'server_error' as Mode],
+    ['a 200 that is not SQS JSON', 'garbage' as Mode],
+  ])('%s: every record goes back for retry', async (_n, mode) => {
+    const r = await runBatch(mode);
+    expect(r.res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(r.ids);
+    expect(r.took).toBeLessThan(10_000);
+    expect(stub.requests.length).toBeGreaterThanOrEqual(1);
+    expect(r.logger.records.some((l) => l.msg === 'results not delivered' && l.count === 3)).toBe(true);
+  });
+
+  it('a throttle that clears on the SDK retry delivers everything', async () => {
+    const r = await runBatch('throttle_once');
+    expect(r.res).toEqual({ batchItemFailures: [] });
+    expect(stub.requests).toHaveLength(2);
+  });
+
+  it('a per-entry failure retries exactly that record', async () => {
+    const r = await runBatch('partial');
+    expect(r.res).toEqual({ batchItemFailures: [{ itemIdentifier: r.ids[1] }] });
+  });
+
+  it('a hung queue is abandoned at the publish deadline, records retried, handler in time', async () => {
+    const r = await runBatch('hang', 4_000);
+    expect(r.res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(r.ids);
+    expect(r.took).toBeLessThan(4_000);
+  });
+
+  it('a refused connection retries every record', async () => {
+    const closed = await closedPortUrl();
+    process.env.AWS_ENDPOINT_URL_SQS = closed;
+    try {
+      const r = await runBatch('ok', 10_000, `${closed}/000000000000/results`);
+      expect(r.res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(r.ids);
+      expect(r.took).toBeLessThan(10_000);
+      expect(stub.requests).toHaveLength(0);
+    } finally {
+      process.env.AWS_ENDPOINT_URL_SQS = stub.endpoint;
+    }
+  });
+
+  it('one container: ten results in one request, then a failing queue retries only the new record', async () => {
+    stub.mode = 'ok';
+    const { handler } = handlerFor(`${stub.endpoint}/000000000000/results`);
+    const ev = event(Array.from({ length: 10 }, (_, i) => rshellTask(`echo r${i}`)));
+    // Lambda batches hold at most 10; two invocations back to back on one container.
+    const first = await handler(ev, context(10_000));
+    expect(first).toEqual({ batchItemFailures: [] });
+    stub.mode = 'server_error';
+    const ev2 = event([rshellTask('echo again')]);
+    const second = await handler(ev2, context(10_000));
+    expect(second.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([ev2.Records[0].messageId]);
+    expect(stub.requests[0].entries).toHaveLength(10);
+  });
+});
