@@ -37,6 +37,8 @@ describe('head', () => {
     expect((await run(head, 'head', ['-n', '2', 'f'], { files })).out).toBe('l1\nl2\n');
     expect((await run(head, 'head', ['--lines=08', 'f'], { files })).out.split('\n').length).toBe(9);
     expect((await run(head, 'head', ['-3', 'f'], { files })).out).toBe('l1\nl2\nl3\n');
+    expect((await run(head, 'head', ['f', '-2'], { files })).out).toBe('l1\nl2\n');
+    expect((await run(head, 'head', ['-n', '-2', 'f'], { files })).code).toBe(1);
   });
 
   it('the later of -n and -c wins', async () => {
@@ -57,16 +59,14 @@ describe('head', () => {
 
   it('rejects values on switches, bad and negative counts', async () => {
     expect(await run(head, 'head', ['--quiet=false', 'f'])).toMatchObject({
-      err: 'head: invalid argument "false" for "-q, --quiet" flag: does not take a value\n',
+      err: 'head: invalid argument "false" for "-q, --quiet" flag: option doesn\'t allow an argument\n',
       code: 1,
     });
-    expect(await run(head, 'head', ['-n', 'xyz', '-c', '1'])).toMatchObject({
-      err: 'head: invalid argument "xyz" for "-n, --lines" flag: invalid count\n',
-      code: 1,
-    });
+    expect(await run(head, 'head', ['-n', 'xyz', '-c', '1'])).toMatchObject({ err: 'head: invalid number of lines: "xyz"\n', code: 1 });
+    expect(await run(head, 'head', ['-c', '1', '-n', '1x'])).toMatchObject({ err: 'head: invalid number of lines: "1x"\n', code: 1 });
     expect(await run(head, 'head', ['-n', '-1'], { stdin: 'a\n' })).toMatchObject({
       out: '',
-      err: "head: invalid number of lines: '-1'\n",
+      err: 'head: invalid number of lines: "-1"\n',
       code: 1,
     });
   });

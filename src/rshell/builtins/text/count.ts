@@ -97,9 +97,11 @@ export class ModeFlag implements FlagValue {
   constructor(
     private readonly seq: { n: number },
     public value: string,
+    /** tail validates while parsing (a pflag error); head validates afterwards. */
+    private readonly validate = true,
   ) {}
   set(s: string): string | undefined {
-    if (parseCount(s) === undefined) return 'invalid count';
+    if (this.validate && parseCount(s) === undefined) return 'invalid count';
     this.value = s;
     if (s.startsWith('+')) this.fromStartSeen = true;
     this.pos = ++this.seq.n;
@@ -117,9 +119,12 @@ export class SwitchFlag implements FlagValue {
   readonly type = 'bool';
   changed = false;
   pos = 0;
-  constructor(private readonly seq: { n: number }) {}
+  constructor(
+    private readonly seq: { n: number },
+    private readonly refusal = 'does not take a value',
+  ) {}
   set(s: string): string | undefined {
-    if (s !== SWITCH_SENTINEL) return 'does not take a value';
+    if (s !== SWITCH_SENTINEL) return this.refusal;
     this.pos = ++this.seq.n;
     return undefined;
   }
@@ -128,8 +133,24 @@ export class SwitchFlag implements FlagValue {
   }
 }
 
-/** Rewrites a legacy leading `-N` (digits only) into `-n N`, as head/tail accept it. */
+/**
+ * Rewrites legacy `-N…` words into `-n N…`, as rshell's head/tail do: any option word whose
+ * second character is a digit, except the value of -n/-c/--lines/--bytes, up to `--`.
+ */
 export function legacyCountArgs(args: string[]): string[] {
-  if (args.length > 0 && /^-[0-9]+$/.test(args[0])) return ['-n', args[0].slice(1), ...args.slice(1)];
-  return args;
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (a.length >= 2 && a[0] === '-' && a[1] >= '0' && a[1] <= '9') {
+      out.push('-n', a.slice(1));
+      continue;
+    }
+    out.push(a);
+    if ((a === '-n' || a === '-c' || a === '--lines' || a === '--bytes') && i + 1 < args.length) out.push(args[++i]);
+  }
+  return out;
 }

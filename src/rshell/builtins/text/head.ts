@@ -4,7 +4,7 @@
  * upstream producer stops too.
  */
 import type { ByteReader } from '../../io.js';
-import { FlagSet, failFlags } from '../flags.js';
+import { FlagSet, failFlags, goQuote } from '../flags.js';
 import type { Builtin, CallContext } from '../types.js';
 import { ModeFlag, SWITCH_SENTINEL, SwitchFlag, legacyCountArgs, parseCount } from './count.js';
 import { helpText } from './help.js';
@@ -14,13 +14,14 @@ export const head: Builtin = async (ctx, rawArgs) => {
   const fs = new FlagSet('head');
   const help = fs.bool('help', 'h', 'print usage and exit');
   const modeSeq = { n: 0 };
-  const lines = fs.custom('lines', 'n', new ModeFlag(modeSeq, '10'), 'print the first NUM lines instead of the first 10');
-  const bytes = fs.custom('bytes', 'c', new ModeFlag(modeSeq, ''), 'print the first NUM bytes of each file');
+  const lines = fs.custom('lines', 'n', new ModeFlag(modeSeq, '10', false), 'print the first NUM lines instead of the first 10');
+  const bytes = fs.custom('bytes', 'c', new ModeFlag(modeSeq, '', false), 'print the first NUM bytes of each file');
   const headerSeq = { n: 0 };
   const sw = { noOptDefVal: SWITCH_SENTINEL };
-  const quiet = fs.custom('quiet', 'q', new SwitchFlag(headerSeq), 'never print headers giving file names', sw);
-  const silent = fs.custom('silent', '', new SwitchFlag(headerSeq), 'same as --quiet', sw);
-  const verbose = fs.custom('verbose', 'v', new SwitchFlag(headerSeq), 'always print headers giving file names', sw);
+  const refusal = "option doesn't allow an argument";
+  const quiet = fs.custom('quiet', 'q', new SwitchFlag(headerSeq, refusal), 'never print headers giving file names', sw);
+  const silent = fs.custom('silent', '', new SwitchFlag(headerSeq, refusal), 'same as --quiet', sw);
+  const verbose = fs.custom('verbose', 'v', new SwitchFlag(headerSeq, refusal), 'always print headers giving file names', sw);
   const r = fs.parse(legacyCountArgs(rawArgs));
   if (!r.ok) return failFlags(ctx, r.error);
   if (help.value) {
@@ -33,13 +34,19 @@ export const head: Builtin = async (ctx, rawArgs) => {
     );
     return 0;
   }
-  const byBytes = bytes.pos > lines.pos;
-  const text = byBytes ? bytes.value : lines.value;
-  const count = parseCount(text);
-  if (count === undefined || count.negative) {
-    await complain(ctx, `invalid number of ${byBytes ? 'bytes' : 'lines'}: '${text}'`);
-    return 1;
+  // Every given count must be valid, even one a later -n/-c overrides (GNU head).
+  const valid = (text: string): boolean => {
+    const c = parseCount(text);
+    return c !== undefined && !c.negative;
+  };
+  for (const [flag, what] of [[lines, 'lines'], [bytes, 'bytes']] as const) {
+    if (flag.pos > 0 && !valid(flag.value)) {
+      await complain(ctx, `invalid number of ${what}: ${goQuote(flag.value)}`);
+      return 1;
+    }
   }
+  const byBytes = bytes.pos > lines.pos;
+  const count = parseCount(byBytes ? bytes.value : lines.value)!;
   const files = r.args.length ? r.args : ['-'];
   const quietPos = Math.max(quiet.pos, silent.pos);
   const headers = verbose.pos > quietPos ? true : quietPos > verbose.pos ? false : files.length > 1;
