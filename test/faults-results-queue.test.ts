@@ -48,8 +48,11 @@ class SqsStub {
     for await (const c of req) chunks.push(c as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { Entries?: StubRequest['entries'] };
     const n = this.requests.push({ target: String(req.headers['x-amz-target']), entries: body.Entries ?? [] });
-    const json = (status: number, payload: unknown, headers: Record<string, string> = {}) =>
+    const json = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', ...headers }).end(JSON.stringify(payload));
+    };
+    const throttle = () =>
+      json(400, { __type: 'com.amazonaws.sqs#ThrottlingException', message: 'Rate exceeded' }, { 'x-amzn-query-error': 'ThrottlingException;Sender' });
     const entries = body.Entries ?? [];
     // The SDK checks each entry's MD5 like real SQS returns it.
     const ok = (e: StubRequest['entries'][number]) => ({ Id: e.Id, MessageId: `r-${e.Id}`, MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex') });
@@ -58,10 +61,9 @@ class SqsStub {
       case 'ok':
         return success();
       case 'throttle_once':
-        if (n > 1) return success();
-      // falls through
+        return n > 1 ? success() : throttle();
       case 'throttle':
-        return json(400, { __type: 'com.amazonaws.sqs#ThrottlingException', message: 'Rate exceeded' }, { 'x-amzn-query-error': 'ThrottlingException;Sender' });
+        return throttle();
       case 'server_error':
         return json(500, { __type: 'com.amazonaws.sqs#InternalError', message: 'We encountered an internal error.' }, { 'x-amzn-query-error': 'InternalError;Receiver' });
       case 'partial':
