@@ -6,10 +6,10 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { packBatches } from './batching.js';
 import type { EncodeDefaults } from './encode-json.js';
 import { writeSpanMsgpack } from './encode-msgpack.js';
-import type { Exporter, PreparedBatch } from './exporter.js';
+import { bodyLength, type Exporter, type PreparedBatch } from './exporter.js';
 import { TRACER_VERSION } from './runtime-info.js';
 import type { RecordingSpan } from './span.js';
-import { copyRecords, groupRecords, patchPriorities, type EncodedSpans, type SpanStore } from './span-store.js';
+import { groupRecords, patchPriorities, recordRuns, type EncodedSpans, type SpanStore } from './span-store.js';
 
 /**
  * Body cap per request: 10 MiB. The Agent accepts 25 MB per request and the Lambda
@@ -53,11 +53,12 @@ export function createAgentExporter(url: URL, defaults: EncodeDefaults): Exporte
       return batches.map((b) => ({
         spans: b.spans,
         build() {
-          const out = Buffer.allocUnsafe(5 + b.bytes);
-          let p = arrayHeader(out, 0, b.traces.length);
+          const outer = Buffer.allocUnsafe(5);
+          const parts: Buffer[] = [outer.subarray(0, arrayHeader(outer, 0, b.traces.length))];
           for (const chunk of b.traces) {
-            p = arrayHeader(out, p, chunk.length);
-            p = copyRecords(d, chunk, out, p);
+            const h = Buffer.allocUnsafe(5);
+            parts.push(h.subarray(0, arrayHeader(h, 0, chunk.length)));
+            recordRuns(d, chunk, parts);
           }
           const headers: OutgoingHttpHeaders = {
             'content-type': 'application/msgpack',
@@ -67,7 +68,7 @@ export function createAgentExporter(url: URL, defaults: EncodeDefaults): Exporte
             'datadog-meta-lang-interpreter': 'v8',
             'datadog-meta-tracer-version': TRACER_VERSION,
           };
-          return { body: out.subarray(0, p), headers };
+          return { parts, length: bodyLength(parts), headers };
         },
       }));
     },

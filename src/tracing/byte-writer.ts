@@ -49,6 +49,15 @@ export class ByteWriter {
     this.pos = p;
   }
 
+  /** The first n bytes of b. */
+  bytesN(b: Uint8Array, n: number): void {
+    this.ensure(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = b[i];
+    this.pos = p;
+  }
+
   /** A string known to be ASCII (number text). */
   ascii(s: string): void {
     this.ensure(s.length);

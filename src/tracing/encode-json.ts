@@ -89,7 +89,7 @@ const lastParent = { hi: -1, lo: -1, digits: Buffer.alloc(20), len: 0 };
 
 function id(w: ByteWriter, hi: number, lo: number, last: typeof lastTrace): void {
   if (last.hi === hi && last.lo === lo) {
-    w.bytes(last.digits.subarray(0, last.len));
+    w.bytesN(last.digits, last.len);
     return;
   }
   const from = w.pos;

@@ -3,10 +3,23 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { RecordingSpan } from './span.js';
 import type { EncodedSpans, SpanStore } from './span-store.js';
 
+/** A request body as slices written in order (the encoded spans are sent without copying). */
+export interface Body {
+  parts: Buffer[];
+  length: number;
+  headers: OutgoingHttpHeaders;
+}
+
 export interface PreparedBatch {
   spans: number;
   /** Builds the body at send time (the telemetry envelope's seq_id and tracer_time are per send). */
-  build(): { body: Buffer; headers: OutgoingHttpHeaders };
+  build(): Body;
+}
+
+export function bodyLength(parts: Buffer[]): number {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  return n;
 }
 
 export interface Exporter {

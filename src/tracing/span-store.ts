@@ -121,10 +121,11 @@ export function groupRecords(d: EncodedSpans): number[][] {
 }
 
 /**
- * Copies records (indices in store order) into out at p, one copy per run of back-to-back
- * records in the same chunk. Returns the new position.
+ * The bytes of records (indices in store order) as slices of the store's chunks, one slice per
+ * run of back-to-back records in the same chunk: a request body is written with these slices
+ * (writev), so the encoded spans are never copied again.
  */
-export function copyRecords(d: EncodedSpans, records: number[], out: Buffer, p: number): number {
+export function recordRuns(d: EncodedSpans, records: number[], out: Buffer[]): void {
   let k = 0;
   while (k < records.length) {
     const first = records[k];
@@ -137,7 +138,6 @@ export function copyRecords(d: EncodedSpans, records: number[], out: Buffer, p: 
       last = next;
       k++;
     }
-    p += d.chunks[chunk].copy(out, p, d.start[first], d.end[last]);
+    out.push(d.chunks[chunk].subarray(d.start[first], d.end[last]));
   }
-  return p;
 }

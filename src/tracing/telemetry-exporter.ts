@@ -5,10 +5,10 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { packBatches } from './batching.js';
 import { writeJsonPriority, writeSpanJson, type EncodeDefaults } from './encode-json.js';
-import type { Exporter, PreparedBatch } from './exporter.js';
+import { bodyLength, type Exporter, type PreparedBatch } from './exporter.js';
 import { hostInfo, nextSeqId, RUNTIME_ID, TRACER_VERSION } from './runtime-info.js';
 import type { RecordingSpan } from './span.js';
-import { copyRecords, groupRecords, patchPriorities, type EncodedSpans, type SpanStore } from './span-store.js';
+import { groupRecords, patchPriorities, recordRuns, type EncodedSpans, type SpanStore } from './span-store.js';
 
 /**
  * Body cap per request: 4 MiB. The intake publishes no limit; 4 MiB stays under the 5 MB
@@ -35,8 +35,9 @@ export function telemetryUrl(site: string): URL {
   return new URL(`https://instrumentation-telemetry-intake.${site}/api/v2/apmtelemetry`);
 }
 
-const COMMA = 0x2c;
-const OPEN = 0x5b;
+const OPEN = Buffer.from('[');
+const COMMA_OPEN = Buffer.from(',[');
+const END = Buffer.from(']}}');
 const CLOSE = 0x5d;
 
 export function createTelemetryExporter(o: TelemetryExporterOptions): Exporter {
@@ -88,16 +89,17 @@ export function createTelemetryExporter(o: TelemetryExporterOptions): Exporter {
               envelopeMiddle + nextSeqId() + envelopeTail,
             'utf8',
           );
-          const out = Buffer.allocUnsafe(head.length + b.bytes + 3);
-          let p = head.copy(out, 0);
+          const parts: Buffer[] = [head];
           for (let t = 0; t < b.traces.length; t++) {
-            if (t > 0) out[p++] = COMMA;
-            out[p++] = OPEN;
-            p = copyRecords(d, b.traces[t], out, p);
-            out[p - 1] = CLOSE;
+            parts.push(t === 0 ? OPEN : COMMA_OPEN);
+            recordRuns(d, b.traces[t], parts);
+            // Each record ends with ','; the trace's last one becomes the closing ']'. The
+            // chunk is this flush's own memory, so patching it in place is safe.
+            const last = parts[parts.length - 1];
+            last[last.length - 1] = CLOSE;
           }
-          p += out.write(']}}', p, 'latin1');
-          return { body: out.subarray(0, p), headers };
+          parts.push(END);
+          return { parts, length: bodyLength(parts), headers };
         },
       }));
     },

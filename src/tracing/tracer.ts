@@ -160,8 +160,8 @@ export class RecordingTracer implements Tracer, SpanSink {
   }
 
   /** The request bodies for drained spans, without sending (benchmarks, diagnostics). */
-  encode(spans: EncodedSpans): Buffer[] {
-    return this.o.exporter.prepare(spans).map((b) => b.build().body);
+  encode(spans: EncodedSpans): Buffer[][] {
+    return this.o.exporter.prepare(spans).map((b) => b.build().parts);
   }
 
   async flush(opts: { deadline: number }): Promise<FlushReport> {
@@ -192,10 +192,10 @@ export class RecordingTracer implements Tracer, SpanSink {
         for (let j = i; j < batches.length; j++) report.dropped += batches[j].spans;
         return;
       }
-      const { body, headers } = b.build();
+      const { parts, length, headers } = b.build();
       report.requests += 1;
-      report.bytes += body.length;
-      const res = await send({ method: this.o.exporter.method, url: this.o.exporter.url, headers, body, endBy });
+      report.bytes += length;
+      const res = await send({ method: this.o.exporter.method, url: this.o.exporter.url, headers, parts, length, endBy });
       if (res.ok) {
         report.sent += b.spans;
         continue;
@@ -235,7 +235,10 @@ function resourceAndTags(span: RecordingSpan, opts: StartSpanOptions | undefined
   if (opts === undefined) return;
   if (opts.resource !== undefined) span.resource = opts.resource;
   const tags = opts.tags;
-  if (tags !== undefined) for (const k of Object.keys(tags)) span.setTag(k, tags[k]);
+  // for-in rather than Object.keys: no array allocated per span.
+  if (tags !== undefined) {
+    for (const k in tags) if (Object.hasOwn(tags, k)) span.setTag(k, tags[k]);
+  }
 }
 
 function round3(ms: number): number {

@@ -19,7 +19,9 @@ export interface SendRequest {
   method: string;
   url: URL;
   headers: OutgoingHttpHeaders;
-  body: Buffer;
+  /** Body slices, written in order; `length` is their total. */
+  parts: Buffer[];
+  length: number;
   /** Epoch ms by which the request must be over (answered or abandoned). */
   endBy: number;
 }
@@ -55,7 +57,7 @@ function attempt(r: SendRequest): Promise<AttemptResult> {
       req = lib.request(r.url, {
         method: r.method,
         agent: isHttps ? httpsAgent : httpAgent,
-        headers: { ...r.headers, 'content-length': r.body.length },
+        headers: { ...r.headers, 'content-length': r.length },
       });
     } catch {
       finish({ ok: false, failure: 'other', reusedSocket: false });
@@ -78,7 +80,11 @@ function attempt(r: SendRequest): Promise<AttemptResult> {
     req.on('error', (err: NodeJS.ErrnoException) => {
       finish({ ok: false, failure: classify(err), reusedSocket: req.reusedSocket });
     });
-    req.end(r.body);
+    // Corked, the slices leave in one writev.
+    req.cork();
+    for (const p of r.parts) req.write(p);
+    req.uncork();
+    req.end();
   });
 }
 
