@@ -321,6 +321,8 @@ export class SedEngine {
 
   private substitute(sub: Subst): void {
     const re = this.regexFor(sub.re);
+    // A match-only test (no captures) is much cheaper and rejects most lines.
+    if (!re.test(this.ps)) return;
     const matches = re.execAll(this.ps, sub.global ? Infinity : sub.nth);
     if (matches.length < sub.nth) return;
     const chosen = sub.global ? matches.slice(sub.nth - 1) : [matches[sub.nth - 1]];
