@@ -47,6 +47,10 @@ describe('roots and warnings', () => {
     ]);
     expect(goQuote(fromUtf16('é/ü'))).toBe(`"${fromUtf16('é/ü')}"`);
     expect(goQuote('\x00\x7f')).toBe('"\\x00\\x7f"');
+    // Valid but unprintable runes as \u/\U, invalid bytes (overlong, surrogate, truncated) as \x.
+    expect(goQuote(fromUtf16('\u00a0\u200b\u{E0001}'))).toBe('"\\u00a0\\u200b\\U000e0001"');
+    expect(goQuote(fromUtf16('\ufffd\u{1F600}'))).toBe(`"${fromUtf16('\ufffd\u{1F600}')}"`);
+    expect(goQuote('\xc0\xaf\xed\xa0\x80\xe2\x82')).toBe('"\\xc0\\xaf\\xed\\xa0\\x80\\xe2\\x82"');
   });
 
   it('resolves relative roots against the process working directory', () => {

@@ -75,36 +75,38 @@ export interface Sandbox {
   roots: string[];
 }
 
-/** Go's %q for a bstr: printable UTF-8 kept, everything else escaped. */
+/** Go's %q (strconv.Quote) for a bstr: printable UTF-8 kept, everything else escaped. */
 export function goQuote(s: string): string {
-  const named: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
-  let out = '';
+  const named: Record<number, string> = { 0x07: '\\a', 0x08: '\\b', 0x0c: '\\f', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x0b: '\\v', 0x22: '\\"', 0x5c: '\\\\' };
+  const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
   const bytes = bytesOf(s);
+  let out = '';
   for (let i = 0; i < bytes.length; ) {
     const b = bytes[i];
-    const ch = String.fromCharCode(b);
-    if (named[ch]) {
-      out += named[ch];
+    if (named[b]) {
+      out += named[b];
       i++;
-    } else if (b >= 0x20 && b < 0x7f) {
-      out += ch;
-      i++;
-    } else if (b < 0x80) {
-      out += '\\x' + b.toString(16).padStart(2, '0');
-      i++;
-    } else {
-      const len = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 0;
-      const seq = len ? bytes.subarray(i, i + len) : undefined;
-      const text = seq && seq.length === len ? seq.toString('utf8') : '';
-      const valid = text.length > 0 && !text.includes('\ufffd') && Buffer.from(text, 'utf8').equals(seq!);
-      if (valid && /\P{C}/u.test(text)) {
-        out += seq!.toString('latin1');
-        i += len;
-      } else {
-        out += '\\x' + b.toString(16).padStart(2, '0');
-        i++;
-      }
+      continue;
     }
+    if (b < 0x80) {
+      out += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${hex(b, 2)}`;
+      i++;
+      continue;
+    }
+    // One UTF-8 sequence, valid only if it round-trips (rejects overlongs and surrogates).
+    const len = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 0;
+    const seq = len && i + len <= bytes.length ? bytes.subarray(i, i + len) : undefined;
+    const text = seq?.toString('utf8');
+    if (!seq || !text || [...text].length !== 1 || !Buffer.from(text, 'utf8').equals(seq)) {
+      out += `\\x${hex(b, 2)}`;
+      i++;
+      continue;
+    }
+    const cp = text.codePointAt(0)!;
+    // unicode.IsPrint: letters, marks, numbers, punctuation, symbols (no other spaces).
+    if (/^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(text)) out += seq.toString('latin1');
+    else out += cp < 0x10000 ? `\\u${hex(cp, 4)}` : `\\U${hex(cp, 8)}`;
+    i += len;
   }
   return `"${out}"`;
 }
