@@ -2,8 +2,9 @@
  * State shared by every shell of one run: policy, sandbox, deadline and cancellation,
  * outputs, counters, hooks. Cancellation is cooperative: `tick()` runs at every statement
  * and loop iteration; it checks the clock (so a tight loop stops at its deadline even when
- * no timer can fire) and periodically yields to the event loop (so external aborts and
- * timers are seen).
+ * no timer can fire) and yields to the event loop every YIELD_EVERY_TICKS ticks (so external
+ * aborts and timers are seen). Counting ticks rather than time keeps the interleaving of
+ * in-memory pipeline stages the same from run to run.
  */
 import type { RshellHooks, RunEndInfo } from '../hooks.js';
 import type { SandboxFS, TrustedProc } from '../sandbox/types.js';
@@ -13,7 +14,8 @@ import type { Pipe } from './pipe.js';
 import { CappedOutput, MAX_STDOUT_BYTES } from './streams.js';
 import { CollectWriter } from '../io.js';
 
-const YIELD_EVERY_MS = 5;
+/** About a millisecond of simple commands. */
+const YIELD_EVERY_TICKS = 256;
 
 export interface RunSettings {
   fs: SandboxFS;
@@ -43,7 +45,7 @@ export class RunState {
   readonly globBudget: GlobBudget = { readDirCalls: 0 };
   readonly pipes = new Set<Pipe>();
   abortError: RunAbortError | null = null;
-  private lastYield = Date.now();
+  private ticks = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly onExternalAbort = () => this.abort('canceled');
 
@@ -88,13 +90,11 @@ export class RunState {
   /** The per-statement checkpoint; returns a promise only when it yields. */
   tick(): Promise<void> | undefined {
     if (this.abortError) throw this.abortError;
-    const t = Date.now();
-    if (t >= this.settings.deadline) {
+    if (Date.now() >= this.settings.deadline) {
       this.abort('timeout');
       throw this.abortError;
     }
-    if (t - this.lastYield < YIELD_EVERY_MS) return undefined;
-    this.lastYield = t;
+    if (++this.ticks % YIELD_EVERY_TICKS !== 0) return undefined;
     return yieldToLoop().then(() => this.check());
   }
 
