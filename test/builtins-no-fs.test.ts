@@ -63,7 +63,12 @@ export function violations(source: string, file = join(BUILTINS_DIR, 'sample.ts'
     if (!target || !target.startsWith(BUILTINS_DIR)) found.push('uses dynamic import(');
   }
   if (/\bcreateRequire\b/.test(code)) found.push('uses createRequire');
-  if (/\bprocess\s*\.\s*(binding|dlopen|_linkedBinding|env)\b/.test(code)) found.push('uses process internals or env');
+  if (/\bprocess\s*(\.\s*(binding|dlopen|_linkedBinding|env|mainModule|getBuiltinModule)\b|\[)/.test(code)) {
+    found.push('uses process internals or env');
+  }
+  if (/\bgetBuiltinModule\b/.test(code)) found.push('uses getBuiltinModule');
+  // Code from strings would hide any of the above from this scan.
+  if (/\beval\s*\(|\bFunction\s*\(/.test(code)) found.push('evaluates code from strings');
   return found;
 }
 
@@ -91,6 +96,13 @@ describe('the checker', () => {
     [`const m = await import('../sandbox/index.js');`, ['uses dynamic import(']],
     [`const k = process.env.AWS_SECRET_ACCESS_KEY;`, ['uses process internals or env']],
     [`import {\n  open,\n} from 'node:fs';`, ['imports node:fs']],
+    [`export * from 'fs';`, ['imports fs']],
+    [`import fs = require('fs');`, ['uses require(']],
+    [`const fs = process.getBuiltinModule('fs');`, ['uses process internals or env', 'uses getBuiltinModule']],
+    [`const b = process['bin' + 'ding'];`, ['uses process internals or env']],
+    [`const r = process.mainModule;`, ['uses process internals or env']],
+    [`eval("require('fs')");`, ['evaluates code from strings']],
+    [`const f = new Function('return 1');`, ['evaluates code from strings']],
   ])('flags %j', (src, expected) => {
     expect(violations(src)).toEqual(expected);
   });
