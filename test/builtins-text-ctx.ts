@@ -55,7 +55,13 @@ export function fakeFs(tree: FakeTree, chunk = 1 << 16): SandboxFS & { opened: n
       };
     },
     readDir: async () => [],
-    stat: async (p: string) => info(p, 'file', 0),
+    stat: async (p: string, dir: string) => {
+      const key = norm(p, dir);
+      const entry = key === '' ? { dir: true as const } : tree[key];
+      if (entry === undefined) throw new SandboxError('ENOENT', p, 'stat');
+      if (typeof entry === 'object' && 'dir' in entry) return info(p, 'dir', 4096);
+      return info(p, 'file', entry.length);
+    },
     lstat: async (p: string) => info(p, 'file', 0),
     readlink: async () => '',
     access: async () => {},

@@ -151,13 +151,26 @@ describe('strings', () => {
     expect((await run(strings, 'strings', ['-s', '|'], { stdin: 'abcd\0efgh' })).out).toBe('abcd|efgh|');
   });
 
-  it('streams a run longer than any chunk', async () => {
+  it('streams a run longer than any chunk, keeping at most 1 MiB of one run', async () => {
     const r = await run(strings, 'strings', ['f'], { files: { f: '\0' + 'x'.repeat(10000) + '\0' }, chunk: 7 });
     expect(r.out).toBe('x'.repeat(10000) + '\n');
+    const huge = await run(strings, 'strings', ['-f', '-'], { stdin: 'y'.repeat((1 << 20) + 5) + '\0abcd' });
+    expect(huge.out).toBe('-: ' + 'y'.repeat(1 << 20) + '\n-: abcd\n');
+    expect((await run(strings, 'strings', ['-n', String(2 << 20)], { stdin: 'z'.repeat(3 << 20) })).out).toBe('');
   });
 
   it('reports binutils-style errors', async () => {
     expect(await run(strings, 'strings', ['nope'])).toMatchObject({ err: "strings: 'nope': No such file\n", code: 1 });
+    expect(await run(strings, 'strings', ['d', 'f'], { files: { d: { dir: true }, f: 'abcd' } })).toMatchObject({
+      out: 'abcd\n',
+      err: "strings: Warning: 'd' is a directory\n",
+      code: 1,
+    });
+    expect(await run(strings, 'strings', ['/etc/passwd'])).toMatchObject({ err: "strings: '/etc/passwd': permission denied\n", code: 1 });
+    expect(await run(strings, 'strings', ['-o=x'])).toMatchObject({
+      err: 'strings: invalid argument "x" for "-o, --offset-octal" flag: flag does not allow an argument\n',
+      code: 1,
+    });
     expect(await run(strings, 'strings', ['-n', '0', 'x'])).toMatchObject({ err: 'strings: invalid minimum string length 0\n', code: 1 });
     expect(await run(strings, 'strings', ['-t', 'z'])).toMatchObject({
       err: 'strings: invalid argument "z" for "-t, --radix" flag: invalid radix\n',
