@@ -1,0 +1,79 @@
+/** End to end: a real rshell run with the span adapter, flushed to the local intake. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunner } from '../src/rshell/index.js';
+import { createTracer, rshellHooks } from '../src/tracing/index.js';
+import { formatTraceTree, LocalIntake } from '../src/tracing/local-intake.js';
+
+let intake: LocalIntake;
+beforeAll(async () => {
+  intake = await new LocalIntake().start();
+});
+afterAll(async () => {
+  await intake.close();
+});
+
+describe('rshell spans end to end', () => {
+  it('traces a script under action.run with service rshell, and keeps arguments out', async () => {
+    const tracer = createTracer({ intakeUrl: intake.url });
+    const script =
+      'for f in a b; do if true; then echo $f | cat; fi; done\n' +
+      'secret-cmd --token=abc123 hunter2\n' +
+      'echo done > /dev/null\n';
+    const result = await tracer.withSpan('action.run', { resource: 'com.datadoghq.remoteaction.rshell.runCommand' }, () =>
+      tracer.withService('rshell', () =>
+        createRunner({ allowedCommands: ['rshell:echo', 'rshell:cat', 'rshell:true'], hooks: rshellHooks(tracer) }).run(script),
+      ),
+    );
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.toString()).toBe('a\nb\n');
+    expect(result.outcome).toBe('success');
+
+    const report = await tracer.flush({ deadline: Date.now() + 10_000 });
+    expect(report).toMatchObject({ sent: 17, dropped: 0, requests: 1 });
+    const traces = intake.traces();
+    expect(traces).toHaveLength(1);
+    const tree = formatTraceTree(traces[0]).replace(/ \d+\.\d{3} ms/g, '').split('\n').slice(1).join('\n');
+    expect(tree).toBe(
+      [
+        '  action.run com.datadoghq.remoteaction.rshell.runCommand [private-action-runner]',
+        '    run run [rshell]',
+        '      control_flow for [rshell]',
+        '        control_flow for.iteration [rshell]',
+        '          control_flow if [rshell]',
+        '            command true [rshell]',
+        '            control_flow pipeline [rshell]',
+        '              command echo [rshell]',
+        '              command cat [rshell]',
+        '        control_flow for.iteration [rshell]',
+        '          control_flow if [rshell]',
+        '            command true [rshell]',
+        '            control_flow pipeline [rshell]',
+        '              command echo [rshell]',
+        '              command cat [rshell]',
+        '      command secret-cmd [rshell]',
+        '      command echo [rshell]',
+      ].join('\n'),
+    );
+
+    const spans = intake.spans();
+    const run = spans.find((s) => s.name === 'run')!;
+    expect(run.meta['rshell.run.outcome']).toBe('success');
+    expect(run.error).toBe(0);
+    expect(run.metrics).toMatchObject({
+      _top_level: 1,
+      'rshell.run.exit_code': 0,
+      'rshell.run.commands.total': 8,
+      'rshell.run.commands.unallowed': 1,
+    });
+    const blocked = spans.find((s) => s.resource === 'secret-cmd')!;
+    expect(blocked.meta).toMatchObject({ 'rshell.command.is_allowed': 'false', 'rshell.command.flags': '--token' });
+    expect(blocked.metrics).toMatchObject({ 'rshell.command.argc': 2, 'rshell.command.exit_code': 127 });
+    const piped = spans.filter((s) => s.resource === 'cat');
+    expect(piped.map((s) => s.meta['rshell.command.has_stdin_pipe'])).toEqual(['true', 'true']);
+    const redirected = spans.filter((s) => s.resource === 'echo').map((s) => s.meta['rshell.command.has_output_redirect']);
+    expect(redirected).toEqual(['true', 'true', 'true']);
+
+    const body = intake.requests().map((r) => r.body.toString()).join('');
+    for (const secret of ['abc123', 'hunter2', 'secret-cmd --token', '$f', 'done']) expect(body).not.toContain(secret);
+  });
+});
