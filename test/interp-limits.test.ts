@@ -65,6 +65,11 @@ describe('output limits', () => {
     expect(r.stdout.toString().includes('never')).toBe(false);
   });
 
+  it('drops stderr beyond 10 MiB without failing the run', async () => {
+    const r = await createRunner({ allowAllCommands: true }).run(`w=${kb}; for i in {1..11000}; do echo $w >&2; done; echo done`);
+    expect([r.outcome, r.stdout.toString(), r.stderr.length]).toEqual(['success', 'done\n', 10 * MIB]);
+  });
+
   it('truncates command substitution output at 1 MiB', async () => {
     const r = await createRunner({ allowAllCommands: true }).run(`w=${kb}; echo "$(for i in {1..2000}; do echo $w; done)" | wc -c`);
     // 1 MiB captured = 1024 whole lines; the last newline is stripped and echo adds one back.

@@ -34,11 +34,17 @@ export interface RunSettings {
   source?: string;
 }
 
+export const MAX_STDERR_BYTES = 10 * 1024 * 1024;
+
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class RunState {
   readonly stdout: CappedOutput;
-  readonly stderr = new CollectWriter();
+  /**
+   * rshell leaves stderr uncapped; in a Lambda an endless error loop would exhaust memory
+   * before the deadline, so excess stderr beyond MAX_STDERR_BYTES is dropped silently.
+   */
+  readonly stderr = new CollectWriter(MAX_STDERR_BYTES);
   readonly controller = new AbortController();
   readonly now = new Date();
   readonly counters: RunEndInfo['commands'] = { total: 0, dispatched: 0, unallowed: 0, unknown: 0 };
