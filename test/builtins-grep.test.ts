@@ -182,3 +182,13 @@ describe('grep streaming', () => {
     expect(process.memoryUsage().rss - rss0).toBeLessThan(64 * 1024 * 1024);
   }, 60_000);
 });
+
+describe('grep line cap on every path', () => {
+  it('rejects a line over 1 MiB delivered in one big chunk, in count mode too', async () => {
+    const big = 'x'.repeat((1 << 20) + 10) + '\nneedle\n';
+    for (const args of [['-c', 'needle'], ['-c', 'ne*dle'], ['needle']]) {
+      const r = await runBuiltin(grep, 'grep', args, { stdin: big });
+      expect(r).toEqual({ code: 2, stdout: '', stderr: 'grep: (standard input): bufio.Scanner: token too long\n' });
+    }
+  });
+});

@@ -232,6 +232,8 @@ export async function scanInput(
     const lastNL = chunk.lastIndexOf(NL);
     if (fastCount && !done && lastNL >= pos) {
       let region = asBuffer(chunk).subarray(pos, lastNL + 1);
+      // Only a huge chunk (a pipe can deliver one) can hide a line over the cap here.
+      if (region.length > MAX_LINE_BYTES && longestLine(region) > MAX_LINE_BYTES) throw lineTooLong();
       if (o.matcher.foldedLiteral !== null) region = lowerAscii(region);
       const limit = o.invert || o.maxCount < 0 ? Infinity : o.maxCount - matchCount;
       let n = countLiteralLines(region, fastLiteral!, limit, verify);
@@ -305,6 +307,14 @@ function countLiteralLines(
     p = nl + 1;
   }
   return count;
+}
+
+function longestLine(region: Buffer): number {
+  let max = 0;
+  for (let p = 0, nl = region.indexOf(NL); nl !== -1; p = nl + 1, nl = region.indexOf(NL, p)) {
+    max = Math.max(max, nl - p);
+  }
+  return max;
 }
 
 function countLines(region: Buffer): number {
