@@ -3,7 +3,8 @@
  * This scans every module under src/rshell/builtins/ (so new builtins are covered) and fails
  * on imports of filesystem, process, network or thread modules, on require(), and on dynamic
  * import() of anything but a literal relative path inside builtins/ (itself scanned here). The
- * checker itself is tested on samples so a broken scan cannot pass silently.
+ * rest of src/rshell (interpreter, parser, API) gets the same scan: only src/rshell/sandbox/
+ * may use node:fs. The checker itself is tested on samples so a broken scan cannot pass silently.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -11,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const BUILTINS_DIR = fileURLToPath(new URL('../src/rshell/builtins/', import.meta.url));
+const RSHELL_DIR = fileURLToPath(new URL('../src/rshell/', import.meta.url));
+const SANDBOX_DIR = fileURLToPath(new URL('../src/rshell/sandbox/', import.meta.url));
 
 const FORBIDDEN_MODULES = [
   'fs',
@@ -47,7 +50,7 @@ function blankStrings(src: string): string {
 }
 
 /** Every violation in one module's source, as human-readable strings. */
-export function violations(source: string, file = join(BUILTINS_DIR, 'sample.ts')): string[] {
+export function violations(source: string, file = join(BUILTINS_DIR, 'sample.ts'), scope = BUILTINS_DIR): string[] {
   const src = stripComments(source);
   const code = blankStrings(src);
   const found: string[] = [];
@@ -60,7 +63,7 @@ export function violations(source: string, file = join(BUILTINS_DIR, 'sample.ts'
     // reach a module no one scanned (computed names, 'node:' + 'fs').
     const lit = /^import\s*\(\s*(['"])([^'"]+)\1\s*\)/.exec(src.slice(m.index));
     const target = lit && lit[2].startsWith('.') ? resolve(dirname(file), lit[2]) : undefined;
-    if (!target || !target.startsWith(BUILTINS_DIR)) found.push('uses dynamic import(');
+    if (!target || !target.startsWith(scope)) found.push('uses dynamic import(');
   }
   if (/\bcreateRequire\b/.test(code)) found.push('uses createRequire');
   if (/\bprocess\s*(\.\s*(binding|dlopen|_linkedBinding|env|mainModule|getBuiltinModule)\b|\[)/.test(code)) {
@@ -131,6 +134,20 @@ describe('src/rshell/builtins', () => {
 
   it('no builtin module imports fs, child_process, net, dgram or worker_threads, or loads code dynamically', () => {
     const bad = files.flatMap((f) => violations(readFileSync(f, 'utf8'), f).map((v) => `${relative(BUILTINS_DIR, f)}: ${v}`));
+    expect(bad).toEqual([]);
+  });
+});
+
+describe('the rest of src/rshell', () => {
+  // Only the sandbox (which includes the allow-listed proc reader) may touch the filesystem.
+  const files = sourceFiles(RSHELL_DIR).filter((f) => !f.startsWith(BUILTINS_DIR) && !f.startsWith(SANDBOX_DIR));
+
+  it('has modules to scan', () => {
+    expect(files.some((f) => f.endsWith('index.ts'))).toBe(true);
+  });
+
+  it('no interpreter, parser or API module touches fs, processes or the network directly', () => {
+    const bad = files.flatMap((f) => violations(readFileSync(f, 'utf8'), f, RSHELL_DIR).map((v) => `${relative(RSHELL_DIR, f)}: ${v}`));
     expect(bad).toEqual([]);
   });
 });
