@@ -163,6 +163,8 @@ export class Parser {
   private inCase = 0;
   /** Inside a `$(`/`(`/`<(` list, where `)` ends statement lists. */
   private parenDepth = 0;
+  /** Nesting of `(`-lists, not reset by `case` (see the `#` rule in wordParts). */
+  private subDepth = 0;
 
   constructor(src: string, maxDepth: number, depth: number) {
     this.src = src;
@@ -313,7 +315,8 @@ export class Parser {
       }
       if ((c === 38 && this.c(1) !== 62) || c === 124) {
         const two = this.src.slice(this.i, this.i + 2);
-        const op = two === '&&' || two === '||' || two === '|&' ? two : String.fromCharCode(c);
+        if (two === '|&') this.err(this.i, '`|&` is not a valid start for a statement');
+        const op = two === '&&' || two === '||' ? two : String.fromCharCode(c);
         this.err(this.i, `\`${op}\` can only immediately follow a statement`);
       }
       const w = this.peekWord();
@@ -368,7 +371,13 @@ export class Parser {
       return true;
     }
     if (c < 0 || c === NL || c === 35) return true;
-    if (c === 41) return true; // the list loop decides whether `)` is valid here
+    if (c === 41) {
+      if (this.parenDepth > 0) return true;
+      if (s.cmd === null || s.cmd.type === 'CallExpr') {
+        this.err(this.i, 'a command can only contain words and redirects; encountered `)`');
+      }
+      this.err(this.i, 'statements must be separated by &, ; or a newline');
+    }
     if (this.endsCompound(s)) return true;
     this.err(this.i, 'statements must be separated by &, ; or a newline');
   }
@@ -483,7 +492,9 @@ export class Parser {
     if (c < 0 || c === NL || c === 59 || (c === 38 && this.c(1) !== 62) || c === 124 || c === 41) return null;
     const w = this.peekWord();
     let cmd: Command | null = null;
-    if (c === 40) {
+    if (c === 40 && this.c(1) === 41) {
+      return this.anonymousFunc(pos);
+    } else if (c === 40) {
       cmd = this.c(1) === 40 ? this.arithmCmd() : this.subshell();
     } else if (w !== null) {
       const stray = STRAY_WORDS[w];
@@ -587,6 +598,7 @@ export class Parser {
         continue;
       }
       if (c === 40) {
+        if (this.c(1) === 40) this.err(this.i, '`((` can only be used to open an arithmetic cmd');
         if (kind === 'call' && assigns.length === 0 && args.length === 1) {
           return this.funcDeclParens(s, args[0]);
         }
@@ -606,6 +618,7 @@ export class Parser {
       const wd = this.word(Ctx.Cmd);
       if (wd === null) break;
       if (kind === 'call' && args.length === 0) {
+        // Checked once the word is parsed: errors inside it come first (mvdan).
         const arr = assigns.find((a) => a.index !== null || a.array !== null);
         if (arr !== undefined) this.err(arr.pos, 'inline variables cannot be arrays');
       }
@@ -713,7 +726,7 @@ export class Parser {
       c = j < this.n ? s.charCodeAt(j) : -1;
       const isAssign = c === 61 || (c === 43 && s.charCodeAt(j + 1) === 61);
       if (!isAssign) {
-        if (decl && isBoundary(c)) {
+        if (decl && isBoundary(c) && c !== 60 && c !== 62) {
           // `declare a[1]`: a naked name with an index.
           return { type: 'Assign', pos: start, end: j, append: false, naked: true, name, index, value: null, array: null };
         }
@@ -748,6 +761,12 @@ export class Parser {
       a.end = this.i;
     }
     return a;
+  }
+
+  /** How mvdan names the token a construct was cut short by: EOF, a closing backquote, or `x`. */
+  reachedName(): string {
+    if (this.i >= this.n) return this.backquoted ? '"`"' : 'EOF';
+    return `\`${this.src[this.i]}\``;
   }
 
   private charAt(j: number): string {
@@ -920,6 +939,8 @@ export class Parser {
         j = lineEnd + 1;
       }
       if (bodyEnd < 0) {
+        // mvdan parses the body up to EOF first, so errors inside it win.
+        this.hdocBody(bodyStart, this.n, h);
         this.hdocs = [h];
         this.unclosedHdoc();
       }
@@ -991,6 +1012,11 @@ export class Parser {
           if (c === NL) break;
           litChar(1);
           continue;
+        }
+        if (c === 35 && litStart < 0 && parts.length > 0 && ctx === Ctx.Cmd && (this.subDepth > 0 || this.backquoted)) {
+          // mvdan quirk: inside `( )`, `$( )` and backquotes, a `#` right after a quoted
+          // or expanded part starts a comment.
+          break;
         }
         if (isMeta(c)) {
           const c1 = this.c(1);
@@ -1269,7 +1295,7 @@ export class Parser {
     this.i += 2;
     const pe = this.shortParam(pos, this.lit(pos + 2, pos + 2));
     pe.short = false;
-    const unclosed = () => this.err(pos, 'reached EOF without matching `${` with `}`');
+    const unclosed = () => this.err(pos, `reached ${this.reachedName()} without matching \`\${\` with \`}\``);
     let c = this.c();
     // `${#x}` length vs `${#}`; `${!x}` indirection vs `${!}`.
     if (c === 35 && this.paramStartsAt(this.i + 1)) {
@@ -1458,6 +1484,7 @@ export class Parser {
     const saveCase = this.inCase;
     this.inCase = 0;
     this.parenDepth++;
+    this.subDepth++;
     // Heredocs pending before a `(`-list take their bodies after the line the list ends
     // on, not from newlines inside it (mvdan).
     const outer = this.hdocs;
@@ -1465,8 +1492,9 @@ export class Parser {
     const res = this.stmtList(NO_ENDS);
     this.hdocs = outer.concat(this.hdocs);
     this.parenDepth--;
+    this.subDepth--;
     this.inCase = saveCase;
-    if (this.c() !== 41) this.err(pos, `reached EOF without matching \`${open}\` with \`)\``);
+    if (this.c() !== 41) this.err(pos, `reached ${this.reachedName()} without matching \`${open}\` with \`)\``);
     this.i++;
     this.leave();
     return res;
@@ -1497,7 +1525,7 @@ export class Parser {
       map.push(j);
       inner += s[j];
     }
-    if (j >= this.n) this.err(pos, 'reached EOF without closing quote `` ` ``');
+    if (j >= this.n) this.err(pos, 'reached EOF without closing quote "`"');
     map.push(j);
     this.enter(pos);
     const sub = new Parser(inner, this.maxDepth, this.depth);
@@ -1607,16 +1635,13 @@ export class Parser {
         continue;
       }
       if (c === 91 && litStart >= 0) {
-        // `name[index]`: keep the bracketed index inside the literal.
-        let depth = 0;
-        let j = this.i;
-        for (; j < this.n; j++) {
-          const d = s.charCodeAt(j);
-          if (d === 91) depth++;
-          else if (d === 93 && --depth === 0) break;
-        }
-        if (j >= this.n) this.err(this.i, 'reached EOF without matching `[` with `]`');
-        this.i = j + 1;
+        // `name[index]`: the index is checked as arithmetic; the literal keeps its text.
+        const open = this.i;
+        this.i++;
+        const idx = new ArithParser(this, ']', inBrace).exprOrNull();
+        if (idx === null) this.err(open, '`[` must be followed by an expression');
+        if (this.c() !== 93) this.err(open, `reached ${this.reachedName()} without matching \`[\` with \`]\``);
+        this.i++;
         continue;
       }
       if (c === 36) {
@@ -1687,7 +1712,7 @@ export class Parser {
     this.enter(lbrace);
     this.i++;
     const { stmts, last } = this.stmtList(ENDS_BRACE);
-    if (!this.atWord('}')) this.err(lbrace, 'reached EOF without matching `{` with `}`');
+    if (!this.atWord('}')) this.err(lbrace, `reached ${this.reachedName()} without matching \`{\` with \`}\``);
     if (stmts.length === 0) this.err(lbrace, '`{` must be followed by a statement list');
     const rbrace = this.i;
     this.i++;
@@ -1819,7 +1844,7 @@ export class Parser {
       const iter: WordIter = { type: 'WordIter', pos: nameStart, end: this.i, name, inPos: -1, items: [] };
       // `in` may follow on the same line or after newlines; `;` or a newline may precede `do`.
       this.skipBlanksComment();
-      let save = this.i;
+      const save = this.i;
       this.skipSpace();
       if (this.atWord('in')) {
         iter.inPos = this.i;
@@ -1844,9 +1869,12 @@ export class Parser {
         }
       } else {
         this.i = save;
-        if (this.c() === 59) this.i++;
+        const c = this.c();
+        if (c === 59) this.i++;
+        else if (c >= 0 && c !== NL && !this.atWord('do') && !this.atWord('{')) {
+          this.err(forPos, `\`${kw} foo\` must be followed by \`in\`, \`do\`, \`;\`, or a newline`);
+        }
       }
-      save = this.i;
       loop = iter;
     }
     return this.loopBody(forPos, kw, select, loop);
@@ -2038,13 +2066,22 @@ export class Parser {
     return j > this.i ? s.slice(this.i, j) : null;
   }
 
+  /** `() cmd`: mvdan accepts a function with an empty name unless the body is a `{` block. */
+  private anonymousFunc(pos: number): Stmt {
+    this.i += 2;
+    this.skipBlanks();
+    if (this.atWord('{')) this.langErr(pos, 'anonymous functions are a zsh feature');
+    const name = this.lit(pos, pos, '');
+    const body = this.funcBody(pos, 'foo');
+    const fd: FuncDecl = { type: 'FuncDecl', pos, end: body.end, position: pos, rsrvWord: false, parens: true, name, body };
+    return this.stmt(pos, fd, fd.end);
+  }
+
   /** `name()` form: `first` is the name word; the cursor is at `(`. */
   private funcDeclParens(s: Stmt, first: Word): Stmt {
     const name = first.parts[0];
     const fname = this.src.slice(first.pos, first.end);
-    if (first.parts.length !== 1 || name.type !== 'Lit') {
-      this.err(this.i, 'a command can only contain words and redirects; encountered `(`');
-    }
+    if (first.parts.length !== 1 || name.type !== 'Lit') this.err(first.pos, 'invalid func name');
     this.i++;
     this.skipBlanks();
     if (this.c() !== 41) this.err(first.pos, `\`${fname}(\` must be followed by \`)\``);
@@ -2113,17 +2150,16 @@ export class Parser {
     this.i += 6;
     this.skipBlanks();
     let name: Word | null = null;
-    // `coproc NAME compound-command`: a plain name followed by a compound command.
+    // `coproc NAME compound-command`: any word followed by a compound command names it.
     const w = this.peekWord();
-    if (w !== null && isValidName(w)) {
+    const c0 = this.c();
+    if (!(w !== null && (COMPOUND_WORDS.has(w) || STRAY_WORDS[w] !== undefined || w === '!')) && c0 !== 40) {
       const save = this.i;
-      this.i += w.length;
+      const wd = this.word(Ctx.Cmd);
       this.skipBlanks();
-      const c = this.c();
       const next = this.peekWord();
-      if (c === 40 || next === '{' || next === 'if' || next === 'while' || next === 'until' || next === 'for' || next === 'case' || next === '[[') {
-        const l = this.lit(save, save + w.length);
-        name = { type: 'Word', pos: l.pos, end: l.end, parts: [l] };
+      if (wd !== null && (this.c() === 40 || (next !== null && COMPOUND_WORDS.has(next) && next !== 'function'))) {
+        name = wd;
       } else {
         this.i = save;
       }
