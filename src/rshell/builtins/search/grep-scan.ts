@@ -121,11 +121,11 @@ export async function scanInput(
     if (!o.text && !isBinary && line.indexOf(0) !== -1) isBinary = true;
     if (maxReached) {
       // Only trailing context of the last allowed match remains to print.
-      if (afterRemaining > 0) {
+      if (afterRemaining > 0 && !isBinary) {
         printContext(line);
         afterRemaining--;
       }
-      if (afterRemaining === 0) done = true;
+      if (afterRemaining === 0 || isBinary) done = true;
       return;
     }
     if (!selected(line)) {
@@ -238,7 +238,6 @@ export async function scanInput(
       const limit = o.invert || o.maxCount < 0 ? Infinity : o.maxCount - matchCount;
       let n = countLiteralLines(region, fastLiteral!, limit, verify);
       if (o.invert) n = countLines(region) - n;
-      lineNum = -1; // unknown from here on; not printed in these modes
       matchCount += n;
       if (n > 0 && o.mode !== 'count') done = true;
       if (o.maxCount >= 0 && matchCount >= o.maxCount) done = true;
