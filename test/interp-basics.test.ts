@@ -233,6 +233,10 @@ describe('errors', () => {
 });
 
 describe('expansion caps', () => {
+  it('fails a command whose words would exceed 1,000,000 fields', async () => {
+    const r = await sh('for i in ' + '{1..100000} '.repeat(11) + '; do echo never; done; echo after $?');
+    expect(r).toEqual({ out: 'after 1\n', err: 'expansion exceeds the maximum of 1000000 words\n', code: 0, outcome: 'success' });
+  });
   it('fails a command whose brace expansion would exceed 100,000 words', async () => {
     expect(await sh('echo {1..1000}{1..1000}; echo after $?')).toEqual({
       out: 'after 1\n',

@@ -8,6 +8,7 @@
 import type { CmdSubst, DblQuoted, Word, WordPart } from '../syntax/ast.js';
 import { decodeAnsiC } from './ansi.js';
 import { expandBraces } from './braces.js';
+import { ExpansionError } from '../interp/errors.js';
 
 export interface ExpandContext {
   /** `$name` (including `?`; unknown specials are empty). */
@@ -247,6 +248,9 @@ function ifsOf(cx: ExpandContext): string {
 
 type RawField = { val: string; pat: string; glob: boolean };
 
+/** Fields one expansion may produce: brace lists in a 5 MiB script could otherwise exhaust memory. */
+export const MAX_FIELDS = 1_000_000;
+
 function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] | Promise<string[]> {
   const ifs = ifsOf(cx);
   const out: string[] = [];
@@ -274,6 +278,7 @@ function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] 
     }
     const fields: RawField[] = [];
     for (const bw of expandBraces(w)) wordFields(bw, cx, substs, ifs, fields);
+    if (out.length + fields.length > MAX_FIELDS) throw new ExpansionError(`expansion exceeds the maximum of ${MAX_FIELDS} words`);
     for (const f of fields) {
       out.push(f.val);
       if (f.glob && !raw) raw = out.slice(0, -1).map((val) => ({ val, pat: '', glob: false }));
