@@ -201,14 +201,21 @@ describe.runIf(hasProc)('with / allowed', () => {
 
 describe.runIf(process.getuid?.() === 0)('device nodes outside /dev', () => {
   let dir: string;
+  let made = false;
   beforeAll(() => {
     dir = makeTree({ 'keep.txt': 'k' });
-    execFileSync('mknod', [`${dir}/zero`, 'c', '1', '5']);
-    execFileSync('mknod', [`${dir}/null`, 'c', '1', '3']);
+    try {
+      execFileSync('mknod', [`${dir}/zero`, 'c', '1', '5'], { stdio: 'ignore' });
+      execFileSync('mknod', [`${dir}/null`, 'c', '1', '3'], { stdio: 'ignore' });
+      made = true;
+    } catch {
+      // No CAP_MKNOD in this container: the test below skips.
+    }
   });
   afterAll(() => removeTree(dir));
 
-  it('refuses to open any device but the null device', async () => {
+  it('refuses to open any device but the null device', async (ctx) => {
+    if (!made) ctx.skip();
     const { fs } = createSandbox({ allowedPaths: [dir] });
     expect(await failure(fs.open('zero', dir))).toEqual({
       code: 'EACCES',
