@@ -15,6 +15,6 @@ if (!existsSync(root)) {
 }
 const started = Date.now();
 const report = await runConformance(root);
+console.error(`ran ${report.results.length} scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(formatReport(report, !quiet));
-console.error(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
 process.exit(report.failed === 0 ? 0 : 1);
