@@ -184,3 +184,20 @@ describe('sed output within one cycle', () => {
     expect(r.stderr).toBe('sed: standard input: branch loop limit exceeded\n');
   });
 });
+
+describe('sed exit status', () => {
+  it('q decides the status even after an unreadable input; otherwise errors give 1', async () => {
+    const files = { a: '1\n2\n' };
+    expect(await run(['2q', 'missing', 'a'], undefined, files)).toEqual({
+      code: 0,
+      stdout: '1\n2\n',
+      stderr: 'sed: missing: no such file or directory\n',
+    });
+    expect(await run(['N', 'missing', 'a'], undefined, files)).toEqual({
+      code: 1,
+      stdout: '1\n2\n',
+      stderr: 'sed: missing: no such file or directory\n',
+    });
+    expect((await run(['$!N;N', 'a'], undefined, files)).stdout).toBe('1\n2\n');
+  });
+});

@@ -59,8 +59,8 @@ export class SedEngine {
     for (const c of prog.cmds) if (c.a1?.kind === 'line' && c.a1.n === 0) c.rangeActive = true;
   }
 
-  /** Runs to the end of input or a q/Q; returns the exit status q/Q asked for (else 0). */
-  async run(): Promise<number> {
+  /** Runs to the end of input or a q/Q; returns the exit status q/Q asked for, else null. */
+  async run(): Promise<number | null> {
     let restart = false;
     for (;;) {
       this.checkCanceled();
@@ -81,7 +81,8 @@ export class SedEngine {
           continue;
         }
         const line = await this.input.next();
-        end = line === null ? 'quit' : (this.takeLine(end.append, line), this.cycle(end.resume));
+        // No next line after all: the cycle ends as at EOF (autoprint, then input is over).
+        end = line === null ? 'next' : (this.takeLine(end.append, line), this.cycle(end.resume));
       }
       restart = end === 'restart';
       if (end === 'quit-silent') return this.exitCode;
@@ -92,7 +93,7 @@ export class SedEngine {
       if (this.out.full()) await this.out.flush();
       if (end === 'quit') return this.exitCode;
     }
-    return 0;
+    return null;
   }
 
   private emit(b: Uint8Array): void {
@@ -161,7 +162,8 @@ export class SedEngine {
           break;
         case 'n':
         case 'N': {
-          if (this.input.isLast()) return 'quit';
+          // GNU (non-POSIX): at EOF n/N end the cycle, auto-printing, and sed stops.
+          if (this.input.isLast()) return 'next';
           const append = cmd.name === 'N';
           if (!append && !this.quiet) this.emit(this.ps);
           // The append queue goes out before the next line is read.

@@ -66,7 +66,7 @@ export const sed: Builtin = async (ctx: CallContext, args: string[]): Promise<nu
   const input = new SedInput(ctx, files, report);
   const quiet = f.quiet.value || f.silent.value || prog.quietFromScript;
   const engine = new SedEngine(prog, input, out, quiet, () => ctx.checkCanceled());
-  let code: number;
+  let code: number | null;
   try {
     await input.start();
     code = await engine.run();
@@ -78,5 +78,7 @@ export const sed: Builtin = async (ctx: CallContext, args: string[]): Promise<nu
     await input.close();
   }
   await out.flush();
-  return code !== 0 ? code : failed ? 1 : 0;
+  // q/Q decide the status themselves (rshell returns their code even after input errors).
+  if (code !== null) return code;
+  return failed ? 1 : 0;
 };
