@@ -43,6 +43,11 @@ describe('cat', () => {
     expect((await run(cat, 'cat', ['-e', 'f'], { files })).out).toBe('\t^B$\n');
   });
 
+  it('-E shows a CR before a newline as ^M (GNU cat 9), other CRs as they are', async () => {
+    const r = await run(cat, 'cat', ['-E', 'f'], { files: { f: 'a\r\nb\rc\r\r\n\r' }, chunk: 1 });
+    expect(r.out).toBe('a^M$\nb\rc\r^M$\n\r');
+  });
+
   it('keeps NUL and invalid UTF-8 bytes intact', async () => {
     const r = await run(cat, 'cat', ['f'], { files: { f: 'a\x00b\xff\xfe' } });
     expect([...r.stdout]).toEqual([0x61, 0, 0x62, 0xff, 0xfe]);

@@ -21,6 +21,8 @@ export class CatFormatter {
   private line = 0;
   private atBol = true;
   private blanks = 0;
+  /** -E without -v: a CR right before a newline shows as ^M (GNU cat 9), so CR waits a byte. */
+  private pendingCR = false;
   constructor(private readonly o: CatOptions) {}
 
   private lineNumber(): string {
@@ -36,6 +38,11 @@ export class CatFormatter {
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i];
       let p: Promise<void> | undefined;
+      if (this.pendingCR) {
+        this.pendingCR = false;
+        p = out.write(c === 0x0a ? '^M' : '\r');
+        if (p) await p;
+      }
       if (this.atBol) {
         if (c === 0x0a) {
           this.blanks++;
@@ -56,6 +63,8 @@ export class CatFormatter {
       if (c === 0x0a) {
         this.atBol = true;
         p = out.write(o.showEnds ? '$\n' : '\n');
+      } else if (c === 0x0d && o.showEnds && !o.showNonprinting) {
+        this.pendingCR = true;
       } else if (c === 0x09) {
         p = o.showTabs ? out.write('^I') : out.byte(c);
       } else if (o.showNonprinting) {
@@ -65,6 +74,14 @@ export class CatFormatter {
       }
       if (p) await p;
     }
+  }
+
+  /** End of one input: a CR still waiting for its next byte is an ordinary CR. */
+  async finish(out: OutBuffer): Promise<void> {
+    if (!this.pendingCR) return;
+    this.pendingCR = false;
+    const p = out.byte(0x0d);
+    if (p) await p;
   }
 }
 

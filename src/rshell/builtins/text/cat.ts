@@ -64,6 +64,7 @@ export const cat: Builtin = async (ctx, args) => {
     } finally {
       await input.close();
     }
+    if (!plain) await formatter.finish(out);
     await out.flush();
   }
   return status;
