@@ -9,7 +9,7 @@ import { writeSpanMsgpack } from './encode-msgpack.js';
 import { bodyLength, type Exporter, type PreparedBatch } from './exporter.js';
 import { TRACER_VERSION } from './runtime-info.js';
 import type { RecordingSpan } from './span.js';
-import { groupRecords, patchPriorities, recordRuns, type EncodedSpans, type SpanStore } from './span-store.js';
+import { groupRecords, patchPriorities, recordRuns, recordSize, type EncodedSpans, type SpanStore } from './span-store.js';
 
 /**
  * Body cap per request: 10 MiB. The Agent accepts 25 MB per request and the Lambda
@@ -47,7 +47,7 @@ export function createAgentExporter(url: URL, defaults: EncodeDefaults): Exporte
     },
     prepare(d: EncodedSpans): PreparedBatch[] {
       patchPriorities(d, (buf, at, priority) => buf.writeDoubleBE(priority, at));
-      const size = (i: number): number => d.end[i] - d.start[i];
+      const size = (i: number): number => recordSize(d, i);
       // Framing upper bounds: 5 bytes of array header per trace chunk, 5 for the outer array.
       const batches = packBatches(groupRecords(d), size, AGENT_MAX_BODY_BYTES - 5, 5, 0);
       return batches.map((b) => ({

@@ -49,6 +49,20 @@ export class ByteWriter {
     this.pos = p;
   }
 
+  /** b from offset `from` to its end. */
+  bytesFrom(b: Uint8Array, from: number): void {
+    const n = b.length - from;
+    this.ensure(n);
+    const buf = this.buf;
+    let p = this.pos;
+    if (n < 48) for (let i = from; i < b.length; i++) buf[p++] = b[i];
+    else {
+      buf.set(from === 0 ? b : b.subarray(from), p);
+      p += n;
+    }
+    this.pos = p;
+  }
+
   /** The first n bytes of b. */
   bytesN(b: Uint8Array, n: number): void {
     this.ensure(n);

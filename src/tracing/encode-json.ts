@@ -14,34 +14,44 @@ export interface EncodeDefaults {
 }
 
 const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
-const K_SERVICE = ascii('{"service":');
-const K_NAME = ascii(',"name":');
-const K_RESOURCE = ascii(',"resource":');
-const K_TRACE_ID = ascii(',"trace_id":');
+const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
 const K_SPAN_ID = ascii(',"span_id":');
 const K_PARENT_ID = ascii(',"parent_id":');
 const K_START = ascii(',"start":');
 const K_DURATION = ascii(',"duration":');
-const K_ERROR_0 = ascii(',"error":0');
-const K_ERROR_1 = ascii(',"error":1');
-const K_META = ascii(',"meta":{');
-const K_METRICS = ascii(',"metrics":{');
-const K_ENV = ascii('"env":');
-const K_VERSION = ascii('"version":');
-const K_PRIORITY = ascii('"_sampling_priority_v1":');
+const ERROR_0_META = ascii(',"error":0,"meta":{');
+const ERROR_1_META = ascii(',"error":1,"meta":{');
+const ERROR_0_METRICS = ascii(',"error":0,"metrics":{');
+const ERROR_1_METRICS = ascii(',"error":1,"metrics":{');
+const META_END_METRICS = ascii('},"metrics":{');
+const K_ENV = ascii(',"env":');
+const K_VERSION = ascii(',"version":');
+const K_PRIORITY = ascii(',"_sampling_priority_v1":');
 const END_TYPE = ascii('},"type":""},');
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const CLOSE_BRACE = 0x7d;
 
-/** Quoted JSON strings for keys, names, services and repeated tag values. */
-const jsonStrings = new EncodedStringCache((s) => Buffer.from(JSON.stringify(s), 'utf8'));
+/*
+ * Encoded-bytes caches. Each holds a string together with the constant JSON around it, so a
+ * typical span is a dozen copies of cached bytes plus its digits. Keys carry a leading ','
+ * that the first entry of an object skips.
+ */
+const serviceHead = new EncodedStringCache((s) => utf8('{"service":' + JSON.stringify(s) + ',"name":'));
+const nameHead = new EncodedStringCache((s) => utf8(JSON.stringify(s) + ',"resource":'));
+const resourceHead = new EncodedStringCache((s) => utf8(JSON.stringify(s) + ',"trace_id":'));
+const keyBytes = new EncodedStringCache((s) => utf8(',' + JSON.stringify(s) + ':'));
+const valueBytes = new EncodedStringCache((s) => utf8(JSON.stringify(s)));
 
-function str(w: ByteWriter, s: string): void {
-  const cached = jsonStrings.get(s);
-  if (cached !== undefined) w.bytes(cached);
-  else w.utf8(JSON.stringify(s));
+/** Writes cached bytes (from offset `from`), or builds the same text when not cacheable. */
+function cached(w: ByteWriter, cache: EncodedStringCache, s: string, from: number, text: (s: string) => string): void {
+  const b = cache.get(s);
+  if (b !== undefined) w.bytesFrom(b, from);
+  else w.utf8(text(s).slice(from));
 }
+
+const serviceText = (s: string): string => '{"service":' + JSON.stringify(s) + ',"name":';
+const nameText = (s: string): string => JSON.stringify(s) + ',"resource":';
+const resourceText = (s: string): string => JSON.stringify(s) + ',"trace_id":';
+const keyText = (s: string): string => ',' + JSON.stringify(s) + ':';
+const valueText = (s: string): string => JSON.stringify(s);
 
 /** Finite numbers only reach here (setTag drops NaN/Infinity); -0 becomes 0. */
 function num(w: ByteWriter, v: number): void {
@@ -76,11 +86,24 @@ function nsFromMs(w: ByteWriter, ms: number): void {
  */
 export const PRIORITY_WIDTH = 11;
 
-/** Writes a priority padded to PRIORITY_WIDTH at `at` (used at encode and to patch). */
+/** Writes a priority padded to PRIORITY_WIDTH at `at` (used to patch a stale value). */
 export function writeJsonPriority(buf: Buffer, at: number, priority: number): void {
   const text = String(priority);
   buf.write(text, at, 'latin1');
   buf.fill(0x20, at + text.length, at + PRIORITY_WIDTH);
+}
+
+/** Padded priority followed by the span's closing bytes, per priority value. */
+const priorityTails = new Map<number, Buffer>();
+function priorityTail(priority: number): Buffer {
+  let t = priorityTails.get(priority);
+  if (t === undefined) {
+    t = Buffer.alloc(PRIORITY_WIDTH + END_TYPE.length);
+    writeJsonPriority(t, 0, priority);
+    END_TYPE.copy(t, PRIORITY_WIDTH);
+    if (priorityTails.size < 64) priorityTails.set(priority, t);
+  }
+  return t;
 }
 
 /** Last trace / parent id written, as digits: siblings share both, so this skips most id printing. */
@@ -104,13 +127,9 @@ function id(w: ByteWriter, hi: number, lo: number, last: typeof lastTrace): void
  * span start, or -1 when the span set `_sampling_priority_v1` itself.
  */
 export function writeSpanJson(w: SpanStore, span: RecordingSpan, d: EncodeDefaults): number {
-  w.bytes(K_SERVICE);
-  str(w, span.service);
-  w.bytes(K_NAME);
-  str(w, span.name);
-  w.bytes(K_RESOURCE);
-  str(w, span.resource);
-  w.bytes(K_TRACE_ID);
+  cached(w, serviceHead, span.service, 0, serviceText);
+  cached(w, nameHead, span.name, 0, nameText);
+  cached(w, resourceHead, span.resource, 0, resourceText);
   id(w, span.trace.hi, span.trace.lo, lastTrace);
   w.bytes(K_SPAN_ID);
   w.uint64Digits(span.idHi, span.idLo);
@@ -120,7 +139,6 @@ export function writeSpanJson(w: SpanStore, span: RecordingSpan, d: EncodeDefaul
   nsFromMs(w, span.startMs);
   w.bytes(K_DURATION);
   w.uintDigits(span.durationNs);
-  w.bytes(span.error === 1 ? K_ERROR_1 : K_ERROR_0);
 
   const tags = span.tags;
   let hasEnv = false;
@@ -140,43 +158,38 @@ export function writeSpanJson(w: SpanStore, span: RecordingSpan, d: EncodeDefaul
   const addEnv = d.env !== undefined && !hasEnv;
   const addVersion = d.version !== undefined && !hasVersion;
   if (metaCount > 0 || addEnv || addVersion) {
-    w.bytes(K_META);
-    let first = true;
+    w.bytes(span.error === 1 ? ERROR_1_META : ERROR_0_META);
+    let from = 1; // the first entry skips its leading ','
     if (tags !== undefined) {
       for (let i = 0; i < tags.length; i += 2) {
         const v = tags[i + 1];
         if (typeof v !== 'string') continue;
-        if (!first) w.byte(COMMA);
-        first = false;
-        str(w, tags[i] as string);
-        w.byte(COLON);
-        str(w, v);
+        cached(w, keyBytes, tags[i] as string, from, keyText);
+        from = 0;
+        cached(w, valueBytes, v, 0, valueText);
       }
     }
     if (addEnv) {
-      if (!first) w.byte(COMMA);
-      first = false;
-      w.bytes(K_ENV);
-      str(w, d.env as string);
+      w.bytesFrom(K_ENV, from);
+      from = 0;
+      cached(w, valueBytes, d.env as string, 0, valueText);
     }
     if (addVersion) {
-      if (!first) w.byte(COMMA);
-      w.bytes(K_VERSION);
-      str(w, d.version as string);
+      w.bytesFrom(K_VERSION, from);
+      cached(w, valueBytes, d.version as string, 0, valueText);
     }
-    w.byte(CLOSE_BRACE);
+    w.bytes(META_END_METRICS);
+  } else {
+    w.bytes(span.error === 1 ? ERROR_1_METRICS : ERROR_0_METRICS);
   }
 
-  w.bytes(K_METRICS);
-  let first = true;
+  let from = 1;
   if (tags !== undefined) {
     for (let i = 0; i < tags.length; i += 2) {
       const v = tags[i + 1];
       if (typeof v !== 'number') continue;
-      if (!first) w.byte(COMMA);
-      first = false;
-      str(w, tags[i] as string);
-      w.byte(COLON);
+      cached(w, keyBytes, tags[i] as string, from, keyText);
+      from = 0;
       num(w, v);
     }
   }
@@ -184,12 +197,8 @@ export function writeSpanJson(w: SpanStore, span: RecordingSpan, d: EncodeDefaul
     w.bytes(END_TYPE);
     return -1;
   }
-  if (!first) w.byte(COMMA);
-  w.bytes(K_PRIORITY);
+  w.bytesFrom(K_PRIORITY, from);
   const at = w.spanOffset();
-  w.ensure(PRIORITY_WIDTH);
-  writeJsonPriority(w.buf, w.pos, span.trace.priority);
-  w.pos += PRIORITY_WIDTH;
-  w.bytes(END_TYPE);
+  w.bytes(priorityTail(span.trace.priority));
   return at;
 }

@@ -17,14 +17,15 @@ const CHUNK_BYTES = 1024 * 1024;
 export interface EncodedSpans {
   count: number;
   chunks: Buffer[];
-  chunk: number[];
-  start: number[];
-  end: number[];
+  /**
+   * Per record i (typed array: no GC cost): rec[4i] chunk index, rec[4i+1] start,
+   * rec[4i+2] end, rec[4i+3] offset of the priority field from the start, or -1 when the
+   * span set its own priority.
+   */
+  rec: Int32Array;
+  /** Priority value written in record i. */
+  prio: Float64Array;
   trace: TraceState[];
-  /** Offset of the priority field from the record start, or -1 (span set its own). */
-  prioAt: number[];
-  /** Priority value written in the record. */
-  prio: number[];
 }
 
 export class SpanStore extends MsgpackWriter {
@@ -68,13 +69,16 @@ export class SpanStore extends MsgpackWriter {
 
   endSpan(trace: TraceState, prioAt: number, prio: number): void {
     const d = this.data;
-    d.chunk.push(d.chunks.length);
-    d.start.push(this.spanStart);
-    d.end.push(this.pos);
+    const i = d.count;
+    if (i === d.prio.length) grow(d);
+    const r = i * 4;
+    d.rec[r] = d.chunks.length;
+    d.rec[r + 1] = this.spanStart;
+    d.rec[r + 2] = this.pos;
+    d.rec[r + 3] = prioAt;
+    d.prio[i] = prio;
     d.trace.push(trace);
-    d.prioAt.push(prioAt);
-    d.prio.push(prio);
-    d.count += 1;
+    d.count = i + 1;
     this.spanStart = this.pos;
   }
 
@@ -93,17 +97,40 @@ export class SpanStore extends MsgpackWriter {
   }
 }
 
+const INITIAL_RECORDS = 1024;
+
 function emptySpans(): EncodedSpans {
-  return { count: 0, chunks: [], chunk: [], start: [], end: [], trace: [], prioAt: [], prio: [] };
+  return {
+    count: 0,
+    chunks: [],
+    rec: new Int32Array(INITIAL_RECORDS * 4),
+    prio: new Float64Array(INITIAL_RECORDS),
+    trace: [],
+  };
+}
+
+function grow(d: EncodedSpans): void {
+  const rec = new Int32Array(d.rec.length * 2);
+  rec.set(d.rec);
+  d.rec = rec;
+  const prio = new Float64Array(d.prio.length * 2);
+  prio.set(d.prio);
+  d.prio = prio;
+}
+
+/** Encoded size of record i in bytes. */
+export function recordSize(d: EncodedSpans, i: number): number {
+  return d.rec[i * 4 + 2] - d.rec[i * 4 + 1];
 }
 
 /** Rewrites the priority of records whose trace priority changed after they were encoded. */
 export function patchPriorities(d: EncodedSpans, write: (buf: Buffer, at: number, priority: number) => void): void {
   for (let i = 0; i < d.count; i++) {
-    const at = d.prioAt[i];
-    if (at >= 0 && d.prio[i] !== d.trace[i].priority) {
-      write(d.chunks[d.chunk[i]], d.start[i] + at, d.trace[i].priority);
-      d.prio[i] = d.trace[i].priority;
+    const at = d.rec[i * 4 + 3];
+    const priority = d.trace[i].priority;
+    if (at >= 0 && d.prio[i] !== priority) {
+      write(d.chunks[d.rec[i * 4]], d.rec[i * 4 + 1] + at, priority);
+      d.prio[i] = priority;
     }
   }
 }
@@ -126,18 +153,19 @@ export function groupRecords(d: EncodedSpans): number[][] {
  * (writev), so the encoded spans are never copied again.
  */
 export function recordRuns(d: EncodedSpans, records: number[], out: Buffer[]): void {
+  const rec = d.rec;
   let k = 0;
   while (k < records.length) {
-    const first = records[k];
-    const chunk = d.chunk[first];
-    let last = first;
+    const first = records[k] * 4;
+    const chunk = rec[first];
+    let end = rec[first + 2];
     k++;
     while (k < records.length) {
-      const next = records[k];
-      if (d.chunk[next] !== chunk || d.start[next] !== d.end[last]) break;
-      last = next;
+      const next = records[k] * 4;
+      if (rec[next] !== chunk || rec[next + 1] !== end) break;
+      end = rec[next + 2];
       k++;
     }
-    out.push(d.chunks[chunk].subarray(d.start[first], d.end[last]));
+    out.push(d.chunks[chunk].subarray(rec[first + 1], end));
   }
 }

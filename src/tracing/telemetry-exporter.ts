@@ -8,7 +8,7 @@ import { writeJsonPriority, writeSpanJson, type EncodeDefaults } from './encode-
 import { bodyLength, type Exporter, type PreparedBatch } from './exporter.js';
 import { hostInfo, nextSeqId, RUNTIME_ID, TRACER_VERSION } from './runtime-info.js';
 import type { RecordingSpan } from './span.js';
-import { groupRecords, patchPriorities, recordRuns, type EncodedSpans, type SpanStore } from './span-store.js';
+import { groupRecords, patchPriorities, recordRuns, recordSize, type EncodedSpans, type SpanStore } from './span-store.js';
 
 /**
  * Body cap per request: 4 MiB. The intake publishes no limit; 4 MiB stays under the 5 MB
@@ -79,7 +79,7 @@ export function createTelemetryExporter(o: TelemetryExporterOptions): Exporter {
       patchPriorities(d, writeJsonPriority);
       // Each record ends with ','. Per trace chunk: '[' plus a ',' before it (the last
       // record's ',' becomes the closing ']').
-      const size = (i: number): number => d.end[i] - d.start[i];
+      const size = (i: number): number => recordSize(d, i);
       const batches = packBatches(groupRecords(d), size, TELEMETRY_MAX_BODY_BYTES - ENVELOPE_RESERVE, 2, 0);
       return batches.map((b) => ({
         spans: b.spans,
