@@ -46,10 +46,15 @@ export interface RunnerOptions {
 }
 
 export interface RunResult {
+  /**
+   * The script's status. For 'timeout'/'canceled' it is 124 (rshell's CLI convention); for
+   * 'output_limit' the status when the cap was hit; for a parse error 2; for a panic 1.
+   */
   exitCode: number;
   stdout: Buffer;
   stderr: Buffer;
   outcome: RunOutcome;
+  /** Sandbox warnings (skipped allowed paths) and builtin warnings (ctx.warn). */
   warnings: string[];
   /** Parse error text or fatal reason, when outcome is not a plain exit. */
   error?: string;
