@@ -3,7 +3,8 @@ import type { FlagSet } from '../flags.js';
 import { SWITCH_SENTINEL } from './count.js';
 
 export function helpText(fs: FlagSet, usage: string, description: string[]): string {
-  // Value-less switches use a sentinel NoOptDefVal; it is an implementation detail, not help.
-  const table = fs.usage().replaceAll(`[=${SWITCH_SENTINEL}]`, '');
+  // Value-less switches use a sentinel NoOptDefVal: an implementation detail, not help.
+  // Blank it out with as many spaces, so the description column stays aligned.
+  const table = fs.usage().replaceAll(`[=${SWITCH_SENTINEL}]`, '    ');
   return `Usage: ${usage}\n${description.map((l) => l + '\n').join('')}\n${table}`;
 }
