@@ -162,6 +162,27 @@ describe('open and read', () => {
     }
   });
 
+  it('an abort signal ends a read waiting on a silent FIFO', async () => {
+    const dir = makeTree({});
+    try {
+      execFileSync('mkfifo', [`${dir}/pipe`]);
+      const { fs: f } = createSandbox({ allowedPaths: [dir] });
+      const ac = new AbortController();
+      const file = await f.open('pipe', dir, { signal: ac.signal });
+      const writer = await openForWrite(`${dir}/pipe`, 'w'); // holds the FIFO open, never writes
+      try {
+        const pending = file.read(new Uint8Array(8));
+        setTimeout(() => ac.abort(new Error('run canceled')), 30);
+        await expect(pending).rejects.toThrow('run canceled');
+      } finally {
+        await writer.close();
+        await file.close();
+      }
+    } finally {
+      removeTree(dir);
+    }
+  });
+
   it('does not block on a FIFO without a writer', async () => {
     const dir = makeTree({});
     try {

@@ -10,7 +10,8 @@ const FIFO_POLL_MAX_MS = 200;
 
 /**
  * Files are opened O_NONBLOCK so that opening a FIFO cannot pin a libuv thread forever;
- * a FIFO read that would block is re-polled on a timer until data, EOF or close().
+ * a FIFO read that would block is re-polled on a timer until data, EOF, close() or the
+ * caller's abort signal.
  */
 export class FdFile implements OpenFile {
   private closed = false;
@@ -20,6 +21,7 @@ export class FdFile implements OpenFile {
     /** The script's spelling, for error messages. */
     private readonly path: string,
     private readonly name: string,
+    private readonly signal?: AbortSignal,
   ) {}
 
   async read(buf: Uint8Array): Promise<number> {
@@ -31,12 +33,29 @@ export class FdFile implements OpenFile {
         return bytesRead;
       } catch (e) {
         if (errnoOf(e) === 'EAGAIN') {
-          await new Promise((r) => setTimeout(r, delay));
+          await this.pause(delay);
           continue;
         }
         throw fromErrno(e, this.path, 'read');
       }
     }
+  }
+
+  /** Waits `ms`, or rejects with the abort reason as soon as the signal fires. */
+  private pause(ms: number): Promise<void> {
+    const signal = this.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal!.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   async stat(): Promise<FileInfo> {

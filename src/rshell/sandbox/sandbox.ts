@@ -71,11 +71,11 @@ export class RootSandbox implements SandboxFS {
     }
   }
 
-  async open(path: string, dir: string): Promise<OpenFile> {
+  async open(path: string, dir: string, opts?: { signal?: AbortSignal }): Promise<OpenFile> {
     this.rejectEmpty(path, 'open', 'openat', dir);
     const r = await this.resolver.resolve(path, dir, true, 'open', 'openat');
     const { fh } = await this.openResolved(r, path, 'open', 'openat');
-    return new FdFile(fh, path, baseName(clean(path)));
+    return new FdFile(fh, path, baseName(clean(path)), opts?.signal);
   }
 
   async readDir(path: string, dir: string, limit = MAX_DIR_ENTRIES): Promise<DirEntry[]> {

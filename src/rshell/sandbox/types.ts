@@ -111,8 +111,12 @@ export interface OpenFile {
 export type AccessMode = 'r' | 'w' | 'x';
 
 export interface SandboxFS {
-  /** Opens for reading only. A directory opens (reads then fail with EISDIR), as in Go. */
-  open(path: string, dir: string): Promise<OpenFile>;
+  /**
+   * Opens for reading only. A directory opens (reads then fail with EISDIR), as in Go.
+   * `opts.signal` (e.g. the builtin's ctx.signal) ends a read that is waiting on a silent
+   * FIFO: it rejects with the signal's reason. Regular files never wait.
+   */
+  open(path: string, dir: string, opts?: { signal?: AbortSignal }): Promise<OpenFile>;
   /**
    * Entries sorted by name (byte order); at most `limit` (default 10 000 → EMFILE
    * "directory has too many entries (cap: N)" beyond; a non-positive or non-integer limit
