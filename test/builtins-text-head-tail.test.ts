@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { head } from '../src/rshell/builtins/text/head.js';
 import { tail, TAIL_MAX_RING_BYTES } from '../src/rshell/builtins/text/tail.js';
-import { parseCount } from '../src/rshell/builtins/text/count.js';
+import { legacyCountArgs, parseCount } from '../src/rshell/builtins/text/count.js';
 import { PieceReader, run } from './builtins-text-ctx.js';
 
 const five = 'alpha\nbeta\ngamma\ndelta\nepsilon\n';
@@ -22,6 +22,13 @@ describe('count parsing', () => {
     for (const s of ['', 'abc', '+-3', '++5', '1Z', '18446744073709551616', '9223372036854775808K', '-9223372036854775808K', '+K', '1x']) {
       expect(parseCount(s), s).toBeUndefined();
     }
+  });
+
+  it('rewrites legacy -N words, but not values of -n/-c nor anything after --', () => {
+    expect(legacyCountArgs(['-5', 'f'])).toEqual(['-n', '5', 'f']);
+    expect(legacyCountArgs(['f', '-3k'])).toEqual(['f', '-n', '3k']);
+    expect(legacyCountArgs(['-n', '-2', '--bytes', '-7'])).toEqual(['-n', '-2', '--bytes', '-7']);
+    expect(legacyCountArgs(['--', '-5'])).toEqual(['--', '-5']);
   });
 
   it('marks "+N" as from-start and "-N" as negative', () => {
