@@ -7,6 +7,7 @@
  * rejections as exit status 2, cancellation/limits as their outcome, bugs as 'fatal' with
  * "rshell: internal panic: …" on stderr.
  */
+import { resolve as resolvePath } from 'node:path';
 import { fromUtf16 } from './bytes.js';
 import type { RshellHooks, RunOutcome } from './hooks.js';
 import { createSandbox, createTrustedProc } from './sandbox/index.js';
@@ -30,7 +31,7 @@ export interface RunnerOptions {
   allowAllCommands?: boolean;
   /** Initial variables (nothing of process.env is ever visible). */
   env?: Record<string, string>;
-  /** Working directory (default: the first allowed path, else "/"). */
+  /** Working directory, made absolute against process.cwd() (default: the first allowed path, else "/"). */
   dir?: string;
   /** Per-run deadline. */
   timeoutMs?: number;
@@ -93,7 +94,7 @@ export function createRunner(opts: RunnerOptions = {}): Runner {
   });
   const procPath = opts.procPath ?? '/proc';
   const proc = createTrustedProc(procPath);
-  const dir = opts.dir !== undefined ? fromUtf16(opts.dir) : (sandbox.roots[0] ?? '/');
+  const dir = opts.dir !== undefined ? fromUtf16(resolvePath(opts.dir)) : (sandbox.roots[0] ?? '/');
   const baseVars: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.env ?? {})) baseVars[fromUtf16(k)] = fromUtf16(v);
   baseVars.PWD = dir;
