@@ -49,7 +49,7 @@ describe('NUL bytes in scripts and file names', () => {
     ['head a\0b', 'head: a\0b: invalid argument\n', 1],
     ['wc a\0b', 'wc: a\0b: invalid argument\n', 1],
     ['grep x a\0b', 'grep: a\0b: invalid argument\n', 2],
-    ['strings a\0b', 'strings: a\0b: Invalid argument\n', 1],
+    ['strings a\0b', "strings: 'a\0b': invalid argument\n", 1],
     ["ls a\0b", "ls: cannot access 'a\0b': invalid argument\n", 1],
     ['find .\0', "find: '.\0': invalid argument\n", 1],
     ['cat < ok\0.txt', 'openat ok\0.txt: invalid argument\n', 1],

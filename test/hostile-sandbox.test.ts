@@ -63,7 +63,7 @@ const FILE_FORMS: [string, (p: string) => string, (p: string) => Expected][] = [
   ['cut', (p) => `cut -c1- ${p}`, (p) => ({ out: '', err: `cut: ${p}: permission denied\n`, code: 1 })],
   ['sed', (p) => `sed -n p ${p}`, (p) => ({ out: '', err: `sed: ${p}: permission denied\n`, code: 1 })],
   ['grep', (p) => `grep -a T ${p}`, (p) => ({ out: '', err: `grep: ${p}: permission denied\n`, code: 2 })],
-  ['strings', (p) => `strings ${p}`, (p) => ({ out: '', err: `strings: ${p}: Permission denied\n`, code: 1 })],
+  ['strings', (p) => `strings ${p}`, (p) => ({ out: '', err: `strings: '${p}': permission denied\n`, code: 1 })],
   ['redirect', (p) => `cat < ${p}`, (p) => ({ out: '', err: `open ${p}: permission denied\n`, code: 1 })],
   ['$(<file)', (p) => `x=$(<${p}); echo "[$x]"`, (p) => ({ out: '[]\n', err: `open ${p}: permission denied\n`, code: 0 })],
 ];
