@@ -119,6 +119,9 @@ describe('uniq', () => {
     expect(await u(['-D', '-u'], s)).toBe('a\nc\n');
     expect(await u(['--group'], s)).toBe('a\na\n\nb\n\nc\nc\n');
     expect(await u(['--group=both'], s)).toBe('\na\na\n\nb\n\nc\nc\n\n');
+    expect(await u(['--group=p'], s)).toBe('\na\na\n\nb\n\nc\nc\n');
+    expect(await u(['--all-repeated=sep'], s)).toBe('a\na\n\nc\nc\n');
+    expect(await u(['-D', '-u'], 'a\na\na\nb\n')).toBe('a\na\n');
   });
 
   it('-f, -s, -w choose the compared window; -z uses NUL', async () => {
@@ -134,7 +137,12 @@ describe('uniq', () => {
       code: 1,
     });
     expect(await run(uniq, 'uniq', ['--skip-fields=-9'])).toMatchObject({ err: 'uniq: -9: invalid number of fields to skip\n', code: 1 });
-    expect((await run(uniq, 'uniq', ['--all-repeated='])).err).toContain("uniq: invalid argument '' for '--all-repeated'\n");
+    expect(await run(uniq, 'uniq', ['--all-repeated='])).toMatchObject({
+      err: "uniq: invalid argument '' for '--all-repeated'\nValid arguments are:\n  - 'none'\n  - 'prepend'\n  - 'separate'\n\n",
+      code: 1,
+    });
+    expect(await run(uniq, 'uniq', ['a', 'b'])).toMatchObject({ err: 'uniq: extra operand "b"\n', code: 1 });
+    expect(await run(uniq, 'uniq', ['-w', ' 1'])).toMatchObject({ err: 'uniq:  1: invalid number of bytes to compare\n', code: 1 });
   });
 });
 

@@ -3,14 +3,22 @@
  * -f/-s/-w field and character windows, -i, -z). Streams: only the previous line is kept.
  */
 import type { FlagValue } from '../flags.js';
-import { FlagSet, failFlags } from '../flags.js';
+import { FlagSet, failFlags, goQuote } from '../flags.js';
 import type { Builtin } from '../types.js';
 import { LineReader, LineTooLongError, MAX_LINE_BYTES } from '../lib/lines.js';
 import { helpText } from './help.js';
 import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
 
 const ALL_REPEATED_METHODS = ['none', 'prepend', 'separate'];
-const GROUP_METHODS = ['separate', 'prepend', 'append', 'both'];
+// Listed in GNU's order; abbreviations resolve to the first match in MATCH order.
+const GROUP_METHODS = ['prepend', 'append', 'separate', 'both'];
+const GROUP_MATCH_ORDER = ['separate', 'prepend', 'append', 'both'];
+
+/** GNU argmatch: a method or any non-empty prefix of one. */
+function matchMethod(value: string, order: string[]): string | undefined {
+  if (value === '') return undefined;
+  return order.find((m) => m.startsWith(value));
+}
 
 /** An enumerated optional-value flag; validation happens after parsing, GNU style. */
 class MethodFlag implements FlagValue {
@@ -26,16 +34,16 @@ class MethodFlag implements FlagValue {
   }
 }
 
-/** GNU size_opt: non-negative decimal, saturating on overflow. */
+/** Non-negative decimal (an optional "+"), saturating on overflow, as rshell parses it. */
 function sizeOpt(s: string): number | undefined {
-  const m = /^\s*\+?([0-9]+)$/.exec(s);
+  const m = /^\+?([0-9]+)$/.exec(s);
   if (!m) return undefined;
   const n = Number(m[1]);
   return Number.isFinite(n) ? Math.min(n, Number.MAX_SAFE_INTEGER) : Number.MAX_SAFE_INTEGER;
 }
 
 function isBlank(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a;
+  return c === 0x20 || c === 0x09;
 }
 
 export const uniq: Builtin = async (ctx, args) => {
@@ -67,16 +75,18 @@ export const uniq: Builtin = async (ctx, args) => {
     await ctx.stderr.write("Try 'uniq --help' for more information.\n");
     return 1;
   };
-  for (const [flag, name, methods] of [
-    [allRepeated, 'all-repeated', ALL_REPEATED_METHODS],
-    [group, 'group', GROUP_METHODS],
+  for (const [flag, name, methods, order] of [
+    [allRepeated, 'all-repeated', ALL_REPEATED_METHODS, ALL_REPEATED_METHODS],
+    [group, 'group', GROUP_METHODS, GROUP_MATCH_ORDER],
   ] as const) {
-    if (flag.changed && !methods.includes(flag.value)) {
-      await complain(ctx, `invalid argument '${flag.value}' for '--${name}'`);
-      await ctx.stderr.write(`Valid arguments are:\n${methods.map((m) => `  - '${m}'\n`).join('')}`);
-      await ctx.stderr.write("Try 'uniq --help' for more information.\n");
+    if (!flag.changed) continue;
+    const method = matchMethod(flag.value, order);
+    if (method === undefined) {
+      // rshell's text: GNU's list of valid arguments, then an empty line.
+      await complain(ctx, `invalid argument '${flag.value}' for '--${name}'\nValid arguments are:\n${methods.map((m) => `  - '${m}'\n`).join('')}`);
       return 1;
     }
+    flag.value = method;
   }
   const sizes: Record<string, number> = { f: 0, s: 0, w: Number.MAX_SAFE_INTEGER };
   for (const [flag, key, what] of [
@@ -98,7 +108,10 @@ export const uniq: Builtin = async (ctx, args) => {
   if (allRepeated.changed && count.value) {
     return usageError('printing all duplicated lines and repeat counts is meaningless');
   }
-  if (r.args.length > 1) return usageError(`extra operand '${r.args[1]}'`);
+  if (r.args.length > 1) {
+    await complain(ctx, `extra operand ${goQuote(r.args[1])}`);
+    return 1;
+  }
 
   const delim = zero.value ? 0 : 0x0a;
   const name = r.args[0] ?? '-';
