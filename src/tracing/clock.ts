@@ -22,14 +22,24 @@ export function nowMs(resync = false): number {
   return anchor + mono;
 }
 
-/** Epoch ms (fractional) → epoch ns as bigint (for binary encodings). */
-export function msToNs(ms: number): bigint {
+/** Result of the last `splitMs`: whole milliseconds and the ns within the millisecond. */
+export const msParts = { whole: 0, frac: 0 };
+
+/** Splits epoch ms (fractional) into whole ms and ns (0..999999), rounding to the nearest ns. */
+export function splitMs(ms: number): void {
   let whole = Math.floor(ms);
   let frac = Math.round((ms - whole) * 1e6);
   if (frac >= 1e6) {
     whole += 1;
     frac -= 1e6;
   }
-  if (whole < 0) return 0n;
-  return BigInt(whole) * 1000000n + BigInt(frac);
+  msParts.whole = whole;
+  msParts.frac = frac;
+}
+
+/** Epoch ms (fractional) → epoch ns as bigint (binary encodings); negative clamps to 0. */
+export function msToNs(ms: number): bigint {
+  splitMs(ms);
+  if (msParts.whole < 0) return 0n;
+  return BigInt(msParts.whole) * 1000000n + BigInt(msParts.frac);
 }

@@ -4,6 +4,7 @@
  * and lose precision above 2^53). Key order follows the Go mini-tracer's struct.
  */
 import { ByteWriter, EncodedStringCache } from './byte-writer.js';
+import { msParts, splitMs } from './clock.js';
 import type { RecordingSpan } from './span.js';
 import type { SpanStore } from './span-store.js';
 
@@ -63,14 +64,10 @@ function num(w: ByteWriter, v: number): void {
   } else w.ascii(String(v));
 }
 
-/** Epoch ms (fractional) as exact epoch-ns digits. */
+/** Epoch ms (fractional) as exact epoch-ns digits; negative clamps to 0. */
 function nsFromMs(w: ByteWriter, ms: number): void {
-  let whole = Math.floor(ms);
-  let frac = Math.round((ms - whole) * 1e6);
-  if (frac >= 1e6) {
-    whole += 1;
-    frac -= 1e6;
-  }
+  splitMs(ms);
+  const { whole, frac } = msParts;
   if (whole < 0) w.byte(0x30);
   else if (whole === 0) w.uintDigits(frac);
   else {

@@ -20,7 +20,7 @@ export const MAX_SPANS_PER_TRACE = 10_000;
  */
 export const MAX_BUFFERED_SPANS = 100_000;
 /** Requests are abandoned this long before the flush deadline, so flush returns in time. */
-export const DEADLINE_MARGIN_MS = 15;
+export const DEADLINE_MARGIN_MS = 25;
 
 interface Context {
   span?: RecordingSpan;
