@@ -6,8 +6,8 @@ import type { ByteReader } from '../../io.js';
 import type { OpenFile } from '../../sandbox/types.js';
 import type { CallContext } from '../types.js';
 
-/** Large enough to amortise per-read costs, small enough to keep memory flat. */
-const CHUNK_BYTES = 64 * 1024;
+/** Few enough reads that thread-pool latency does not dominate; small enough for flat memory. */
+const CHUNK_BYTES = 256 * 1024;
 
 class FileReader implements ByteReader {
   private closed = false;
