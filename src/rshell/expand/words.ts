@@ -91,9 +91,12 @@ function escapeGlob(s: string): string {
   return s.replace(GLOB_SPECIAL, '\\$&');
 }
 
+/** One field: its final text, its escaped glob pattern, and whether pathname expansion applies. */
+type RawField = { val: string; pat: string; glob: boolean };
+
 /** Builds fields for one brace-expanded word. */
 class FieldBuilder {
-  fields: { val: string; pat: string; glob: boolean }[] = [];
+  fields: RawField[] = [];
   private val = '';
   private pat = '';
   private glob = false;
@@ -245,8 +248,6 @@ function wordFields(word: Word, cx: ExpandContext, substs: Substs, ifs: string, 
 function ifsOf(cx: ExpandContext): string {
   return cx.ifs();
 }
-
-type RawField = { val: string; pat: string; glob: boolean };
 
 /** Fields one expansion may produce: brace lists in a 5 MiB script could otherwise exhaust memory. */
 export const MAX_FIELDS = 1_000_000;
