@@ -91,7 +91,7 @@ export class OutBuffer {
     if (typeof data === 'string') {
       if (data.length === 0) return undefined;
       if (this.pos + data.length > this.buf.length) return this.slowWrite(Buffer.from(data, 'latin1'));
-      for (let i = 0; i < data.length; i++) this.buf[this.pos++] = data.charCodeAt(i);
+      this.putString(data);
       return undefined;
     }
     if (data.length === 0) return undefined;
@@ -115,11 +115,20 @@ export class OutBuffer {
   /** Unchecked append after `room`. */
   put(data: Uint8Array | string): void {
     if (typeof data === 'string') {
-      for (let i = 0; i < data.length; i++) this.buf[this.pos++] = data.charCodeAt(i);
+      this.putString(data);
     } else {
       this.buf.set(data, this.pos);
       this.pos += data.length;
     }
+  }
+
+  private putString(data: string): void {
+    // Native copy for longer strings; a short loop beats the call for a few bytes.
+    if (data.length > 16) {
+      this.pos += this.buf.write(data, this.pos, 'latin1');
+      return;
+    }
+    for (let i = 0; i < data.length; i++) this.buf[this.pos++] = data.charCodeAt(i);
   }
 
   putByte(b: number): void {
