@@ -217,6 +217,21 @@ describe('span tags and lifecycle', () => {
     expect(t.pendingCount()).toBe(0);
   });
 
+  it('cuts over-long names, services, resources, tag keys and values to the intake limits', async () => {
+    const t = newTracer();
+    const s = t.startSpan('n'.repeat(150), { service: 's'.repeat(150), resource: 'r'.repeat(6000) });
+    s.setTag('k'.repeat(300), 'v'.repeat(30_000)).setTag('num', 1);
+    s.finish();
+    const [got] = await (async () => {
+      await t.flush({ deadline: Date.now() + 5000 });
+      return intake.spans();
+    })();
+    expect(got.name).toBe('n'.repeat(100));
+    expect(got.service).toBe('s'.repeat(100));
+    expect(got.resource).toBe('r'.repeat(5000));
+    expect(got.meta).toEqual({ ['k'.repeat(200)]: 'v'.repeat(25_000) });
+  });
+
   it('measures start and duration in ns from the wall clock', async () => {
     const t = newTracer();
     const before = Date.now();

@@ -206,6 +206,18 @@ describe('buffer caps', () => {
     expect(names.filter((n) => n === 'other.trace')).toHaveLength(1);
   });
 
+  it('bounds the buffered bytes', async () => {
+    const t = new RecordingTracer({
+      exporter: createTelemetryExporter({ url: new URL(intake.url), apiKey: '', hostname: 'h', service: 's', debug: false, defaults: {} }),
+      service: 's',
+      log: () => {},
+      maxBufferedBytes: 100_000,
+    });
+    for (let i = 0; i < 10; i++) t.startSpan('s', { tags: { v: 'y'.repeat(20_000) } }).finish();
+    expect(t.pendingCount()).toBe(5); // the 5th span crosses 100,000 bytes; later ones are dropped
+    expect(await t.flush({ deadline: Date.now() + 3000 })).toMatchObject({ sent: 5, dropped: 5 });
+  });
+
   it('bounds the global buffer', async () => {
     const t = new RecordingTracer({
       exporter: createTelemetryExporter({ url: new URL(intake.url), apiKey: '', hostname: 'h', service: 's', debug: false, defaults: {} }),
@@ -239,9 +251,11 @@ describe('request splitting', () => {
 
   it(`splits a flush over ${TELEMETRY_MAX_BODY_BYTES} bytes into several valid requests`, async () => {
     const t = tracerTo(intake.url, []);
-    const big = 'x'.repeat(1_500_000);
+    // ~1.5 MB per span: 60 tags at just under the 25,000-character value limit.
+    const tags: Record<string, string> = {};
+    for (let j = 0; j < 60; j++) tags[`blob${j}`] = 'x'.repeat(24_999);
     await t.withSpan('root', {}, () => {
-      for (let i = 0; i < 5; i++) t.startSpan('big', { tags: { blob: big } }).finish();
+      for (let i = 0; i < 5; i++) t.startSpan('big', { tags }).finish();
     });
     const r = await t.flush({ deadline: Date.now() + 10_000 });
     expect(r).toMatchObject({ sent: 6, dropped: 0, requests: 3 });

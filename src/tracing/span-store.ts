@@ -30,6 +30,7 @@ export interface EncodedSpans {
 
 export class SpanStore extends MsgpackWriter {
   private spanStart = 0;
+  private held = 0;
   private data: EncodedSpans = emptySpans();
 
   constructor() {
@@ -38,6 +39,11 @@ export class SpanStore extends MsgpackWriter {
 
   get count(): number {
     return this.data.count;
+  }
+
+  /** Encoded bytes held (finished spans). */
+  get heldBytes(): number {
+    return this.held;
   }
 
   /** Bytes written so far for the current span (stable even if the span moves to a new chunk). */
@@ -79,6 +85,7 @@ export class SpanStore extends MsgpackWriter {
     d.prio[i] = prio;
     d.trace.push(trace);
     d.count = i + 1;
+    this.held += this.pos - this.spanStart;
     this.spanStart = this.pos;
   }
 
@@ -92,6 +99,7 @@ export class SpanStore extends MsgpackWriter {
     }
     this.pos = 0;
     this.spanStart = 0;
+    this.held = 0;
     this.data = emptySpans();
     return d;
   }

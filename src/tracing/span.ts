@@ -8,6 +8,17 @@ import { errorType } from './error-type.js';
 import { toBigInt } from './ids.js';
 import type { Span, TagValue } from './types.js';
 
+/** Intake limits (Datadog Agent normalisation): longer values are cut, never rejected. */
+export const MAX_NAME_CHARS = 100;
+export const MAX_SERVICE_CHARS = 100;
+export const MAX_RESOURCE_CHARS = 5000;
+export const MAX_TAG_VALUE_CHARS = 25_000;
+export const MAX_TAG_KEY_CHARS = 200;
+
+function cut(s: string, max: number): string {
+  return s.length > max ? s.slice(0, max) : s;
+}
+
 /** State shared by every local span of one trace. */
 export class TraceState {
   /** `_sampling_priority_v1`; 2 = USER_KEEP. */
@@ -32,6 +43,8 @@ export interface SpanSink {
 }
 
 export class RecordingSpan implements Span {
+  readonly name: string;
+  readonly service: string;
   resource: string;
   /** Epoch ms, fractional. */
   readonly startMs: number;
@@ -45,8 +58,8 @@ export class RecordingSpan implements Span {
   constructor(
     private readonly sink: SpanSink,
     readonly trace: TraceState,
-    readonly name: string,
-    readonly service: string,
+    name: string,
+    service: string,
     readonly idHi: number,
     readonly idLo: number,
     readonly parentHi: number,
@@ -55,7 +68,9 @@ export class RecordingSpan implements Span {
     /** Beyond the per-trace cap: behaves normally but is dropped at finish. */
     readonly overCap: boolean,
   ) {
-    this.resource = name;
+    this.name = cut(name, MAX_NAME_CHARS);
+    this.service = cut(service, MAX_SERVICE_CHARS);
+    this.resource = this.name;
     this.startMs = startMs;
   }
 
@@ -78,8 +93,9 @@ export class RecordingSpan implements Span {
       // JSON and the intake have no NaN/Infinity: such a value is not sent at all.
       if (!Number.isFinite(value)) return this;
       v = value;
-    } else if (typeof value === 'string') v = value;
+    } else if (typeof value === 'string') v = cut(value, MAX_TAG_VALUE_CHARS);
     else v = value ? 'true' : 'false';
+    key = cut(key, MAX_TAG_KEY_CHARS);
     const tags = (this.tags ??= []);
     for (let i = 0; i < tags.length; i += 2) {
       if (tags[i] === key) {
@@ -100,7 +116,7 @@ export class RecordingSpan implements Span {
   }
 
   setResource(resource: string): this {
-    if (!this.finished) this.resource = resource;
+    if (!this.finished) this.resource = cut(resource, MAX_RESOURCE_CHARS);
     return this;
   }
 

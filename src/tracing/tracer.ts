@@ -19,6 +19,8 @@ export const MAX_SPANS_PER_TRACE = 10_000;
  * an SQS batch of 10 messages each producing a capped 10,000-span trace fits.
  */
 export const MAX_BUFFERED_SPANS = 100_000;
+/** And at most this many encoded bytes wait (spans with huge tags cannot exhaust a small Lambda). */
+export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 /** Requests are abandoned this long before the flush deadline, so flush returns in time. */
 export const DEADLINE_MARGIN_MS = 25;
 
@@ -33,6 +35,7 @@ export interface TracerImplOptions {
   log: (line: string) => void;
   maxSpansPerTrace?: number;
   maxBufferedSpans?: number;
+  maxBufferedBytes?: number;
 }
 
 export class RecordingTracer implements Tracer, SpanSink {
@@ -43,10 +46,12 @@ export class RecordingTracer implements Tracer, SpanSink {
   private droppedSinceFlush = 0;
   private readonly maxPerTrace: number;
   private readonly maxBuffered: number;
+  private readonly maxBufferedBytes: number;
 
   constructor(private readonly o: TracerImplOptions) {
     this.maxPerTrace = o.maxSpansPerTrace ?? MAX_SPANS_PER_TRACE;
     this.maxBuffered = o.maxBufferedSpans ?? MAX_BUFFERED_SPANS;
+    this.maxBufferedBytes = o.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
   }
 
   startSpan(name: string, opts?: StartSpanOptions): Span {
@@ -138,7 +143,7 @@ export class RecordingTracer implements Tracer, SpanSink {
   }
 
   onFinish(span: RecordingSpan): void {
-    if (span.overCap || this.store.count >= this.maxBuffered) {
+    if (span.overCap || this.store.count >= this.maxBuffered || this.store.heldBytes >= this.maxBufferedBytes) {
       this.droppedSinceFlush += 1;
       return;
     }
@@ -233,7 +238,7 @@ export class RecordingTracer implements Tracer, SpanSink {
 
 function resourceAndTags(span: RecordingSpan, opts: StartSpanOptions | undefined): void {
   if (opts === undefined) return;
-  if (opts.resource !== undefined) span.resource = opts.resource;
+  if (opts.resource !== undefined) span.setResource(opts.resource);
   const tags = opts.tags;
   // for-in rather than Object.keys: no array allocated per span.
   if (tags !== undefined) {
