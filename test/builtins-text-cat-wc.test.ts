@@ -98,8 +98,8 @@ describe('wc', () => {
     expect(r.out).toBe('2 f\n');
   });
 
-  it('words: control bytes and invalid bytes are transparent, Unicode spaces separate', async () => {
-    const r = await run(wc, 'wc', ['-w', 'f'], { files: { f: '\x01 \xff\n\xe4\xbd\xa0\xc2\xa0x\x01y\n' } });
+  it('words: control, invalid and unassigned characters are transparent, Unicode spaces separate', async () => {
+    const r = await run(wc, 'wc', ['-w', 'f'], { files: { f: '\x01 \xff\n\xe4\xbd\xa0\xc2\xa0x\x01y\n\xcd\xb8\n' } });
     expect(r.out).toBe('2 f\n');
   });
 

@@ -46,8 +46,11 @@ function codePointClass(cp: number): number {
   if (cp === 0xa0 || cp === 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp === 0x202f || cp === 0x205f || cp === 0x3000) {
     return SEPARATOR;
   }
-  return WORD;
+  // Unassigned code points are not printable: like controls, they neither start nor end words.
+  return UNASSIGNED.test(String.fromCodePoint(cp)) ? TRANSPARENT : WORD;
 }
+
+const UNASSIGNED = /^\p{Cn}$/u;
 
 export class WcCounter {
   readonly counts = zeroCounts();
