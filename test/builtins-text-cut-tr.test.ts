@@ -78,6 +78,19 @@ describe('tr', () => {
     expect((await run(tr, 'tr', ['-ds', 'a', '[x*3]'], { stdin: 'aaabxxxb\n' })).out).toBe('bxb\n');
   });
 
+  it('warns like GNU about a trailing backslash and an ambiguous octal escape', async () => {
+    expect(await run(tr, 'tr', ['a\\', 'xy'], { stdin: 'a\\b' })).toEqual({
+      out: 'xyb',
+      err: 'tr: warning: an unescaped backslash at end of string is not portable\n',
+      code: 0,
+      stdout: Buffer.from('xyb'),
+    });
+    expect(await run(tr, 'tr', ['\\400', 'xy'], { stdin: ' 0a' })).toMatchObject({
+      out: 'xya',
+      err: 'tr: warning: the ambiguous octal escape \\400 is being\n\tinterpreted as the 2-byte sequence \\040, 0\n',
+    });
+  });
+
   it('keeps squeeze state across chunks', async () => {
     expect((await run(tr, 'tr', ['-s', 'x'], { stdin: Buffer.from('axxxxxxb'), chunk: 2 })).out).toBe('axb');
   });

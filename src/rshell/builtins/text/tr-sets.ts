@@ -38,12 +38,13 @@ function isLower(c: number): boolean {
 }
 
 /** Resolves backslash escapes; `escaped[i]` marks bytes that came from an escape. */
-function unescape(s: string): { codes: number[]; escaped: boolean[] } {
+function unescape(s: string, warn: (w: string) => void): { codes: number[]; escaped: boolean[] } {
   const codes: number[] = [];
   const escaped: boolean[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c !== 0x5c || i + 1 >= s.length) {
+      if (c === 0x5c) warn('an unescaped backslash at end of string is not portable');
       codes.push(c);
       escaped.push(false);
       continue;
@@ -55,9 +56,15 @@ function unescape(s: string): { codes: number[]; escaped: boolean[] } {
     } else if (n >= '0' && n <= '7') {
       let v = 0;
       let k = 0;
+      const start = i;
       while (k < 3 && i < s.length && s[i] >= '0' && s[i] <= '7') {
         const next = v * 8 + (s.charCodeAt(i) - 48);
-        if (next > 255) break;
+        if (next > 255) {
+          // GNU reads \400-style escapes as two bytes and says so.
+          const d = s.slice(start, start + 3);
+          warn(`the ambiguous octal escape \\${d} is being\n\tinterpreted as the 2-byte sequence \\0${d.slice(0, 2)}, ${d[2]}`);
+          break;
+        }
         v = next;
         i++;
         k++;
@@ -76,9 +83,9 @@ function quote(s: string): string {
   return `'${s}'`;
 }
 
-/** Parses one SET operand into its elements. */
-export function parseSet(s: string): SetElement[] {
-  const { codes, escaped } = unescape(s);
+/** Parses one SET operand into its elements; `warn` receives GNU's portability warnings. */
+export function parseSet(s: string, warn: (w: string) => void = () => {}): SetElement[] {
+  const { codes, escaped } = unescape(s, warn);
   const str = (a: number, b: number): string => String.fromCharCode(...codes.slice(a, b));
   const out: SetElement[] = [];
   const len = codes.length;

@@ -46,13 +46,15 @@ export const tr: Builtin = async (ctx, args) => {
     return 1;
   }
   let tables: TrTables;
+  const warnings: string[] = [];
   try {
-    tables = buildTables(ops, { complement: complement.value, del: del.value, squeeze: squeeze.value, truncate: truncate.value });
+    tables = buildTables(ops, { complement: complement.value, del: del.value, squeeze: squeeze.value, truncate: truncate.value }, (w) => warnings.push(w));
   } catch (e) {
     if (!(e instanceof TrError)) throw e;
     await complain(ctx, e.message);
     return 1;
   }
+  for (const w of warnings) await complain(ctx, `warning: ${w}`);
   const { map, del: drop, squeeze: sq } = tables;
   let last = -1;
   for (let chunk = await ctx.stdin.read(); chunk; chunk = await ctx.stdin.read()) {
@@ -76,9 +78,10 @@ export const tr: Builtin = async (ctx, args) => {
 function buildTables(
   ops: string[],
   o: { complement: boolean; del: boolean; squeeze: boolean; truncate: boolean },
+  warn: (w: string) => void,
 ): TrTables {
-  const s1 = parseSet(ops[0]);
-  const s2: SetElement[] | null = ops.length > 1 ? parseSet(ops[1]) : null;
+  const s1 = parseSet(ops[0], warn);
+  const s2: SetElement[] | null = ops.length > 1 ? parseSet(ops[1], warn) : null;
   const translating = s2 !== null && !o.del;
   if (s1.some((e) => e.kind === 'repeat' && e.n === null)) {
     throw new TrError('the [c*] repeat construct may not appear in string1');
