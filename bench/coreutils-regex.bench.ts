@@ -43,6 +43,7 @@ function median(xs: number[]): number {
 
 interface Figure {
   ms: number;
+  cpuMs: number;
   peakMB: number;
   stdout: string;
 }
@@ -50,10 +51,12 @@ interface Figure {
 async function ours(dir: string, script: string): Promise<Figure> {
   const runner = createRunner({ allowedPaths: [dir], dir, allowAllCommands: true });
   const times: number[] = [];
+  const cpus: number[] = [];
   let peak = 0;
   let stdout = '';
   for (let i = 0; i <= REPS; i++) {
     (globalThis as { gc?: () => void }).gc?.();
+    const cpu0 = process.cpuUsage();
     const base = process.memoryUsage().rss;
     let max = base;
     const timer = setInterval(() => {
@@ -62,36 +65,46 @@ async function ours(dir: string, script: string): Promise<Figure> {
     const t = performance.now();
     const r = await runner.run(script);
     const ms = performance.now() - t;
+    const cpu = process.cpuUsage(cpu0);
     clearInterval(timer);
     max = Math.max(max, process.memoryUsage().rss);
     if (r.exitCode !== 0) throw new Error(`rshell ${script}: exit ${r.exitCode}: ${r.stderr.toString()}`);
     stdout = r.stdout.toString();
-    if (i > 0) times.push(ms); // first run warms up the JIT
+    if (i > 0) {
+      times.push(ms); // the first run warms up the JIT
+      cpus.push((cpu.user + cpu.system) / 1000);
+    }
     peak = Math.max(peak, (max - base) / 1048576);
   }
-  return { ms: median(times), peakMB: peak, stdout };
+  return { ms: median(times), cpuMs: median(cpus), peakMB: peak, stdout };
 }
 
 function gnu(dir: string, script: string): Figure {
   const hasTime = existsSync('/usr/bin/time');
   const times: number[] = [];
+  const cpus: number[] = [];
   let peak = 0;
   let stdout = '';
   for (let i = 0; i <= REPS; i++) {
     const t = performance.now();
     const r = hasTime
-      ? spawnSync('/usr/bin/time', ['-f', '%M', 'bash', '-c', script], { cwd: dir, encoding: 'latin1' })
+      ? spawnSync('/usr/bin/time', ['-f', '%M %U %S', 'bash', '-c', script], { cwd: dir, encoding: 'latin1' })
       : spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'latin1' });
     const ms = performance.now() - t;
     if (r.status !== 0) throw new Error(`bash ${script}: exit ${r.status}: ${r.stderr}`);
     stdout = r.stdout;
+    let cpuMs = NaN;
     if (hasTime) {
-      const kb = Number(r.stderr.trim().split('\n').pop());
+      const [kb, user, sys] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
       if (Number.isFinite(kb)) peak = Math.max(peak, kb / 1024);
+      cpuMs = (user + sys) * 1000;
     }
-    if (i > 0) times.push(ms);
+    if (i > 0) {
+      times.push(ms);
+      cpus.push(cpuMs);
+    }
   }
-  return { ms: median(times), peakMB: peak, stdout };
+  return { ms: median(times), cpuMs: median(cpus), peakMB: peak, stdout };
 }
 
 export default async function main(): Promise<void> {
@@ -100,14 +113,14 @@ export default async function main(): Promise<void> {
     makeFile(join(dir, 'big.txt'));
     console.log(`input: ${FILE_BYTES / 1048576} MB, median of ${REPS} runs after one warm-up\n`);
     console.log(
-      `${'case'.padEnd(22)} ${'rshell-ts'.padStart(11)} ${'GNU'.padStart(10)} ${'ratio'.padStart(7)}  ${'peak ours'.padStart(10)} ${'peak GNU'.padStart(9)}`,
+      `${'case'.padEnd(22)} ${'wall ours'.padStart(11)} ${'GNU'.padStart(10)} ${'ratio'.padStart(7)}  ${'cpu ours'.padStart(10)} ${'GNU'.padStart(9)} ${'ratio'.padStart(7)}  ${'peak ours'.padStart(10)} ${'peak GNU'.padStart(9)}`,
     );
     for (const c of CASES) {
       const a = await ours(dir, c.script);
       const b = gnu(dir, c.script);
       const same = a.stdout === b.stdout ? '' : `  (output differs: ${JSON.stringify(a.stdout)} vs ${JSON.stringify(b.stdout)})`;
       console.log(
-        `${c.name.padEnd(22)} ${a.ms.toFixed(0).padStart(8)} ms ${b.ms.toFixed(0).padStart(7)} ms ${(a.ms / b.ms).toFixed(2).padStart(6)}x  ${a.peakMB.toFixed(1).padStart(7)} MB ${b.peakMB.toFixed(1).padStart(6)} MB${same}`,
+        `${c.name.padEnd(22)} ${a.ms.toFixed(0).padStart(8)} ms ${b.ms.toFixed(0).padStart(7)} ms ${(a.ms / b.ms).toFixed(2).padStart(6)}x  ${a.cpuMs.toFixed(0).padStart(7)} ms ${b.cpuMs.toFixed(0).padStart(6)} ms ${(a.cpuMs / b.cpuMs).toFixed(2).padStart(6)}x  ${a.peakMB.toFixed(1).padStart(7)} MB ${b.peakMB.toFixed(1).padStart(6)} MB${same}`,
       );
     }
   } finally {
