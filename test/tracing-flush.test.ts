@@ -81,6 +81,14 @@ describe('flush failures', () => {
     expectOneLogLine(logs, 'timeout', 2);
   });
 
+  it('treats a missing or invalid deadline as the 10 s request ceiling, not as expired', async () => {
+    const t = tracerTo(intake.url, []);
+    finishSpans(t, 1);
+    expect(await t.flush({ deadline: NaN })).toMatchObject({ sent: 1, dropped: 0 });
+    finishSpans(t, 1);
+    expect(await t.flush(undefined as unknown as { deadline: number })).toMatchObject({ sent: 1, dropped: 0 });
+  });
+
   it('waits for a slow intake that answers within the deadline', async () => {
     intake.setFault({ kind: 'delay', ms: 100 });
     const logs: string[] = [];

@@ -9,7 +9,7 @@ import { nowMs } from './clock.js';
 import { hiOf, idHalves, loOf, nextRandomId, parseUint64 } from './ids.js';
 import { NOOP_SPAN, RecordingSpan, TraceState, type SpanSink } from './span.js';
 import { SpanStore, type EncodedSpans } from './span-store.js';
-import { send } from './transport.js';
+import { MAX_REQUEST_MS, send } from './transport.js';
 import type { FlushFailure, FlushReport, RemoteParent, Span, StartSpanOptions, Tracer } from './types.js';
 
 /** At most this many spans per trace are kept; later ones still work but are dropped at finish. */
@@ -176,7 +176,9 @@ export class RecordingTracer implements Tracer, SpanSink {
     const report: FlushReport = { sent: 0, dropped: capDropped, bytes: 0, ms: 0, requests: 0 };
     this.droppedSinceFlush = 0;
     try {
-      if (spans.count > 0) await this.sendAll(spans, opts.deadline, report);
+      // A missing or invalid deadline must not turn into an instant timeout (NaN timers fire at once).
+      const deadline = Number.isFinite(opts?.deadline) ? opts.deadline : Date.now() + MAX_REQUEST_MS;
+      if (spans.count > 0) await this.sendAll(spans, deadline, report);
     } catch {
       // Encoding or transport bug: the batch is lost, the task is not.
       report.failure ??= 'other';
