@@ -204,6 +204,11 @@ describe('span tags and lifecycle', () => {
     s.setTag('str', 'v').setTag('yes', true).setTag('no', false).setTag('n', 42).setTag('nan', NaN).setTag('inf', Infinity);
     s.setTag('flip', 1).setTag('flip', 'now-meta');
     s.setTag('env', 'override');
+    // Untyped callers: values that are not string/number/boolean are ignored.
+    const loose = s as unknown as { setTag(k: unknown, v: unknown): unknown };
+    loose.setTag('undef', undefined);
+    loose.setTag('obj', { a: 1 });
+    loose.setTag(42, 'x');
     s.setResource('r2');
     s.finish(Date.now() + 1);
     s.setTag('late', 'x').setResource('r3').setError(new Error('late'));

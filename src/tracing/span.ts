@@ -94,7 +94,9 @@ export class RecordingSpan implements Span {
       if (!Number.isFinite(value)) return this;
       v = value;
     } else if (typeof value === 'string') v = cut(value, MAX_TAG_VALUE_CHARS);
-    else v = value ? 'true' : 'false';
+    else if (typeof value === 'boolean') v = value ? 'true' : 'false';
+    else return this; // untyped JS callers: anything else is not a tag value
+    if (typeof key !== 'string') return this;
     key = cut(key, MAX_TAG_KEY_CHARS);
     const tags = (this.tags ??= []);
     for (let i = 0; i < tags.length; i += 2) {

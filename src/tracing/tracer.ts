@@ -15,8 +15,9 @@ import type { FlushFailure, FlushReport, RemoteParent, Span, StartSpanOptions, T
 /** At most this many spans per trace are kept; later ones still work but are dropped at finish. */
 export const MAX_SPANS_PER_TRACE = 10_000;
 /**
- * At most this many finished spans wait for a flush (~60 MB worst case at ~600 B per span):
- * an SQS batch of 10 messages each producing a capped 10,000-span trace fits.
+ * At most this many finished spans wait for a flush (they are held encoded, ~350 B each for an
+ * rshell command span): an SQS batch of 10 messages each producing a capped 10,000-span trace
+ * fits.
  */
 export const MAX_BUFFERED_SPANS = 100_000;
 /** And at most this many encoded bytes wait (spans with huge tags cannot exhaust a small Lambda). */
@@ -105,7 +106,7 @@ export class RecordingTracer implements Tracer, SpanSink {
     );
     resourceAndTags(span, opts);
     // Service-entry spans: roots, remote-parented spans, and spans switching service.
-    if (parent === undefined || parent.service !== service) span.setTag('_top_level', 1);
+    if (parent === undefined || parent.service !== span.service) span.setTag('_top_level', 1);
     return span;
   }
 
