@@ -82,6 +82,18 @@ export async function scanInput(
   // A prefilter hit only makes the line a candidate: the regex decides.
   const verify = o.matcher.prefilter && !o.matcher.literal && !o.matcher.foldedLiteral ? o.matcher.test : null;
   const fastCount = !printing && fastLiteral !== null && !(o.invert && o.maxCount >= 0);
+  // Plain line printing with a literal/prefilter: jump from hit to hit as well, counting the
+  // skipped newlines only when -n needs line numbers.
+  const fastPrint =
+    printing &&
+    !o.invert &&
+    !o.onlyMatching &&
+    !o.contextRequested &&
+    o.after === 0 &&
+    o.before === 0 &&
+    (o.matcher.literal !== null || o.matcher.prefilter !== null);
+  const printLit = o.matcher.literal ?? o.matcher.prefilter;
+  const printVerify = o.matcher.literal ? null : o.matcher.test;
   let lineNum = 0;
   let matchCount = 0;
   let isBinary = false;
@@ -201,6 +213,28 @@ export async function scanInput(
     heldBytes = 0;
   };
 
+  /** fastPrint over buf[from..lastNL]: prints selected lines, returns the next position. */
+  const printHits = (buf: Buffer, from: number, lastNL: number): number => {
+    let p = from;
+    while (!done) {
+      const hit = buf.indexOf(printLit!, p);
+      if (hit === -1 || hit > lastNL) break;
+      const start = hit === 0 ? 0 : buf.lastIndexOf(NL, hit - 1) + 1;
+      const nl = buf.indexOf(NL, hit);
+      const end = nl > start && buf[nl - 1] === 0x0d ? nl - 1 : nl;
+      if (o.lineNumber) lineNum += countLines(buf.subarray(p, start));
+      lineNum++;
+      p = nl + 1;
+      const line = buf.subarray(start, end);
+      if (printVerify && !printVerify(line)) continue;
+      matchCount++;
+      printLine(lineNum, line, 0x3a);
+      if (o.maxCount >= 0 && matchCount >= o.maxCount) done = true;
+    }
+    if (o.lineNumber && !done) lineNum += countLines(buf.subarray(p, lastNL + 1));
+    return done ? p : lastNL + 1;
+  };
+
   if (o.maxCount === 0) return { matchCount: 0, binaryMatched: false };
 
   let carry: Uint8Array[] = [];
@@ -242,6 +276,15 @@ export async function scanInput(
       if (n > 0 && o.mode !== 'count') done = true;
       if (o.maxCount >= 0 && matchCount >= o.maxCount) done = true;
       pos = lastNL + 1;
+    }
+    if (fastPrint && !isBinary && !done && lastNL >= pos) {
+      const buf = asBuffer(chunk);
+      if (lastNL - pos > MAX_LINE_BYTES && longestLine(buf.subarray(pos, lastNL + 1)) > MAX_LINE_BYTES) {
+        throw lineTooLong();
+      }
+      const nul = buf.indexOf(0, pos);
+      // A NUL in this stretch makes the input binary: leave it to the line-by-line path.
+      if (nul === -1 || nul > lastNL) pos = printHits(buf, pos, lastNL);
     }
     if (!printing && !fastCount) {
       // Tight loop for -c/-l/-L/-q: no context, no binary handling, no output.
