@@ -316,7 +316,8 @@ export async function scanInput(
     await out.maybeFlush();
   }
   if (!done && carryLen > 0) onLine(carry.length === 1 ? carry[0] : Buffer.concat(carry, carryLen));
-  if (done) reader.cancel();
+  // Stopping early needs no cancel here: files are closed by the caller, and the interpreter
+  // ends a pipe whose reader has exited (a shared stdin stays readable for later commands).
 
   return { matchCount, binaryMatched: isBinary && matchCount > 0 && printing };
 }

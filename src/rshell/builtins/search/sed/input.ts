@@ -82,9 +82,11 @@ export class SedInput {
     return line;
   }
 
-  /** Stops reading (q, errors): releases the open file. */
+  /**
+   * Stops reading (q, errors): releases the open file. Stdin is left alone: the interpreter
+   * ends a pipe whose reader has exited, and a shared stdin stays readable for later commands.
+   */
   async close(): Promise<void> {
-    this.reader?.cancel();
     await this.input?.close();
     this.input = null;
     this.reader = null;
