@@ -210,9 +210,17 @@ export class Parser {
     const start = this.i;
     let j = this.src.indexOf('\n', start);
     if (j < 0 || j > this.n) j = this.n;
+    // A comment stops before a line continuation, which then joins the lines (mvdan).
+    else if (j > start && this.src.charCodeAt(j - 1) === 92) j--;
     this.comments.push({ type: 'Comment', pos: start, end: j, text: this.src.slice(start + 1, j) });
     this.i = j;
     return true;
+  }
+
+  /** Does the comment at the cursor end with `\` + newline? */
+  private commentContinues(): boolean {
+    const j = this.src.indexOf('\n', this.i);
+    return j > this.i && j < this.n && this.src.charCodeAt(j - 1) === 92;
   }
 
   /** Consume one newline, then any heredoc bodies it releases. */
@@ -556,7 +564,7 @@ export class Parser {
    * Simple command (`kind` = call), or the declaration/let builtins whose arguments are
    * parsed as assignments/arithmetic. Assignments, words and redirections interleave.
    */
-  private simple(pos: number, kind: 'call' | 'decl' | 'let'): Stmt | null {
+  private simple(pos: number, kind: 'call' | 'decl' | 'let', allowAssigns = true): Stmt | null {
     const s = this.stmt(pos, null, pos);
     const assigns: Assign[] = [];
     const args: Word[] = [];
@@ -590,7 +598,12 @@ export class Parser {
         s.end = this.i;
         continue;
       }
-      if (c === 35) break; // comment (we are at a word boundary)
+      if (c === 35) {
+        // A comment ends the command, unless it ends in a line continuation (mvdan).
+        if (!this.commentContinues()) break;
+        this.skipComment();
+        continue;
+      }
       const r = this.redirectAt();
       if (r !== null) {
         s.redirs.push(r);
@@ -604,7 +617,7 @@ export class Parser {
         }
         this.err(this.i, 'a command can only contain words and redirects; encountered `(`');
       }
-      if (kind === 'decl' || (args.length === 0 && kind === 'call')) {
+      if (kind === 'decl' || (args.length === 0 && kind === 'call' && allowAssigns)) {
         const a = this.assignAt(kind === 'decl');
         if (a !== null) {
           assigns.push(a);
@@ -623,6 +636,7 @@ export class Parser {
         if (arr !== undefined) this.err(arr.pos, 'inline variables cannot be arrays');
       }
       if (kind === 'decl') {
+        this.checkDeclWord(wd);
         assigns.push(this.nakedAssign(wd));
       } else {
         args.push(wd);
@@ -667,6 +681,14 @@ export class Parser {
   /** mvdan's "… is a X feature; tried parsing as bash" errors. */
   private langErr(pos: number, what: string): never {
     this.err(pos, `${what}; tried parsing as bash`);
+  }
+
+  /** In a declaration, `x=…` words must name a variable (`declare 1=2` is an error). */
+  private checkDeclWord(wd: Word): void {
+    const p0 = wd.parts[0];
+    if (p0.type !== 'Lit') return;
+    const eq = p0.value.indexOf('=');
+    if (eq > 0) this.err(wd.pos, 'invalid var name');
   }
 
   private nakedAssign(wd: Word): Assign {
@@ -751,6 +773,7 @@ export class Parser {
       array: null,
     };
     if (this.c() === 40) {
+      if (index !== null) this.err(this.i, 'arrays cannot be nested');
       a.array = this.arrayExpr();
       a.end = a.array.end;
       return a;
@@ -794,6 +817,9 @@ export class Parser {
     const lparen = this.i;
     this.enter(lparen);
     this.i++;
+    // Like other `(`-lists, newlines inside do not release pending heredocs.
+    const outer = this.hdocs;
+    this.hdocs = [];
     const elems: ArrayElem[] = [];
     for (;;) {
       this.skipSpace();
@@ -804,14 +830,14 @@ export class Parser {
       const pos = this.i;
       let index: ArithmExpr | null = null;
       if (c === 91) {
-        const close = this.findIndexClose(this.i);
-        if (close >= 0 && this.src.charCodeAt(close + 1) === 61) {
-          this.i++;
-          index = new ArithParser(this, ']').exprOrNull();
-          if (index === null) this.err(pos, '`[` must be followed by an expression');
-          if (this.c() !== 93) this.err(pos, 'reached `' + this.charAt(this.i) + '` without matching `[` with `]`');
-          this.i += 2; // `]=`
-        }
+        // An element starting with `[` is always `[index]=value` (mvdan).
+        this.i++;
+        index = new ArithParser(this, ']').exprOrNull();
+        if (index === null) this.err(pos, '`[` must be followed by an expression');
+        if (this.c() !== 93) this.err(pos, `reached ${this.reachedName()} without matching \`[\` with \`]\``);
+        this.i++;
+        if (this.c() !== 61) this.err(pos, `\`${this.src.slice(pos, this.i)}\` must be followed by \`=\``);
+        this.i++;
       }
       const value = this.word(Ctx.Cmd);
       if (value === null && index === null) {
@@ -828,6 +854,7 @@ export class Parser {
     }
     const rparen = this.i;
     this.i++;
+    this.hdocs = outer.concat(this.hdocs);
     this.leave();
     return { type: 'ArrayExpr', pos: lparen, end: this.i, lparen, rparen, elems, last: this.takeComments() };
   }
@@ -857,10 +884,7 @@ export class Parser {
       else if (c1 === 38) op = '<&';
       else op = '<';
     } else if (c === 62) {
-      if (c1 === 40) {
-        if (n !== null) this.err(j + 1, 'a command can only contain words and redirects; encountered `(`');
-        return null; // `>(` process substitution is a word
-      }
+      if (c1 === 40) return null; // `>(` process substitution is a word (`2>(…)` too)
       if (c1 === 62) op = '>>';
       else if (c1 === 38) op = '>&';
       else if (c1 === 124) op = '>|';
@@ -1010,12 +1034,14 @@ export class Parser {
         if (c === 32 || c === 9 || c === NL) {
           if (ctx !== Ctx.Regex || parenDepth === 0) break;
           if (c === NL) break;
+          // A blank before `]]` ends the regex even inside parentheses (mvdan).
+          if (this.c(1) === 93 && this.c(2) === 93 && isBoundary(this.c(3))) break;
           litChar(1);
           continue;
         }
-        if (c === 35 && litStart < 0 && parts.length > 0 && ctx === Ctx.Cmd && (this.subDepth > 0 || this.backquoted)) {
-          // mvdan quirk: inside `( )`, `$( )` and backquotes, a `#` right after a quoted
-          // or expanded part starts a comment.
+        if (c === 35 && litStart < 0 && parts.length > 0 && ctx === Ctx.Cmd && (this.subDepth > 0 || this.inCase > 0 || this.backquoted)) {
+          // mvdan quirk: inside `( )`, `$( )`, backquotes and case items, a `#` right after
+          // a quoted or expanded part starts a comment.
           break;
         }
         if (isMeta(c)) {
@@ -1839,6 +1865,9 @@ export class Parser {
         }
         this.err(forPos, `invalid ${kw} loop variable`);
       }
+      if (w.includes('[')) {
+        this.err(forPos, `\`${kw} foo\` must be followed by \`in\`, \`do\`, \`;\`, or a newline`);
+      }
       this.i += w.length;
       const name = this.lit(nameStart, this.i);
       const iter: WordIter = { type: 'WordIter', pos: nameStart, end: this.i, name, inPos: -1, items: [] };
@@ -2166,7 +2195,10 @@ export class Parser {
     }
     if (this.c() === 33 && this.peekWord() === '!') this.err(this.i, '`!` can only be used in full statements');
     this.enter(pos);
-    const inner = this.command();
+    // A stray keyword after `coproc` is just a command name to mvdan (`coproc fi`).
+    const w2 = this.peekWord();
+    const simpleCmd = name === null && this.c() !== 40 && !(w2 !== null && COMPOUND_WORDS.has(w2));
+    const inner = simpleCmd ? this.simple(this.i, 'call', false) : this.command();
     this.leave();
     if (inner === null) this.err(pos, 'coproc clause requires a command');
     const cp: CoprocClause = { type: 'CoprocClause', pos, end: inner.end, coprocPos: pos, name, stmt: inner };
