@@ -36,9 +36,12 @@ export function buildMatcher(spec: MatchSpec): LineMatcher {
   const parts = spec.patterns.map((p) =>
     spec.syntax === 'fixed' ? quoteMeta(p) : translateRegex(p, spec.syntax),
   );
-  let combined = parts.length === 1 ? parts[0] : parts.map((p) => `(?:${p})`).join('|');
+  // rshell's exact assembly (error messages quote the compiled text): ERE patterns are
+  // validated one by one, then all are joined with `|` and wrapped for -x / -w.
+  if (spec.syntax === 'ere') for (const p of parts) ByteRegex.compile(p);
+  let combined = parts.join('|');
   if (spec.lineRegexp) combined = `^(?:${combined})$`;
-  else if (spec.wordRegexp) combined = `\\b(?:${combined})\\b`;
+  else if (spec.wordRegexp) combined = `(?:\\b)(?:${combined})(?:\\b)`;
   let literal: Buffer | null = null;
   let foldedLiteral: Buffer | null = null;
   if (spec.patterns.length === 1 && !spec.wordRegexp && !spec.lineRegexp) {
