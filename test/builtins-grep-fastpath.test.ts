@@ -69,8 +69,8 @@ describe('grep counting fast paths', () => {
   });
   it('print the same lines (and numbers) as the line-by-line path', async () => {
     await fc.assert(
-      fc.asyncProperty(inputArb, patternArb, fc.boolean(), fc.boolean(), fc.integer({ min: -1, max: 3 }), sizesArb, async (input, pat, num, ere, m, sizes) => {
-        const flags = [...(num ? ['-n'] : []), ...(ere ? ['-E'] : []), '-m', String(m)];
+      fc.asyncProperty(inputArb, patternArb, fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: -1, max: 3 }), sizesArb, async (input, pat, num, ere, icase, m, sizes) => {
+        const flags = [...(num ? ['-n'] : []), ...(ere ? ['-E'] : []), ...(icase ? ['-i'] : []), '-m', String(m)];
         // Same chunking on both sides: binary detection depends on the first chunk (rshell).
         const fast = await count([...flags, '-e', pat], input, sizes);
         const slow = await count([...flags, '-e', pat, '-e', pat], input, sizes);

@@ -91,9 +91,8 @@ export async function scanInput(
     !o.contextRequested &&
     o.after === 0 &&
     o.before === 0 &&
-    (o.matcher.literal !== null || o.matcher.prefilter !== null);
-  const printLit = o.matcher.literal ?? o.matcher.prefilter;
-  const printVerify = o.matcher.literal ? null : o.matcher.test;
+    fastLiteral !== null;
+  const printVerify = verify;
   let lineNum = 0;
   let matchCount = 0;
   let isBinary = false;
@@ -213,11 +212,14 @@ export async function scanInput(
     heldBytes = 0;
   };
 
-  /** fastPrint over buf[from..lastNL]: prints selected lines, returns the next position. */
-  const printHits = (buf: Buffer, from: number, lastNL: number): number => {
+  /**
+   * fastPrint over buf[from..lastNL]: prints selected lines, returns the next position. Hits
+   * are searched in `hay`: buf itself, or its ASCII-lower-cased copy for a folded literal.
+   */
+  const printHits = (buf: Buffer, hay: Buffer, from: number, lastNL: number): number => {
     let p = from;
     while (!done) {
-      const hit = buf.indexOf(printLit!, p);
+      const hit = hay.indexOf(fastLiteral!, p);
       if (hit === -1 || hit > lastNL) break;
       const start = hit === 0 ? 0 : buf.lastIndexOf(NL, hit - 1) + 1;
       const nl = buf.indexOf(NL, hit);
@@ -284,7 +286,9 @@ export async function scanInput(
       }
       const nul = buf.indexOf(0, pos);
       // A NUL in this stretch makes the input binary: leave it to the line-by-line path.
-      if (nul === -1 || nul > lastNL) pos = printHits(buf, pos, lastNL);
+      if (nul === -1 || nul > lastNL) {
+        pos = printHits(buf, o.matcher.foldedLiteral ? lowerAscii(buf) : buf, pos, lastNL);
+      }
     }
     if (!printing && !fastCount) {
       // Tight loop for -c/-l/-L/-q: no context, no binary handling, no output.
