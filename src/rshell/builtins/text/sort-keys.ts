@@ -183,41 +183,6 @@ function upper(c: number): number {
   return c >= 97 && c <= 122 ? c - 32 : c;
 }
 
-/** Compares [a0,a1) of a with [b0,b1) of b under -d/-f. */
-function compareFiltered(a: string, a0: number, a1: number, b: string, b0: number, b1: number, o: KeyOptions): number {
-  let i = a0;
-  let j = b0;
-  for (;;) {
-    if (o.dictionary) {
-      while (i < a1 && !(isAlnum(a.charCodeAt(i)) || isBlank(a.charCodeAt(i)))) i++;
-      while (j < b1 && !(isAlnum(b.charCodeAt(j)) || isBlank(b.charCodeAt(j)))) j++;
-    }
-    if (!(i < a1 && j < b1)) break;
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(j);
-    if (o.foldCase) {
-      x = upper(x);
-      y = upper(y);
-    }
-    if (x !== y) return x - y;
-    i++;
-    j++;
-  }
-  return (i < a1 ? 1 : 0) - (j < b1 ? 1 : 0);
-}
-
-/** Plain byte comparison of two ranges (memcmp, then length). */
-function compareBytes(a: string, a0: number, a1: number, b: string, b0: number, b1: number): number {
-  const la = a1 - a0;
-  const lb = b1 - b0;
-  const n = Math.min(la, lb);
-  for (let k = 0; k < n; k++) {
-    const d = a.charCodeAt(a0 + k) - b.charCodeAt(b0 + k);
-    if (d !== 0) return d;
-  }
-  return la - lb;
-}
-
 interface ParsedNumber {
   sign: number; // -1, 0, 1
   int: string; // without leading zeros
@@ -247,16 +212,11 @@ function parseNumber(s: string, from: number, to: number): ParsedNumber {
   return { sign: zero ? 0 : neg ? -1 : 1, int, frac };
 }
 
-/** GNU numcompare: sign, then magnitude of integer part, then fraction. */
+/** GNU numcompare: sign, then magnitude of the integer part, then the fraction. */
 export function compareNumeric(a: string, a0: number, a1: number, b: string, b0: number, b1: number): number {
-  const x = parseNumber(a, a0, a1);
-  const y = parseNumber(b, b0, b1);
-  if (x.sign !== y.sign) return x.sign - y.sign;
-  if (x.sign === 0) return 0;
-  let d = x.int.length - y.int.length;
-  if (d === 0) d = x.int < y.int ? -1 : x.int > y.int ? 1 : 0;
-  if (d === 0) d = x.frac < y.frac ? -1 : x.frac > y.frac ? 1 : 0;
-  return x.sign < 0 ? -d : d;
+  const x = numericKey(a, a0, a1);
+  const y = numericKey(b, b0, b1);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 export interface SortOrder {
@@ -267,36 +227,101 @@ export interface SortOrder {
   reverse: boolean;
 }
 
-/** Per-line key spans, computed once per line rather than on every comparison. */
+/**
+ * A line with each key reduced once to a string whose plain code-unit order is the key's
+ * order, so the comparator does no parsing: -n keys become an order-preserving encoding
+ * of the number, -d/-f keys their filtered/folded text, other keys their bytes.
+ */
 export interface Prepared {
   line: string;
-  spans: Int32Array;
+  keys: string[];
 }
 
 export function prepare(line: string, order: SortOrder): Prepared {
-  const spans = new Int32Array(order.keys.length * 2);
-  order.keys.forEach((k, i) => {
-    const beg = keyStart(line, k, order.tab);
-    const lim = keyLimit(line, k, order.tab);
-    spans[2 * i] = beg;
-    spans[2 * i + 1] = Math.max(beg, lim);
-  });
-  return { line, spans };
+  return { line, keys: order.keys.map((k) => keyText(line, k, order.tab)) };
+}
+
+function keyText(line: string, k: SortKey, tab: number): string {
+  const beg = keyStart(line, k, tab);
+  const lim = Math.max(beg, keyLimit(line, k, tab));
+  if (k.numeric) return numericKey(line, beg, lim);
+  if (k.dictionary || k.foldCase) return filteredKey(line, beg, lim, k);
+  return line.slice(beg, lim);
+}
+
+/** Width of the input index that ends every sort string (1,000,000 lines fit). */
+export const INDEX_WIDTH = 7;
+
+/**
+ * One string per line whose native (code unit) order is the full sort order, so the sort
+ * itself runs without a JS comparator. Each key is followed by a terminator that sorts below
+ * every byte (0x00, with bytes 0x00/0x01 escaped as 0x01 0x01/0x01 0x02), so a shorter key
+ * sorts first. A reversed key is written complemented (255 − byte, with 0xFE/0xFF escaped as
+ * 0xFE 0xFE/0xFE 0xFF) and terminated by 0xFF, which flips both. The whole line follows as
+ * the last resort (reversed by -r) unless -s/-u, then the input index, which keeps equal
+ * lines in input order and maps the string back to its line. All one-byte (latin1) strings.
+ */
+export function sortString(line: string, order: SortOrder, index: number): string {
+  const parts: string[] = [];
+  for (const k of order.keys) parts.push(encodeSegment(keyText(line, k, order.tab), k.reverse));
+  if (!(order.keys.length > 0 && order.noLastResort)) parts.push(encodeSegment(line, order.reverse));
+  parts.push(String(index).padStart(INDEX_WIDTH, '0'));
+  // join() yields a flat string; a rope (from +=) would be re-walked on every comparison.
+  return parts.join('');
+}
+
+const LOW_BYTES = /[\x00\x01]/;
+
+function encodeSegment(s: string, reverse: boolean): string {
+  if (!reverse) {
+    if (!LOW_BYTES.test(s)) return s + '\x00';
+    return s.replace(/[\x00\x01]/g, (c) => (c === '\x00' ? '\x01\x01' : '\x01\x02')) + '\x00';
+  }
+  const out = Buffer.allocUnsafe(s.length * 2 + 1);
+  let j = 0;
+  for (let i = 0; i < s.length; i++) {
+    const r = 255 - s.charCodeAt(i);
+    if (r >= 0xfe) out[j++] = 0xfe;
+    out[j++] = r;
+  }
+  out[j++] = 0xff;
+  return out.toString('latin1', 0, j);
+}
+
+function filteredKey(s: string, from: number, to: number, o: KeyOptions): string {
+  let out = '';
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (o.dictionary && !(isAlnum(c) || isBlank(c))) continue;
+    out += String.fromCharCode(o.foldCase ? upper(c) : c);
+  }
+  return out;
+}
+
+const complementDigits = (d: string): string => d.replace(/[0-9]/g, (x) => String.fromCharCode(105 - x.charCodeAt(0)));
+
+/**
+ * Encodes GNU's numeric value of [from,to) so that string order is numeric order: a sign
+ * class, then for positives the integer length, integer digits and fraction digits; for
+ * negatives the same with every digit complemented and a terminator above all digits.
+ */
+export function numericKey(s: string, from: number, to: number): string {
+  const x = parseNumber(s, from, to);
+  if (x.sign === 0) return '1';
+  const len = String(x.int.length).padStart(10, '0');
+  if (x.sign > 0) return '2' + len + x.int + x.frac;
+  return '0' + complementDigits(len + x.int + x.frac) + ':';
 }
 
 export function compareLines(a: Prepared, b: Prepared, order: SortOrder): number {
   const keys = order.keys;
   for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    const a0 = a.spans[2 * i];
-    const a1 = a.spans[2 * i + 1];
-    const b0 = b.spans[2 * i];
-    const b1 = b.spans[2 * i + 1];
-    let d: number;
-    if (k.numeric) d = compareNumeric(a.line, a0, a1, b.line, b0, b1);
-    else if (k.dictionary || k.foldCase) d = compareFiltered(a.line, a0, a1, b.line, b0, b1, k);
-    else d = compareBytes(a.line, a0, a1, b.line, b0, b1);
-    if (d !== 0) return k.reverse ? -d : d;
+    const x = a.keys[i];
+    const y = b.keys[i];
+    if (x !== y) {
+      const d = x < y ? -1 : 1;
+      return keys[i].reverse ? -d : d;
+    }
   }
   if (keys.length > 0 && order.noLastResort) return 0;
   const d = a.line < b.line ? -1 : a.line > b.line ? 1 : 0;

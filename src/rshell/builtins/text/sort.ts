@@ -10,6 +10,7 @@ import { LineReader, LineTooLongError } from '../lib/lines.js';
 import { helpText } from './help.js';
 import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
 import {
+  INDEX_WIDTH,
   KeyError,
   compareLines,
   isDefaultOrdering,
@@ -17,6 +18,7 @@ import {
   optionLetters,
   parseKey,
   prepare,
+  sortString,
   type KeyOptions,
   type Prepared,
   type SortKey,
@@ -155,17 +157,16 @@ export const sort: Builtin = async (ctx, args) => {
       await emit(line);
     }
   } else {
-    const prepared: Prepared[] = lines.map((l) => prepare(l, order));
-    let compares = 0;
-    prepared.sort((a, b) => {
-      if ((++compares & 0xffff) === 0) ctx.checkCanceled();
-      return compareLines(a, b, order);
-    });
-    let prev: Prepared | null = null;
-    for (const p of prepared) {
-      if (unique.value && prev !== null && compareLines(prev, p, order) === 0) continue;
-      prev = p;
-      await emit(p.line);
+    const keyed = lines.map((l, i) => sortString(l, order, i));
+    keyed.sort();
+    ctx.checkCanceled();
+    // With -u (no last resort), equal keys give equal strings up to the index.
+    let prev: string | null = null;
+    for (const k of keyed) {
+      const body = k.slice(0, k.length - INDEX_WIDTH);
+      if (unique.value && body === prev) continue;
+      prev = body;
+      await emit(lines[Number(k.slice(k.length - INDEX_WIDTH))]);
     }
   }
   await out.flush();
