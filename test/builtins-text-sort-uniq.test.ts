@@ -57,6 +57,15 @@ describe('sort', () => {
     expect(await sortOut(['-k', '1.3b,4'], '0\t\t\na\n')).toBe('a\n0\t\t\n');
   });
 
+  it('orders keys holding NUL, 0x01, 0xFE and 0xFF bytes like GNU, reversed or not', async () => {
+    const input = 'a\xff\na\xfe\na\na\x00\na\x01b\na\xfe\n';
+    const down = 'a\xff\na\xfe\na\xfe\na\x01b\na\x00\na\n';
+    expect(await sortOut(['-k1,1r'], input)).toBe(down);
+    expect(await sortOut(['-r'], input)).toBe(down);
+    expect(await sortOut(['-k1,1'], input)).toBe('a\na\x00\na\x01b\na\xfe\na\xfe\na\xff\n');
+    expect(await sortOut(['-u', '-k1,1r'], input)).toBe('a\xff\na\xfe\na\x01b\na\x00\na\n');
+  });
+
   it('a key without options inherits the global ones, others do not', async () => {
     expect(await sortOut(['-d', '-n', '-k1,1n'], 'b\na\n')).toBe('a\nb\n');
     expect(await sortOut(['-r', '-k', '1,1'], 'a\nc\nb\n')).toBe('c\nb\na\n');
