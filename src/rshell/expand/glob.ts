@@ -134,9 +134,16 @@ function byteOrder(a: string, b: string): number {
 
 /**
  * Expands an escaped pattern against the sandbox. Returns the sorted matches (empty when
- * nothing matches; the caller then keeps the word literally).
+ * nothing matches; the caller then keeps the word literally). `checkCanceled` runs before
+ * every filesystem call, so a glob over a deep tree ends at the run's deadline.
  */
-export async function globPaths(pattern: string, fs: SandboxFS, dir: string, budget: GlobBudget): Promise<string[]> {
+export async function globPaths(
+  pattern: string,
+  fs: SandboxFS,
+  dir: string,
+  budget: GlobBudget,
+  checkCanceled: () => void = () => undefined,
+): Promise<string[]> {
   const parts = pattern.split('/');
   let matches: string[] = [''];
   let lastLiteral = false;
@@ -160,6 +167,7 @@ export async function globPaths(pattern: string, fs: SandboxFS, dir: string, bud
     const showHidden = part[0] === '.' || part.startsWith('\\.');
     const next: string[] = [];
     for (const m of matches) {
+      checkCanceled();
       if (++budget.readDirCalls > MAX_GLOB_READDIR_CALLS) {
         throw new ExpansionError(`glob expansion exceeded maximum number of directory reads (${MAX_GLOB_READDIR_CALLS})`);
       }
@@ -182,6 +190,7 @@ export async function globPaths(pattern: string, fs: SandboxFS, dir: string, bud
     // Components after the last pattern were joined blindly: keep only paths that exist.
     const kept: string[] = [];
     for (const m of matches) {
+      checkCanceled();
       try {
         if (m.endsWith('/')) {
           if ((await fs.stat(m, dir)).kind === 'dir') kept.push(m);

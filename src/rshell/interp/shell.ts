@@ -83,6 +83,6 @@ export class Shell implements ControlState, ExpandContext {
   }
 
   glob(pattern: string): Promise<string[]> {
-    return globPaths(pattern, this.run.settings.fs, this.dir, this.run.globBudget);
+    return globPaths(pattern, this.run.settings.fs, this.dir, this.run.globBudget, () => this.run.check());
   }
 }
