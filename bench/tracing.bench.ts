@@ -2,8 +2,7 @@
  * Tracing benchmark (not a test).
  *
  * 1. Span throughput: create + finish + encode 100,000 spans (1,000 traces of 1 root + 99
- *    children; children carry a string, a number and a boolean tag), measured in the same run
- *    for:
+ *    children; children carry a string, a number and a boolean tag), for:
  *    - this tracer, telemetry JSON encoding (the default exporter's exact request bodies);
  *    - this tracer, agent msgpack v0.4 encoding;
  *    - dd-trace 5 (plugins off, telemetry/remote config off, huge flushInterval): spans are
@@ -13,9 +12,10 @@
  *    - @opentelemetry/sdk-trace-base 2 with a SimpleSpanProcessor and (a) an exporter that
  *      JSON-encodes each ended span (the same work), (b) the InMemorySpanExporter (no
  *      encoding at all; favours OTel).
- *    Each contender runs 3 warm-up rounds, then 9 timed rounds interleaved with the others,
- *    each after a full GC; medians of CPU time (primary: the machine may be shared) and wall
- *    time are reported, ratios use the CPU and wall medians.
+ *    Every contender runs in its own Node process (no shared heap, JIT state or hooks: dd-trace
+ *    installs process-wide machinery), 3 blocks per contender interleaved with the others,
+ *    each block 3 warm-up rounds then 3 timed rounds, each after a full GC. Reported: medians
+ *    of CPU time (primary: the machine may be shared and loaded) and of wall time.
  * 2. Flush latency: 100, 1,000 and 10,000 finished spans flushed to the local intake running
  *    in a separate Node process on loopback (so its parsing is not on this event loop);
  *    median of 7 flushes after a warm-up, with the keep-alive connection warm.
@@ -32,7 +32,8 @@ import { RecordingTracer } from '../src/tracing/tracer.js';
 const TRACES = 1_000;
 const PER_TRACE = 100;
 const N = TRACES * PER_TRACE;
-const ROUNDS = 9;
+const BLOCKS = 3;
+const TIMED = 3;
 
 /**
  * A full GC between rounds, so that no contender pays (in CPU time, which counts GC helper
@@ -47,40 +48,111 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-interface Contender {
-  label: string;
-  round: () => void;
+interface Sample {
   cpu: number[];
   wall: number[];
 }
 
-/**
- * Warm-up rounds, then timed rounds interleaved across contenders so that load from other
- * processes hits all of them alike. CPU time (user+system of this process, all threads, so
- * GC helpers count) is the primary figure: on a shared, loaded machine wall time mostly
- * measures the scheduler. Wall time is printed too.
- */
-async function race(contenders: Contender[]): Promise<void> {
-  for (const c of contenders) for (let i = 0; i < WARMUPS; i++) c.round();
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const c of contenders) {
-      // Let async work of the previous round (peers' background flushes) settle, then GC.
-      await new Promise((res) => setTimeout(res, 30));
-      fullGc();
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      c.round();
-      const wall = performance.now() - t0;
-      const used = process.cpuUsage(c0);
-      c.cpu.push((used.user + used.system) / 1000);
-      c.wall.push(wall);
+/** Runs in a child process: one contender, WARMUPS + TIMED rounds, each after a full GC. */
+export async function runContender(name: string): Promise<Sample> {
+  const round = await makeRound(name);
+  const out: Sample = { cpu: [], wall: [] };
+  for (let i = 0; i < WARMUPS + TIMED; i++) {
+    // Let async work of the previous round (dd-trace's background flushes) settle, then GC.
+    await new Promise((res) => setTimeout(res, 30));
+    fullGc();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    round();
+    const wall = performance.now() - t0;
+    const used = process.cpuUsage(c0);
+    if (i >= WARMUPS) {
+      out.cpu.push((used.user + used.system) / 1000);
+      out.wall.push(wall);
     }
   }
-  for (const c of contenders) {
-    const cpu = median(c.cpu);
+  return out;
+}
+
+async function makeRound(name: string): Promise<() => void> {
+  const sink = { url: new URL('http://127.0.0.1:9/api/v2/apmtelemetry'), apiKey: '', hostname: 'bench', service: 'bench', debug: false, defaults: {} };
+  switch (name) {
+    case 'json':
+      return ourRound(new RecordingTracer({ exporter: createTelemetryExporter(sink), service: 'bench', log: () => {}, maxBufferedSpans: Infinity }));
+    case 'msgpack':
+      return ourRound(
+        new RecordingTracer({
+          exporter: createAgentExporter(new URL('http://127.0.0.1:9/v0.4/traces'), {}),
+          service: 'bench',
+          log: () => {},
+          maxBufferedSpans: Infinity,
+        }),
+      );
+    case 'dd-trace':
+      return ddTraceRound();
+    case 'otel-json':
+      return (await otelRounds()).json;
+    case 'otel-memory':
+      return (await otelRounds()).memory;
+    default:
+      throw new Error(`unknown contender ${name}`);
+  }
+}
+
+/** One block of a contender in a fresh Node process. */
+async function runBlock(name: string): Promise<Sample> {
+  const code =
+    'const m = await import(process.argv[1]); const r = await m.runContender(process.argv[2]);' +
+    'console.log(JSON.stringify(r)); process.exit(0);';
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, import.meta.url, name], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const line = out.trim().split('\n').pop() ?? '';
+  if (status !== 0 || !line.startsWith('{')) throw new Error(`contender ${name} failed (exit ${status})`);
+  return JSON.parse(line) as Sample;
+}
+
+const CONTENDERS: Array<[string, string]> = [
+  ['json', 'this tracer (telemetry JSON)'],
+  ['msgpack', 'this tracer (agent msgpack v0.4)'],
+  ['dd-trace', 'dd-trace 5 (AgentEncoder msgpack v0.4)'],
+  ['otel-json', '@opentelemetry/sdk-trace-base (Simple + JSON exporter)'],
+  ['otel-memory', '@opentelemetry/sdk-trace-base (Simple + InMemory, no encode)'],
+];
+
+async function throughputBench(): Promise<void> {
+  const samples = new Map<string, Sample>(CONTENDERS.map(([k]) => [k, { cpu: [], wall: [] }]));
+  for (let block = 0; block < BLOCKS; block++) {
+    for (const [key] of CONTENDERS) {
+      const s = await runBlock(key);
+      samples.get(key)!.cpu.push(...s.cpu);
+      samples.get(key)!.wall.push(...s.wall);
+    }
+  }
+  const cpu = new Map<string, number>();
+  const wall = new Map<string, number>();
+  for (const [key, label] of CONTENDERS) {
+    const s = samples.get(key)!;
+    cpu.set(key, median(s.cpu));
+    wall.set(key, median(s.wall));
     console.log(
-      `${c.label.padEnd(60)} cpu median ${cpu.toFixed(1).padStart(7)} ms (min ${Math.min(...c.cpu).toFixed(1).padStart(6)})` +
-        `  wall median ${median(c.wall).toFixed(1).padStart(7)} ms  ${Math.round(N / (cpu / 1000)).toLocaleString('en-US').padStart(10)} spans/cpu-s`,
+      `${label.padEnd(60)} cpu median ${cpu.get(key)!.toFixed(1).padStart(7)} ms (min ${Math.min(...s.cpu).toFixed(1).padStart(6)})` +
+        `  wall median ${wall.get(key)!.toFixed(1).padStart(7)} ms  ${Math.round(N / (cpu.get(key)! / 1000)).toLocaleString('en-US').padStart(10)} spans/cpu-s`,
+    );
+  }
+  const r = (m: Map<string, number>, peer: string, me: string): string => `${(m.get(peer)! / m.get(me)!).toFixed(2)}x`;
+  console.log('\nratios, peer time / this tracer time (target >= 3x)   cpu: JSON  msgpack   wall: JSON  msgpack');
+  for (const [peer, label] of [
+    ['dd-trace', 'vs dd-trace'],
+    ['otel-json', 'vs OTel (JSON exporter)'],
+    ['otel-memory', 'vs OTel (InMemory, no encoding)'],
+  ] as const) {
+    console.log(
+      `  ${label.padEnd(53)}${r(cpu, peer, 'json').padStart(6)} ${r(cpu, peer, 'msgpack').padStart(7)}   ` +
+        `${r(wall, peer, 'json').padStart(10)} ${r(wall, peer, 'msgpack').padStart(7)}`,
     );
   }
 }
@@ -227,34 +299,10 @@ async function flushBench(): Promise<void> {
 }
 
 export default async function main(): Promise<void> {
-  console.log(`create + finish + encode ${N.toLocaleString('en-US')} spans (${TRACES} traces x ${PER_TRACE}), median of ${ROUNDS}:`);
-  const sink = { url: new URL('http://127.0.0.1:9/api/v2/apmtelemetry'), apiKey: '', hostname: 'bench', service: 'bench', debug: false, defaults: {} };
-  const oursJson = new RecordingTracer({ exporter: createTelemetryExporter(sink), service: 'bench', log: () => {}, maxBufferedSpans: Infinity });
-  const oursMsgpack = new RecordingTracer({
-    exporter: createAgentExporter(new URL('http://127.0.0.1:9/v0.4/traces'), {}),
-    service: 'bench',
-    log: () => {},
-    maxBufferedSpans: Infinity,
-  });
-  const otel = await otelRounds();
-  const dd = await ddTraceRound();
-
-  const c = (label: string, round: () => void): Contender => ({ label, round, cpu: [], wall: [] });
-  const contenders = [
-    c('this tracer (telemetry JSON)', ourRound(oursJson)),
-    c('this tracer (agent msgpack v0.4)', ourRound(oursMsgpack)),
-    c('dd-trace 5 (AgentEncoder msgpack v0.4)', dd),
-    c('@opentelemetry/sdk-trace-base (Simple + JSON exporter)', otel.json),
-    c('@opentelemetry/sdk-trace-base (Simple + InMemory, no encode)', otel.memory),
-  ];
-  await race(contenders);
-  const [ours, oursMp, ddC, otelJson, otelMem] = contenders.map((x) => median(x.cpu));
-  const [oursW, oursMpW, ddW, otelJsonW, otelMemW] = contenders.map((x) => median(x.wall));
-  const r = (peer: number, me: number): string => `${(peer / me).toFixed(2)}x`;
-  console.log('\nratios, peer time / this tracer time (target >= 3x)   cpu: JSON  msgpack   wall: JSON  msgpack');
-  console.log(`  vs dd-trace                                            ${r(ddC, ours).padStart(6)} ${r(ddC, oursMp).padStart(7)}   ${r(ddW, oursW).padStart(10)} ${r(ddW, oursMpW).padStart(7)}`);
-  console.log(`  vs OTel (JSON exporter)                                ${r(otelJson, ours).padStart(6)} ${r(otelJson, oursMp).padStart(7)}   ${r(otelJsonW, oursW).padStart(10)} ${r(otelJsonW, oursMpW).padStart(7)}`);
-  console.log(`  vs OTel (InMemory, no encoding)                        ${r(otelMem, ours).padStart(6)} ${r(otelMem, oursMp).padStart(7)}   ${r(otelMemW, oursW).padStart(10)} ${r(otelMemW, oursMpW).padStart(7)}`);
-
+  console.log(
+    `create + finish + encode ${N.toLocaleString('en-US')} spans (${TRACES} traces x ${PER_TRACE}); ` +
+      `${BLOCKS * TIMED} timed rounds per contender, each contender in its own process:`,
+  );
+  await throughputBench();
   await flushBench();
 }
