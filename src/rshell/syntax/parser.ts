@@ -1350,7 +1350,8 @@ export class Parser {
     }
     pe.param = this.lit(pstart, this.i);
     c = this.c();
-    if (pe.excl && (c === 42 || (c === 64 && this.c(1) === 125)) && isNameStart(pe.param.value.charCodeAt(0))) {
+    const p0c = pe.param.value.charCodeAt(0);
+    if (pe.excl && (c === 42 || (c === 64 && this.c(1) === 125)) && (isNameStart(p0c) || isDigit(p0c))) {
       // `${!prefix*}` / `${!prefix@}`; mvdan tolerates trailing text before `}`.
       pe.names = c === 42 ? '*' : '@';
       this.i++;
@@ -1672,7 +1673,12 @@ export class Parser {
       }
       if (c === 36) {
         const p = this.dollar(false);
-        if (p === null) break;
+        if (p === null) {
+          // A lone `$` is literal text in an operand (mvdan).
+          if (litStart < 0) litStart = this.i;
+          this.i++;
+          continue;
+        }
         flush();
         parts.push(p);
         continue;
@@ -2189,6 +2195,8 @@ export class Parser {
       const next = this.peekWord();
       if (wd !== null && (this.c() === 40 || (next !== null && COMPOUND_WORDS.has(next) && next !== 'function'))) {
         name = wd;
+      } else if (wd !== null && next !== null && STRAY_WORDS[next] !== undefined) {
+        this.err(this.i, STRAY_WORDS[next]); // mvdan reads the word after a candidate name as a keyword
       } else {
         this.i = save;
       }
