@@ -2039,7 +2039,11 @@ export class Parser {
     this.i++;
     const saveParen = this.parenDepth;
     this.parenDepth = 0;
+    // After a pattern's `)`, newlines do not release heredocs started before it (mvdan).
+    const outer = this.hdocs;
+    this.hdocs = [];
     const { stmts, last } = this.stmtList(ENDS_ESAC);
+    this.hdocs = outer.concat(this.hdocs);
     this.parenDepth = saveParen;
     const item: CaseItem = {
       type: 'CaseItem',
