@@ -266,11 +266,19 @@ export class ByteRegex {
   readonly groupCount: number;
   /** One reusable matcher: creating one per line dominates the cost of short lines. */
   private matcher: Matcher | null = null;
+  /** A one-byte literal searches with memchr-style indexOf(number). */
+  private readonly needle: Buffer | number | null;
   private constructor(
     private readonly re: RE2JS,
     private readonly literal: Buffer | null,
   ) {
     this.groupCount = re.groupCount();
+    this.needle = literal === null ? null : literal.length === 1 ? literal[0] : literal;
+  }
+
+  /** Matching is a plain byte search (no regex engine involved). */
+  get isLiteral(): boolean {
+    return this.literal !== null;
   }
 
   private matcherFor(subject: Uint8Array): Matcher {
@@ -295,7 +303,7 @@ export class ByteRegex {
 
   /** Whether the regex matches anywhere in `subject`. */
   test(subject: Uint8Array): boolean {
-    if (this.literal) return asBuffer(subject).indexOf(this.literal) !== -1;
+    if (this.needle !== null) return asBuffer(subject).indexOf(this.needle) !== -1;
     return this.re.test(subject);
   }
 
@@ -304,8 +312,8 @@ export class ByteRegex {
    * still see the bytes before `from`), or null.
    */
   exec(subject: Uint8Array, from = 0): Match | null {
-    if (this.literal) {
-      const at = asBuffer(subject).indexOf(this.literal, from);
+    if (this.literal && this.needle !== null) {
+      const at = asBuffer(subject).indexOf(this.needle, from);
       return at === -1 ? null : { start: at, end: at + this.literal.length, groups: [] };
     }
     const m = this.matcherFor(subject);
@@ -322,10 +330,11 @@ export class ByteRegex {
    */
   execAll(subject: Uint8Array, limit = Infinity): Match[] {
     const out: Match[] = [];
-    if (this.literal) {
+    if (this.literal && this.needle !== null) {
       const b = asBuffer(subject);
       const n = this.literal.length;
-      for (let at = b.indexOf(this.literal); at !== -1 && out.length < limit; at = b.indexOf(this.literal, at + n)) {
+      const needle = this.needle;
+      for (let at = b.indexOf(needle); at !== -1 && out.length < limit; at = b.indexOf(needle, at + n)) {
         out.push({ start: at, end: at + n, groups: [] });
       }
       return out;

@@ -102,6 +102,7 @@ export class SedEngine {
   }
 
   private flushAppends(): void {
+    if (this.appendQueue.length === 0) return;
     for (const t of this.appendQueue) this.out.push(t);
     this.appendQueue = [];
     this.appendBytes = 0;
@@ -323,8 +324,9 @@ export class SedEngine {
 
   private substitute(sub: Subst): void {
     const re = this.regexFor(sub.re);
-    // A match-only test (no captures) is much cheaper and rejects most lines.
-    if (!re.test(this.ps)) return;
+    // A match-only test (no captures) is much cheaper and rejects most lines; a literal's
+    // execAll is already just a byte search.
+    if (!re.isLiteral && !re.test(this.ps)) return;
     const matches = re.execAll(this.ps, sub.global ? Infinity : sub.nth);
     if (matches.length < sub.nth) return;
     const chosen = sub.global ? matches.slice(sub.nth - 1) : [matches[sub.nth - 1]];

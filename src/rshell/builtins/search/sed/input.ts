@@ -62,15 +62,15 @@ export class SedInput {
     if (line === null || this.carryLen > 0 || !this.chunk) return undefined;
     const nl = this.chunk.indexOf(0x0a, this.off);
     if (nl === -1) return undefined;
-    const raw = this.chunk.subarray(this.off, nl + 1);
-    if (raw.length > MAX_LINE_BYTES + 1) return undefined; // let next() report it
+    const rawLength = nl + 1 - this.off;
+    if (rawLength > MAX_LINE_BYTES + 1) return undefined; // let next() report it
     if (this.isStdin) {
-      if (this.readBytes + raw.length > MAX_TOTAL_READ_BYTES) return undefined;
-      this.readBytes += raw.length;
+      if (this.readBytes + rawLength > MAX_TOTAL_READ_BYTES) return undefined;
+      this.readBytes += rawLength;
     }
+    this.ahead = this.chunk.subarray(this.off, nl); // the line without its newline
     this.off = nl + 1;
     this.currentName = this.aheadName;
-    this.ahead = stripEOL(raw);
     return line;
   }
 
