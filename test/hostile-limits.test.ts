@@ -11,7 +11,12 @@ import { makeTree, removeTree } from './sandbox-helpers.js';
 
 const MIB = 1024 * 1024;
 const ALL_COMMANDS = [...BUILTINS.keys()].map((n) => `rshell:${n}`);
-const base = makeTree({ 'root/ok.txt': 'ok\n', 'secret.txt': 'TOPSECRET-limits\n' });
+const base = makeTree({
+  'root/ok.txt': 'ok\n',
+  'secret.txt': 'TOPSECRET-limits\n',
+  // Ten links to their own directory: `*/*/*/*` multiplies by ten per level (a glob bomb).
+  ...Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`root/bomb/l${i}`, { link: '.' }])),
+});
 const root = `${base}/root`;
 afterAll(() => removeTree(base));
 
@@ -181,6 +186,8 @@ describe('scripts that never end', () => {
     ['grep over a loop', 'for a in {1..1000}; do for b in {1..1000}; do echo x; done; done | grep -c y'],
     ['sed branch loop per line', "for a in {1..100000}; do echo x; done | sed ':a; s/x/x/; ta'"],
     ['find -exec in a loop', 'for a in {1..1000}; do for b in {1..1000}; do find . -exec true \\; ; done; done'],
+    ['glob bomb over self-links', 'echo bomb/*/*/*/*/*/* | wc -c'],
+    ['glob bomb in a loop', 'for i in {1..1000}; do echo bomb/*/*/*; done'],
   ];
   it.each(LOOPS)('%s ends at its deadline', async (_name, script) => {
     const deadline = 150;
@@ -190,6 +197,13 @@ describe('scripts that never end', () => {
     expect([r.outcome, r.exitCode, r.error]).toEqual(['timeout', 124, 'execution timed out']);
     // Liveness with slack for a loaded 2-core machine; the 50 ms property is checked in fuzz-interp.
     expect(took).toBeLessThan(deadline + 1_000);
+  });
+
+  it('a glob bomb over the whole filesystem ends at its deadline', async () => {
+    const t0 = Date.now();
+    const r = await createRunner({ allowedPaths: ['/'], dir: '/', allowedCommands: ALL_COMMANDS, timeoutMs: 150 }).run('echo /*/*/*/*/*/* | wc -c');
+    expect([r.outcome, r.error]).toEqual(['timeout', 'execution timed out']);
+    expect(Date.now() - t0).toBeLessThan(1_150);
   });
 
   it('external cancellation stops a never-ending script', async () => {
