@@ -9,13 +9,14 @@ export const cat: Builtin = async (ctx, args) => {
   const fs = new FlagSet('cat');
   const showAll = fs.bool('show-all', 'A', 'equivalent to -vET');
   const numberNonblank = fs.bool('number-nonblank', 'b', 'number nonempty output lines, overrides -n');
-  const e = fs.bool('e', 'e', 'equivalent to -vE');
+  // GNU's short-only options: pflag needs a long name, hidden so help lists them in prose.
+  const e = fs.bool('e', 'e', 'equivalent to -vE', { hidden: true });
   const showEnds = fs.bool('show-ends', 'E', "display $ at end of each line");
   const number = fs.bool('number', 'n', 'number all output lines');
   const squeeze = fs.bool('squeeze-blank', 's', 'suppress repeated empty output lines');
-  const t = fs.bool('t', 't', 'equivalent to -vT');
+  const t = fs.bool('t', 't', 'equivalent to -vT', { hidden: true });
   const showTabs = fs.bool('show-tabs', 'T', 'display TAB characters as ^I');
-  fs.bool('u', 'u', '(ignored)');
+  fs.bool('u', 'u', '(ignored)', { hidden: true });
   const showNonprinting = fs.bool('show-nonprinting', 'v', 'use ^ and M- notation, except for LFD and TAB');
   const help = fs.bool('help', '', 'display this help and exit');
   const r = fs.parse(args);
@@ -25,6 +26,7 @@ export const cat: Builtin = async (ctx, args) => {
       helpText(fs, 'cat [OPTION]... [FILE]...', [
         'Concatenate FILE(s) to standard output.',
         'With no FILE, or when FILE is -, read standard input.',
+        '-e is -vE, -t is -vT, -u is ignored.',
       ]),
     );
     return 0;

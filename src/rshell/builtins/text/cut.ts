@@ -79,7 +79,7 @@ export const cut: Builtin = async (ctx, args) => {
   const fieldsList = fs.string('fields', 'f', '', 'select only these fields');
   const delimiter = fs.string('delimiter', 'd', '\t', 'use DELIM instead of TAB for field delimiter');
   const onlyDelimited = fs.custom('only-delimited', 's', new SwitchFlag(seq), 'do not print lines not containing delimiters', sw);
-  fs.custom('n', 'n', new SwitchFlag(seq), '(ignored)', sw);
+  fs.custom('n', 'n', new SwitchFlag(seq), '(ignored)', { ...sw, hidden: true });
   const complement = fs.custom('complement', '', new SwitchFlag(seq), 'complement the set of selected bytes, characters, or fields', sw);
   const outputDelimiter = fs.string('output-delimiter', '', '', 'use STRING as the output delimiter');
   const r = fs.parse(args);
@@ -94,6 +94,7 @@ export const cut: Builtin = async (ctx, args) => {
       helpText(fs, 'cut OPTION... [FILE]...', [
         'Print selected parts of lines from each FILE to standard output.',
         'With no FILE, or when FILE is -, read standard input.',
+        '-c selects bytes, like -b; -n is accepted and ignored.',
       ]),
     );
     return 0;
