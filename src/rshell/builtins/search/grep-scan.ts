@@ -224,7 +224,7 @@ export async function scanInput(
       const start = hit === 0 ? 0 : buf.lastIndexOf(NL, hit - 1) + 1;
       const nl = buf.indexOf(NL, hit);
       const end = nl > start && buf[nl - 1] === 0x0d ? nl - 1 : nl;
-      if (o.lineNumber) lineNum += countLines(buf.subarray(p, start));
+      if (o.lineNumber && start > p) lineNum += countLines(buf, p, start);
       lineNum++;
       p = nl + 1;
       const line = buf.subarray(start, end);
@@ -233,7 +233,7 @@ export async function scanInput(
       printLine(lineNum, line, 0x3a);
       if (o.maxCount >= 0 && matchCount >= o.maxCount) done = true;
     }
-    if (o.lineNumber && !done) lineNum += countLines(buf.subarray(p, lastNL + 1));
+    if (o.lineNumber && !done) lineNum += countLines(buf, p, lastNL + 1);
     return done ? p : lastNL + 1;
   };
 
@@ -273,7 +273,7 @@ export async function scanInput(
       if (o.matcher.foldedLiteral !== null) region = lowerAscii(region);
       const limit = o.invert || o.maxCount < 0 ? Infinity : o.maxCount - matchCount;
       let n = countLiteralLines(region, fastLiteral!, limit, verify);
-      if (o.invert) n = countLines(region) - n;
+      if (o.invert) n = countLines(region, 0, region.length) - n;
       matchCount += n;
       if (n > 0 && o.mode !== 'count') done = true;
       if (o.maxCount >= 0 && matchCount >= o.maxCount) done = true;
@@ -364,9 +364,10 @@ function longestLine(region: Buffer): number {
   return max;
 }
 
-function countLines(region: Buffer): number {
+/** Newlines in buf[from..to). */
+function countLines(buf: Buffer, from: number, to: number): number {
   let n = 0;
-  for (let p = region.indexOf(NL); p !== -1; p = region.indexOf(NL, p + 1)) n++;
+  for (let p = buf.indexOf(NL, from); p !== -1 && p < to; p = buf.indexOf(NL, p + 1)) n++;
   return n;
 }
 
