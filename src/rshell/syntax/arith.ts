@@ -51,7 +51,6 @@ function isAssignable(x: ArithmExpr): boolean {
 export class ArithParser {
   private parens = 0;
   private tern = 0;
-  private depth = 0;
 
   /**
    * @param inBrace inside `${…}` (index or slice), where `}` ends the expression; elsewhere
@@ -111,13 +110,6 @@ export class ArithParser {
     }
   }
 
-  private enter(): void {
-    if (++this.depth > 200) {
-      this.p.enter(this.p.i); // account the deep recursion against the parser's limit
-      this.depth--;
-    }
-  }
-
   /** The operator token at the cursor (longest match), or null. */
   private peekOp(): string | null {
     const p: Parser = this.p;
@@ -165,9 +157,9 @@ export class ArithParser {
     if (!isAssignable(x)) this.p.err(opPos, `\`${op}\` must follow a name`);
     this.p.i += op.length;
     this.skip();
-    this.enter();
+    this.p.enter(this.p.i);
     const y = this.must(this.atStop() ? null : this.assign(), op, opPos);
-    this.depth--;
+    this.p.leave();
     return this.binary(opPos, op, x, y);
   }
 
@@ -179,7 +171,7 @@ export class ArithParser {
     this.p.i++;
     this.skip();
     this.tern++;
-    this.enter();
+    this.p.enter(this.p.i);
     const yes = this.must(this.atStop() && this.p.c() !== 58 ? null : this.assignOrNull(), '?', qPos);
     this.skip();
     this.tern--;
@@ -188,7 +180,7 @@ export class ArithParser {
     this.p.i++;
     this.skip();
     const no = this.must(this.atStop() ? null : this.assign(), ':', cPos);
-    this.depth--;
+    this.p.leave();
     return this.binary(qPos, '?', cond, this.binary(cPos, ':', yes, no));
   }
 
@@ -222,9 +214,9 @@ export class ArithParser {
     const opPos = this.p.i;
     this.p.i += 2;
     this.skip();
-    this.enter();
+    this.p.enter(this.p.i);
     const y = this.must(this.atStop() ? null : this.power(), '**', opPos);
-    this.depth--;
+    this.p.leave();
     return this.binary(opPos, '**', x, y);
   }
 
@@ -235,11 +227,9 @@ export class ArithParser {
       const opPos = p.i;
       p.i += op.length;
       this.skip();
-      this.enter();
       p.enter(opPos);
       const x = this.must(this.atStop() ? null : this.unary(), op, opPos);
       p.leave();
-      this.depth--;
       const u: UnaryArithm = { type: 'UnaryArithm', pos: opPos, end: x.end, opPos, op, post: false, x };
       return u;
     }
@@ -265,7 +255,7 @@ export class ArithParser {
     if (c === 40) {
       const lparen = p.i;
       p.i++;
-      p.enter(lparen);
+      p.enter(lparen, 2); // parentheses recurse through every precedence level
       this.parens++;
       const saveTern = this.tern;
       this.tern = 0;
@@ -280,7 +270,7 @@ export class ArithParser {
         p.err(p.i, `not a valid arithmetic operator: \`${p.arithTokenText()}\``);
       }
       p.i++;
-      p.leave();
+      p.leave(2);
       const paren: ParenArithm = { type: 'ParenArithm', pos: lparen, end: p.i, lparen, rparen: p.i - 1, x };
       return paren;
     }

@@ -71,7 +71,7 @@ export { ParseError } from './errors.js';
 /** rshell's `MaxScriptBytes`. */
 export const MAX_SCRIPT_BYTES = 5 * 1024 * 1024;
 /** Nesting limit: deep enough for any real script, shallow enough to never overflow the stack. */
-export const MAX_NESTING_DEPTH = 1000;
+export const MAX_NESTING_DEPTH = 500;
 
 export interface ParseOptions {
   /** Override the nesting limit (tests). */
@@ -84,7 +84,13 @@ export function parse(src: string, name = '', opts: ParseOptions = {}): File {
     throw new ScriptTooLargeError(src.length);
   }
   const p = new Parser(src, opts.maxDepth ?? MAX_NESTING_DEPTH, 0);
-  return p.file(name);
+  try {
+    return p.file(name);
+  } catch (e) {
+    // Backstop for callers already deep in the stack: never leak a RangeError.
+    if (e instanceof RangeError) throw new ParseError(src, Math.min(p.i, src.length), 'nesting too deep (stack exhausted)');
+    throw e;
+  }
 }
 
 /** Raised before parsing when the script exceeds rshell's size cap. */
@@ -184,14 +190,19 @@ export class Parser {
     throw new ParseError(this.src, offset, text);
   }
 
-  enter(pos: number): void {
-    if (++this.depth > this.maxDepth) {
-      this.err(pos, `nesting too deep: more than ${this.maxDepth} levels`);
+  /**
+   * Count one level of nesting (`cost` > 1 for constructs that recurse through many
+   * frames), failing cleanly long before the JS stack would overflow.
+   */
+  enter(pos: number, cost = 1): void {
+    this.depth += cost;
+    if (this.depth > this.maxDepth) {
+      this.err(pos, `nesting too deep (limit ${this.maxDepth})`);
     }
   }
 
-  leave(): void {
-    this.depth--;
+  leave(cost = 1): void {
+    this.depth -= cost;
   }
 
   /** Skip blanks and line continuations (not newlines). */
@@ -1507,7 +1518,7 @@ export class Parser {
 
   /** Statements up to the `)` closing the construct opened at `pos`; consumes the `)`. */
   private parenList(pos: number, open: string): ListResult {
-    this.enter(pos);
+    this.enter(pos, 2);
     const saveCase = this.inCase;
     this.inCase = 0;
     this.parenDepth++;
@@ -1523,7 +1534,7 @@ export class Parser {
     this.inCase = saveCase;
     if (this.c() !== 41) this.err(pos, `reached ${this.reachedName()} without matching \`${open}\` with \`)\``);
     this.i++;
-    this.leave();
+    this.leave(2);
     return res;
   }
 
@@ -1665,7 +1676,9 @@ export class Parser {
         // `name[index]`: the index is checked as arithmetic; the literal keeps its text.
         const open = this.i;
         this.i++;
+        this.enter(open, 2);
         const idx = new ArithParser(this, ']', inBrace).exprOrNull();
+        this.leave(2);
         if (idx === null) this.err(open, '`[` must be followed by an expression');
         if (this.c() !== 93) this.err(open, `reached ${this.reachedName()} without matching \`[\` with \`]\``);
         this.i++;
