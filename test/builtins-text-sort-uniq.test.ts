@@ -138,6 +138,8 @@ describe('uniq', () => {
     expect(await u(['-s', '2'], 'aab\nccb\n')).toBe('aab\n');
     expect(await u(['-w', '1'], 'ab\nac\nb\n')).toBe('ab\nb\n');
     expect(await u(['-z'], 'a\0a\0b')).toBe('a\0b\0');
+    // Inside -z records a newline separates fields, as in GNU uniq.
+    expect(await u(['-z', '-f', '1'], 'x\na\0y\na\0')).toBe('x\na\0');
   });
 
   it('reports errors exactly', async () => {

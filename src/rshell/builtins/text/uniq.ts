@@ -42,8 +42,9 @@ function sizeOpt(s: string): number | undefined {
   return Number.isFinite(n) ? Math.min(n, Number.MAX_SAFE_INTEGER) : Number.MAX_SAFE_INTEGER;
 }
 
+/** GNU uniq's field separators: blanks, and newline (which only occurs inside -z records). */
 function isBlank(c: number): boolean {
-  return c === 0x20 || c === 0x09;
+  return c === 0x20 || c === 0x09 || c === 0x0a;
 }
 
 export const uniq: Builtin = async (ctx, args) => {
