@@ -20,11 +20,11 @@
  *    in a separate Node process on loopback (so its parsing is not on this event loop);
  *    median of 7 flushes after a warm-up, with the keep-alive connection warm.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { startIntakeProcess } from './intake-process.js';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { createInterface } from 'node:readline';
 import { createAgentExporter } from '../src/tracing/agent-exporter.js';
 import { createTelemetryExporter } from '../src/tracing/telemetry-exporter.js';
 import { RecordingTracer } from '../src/tracing/tracer.js';
@@ -243,26 +243,8 @@ async function otelRounds(): Promise<{ json: () => void; memory: () => void }> {
   };
 }
 
-/** The local intake in its own Node process; resolves with its URL. */
-async function startIntakeProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const code =
-    "const { startLocalIntake } = await import(process.argv[1]);" +
-    "const i = await startLocalIntake(); console.log(i.url);" +
-    "process.stdin.on('end', () => i.close().then(() => process.exit(0))); process.stdin.resume();";
-  const modUrl = new URL('../src/tracing/local-intake.ts', import.meta.url).href;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, modUrl], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const rl = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    rl.once('line', resolve);
-    child.once('exit', (c) => reject(new Error(`intake process exited with ${c}`)));
-  });
-  return { url, child };
-}
-
 async function flushBench(): Promise<void> {
-  const { url, child } = await startIntakeProcess();
+  const { url, stop } = await startIntakeProcess();
   try {
     const exporter = createTelemetryExporter({ url: new URL(url), apiKey: 'bench', hostname: 'bench', service: 'bench', debug: false, defaults: {} });
     const tracer = new RecordingTracer({ exporter, service: 'bench', log: (l) => console.log(l) });
@@ -293,8 +275,7 @@ async function flushBench(): Promise<void> {
       );
     }
   } finally {
-    child.stdin!.end();
-    await new Promise((r) => child.once('exit', r));
+    await stop();
   }
 }
 
