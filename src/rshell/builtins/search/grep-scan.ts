@@ -243,8 +243,10 @@ export async function scanInput(
   let carryLen = 0;
   const lineTooLong = () => new ScanError('bufio.Scanner: token too long');
 
-  for (let chunk = await reader.read(); chunk !== null && !done; chunk = await reader.read()) {
+  for (let raw = await reader.read(); raw !== null && !done; raw = await reader.read()) {
     shared.checkCanceled();
+    // A Buffer view: its indexOf is a native byte search, unlike Uint8Array's.
+    const chunk = asBuffer(raw);
     if (!probed) {
       probed = true;
       if (chunk.subarray(0, BINARY_PROBE_BYTES).indexOf(0) !== -1) isBinary = true;
