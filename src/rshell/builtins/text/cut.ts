@@ -5,7 +5,9 @@
  */
 import { FlagSet, failFlags } from '../flags.js';
 import type { Builtin, CallContext } from '../types.js';
-import { LineReader, LineTooLongError } from '../lib/lines.js';
+import type { ByteReader } from '../../io.js';
+import { LineTooLongError } from '../lib/lines.js';
+import { eachLine } from './each-line.js';
 import { SWITCH_SENTINEL, SwitchFlag } from './count.js';
 import { helpText } from './help.js';
 import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
@@ -144,7 +146,7 @@ export const cut: Builtin = async (ctx, args) => {
       continue;
     }
     try {
-      await cutStream(ctx, new LineReader(input.reader), cfg, out);
+      await cutStream(ctx, input.reader, cfg, out);
     } catch (e) {
       await out.flush();
       await complain(ctx, `${input.label}: ${e instanceof LineTooLongError ? e.message : fileErrorText(e)}`);
@@ -157,21 +159,25 @@ export const cut: Builtin = async (ctx, args) => {
   return status;
 };
 
-async function cutStream(ctx: CallContext, lr: LineReader, cfg: CutConfig, out: OutBuffer): Promise<void> {
-  let n = 0;
+async function cutStream(ctx: CallContext, reader: ByteReader, cfg: CutConfig, out: OutBuffer): Promise<void> {
   const delimLen = cfg.outDelim.length;
-  for (let line = await lr.next(); line; line = await lr.next()) {
-    if ((++n & 1023) === 0) ctx.checkCanceled();
-    const end = line[line.length - 1] === 0x0a ? line.length - 1 : line.length;
-    const raw = line.subarray(0, end);
-    if (cfg.fields && cfg.onlyDelimited && raw.indexOf(cfg.delim) === -1) continue;
-    // Upper bound of this line's output: every byte, a delimiter per piece, the newline.
-    const p = out.room(end * (1 + delimLen) + 1);
-    if (p) await p;
+  const cutLine = (raw: Uint8Array): void => {
     if (cfg.fields) cutFields(raw, cfg, out);
     else cutBytes(raw, cfg, out);
     out.putByte(0x0a);
-  }
+  };
+  await eachLine(
+    reader,
+    (raw) => {
+      if (cfg.fields && cfg.onlyDelimited && raw.indexOf(cfg.delim) === -1) return undefined;
+      // Upper bound of this line's output: every byte, a delimiter per piece, the newline.
+      const p = out.room(raw.length * (1 + delimLen) + 1);
+      if (p) return p.then(() => cutLine(raw));
+      cutLine(raw);
+      return undefined;
+    },
+    { checkCanceled: () => ctx.checkCanceled() },
+  );
 }
 
 function cutBytes(raw: Uint8Array, cfg: CutConfig, out: OutBuffer): void {

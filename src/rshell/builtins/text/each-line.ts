@@ -1,0 +1,56 @@
+/**
+ * Line iteration for hot loops: lines inside a chunk are handed out synchronously, so a
+ * tool pays an await only per chunk (and when its callback must wait for output), not per
+ * line as with LineReader. Lines exclude their delimiter; `terminated` tells whether it was
+ * there (only the very last line of input can lack it).
+ */
+import type { ByteReader } from '../../io.js';
+import { LineTooLongError, MAX_LINE_BYTES } from '../lib/lines.js';
+
+export type LineCallback = (line: Uint8Array, terminated: boolean) => Promise<void> | undefined;
+
+export async function eachLine(
+  reader: ByteReader,
+  onLine: LineCallback,
+  opts: { delim?: number; maxLine?: number; checkCanceled?: () => void } = {},
+): Promise<void> {
+  const delim = opts.delim ?? 0x0a;
+  const maxLine = opts.maxLine ?? MAX_LINE_BYTES;
+  let carry: Uint8Array[] = [];
+  let carryLen = 0;
+  for (let chunk = await reader.read(); chunk; chunk = await reader.read()) {
+    opts.checkCanceled?.();
+    let start = 0;
+    if (carryLen > 0) {
+      const at = chunk.indexOf(delim);
+      const piece = chunk.subarray(0, at === -1 ? chunk.length : at);
+      if (carryLen + piece.length > maxLine) throw new LineTooLongError(maxLine);
+      carry.push(piece);
+      carryLen += piece.length;
+      if (at === -1) continue;
+      const line = Buffer.concat(carry, carryLen);
+      carry = [];
+      carryLen = 0;
+      const p = onLine(line, true);
+      if (p) await p;
+      start = at + 1;
+    }
+    for (;;) {
+      const at = chunk.indexOf(delim, start);
+      if (at === -1) break;
+      if (at - start > maxLine) throw new LineTooLongError(maxLine);
+      const p = onLine(chunk.subarray(start, at), true);
+      if (p) await p;
+      start = at + 1;
+    }
+    if (start < chunk.length) {
+      if (chunk.length - start > maxLine) throw new LineTooLongError(maxLine);
+      carry.push(chunk.subarray(start));
+      carryLen = chunk.length - start;
+    }
+  }
+  if (carryLen > 0) {
+    const p = onLine(carry.length === 1 ? carry[0] : Buffer.concat(carry, carryLen), false);
+    if (p) await p;
+  }
+}
