@@ -76,7 +76,7 @@ describe('telemetry validation', () => {
     ['missing api version', envelope('[]'), { headers: { 'dd-telemetry-api-version': undefined } }, 'missing header dd-telemetry-api-version'],
     ['wrong content type', envelope('[]'), { headers: { 'content-type': 'text/plain' } }, 'content-type must be application/json'],
     ['wrong request type', envelope('[]'), { headers: { 'dd-telemetry-request-type': 'logs' } }, 'dd-telemetry-request-type must be traces'],
-    ['invalid JSON', '{"api_version":', {}, 'invalid JSON: unexpected token at offset 15'],
+    ['invalid JSON', '{"api_version":', {}, 'invalid JSON: unexpected end of JSON input at position 15'],
     ['not an object', '[]', {}, 'body must be an object'],
     ['bad request_type', envelope('[]').replace('"request_type":"traces"', '"request_type":"logs"'), {}, 'request_type must be "traces"'],
     ['seq_id 0', envelope('[]').replace('"seq_id":1', '"seq_id":0'), {}, 'seq_id out of range'],

@@ -4,7 +4,7 @@
  * trace_id/span_id. Used by `npm run enqueue`, the fixture generator and tests.
  */
 import { createHash, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { stringifyJson } from '../tasks/lossless-json.js';
+import { stringifyJson } from '../tracing/json-lossless.js';
 
 export interface TaskSpec {
   id?: string;

@@ -7,7 +7,7 @@
  * every problem is reported with its JSON path.
  */
 import * as z from 'zod/mini';
-import { parseJsonLossless } from './lossless-json.js';
+import { parseJsonExact } from '../tracing/json-lossless.js';
 
 export const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -80,7 +80,7 @@ export type Envelope = z.infer<typeof envelopeSchema>;
 export function parseTaskBody(body: string): ParsedTask {
   let raw: unknown;
   try {
-    raw = parseJsonLossless(body);
+    raw = parseJsonExact(body);
   } catch (err) {
     return { ok: false, error: `body is not valid JSON: ${(err as Error).message}`, identity: {} };
   }

@@ -13,7 +13,7 @@
  */
 import { createHash, verify, type KeyObject } from 'node:crypto';
 import { TaskError } from './errors.js';
-import { parseJsonLossless } from './lossless-json.js';
+import { parseJsonExact } from '../tracing/json-lossless.js';
 import { validateEnvelope, type Task } from './envelope.js';
 
 export type KeyType = 'ED25519' | 'X509_RSA';
@@ -61,7 +61,7 @@ export function verifySignedTask(unsigned: Task, keys: TrustedKeys, nowMs: numbe
 
   let signedRaw: unknown;
   try {
-    signedRaw = parseJsonLossless(data.toString('utf8'));
+    signedRaw = parseJsonExact(data.toString('utf8'));
   } catch (err) {
     throw new TaskError('SIGNATURE_ERROR', `signed data is not valid JSON: ${(err as Error).message}`);
   }

@@ -1,6 +1,10 @@
 /**
- * A strict JSON parser that keeps every number as its source text, so 64-bit ids can be
- * checked and converted exactly (JSON.parse would round them through a double).
+ * A strict JSON parser that keeps numbers exact, so 64-bit ids can be checked and converted
+ * without loss (JSON.parse rounds them through a double, and Node 20 cannot show a reviver
+ * the source text). Two views of one parser:
+ * - parseJsonLossless: every number as its source text (JsonNumber), for the intake's checks;
+ * - parseJsonExact: plain values, with integers beyond 2^53 as bigint, for task bodies.
+ * Errors name what is wrong and where ("expected a property name at position 1").
  */
 
 export class JsonNumber {
@@ -20,113 +24,199 @@ export class JsonNumber {
 
 export type JsonValue = null | boolean | string | JsonNumber | JsonValue[] | { [k: string]: JsonValue };
 
-export class JsonSyntaxError extends Error {}
+export class JsonSyntaxError extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(`${message} at position ${offset}`);
+    this.name = 'JsonSyntaxError';
+  }
+}
 
-const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-const MAX_DEPTH = 64;
+export function parseJsonLossless(text: string, maxDepth = 64): JsonValue {
+  return parse(text, (raw) => new JsonNumber(raw), maxDepth) as JsonValue;
+}
 
-export function parseJsonLossless(text: string): JsonValue {
+/** Numbers become JS numbers, except integers outside the safe range, which become bigint. */
+export function parseJsonExact(text: string, maxDepth = 512): unknown {
+  return parse(text, (raw, integer) => {
+    const n = Number(raw);
+    return integer && !Number.isSafeInteger(n) ? BigInt(raw) : n;
+  }, maxDepth);
+}
+
+/** JSON.stringify that writes bigints as raw integer literals. */
+export function stringifyJson(value: unknown): string {
+  const marks: string[] = [];
+  const out = JSON.stringify(value, (_k, v: unknown) => {
+    if (typeof v !== 'bigint') return v;
+    marks.push(v.toString());
+    return `\u0000big${marks.length - 1}\u0000`;
+  });
+  return marks.length === 0 ? out : out.replace(/"\\u0000big(\d+)\\u0000"/g, (_m, n: string) => marks[Number(n)]);
+}
+
+function parse(text: string, makeNumber: (raw: string, integer: boolean) => unknown, maxDepth: number): unknown {
   let i = 0;
-  const fail = (what: string): never => {
-    throw new JsonSyntaxError(`${what} at offset ${i}`);
+  let depth = 0;
+
+  const fail = (msg: string): never => {
+    throw new JsonSyntaxError(msg, i);
   };
-  const ws = (): void => {
+  const ws = () => {
     for (;;) {
       const c = text.charCodeAt(i);
       if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
       else return;
     }
   };
-  const str = (): string => {
+
+  const value = (): unknown => {
+    ws();
+    const c = text[i];
+    if (c === '{') return object();
+    if (c === '[') return array();
+    if (c === '"') return string();
+    if (c === 't') return literal('true', true);
+    if (c === 'f') return literal('false', false);
+    if (c === 'n') return literal('null', null);
+    if (c === '-' || (c >= '0' && c <= '9')) return number();
+    return fail(c === undefined ? 'unexpected end of JSON input' : `unexpected character ${JSON.stringify(c)}`);
+  };
+
+  const literal = (word: string, v: unknown) => {
+    if (!text.startsWith(word, i)) fail(`invalid literal`);
+    i += word.length;
+    return v;
+  };
+
+  const nest = () => {
+    if (++depth > maxDepth) fail(`nesting deeper than ${maxDepth}`);
+  };
+
+  const object = () => {
+    nest();
+    i++;
+    const out: Record<string, unknown> = {};
+    ws();
+    if (text[i] === '}') {
+      i++;
+      depth--;
+      return out;
+    }
+    for (;;) {
+      ws();
+      if (text[i] !== '"') fail('expected a property name');
+      const key = string();
+      ws();
+      if (text[i] !== ':') fail("expected ':'");
+      i++;
+      const v = value();
+      // Own data property even for "__proto__", so parsing never touches prototypes.
+      Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      ws();
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i] === '}') {
+        i++;
+        depth--;
+        return out;
+      }
+      fail("expected ',' or '}'");
+    }
+  };
+
+  const array = () => {
+    nest();
+    i++;
+    const out: unknown[] = [];
+    ws();
+    if (text[i] === ']') {
+      i++;
+      depth--;
+      return out;
+    }
+    for (;;) {
+      out.push(value());
+      ws();
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i] === ']') {
+        i++;
+        depth--;
+        return out;
+      }
+      fail("expected ',' or ']'");
+    }
+  };
+
+  const string = () => {
     const start = i;
     i++;
-    let escaped = false;
+    // Fast path: no escapes.
     for (;;) {
-      if (i >= text.length) fail('unterminated string');
       const c = text.charCodeAt(i);
+      if (Number.isNaN(c)) fail('unterminated string');
       if (c === 0x22) break;
       if (c === 0x5c) {
-        escaped = true;
-        i += 2;
-      } else if (c < 0x20) fail('control character in string');
-      else i++;
+        // Defer escapes to JSON.parse on the exact literal.
+        return escapedString(start);
+      }
+      if (c < 0x20) fail('control character in string');
+      i++;
     }
     i++;
-    // Escape-free strings (nearly all) are a plain slice; JSON.parse handles the rest exactly.
-    if (!escaped) return text.slice(start + 1, i - 1);
+    return text.slice(start + 1, i - 1);
+  };
+
+  const escapedString = (start: number) => {
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (Number.isNaN(c)) fail('unterminated string');
+      if (c === 0x5c) {
+        i += 2;
+        continue;
+      }
+      if (c === 0x22) break;
+      if (c < 0x20) fail('control character in string');
+      i++;
+    }
+    i++;
     try {
       return JSON.parse(text.slice(start, i)) as string;
     } catch {
-      return fail('bad string escape');
+      return fail('invalid escape in string');
     }
   };
-  const value = (depth: number): JsonValue => {
-    if (depth > MAX_DEPTH) fail('nesting too deep');
-    ws();
-    const c = text[i];
-    if (c === '{') {
+
+  const number = () => {
+    const start = i;
+    if (text[i] === '-') i++;
+    if (text[i] === '0') i++;
+    else if (text[i] >= '1' && text[i] <= '9') while (text[i] >= '0' && text[i] <= '9') i++;
+    else fail('invalid number');
+    let integer = true;
+    if (text[i] === '.') {
+      integer = false;
       i++;
-      const obj: { [k: string]: JsonValue } = Object.create(null);
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return obj;
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail('expected a key');
-        const k = str();
-        ws();
-        if (text[i] !== ':') fail("expected ':'");
-        i++;
-        obj[k] = value(depth + 1);
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') {
-          i++;
-          return obj;
-        } else fail("expected ',' or '}'");
-      }
+      if (!(text[i] >= '0' && text[i] <= '9')) fail('invalid number');
+      while (text[i] >= '0' && text[i] <= '9') i++;
     }
-    if (c === '[') {
+    if (text[i] === 'e' || text[i] === 'E') {
+      integer = false;
       i++;
-      const arr: JsonValue[] = [];
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return arr;
-      }
-      for (;;) {
-        arr.push(value(depth + 1));
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') {
-          i++;
-          return arr;
-        } else fail("expected ',' or ']'");
-      }
+      if (text[i] === '+' || text[i] === '-') i++;
+      if (!(text[i] >= '0' && text[i] <= '9')) fail('invalid number');
+      while (text[i] >= '0' && text[i] <= '9') i++;
     }
-    if (c === '"') return str();
-    if (text.startsWith('true', i)) {
-      i += 4;
-      return true;
-    }
-    if (text.startsWith('false', i)) {
-      i += 5;
-      return false;
-    }
-    if (text.startsWith('null', i)) {
-      i += 4;
-      return null;
-    }
-    NUMBER.lastIndex = i;
-    const m = NUMBER.exec(text);
-    if (m === null) return fail('unexpected token');
-    i += m[0].length;
-    return new JsonNumber(m[0]);
+    return makeNumber(text.slice(start, i), integer);
   };
-  const v = value(0);
+
+  const v = value();
   ws();
-  if (i !== text.length) fail('trailing data');
+  if (i < text.length) fail('unexpected data after JSON value');
   return v;
 }
+
