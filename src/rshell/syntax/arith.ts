@@ -29,6 +29,7 @@ const LEVELS: ReadonlyArray<ReadonlySet<string>> = [
   new Set(['*', '/', '%']),
 ];
 
+const PREFIX_OPS = new Set(['!', '~', '+', '-', '++', '--', '(']);
 const OPS3 = new Set(['<<=', '>>=']);
 const OPS2 = new Set([
   '**', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||',
@@ -71,6 +72,9 @@ export class ArithParser {
 
   /** A whole expression; it must exist (used by `let`). */
   expr(): ArithmExpr {
+    this.skip();
+    const op = this.peekOp();
+    if (op !== null && !PREFIX_OPS.has(op)) this.p.err(this.p.i, 'statements must be separated by &, ; or a newline');
     const x = this.exprOrNull();
     if (x === null) this.p.err(this.p.i, 'statements must be separated by &, ; or a newline');
     return x;

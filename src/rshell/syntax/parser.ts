@@ -1173,7 +1173,7 @@ export class Parser {
       j = s.indexOf("'", open);
       if (j < 0 || j >= this.n) j = this.n;
     }
-    if (j >= this.n) this.err(pos, `reached EOF without closing quote \`${dollar ? "$'" : "'"}\``);
+    if (j >= this.n) this.err(dollar ? pos - 1 : pos, "reached EOF without closing quote `'`");
     this.i = j + 1;
     return { type: 'SglQuoted', pos, end: this.i, left, right: j, dollar, value: s.slice(open, j) };
   }
@@ -1183,7 +1183,7 @@ export class Parser {
     this.i++;
     this.enter(pos);
     const parts = this.quotedParts(34, false);
-    if (this.c() !== 34) this.err(pos, `reached EOF without closing quote \`${dollar ? '$"' : '"'}\``);
+    if (this.c() !== 34) this.err(dollar ? pos - 1 : pos, 'reached EOF without closing quote `"`');
     const right = this.i;
     this.i++;
     this.leave();
@@ -1356,6 +1356,9 @@ export class Parser {
       this.i++;
     } else if (c < 0) {
       unclosed();
+    } else if (c === 32 || c === 9 || c === NL) {
+      // mvdan lexes `${ ` to the end of the input before failing.
+      this.err(pos, 'reached EOF without matching `${` with `}`');
     } else {
       this.err(this.i, 'invalid parameter name');
     }
@@ -1766,11 +1769,20 @@ export class Parser {
   }
 
   /** Parse a statement list that must be non-empty and end at one of `ends`. */
-  private body(ends: ReadonlySet<string>, kwPos: number, kw: string, what: string): ListResult {
+  /**
+   * A statement list after keyword `kw` (at kwPos) that must be non-empty and end at one of
+   * `ends`; `what` is reported at `endPos` (the construct's first keyword) otherwise.
+   */
+  private body(ends: ReadonlySet<string>, kwPos: number, kw: string, what: string, endPos = kwPos): ListResult {
+    this.skipSpace();
+    const c = this.c();
+    if ((c === 59 && this.caseOpAt() === null) || (c === 38 && this.c(1) !== 62) || c === 124) {
+      this.err(kwPos, `\`${kw}\` must be followed by a statement list`);
+    }
     const res = this.stmtList(ends);
     const w = this.peekWord();
     if (w === null || !ends.has(w)) {
-      this.err(kwPos, what);
+      this.err(endPos, what);
     }
     if (res.stmts.length === 0) this.err(kwPos, `\`${kw}\` must be followed by a statement list`);
     return res;
@@ -1779,18 +1791,18 @@ export class Parser {
   private ifClause(): IfClause {
     const pos = this.i;
     this.enter(pos);
-    const clause = this.ifRest(pos, 'if');
+    const clause = this.ifRest(pos, 'if', pos);
     this.leave();
     return clause;
   }
 
   /** `if`/`elif` … through the shared `fi`. */
-  private ifRest(kwPos: number, kw: 'if' | 'elif'): IfClause {
+  private ifRest(kwPos: number, kw: 'if' | 'elif', ifPos: number): IfClause {
     this.i += kw.length;
     const cond = this.body(ENDS_THEN, kwPos, kw, `\`${kw} <cond>\` must be followed by \`then\``);
     const thenPos = this.i;
     this.i += 4;
-    const then = this.body(ENDS_IF_BODY, thenPos, 'then', '`if` statement must end with a `fi`');
+    const then = this.body(ENDS_IF_BODY, thenPos, 'then', '`if` statement must end with `fi`', ifPos);
     const clause: IfClause = {
       type: 'IfClause',
       pos: kwPos,
@@ -1807,13 +1819,13 @@ export class Parser {
     };
     const w = this.peekWord();
     if (w === 'elif') {
-      clause.else_ = this.ifRest(this.i, 'elif');
+      clause.else_ = this.ifRest(this.i, 'elif', ifPos);
       clause.fiPos = clause.else_.fiPos;
     } else if (w === 'else') {
       const elsePos = this.i;
       this.i += 4;
       const els = this.stmtList(new Set(['fi']));
-      if (!this.atWord('fi')) this.err(kwPos, '`if` statement must end with a `fi`');
+      if (!this.atWord('fi')) this.err(ifPos, '`if` statement must end with `fi`');
       if (els.stmts.length === 0) this.err(elsePos, '`else` must be followed by a statement list');
       clause.fiPos = this.i;
       this.i += 2;
@@ -1847,7 +1859,7 @@ export class Parser {
     const cond = this.body(ENDS_DO, whilePos, kw, `\`${kw} <cond>\` must be followed by \`do\``);
     const doPos = this.i;
     this.i += 2;
-    const body = this.body(ENDS_DONE, doPos, 'do', `\`${kw}\` statement must end with \`done\``);
+    const body = this.body(ENDS_DONE, doPos, 'do', `\`${kw}\` statement must end with \`done\``, whilePos);
     const donePos = this.i;
     this.i += 4;
     this.leave();
@@ -1954,7 +1966,7 @@ export class Parser {
     } else if (this.atWord('do')) {
       const doPos = this.i;
       this.i += 2;
-      const body = this.body(ENDS_DONE, doPos, 'do', `\`${kw}\` statement must end with \`done\``);
+      const body = this.body(ENDS_DONE, doPos, 'do', `\`${kw}\` statement must end with \`done\``, forPos);
       clause.do_ = body.stmts;
       clause.doLast = body.last;
       clause.donePos = this.i;
@@ -2007,7 +2019,7 @@ export class Parser {
       this.skipSpace();
       if (this.atWord('esac')) break;
       if (this.i >= this.n) this.err(casePos, '`case` statement must end with `esac`');
-      items.push(this.caseItem());
+      items.push(this.caseItem(casePos));
     }
     this.inCase--;
     this.parenDepth = saveParen;
@@ -2028,7 +2040,7 @@ export class Parser {
     };
   }
 
-  private caseItem(): CaseItem {
+  private caseItem(casePos: number): CaseItem {
     const comments = this.takeComments();
     const pos = this.i;
     if (this.c() === 40) {
@@ -2077,7 +2089,7 @@ export class Parser {
       this.i += op.length;
       item.end = this.i;
     } else if (!this.atWord('esac')) {
-      this.err(this.i, '`case` statement must end with `esac`');
+      this.err(casePos, '`case` statement must end with `esac`');
     }
     return item;
   }
@@ -2096,7 +2108,7 @@ export class Parser {
     if (this.c() === 40) {
       this.i++;
       this.skipBlanks();
-      if (this.c() !== 41) this.err(nameStart, `\`${w}(\` must be followed by \`)\``);
+      if (this.c() !== 41) this.err(nameStart, '`foo(` must be followed by `)`');
       this.i++;
       parens = true;
     } else if (!isBoundary(this.c()) && this.c() !== 123 && !this.atWord('{')) {
@@ -2136,7 +2148,7 @@ export class Parser {
     if (first.parts.length !== 1 || name.type !== 'Lit') this.err(first.pos, 'invalid func name');
     this.i++;
     this.skipBlanks();
-    if (this.c() !== 41) this.err(first.pos, `\`${fname}(\` must be followed by \`)\``);
+    if (this.c() !== 41) this.err(first.pos, '`foo(` must be followed by `)`');
     this.i++;
     const body = this.funcBody(first.pos, fname);
     const fd: FuncDecl = {
@@ -2159,7 +2171,8 @@ export class Parser {
     this.enter(pos);
     const body = this.command();
     this.leave();
-    if (body === null) this.err(pos, `\`${fname}()\` must be followed by a statement`);
+    // mvdan names every function `foo` in these messages.
+    if (body === null) this.err(pos, '`foo()` must be followed by a statement');
     return body;
   }
 
