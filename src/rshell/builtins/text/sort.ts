@@ -7,6 +7,7 @@ import type { FlagValue } from '../flags.js';
 import { FlagSet, failFlags, goQuote } from '../flags.js';
 import type { Builtin, CallContext } from '../types.js';
 import { LineReader, LineTooLongError } from '../lib/lines.js';
+import { eachLine } from './each-line.js';
 import { helpText } from './help.js';
 import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
 import {
@@ -48,7 +49,15 @@ class CheckFlag implements FlagValue {
   }
 }
 
-class SortLimitError extends Error {}
+/** A cap was hit; the byte cap names the input, the line cap does not (rshell's texts). */
+class SortLimitError extends Error {
+  constructor(
+    message: string,
+    readonly perInput = true,
+  ) {
+    super(message);
+  }
+}
 
 export const sort: Builtin = async (ctx, args) => {
   const fs = new FlagSet('sort');
@@ -181,22 +190,19 @@ async function readLines(ctx: CallContext, name: string, lines: string[], budget
   } catch (e) {
     return `${name}: ${fileErrorText(e)}`;
   }
-  const lr = new LineReader(input.reader);
   try {
-    for (let line = await lr.next(); line; line = await lr.next()) {
-      const end = line[line.length - 1] === 0x0a ? line.length - 1 : line.length;
-      budget.bytes += end;
+    await eachLine(input.reader, (line) => {
+      budget.bytes += line.length;
       if (budget.bytes > SORT_MAX_BYTES) throw new SortLimitError('input exceeds maximum total size');
-      if (lines.length >= SORT_MAX_LINES) {
-        lr.cancel();
-        return `input exceeds maximum of ${SORT_MAX_LINES} lines`;
-      }
-      lines.push(Buffer.from(line.buffer, line.byteOffset, end).toString('latin1'));
+      if (lines.length >= SORT_MAX_LINES) throw new SortLimitError(`input exceeds maximum of ${SORT_MAX_LINES} lines`, false);
+      lines.push(Buffer.from(line.buffer, line.byteOffset, line.length).toString('latin1'));
       if ((lines.length & 4095) === 0) ctx.checkCanceled();
-    }
+      return undefined;
+    });
   } catch (e) {
-    lr.cancel();
-    if (e instanceof SortLimitError || e instanceof LineTooLongError) return `${input.label}: ${e.message}`;
+    input.reader.cancel();
+    if (e instanceof SortLimitError) return e.perInput ? `${input.label}: ${e.message}` : e.message;
+    if (e instanceof LineTooLongError) return `${input.label}: ${e.message}`;
     return `${input.label}: ${fileErrorText(e)}`;
   } finally {
     await input.close();
