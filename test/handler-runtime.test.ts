@@ -1,0 +1,121 @@
+/** Container-level behaviour: secrets read once, concurrency bounded, failures of set-up retried. */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Action } from '../src/actions/types.js';
+import { createSqsHandler } from '../src/handlers/sqs.js';
+import { taskBody } from '../src/producer/task.js';
+import { loadConfig } from '../src/tasks/config.js';
+import { startLocalIntake, type LocalIntake } from '../src/tracing/local-intake.js';
+import { context, fixture, MemoryLogger, MemoryPublisher, trustedKeysJson } from './helpers/stack.js';
+
+let intake: LocalIntake;
+beforeAll(async () => {
+  intake = await startLocalIntake();
+});
+afterAll(() => intake.close());
+
+const KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf';
+const SIGNING_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-XyZ123';
+
+it('reads the API key secret once per container and sends spans with it', async () => {
+  const reads: string[] = [];
+  const handler = createSqsHandler(loadConfig({ DD_API_KEY_SECRET_ARN: KEY_ARN, DD_TRACE_INTAKE_URL: intake.url }), {
+    logger: new MemoryLogger(),
+    publisher: new MemoryPublisher(),
+    readSecret: async (arn) => {
+      reads.push(arn);
+      return 'secret-api-key\n';
+    },
+  });
+  await handler(fixture('single-task.json'), context());
+  await handler(fixture('single-task.json'), context());
+  expect(reads).toEqual([KEY_ARN]);
+  const posts = intake.requests().filter((r) => r.status < 300);
+  expect(posts.length).toBe(2);
+  for (const p of posts) expect(p.headers['dd-api-key']).toBe('secret-api-key');
+});
+
+it('keeps answering tasks when the API key secret cannot be read', async () => {
+  const pub = new MemoryPublisher();
+  const logger = new MemoryLogger();
+  const handler = createSqsHandler(loadConfig({ DD_API_KEY_SECRET_ARN: KEY_ARN, DD_TRACE_INTAKE_URL: intake.url }), {
+    logger,
+    publisher: pub,
+    readSecret: async () => {
+      throw new Error('AccessDenied: not allowed');
+    },
+  });
+  const res = await handler(fixture('single-task.json'), context());
+  expect(res.batchItemFailures).toEqual([]);
+  expect(pub.items).toHaveLength(1);
+  const line = logger.records.find((r) => r.msg.startsWith('could not read the Datadog API key'));
+  expect(line).toMatchObject({ level: 'error', error_type: 'Error' });
+  expect(JSON.stringify(logger.records)).not.toContain('AccessDenied');
+});
+
+it('retries the whole batch while the signing keys cannot be read, and recovers', async () => {
+  let fail = true;
+  const pub = new MemoryPublisher();
+  const handler = createSqsHandler(loadConfig({ TASK_SIGNING_KEYS: SIGNING_ARN }), {
+    logger: new MemoryLogger(),
+    publisher: pub,
+    readSecret: async () => {
+      if (fail) throw new Error('throttled');
+      return trustedKeysJson();
+    },
+  });
+  const event = fixture('signed.json');
+  const first = await handler(event, context());
+  expect(first.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(event.Records.map((r) => r.messageId));
+  expect(pub.items).toEqual([]);
+  fail = false;
+  const second = await handler(event, context());
+  expect(second.batchItemFailures).toEqual([]);
+  expect(pub.items.filter((i) => i.update.data.id === 'succeed_task').map((i) => i.update.data.attributes.task_id).sort()).toEqual(['signed-ed25519', 'signed-rsa']);
+});
+
+it('runs the tasks of a standard queue concurrently, at most TASK_CONCURRENCY at once', async () => {
+  let running = 0;
+  let peak = 0;
+  const slow: Action = {
+    fqn: 'com.example.test.slow',
+    async run() {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 30));
+      running--;
+      return { ok: true };
+    },
+  };
+  const pub = new MemoryPublisher();
+  const handler = createSqsHandler(loadConfig({ TASK_CONCURRENCY: '3' }), {
+    logger: new MemoryLogger(),
+    publisher: pub,
+    registry: new Map([[slow.fqn, slow]]),
+  });
+  const base = fixture('single-task.json').Records[0];
+  const event = {
+    Records: Array.from({ length: 10 }, (_, i) => ({
+      ...base,
+      messageId: `m-${i}`,
+      body: taskBody({ id: `slow-${i}`, jobId: 'j', bundleId: 'com.example.test', name: 'slow', inputs: {} }),
+    })),
+  };
+  const res = await handler(event, context());
+  expect(res.batchItemFailures).toEqual([]);
+  expect(peak).toBe(3);
+  expect(pub.items).toHaveLength(10);
+});
+
+it('answers an action that throws a non-Error with ACTION_ERROR and keeps going', async () => {
+  const weird: Action = {
+    fqn: 'com.example.test.weird',
+    async run() {
+      throw 'a string, not an Error';
+    },
+  };
+  const pub = new MemoryPublisher();
+  const handler = createSqsHandler(loadConfig({}), { logger: new MemoryLogger(), publisher: pub, registry: new Map([[weird.fqn, weird]]) });
+  const base = fixture('single-task.json').Records[0];
+  await handler({ Records: [{ ...base, body: taskBody({ id: 'w', jobId: 'j', bundleId: 'com.example.test', name: 'weird', inputs: {} }) }] }, context());
+  expect(pub.items[0].update.data.attributes.payload).toEqual({ error_code: 'ACTION_ERROR', error_details: 'a string, not an Error' });
+});

@@ -1,0 +1,188 @@
+/** Unit tests of the executor's pieces: configuration, policy, envelope, signatures, results, budget. */
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cleanPath, effectiveCommands, effectivePaths } from '../src/actions/rshell/policy.js';
+import { taskBody } from '../src/producer/task.js';
+import { loadConfig } from '../src/tasks/config.js';
+import { parseTaskBody } from '../src/tasks/envelope.js';
+import { TaskError } from '../src/tasks/errors.js';
+import { parseSigningKeys } from '../src/tasks/keys.js';
+import { encodeResult, failed, MAX_RESULT_BYTES, succeeded } from '../src/tasks/results.js';
+import { verifySignedTask } from '../src/tasks/signature.js';
+import { invocationBudget, taskDeadline, timeoutSecondsOf } from '../src/tasks/timeout.js';
+import { parseTraceparent } from '../src/tasks/trace-context.js';
+import { ROOT, trustedKeysJson } from './helpers/stack.js';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      operatorAllowedCommands: ['rshell:*'],
+      operatorAllowedPaths: ['/'],
+      taskConcurrency: 4,
+      defaultTaskTimeoutSeconds: 60,
+      publishReserveMs: 1500,
+      flushReserveMs: 1000,
+    });
+    expect(c.resultsQueueUrl).toBeUndefined();
+    expect(c.signingKeys).toBeUndefined();
+  });
+
+  it('reads lists as CSV or JSON, and an empty list as the kill switch', () => {
+    expect(loadConfig({ RSHELL_ALLOWED_COMMANDS: 'rshell:cat, rshell:grep' }).operatorAllowedCommands).toEqual(['rshell:cat', 'rshell:grep']);
+    expect(loadConfig({ RSHELL_ALLOWED_PATHS: '["/var/log","/tmp"]' }).operatorAllowedPaths).toEqual(['/var/log', '/tmp']);
+    expect(loadConfig({ RSHELL_ALLOWED_COMMANDS: '' }).operatorAllowedCommands).toEqual([]);
+  });
+
+  it('takes secrets as values or Secrets Manager ARNs', () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf';
+    expect(loadConfig({ DD_API_KEY_SECRET_ARN: arn }).apiKey).toEqual({ value: undefined, secretArn: arn });
+    expect(loadConfig({ TASK_SIGNING_KEYS: arn }).signingKeys).toEqual({ secretArn: arn });
+    expect(loadConfig({ TASK_SIGNING_KEYS: '{"k":"pem"}' }).signingKeys).toEqual({ value: '{"k":"pem"}' });
+  });
+
+  it.each([
+    [{ TASK_CONCURRENCY: 'many' }, 'TASK_CONCURRENCY: expected a whole number, got "many"'],
+    [{ TASK_CONCURRENCY: '0' }, 'TASK_CONCURRENCY: must be between 1 and 100, got 0'],
+    [{ TASK_TIMEOUT_SECONDS: '-5' }, 'TASK_TIMEOUT_SECONDS: expected a whole number, got "-5"'],
+    [{ RSHELL_ALLOWED_PATHS: '[1,2]' }, 'RSHELL_ALLOWED_PATHS: expected a JSON array of strings'],
+    [{ RSHELL_ALLOWED_COMMANDS: '[oops' }, 'RSHELL_ALLOWED_COMMANDS: invalid JSON array'],
+    [{ RESULTS_QUEUE_URL: 'not a url' }, 'RESULTS_QUEUE_URL: not an http(s) URL'],
+    [{ DD_API_KEY_SECRET_ARN: 'dd-api-key' }, 'DD_API_KEY_SECRET_ARN: expected a Secrets Manager ARN'],
+  ])('refuses %o naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('allow-list intersection (PAR rules)', () => {
+  it('keeps namespaced task commands the operator admits', () => {
+    expect(effectiveCommands(['rshell:cat', 'rshell:grep', 'cat', 'rshell:', 'rshell:*'], ['rshell:*'])).toEqual(['rshell:cat', 'rshell:grep']);
+    expect(effectiveCommands(['rshell:cat', 'rshell:grep'], ['rshell:grep', 'rshell:ls'])).toEqual(['rshell:grep']);
+    expect(effectiveCommands(undefined, ['rshell:*'])).toEqual([]);
+    expect(effectiveCommands(['rshell:cat'], [])).toEqual([]);
+  });
+
+  it('narrows paths by containment and keeps the broadest', () => {
+    expect(effectivePaths(['/var/log/app', '/etc'], ['/var/log'])).toEqual(['/var/log/app']);
+    expect(effectivePaths(['/var'], ['/var/log', '/var/tmp'])).toEqual(['/var/log', '/var/tmp']);
+    expect(effectivePaths(['/var/log/', '/var/log/app', '/tmp/x:ro'], ['/'])).toEqual(['/tmp/x', '/var/log']);
+    expect(effectivePaths(['/var/logs'], ['/var/log'])).toEqual([]);
+    expect(effectivePaths(['relative/dir'], ['/'])).toEqual([]);
+    expect(effectivePaths(['/var'], [])).toEqual([]);
+    expect(cleanPath('/a/./b/../c/')).toBe('/a/c');
+  });
+});
+
+describe('envelope', () => {
+  it('keeps ids above 2^63 exact and reads allowed_paths keyed by environment', () => {
+    const r = parseTaskBody(
+      '{"data":{"id":"t","attributes":{"name":"runCommand","bundle_id":"b","job_id":"j","trace_id":18446744073709551615,"span_id":9223372036854775809,"allowed_paths":{"default":["/tmp"],"containerized":["/host/tmp"]}}}}',
+    );
+    expect(r.ok && r.task).toMatchObject({ fqn: 'b.runCommand', traceId: 18446744073709551615n, spanId: 9223372036854775809n, allowedPaths: ['/tmp'], inputs: {} });
+  });
+
+  it('reports every problem with its path', () => {
+    const r = parseTaskBody('{"data":{"id":7,"attributes":{"name":"","bundle_id":"b","job_id":"j","inputs":[],"allowed_commands":"rshell:cat"}}}');
+    expect(r).toMatchObject({
+      ok: false,
+      error: 'invalid task: data.id: expected string, got number; data.attributes.name: must not be empty; data.attributes.inputs: expected record, got array; data.attributes.allowed_commands: expected array, got string',
+    });
+  });
+
+  it('reads the timeout the PAR way', () => {
+    expect(timeoutSecondsOf({ timeout: 30 })).toBe(30);
+    for (const t of [0, -1, 1.5, '30', 2 ** 31]) expect(timeoutSecondsOf({ timeout: t })).toBeUndefined();
+  });
+});
+
+describe('signatures', () => {
+  const keys = parseSigningKeys(trustedKeysJson());
+  const ed = { keyId: 'fixture-ed25519', key: createPrivateKey(readFileSync(join(ROOT, 'test/fixtures/keys/ed25519-test-private.pem'))) };
+  const unsigned = (body: string) => {
+    const r = parseTaskBody(body);
+    if (!r.ok) throw new Error(r.error);
+    return r.task;
+  };
+
+  it('runs the signed data with the unsigned wrapper ids', () => {
+    const body = taskBody({ id: 'sig', jobId: 'job-9', inputs: { command: 'echo signed' }, traceId: 5n, spanId: 6n }, ed);
+    const tampered = body.replace('"inputs":{"command":"echo signed"}', '"inputs":{"command":"echo evil"}');
+    const t = verifySignedTask(unsigned(tampered), keys, Date.now());
+    expect(t.inputs).toEqual({ command: 'echo signed' });
+    expect(t).toMatchObject({ jobId: 'job-9', traceId: 5n, spanId: 6n });
+  });
+
+  it.each([
+    ['expired', { ...ed, expiresAt: Date.now() - 1 }, 'EXPIRED_TASK'],
+    ['unknown key', { ...ed, keyId: 'nope' }, 'SIGNATURE_KEY_NOT_FOUND'],
+  ])('%s ⇒ %s', (_name, signer, code) => {
+    const t = unsigned(taskBody({ inputs: { command: 'x' } }, signer));
+    expect(() => verifySignedTask(t, keys, Date.now())).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('refuses a key of another type under a trusted id', () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const t = unsigned(taskBody({ inputs: { command: 'x' } }, { keyId: 'fixture-rsa', key: privateKey }));
+    const err = (() => {
+      try {
+        verifySignedTask(t, keys, Date.now());
+      } catch (e) {
+        return e as TaskError;
+      }
+    })();
+    expect(err).toMatchObject({ code: 'SIGNATURE_ERROR', message: 'key type ED25519 does not match trusted key fixture-rsa' });
+  });
+
+  it('rejects malformed key configuration with the variable named', () => {
+    expect(() => parseSigningKeys('{"k": 5}')).toThrow('TASK_SIGNING_KEYS: key "k" is not a PEM string');
+    expect(() => parseSigningKeys('{"k": "-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----"}')).toThrow('TASK_SIGNING_KEYS: key "k" is not a valid public key');
+    expect(() => parseSigningKeys('[]')).toThrow('TASK_SIGNING_KEYS: expected a JSON object');
+  });
+});
+
+describe('results', () => {
+  const id = { taskId: 't', jobId: 'j', fqn: 'b.a' };
+  it('fits an SQS message by cutting the longest outputs and flagging it', () => {
+    const big = 'x'.repeat(400_000);
+    const body = encodeResult(succeeded(id, 'm', { exitCode: 0, stdout: big, stderr: 'short', sandboxWarnings: [] }));
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_RESULT_BYTES);
+    const outputs = JSON.parse(body).data.attributes.payload.outputs;
+    expect(outputs).toMatchObject({ exitCode: 0, stderr: 'short', truncated: true });
+    expect(outputs.stdout.length).toBeGreaterThan(200_000);
+  });
+
+  it('never splits a UTF-8 character when cutting', () => {
+    const body = encodeResult(succeeded(id, 'm', { stdout: '€'.repeat(150_000) }));
+    expect(JSON.parse(body).data.attributes.payload.outputs.stdout).toMatch(/^€+$/);
+  });
+
+  it('leaves small results untouched', () => {
+    const u = failed(id, 'm', 'ACTION_ERROR', 'boom');
+    expect(JSON.parse(encodeResult(u))).toEqual(u);
+  });
+});
+
+describe('time budget', () => {
+  it('keeps reserves for publishing and flushing, shrinking them on short budgets', () => {
+    expect(invocationBudget(0, 60_000, { publishReserveMs: 1500, flushReserveMs: 1000 })).toEqual({ flushEnd: 59_900, publishEnd: 58_900, tasksEnd: 57_400 });
+    expect(invocationBudget(0, 1000, { publishReserveMs: 1500, flushReserveMs: 1000 })).toEqual({ flushEnd: 950, publishEnd: 750, tasksEnd: 550 });
+  });
+
+  it('caps a task by the invocation and says so', () => {
+    expect(taskDeadline({ timeout: 5 }, 60, 0, 10_000)).toEqual({ at: 5000, ownSeconds: 5, cappedByInvocation: false });
+    expect(taskDeadline({}, 60, 0, 10_000)).toEqual({ at: 10_000, ownSeconds: 60, cappedByInvocation: true });
+  });
+});
+
+describe('trace context', () => {
+  it('takes the low 64 bits of a W3C trace id', () => {
+    expect(parseTraceparent('00-11111111111111112222222222222222-3333333333333333-01')).toEqual({
+      parent: { traceId: 0x2222222222222222n, spanId: 0x3333333333333333n },
+      sampled: true,
+    });
+    expect(parseTraceparent('00-00000000000000000000000000000000-3333333333333333-01')).toBeUndefined();
+    expect(parseTraceparent('ff-11111111111111112222222222222222-3333333333333333-01')).toBeUndefined();
+  });
+});
