@@ -3,13 +3,30 @@
  * children, children in source order field by field (e.g. Stmt: comments, command,
  * redirections; Redirect: fd, word, heredoc body). Returning `false` from `visit` skips
  * the node's children. rshell's validator relies on this order ("first offending node").
+ *
+ * The traversal keeps its own stack, so very long pipelines or `&&` chains (which nest one
+ * level per operator) cannot overflow the JS stack.
  */
 import type { ArithmExpr, Node, Stmt, TestExpr, Word } from './ast.js';
 
 export type Visitor = (node: Node) => boolean | void;
 
-export function walk(node: Node, visit: Visitor): void {
-  if (visit(node) === false) return;
+export function walk(root: Node, visit: Visitor): void {
+  const stack: Node[] = [root];
+  const kids: Node[] = [];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (visit(node) === false) continue;
+    kids.length = 0;
+    children(node, (n) => {
+      kids.push(n);
+    });
+    for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k]);
+  }
+}
+
+/** Calls `visit` on each direct child of `node`, in mvdan's field order. */
+export function children(node: Node, visit: (n: Node) => void): void {
   switch (node.type) {
     case 'File':
       stmts(node.stmts, visit);
@@ -24,19 +41,19 @@ export function walk(node: Node, visit: Visitor): void {
       break;
     case 'Stmt':
       list(node.comments, visit);
-      if (node.cmd !== null) walk(node.cmd, visit);
+      if (node.cmd !== null) visit(node.cmd);
       list(node.redirs, visit);
       break;
     case 'Assign':
-      if (node.name !== null) walk(node.name, visit);
-      if (node.index !== null) walk(node.index, visit);
-      if (node.value !== null) walk(node.value, visit);
-      if (node.array !== null) walk(node.array, visit);
+      if (node.name !== null) visit(node.name);
+      if (node.index !== null) visit(node.index);
+      if (node.value !== null) visit(node.value);
+      if (node.array !== null) visit(node.array);
       break;
     case 'Redirect':
-      if (node.n !== null) walk(node.n, visit);
-      walk(node.word, visit);
-      if (node.hdoc !== null) walk(node.hdoc, visit);
+      if (node.n !== null) visit(node.n);
+      visit(node.word);
+      if (node.hdoc !== null) visit(node.hdoc);
       break;
     case 'CallExpr':
       list(node.assigns, visit);
@@ -54,7 +71,7 @@ export function walk(node: Node, visit: Visitor): void {
       list(node.condLast, visit);
       stmts(node.then, visit);
       list(node.thenLast, visit);
-      if (node.else_ !== null) walk(node.else_, visit);
+      if (node.else_ !== null) visit(node.else_);
       break;
     case 'WhileClause':
       stmts(node.cond, visit);
@@ -63,12 +80,12 @@ export function walk(node: Node, visit: Visitor): void {
       list(node.doLast, visit);
       break;
     case 'ForClause':
-      walk(node.loop, visit);
+      visit(node.loop);
       stmts(node.do_, visit);
       list(node.doLast, visit);
       break;
     case 'WordIter':
-      walk(node.name, visit);
+      visit(node.name);
       list(node.items, visit);
       break;
     case 'CStyleLoop':
@@ -77,12 +94,12 @@ export function walk(node: Node, visit: Visitor): void {
       opt(node.post, visit);
       break;
     case 'BinaryCmd':
-      walk(node.x, visit);
-      walk(node.y, visit);
+      visit(node.x);
+      visit(node.y);
       break;
     case 'FuncDecl':
-      walk(node.name, visit);
-      walk(node.body, visit);
+      visit(node.name);
+      visit(node.body);
       break;
     case 'Word':
       list(node.parts, visit);
@@ -91,14 +108,14 @@ export function walk(node: Node, visit: Visitor): void {
       list(node.parts, visit);
       break;
     case 'ParamExp':
-      walk(node.param, visit);
+      visit(node.param);
       opt(node.index, visit);
       if (node.slice !== null) {
         opt(node.slice.offset, visit);
         opt(node.slice.length, visit);
       }
       if (node.repl !== null) {
-        walk(node.repl.orig, visit);
+        visit(node.repl.orig);
         opt(node.repl.with_, visit);
       }
       if (node.exp !== null) opt(node.exp.word, visit);
@@ -109,20 +126,20 @@ export function walk(node: Node, visit: Visitor): void {
       break;
     case 'BinaryArithm':
     case 'BinaryTest':
-      walk(node.x, visit);
-      walk(node.y, visit);
+      visit(node.x);
+      visit(node.y);
       break;
     case 'UnaryArithm':
     case 'UnaryTest':
     case 'ParenArithm':
     case 'ParenTest':
-      walk(node.x, visit);
+      visit(node.x);
       break;
     case 'TestClause':
-      walk(node.x, visit);
+      visit(node.x);
       break;
     case 'DeclClause':
-      walk(node.variant, visit);
+      visit(node.variant);
       list(node.args, visit);
       break;
     case 'ArrayExpr':
@@ -135,20 +152,20 @@ export function walk(node: Node, visit: Visitor): void {
       list(node.comments, visit);
       break;
     case 'ExtGlob':
-      walk(node.pattern, visit);
+      visit(node.pattern);
       break;
     case 'LetClause':
       list(node.exprs, visit);
       break;
     case 'TimeClause':
-      if (node.stmt !== null) walk(node.stmt, visit);
+      if (node.stmt !== null) visit(node.stmt);
       break;
     case 'CoprocClause':
-      if (node.name !== null) walk(node.name, visit);
-      walk(node.stmt, visit);
+      if (node.name !== null) visit(node.name);
+      visit(node.stmt);
       break;
     case 'CaseClause':
-      walk(node.word, visit);
+      visit(node.word);
       list(node.items, visit);
       list(node.last, visit);
       break;
@@ -159,20 +176,22 @@ export function walk(node: Node, visit: Visitor): void {
       list(node.last, visit);
       break;
     case 'TestDecl':
-      walk(node.description, visit);
-      walk(node.body, visit);
+      visit(node.description);
+      visit(node.body);
       break;
   }
 }
 
-function stmts(xs: Stmt[], visit: Visitor): void {
-  for (const s of xs) walk(s, visit);
+type Each = (n: Node) => void;
+
+function stmts(xs: Stmt[], visit: Each): void {
+  for (const s of xs) visit(s);
 }
 
-function list(xs: readonly Node[], visit: Visitor): void {
-  for (const x of xs) walk(x, visit);
+function list(xs: readonly Node[], visit: Each): void {
+  for (const x of xs) visit(x);
 }
 
-function opt(x: ArithmExpr | TestExpr | Word | null, visit: Visitor): void {
-  if (x !== null) walk(x, visit);
+function opt(x: ArithmExpr | TestExpr | Word | null, visit: Each): void {
+  if (x !== null) visit(x);
 }
