@@ -5,7 +5,8 @@
 import type { FlagValue } from '../flags.js';
 import { FlagSet, failFlags, goQuote } from '../flags.js';
 import type { Builtin } from '../types.js';
-import { LineReader, LineTooLongError, MAX_LINE_BYTES } from '../lib/lines.js';
+import { LineTooLongError } from '../lib/lines.js';
+import { eachLine } from './each-line.js';
 import { helpText } from './help.js';
 import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
 
@@ -132,19 +133,19 @@ export const uniq: Builtin = async (ctx, args) => {
     ignoreCase: ignoreCase.value,
   };
   const out = new OutBuffer(ctx.stdout);
-  const lr = new LineReader(input.reader, MAX_LINE_BYTES, delim);
+  const sink: UniqSink =
+    outputUnique && outputFirstRepeated && !count.value
+      ? new SimpleUniq(out, cfg, delim, group.changed ? group.value : null)
+      : new CountingUniq(out, cfg, delim, {
+          outputUnique,
+          outputFirstRepeated,
+          outputLaterRepeated: allRepeated.changed,
+          count: count.value,
+          delimitGroups: allRepeated.changed ? allRepeated.value : 'none',
+        });
   try {
-    if (outputUnique && outputFirstRepeated && !count.value) {
-      await simpleUniq(ctx, lr, out, cfg, delim, group.changed ? group.value : null);
-    } else {
-      await countingUniq(ctx, lr, out, cfg, delim, {
-        outputUnique,
-        outputFirstRepeated,
-        outputLaterRepeated: allRepeated.changed,
-        count: count.value,
-        delimitGroups: allRepeated.changed ? allRepeated.value : 'none',
-      });
-    }
+    await eachLine(input.reader, (line) => sink.line(line), { delim, checkCanceled: () => ctx.checkCanceled() });
+    await sink.end();
   } catch (e) {
     await out.flush();
     await complain(ctx, `${input.label}: ${e instanceof LineTooLongError ? e.message : fileErrorText(e)}`);
@@ -163,17 +164,16 @@ interface CompareConfig {
   ignoreCase: boolean;
 }
 
-/** The compared window of a line (delimiter excluded). */
-function keyOf(line: Uint8Array, delim: number, cfg: CompareConfig): Uint8Array {
-  const size = line.length > 0 && line[line.length - 1] === delim ? line.length - 1 : line.length;
+/** The compared window of a line (delimiter already excluded). */
+function keyOf(line: Uint8Array, cfg: CompareConfig): Uint8Array {
+  const size = line.length;
   let i = 0;
   for (let f = 0; f < cfg.skipFields && i < size; f++) {
     while (i < size && isBlank(line[i])) i++;
     while (i < size && !isBlank(line[i])) i++;
   }
   i += Math.min(cfg.skipChars, size - i);
-  const end = Math.min(size, i + cfg.checkChars);
-  return line.subarray(i, end);
+  return line.subarray(i, Math.min(size, i + cfg.checkChars));
 }
 
 function same(a: Uint8Array, b: Uint8Array, ignoreCase: boolean): boolean {
@@ -189,45 +189,50 @@ function same(a: Uint8Array, b: Uint8Array, ignoreCase: boolean): boolean {
   return true;
 }
 
-async function writeLine(out: OutBuffer, line: Uint8Array, delim: number): Promise<void> {
-  let p = out.write(line);
-  if (p) await p;
-  if (line.length === 0 || line[line.length - 1] !== delim) {
-    p = out.byte(delim);
-    if (p) await p;
-  }
+/** A uniq mode fed one line at a time; returns a promise only when output must drain. */
+interface UniqSink {
+  line(line: Uint8Array): Promise<void> | undefined;
+  end(): Promise<void> | undefined;
 }
 
-async function simpleUniq(
-  ctx: { checkCanceled(): void },
-  lr: LineReader,
-  out: OutBuffer,
-  cfg: CompareConfig,
-  delim: number,
-  grouping: string | null,
-): Promise<void> {
-  let prevKey: Uint8Array | null = null;
-  let printedAny = false;
-  let n = 0;
-  for (let line = await lr.next(); line; line = await lr.next()) {
-    if ((++n & 1023) === 0) ctx.checkCanceled();
-    const key = keyOf(line, delim, cfg);
-    const newGroup = prevKey === null || !same(key, prevKey, cfg.ignoreCase);
-    if (newGroup && grouping !== null) {
-      if (grouping === 'prepend' || grouping === 'both' || (printedAny && (grouping === 'append' || grouping === 'separate'))) {
-        const p = out.byte(delim);
-        if (p) await p;
-      }
-    }
-    if (newGroup || grouping !== null) {
-      await writeLine(out, line, delim);
-      prevKey = key;
-      printedAny = true;
-    }
+/** Reserves room for `n` bytes, then runs the synchronous puts. */
+function withRoom(out: OutBuffer, n: number, puts: () => void): Promise<void> | undefined {
+  const p = out.room(n);
+  if (p) return p.then(puts);
+  puts();
+  return undefined;
+}
+
+/** Plain uniq and --group: print the first line of each group (every line with --group). */
+class SimpleUniq implements UniqSink {
+  private prevKey: Uint8Array | null = null;
+  private printedAny = false;
+  constructor(
+    private readonly out: OutBuffer,
+    private readonly cfg: CompareConfig,
+    private readonly delim: number,
+    private readonly grouping: string | null,
+  ) {}
+
+  line(line: Uint8Array): Promise<void> | undefined {
+    const g = this.grouping;
+    const key = keyOf(line, this.cfg);
+    const newGroup = this.prevKey === null || !same(key, this.prevKey, this.cfg.ignoreCase);
+    if (!newGroup && g === null) return undefined;
+    const separator =
+      newGroup && g !== null && (g === 'prepend' || g === 'both' || (this.printedAny && (g === 'append' || g === 'separate')));
+    this.prevKey = key;
+    this.printedAny = true;
+    return withRoom(this.out, line.length + 2, () => {
+      if (separator) this.out.putByte(this.delim);
+      this.out.put(line);
+      this.out.putByte(this.delim);
+    });
   }
-  if ((grouping === 'both' || grouping === 'append') && printedAny) {
-    const p = out.byte(delim);
-    if (p) await p;
+
+  end(): Promise<void> | undefined {
+    if ((this.grouping === 'both' || this.grouping === 'append') && this.printedAny) return this.out.byte(this.delim);
+    return undefined;
   }
 }
 
@@ -239,50 +244,67 @@ interface CountingModes {
   delimitGroups: string;
 }
 
-async function countingUniq(
-  ctx: { checkCanceled(): void },
-  lr: LineReader,
-  out: OutBuffer,
-  cfg: CompareConfig,
-  delim: number,
-  m: CountingModes,
-): Promise<void> {
-  const emit = async (line: Uint8Array, match: boolean, repeats: number): Promise<void> => {
-    const wanted = repeats === 0 ? m.outputUnique : !match ? m.outputFirstRepeated : m.outputLaterRepeated;
-    if (!wanted) return;
-    if (m.count) {
-      const p = out.write(String(repeats + 1).padStart(7, ' ') + ' ');
-      if (p) await p;
+/** -c, -d, -u, -D: GNU's loop, deciding for each line once its successor is known. */
+class CountingUniq implements UniqSink {
+  private prev: Uint8Array | null = null;
+  private prevKey: Uint8Array = new Uint8Array(0);
+  private repeats = 0;
+  private firstDelimiter = true;
+  constructor(
+    private readonly out: OutBuffer,
+    private readonly cfg: CompareConfig,
+    private readonly delim: number,
+    private readonly m: CountingModes,
+  ) {}
+
+  private wanted(match: boolean, repeats: number): boolean {
+    return repeats === 0 ? this.m.outputUnique : !match ? this.m.outputFirstRepeated : this.m.outputLaterRepeated;
+  }
+
+  private put(line: Uint8Array, repeats: number): void {
+    if (this.m.count) this.out.put(String(repeats + 1).padStart(7, ' ') + ' ');
+    this.out.put(line);
+    this.out.putByte(this.delim);
+  }
+
+  line(line: Uint8Array): Promise<void> | undefined {
+    const key = keyOf(line, this.cfg);
+    const prev = this.prev;
+    if (prev === null) {
+      this.prev = line;
+      this.prevKey = key;
+      return undefined;
     }
-    await writeLine(out, line, delim);
-  };
-  let prev = await lr.next();
-  if (prev === null) return;
-  let prevKey = keyOf(prev, delim, cfg);
-  let repeats = 0;
-  let firstDelimiter = true;
-  let n = 0;
-  for (let line = await lr.next(); line; line = await lr.next()) {
-    if ((++n & 1023) === 0) ctx.checkCanceled();
-    const key = keyOf(line, delim, cfg);
-    const match = same(key, prevKey, cfg.ignoreCase);
-    if (match) repeats++;
+    const m = this.m;
+    const match = same(key, this.prevKey, this.cfg.ignoreCase);
+    if (match) this.repeats++;
+    let separator = false;
     if (m.delimitGroups !== 'none') {
       if (!match) {
-        if (repeats) firstDelimiter = false;
-      } else if (repeats === 1) {
-        if (m.delimitGroups === 'prepend' || (m.delimitGroups === 'separate' && !firstDelimiter)) {
-          const p = out.byte(delim);
-          if (p) await p;
-        }
+        if (this.repeats) this.firstDelimiter = false;
+      } else if (this.repeats === 1) {
+        separator = m.delimitGroups === 'prepend' || (m.delimitGroups === 'separate' && !this.firstDelimiter);
       }
     }
-    if (!match || m.outputLaterRepeated) {
-      await emit(prev, match, repeats);
-      prev = line;
-      prevKey = key;
-      if (!match) repeats = 0;
+    const advance = !match || m.outputLaterRepeated;
+    const repeats = this.repeats;
+    const print = advance && this.wanted(match, repeats);
+    if (advance) {
+      this.prev = line;
+      this.prevKey = key;
+      if (!match) this.repeats = 0;
     }
+    if (!separator && !print) return undefined;
+    return withRoom(this.out, prev.length + 10 + 24, () => {
+      if (separator) this.out.putByte(this.delim);
+      if (print) this.put(prev, repeats);
+    });
   }
-  await emit(prev, false, repeats);
+
+  end(): Promise<void> | undefined {
+    const prev = this.prev;
+    if (prev === null || !this.wanted(false, this.repeats)) return undefined;
+    const repeats = this.repeats;
+    return withRoom(this.out, prev.length + 10 + 24, () => this.put(prev, repeats));
+  }
 }
