@@ -25,6 +25,18 @@ describe('eachLine', () => {
     expect(await collect('', 4)).toEqual([]);
   });
 
+  it('can keep the delimiter on each line', async () => {
+    const out: string[] = [];
+    for (const piece of [1, 2, 64]) {
+      out.length = 0;
+      await eachLine(new PieceReader(Buffer.from('ab\n\ncd'), piece), (line) => {
+        out.push(Buffer.from(line).toString());
+        return undefined;
+      }, { withDelimiter: true, maxLine: 2 });
+      expect(out).toEqual(['ab\n', '\n', 'cd']);
+    }
+  });
+
   it('honours another delimiter', async () => {
     expect(await collect('a\nb\0c', 2, { delim: 0 })).toEqual(['a\nb|', 'c$']);
   });

@@ -1,8 +1,8 @@
 /**
  * Line iteration for hot loops: lines inside a chunk are handed out synchronously, so a
  * tool pays an await only per chunk (and when its callback must wait for output), not per
- * line as with LineReader. Lines exclude their delimiter; `terminated` tells whether it was
- * there (only the very last line of input can lack it).
+ * line as with LineReader. Lines exclude their delimiter unless `withDelimiter`;
+ * `terminated` tells whether it was there (only the very last line of input can lack it).
  */
 import type { ByteReader } from '../../io.js';
 import { LineTooLongError, MAX_LINE_BYTES } from '../lib/lines.js';
@@ -12,9 +12,10 @@ export type LineCallback = (line: Uint8Array, terminated: boolean) => Promise<vo
 export async function eachLine(
   reader: ByteReader,
   onLine: LineCallback,
-  opts: { delim?: number; maxLine?: number; checkCanceled?: () => void } = {},
+  opts: { delim?: number; maxLine?: number; withDelimiter?: boolean; checkCanceled?: () => void } = {},
 ): Promise<void> {
   const delim = opts.delim ?? 0x0a;
+  const keep = opts.withDelimiter ? 1 : 0;
   const maxLine = opts.maxLine ?? MAX_LINE_BYTES;
   let carry: Uint8Array[] = [];
   let carryLen = 0;
@@ -23,8 +24,8 @@ export async function eachLine(
     let start = 0;
     if (carryLen > 0) {
       const at = chunk.indexOf(delim);
-      const piece = chunk.subarray(0, at === -1 ? chunk.length : at);
-      if (carryLen + piece.length > maxLine) throw new LineTooLongError(maxLine);
+      const piece = chunk.subarray(0, at === -1 ? chunk.length : at + keep);
+      if (carryLen + piece.length - (at === -1 ? 0 : keep) > maxLine) throw new LineTooLongError(maxLine);
       carry.push(piece);
       carryLen += piece.length;
       if (at === -1) continue;
@@ -39,7 +40,7 @@ export async function eachLine(
       const at = chunk.indexOf(delim, start);
       if (at === -1) break;
       if (at - start > maxLine) throw new LineTooLongError(maxLine);
-      const p = onLine(chunk.subarray(start, at), true);
+      const p = onLine(chunk.subarray(start, at + keep), true);
       if (p) await p;
       start = at + 1;
     }

@@ -7,10 +7,11 @@
 import type { ByteReader } from '../../io.js';
 import { FlagSet, failFlags } from '../flags.js';
 import type { Builtin, CallContext } from '../types.js';
-import { LineReader, LineTooLongError, MAX_LINE_BYTES } from '../lib/lines.js';
+import { LineTooLongError } from '../lib/lines.js';
+import { eachLine } from './each-line.js';
 import { ModeFlag, SWITCH_SENTINEL, SwitchFlag, legacyCountArgs, parseCount } from './count.js';
 import { helpText } from './help.js';
-import { complain, fileErrorText, openInput } from './io.js';
+import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
 
 export const TAIL_MAX_RING_LINES = 100_000;
 export const TAIL_MAX_RING_BYTES = 5 * 1024 * 1024;
@@ -77,9 +78,9 @@ export const tail: Builtin = async (ctx, rawArgs) => {
         if (fromStart) await fromByte(ctx, input.reader, n);
         else await lastBytes(ctx, input.reader, n, readCap);
       } else if (fromStart) {
-        await fromLine(ctx, new LineReader(input.reader, MAX_LINE_BYTES, delim), n);
+        await fromLine(ctx, input.reader, n, delim);
       } else {
-        await lastLines(ctx, new LineReader(input.reader, MAX_LINE_BYTES, delim), n, readCap);
+        await lastLines(ctx, input.reader, n, delim, readCap);
       }
     } catch (e) {
       if (e instanceof TailLimitError || e instanceof LineTooLongError) {
@@ -96,16 +97,21 @@ export const tail: Builtin = async (ctx, rawArgs) => {
 };
 
 /** Everything from 1-based line `n` on ("+0" and "+1" both mean all). */
-async function fromLine(ctx: CallContext, lr: LineReader, n: number): Promise<void> {
+async function fromLine(ctx: CallContext, reader: ByteReader, n: number, delim: number): Promise<void> {
   let skip = Math.max(n - 1, 0);
-  for (let line = await lr.next(); line; line = await lr.next()) {
-    ctx.checkCanceled();
-    if (skip > 0) {
-      skip--;
-      continue;
-    }
-    await ctx.stdout.write(line);
-  }
+  const out = new OutBuffer(ctx.stdout);
+  await eachLine(
+    reader,
+    (line) => {
+      if (skip > 0) {
+        skip--;
+        return undefined;
+      }
+      return out.write(line);
+    },
+    { delim, withDelimiter: true, checkCanceled: () => ctx.checkCanceled() },
+  );
+  await out.flush();
 }
 
 async function fromByte(ctx: CallContext, reader: ByteReader, n: number): Promise<void> {
@@ -121,28 +127,32 @@ async function fromByte(ctx: CallContext, reader: ByteReader, n: number): Promis
   }
 }
 
-async function lastLines(ctx: CallContext, lr: LineReader, n: number, readCap: number): Promise<void> {
+async function lastLines(ctx: CallContext, reader: ByteReader, n: number, delim: number, readCap: number): Promise<void> {
   const size = Math.min(n, TAIL_MAX_RING_LINES);
   const ring: Uint8Array[] = new Array(size);
   let head = 0;
   let held = 0;
   let heldBytes = 0;
   let read = 0;
-  for (let line = await lr.next(); line; line = await lr.next()) {
-    ctx.checkCanceled();
-    read += line.length;
-    if (read > readCap) throw new TailLimitError('input too large: read limit exceeded');
-    if (held === size) {
-      if (size < n) throw new TailLimitError('input too large: line buffer limit exceeded');
-      heldBytes -= ring[head].length;
-    } else {
-      held++;
-    }
-    ring[head] = line;
-    heldBytes += line.length;
-    if (heldBytes > TAIL_MAX_RING_BYTES) throw new TailLimitError('input too large: ring buffer memory limit exceeded');
-    head = (head + 1) % size;
-  }
+  await eachLine(
+    reader,
+    (line) => {
+      read += line.length;
+      if (read > readCap) throw new TailLimitError('input too large: read limit exceeded');
+      if (held === size) {
+        if (size < n) throw new TailLimitError('input too large: line buffer limit exceeded');
+        heldBytes -= ring[head].length;
+      } else {
+        held++;
+      }
+      ring[head] = line;
+      heldBytes += line.length;
+      if (heldBytes > TAIL_MAX_RING_BYTES) throw new TailLimitError('input too large: ring buffer memory limit exceeded');
+      head = (head + 1) % size;
+      return undefined;
+    },
+    { delim, withDelimiter: true, checkCanceled: () => ctx.checkCanceled() },
+  );
   const start = (head - held + size) % size;
   for (let i = 0; i < held; i++) await ctx.stdout.write(ring[(start + i) % size]);
 }
