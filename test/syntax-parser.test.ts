@@ -90,3 +90,204 @@ describe('parser: lists and pipelines', () => {
     ]);
   });
 });
+
+/** The command of the first statement, narrowed by type. */
+function cmdOf<T extends NonNullable<Stmt['cmd']>['type']>(src: string, type: T): Extract<NonNullable<Stmt['cmd']>, { type: T }> {
+  const c = first(src).cmd;
+  if (c?.type !== type) throw new Error(`expected ${type}, got ${c?.type}`);
+  return c as Extract<NonNullable<Stmt['cmd']>, { type: T }>;
+}
+
+describe('parser: quoting and expansions', () => {
+  it('single, ANSI-C and locale quotes', () => {
+    const w = call(first(`x='a b'$'c\\nd'$"e"`)).assigns[0].value!;
+    expect(w.parts).toEqual([
+      { type: 'SglQuoted', pos: 2, end: 7, left: 2, right: 6, dollar: false, value: 'a b' },
+      { type: 'SglQuoted', pos: 7, end: 14, left: 7, right: 13, dollar: true, value: 'c\\nd' },
+      { type: 'DblQuoted', pos: 14, end: 18, left: 14, right: 17, dollar: true, parts: [{ type: 'Lit', pos: 16, end: 17, value: 'e' }] },
+    ]);
+  });
+
+  it('double quotes keep backslashes in their literals', () => {
+    const dq = call(first('echo "a\\"b\\$c"')).args[1].parts[0];
+    expect(dq).toMatchObject({ type: 'DblQuoted', parts: [{ type: 'Lit', value: 'a\\"b\\$c' }] });
+  });
+
+  it('command substitutions: $( ) and backquotes with nested escapes, offsets in the script', () => {
+    const [cs] = call(first('echo $(a; b)')).args[1].parts;
+    expect(cs).toMatchObject({ type: 'CmdSubst', pos: 5, end: 12, left: 5, right: 11, backquotes: false });
+    const bq = call(first('echo `a \\`b\\` c`')).args[1].parts[0];
+    expect(bq).toMatchObject({ type: 'CmdSubst', backquotes: true, left: 5, right: 15, pos: 5, end: 16 });
+    if (bq.type !== 'CmdSubst') throw new Error('unreachable');
+    const inner = call(bq.stmts[0]);
+    expect(inner.args.map((a) => [a.pos, a.end])).toEqual([
+      [6, 7],
+      [9, 13],
+      [14, 15],
+    ]);
+    expect(inner.args[1].parts[0]).toMatchObject({ type: 'CmdSubst', backquotes: true, left: 9, right: 12 });
+  });
+
+  it('parameter expansion forms set mvdan’s fields', () => {
+    const pe = (src: string) => call(first(`echo ${src}`)).args[1].parts[0];
+    expect(pe('$x')).toMatchObject({ type: 'ParamExp', short: true, param: { value: 'x' }, rbrace: -1 });
+    expect(pe('$?')).toMatchObject({ short: true, param: { value: '?' } });
+    expect(pe('$10')).toMatchObject({ short: true, param: { value: '1' } });
+    expect(pe('${10}')).toMatchObject({ short: false, param: { value: '10' }, rbrace: 9 });
+    expect(pe('${#x}')).toMatchObject({ length: true, param: { value: 'x' } });
+    expect(pe('${#}')).toMatchObject({ length: false, param: { value: '#' } });
+    expect(pe('${!x}')).toMatchObject({ excl: true, names: null });
+    expect(pe('${!x*}')).toMatchObject({ excl: true, names: '*' });
+    expect(pe('${!x@}')).toMatchObject({ excl: true, names: '@' });
+    expect(pe('${x[@]}')).toMatchObject({ index: { type: 'Word', parts: [{ value: '@' }] } });
+    expect(pe('${x[i+1]}')).toMatchObject({ index: { type: 'BinaryArithm', op: '+' } });
+    expect(pe('${x:1:2}')).toMatchObject({ slice: { offset: { type: 'Word' }, length: { type: 'Word' } } });
+    expect(pe('${x: -1}')).toMatchObject({ slice: { offset: { type: 'UnaryArithm', op: '-' }, length: null } });
+    expect(pe('${x/a/b}')).toMatchObject({ repl: { all: false, orig: { parts: [{ value: 'a' }] }, with_: { parts: [{ value: 'b' }] } } });
+    expect(pe('${x//a}')).toMatchObject({ repl: { all: true, with_: null } });
+    for (const op of [':-', '-', ':=', '=', ':+', '+', ':?', '?', '#', '##', '%', '%%', '^', '^^', ',', ',,']) {
+      expect(pe(`\${x${op}w}`)).toMatchObject({ exp: { op, word: { parts: [{ value: 'w' }] } } });
+    }
+    expect(pe('${x@Q}')).toMatchObject({ exp: { op: '@', word: { parts: [{ value: 'Q' }] } } });
+    expect(pe('${x:-}')).toMatchObject({ exp: { op: ':-', word: null } });
+  });
+
+  it('a lone or trailing $ stays literal', () => {
+    expect(lits(call(first('echo a$ $ "$"')).args[1])).toEqual(['Lit:a$']);
+    expect(lits(call(first('echo $')).args[1])).toEqual(['Lit:$']);
+  });
+
+  it('arithmetic, process substitution and extglob are recognised', () => {
+    expect(call(first('echo $((1+2*3))')).args[1].parts[0]).toMatchObject({
+      type: 'ArithmExp',
+      bracket: false,
+      left: 5,
+      right: 13,
+      x: { type: 'BinaryArithm', op: '+', y: { type: 'BinaryArithm', op: '*' } },
+    });
+    expect(call(first('echo $[1]')).args[1].parts[0]).toMatchObject({ type: 'ArithmExp', bracket: true });
+    expect(call(first('cat <(ls) >(wc)')).args.slice(1).map((w) => w.parts[0])).toMatchObject([
+      { type: 'ProcSubst', op: '<(', opPos: 4, rparen: 8 },
+      { type: 'ProcSubst', op: '>(' },
+    ]);
+    expect(call(first('ls a@(b|c)d')).args[1].parts).toMatchObject([
+      { type: 'Lit', value: 'a' },
+      { type: 'ExtGlob', op: '@(', pattern: { value: 'b|c', pos: 6, end: 9 } },
+      { type: 'Lit', value: 'd' },
+    ]);
+  });
+});
+
+describe('parser: heredocs', () => {
+  it('unquoted body is parsed; quoted body is one literal', () => {
+    const s = first('cat <<EOF; cat <<"END"\nhi $x\nEOF\nraw $y\nEND\n');
+    expect(s.redirs[0]).toMatchObject({ op: '<<', word: { parts: [{ value: 'EOF' }] } });
+    expect(s.redirs[0].hdoc?.parts).toMatchObject([
+      { type: 'Lit', value: 'hi ' },
+      { type: 'ParamExp', param: { value: 'x' } },
+      { type: 'Lit', value: '\n' },
+    ]);
+    const f = parse('cat <<EOF; cat <<"END"\nhi $x\nEOF\nraw $y\nEND\n');
+    expect(f.stmts[1].redirs[0].hdoc?.parts).toEqual([{ type: 'Lit', pos: 33, end: 40, value: 'raw $y\n' }]);
+  });
+
+  it('<<- strips leading tabs from body lines and the delimiter line', () => {
+    const s = first('cat <<-EOF\n\tone\n\t\ttwo\n\tEOF\n');
+    expect(s.redirs[0].op).toBe('<<-');
+    expect(s.redirs[0].hdoc?.parts).toMatchObject([{ type: 'Lit', value: 'one\ntwo\n' }]);
+  });
+
+  it('heredoc in a pipeline and inside a command substitution', () => {
+    const p = first('cat <<EOF | wc -l\na\nb\nEOF\n');
+    expect(p.cmd?.type).toBe('BinaryCmd');
+    const cs = call(first('x=$(cat <<EOF\nin\nEOF\n)')).assigns[0].value!.parts[0];
+    if (cs.type !== 'CmdSubst') throw new Error('expected CmdSubst');
+    expect(cs.stmts[0].redirs[0].hdoc?.parts).toMatchObject([{ value: 'in\n' }]);
+  });
+
+  it('empty body and backslash-quoted delimiters', () => {
+    expect(first('cat <<EOF\nEOF').redirs[0].hdoc).toMatchObject({ type: 'Word', parts: [] });
+    expect(first('cat <<\\EOF\n$x\nEOF').redirs[0].hdoc?.parts).toMatchObject([{ type: 'Lit', value: '$x\n' }]);
+  });
+});
+
+describe('parser: compound commands', () => {
+  it('if/elif/else chain', () => {
+    const c = cmdOf('if a; then b; elif c; then d; else e; fi', 'IfClause');
+    expect(c).toMatchObject({ position: 0, thenPos: 6, fiPos: 38, end: 40 });
+    expect(c.else_).toMatchObject({ type: 'IfClause', position: 14, fiPos: 38 });
+    expect(c.else_?.else_).toMatchObject({ type: 'IfClause', position: 30, cond: [] });
+  });
+
+  it('for forms: in-list, no list, empty list, braces, C-style, select', () => {
+    expect(cmdOf('for x in a b; do c; done', 'ForClause')).toMatchObject({
+      select: false,
+      braces: false,
+      loop: { type: 'WordIter', name: { value: 'x' }, inPos: 6, items: [{ pos: 9 }, { pos: 11 }] },
+      doPos: 14,
+      donePos: 20,
+    });
+    expect(cmdOf('for x; do c; done', 'ForClause').loop).toMatchObject({ inPos: -1, items: [] });
+    expect(cmdOf('for x in; do c; done', 'ForClause').loop).toMatchObject({ inPos: 6, items: [] });
+    expect(cmdOf('for x in a; { c; }', 'ForClause')).toMatchObject({ braces: true, do_: [{ type: 'Stmt' }] });
+    expect(cmdOf('for ((i=0; i<3; i++)); do c; done', 'ForClause').loop).toMatchObject({
+      type: 'CStyleLoop',
+      init: { op: '=' },
+      cond: { op: '<' },
+      post: { op: '++', post: true },
+    });
+    expect(cmdOf('select x in a; do c; done', 'ForClause').select).toBe(true);
+  });
+
+  it('while/until, case, blocks, subshells, functions', () => {
+    expect(cmdOf('until a; do b; done', 'WhileClause')).toMatchObject({ until: true, doPos: 9, donePos: 15 });
+    expect(cmdOf('case $x in a|b) c;; (*) ;& esac', 'CaseClause')).toMatchObject({
+      inPos: 8,
+      items: [
+        { op: ';;', patterns: [{ parts: [{ value: 'a' }] }, { parts: [{ value: 'b' }] }] },
+        { op: ';&', patterns: [{ parts: [{ value: '*' }] }], stmts: [] },
+      ],
+    });
+    expect(first('{ a; } >/dev/null')).toMatchObject({ cmd: { type: 'Block', lbrace: 0, rbrace: 5 }, redirs: [{ op: '>' }] });
+    expect(cmdOf('(a; b)', 'Subshell')).toMatchObject({ lparen: 0, rparen: 5, stmts: [{}, {}] });
+    expect(cmdOf('f() { a; }', 'FuncDecl')).toMatchObject({ rsrvWord: false, parens: true, name: { value: 'f' } });
+    expect(cmdOf('function g { a; }', 'FuncDecl')).toMatchObject({ rsrvWord: true, parens: false, name: { value: 'g' } });
+  });
+
+  it('[[ ]], (( )), declarations, let, time, coproc', () => {
+    expect(cmdOf('[[ -f a && b =~ ^x(y|z)$ ]]', 'TestClause').x).toMatchObject({
+      type: 'BinaryTest',
+      op: '&&',
+      x: { type: 'UnaryTest', op: '-f' },
+      y: { type: 'BinaryTest', op: '=~', y: { parts: [{ value: '^x(y|z)$' }] } },
+    });
+    expect(cmdOf('((a += 2))', 'ArithmCmd').x).toMatchObject({ type: 'BinaryArithm', op: '+=' });
+    expect(cmdOf('local -r a=1 b', 'DeclClause')).toMatchObject({
+      variant: { value: 'local' },
+      args: [{ naked: true, value: { parts: [{ value: '-r' }] } }, { name: { value: 'a' } }, { naked: true, name: { value: 'b' } }],
+    });
+    expect(cmdOf('let a=1 b++', 'LetClause').exprs).toHaveLength(2);
+    expect(cmdOf('time -p a | b', 'TimeClause')).toMatchObject({ posixFormat: true, stmt: { cmd: { type: 'BinaryCmd' } } });
+    expect(cmdOf('coproc N { a; }', 'CoprocClause')).toMatchObject({ name: { parts: [{ value: 'N' }] }, stmt: { cmd: { type: 'Block' } } });
+  });
+
+  it('arrays, +=, and index assignments', () => {
+    expect(call(first('a=(1 [2]=x)')).assigns[0]).toMatchObject({
+      array: { elems: [{ index: null, value: { parts: [{ value: '1' }] } }, { index: { parts: [{ value: '2' }] }, value: { parts: [{ value: 'x' }] } }] },
+    });
+    expect(call(first('a+=x')).assigns[0]).toMatchObject({ append: true, name: { value: 'a' } });
+    expect(call(first('a[1]=x')).assigns[0]).toMatchObject({ index: { parts: [{ value: '1' }] }, value: { parts: [{ value: 'x' }] } });
+  });
+
+  it('reserved words are plain arguments after the command word', () => {
+    expect(call(first('echo if then fi done { } ! in')).args.map((a) => lits(a)[0])).toEqual([
+      'Lit:echo', 'Lit:if', 'Lit:then', 'Lit:fi', 'Lit:done', 'Lit:{', 'Lit:}', 'Lit:!', 'Lit:in',
+    ]);
+  });
+
+  it('comments are recorded and end the command', () => {
+    const f = parse('echo a # c1\n# c2\n');
+    expect(call(f.stmts[0]).args).toHaveLength(2);
+    expect([...f.stmts[0].comments, ...f.last].map((c) => c.text)).toEqual([' c1', ' c2']);
+  });
+});
