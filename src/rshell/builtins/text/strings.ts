@@ -29,9 +29,8 @@ class RadixFlag implements FlagValue {
 /** rshell emits at most this much of one printable run (the rest of the run is dropped). */
 export const STRINGS_MAX_RUN = 1 << 20;
 
-function printable(c: number): boolean {
-  return (c >= 0x20 && c < 0x7f) || c === 0x09;
-}
+/** Printable for strings: ASCII graphic characters, space and tab. */
+const PRINTABLE = Uint8Array.from({ length: 256 }, (_, c) => ((c >= 0x20 && c < 0x7f) || c === 0x09 ? 1 : 0));
 
 export const strings: Builtin = async (ctx, args) => {
   const fs = new FlagSet('strings');
@@ -96,40 +95,60 @@ export const strings: Builtin = async (ctx, args) => {
       return p;
     };
     let offset = 0;
-    let run: number[] = [];
+    // The current run while shorter than MIN: views into chunks, capped at STRINGS_MAX_RUN
+    // (so a MIN beyond that never prints), then the run is streamed as it continues.
+    let pending: Uint8Array[] = [];
+    let pendingLen = 0;
     let runStart = 0;
     let emitting = false;
     let emitted = 0;
     try {
       for (let chunk = await input.reader.read(); chunk; chunk = await input.reader.read()) {
         ctx.checkCanceled();
-        for (let i = 0; i < chunk.length; i++, offset++) {
-          const c = chunk[i];
-          let p: Promise<void> | undefined;
-          if (printable(c)) {
+        let i = 0;
+        while (i < chunk.length) {
+          if (!PRINTABLE[chunk[i]]) {
             if (emitting) {
-              if (emitted < STRINGS_MAX_RUN) {
-                p = out.byte(c);
-                emitted++;
-              }
-            } else if (run.length < STRINGS_MAX_RUN) {
-              // A run is kept only up to STRINGS_MAX_RUN bytes, so a MIN beyond that never prints.
-              if (run.length === 0) runStart = offset;
-              run.push(c);
-              if (run.length >= min) {
-                emitting = true;
-                emitted = run.length;
-                p = out.write(prefix(runStart) + Buffer.from(run).toString('latin1'));
-                run = [];
-              }
+              const p = out.write(sep);
+              if (p) await p;
             }
-          } else {
-            if (emitting) p = out.write(sep);
             emitting = false;
-            run = [];
+            pending = [];
+            pendingLen = 0;
+            while (i < chunk.length && !PRINTABLE[chunk[i]]) i++;
+            continue;
           }
-          if (p) await p;
+          let j = i;
+          while (j < chunk.length && PRINTABLE[chunk[j]]) j++;
+          const seg = chunk.subarray(i, j);
+          if (emitting) {
+            const take = Math.min(seg.length, STRINGS_MAX_RUN - emitted);
+            if (take > 0) {
+              const p = out.write(seg.subarray(0, take));
+              if (p) await p;
+            }
+            emitted += take;
+          } else {
+            if (pendingLen === 0) runStart = offset + i;
+            const piece = seg.subarray(0, Math.min(seg.length, STRINGS_MAX_RUN - pendingLen));
+            pending.push(piece);
+            pendingLen += piece.length;
+            if (pendingLen >= min) {
+              emitting = true;
+              emitted = pendingLen;
+              let p = out.write(prefix(runStart));
+              if (p) await p;
+              for (const v of pending) {
+                p = out.write(v);
+                if (p) await p;
+              }
+              pending = [];
+              pendingLen = 0;
+            }
+          }
+          i = j;
         }
+        offset += chunk.length;
       }
       if (emitting) await out.write(sep);
     } catch (e) {
