@@ -14,13 +14,14 @@ export type Visitor = (node: Node) => boolean | void;
 export function walk(root: Node, visit: Visitor): void {
   const stack: Node[] = [root];
   const kids: Node[] = [];
+  const collect = (n: Node) => {
+    kids.push(n);
+  };
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (visit(node) === false) continue;
     kids.length = 0;
-    children(node, (n) => {
-      kids.push(n);
-    });
+    children(node, collect);
     for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k]);
   }
 }
