@@ -1914,8 +1914,9 @@ export class Parser {
           this.skipBlanks();
           const c = this.c();
           if (c < 0 || c === NL || c === 59 || c === 35) break;
-          if (c === 38 || c === 124 || c === 41 || c === 40 || c === 60 || c === 62) {
-            this.err(forPos, `\`${kw} foo [in words]\` must be followed by \`do\``);
+          const procSubst = (c === 60 || c === 62) && this.c(1) === 40; // `<(…)` is a word
+          if (!procSubst && (c === 38 || c === 124 || c === 41 || c === 40 || c === 60 || c === 62)) {
+            this.err(this.i, 'word list can only contain words');
           }
           const wd = this.word(Ctx.Cmd);
           if (wd === null) break;
