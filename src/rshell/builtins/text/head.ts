@@ -62,11 +62,12 @@ export const head: Builtin = async (ctx, rawArgs) => {
       status = 1;
       continue;
     }
-    if (headers) {
-      await ctx.stdout.write(`${printed ? '\n' : ''}==> ${input.label} <==\n`);
-      printed = true;
-    }
     try {
+      // Inside the try: a closed output pipe must still release the file.
+      if (headers) {
+        await ctx.stdout.write(`${printed ? '\n' : ''}==> ${input.label} <==\n`);
+        printed = true;
+      }
       await (byBytes ? copyBytes(ctx, input.reader, count.n) : copyLines(ctx, input.reader, count.n));
     } catch (e) {
       await complain(ctx, `${input.label}: ${fileErrorText(e)}`);

@@ -67,12 +67,13 @@ export const tail: Builtin = async (ctx, rawArgs) => {
       status = 1;
       continue;
     }
-    if (headers && !nothing) {
-      await ctx.stdout.write(`${printed ? '\n' : ''}==> ${input.label} <==\n`);
-      printed = true;
-    }
     const readCap = input.regularSize === null ? TAIL_MAX_READ_BYTES : Infinity;
     try {
+      // Inside the try: a closed output pipe must still release the file.
+      if (headers && !nothing) {
+        await ctx.stdout.write(`${printed ? '\n' : ''}==> ${input.label} <==\n`);
+        printed = true;
+      }
       if (nothing) continue;
       if (byBytes) {
         if (fromStart) await fromByte(ctx, input.reader, n);

@@ -78,35 +78,40 @@ export const wc: Builtin = async (ctx, args) => {
     return (label === null ? text : `${text} ${label}`) + '\n';
   };
 
-  let status = 0;
-  const totals = zeroCounts();
-  for (const o of opened) {
-    ctx.checkCanceled();
-    if (!o.input) {
-      await complain(ctx, o.name === '' ? o.error! : `${o.name}: ${o.error}`);
-      status = 1;
-      continue;
-    }
-    const counter = new WcCounter(wants);
-    try {
-      for (let chunk = await o.input.reader.read(); chunk; chunk = await o.input.reader.read()) {
-        ctx.checkCanceled();
-        counter.push(chunk);
+  try {
+    let status = 0;
+    const totals = zeroCounts();
+    for (const o of opened) {
+      ctx.checkCanceled();
+      if (!o.input) {
+        await complain(ctx, o.name === '' ? o.error! : `${o.name}: ${o.error}`);
+        status = 1;
+        continue;
       }
-    } catch (e) {
-      await complain(ctx, `${o.name}: ${fileErrorText(e)}`);
-      status = 1;
-    } finally {
-      await o.input.close();
+      const counter = new WcCounter(wants);
+      try {
+        for (let chunk = await o.input.reader.read(); chunk; chunk = await o.input.reader.read()) {
+          ctx.checkCanceled();
+          counter.push(chunk);
+        }
+      } catch (e) {
+        await complain(ctx, `${o.name}: ${fileErrorText(e)}`);
+        status = 1;
+      } finally {
+        await o.input.close();
+      }
+      const c = counter.finish();
+      totals.lines += c.lines;
+      totals.words += c.words;
+      totals.chars += c.chars;
+      totals.bytes += c.bytes;
+      totals.maxLine = Math.max(totals.maxLine, c.maxLine);
+      await ctx.stdout.write(format(c, named ? o.name : null));
     }
-    const c = counter.finish();
-    totals.lines += c.lines;
-    totals.words += c.words;
-    totals.chars += c.chars;
-    totals.bytes += c.bytes;
-    totals.maxLine = Math.max(totals.maxLine, c.maxLine);
-    await ctx.stdout.write(format(c, named ? o.name : null));
+    if (names.length > 1) await ctx.stdout.write(format(totals, 'total'));
+    return status;
+  } finally {
+    // Files opened ahead of a write that failed (closed pipe, cancellation) are released too.
+    for (const o of opened) await o.input?.close();
   }
-  if (names.length > 1) await ctx.stdout.write(format(totals, 'total'));
-  return status;
 };
