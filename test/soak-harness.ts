@@ -7,6 +7,8 @@
  * answers and at the end, and checks that sequential invocations of one container leave no
  * handle or listener behind. `npm run soak` runs 10,000; test/soak-short.test.ts runs 500.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as sqsSdk from '@aws-sdk/client-sqs';
@@ -14,7 +16,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { createSqsHandler, type BatchHandler } from '../src/handlers/sqs.js';
 import { LocalEventSource } from '../src/local/event-source.js';
 import { lambdaContext } from '../src/local/lambda-context.js';
-import { startLocalQueues, type LocalQueues } from '../src/local/sqs-server.js';
+import { LOCAL_AWS, type LocalQueues } from '../src/local/sqs-server.js';
 import { taskBody } from '../src/producer/task.js';
 import { loadConfig } from '../src/tasks/config.js';
 import type { Logger } from '../src/tasks/log.js';
@@ -122,7 +124,7 @@ function settledMemory(): { rss: number; heap: number } {
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const log = o.progress ?? (() => undefined);
   const sink = await startSink();
-  const queues = await startLocalQueues({ prefix: `soak-${process.pid}-${Date.now() % 100000}`, maxReceiveCount: o.maxReceiveCount, visibilityTimeout: 1 });
+  const queues = await startQueueProcess(o.maxReceiveCount);
   const t0 = Date.now();
   try {
     const tasks = Array.from({ length: o.tasks }, (_, i) => taskFor(i, o));
@@ -225,6 +227,37 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     await queues.close();
     await sink.close();
   }
+}
+
+/** The loopback SQS server in a child process (see soak-queue-server.ts). */
+async function startQueueProcess(maxReceiveCount: number): Promise<LocalQueues> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./soak-queue-server.ts', import.meta.url).pathname, String(maxReceiveCount)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let buf = '';
+  child.stdout.setEncoding('utf8');
+  const line = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`queue server exited with ${code}`)));
+    child.stdout.on('data', (d: string) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(buf.slice(0, nl));
+    });
+  });
+  child.removeAllListeners('exit');
+  child.stdout.removeAllListeners('data');
+  child.stdout.resume();
+  const c = JSON.parse(line) as Omit<LocalQueues, 'client' | 'close'>;
+  const client = new sqsSdk.SQSClient({ ...LOCAL_AWS, endpoint: c.endpoint, maxAttempts: 1 });
+  return {
+    ...c,
+    client,
+    async close() {
+      client.destroy();
+      child.stdin.end();
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
 }
 
 async function enqueue(q: LocalQueues, bodies: string[]): Promise<void> {
