@@ -291,3 +291,34 @@ describe('parser: compound commands', () => {
     expect([...f.stmts[0].comments, ...f.last].map((c) => c.text)).toEqual([' c1', ' c2']);
   });
 });
+
+describe('parser: mvdan v3.13 acceptances found by differential testing', () => {
+  it('`${ cmd; }` and `${| cmd; }` are command substitutions (Bash 5.3 / mksh forms)', () => {
+    expect(call(first('echo ${ pwd; }')).args[1].parts[0]).toMatchObject({
+      type: 'CmdSubst',
+      tempFile: true,
+      replyVar: false,
+      left: 5,
+      right: 13,
+      stmts: [{ cmd: { type: 'CallExpr' } }],
+    });
+    expect(call(first('echo ${| r; }')).args[1].parts[0]).toMatchObject({ type: 'CmdSubst', tempFile: false, replyVar: true });
+  });
+
+  it('process substitutions are words in a for-in list (finding F1)', () => {
+    expect(cmdOf('for x in a <(b) >(c); do d; done', 'ForClause').loop).toMatchObject({
+      items: [{ parts: [{ type: 'Lit' }] }, { parts: [{ type: 'ProcSubst', op: '<(' }] }, { parts: [{ type: 'ProcSubst', op: '>(' }] }],
+    });
+  });
+
+  it('a heredoc started before a ( )-list takes its body after the line the list ends on', () => {
+    const f = parse('cat <<EOF; (a\nb)\nbody\nEOF\n');
+    expect(f.stmts[0].redirs[0].hdoc?.parts).toMatchObject([{ value: 'body\n' }]);
+    expect(f.stmts[1].cmd).toMatchObject({ type: 'Subshell', stmts: [{}, {}] });
+  });
+
+  it('inside ( ) a # right after a quoted part starts a comment, as in mvdan', () => {
+    expect(call((parse('(echo "a"#b\n)').stmts[0].cmd as { stmts: Stmt[] }).stmts[0]).args).toHaveLength(2);
+    expect(call(first('echo "a"#b')).args[1].parts).toMatchObject([{ type: 'DblQuoted' }, { type: 'Lit', value: '#b' }]);
+  });
+});

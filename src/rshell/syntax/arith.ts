@@ -232,7 +232,9 @@ export class ArithParser {
       p.i += op.length;
       this.skip();
       p.enter(opPos);
-      const x = this.must(this.atStop() ? null : this.unary(), op, opPos);
+      const next = this.peekOp();
+      const operandFollows = !this.atStop() && (next === null || PREFIX_OPS.has(next));
+      const x = this.must(operandFollows ? this.unary() : null, op, opPos);
       p.leave();
       const u: UnaryArithm = { type: 'UnaryArithm', pos: opPos, end: x.end, opPos, op, post: false, x };
       return u;
@@ -282,7 +284,7 @@ export class ArithParser {
     if (w === null) {
       const op = this.peekOp();
       if (op !== null && op !== '(' && op !== ')') {
-        p.err(p.i, `\`${op}\` must be preceded by an expression`);
+        p.err(p.i, `\`${op}\` must follow an expression`);
       }
       if (p.i >= p.n) p.err(p.i, 'unexpected EOF in arithmetic expression');
       p.err(p.i, `not a valid arithmetic operator: \`${p.arithTokenText()}\``);

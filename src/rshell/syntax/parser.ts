@@ -306,6 +306,8 @@ export class Parser {
       // Only `)` can stop a top-level list early.
       this.err(this.i, '`)` can only be used to close a subshell');
     }
+    // Syntax errors of unfinished constructs win over a missing heredoc end (mvdan).
+    if (this.hdocs.length > 0 && !this.backquoted) this.unclosedHdoc();
     return { type: 'File', pos: 0, end: this.n, name, stmts, last };
   }
 
@@ -318,7 +320,6 @@ export class Parser {
     for (;;) {
       this.skipSpace();
       if (this.i >= this.n) {
-        if (this.hdocs.length > 0 && !this.backquoted) this.unclosedHdoc();
         break;
       }
       const c = this.c();
@@ -373,7 +374,6 @@ export class Parser {
       if (op !== null) {
         if (this.inCase > 0) return false;
         if (op === ';|') this.err(this.i + 1, '`|` can only immediately follow a statement');
-        if (op === ';&') this.err(this.i + 1, '`&` can only immediately follow a statement');
         this.err(this.i, `\`${op}\` can only be used in a case clause`);
       }
       s.semicolon = this.i;
@@ -392,7 +392,9 @@ export class Parser {
     if (c < 0 || c === NL || c === 35) return true;
     if (c === 41) {
       if (this.parenDepth > 0) return true;
-      if (s.cmd === null || s.cmd.type === 'CallExpr') {
+      let last: Stmt = s;
+      while (last.cmd?.type === 'BinaryCmd') last = last.cmd.y;
+      if (last.cmd === null || last.cmd.type === 'CallExpr') {
         this.err(this.i, 'a command can only contain words and redirects; encountered `)`');
       }
       this.err(this.i, 'statements must be separated by &, ; or a newline');
@@ -797,6 +799,11 @@ export class Parser {
     return a;
   }
 
+  /** The end of input as mvdan names it: EOF, or the closing backquote inside backquotes. */
+  eofName(): string {
+    return this.backquoted ? '"`"' : 'EOF';
+  }
+
   /** How mvdan names the token a construct was cut short by: EOF, a closing backquote, or `x`. */
   reachedName(): string {
     if (this.i >= this.n) return this.backquoted ? '"`"' : 'EOF';
@@ -1173,7 +1180,7 @@ export class Parser {
       j = s.indexOf("'", open);
       if (j < 0 || j >= this.n) j = this.n;
     }
-    if (j >= this.n) this.err(dollar ? pos - 1 : pos, "reached EOF without closing quote `'`");
+    if (j >= this.n) this.err(dollar ? pos - 1 : pos, `reached ${this.eofName()} without closing quote \`'\``);
     this.i = j + 1;
     return { type: 'SglQuoted', pos, end: this.i, left, right: j, dollar, value: s.slice(open, j) };
   }
@@ -1183,7 +1190,7 @@ export class Parser {
     this.i++;
     this.enter(pos);
     const parts = this.quotedParts(34, false);
-    if (this.c() !== 34) this.err(dollar ? pos - 1 : pos, 'reached EOF without closing quote `"`');
+    if (this.c() !== 34) this.err(dollar ? pos - 1 : pos, `reached ${this.eofName()} without closing quote \`"\``);
     const right = this.i;
     this.i++;
     this.leave();
@@ -1276,8 +1283,12 @@ export class Parser {
     const pos = this.i;
     const c1 = this.c(1);
     switch (c1) {
-      case 123: // {
+      case 123: {
+        // {
+        const c2 = this.c(2);
+        if (c2 === 32 || c2 === 9 || c2 === NL || c2 === 124) return this.funSubst();
         return this.paramExp();
+      }
       case 40: // (
         return this.c(2) === 40 ? this.arithmExp(false) : this.cmdSubst();
       case 91: // [
@@ -1335,6 +1346,7 @@ export class Parser {
     const unclosed = () => this.err(pos, `reached ${this.reachedName()} without matching \`\${\` with \`}\``);
     let c = this.c();
     // `${#x}` length vs `${#}`; `${!x}` indirection vs `${!}`.
+    if ((c === 35 || c === 33) && this.i + 1 >= this.n) this.err(this.i + 1, 'invalid parameter name');
     if (c === 35 && this.paramStartsAt(this.i + 1)) {
       pe.length = true;
       this.i++;
@@ -1356,9 +1368,6 @@ export class Parser {
       this.i++;
     } else if (c < 0) {
       unclosed();
-    } else if (c === 32 || c === 9 || c === NL) {
-      // mvdan lexes `${ ` to the end of the input before failing.
-      this.err(pos, 'reached EOF without matching `${` with `}`');
     } else {
       this.err(this.i, 'invalid parameter name');
     }
@@ -1511,6 +1520,36 @@ export class Parser {
     };
   }
 
+  /**
+   * Bash 5.3 / mksh `${ cmd; }` (output substitution without a subshell) and `${| cmd; }`
+   * (value of REPLY), which mvdan v3.13 accepts in Bash mode: a list closed by a `}` word.
+   */
+  private funSubst(): CmdSubst {
+    const pos = this.i;
+    const replyVar = this.c(2) === 124;
+    this.i += replyVar ? 3 : 2;
+    this.enter(pos, 2);
+    this.parenDepth++; // a stray `)` ends the list and is reported against the `${`
+    const { stmts, last } = this.stmtList(ENDS_BRACE);
+    this.parenDepth--;
+    if (!this.atWord('}')) this.err(pos, `reached ${this.reachedName()} without matching \`\${\` with \`}\``);
+    const right = this.i;
+    this.i++;
+    this.leave(2);
+    return {
+      type: 'CmdSubst',
+      pos,
+      end: this.i,
+      left: pos,
+      right,
+      stmts,
+      last,
+      backquotes: false,
+      tempFile: !replyVar,
+      replyVar,
+    };
+  }
+
   private procSubst(): ProcSubst {
     const pos = this.i;
     const op = this.src.slice(pos, pos + 2) as '<(' | '>(';
@@ -1566,11 +1605,13 @@ export class Parser {
       map.push(j);
       inner += s[j];
     }
-    if (j >= this.n) this.err(pos, 'reached EOF without closing quote "`"');
     map.push(j);
+    const unclosed = j >= this.n;
     this.enter(pos);
     const sub = new Parser(inner, this.maxDepth, this.depth);
-    sub.backquoted = true;
+    // Inside a closed backquote, "EOF" is the closing backquote; an unclosed one is parsed
+    // first so that errors inside it are reported before the missing backquote (mvdan).
+    sub.backquoted = !unclosed;
     let stmts: Stmt[];
     let last: Comment[];
     try {
@@ -1581,6 +1622,7 @@ export class Parser {
       if (e instanceof ParseError) throw new ParseError(s, map[Math.min(e.offset, map.length - 1)], e.text);
       throw e;
     }
+    if (unclosed) this.err(pos, 'reached EOF without closing quote "`"');
     this.leave();
     for (const st of stmts) remapPositions(st, map);
     for (const cm of last) remapPositions(cm, map);
@@ -1627,6 +1669,7 @@ export class Parser {
 
   arithUnclosed(pos: number, open: string, close: string): never {
     if (this.i >= this.n) this.err(pos, `reached EOF without matching \`${open}\` with \`${close}\``);
+    if (this.c() === 91) this.err(this.i, '`[` must follow a name like a[i]');
     const c = this.src[this.i];
     if (c === ')' || c === ']' || c === '}' || c === ';') {
       this.err(pos, `reached \`${c}\` without matching \`${open}\` with \`${close}\``);
@@ -1638,6 +1681,8 @@ export class Parser {
   arithTokenText(): string {
     const s = this.src;
     const start = this.i;
+    const c = this.c();
+    if (c === 36 && (this.c(1) === 39 || this.c(1) === 34)) return s.slice(start, start + 2); // `$'`, `$"`
     let j = start;
     while (j < this.n && isNameChar(s.charCodeAt(j))) j++;
     if (j === start) j = start + 1;
@@ -1760,8 +1805,8 @@ export class Parser {
     this.enter(lbrace);
     this.i++;
     const { stmts, last } = this.stmtList(ENDS_BRACE);
-    if (!this.atWord('}')) this.err(lbrace, `reached ${this.reachedName()} without matching \`{\` with \`}\``);
     if (stmts.length === 0) this.err(lbrace, '`{` must be followed by a statement list');
+    if (!this.atWord('}')) this.err(lbrace, `reached ${this.reachedName()} without matching \`{\` with \`}\``);
     const rbrace = this.i;
     this.i++;
     this.leave();
@@ -1780,11 +1825,11 @@ export class Parser {
       this.err(kwPos, `\`${kw}\` must be followed by a statement list`);
     }
     const res = this.stmtList(ends);
+    if (res.stmts.length === 0) this.err(kwPos, `\`${kw}\` must be followed by a statement list`);
     const w = this.peekWord();
     if (w === null || !ends.has(w)) {
       this.err(endPos, what);
     }
-    if (res.stmts.length === 0) this.err(kwPos, `\`${kw}\` must be followed by a statement list`);
     return res;
   }
 
@@ -1891,9 +1936,8 @@ export class Parser {
       const nameStart = this.i;
       const w = this.peekWord();
       if (w === null) {
-        if (this.i >= this.n || this.c() === NL || this.c() === 59) {
-          this.err(forPos, `\`${kw}\` must be followed by a literal`);
-        }
+        const c = this.c();
+        if (c < 0 || c === NL || isMeta(c) || c === 35) this.err(forPos, `\`${kw}\` must be followed by a literal`);
         this.err(forPos, `invalid ${kw} loop variable`);
       }
       if (w.includes('[')) {
@@ -1929,10 +1973,13 @@ export class Parser {
           this.err(forPos, `\`${kw} foo [in words]\` must be followed by \`do\``);
         }
       } else {
+        if (this.i >= this.n) {
+          this.err(forPos, `\`${kw} foo\` must be followed by \`in\`, \`do\`, \`;\`, or a newline`);
+        }
         this.i = save;
         const c = this.c();
         if (c === 59) this.i++;
-        else if (c >= 0 && c !== NL && !this.atWord('do') && !this.atWord('{')) {
+        else if (c < 0 || (c !== NL && !this.atWord('do') && !this.atWord('{'))) {
           this.err(forPos, `\`${kw} foo\` must be followed by \`in\`, \`do\`, \`;\`, or a newline`);
         }
       }
@@ -2061,7 +2108,7 @@ export class Parser {
       }
       break;
     }
-    if (this.c() !== 41) this.err(pos, 'case patterns must be separated with `|`');
+    if (this.c() !== 41) this.err(this.i, 'case patterns must be separated with `|`');
     this.i++;
     const saveParen = this.parenDepth;
     this.parenDepth = 0;

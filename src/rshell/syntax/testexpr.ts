@@ -26,7 +26,10 @@ export class TestParser {
   parse(): TestExpr {
     const p: Parser = this.p;
     p.skipSpace();
-    if (this.atClose()) p.err(this.left, '`[[` must be followed by an expression');
+    const c = p.c();
+    if (this.atClose() || c === 60 || c === 62 || c === 41 || this.op2() !== null) {
+      p.err(this.left, '`[[` must be followed by an expression');
+    }
     const x = this.or();
     p.skipSpace();
     if (!this.atClose()) {
