@@ -35,8 +35,9 @@ beforeAll(async () => {
     queueArn: queues.taskQueueArn,
     batchSize: 10,
     batchingWindowMs: 200,
-    // A short invocation: the poison task below can never finish inside it.
-    invoke: (event) => handler(event, lambdaContext({ timeoutMs: 3000 })),
+    // A short invocation: the poison task below can never finish inside it. Long enough that
+    // flushing its 10,000-span trace to this in-process intake fits the flush reserve.
+    invoke: (event) => handler(event, lambdaContext({ timeoutMs: 5000 })),
     onBatch: (b) => batches.push(b),
   }).start();
 });
@@ -68,7 +69,7 @@ it('answers every task once, dead-letters the poison message, and loses nothing'
   });
 
   const results = await drainResults(queues, N, 30_000);
-  const dead = await drainQueue(queues, queues.deadLetterQueueUrl, 1, 40_000);
+  const dead = await drainQueue(queues, queues.deadLetterQueueUrl, 1, 60_000);
 
   // Exactly one result per task, each correct.
   const byTask = new Map(results.map((r) => [r.data.attributes.task_id, r]));
@@ -97,8 +98,14 @@ it('answers every task once, dead-letters the poison message, and loses nothing'
     expect(span!.parent_id).toBe(e.parentId);
   }
   const poisonRuns = runs.filter((s) => s.meta.task_id === 'poison');
-  expect(poisonRuns.length).toBe(5);
-  expect(poisonRuns.every((s) => s.trace_id === poison.traceId)).toBe(true);
-  expect(poisonRuns.map((s) => s.metrics['sqs.receive_count']).sort()).toEqual([1, 2, 3, 4, 5]);
+  // One span per delivery of the poison message, each continuing the producer's trace, with
+  // the receive count SQS reported. local-aws-sqs redrives at the 5th receive or right after
+  // the 5th delivery depending on timing, so there are 4 or 5 deliveries (real SQS: 5).
+  const deliveries = batches.filter((b) => b.failed > 0).length;
+  expect(deliveries).toBeGreaterThanOrEqual(4);
+  expect(deliveries).toBeLessThanOrEqual(5);
+  expect(poisonRuns).toHaveLength(deliveries);
+  expect(poisonRuns.every((s) => s.trace_id === poison.traceId && s.meta['error.type'] === 'TimeoutError')).toBe(true);
+  expect(poisonRuns.map((s) => s.metrics['sqs.receive_count']).sort()).toEqual(Array.from({ length: deliveries }, (_, i) => i + 1));
   expect(batches.some((b) => b.failed > 0)).toBe(true);
-}, 90_000);
+}, 120_000);
