@@ -13,13 +13,11 @@ import { parse } from '../src/rshell/syntax/parser.js';
 import { ALL_COMMANDS } from './faults-helpers.js';
 
 /**
- * Divergences already reported (RELIABILITY.md, open findings): scripts they cover are not
- * counted against the oracle property, so the property keeps guarding everything else.
+ * Divergences already reported and not yet fixed (RELIABILITY.md, open findings): scripts they
+ * cover are not counted against the oracle property, so the property keeps guarding everything
+ * else. Empty: F1 and F2 were fixed in the parser.
  */
-export const KNOWN_DIVERGENCES: { id: string; matches: (s: string) => boolean }[] = [
-  // F1: `for x in <(echo); do …` — ours rejects, mvdan accepts.
-  { id: 'F1', matches: (s) => /\bfor\b[^;\n]*\bin\b[^;\n]*[<>]\(/.test(s) },
-];
+export const KNOWN_DIVERGENCES: { id: string; matches: (s: string) => boolean }[] = [];
 
 export interface ParserVerdict {
   ours: boolean;
@@ -52,13 +50,6 @@ export async function parserVerdict(script: string): Promise<ParserVerdict> {
   const known = ours !== oracle ? KNOWN_DIVERGENCES.find((k) => k.matches(script))?.id : undefined;
   return { ours, oursError, oracle, oracleError, known };
 }
-
-/**
- * F4 (open): head, tail and wc with several operands leave a file open when the stage they
- * write to closes early, and wc (rarely) when the run's deadline lands between opening and
- * reading. Runs of such scripts are not held to the descriptor check; everything else is.
- */
-export const KNOWN_FD_LEAK = (s: string) => /\bwc\b/.test(s) || /\b(head|tail)\b[^\n;]*\|/.test(s);
 
 const FD_DIR = '/proc/self/fd';
 /** Open descriptors of this process, or -1 where /proc is not available. */
@@ -99,6 +90,6 @@ export async function checkRun(script: string, root: string, timeoutMs: number, 
   if (r.stderr.includes('internal panic')) return fail(`internal panic: ${r.stderr.toString('latin1').slice(0, 300)}`);
   if ((r.stdout.toString('latin1') + r.stderr.toString('latin1')).includes(secret)) return fail('secret leaked');
   const leakedFds = fds0 < 0 ? 0 : Math.max(0, openFds() - fds0);
-  if (leakedFds > 0 && !KNOWN_FD_LEAK(script)) return { ...fail(`${leakedFds} file descriptor(s) left open`), leakedFds };
+  if (leakedFds > 0) return { ...fail(`${leakedFds} file descriptor(s) left open`), leakedFds };
   return { ok: true, elapsedMs, outcome: r.outcome, leakedFds };
 }

@@ -43,7 +43,9 @@ describe('parser against the sh-syntax oracle', () => {
     ['NUL byte', 'echo a\0b'],
     ['lone backslash', '\\'],
     ['200 nested substitutions', 'echo ' + '$(echo '.repeat(200) + 'x' + ')'.repeat(200)],
-    // F2 (found by this suite, fixed in the parser): declaration words with invalid names.
+    // F1 and F2 (found by this suite, fixed in the parser).
+    ['process substitution in a for list', 'for x in <(echo); do echo; done'],
+    ['process substitution after other words', 'for x in a >(echo) b; do echo; done'],
     ['declare x-=1', 'declare x-=1'],
     ['local 1a=2', 'local 1a=2'],
     ['export a.b=1', 'export a.b=1'],
@@ -52,13 +54,4 @@ describe('parser against the sh-syntax oracle', () => {
     const v = await parserVerdict(script);
     expect(v.ours).toBe(v.oracle);
   });
-});
-
-describe('known divergences (open findings; these flip to failures once fixed)', () => {
-  it.fails('F1: `for x in <(echo); do echo; done` is accepted, as mvdan does', async () => {
-    const v = await parserVerdict('for x in <(echo); do echo; done');
-    expect(v.oracle).toBe(true);
-    expect(v.ours).toBe(true);
-  });
-
 });
