@@ -29,6 +29,16 @@ const LEVELS: ReadonlyArray<ReadonlySet<string>> = [
   new Set(['*', '/', '%']),
 ];
 
+/** Binding strength of binary operators (`,` loosest, `**` tightest), for error wording. */
+const PRECEDENCE = new Map<string, number>([
+  [',', 1],
+  ...[...ASSIGN_OPS].map((op): [string, number] => [op, 2]),
+  ['?', 3],
+  [':', 3],
+  ...LEVELS.flatMap((ops, k) => [...ops].map((op): [string, number] => [op, 4 + k])),
+  ['**', 4 + LEVELS.length],
+]);
+
 const PREFIX_OPS = new Set(['!', '~', '+', '-', '++', '--', '(']);
 const OPS3 = new Set(['<<=', '>>=']);
 const OPS2 = new Set([
@@ -134,6 +144,21 @@ export class ArithParser {
     return x;
   }
 
+  /**
+   * The right operand of `op` (binding strength `prec`). Like mvdan: when another operator
+   * follows instead, a tighter one "must follow an expression", a looser one (or the end)
+   * means `op` "must be followed by an expression".
+   */
+  private rhs(op: string, opPos: number, prec: number, parse: () => ArithmExpr): ArithmExpr {
+    if (this.atStop()) return this.must(null, op, opPos);
+    const next = this.peekOp();
+    if (next !== null && !PREFIX_OPS.has(next)) {
+      if ((PRECEDENCE.get(next) ?? 0) > prec) this.p.err(this.p.i, `\`${next}\` must follow an expression`);
+      return this.must(null, op, opPos);
+    }
+    return parse();
+  }
+
   private binary(opPos: number, op: string, x: ArithmExpr, y: ArithmExpr): BinaryArithm {
     return { type: 'BinaryArithm', pos: x.pos, end: y.end, opPos, op, x, y };
   }
@@ -146,7 +171,7 @@ export class ArithParser {
       const opPos = this.p.i;
       this.p.i++;
       this.skip();
-      const y = this.must(this.atStop() ? null : this.assign(), ',', opPos);
+      const y = this.rhs(',', opPos, 1, () => this.assign());
       x = this.binary(opPos, ',', x, y);
     }
   }
@@ -162,7 +187,7 @@ export class ArithParser {
     this.p.i += op.length;
     this.skip();
     this.p.enter(this.p.i);
-    const y = this.must(this.atStop() ? null : this.assign(), op, opPos);
+    const y = this.rhs(op, opPos, 2, () => this.assign());
     this.p.leave();
     return this.binary(opPos, op, x, y);
   }
@@ -183,7 +208,7 @@ export class ArithParser {
     const cPos = this.p.i;
     this.p.i++;
     this.skip();
-    const no = this.must(this.atStop() ? null : this.assign(), ':', cPos);
+    const no = this.rhs(':', cPos, 3, () => this.assign());
     this.p.leave();
     return this.binary(qPos, '?', cond, this.binary(cPos, ':', yes, no));
   }
@@ -206,7 +231,7 @@ export class ArithParser {
       const opPos = this.p.i;
       this.p.i += op.length;
       this.skip();
-      const y = this.must(this.atStop() ? null : this.level(k + 1), op, opPos);
+      const y = this.rhs(op, opPos, 4 + k, () => this.level(k + 1));
       x = this.binary(opPos, op, x, y);
     }
   }
@@ -219,7 +244,7 @@ export class ArithParser {
     this.p.i += 2;
     this.skip();
     this.p.enter(this.p.i);
-    const y = this.must(this.atStop() ? null : this.power(), '**', opPos);
+    const y = this.rhs('**', opPos, 4 + LEVELS.length, () => this.power());
     this.p.leave();
     return this.binary(opPos, '**', x, y);
   }
@@ -282,6 +307,7 @@ export class ArithParser {
     }
     const w = p.arithWord(this.inBrace);
     if (w === null) {
+      if (p.c() === 91) p.err(p.i, '`[` must follow a name like a[i]');
       const op = this.peekOp();
       if (op !== null && op !== '(' && op !== ')') {
         p.err(p.i, `\`${op}\` must follow an expression`);

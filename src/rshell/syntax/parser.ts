@@ -1559,7 +1559,7 @@ export class Parser {
   }
 
   /** Statements up to the `)` closing the construct opened at `pos`; consumes the `)`. */
-  private parenList(pos: number, open: string): ListResult {
+  private parenList(pos: number, open: string, requireStmts = false): ListResult {
     this.enter(pos, 2);
     const saveCase = this.inCase;
     this.inCase = 0;
@@ -1570,6 +1570,7 @@ export class Parser {
     const outer = this.hdocs;
     this.hdocs = [];
     const res = this.stmtList(NO_ENDS);
+    if (requireStmts && res.stmts.length === 0) this.err(pos, `\`${open}\` must be followed by a statement list`);
     this.hdocs = outer.concat(this.hdocs);
     this.parenDepth--;
     this.subDepth--;
@@ -1589,21 +1590,52 @@ export class Parser {
     const s = this.src;
     let inner = '';
     const map: number[] = [];
+    // mvdan unescapes `\\`, `\$` and `` \` `` as it reads backquoted text and lexes quotes
+    // on the result: single and `$'…'` quotes hide backquotes, double quotes do not.
+    let quote = 0; // 0, 39 (') , 36 ($'), 34 (")
+    let esc = false; // the last unescaped character was a backslash
+    const emit = (at: number, ch: string) => {
+      map.push(at);
+      const prev = inner.length > 0 ? inner.charCodeAt(inner.length - 1) : -1;
+      inner += ch;
+      const c = ch.charCodeAt(0);
+      if (esc) {
+        esc = false;
+        return;
+      }
+      if (c === 92 && quote !== 39) esc = true;
+      else if (quote === 0) {
+        if (c === 39) quote = prev === 36 ? 36 : 39;
+        else if (c === 34) quote = 34;
+      } else if ((quote === 39 || quote === 36) && c === 39) quote = 0;
+      else if (quote === 34 && c === 34) quote = 0;
+    };
+    if (inDquote) quote = 34;
     let j = pos + 1;
     for (; j < this.n; j++) {
       const c = s.charCodeAt(j);
-      if (c === 96) break;
+      if (c === 96 && quote !== 39 && quote !== 36) {
+        if (!esc) break;
+        emit(j, '`'); // escaped by a backslash of the unescaped text: a literal backquote
+        continue;
+      }
       if (c === 92 && j + 1 < this.n) {
         const c1 = s.charCodeAt(j + 1);
-        if (c1 === 36 || c1 === 96 || c1 === 92 || (inDquote && c1 === 34)) {
+        if (c1 === 96) {
+          // An escaped backquote opens or closes a nested substitution: never ours.
           map.push(j + 1);
-          inner += s[j + 1];
+          inner += '`';
+          esc = false;
+          j++;
+          continue;
+        }
+        if (c1 === 36 || c1 === 92 || (inDquote && c1 === 34)) {
+          emit(j + 1, s[j + 1]);
           j++;
           continue;
         }
       }
-      map.push(j);
-      inner += s[j];
+      emit(j, s[j]);
     }
     map.push(j);
     const unclosed = j >= this.n;
@@ -1649,10 +1681,7 @@ export class Parser {
     const open = bracket ? '$[' : '$((';
     const stop: ArithStop = bracket ? ']' : '))';
     const x = new ArithParser(this, stop).exprOrNull();
-    if (x === null) {
-      if (this.i >= this.n) this.err(pos, `reached EOF without matching \`${open}\` with \`${bracket ? ']' : '))'}\``);
-      this.err(pos, `\`${open}\` must be followed by an expression`);
-    }
+    if (x === null) this.err(pos, `\`${open}\` must be followed by an expression`);
     let right: number;
     if (bracket) {
       if (this.c() !== 93) this.arithUnclosed(pos, open, ']');
@@ -1682,7 +1711,10 @@ export class Parser {
     const s = this.src;
     const start = this.i;
     const c = this.c();
-    if (c === 36 && (this.c(1) === 39 || this.c(1) === 34)) return s.slice(start, start + 2); // `$'`, `$"`
+    const c1 = this.c(1);
+    if (c === 36 && (c1 === 39 || c1 === 34 || c1 === 123 || c1 === 40 || c1 === 91)) {
+      return s.slice(start, start + 2); // `$'`, `$"`, `${`, `$(`, `$[`
+    }
     let j = start;
     while (j < this.n && isNameChar(s.charCodeAt(j))) j++;
     if (j === start) j = start + 1;
@@ -1776,11 +1808,7 @@ export class Parser {
   private subshell(): Subshell {
     const lparen = this.i;
     this.i++;
-    const save = this.i;
-    const { stmts, last } = this.parenList(lparen, '(');
-    if (stmts.length === 0 && save > 0) {
-      this.err(lparen, '`(` must be followed by a statement list');
-    }
+    const { stmts, last } = this.parenList(lparen, '(', true);
     return { type: 'Subshell', pos: lparen, end: this.i, lparen, rparen: this.i - 1, stmts, last };
   }
 
@@ -1789,10 +1817,7 @@ export class Parser {
     this.enter(left);
     this.i += 2;
     const x = new ArithParser(this, '))').exprOrNull();
-    if (x === null) {
-      if (this.i >= this.n) this.err(left, 'reached EOF without matching `((` with `))`');
-      this.err(left, '`((` must be followed by an expression');
-    }
+    if (x === null) this.err(left, '`((` must be followed by an expression');
     if (this.c() !== 41 || this.c(1) !== 41) this.arithUnclosed(left, '((', '))');
     const right = this.i;
     this.i += 2;
@@ -1973,7 +1998,7 @@ export class Parser {
           this.err(forPos, `\`${kw} foo [in words]\` must be followed by \`do\``);
         }
       } else {
-        if (this.i >= this.n) {
+        if (this.i >= this.n || (this.c(0) !== 59 && this.src.charCodeAt(save) !== 59 && !this.atWord('do') && !this.atWord('{'))) {
           this.err(forPos, `\`${kw} foo\` must be followed by \`in\`, \`do\`, \`;\`, or a newline`);
         }
         this.i = save;
