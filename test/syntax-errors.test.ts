@@ -142,7 +142,9 @@ describe('limits', () => {
   it('rejects scripts over 5 MiB before parsing, with rshell\'s wording', () => {
     const big = 'x'.repeat(MAX_SCRIPT_BYTES + 1);
     expect(() => parse(big)).toThrow(ScriptTooLargeError);
-    expect(() => parse(big)).toThrow(`script size ${MAX_SCRIPT_BYTES + 1} bytes exceeds maximum of ${MAX_SCRIPT_BYTES} bytes`);
+    expect(() => parse(big)).toThrow(
+      `script size ${MAX_SCRIPT_BYTES + 1} bytes exceeds maximum of ${MAX_SCRIPT_BYTES} bytes (5 MiB); split the script into smaller pieces`,
+    );
     expect(parse('x'.repeat(MAX_SCRIPT_BYTES)).stmts).toHaveLength(1);
   });
 

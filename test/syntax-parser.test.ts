@@ -63,15 +63,16 @@ describe('parser: simple commands', () => {
 });
 
 describe('parser: lists and pipelines', () => {
-  it('&& and || nest to the left, pipes to the right', () => {
+  it('&& / || and pipes nest to the left, as in mvdan', () => {
     const s = first('a && b || c');
     expect(s.cmd).toMatchObject({ type: 'BinaryCmd', op: '||', x: { cmd: { type: 'BinaryCmd', op: '&&' } } });
     const p = first('a | b |& c');
     expect(p.cmd).toMatchObject({
       type: 'BinaryCmd',
-      op: '|',
-      opPos: 2,
-      y: { cmd: { type: 'BinaryCmd', op: '|&', opPos: 6 } },
+      op: '|&',
+      opPos: 6,
+      x: { pos: 0, end: 5, cmd: { type: 'BinaryCmd', op: '|', opPos: 2 } },
+      y: { pos: 9, cmd: { type: 'CallExpr' } },
     });
   });
 

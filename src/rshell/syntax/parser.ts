@@ -96,7 +96,10 @@ export function parse(src: string, name = '', opts: ParseOptions = {}): File {
 /** Raised before parsing when the script exceeds rshell's size cap. */
 export class ScriptTooLargeError extends Error {
   constructor(readonly size: number) {
-    super(`script size ${size} bytes exceeds maximum of ${MAX_SCRIPT_BYTES} bytes`);
+    // rshell's ParseScript wording.
+    super(
+      `script size ${size} bytes exceeds maximum of ${MAX_SCRIPT_BYTES} bytes (${MAX_SCRIPT_BYTES / (1024 * 1024)} MiB); split the script into smaller pieces`,
+    );
     this.name = 'ScriptTooLargeError';
   }
 }
@@ -458,7 +461,7 @@ export class Parser {
     return s;
   }
 
-  /** `[!] cmd [| cmd]…` — pipes nest to the right, as in mvdan. */
+  /** `[!] cmd [| cmd]…` — pipes nest to the left, as in mvdan. */
   private pipelineOrNull(): Stmt | null {
     const pos = this.i;
     let negated = false;
@@ -493,11 +496,12 @@ export class Parser {
       stages.push(next);
       ops.push({ op, pos: opPos });
     }
-    let s = stages[stages.length - 1];
-    for (let k = stages.length - 2; k >= 0; k--) {
-      const x = stages[k];
-      const cmd: BinaryCmd = { type: 'BinaryCmd', pos: x.pos, end: s.end, opPos: ops[k].pos, op: ops[k].op, x, y: s };
-      s = this.stmt(x.pos, cmd, s.end);
+    // `a | b | c` is ((a | b) | c), as in mvdan (rshell's pipeline code relies on that shape).
+    let s = stages[0];
+    for (let k = 1; k < stages.length; k++) {
+      const y = stages[k];
+      const cmd: BinaryCmd = { type: 'BinaryCmd', pos: s.pos, end: y.end, opPos: ops[k - 1].pos, op: ops[k - 1].op, x: s, y };
+      s = this.stmt(s.pos, cmd, y.end);
     }
     if (negated) {
       s.negated = true;
