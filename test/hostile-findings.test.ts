@@ -4,6 +4,7 @@
  * should become an ordinary test. Details and reproductions are in RELIABILITY.md.
  */
 import { existsSync, readdirSync, symlinkSync } from 'node:fs';
+import { rename, symlink, unlink } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunner } from '../src/rshell/index.js';
 import { ALL_COMMANDS } from './faults-helpers.js';
@@ -39,3 +40,44 @@ describe.runIf(existsSync('/proc/self/fd'))('F4 (fixed): head/tail/wc release th
     expect(fds() - before).toBe(0);
   });
 });
+
+describe('F11: a directory swapped for a symlink during a read lets the read leave the root', () => {
+  /**
+   * Something other than the script (scripts cannot write) turns `root/sub` into a symlink to a
+   * directory outside the root and back, as fast as it can. Reads of `sub/x.txt` must return the
+   * public file or fail; today some return the file outside the root: the walk's lstat of
+   * `sub/x.txt` follows `sub` while it is the link, and the open then finds the same inode.
+   */
+  it.fails('no read of sub/x.txt returns the file outside the root', async () => {
+    const base = makeTree({ 'root/sub/x.txt': 'public\n', 'secret/x.txt': 'SECRET-RACE\n' });
+    let stop = false;
+    const swapper = (async () => {
+      while (!stop) {
+        try {
+          await rename(`${base}/root/sub`, `${base}/root/sub_dir`);
+          await symlink(`${base}/secret`, `${base}/root/sub`);
+          await new Promise((r) => setImmediate(r));
+          await unlink(`${base}/root/sub`);
+          await rename(`${base}/root/sub_dir`, `${base}/root/sub`);
+        } catch {
+          // a half-done swap from the previous turn: the next turn fixes it
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    try {
+      let leaked = '';
+      // Stops at the first leak (2 runs on average here); 30 runs make a miss vanishingly unlikely.
+      for (let k = 0; k < 30 && !leaked; k++) {
+        const r = await runner(`${base}/root`, 30_000).run('for i in {1..200}; do cat < sub/x.txt; x=$(<sub/x.txt); echo "$x"; head -c 64 sub/x.txt; done');
+        if (r.stdout.includes('SECRET')) leaked = `run ${k}`;
+      }
+      expect(leaked).toBe('');
+    } finally {
+      stop = true;
+      await swapper;
+      removeTree(base);
+    }
+  });
+});
+
