@@ -36,7 +36,7 @@ describe('script size', () => {
   it('refuses one byte more, before running anything', async () => {
     const script = 'echo hi; #' + 'x'.repeat(5 * MIB - 9);
     const r = await run(script);
-    const msg = `failed to parse command: script size ${5 * MIB + 1} bytes exceeds maximum of ${5 * MIB} bytes`;
+    const msg = `failed to parse command: script size ${5 * MIB + 1} bytes exceeds maximum of ${5 * MIB} bytes (5 MiB); split the script into smaller pieces`;
     expect({ ...text(r), error: r.error }).toEqual({ out: '', err: `${msg}\n`, code: 2, outcome: 'fatal', error: msg });
   });
 
@@ -44,7 +44,7 @@ describe('script size', () => {
     const script = 'echo ' + 'é'.repeat(5 * MIB / 2);
     const r = await run(script);
     expect(r.outcome).toBe('fatal');
-    expect(r.error).toBe(`failed to parse command: script size ${5 * MIB + 5} bytes exceeds maximum of ${5 * MIB} bytes`);
+    expect(r.error).toBe(`failed to parse command: script size ${5 * MIB + 5} bytes exceeds maximum of ${5 * MIB} bytes (5 MiB); split the script into smaller pieces`);
   });
 });
 
