@@ -194,6 +194,21 @@ const SYSTEM_FILES = (pid: number, ppid: number) => [
   '/dev/shm/anything',
   `${root}/env_link`,
   `${root}/proc_link/environ`,
+  // Other spellings and other per-process views.
+  '/proc/self/../1/environ',
+  '/proc/1/./environ',
+  '/proc//1//environ',
+  '/proc/1/environ/',
+  '/proc/1/root/etc/hostname',
+  '/proc/1/cwd/x',
+  '/proc/1/stack',
+  '/proc/1/attr/current',
+  '/proc/1/task/1/cmdline',
+  '/proc/1/map_files/x',
+  '/proc/keys',
+  '/proc/kallsyms',
+  '/sys/kernel/debug/tracing/trace',
+  '/sys/firmware/dmi/tables/DMI',
 ];
 
 describe.runIf(existsSync('/proc/self/environ'))('/proc and /dev with / allowed', () => {
