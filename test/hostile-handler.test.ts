@@ -147,4 +147,12 @@ describe('hostile scripts answered through the handler', () => {
     expect(spanText).not.toContain('/etc/shadow');
     expect(spanText).not.toContain('stdout limit exceeded');
   });
+
+  it('binary and invalid UTF-8 output reaches the result as valid JSON (U+FFFD for bad bytes, as Go encodes)', async () => {
+    const w = wiredHandler(env());
+    await w.handler(event([rshellTask("printf '\\xff\\xfe\\000abc\\n'; printf 'e\\xcc\\x81 \\xed\\xa0\\x80\\n' >&2")]), context());
+    const u = w.publisher.items[0].update;
+    expect(outputsOf(u)).toEqual({ exitCode: 0, stdout: '\ufffd\ufffd\u0000abc\n', stderr: 'e\u0301 \ufffd\ufffd\ufffd\n', sandboxWarnings: [] });
+    expect(JSON.parse(JSON.stringify(u))).toEqual(u);
+  });
 });
