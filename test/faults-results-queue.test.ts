@@ -107,9 +107,9 @@ afterEach(() => {
   stub.requests = [];
 });
 
-function handlerFor(queueUrl: string) {
+function handlerFor(queueUrl: string, extra: Record<string, string> = {}) {
   const logger = new MemoryLogger();
-  return { logger, handler: createSqsHandler(loadConfig({ RESULTS_QUEUE_URL: queueUrl }), { logger }) };
+  return { logger, handler: createSqsHandler(loadConfig({ RESULTS_QUEUE_URL: queueUrl, ...extra }), { logger }) };
 }
 
 async function runBatch(mode: Mode, remainingMs = 10_000, queueUrl = `${stub.endpoint}/000000000000/results`, tasks = 3) {
@@ -186,4 +186,26 @@ describe('results queue faults', () => {
     expect(second.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([ev2.Records[0].messageId]);
     expect(stub.requests[0].entries).toHaveLength(10);
   });
+
+  it('a hung queue and a hung intake together still leave the handler in time', async () => {
+    const hung: ServerResponse[] = [];
+    const intake = createServer((_req, res) => void hung.push(res));
+    await new Promise<void>((r) => intake.listen(0, '127.0.0.1', () => r()));
+    try {
+      stub.mode = 'hang';
+      const intakeUrl = `http://127.0.0.1:${(intake.address() as AddressInfo).port}/api/v2/apmtelemetry`;
+      const { handler, logger } = handlerFor(`${stub.endpoint}/000000000000/results`, { DD_API_KEY: 'k', DD_TRACE_INTAKE_URL: intakeUrl });
+      const ev = event([rshellTask('echo a'), rshellTask('echo b')]);
+      const started = Date.now();
+      const res = await handler(ev, context(2_500));
+      expect(Date.now() - started).toBeLessThan(2_500);
+      expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(ev.Records.map((r) => r.messageId));
+      expect(logger.records.find((l) => l.msg === 'span flush failed')?.failure).toBe('timeout');
+    } finally {
+      for (const r of hung) r.destroy();
+      intake.closeAllConnections();
+      await new Promise<void>((r) => intake.close(() => r()));
+    }
+  });
 });
+
