@@ -5,7 +5,7 @@
  */
 import type { ArithmExpr, BinaryArithm, ParenArithm, UnaryArithm, Word } from './ast.js';
 import { NL, isValidName } from './chars.js';
-import type { Parser } from './parser.js';
+import type { WordParser as Parser } from './words.js';
 
 /**
  * What ends the expression: `))` (a `)` at depth 0), `]`, `:}` (slice offset), `}`,
