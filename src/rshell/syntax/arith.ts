@@ -256,6 +256,16 @@ export class ArithParser {
       const opPos = p.i;
       p.i += op.length;
       this.skip();
+      if (op === '++' || op === '--') {
+        // mvdan: the operand of a prefix ++/-- is a plain literal (inside backquotes, one
+        // that runs into the closing backquote does not count).
+        const w = p.c() === 40 ? null : p.arithWord(this.inBrace);
+        const lit = w !== null && w.parts.length === 1 && w.parts[0].type === 'Lit' && !(p.backquoted && w.end >= p.n);
+        if (!lit) p.err(opPos, `\`${op}\` must be followed by a literal`);
+        this.checkFollow(w);
+        const u: UnaryArithm = { type: 'UnaryArithm', pos: opPos, end: w.end, opPos, op, post: false, x: w };
+        return u;
+      }
       p.enter(opPos);
       const next = this.peekOp();
       const operandFollows = !this.atStop() && (next === null || PREFIX_OPS.has(next));
