@@ -156,7 +156,7 @@ describe('limits', () => {
     ['if clauses', 'if a; then '.repeat(3000) + 'b; ' + 'fi; '.repeat(3000)],
     ['parameter expansions', 'echo ' + '${a:-'.repeat(5000) + '}'.repeat(5000)],
     ['arithmetic parentheses', 'echo $((' + '('.repeat(5000) + '1' + ')'.repeat(5000) + '))'],
-    ['unary operators', 'echo $((' + '-'.repeat(20000) + '1))'],
+    ['unary operators', 'echo $((' + '- '.repeat(20000) + '1))'],
     ['test negations', '[[ ' + '! '.repeat(20000) + 'a ]]'],
     ['functions', 'f() '.repeat(5000) + '{ a; }'],
   ];

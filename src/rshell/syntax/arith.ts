@@ -320,7 +320,7 @@ export class ArithParser {
       if (p.c() === 91) p.err(p.i, '`[` must follow a name like a[i]');
       const op = this.peekOp();
       if (op !== null && op !== '(' && op !== ')') {
-        p.err(p.i, `\`${op}\` must follow an expression`);
+        p.err(p.i, `\`${op}\` must follow ${ASSIGN_OPS.has(op) ? 'a name' : 'an expression'}`);
       }
       if (p.i >= p.n) p.err(p.i, 'unexpected EOF in arithmetic expression');
       p.err(p.i, `not a valid arithmetic operator: \`${p.arithTokenText()}\``);

@@ -735,6 +735,11 @@ export class Parser extends WordParser {
     const lbrace = this.i;
     this.enter(lbrace);
     this.i++;
+    this.skipSpace();
+    const c = this.c();
+    if ((c === 59 && this.c(1) !== 59) || (c === 38 && this.c(1) !== 62) || c === 124) {
+      this.err(lbrace, '`{` must be followed by a statement list');
+    }
     const { stmts, last } = this.stmtList(ENDS_BRACE);
     if (stmts.length === 0) this.err(lbrace, '`{` must be followed by a statement list');
     if (!this.atWord('}')) this.err(lbrace, `reached ${this.reachedName()} without matching \`{\` with \`}\``);

@@ -27,7 +27,7 @@ export class TestParser {
     const p: Parser = this.p;
     p.skipSpace();
     const c = p.c();
-    if (this.atClose() || c === 60 || c === 62 || c === 41 || this.op2() !== null) {
+    if (this.atClose() || c === 60 || c === 62 || c === 41 || c === 38 || c === 124) {
       p.err(this.left, '`[[` must be followed by an expression');
     }
     const x = this.or();
