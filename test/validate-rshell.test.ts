@@ -185,3 +185,12 @@ function expectedRejection(stderr: string, contains: string[]): ((msg: string) =
   if (c.length > 0 && stderr === '') return (m) => c.every((s) => m.includes(s.trim()));
   return null;
 }
+
+describe('validate: unknown command types', () => {
+  it('rejects a statement whose command type it does not know', () => {
+    const file = parse('echo ok; echo $1');
+    // A future node type (mvdan adds them over time) must not slip through unvalidated.
+    (file.stmts[0] as { cmd: unknown }).cmd = { type: 'FutureCmd', pos: 0, end: 7 };
+    expect(validate(file)).toBe('unsupported command type: *syntax.FutureCmd');
+  });
+});

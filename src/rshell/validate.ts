@@ -28,11 +28,11 @@ const BLOCKED_COMMANDS: Partial<Record<Node['type'], string>> = {
   ExtGlob: 'extended globbing is not supported',
 };
 
-/** Node types that need no check of their own (commands rshell runs, plain word parts, …). */
-const ALLOWED_COMMANDS = new Set<Node['type']>(['CallExpr', 'IfClause', 'Block', 'Subshell']);
-
-/** Command node types; any not handled above is reported as unsupported (future-proofing). */
-const COMMAND_TYPES = new Set<Node['type']>([
+/**
+ * Every command node type this validator knows; a statement holding any other command
+ * (a node type added later) is rejected, as rshell does for unknown mvdan types.
+ */
+const COMMAND_TYPES = new Set<string>([
   'CallExpr',
   'IfClause',
   'WhileClause',
@@ -77,7 +77,11 @@ function check(n: Node, hdocBodies: Set<Word>): string | null {
       if (n.loop.type !== 'WordIter') return 'c-style for loops are not supported';
       return null;
     case 'Stmt':
-      return n.background ? 'background execution (&) is not supported' : null;
+      if (n.background) return 'background execution (&) is not supported';
+      // The command is the statement's next visited child (comments never fail), so
+      // checking it here keeps rshell's order.
+      if (n.cmd !== null && !COMMAND_TYPES.has(n.cmd.type)) return `unsupported command type: *syntax.${n.cmd.type}`;
+      return null;
     case 'BinaryCmd':
       return n.op === '|&' ? '|& is not supported' : null;
     case 'Redirect': {
@@ -94,9 +98,6 @@ function check(n: Node, hdocBodies: Set<Word>): string | null {
       }
       return null;
     }
-  }
-  if (COMMAND_TYPES.has(n.type) && !ALLOWED_COMMANDS.has(n.type)) {
-    return `unsupported command type: *syntax.${n.type}`;
   }
   return null;
 }
