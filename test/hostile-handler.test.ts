@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_RESULT_BYTES, encodeResult } from '../src/tasks/results.js';
 import { startLocalIntake, type LocalIntake } from '../src/tracing/local-intake.js';
 import { context } from './helpers/stack.js';
 import { ALL_COMMANDS, event, failureOf, outputsOf, rshellTask, wiredHandler } from './faults-helpers.js';
@@ -155,4 +156,23 @@ describe('hostile scripts answered through the handler', () => {
     expect(outputsOf(u)).toEqual({ exitCode: 0, stdout: '\ufffd\ufffd\u0000abc\n', stderr: 'e\u0301 \ufffd\ufffd\ufffd\n', sandboxWarnings: [] });
     expect(JSON.parse(JSON.stringify(u))).toEqual(u);
   });
+
+  it('a batch of stderr floods keeps no more of each stream than a result can carry', async () => {
+    // Ten tasks each write 12 MiB to stderr (capped at 10 MiB, exit 0). Results are held until
+    // the batch is published: before the cut in runCommand each held ~10 MiB (peak RSS +270 MiB).
+    const w = wiredHandler(env({ TASK_CONCURRENCY: '4' }));
+    const line = 'x'.repeat(1023);
+    const flood = `w=${line}; for i in {1..12000}; do echo $w >&2; done; echo done`;
+    const res = await w.handler(event(Array.from({ length: 10 }, () => rshellTask(flood, { timeout: 60 }))), context(60_000));
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(w.publisher.items).toHaveLength(10);
+    for (const i of w.publisher.items) {
+      const out = outputsOf(i.update) as { exitCode: number; stdout: string; stderr: string; truncated?: boolean };
+      expect([out.exitCode, out.stdout, out.truncated, out.stderr.length]).toEqual([0, 'done\n', true, MAX_RESULT_BYTES]);
+      const sent = encodeResult(i.update);
+      expect(Buffer.byteLength(sent)).toBeLessThanOrEqual(MAX_RESULT_BYTES);
+      expect(JSON.parse(sent).data.attributes.payload.outputs.stderr.startsWith(`${line}\n${line}\n`)).toBe(true);
+    }
+  });
 });
+

@@ -7,6 +7,7 @@
 import { createRunner } from '../../rshell/index.js';
 import { rshellHooks } from '../../tracing/rshell-spans.js';
 import { TaskError, TaskTimeoutError } from '../../tasks/errors.js';
+import { MAX_RESULT_BYTES } from '../../tasks/results.js';
 import type { Action, ActionContext } from '../types.js';
 import { effectiveCommands, effectivePaths } from './policy.js';
 
@@ -19,6 +20,8 @@ export interface RunCommandOutputs extends Record<string, unknown> {
   stdout: string;
   stderr: string;
   sandboxWarnings: string[];
+  /** Set when a stream was longer than a result can carry and was cut. */
+  truncated?: boolean;
 }
 
 export const runCommand: Action = {
@@ -46,13 +49,13 @@ export const runCommand: Action = {
     const res = await ctx.tracer.withService('rshell', () => runner.run(command));
 
     switch (res.outcome) {
-      case 'success':
-        return {
-          exitCode: res.exitCode,
-          stdout: res.stdout.toString('utf8'),
-          stderr: res.stderr.toString('utf8'),
-          sandboxWarnings: res.warnings,
-        };
+      case 'success': {
+        const stdout = clip(res.stdout);
+        const stderr = clip(res.stderr);
+        const outputs: RunCommandOutputs = { exitCode: res.exitCode, stdout: stdout.text, stderr: stderr.text, sandboxWarnings: res.warnings };
+        if (stdout.cut || stderr.cut) outputs.truncated = true;
+        return outputs;
+      }
       case 'timeout':
       case 'canceled':
         throw new TaskTimeoutError();
@@ -71,3 +74,14 @@ export const runCommand: Action = {
     }
   },
 };
+
+/**
+ * A result is one SQS message (256 KiB), so no more of a stream than that can ever be sent.
+ * Cutting here, rather than only when the result is encoded, keeps a batch of ten tasks that
+ * each fill stderr (10 MiB) from holding ~200 MB of strings until the batch is published.
+ * A character split at the cut is dropped again when the result is encoded to fit.
+ */
+function clip(b: Buffer): { text: string; cut: boolean } {
+  if (b.length <= MAX_RESULT_BYTES) return { text: b.toString('utf8'), cut: false };
+  return { text: b.subarray(0, MAX_RESULT_BYTES).toString('utf8'), cut: true };
+}
