@@ -323,3 +323,22 @@ describe('parser: mvdan v3.13 acceptances found by differential testing', () => 
     expect(call(first('echo "a"#b')).args[1].parts).toMatchObject([{ type: 'DblQuoted' }, { type: 'Lit', value: '#b' }]);
   });
 });
+
+describe('parser: line continuations inside keywords and names', () => {
+  it('joins keywords split by backslash-newline', () => {
+    expect(cmdOf('i\\\nf true; t\\\nhen echo; f\\\ni', 'IfClause')).toMatchObject({ thenPos: 11, fiPos: 24 });
+    expect(cmdOf('\\\nf\\\nor \\\ni \\\nin 1 2\\\n; do echo; done', 'ForClause').loop).toMatchObject({
+      name: { value: 'i', pos: 10 },
+      items: [{ parts: [{ value: '1' }] }, { parts: [{ value: '2' }] }],
+    });
+  });
+
+  it('joins assignment names and operators split by backslash-newline', () => {
+    expect(call(first('fo\\\no\\\n=\\\nb\\\nar')).assigns[0]).toMatchObject({
+      name: { value: 'foo', pos: 0, end: 5 },
+      value: { parts: [{ value: 'bar' }] },
+    });
+    expect(call(first('a+\\\n=1')).assigns[0]).toMatchObject({ append: true, name: { value: 'a' } });
+    expect(cmdOf('decl\\\nare x', 'DeclClause').variant.value).toBe('declare');
+  });
+});

@@ -404,8 +404,9 @@ export class Parser extends WordParser {
     let letPos = -1;
     if (kind !== 'call') {
       const start = this.i;
-      while (this.i < this.n && !isBoundary(this.c())) this.i++;
-      if (kind === 'decl') variant = this.lit(start, this.i);
+      const w = this.wordAt(start);
+      this.skipWord();
+      if (kind === 'decl') variant = this.lit(start, this.i, w?.value);
       else letPos = start;
       s.end = this.i;
     }
@@ -554,13 +555,38 @@ export class Parser extends WordParser {
     const s = this.src;
     const start = this.i;
     if (!isNameStart(this.c())) return null;
+    // The name may be split by line continuations (`fo\<newline>o=bar`), which mvdan drops.
     let j = start + 1;
-    while (j < this.n && isNameChar(s.charCodeAt(j))) j++;
-    let c = j < this.n ? s.charCodeAt(j) : -1;
-    if (c !== 61 && c !== 43 && c !== 91) return null;
-    if (c === 43 && s.charCodeAt(j + 1) !== 61) return null;
-    const name = this.lit(start, j);
+    let nameValue = '';
+    let seg = start;
+    const skipContinuations = () => {
+      while (s.charCodeAt(j) === 92 && s.charCodeAt(j + 1) === NL && j + 1 < this.n) {
+        nameValue += s.slice(seg, j);
+        j += 2;
+        seg = j;
+      }
+    };
+    let nameEnd = j;
+    for (;;) {
+      skipContinuations();
+      if (j < this.n && isNameChar(s.charCodeAt(j))) nameEnd = ++j;
+      else break;
+    }
+    if (seg < nameEnd) nameValue += s.slice(seg, nameEnd);
+    const name = this.lit(start, nameEnd, nameValue);
+    // `=` or `+=` (continuations may sit between them), or an index first.
+    const assignOp = (at: number): { eq: number; append: boolean } | null => {
+      j = at;
+      skipContinuations();
+      if (s.charCodeAt(j) === 61 && j < this.n) return { eq: j, append: false };
+      if (s.charCodeAt(j) !== 43) return null;
+      j++;
+      skipContinuations();
+      return s.charCodeAt(j) === 61 && j < this.n ? { eq: j, append: true } : null;
+    };
+    const c = j < this.n ? s.charCodeAt(j) : -1;
     let index: ArithmExpr | null = null;
+    let op: { eq: number; append: boolean } | null;
     if (c === 91) {
       // In assignment position `name[` always starts an index (mvdan), so `a[x` is an error.
       this.i = j + 1;
@@ -574,24 +600,26 @@ export class Parser extends WordParser {
         if (this.i >= this.n) this.err(j, 'reached EOF without matching `[` with `]`');
         this.err(this.i, `not a valid arithmetic operator: \`${this.arithTokenText()}\``);
       }
-      this.i++;
-      j = this.i;
-      c = j < this.n ? s.charCodeAt(j) : -1;
-      const isAssign = c === 61 || (c === 43 && s.charCodeAt(j + 1) === 61);
-      if (!isAssign) {
-        if (decl && isBoundary(c) && c !== 60 && c !== 62) {
+      const close = this.i + 1;
+      op = assignOp(close);
+      if (op === null) {
+        const after = close < this.n ? s.charCodeAt(close) : -1;
+        if (decl && isBoundary(after) && after !== 60 && after !== 62) {
           // `declare a[1]`: a naked name with an index.
-          return { type: 'Assign', pos: start, end: j, append: false, naked: true, name, index, value: null, array: null };
+          this.i = close;
+          return { type: 'Assign', pos: start, end: close, append: false, naked: true, name, index, value: null, array: null };
         }
         this.err(start, '`a[b]` must be followed by `=`');
       }
+    } else {
+      op = assignOp(j);
+      if (op === null) {
+        this.i = start;
+        return null;
+      }
     }
-    let append = false;
-    if (c === 43) {
-      append = true;
-      j++;
-    }
-    this.i = j + 1; // past `=`
+    const append = op.append;
+    this.i = op.eq + 1; // past `=`
     const a: Assign = {
       type: 'Assign',
       pos: start,
@@ -734,7 +762,7 @@ export class Parser extends WordParser {
   private block(): Block {
     const lbrace = this.i;
     this.enter(lbrace);
-    this.i++;
+    this.skipWord();
     this.skipSpace();
     const c = this.c();
     if ((c === 59 && this.c(1) !== 59) || (c === 38 && this.c(1) !== 62) || c === 124) {
@@ -744,7 +772,7 @@ export class Parser extends WordParser {
     if (stmts.length === 0) this.err(lbrace, '`{` must be followed by a statement list');
     if (!this.atWord('}')) this.err(lbrace, `reached ${this.reachedName()} without matching \`{\` with \`}\``);
     const rbrace = this.i;
-    this.i++;
+    this.skipWord();
     this.leave();
     return { type: 'Block', pos: lbrace, end: this.i, lbrace, rbrace, stmts, last };
   }
@@ -779,10 +807,10 @@ export class Parser extends WordParser {
 
   /** `if`/`elif` … through the shared `fi`. */
   private ifRest(kwPos: number, kw: 'if' | 'elif', ifPos: number): IfClause {
-    this.i += kw.length;
+    this.skipWord();
     const cond = this.body(ENDS_THEN, kwPos, kw, `\`${kw} <cond>\` must be followed by \`then\``);
     const thenPos = this.i;
-    this.i += 4;
+    this.skipWord();
     const then = this.body(ENDS_IF_BODY, thenPos, 'then', '`if` statement must end with `fi`', ifPos);
     const clause: IfClause = {
       type: 'IfClause',
@@ -804,12 +832,12 @@ export class Parser extends WordParser {
       clause.fiPos = clause.else_.fiPos;
     } else if (w === 'else') {
       const elsePos = this.i;
-      this.i += 4;
+      this.skipWord();
       const els = this.stmtList(new Set(['fi']));
       if (!this.atWord('fi')) this.err(ifPos, '`if` statement must end with `fi`');
       if (els.stmts.length === 0) this.err(elsePos, '`else` must be followed by a statement list');
       clause.fiPos = this.i;
-      this.i += 2;
+      this.skipWord();
       clause.else_ = {
         type: 'IfClause',
         pos: elsePos,
@@ -826,7 +854,7 @@ export class Parser extends WordParser {
       };
     } else {
       clause.fiPos = this.i;
-      this.i += 2;
+      this.skipWord();
     }
     clause.end = clause.fiPos + 2;
     return clause;
@@ -836,13 +864,13 @@ export class Parser extends WordParser {
     const whilePos = this.i;
     const kw = until ? 'until' : 'while';
     this.enter(whilePos);
-    this.i += kw.length;
+    this.skipWord();
     const cond = this.body(ENDS_DO, whilePos, kw, `\`${kw} <cond>\` must be followed by \`do\``);
     const doPos = this.i;
-    this.i += 2;
+    this.skipWord();
     const body = this.body(ENDS_DONE, doPos, 'do', `\`${kw}\` statement must end with \`done\``, whilePos);
     const donePos = this.i;
-    this.i += 4;
+    this.skipWord();
     this.leave();
     return {
       type: 'WhileClause',
@@ -863,7 +891,7 @@ export class Parser extends WordParser {
     const forPos = this.i;
     const kw = select ? 'select' : 'for';
     this.enter(forPos);
-    this.i += kw.length;
+    this.skipWord();
     this.skipBlanks();
     let loop: WordIter | CStyleLoop;
     if (!select && this.c() === 40 && this.c(1) === 40) {
@@ -879,8 +907,8 @@ export class Parser extends WordParser {
       if (w.includes('[')) {
         this.err(forPos, `\`${kw} foo\` must be followed by \`in\`, \`do\`, \`;\`, or a newline`);
       }
-      this.i += w.length;
-      const name = this.lit(nameStart, this.i);
+      this.skipWord();
+      const name = this.lit(nameStart, this.i, w);
       const iter: WordIter = { type: 'WordIter', pos: nameStart, end: this.i, name, inPos: -1, items: [] };
       // `in` may follow on the same line or after newlines; `;` or a newline may precede `do`.
       this.skipBlanksComment();
@@ -888,7 +916,7 @@ export class Parser extends WordParser {
       this.skipSpace();
       if (this.atWord('in')) {
         iter.inPos = this.i;
-        this.i += 2;
+        this.skipWord();
         iter.end = this.i;
         for (;;) {
           this.skipBlanks();
@@ -949,12 +977,12 @@ export class Parser extends WordParser {
       clause.end = b.end;
     } else if (this.atWord('do')) {
       const doPos = this.i;
-      this.i += 2;
+      this.skipWord();
       const body = this.body(ENDS_DONE, doPos, 'do', `\`${kw}\` statement must end with \`done\``, forPos);
       clause.do_ = body.stmts;
       clause.doLast = body.last;
       clause.donePos = this.i;
-      this.i += 4;
+      this.skipWord();
       clause.end = this.i;
     } else {
       this.err(forPos, `\`${kw} foo [in words]\` must be followed by \`do\``);
@@ -984,7 +1012,7 @@ export class Parser extends WordParser {
   private caseClause(): CaseClause {
     const casePos = this.i;
     this.enter(casePos);
-    this.i += 4;
+    this.skipWord();
     this.skipBlanks();
     const word = this.word(Ctx.Cmd);
     if (word === null) this.err(casePos, '`case` must be followed by a word');
@@ -994,7 +1022,7 @@ export class Parser extends WordParser {
     }
     if (!this.atWord('in')) this.err(casePos, '`case x` must be followed by `in`');
     const inPos = this.i;
-    this.i += 2;
+    this.skipWord();
     const items: CaseItem[] = [];
     const saveParen = this.parenDepth;
     this.parenDepth = 0;
@@ -1008,7 +1036,7 @@ export class Parser extends WordParser {
     this.inCase--;
     this.parenDepth = saveParen;
     const esacPos = this.i;
-    this.i += 4;
+    this.skipWord();
     this.leave();
     return {
       type: 'CaseClause',
@@ -1080,12 +1108,12 @@ export class Parser extends WordParser {
 
   private funcDeclKeyword(): FuncDecl {
     const position = this.i;
-    this.i += 8;
+    this.skipWord();
     this.skipBlanks();
     const nameStart = this.i;
     const w = this.peekWordLoose();
     if (w === null) this.err(position, '`function` must be followed by a name');
-    this.i += w.length;
+    this.i += w.length; // `function f{…}`: the name need not end at a boundary
     const name = this.lit(nameStart, this.i);
     this.skipBlanks();
     let parens = false;
@@ -1162,7 +1190,7 @@ export class Parser extends WordParser {
   private testClause(): TestClause {
     const left = this.i;
     this.enter(left);
-    this.i += 2;
+    this.skipWord();
     const tp = new TestParser(this, left);
     const x = tp.parse();
     const right = this.i;
@@ -1178,12 +1206,12 @@ export class Parser extends WordParser {
 
   private timeClause(): Stmt {
     const pos = this.i;
-    this.i += 4;
+    this.skipWord();
     this.skipBlanks();
     let posixFormat = false;
     if (this.atWord('-p')) {
       posixFormat = true;
-      this.i += 2;
+      this.skipWord();
       this.skipBlanks();
     }
     this.enter(pos);
@@ -1195,7 +1223,7 @@ export class Parser extends WordParser {
 
   private coprocClause(): Stmt {
     const pos = this.i;
-    this.i += 6;
+    this.skipWord();
     this.skipBlanks();
     let name: Word | null = null;
     // `coproc NAME compound-command`: any word followed by a compound command names it.

@@ -128,33 +128,52 @@ export abstract class Scanner {
   }
 
   /**
-   * The reserved-word candidate at the cursor: an unquoted literal made only of plain
-   * characters, ending at a word boundary. Returns null when the next word is anything else.
+   * The plain literal word starting at `start` (no quotes, `$`, backquotes or escapes other
+   * than line continuations, which mvdan removes before lexing), ending at a word boundary:
+   * its value and raw end offset, or null.
    */
-  peekWord(): string | null {
+  wordAt(start: number): { value: string; end: number } | null {
     const s = this.src;
-    const start = this.i;
     let j = start;
+    let value = '';
+    let seg = start;
     while (j < this.n) {
       const c = s.charCodeAt(j);
+      if (c === 92 && j + 1 < this.n && s.charCodeAt(j + 1) === NL) {
+        value += s.slice(seg, j);
+        j += 2;
+        seg = j;
+        continue;
+      }
       if (isBoundary(c) || c === 39 || c === 34 || c === 96 || c === 36 || c === 92) break;
       j++;
     }
-    if (j === start) return null;
+    value += s.slice(seg, j);
+    if (value.length === 0) return null;
     const c = j < this.n ? s.charCodeAt(j) : -1;
     if (!isBoundary(c)) return null;
     const c1 = j + 1 < this.n ? s.charCodeAt(j + 1) : -1;
     // `!(pat)` is an extglob word, not negation; `x<(…)` continues the word.
-    if (c === 40 && j - start === 1 && isExtGlobStart(s.charCodeAt(start)) && c1 !== 41) return null;
+    if (c === 40 && value.length === 1 && isExtGlobStart(value.charCodeAt(0)) && c1 !== 41) return null;
     if ((c === 60 || c === 62) && c1 === 40) return null;
-    return s.slice(start, j);
+    return { value, end: j };
+  }
+
+  /** The reserved-word candidate at the cursor (see wordAt), or null. */
+  peekWord(): string | null {
+    return this.wordAt(this.i)?.value ?? null;
   }
 
   /** Is the next word exactly the reserved word `w`? */
   protected atWord(w: string): boolean {
-    if (!this.src.startsWith(w, this.i)) return false;
-    const c = this.i + w.length < this.n ? this.src.charCodeAt(this.i + w.length) : -1;
-    return isBoundary(c);
+    if (this.src.charCodeAt(this.i) !== w.charCodeAt(0)) return false;
+    return this.wordAt(this.i)?.value === w;
+  }
+
+  /** Consume the plain word at the cursor (a keyword the caller has recognised). */
+  protected skipWord(): void {
+    const w = this.wordAt(this.i);
+    if (w !== null) this.i = w.end;
   }
 
   protected lit(pos: number, end: number, value?: string): Lit {

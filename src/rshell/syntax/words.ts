@@ -680,7 +680,7 @@ export abstract class WordParser extends Scanner {
     this.parenDepth--;
     if (!this.atWord('}')) this.err(pos, `reached ${this.reachedName()} without matching \`\${\` with \`}\``);
     const right = this.i;
-    this.i++;
+    this.skipWord();
     this.leave(2);
     return {
       type: 'CmdSubst',
