@@ -63,6 +63,7 @@ async function fuzzInterp(): Promise<void> {
     await checkRun('grep x f.txt; sed p f.txt', root, 60_000, SECRET); // load the lazy builtins untimed
     const outcomes = new Map<string, number>();
     let slowest = 0;
+    let stalls = 0;
     const rss0 = process.memoryUsage().rss;
     let rssMax = rss0;
     const t0 = performance.now();
@@ -71,6 +72,7 @@ async function fuzzInterp(): Promise<void> {
         const c = await checkRun(script, root, timeoutMs, SECRET);
         outcomes.set(c.outcome, (outcomes.get(c.outcome) ?? 0) + 1);
         slowest = Math.max(slowest, c.elapsedMs);
+        if (c.stalled) stalls++;
         rssMax = Math.max(rssMax, process.memoryUsage().rss);
         if (!c.ok) throw new Error(c.problem);
       }),
@@ -80,7 +82,7 @@ async function fuzzInterp(): Promise<void> {
     const mb = (n: number) => (n / 2 ** 20).toFixed(0);
     console.log(
       `interp: ${out.numRuns} runs in ${s} s, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}, slowest ${slowest.toFixed(1)} ms ` +
-        `(deadline ${timeoutMs} + ${DEADLINE_SLACK_MS} ms), RSS ${mb(rss0)} → max ${mb(rssMax)} → end ${mb(process.memoryUsage().rss)} MiB`,
+        `(deadline ${timeoutMs} + ${DEADLINE_SLACK_MS} ms; ${stalls} late run(s) on time when replayed), RSS ${mb(rss0)} → max ${mb(rssMax)} → end ${mb(process.memoryUsage().rss)} MiB`,
     );
     report('interp', out);
   } finally {

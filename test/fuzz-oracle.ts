@@ -63,7 +63,10 @@ const OUTCOMES = new Set(['success', 'timeout', 'canceled', 'output_limit', 'fat
 export interface RunCheck {
   ok: boolean;
   problem?: string;
+  /** Of the run, or of its replay when the run was late but the replay was not. */
   elapsedMs: number;
+  /** The first run was late but its replay was not (a scheduling stall, not an overrun). */
+  stalled?: boolean;
   outcome: string;
   /** Descriptors open after the run that were not before it. */
   leakedFds?: number;
@@ -80,9 +83,21 @@ export async function checkRun(script: string, root: string, timeoutMs: number, 
   } catch (e) {
     return { ok: false, problem: `run threw: ${e instanceof Error ? e.stack : String(e)}`, elapsedMs: performance.now() - t0, outcome: 'threw' };
   }
-  const elapsedMs = performance.now() - t0;
+  let elapsedMs = performance.now() - t0;
+  let stalled = false;
   const fail = (problem: string): RunCheck => ({ ok: false, problem, elapsedMs, outcome: r.outcome });
-  if (elapsedMs > timeoutMs + DEADLINE_SLACK_MS) return fail(`run took ${elapsedMs.toFixed(1)} ms with a ${timeoutMs} ms deadline`);
+  if (elapsedMs > timeoutMs + DEADLINE_SLACK_MS) {
+    // A late run on a loaded machine (other test workers, GC) does not repeat; a run that
+    // ignores its deadline does. Only a confirmed overrun fails the property.
+    const again = performance.now();
+    await createRunner({ allowedPaths: [root], dir: root, allowedCommands: ALL_COMMANDS, timeoutMs }).run(script);
+    const second = performance.now() - again;
+    if (second > timeoutMs + DEADLINE_SLACK_MS) {
+      return fail(`run took ${elapsedMs.toFixed(1)} ms, then ${second.toFixed(1)} ms, with a ${timeoutMs} ms deadline`);
+    }
+    elapsedMs = second;
+    stalled = true;
+  }
   if (!OUTCOMES.has(r.outcome)) return fail(`unknown outcome ${r.outcome}`);
   if (!Number.isInteger(r.exitCode) || r.exitCode < 0 || r.exitCode > 255) return fail(`exit code ${r.exitCode}`);
   if (r.stdout.length > 10 * 1024 * 1024) return fail(`stdout ${r.stdout.length} bytes`);
@@ -91,5 +106,5 @@ export async function checkRun(script: string, root: string, timeoutMs: number, 
   if ((r.stdout.toString('latin1') + r.stderr.toString('latin1')).includes(secret)) return fail('secret leaked');
   const leakedFds = fds0 < 0 ? 0 : Math.max(0, openFds() - fds0);
   if (leakedFds > 0) return { ...fail(`${leakedFds} file descriptor(s) left open`), leakedFds };
-  return { ok: true, elapsedMs, outcome: r.outcome, leakedFds };
+  return { ok: true, elapsedMs, outcome: r.outcome, leakedFds, ...(stalled ? { stalled } : {}) };
 }

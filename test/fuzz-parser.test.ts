@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { anyScript } from './fuzz-arbitraries.js';
 import { parserVerdict } from './fuzz-oracle.js';
 
-const RUNS = Number(process.env.FUZZ_PARSER_RUNS ?? 400);
+const RUNS = Number(process.env.FUZZ_PARSER_RUNS ?? 800);
 
 describe('parser against the sh-syntax oracle', () => {
   it(`agrees on accept/reject for ${RUNS} generated scripts`, async () => {
