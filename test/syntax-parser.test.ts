@@ -341,4 +341,11 @@ describe('parser: line continuations inside keywords and names', () => {
     expect(call(first('a+\\\n=1')).assigns[0]).toMatchObject({ append: true, name: { value: 'a' } });
     expect(cmdOf('decl\\\nare x', 'DeclClause').variant.value).toBe('declare');
   });
+
+  it('a $ followed by a line continuation still expands', () => {
+    const args = call(first('echo $\\\nx "$\\\ny" ${\\\nz}')).args;
+    expect(args[1].parts[0]).toMatchObject({ type: 'ParamExp', short: true, pos: 5, dollar: 5, param: { value: 'x' } });
+    expect(args[2].parts[0]).toMatchObject({ type: 'DblQuoted', parts: [{ type: 'ParamExp', pos: 11, param: { value: 'y' } }] });
+    expect(args[3].parts[0]).toMatchObject({ type: 'ParamExp', short: false, pos: 17, param: { value: 'z' } });
+  });
 });

@@ -428,6 +428,7 @@ export abstract class WordParser extends Scanner {
   protected dollar(inQuotes: boolean): WordPart | null {
     const pos = this.i;
     const c1 = this.c(1);
+    if (c1 === 92 && this.c(2) === NL) return this.dollarAfterContinuation(pos, inQuotes);
     switch (c1) {
       case 123: {
         // {
@@ -461,6 +462,24 @@ export abstract class WordParser extends Scanner {
     return null;
   }
 
+  /** `$\<newline>x`: line continuations vanish before lexing, so this is `$x` (bash, mvdan). */
+  private dollarAfterContinuation(pos: number, inQuotes: boolean): WordPart | null {
+    let k = pos + 1;
+    while (k + 1 < this.n && this.src.charCodeAt(k) === 92 && this.src.charCodeAt(k + 1) === NL) k += 2;
+    // Parse as if the `$` sat right before the first real character, then restore its offset.
+    this.i = k - 1;
+    const part = this.dollar(inQuotes);
+    if (part === null) {
+      this.i = pos;
+      return null;
+    }
+    const moved = part as unknown as Record<string, unknown>;
+    for (const key of ['pos', 'dollar', 'left', 'opPos'] as const) {
+      if (moved[key] === k - 1) moved[key] = pos;
+    }
+    return part;
+  }
+
   protected shortParam(pos: number, param: Lit): ParamExp {
     return {
       type: 'ParamExp',
@@ -490,6 +509,7 @@ export abstract class WordParser extends Scanner {
     const pe = this.shortParam(pos, this.lit(pos + 2, pos + 2));
     pe.short = false;
     const unclosed = () => this.err(pos, `reached ${this.reachedName()} without matching \`\${\` with \`}\``);
+    while (this.c() === 92 && this.c(1) === NL) this.i += 2; // `${\<newline>x}`
     let c = this.c();
     // `${#x}` length vs `${#}`; `${!x}` indirection vs `${!}`.
     if ((c === 35 || c === 33) && this.i + 1 >= this.n) this.err(this.i + 1, 'invalid parameter name');
