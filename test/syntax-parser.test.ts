@@ -349,3 +349,21 @@ describe('parser: line continuations inside keywords and names', () => {
     expect(args[3].parts[0]).toMatchObject({ type: 'ParamExp', short: false, pos: 17, param: { value: 'z' } });
   });
 });
+
+describe('parser: backquotes are lexed like mvdan', () => {
+  it('single quotes inside hide a backquote; double quotes do not', () => {
+    const bq = call(first("echo `echo 'a`b'`")).args[1].parts[0];
+    expect(bq).toMatchObject({ type: 'CmdSubst', backquotes: true, right: 16 });
+    expect(() => parse('echo `echo "a`b"`')).toThrow('reached "`" without closing quote `"`');
+  });
+
+  it('quotes inside comments and extglob patterns are plain text', () => {
+    expect(call(first("echo `a # it's`")).args[1].parts[0]).toMatchObject({ type: 'CmdSubst', right: 14 });
+    expect(call(first("x=`echo @('a|b)`")).assigns[0].value?.parts[0]).toMatchObject({ type: 'CmdSubst', right: 15 });
+  });
+
+  it('an escaped backslash before a backquote still escapes it (mvdan)', () => {
+    expect(() => parse('`\\\\`""')).toThrow('reached EOF without closing quote "`"');
+    expect(call(first('echo `a \\\\`x\\\\` b`')).args).toHaveLength(2);
+  });
+});

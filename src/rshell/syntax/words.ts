@@ -758,7 +758,9 @@ export abstract class WordParser extends Scanner {
     const map: number[] = [];
     // mvdan unescapes `\\`, `\$` and `` \` `` as it reads backquoted text and lexes quotes
     // on the result: single and `$'…'` quotes hide backquotes, double quotes do not.
-    let quote = 0; // 0, 39 (') , 36 ($'), 34 (")
+    // State: 0 plain, 39 ('), 36 ($'), 34 ("), 35 (a comment), 40 (an extglob pattern).
+    let quote = 0;
+    let globDepth = 0;
     let esc = false; // the last unescaped character was a backslash
     const emit = (at: number, ch: string) => {
       map.push(at);
@@ -769,12 +771,22 @@ export abstract class WordParser extends Scanner {
         esc = false;
         return;
       }
-      if (c === 92 && quote !== 39) esc = true;
+      if (c === 92 && quote !== 39 && quote !== 35) esc = true;
       else if (quote === 0) {
         if (c === 39) quote = prev === 36 ? 36 : 39;
         else if (c === 34) quote = 34;
+        else if (c === 35 && (prev < 0 || isBoundary(prev))) quote = 35; // quotes in comments are text
+        else if (c === 40 && isExtGlobStart(prev)) {
+          quote = 40; // an extglob pattern is raw text up to its `)`
+          globDepth = 1;
+        }
       } else if ((quote === 39 || quote === 36) && c === 39) quote = 0;
       else if (quote === 34 && c === 34) quote = 0;
+      else if (quote === 35 && c === NL) quote = 0;
+      else if (quote === 40) {
+        if (c === 40) globDepth++;
+        else if (c === 41 && --globDepth === 0) quote = 0;
+      }
     };
     if (inDquote) quote = 34;
     let j = pos + 1;
