@@ -367,3 +367,12 @@ describe('parser: backquotes are lexed like mvdan', () => {
     expect(call(first('echo `a \\\\`x\\\\` b`')).args).toHaveLength(2);
   });
 });
+
+describe('parser: for-loop names', () => {
+  it('any literal word names the loop, except a name followed by `[` (finding F13)', () => {
+    expect(cmdOf('for [j in a; do b; done', 'ForClause').loop).toMatchObject({ name: { value: '[j' } });
+    expect(cmdOf('for [[ in a; do b; done', 'ForClause').loop).toMatchObject({ name: { value: '[[' } });
+    expect(cmdOf('for 1 in a; do b; done', 'ForClause').loop).toMatchObject({ name: { value: '1' } });
+    expect(() => parse('for a[ in a; do b; done')).toThrow('1:1: `for foo` must be followed by `in`, `do`, `;`, or a newline');
+  });
+});

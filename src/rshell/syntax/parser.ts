@@ -904,7 +904,9 @@ export class Parser extends WordParser {
         if (c < 0 || c === NL || isMeta(c) || c === 35) this.err(forPos, `\`${kw}\` must be followed by a literal`);
         this.err(forPos, `invalid ${kw} loop variable`);
       }
-      if (w.includes('[')) {
+      const br = w.indexOf('[');
+      if (br > 0 && isValidName(w.slice(0, br))) {
+        // `for a[…`: mvdan reads `a[` as the start of an index, which a loop name cannot have.
         this.err(forPos, `\`${kw} foo\` must be followed by \`in\`, \`do\`, \`;\`, or a newline`);
       }
       this.skipWord();
