@@ -15,12 +15,9 @@ import { ALL_COMMANDS } from './faults-helpers.js';
 /**
  * Divergences already reported and not yet fixed (RELIABILITY.md, open findings): scripts they
  * cover are not counted against the oracle property, so the property keeps guarding everything
- * else. (F1 and F2 were fixed in the parser.)
+ * else. None is open now (F1, F2 and F13 were fixed in the parser).
  */
-export const KNOWN_DIVERGENCES: { id: string; matches: (s: string) => boolean }[] = [
-  // F13: `for [j in a; do …` — ours rejects a loop name starting with `[`, mvdan takes any literal word.
-  { id: 'F13', matches: (s) => /\bfor\s+\[/.test(s) },
-];
+export const KNOWN_DIVERGENCES: { id: string; matches: (s: string) => boolean }[] = [];
 
 export interface ParserVerdict {
   ours: boolean;

@@ -56,9 +56,9 @@ describe('parser against the sh-syntax oracle', () => {
   });
 });
 
-describe('known divergences (open findings; these flip to failures once fixed)', () => {
-  it.fails.each(['for [j in a; do echo; done', 'for [[j in a; do echo; done', 'echo | for [[ in a; do echo; done'])(
-    'F13: %j is accepted, as mvdan does',
+describe('fixed divergences', () => {
+  it.each(['for [j in a; do echo; done', 'for [[j in a; do echo; done', 'echo | for [[ in a; do echo; done'])(
+    'F13 (fixed): %j is accepted, as mvdan does',
     async (script) => {
       const v = await parserVerdict(script);
       expect(v.oracle).toBe(true);
