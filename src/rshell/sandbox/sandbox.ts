@@ -33,6 +33,22 @@ async function lstatKind(real: string): Promise<DirEntry['kind']> {
   }
 }
 
+/**
+ * Whether the kernel opened `real` itself. The walk and the inode check cannot see a
+ * directory on the path being swapped for a symlink by another process between the walk's
+ * lstat and the open (the walk may even have stat'ed the outside file); the kernel's name
+ * for the fd can. Without /proc (not Linux) the inode check stands alone.
+ */
+async function openedAt(fh: fsp.FileHandle, real: string): Promise<boolean> {
+  let name: Buffer;
+  try {
+    name = await fsp.readlink(`/proc/self/fd/${fh.fd}`, { encoding: 'buffer' });
+  } catch {
+    return true;
+  }
+  return name.equals(bytesOf(real));
+}
+
 export class RootSandbox implements SandboxFS {
   constructor(private readonly resolver: Resolver) {}
 
@@ -62,7 +78,7 @@ export class RootSandbox implements SandboxFS {
     try {
       const st = await fh.stat({ bigint: true });
       const kind = kindOfMode(st.mode);
-      const swapped = st.dev !== r.st.dev || st.ino !== r.st.ino;
+      const swapped = st.dev !== r.st.dev || st.ino !== r.st.ino || !(await openedAt(fh, r.real));
       if (swapped || ((kind === 'char' || kind === 'block') && !isNullDevice(st))) throw denied(path, op);
       return { fh, st };
     } catch (e) {
