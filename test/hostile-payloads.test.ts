@@ -90,8 +90,8 @@ const BAD_IDS: [string, Record<string, string>, string][] = [
   ['trace id 2^70', { trace_id: '1180591620717411303424' }, 'data.attributes.trace_id: must be an unsigned 64-bit integer'],
   ['span id 1e30', { span_id: '1e30' }, 'data.attributes.span_id: must be an unsigned 64-bit integer'],
   ['span id -0.5', { span_id: '-0.5' }, 'data.attributes.span_id: must be an unsigned 64-bit integer'],
-  ['string trace id', { trace_id: '"123"' }, 'data.attributes.trace_id: unexpected string'],
-  ['null span id', { span_id: 'null' }, 'data.attributes.span_id: unexpected null'],
+  ['string trace id', { trace_id: '"123"' }, 'data.attributes.trace_id: must be an unsigned 64-bit integer'],
+  ['null span id', { span_id: 'null' }, 'data.attributes.span_id: must be an unsigned 64-bit integer'],
   ['negative org id', { org_id: '-5' }, 'data.attributes.org_id: must be an unsigned 64-bit integer'],
   ['both ids bad', { trace_id: '-1', span_id: '18446744073709551616' }, 'data.attributes.trace_id: must be an unsigned 64-bit integer; data.attributes.span_id: must be an unsigned 64-bit integer'],
 ];

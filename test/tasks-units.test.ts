@@ -167,7 +167,8 @@ describe('results', () => {
 describe('time budget', () => {
   it('keeps reserves for publishing and flushing, shrinking them on short budgets', () => {
     expect(invocationBudget(0, 60_000, { publishReserveMs: 1500, flushReserveMs: 1000 })).toEqual({ flushEnd: 59_900, publishEnd: 58_900, tasksEnd: 57_400 });
-    expect(invocationBudget(0, 1000, { publishReserveMs: 1500, flushReserveMs: 1000 })).toEqual({ flushEnd: 950, publishEnd: 750, tasksEnd: 550 });
+    expect(invocationBudget(0, 1000, { publishReserveMs: 1500, flushReserveMs: 1000 })).toEqual({ flushEnd: 900, publishEnd: 700, tasksEnd: 500 });
+    expect(invocationBudget(0, 120, { publishReserveMs: 1500, flushReserveMs: 1000 })).toEqual({ flushEnd: 90, publishEnd: 66, tasksEnd: 42 });
   });
 
   it('caps a task by the invocation and says so', () => {

@@ -42,11 +42,10 @@ export interface TaskIdentity {
 
 export type ParsedTask = { ok: true; task: Task } | { ok: false; error: string; identity: TaskIdentity };
 
-const uint64 = z.union([z.number(), z.bigint()]).check(
-  z.refine((v) => {
-    if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0;
-    return v >= 0n && v <= MAX_UINT64;
-  }, 'must be an unsigned 64-bit integer'),
+// One message whatever the wrong value is (string, float, negative, too large).
+const uint64 = z.custom<number | bigint>(
+  (v) => (typeof v === 'number' ? Number.isSafeInteger(v) && v >= 0 : typeof v === 'bigint' && v >= 0n && v <= MAX_UINT64),
+  'must be an unsigned 64-bit integer',
 );
 
 const nonEmpty = z.string().check(z.minLength(1, 'must not be empty'));
