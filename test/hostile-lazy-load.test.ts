@@ -1,0 +1,21 @@
+/**
+ * Finding F5: grep and sed load the RE2 engine on first use. That first load happens inside
+ * a run and must end at the run's deadline like any other work. This file's module graph is
+ * fresh (vitest isolates files), so the first `grep` below really loads the chunk.
+ */
+import { expect, it } from 'vitest';
+import { createRunner } from '../src/rshell/index.js';
+
+it('the first grep of a process ends within 50 ms of a 20 ms deadline, loaded or not', async () => {
+  const t0 = performance.now();
+  const r = await createRunner({ allowAllCommands: true, timeoutMs: 20 }).run('echo needle | grep -c needle');
+  const took = performance.now() - t0;
+  expect(took).toBeLessThan(70);
+  // Either the engine loaded in time and grep answered, or the run timed out; nothing else.
+  if (r.outcome === 'success') expect(r.stdout.toString()).toBe('1\n');
+  else expect(r.outcome).toBe('timeout');
+  // Once loaded, grep works normally.
+  const again = await createRunner({ allowAllCommands: true, timeoutMs: 10_000 }).run('echo needle | grep -c needle');
+  expect(again).toMatchObject({ outcome: 'success', exitCode: 0 });
+  expect(again.stdout.toString()).toBe('1\n');
+});
