@@ -30,17 +30,6 @@ export class TaskError extends Error {
   }
 }
 
-/**
- * A failure that is not the task's fault (results queue down, no time left): the message
- * goes back to SQS as a batch item failure and is retried, then dead-lettered.
- */
-export class RetryableError extends Error {
-  constructor(message: string, readonly reason: string) {
-    super(message);
-    this.name = 'RetryableError';
-  }
-}
-
 /** The message of an unknown thrown value, for results (never for spans or logs). */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -33,7 +33,3 @@ export function parseSigningKeys(json: string, source = 'TASK_SIGNING_KEYS'): Tr
   if (keys.size === 0) throw new Error(`${source}: no keys (unset the variable to run unsigned tasks)`);
   return keys;
 }
-
-export function isSecretArn(v: string): boolean {
-  return /^arn:aws[\w-]*:secretsmanager:/.test(v);
-}

@@ -10,7 +10,6 @@ import type { RunnerConfig, SecretRef } from './config.js';
 import { parseSigningKeys } from './keys.js';
 import { createLogger, type Logger } from './log.js';
 import { logPublisher, sqsPublisher, type ResultPublisher } from './publisher.js';
-import type { TrustedKeys } from './signature.js';
 
 export interface RuntimeOverrides {
   tracer?: Tracer;
@@ -77,4 +76,3 @@ async function readSecretFromAws(arn: string): Promise<string> {
   return out.SecretString;
 }
 
-export type { TrustedKeys };
