@@ -40,7 +40,6 @@ export class InternalPanic extends Error {
   }
 }
 
-const EMPTY_READER: ByteReader = new BufferReader();
 
 function isControlFlowError(e: unknown): boolean {
   return e instanceof RunAbortError || e instanceof ShellAbortError || e instanceof BrokenPipeError || e instanceof InternalPanic;

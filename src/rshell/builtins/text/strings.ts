@@ -42,7 +42,7 @@ export const strings: Builtin = async (ctx, args) => {
   const help = fs.custom('help', 'h', new SwitchFlag(seq, refusal), 'display this help and exit', sw);
   const minLen = fs.int('bytes', 'n', 4, 'locate and print any sequence of at least MIN-LEN characters');
   fs.custom('offset-octal', 'o', new SwitchFlag(seq, refusal), 'an alias for --radix=o', sw);
-  const radix = fs.custom('radix', 't', new RadixFlag(), 'print the location of the string in base 8, 10 or 16');
+  fs.custom('radix', 't', new RadixFlag(), 'print the location of the string in base 8, 10 or 16');
   const separator = fs.string('output-separator', 's', '\n', 'string used to separate strings in output');
   const r = fs.parse(args);
   if (!r.ok) return failFlags(ctx, r.error);
