@@ -119,6 +119,10 @@ export default async function executorBench(): Promise<void> {
     writeFileSync(
       overheadDriver,
       `import { readFileSync } from 'node:fs';
+import { AsyncLocalStorage } from 'node:async_hooks';
+// BENCH_ALS=1: an AsyncLocalStorage is active, as with the tracer on (Node 20 then runs
+// promise hooks for every promise), but no span is made: isolates that tax.
+if (process.env.BENCH_ALS === '1') new AsyncLocalStorage().enterWith({});
 const event = JSON.parse(readFileSync(process.argv[3], 'utf8'));
 const { handler } = await import(process.argv[2]);
 const ctx = { awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f', getRemainingTimeInMillis: () => 60000 };
@@ -142,10 +146,12 @@ process.exit(0);
       return Number(m[1]);
     };
     const mOff = await perTask({ DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '' });
+    const mAls = await perTask({ DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '', BENCH_ALS: '1' });
     const mOn = await perTask({ DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intake.url, DD_TRACE_AGENT_URL: '' });
     console.log('per task: bundled handler, 100-command script, batches of 10 (median of 7 rounds; flush included when on)');
     console.table([
       { tracing: 'off (noop tracer)', 'ms per task': mOff.toFixed(3) },
+      { tracing: 'off, AsyncLocalStorage active (Node 20 promise-hook tax only)', 'ms per task': mAls.toFixed(3) },
       { tracing: 'on (102 spans per task, flushed over loopback)', 'ms per task': mOn.toFixed(3) },
     ]);
     console.log(`tracing overhead: ${(((mOn - mOff) / mOff) * 100).toFixed(1)}% (target < 5%); ${(((mOn - mOff) * 1000) / 102).toFixed(2)} µs per span`);
