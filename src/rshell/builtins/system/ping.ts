@@ -10,6 +10,7 @@
  */
 import type { Builtin } from '../types.js';
 import { FlagSet, failFlags, formatGoDuration, goQuote, parseGoDuration } from '../flags.js';
+import { formatIPv6 } from './ipv6.js';
 
 const MIN_COUNT = 1;
 const MAX_COUNT = 20;
@@ -99,22 +100,7 @@ function parseV6(s: string): number[] | null {
 /** Go's net.IP.String() for the literal. */
 export function ipString(ip: IpLiteral): string {
   if (ip.v4) return ip.bytes.join('.');
-  const g = Array.from({ length: 8 }, (_, i) => (ip.bytes[2 * i] << 8) | ip.bytes[2 * i + 1]);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
-  if (bestLen < 2) return hex(g);
-  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
+  return formatIPv6(ip.bytes);
 }
 
 export const ping: Builtin = async (ctx, args) => {

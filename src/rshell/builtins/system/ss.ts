@@ -7,6 +7,7 @@ import type { Builtin } from '../types.js';
 import { FlagSet, failFlags } from '../flags.js';
 import { SandboxError } from '../../sandbox/types.js';
 import { fields, procLines } from './proctext.js';
+import { formatIPv6 } from './ipv6.js';
 
 type Kind = 'tcp4' | 'tcp6' | 'udp4' | 'udp6' | 'unix';
 
@@ -55,23 +56,7 @@ export function ipv6Hex(s: string): string | null {
     const v = parseInt(s.slice(w * 8, w * 8 + 8), 16);
     b.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
   }
-  const g = Array.from({ length: 8 }, (_, i) => (b[2 * i] << 8) | b[2 * i + 1]);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
-    i = j;
-  }
-  if (bestLen < 2) return g.map((x) => x.toString(16)).join(':');
-  const head = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const tail = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
-  return `${head}::${tail}`;
+  return formatIPv6(b);
 }
 
 function addrPort(addr: string, port: number | null): string {
