@@ -6,7 +6,7 @@
  * a plain word costs no promise.
  */
 import type { CmdSubst, DblQuoted, Word, WordPart } from '../syntax/ast.js';
-import { decodeAnsiC } from './ansi.js';
+import { decodeEscapes } from '../escapes.js';
 import { expandBraces } from './braces.js';
 import { ExpansionError } from '../interp/errors.js';
 
@@ -209,7 +209,7 @@ function quotedPart(p: WordPart, cx: ExpandContext, substs: Substs, lit: (v: str
     case 'CmdSubst':
       return substOutput(p, cx, substs);
     case 'SglQuoted':
-      return p.dollar ? decodeAnsiC(p.value) : p.value;
+      return p.dollar ? decodeEscapes(p.value, 'ansi').out : p.value;
     case 'DblQuoted':
       return dblQuoted(p, cx, substs);
     default:
@@ -225,7 +225,7 @@ function wordFields(word: Word, cx: ExpandContext, substs: Substs, ifs: string, 
         b.literal(p.value);
         break;
       case 'SglQuoted':
-        b.quoted(p.dollar ? decodeAnsiC(p.value) : p.value);
+        b.quoted(p.dollar ? decodeEscapes(p.value, 'ansi').out : p.value);
         break;
       case 'DblQuoted':
         b.quoted(dblQuoted(p, cx, substs));

@@ -3,7 +3,7 @@
  * n/e/E letters (so `-nxyz`, `--`, `--help` are printed literally); `-e` enables escapes.
  */
 import type { Builtin } from '../types.js';
-import { decodeEscapes } from './escapes.js';
+import { decodeEscapes } from '../../escapes.js';
 
 const OPTION_WORD = /^-[neE]+$/;
 

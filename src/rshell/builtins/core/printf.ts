@@ -5,7 +5,7 @@
  */
 import type { Builtin, CallContext } from '../types.js';
 import { type ConvSpec, formatFloat, formatInt, formatString } from './cformat.js';
-import { decodeEscapes } from './escapes.js';
+import { decodeEscapes } from '../../escapes.js';
 import { type ArgStatus, parseFloatArg, parseSigned, parseUnsigned } from './printf-args.js';
 
 const USAGE = 'printf: usage: printf [-v var] format [arguments]\n';

@@ -1,11 +1,11 @@
 /**
- * Backslash escape decoding shared by `echo -e`, printf's FORMAT and printf's `%b`. The three
- * dialects differ only in octal syntax, `\c`, a few extra letters and how bad `\u` is handled,
- * so one decoder takes a dialect. Input and output are bstr: `\xHH` and octal escapes emit raw
- * bytes, `\u`/`\U` emit UTF-8.
+ * Backslash escape decoding shared by `echo -e`, printf's FORMAT, printf's `%b` and the
+ * shell's `$'…'` (ANSI-C) quoting. The dialects differ only in octal syntax, `\c`, a few extra
+ * letters and how bad `\u` is handled, so one decoder takes a dialect. Input and output are
+ * bstr: `\xHH` and octal escapes emit raw bytes, `\u`/`\U` emit UTF-8.
  */
 
-export type EscapeDialect = 'echo' | 'format' | 'b';
+export type EscapeDialect = 'echo' | 'format' | 'b' | 'ansi';
 
 export interface Decoded {
   /** The decoded bytes (bstr). */
@@ -71,13 +71,24 @@ export function decodeEscapes(s: string, dialect: EscapeDialect): Decoded {
       i++;
       continue;
     }
+    if (c === 'c' && dialect === 'ansi') {
+      // $'\cX': the control character of X (a bare trailing \c stays literal).
+      if (i + 1 < s.length) {
+        out += String.fromCharCode(s.charCodeAt(i + 1) & 0x1f);
+        i += 2;
+      } else {
+        out += '\\c';
+        i++;
+      }
+      continue;
+    }
     if (c === 'c' && dialect !== 'format') return { out, stop: true, warnings };
-    if (dialect === 'format' && (c === '"' || c === "'" || c === '?')) {
+    if ((dialect === 'format' || dialect === 'ansi') && (c === '"' || c === "'" || c === '?')) {
       out += c;
       i++;
       continue;
     }
-    if (c === '0' && dialect !== 'format') {
+    if (c === '0' && (dialect === 'echo' || dialect === 'b')) {
       // echo and %b: \0 followed by up to three octal digits.
       const [v, n] = digits(s, i + 1, 3, isOct, 8);
       out += String.fromCharCode(v & 0xff);
@@ -85,7 +96,7 @@ export function decodeEscapes(s: string, dialect: EscapeDialect): Decoded {
       continue;
     }
     if (isOct(c) && dialect !== 'echo') {
-      // FORMAT: \NNN with the leading 0 counting as a digit; %b: \NNN without 0.
+      // FORMAT and $'…': \NNN with a leading 0 counting as a digit; %b: \NNN without 0.
       const [v, n] = digits(s, i, 3, isOct, 8);
       out += String.fromCharCode(v & 0xff);
       i += n;
@@ -103,12 +114,12 @@ export function decodeEscapes(s: string, dialect: EscapeDialect): Decoded {
       i += 1 + n;
       if (n === 0) {
         out += '\\' + c;
-        if (dialect !== 'echo') warnings.push(`missing unicode digit for \\${c}`);
+        if (dialect === 'format' || dialect === 'b') warnings.push(`missing unicode digit for \\${c}`);
         continue;
       }
       if (v > 0x10ffff) {
-        // echo drops an out-of-range code point; printf prints U+FFFD (Go's string(rune)).
-        if (dialect !== 'echo') out += utf8Of(0xfffd);
+        // echo and $'…' drop an out-of-range code point; printf prints U+FFFD (Go's string(rune)).
+        if (dialect === 'format' || dialect === 'b') out += utf8Of(0xfffd);
         continue;
       }
       out += utf8Of(v);
