@@ -5,11 +5,11 @@
  * (ours: RSS growth of this process during the run; GNU: max RSS from /usr/bin/time).
  * Target: `grep -c` within 3x of GNU.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunner } from '../src/rshell/index.js';
+import { median, timeGnu } from './measure.js';
 
 const FILE_BYTES = 50 * 1024 * 1024;
 const REPS = 3;
@@ -36,10 +36,6 @@ function makeFile(path: string): void {
   writeFileSync(path, lines.join(''));
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 interface Figure {
   ms: number;
@@ -69,7 +65,7 @@ async function ours(dir: string, script: string): Promise<Figure> {
     clearInterval(timer);
     max = Math.max(max, process.memoryUsage().rss);
     if (r.exitCode !== 0) throw new Error(`rshell ${script}: exit ${r.exitCode}: ${r.stderr.toString()}`);
-    stdout = r.stdout.toString();
+    stdout = r.stdout.toString('latin1');
     if (i > 0) {
       times.push(ms); // the first run warms up the JIT
       cpus.push((cpu.user + cpu.system) / 1000);
@@ -80,31 +76,9 @@ async function ours(dir: string, script: string): Promise<Figure> {
 }
 
 function gnu(dir: string, script: string): Figure {
-  const hasTime = existsSync('/usr/bin/time');
-  const times: number[] = [];
-  const cpus: number[] = [];
-  let peak = 0;
-  let stdout = '';
-  for (let i = 0; i <= REPS; i++) {
-    const t = performance.now();
-    const r = hasTime
-      ? spawnSync('/usr/bin/time', ['-f', '%M %U %S', 'bash', '-c', script], { cwd: dir, encoding: 'latin1' })
-      : spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'latin1' });
-    const ms = performance.now() - t;
-    if (r.status !== 0) throw new Error(`bash ${script}: exit ${r.status}: ${r.stderr}`);
-    stdout = r.stdout;
-    let cpuMs = NaN;
-    if (hasTime) {
-      const [kb, user, sys] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
-      if (Number.isFinite(kb)) peak = Math.max(peak, kb / 1024);
-      cpuMs = (user + sys) * 1000;
-    }
-    if (i > 0) {
-      times.push(ms);
-      cpus.push(cpuMs);
-    }
-  }
-  return { ms: median(times), cpuMs: median(cpus), peakMB: peak, stdout };
+  const r = timeGnu(dir, script, REPS);
+  if (r.exit !== 0) throw new Error(`bash ${script}: exit ${r.exit}: ${r.stderr}`);
+  return { ms: r.ms, cpuMs: r.cpuMs, peakMB: r.peakMB, stdout: r.stdout };
 }
 
 export default async function main(): Promise<void> {

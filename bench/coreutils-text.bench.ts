@@ -9,11 +9,11 @@
  * Prints median wall time, the ratio to GNU and peak memory (ours: RSS growth of this
  * process; GNU: max RSS of the whole `bash -c` from /usr/bin/time when available).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunner } from '../src/rshell/index.js';
+import { median, timeGnu } from './measure.js';
 import { SORT_MAX_BYTES } from '../src/rshell/builtins/text/sort.js';
 
 const MB = 1024 * 1024;
@@ -35,10 +35,6 @@ function makeFile(path: string, bytes: number, repeating = false): void {
   writeFileSync(path, parts.join(''));
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 interface Figure {
   ms: number;
@@ -65,7 +61,7 @@ async function ours(dir: string, script: string, reps = REPS): Promise<Figure> {
     const ms = performance.now() - t;
     clearInterval(timer);
     max = Math.max(max, process.memoryUsage().rss);
-    last = { stdout: r.stdout.toString(), exit: r.exitCode, stderr: r.stderr.toString() };
+    last = { stdout: r.stdout.toString('latin1'), exit: r.exitCode, stderr: r.stderr.toString('latin1') };
     if (i > 0 || reps === 0) times.push(ms); // the first run warms up the JIT
     peak = Math.max(peak, (max - base) / MB);
   }
@@ -73,24 +69,8 @@ async function ours(dir: string, script: string, reps = REPS): Promise<Figure> {
 }
 
 function gnu(dir: string, script: string): Figure {
-  const hasTime = existsSync('/usr/bin/time');
-  const times: number[] = [];
-  let peak = 0;
-  let last = { stdout: '', exit: 0, stderr: '' };
-  for (let i = 0; i <= REPS; i++) {
-    const t = performance.now();
-    const argv = hasTime ? ['/usr/bin/time', '-f', '%M', 'bash', '-c', script] : ['bash', '-c', script];
-    const r = spawnSync(argv[0]!, argv.slice(1), { cwd: dir, env: { LC_ALL: 'C', PATH: process.env.PATH }, maxBuffer: 64 * MB });
-    const ms = performance.now() - t;
-    const err = r.stderr.toString();
-    if (hasTime) {
-      const kb = Number(err.trim().split('\n').pop());
-      if (Number.isFinite(kb)) peak = Math.max(peak, kb / 1024);
-    }
-    last = { stdout: r.stdout.toString(), exit: r.status ?? -1, stderr: err };
-    if (i > 0) times.push(ms);
-  }
-  return { ms: median(times), peakMB: peak, ...last };
+  const r = timeGnu(dir, script, REPS, { LC_ALL: 'C', PATH: process.env.PATH });
+  return { ms: r.ms, peakMB: r.peakMB, stdout: r.stdout, exit: r.exit, stderr: r.stderr };
 }
 
 const fmt = (n: number, w = 9): string => n.toFixed(1).padStart(w);

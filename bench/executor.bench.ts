@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { taskBody } from '../src/producer/task.js';
 import { startIntakeProcess } from './intake-process.js';
+import { median } from './measure.js';
 
 const root = join(import.meta.dirname, '..');
 const tmp = join(root, '.bench-tmp');
 mkdirSync(tmp, { recursive: true });
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function eventWith(command: string, n = 1) {
   return {

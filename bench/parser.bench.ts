@@ -13,6 +13,7 @@ import { build } from 'esbuild';
 import { getProcessor } from 'sh-syntax';
 import { parse } from '../src/rshell/syntax/parser.js';
 import { validate } from '../src/rshell/validate.js';
+import { median } from './measure.js';
 
 const SCRIPT = [
   'NAME=world',
@@ -47,10 +48,6 @@ const SCRIPT = [
   '',
 ].join('\n');
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
 
 /** Median µs per call of `fn` over `batches` batches of `n` calls. */
 function timeSync(fn: () => void, n: number, batches = 15): number {

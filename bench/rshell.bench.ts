@@ -12,14 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bash } from 'just-bash';
 import { createRunner } from '../src/rshell/index.js';
+import { median } from './measure.js';
 
 const LOOP_N = 10_000;
 const FILE_BYTES = 20 * 1024 * 1024;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /** Median wall time (ms) of `reps` runs after a warm-up. */
 async function time(reps: number, f: () => Promise<unknown> | unknown): Promise<number> {

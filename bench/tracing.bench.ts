@@ -28,6 +28,7 @@ import vm from 'node:vm';
 import { createAgentExporter } from '../src/tracing/agent-exporter.js';
 import { createTelemetryExporter } from '../src/tracing/telemetry-exporter.js';
 import { RecordingTracer } from '../src/tracing/tracer.js';
+import { median } from './measure.js';
 
 const TRACES = 1_000;
 const PER_TRACE = 100;
@@ -43,10 +44,6 @@ v8.setFlagsFromString('--expose-gc');
 const fullGc = vm.runInNewContext('gc') as () => void;
 const WARMUPS = 3;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 interface Sample {
   cpu: number[];

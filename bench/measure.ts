@@ -1,0 +1,54 @@
+/** Measuring helpers shared by the benchmarks. */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export interface GnuFigure {
+  /** Median wall ms over the timed runs. */
+  ms: number;
+  /** Median user+system CPU ms (NaN without /usr/bin/time). */
+  cpuMs: number;
+  /** Peak RSS in MB of the whole `bash -c` (0 without /usr/bin/time). */
+  peakMB: number;
+  /** Output of the last run, as a bstr (latin1). */
+  stdout: string;
+  stderr: string;
+  exit: number;
+}
+
+/**
+ * Runs `script` with the system's bash (GNU tools) `reps` times after one warm-up, from `dir`,
+ * timing each run; /usr/bin/time, when present, adds CPU time and peak memory.
+ */
+export function timeGnu(dir: string, script: string, reps: number, env: NodeJS.ProcessEnv = process.env): GnuFigure {
+  const hasTime = existsSync('/usr/bin/time');
+  const times: number[] = [];
+  const cpus: number[] = [];
+  let peak = 0;
+  let last = { stdout: '', stderr: '', exit: 0 };
+  for (let i = 0; i <= reps; i++) {
+    const argv = hasTime ? ['/usr/bin/time', '-f', '%M %U %S', 'bash', '-c', script] : ['bash', '-c', script];
+    const t = performance.now();
+    const r = spawnSync(argv[0]!, argv.slice(1), { cwd: dir, env, encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 });
+    const ms = performance.now() - t;
+    let stderr = r.stderr;
+    let cpuMs = NaN;
+    if (hasTime) {
+      const lines = stderr.trimEnd().split('\n');
+      const [kb, user, sys] = (lines.pop() ?? '').split(' ').map(Number);
+      if (Number.isFinite(kb)) peak = Math.max(peak, kb / 1024);
+      cpuMs = (user + sys) * 1000;
+      stderr = lines.length ? lines.join('\n') + '\n' : '';
+    }
+    last = { stdout: r.stdout, stderr, exit: r.status ?? -1 };
+    if (i > 0) {
+      times.push(ms);
+      cpus.push(cpuMs);
+    }
+  }
+  return { ms: median(times), cpuMs: median(cpus), peakMB: peak, ...last };
+}
