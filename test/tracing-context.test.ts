@@ -3,18 +3,12 @@
  * top-level marking, sampling priority, error privacy, finished-span immutability, noop safety.
  * Spans are read back through the local intake so the assertions are on what is sent.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTracer, NOOP_SPAN, type Span, type Tracer } from '../src/tracing/index.js';
-import { LocalIntake, type IntakeSpan } from '../src/tracing/local-intake.js';
+import type { IntakeSpan } from '../src/tracing/local-intake.js';
+import { useLocalIntake } from './helpers/stack.js';
 
-let intake: LocalIntake;
-beforeAll(async () => {
-  intake = await new LocalIntake().start();
-});
-afterAll(async () => {
-  await intake.close();
-});
-beforeEach(() => intake.clear());
+const intake = useLocalIntake();
 
 function newTracer(): Tracer {
   return createTracer({ intakeUrl: intake.url });

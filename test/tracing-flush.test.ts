@@ -4,26 +4,17 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { packBatches } from '../src/tracing/batching.js';
 import { createTelemetryExporter } from '../src/tracing/telemetry-exporter.js';
 import { createTracer, MAX_SPANS_PER_TRACE, TELEMETRY_MAX_BODY_BYTES, type Tracer } from '../src/tracing/index.js';
 import { LocalIntake } from '../src/tracing/local-intake.js';
 import { DEADLINE_MARGIN_MS, RecordingTracer } from '../src/tracing/tracer.js';
+import { useLocalIntake } from './helpers/stack.js';
 
 const KEY = 'sk-very-secret-api-key';
 
-let intake: LocalIntake;
-beforeAll(async () => {
-  intake = await new LocalIntake().start();
-});
-afterAll(async () => {
-  await intake.close();
-});
-beforeEach(() => {
-  intake.clear();
-  intake.setFault(null);
-});
+const intake = useLocalIntake();
 
 function tracerTo(url: string, logs: string[]): Tracer {
   return createTracer({ apiKey: KEY, intakeUrl: url, log: (l) => logs.push(l) });

@@ -1,20 +1,11 @@
 /** The local intake: strict validation with 400 reasons, lossless ids, waiting, printing. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MsgpackWriter } from '../src/tracing/encode-msgpack.js';
 import { createTracer } from '../src/tracing/index.js';
 import { formatTraceTree, LocalIntake, type IntakeSpan } from '../src/tracing/local-intake.js';
+import { useLocalIntake } from './helpers/stack.js';
 
-let intake: LocalIntake;
-beforeAll(async () => {
-  intake = await new LocalIntake().start();
-});
-afterAll(async () => {
-  await intake.close();
-});
-beforeEach(() => {
-  intake.clear();
-  intake.setFault(null);
-});
+const intake = useLocalIntake();
 
 const HEADERS: Record<string, string> = {
   'dd-api-key': 'k',

@@ -3,10 +3,10 @@
  * agent msgpack, captured by the local intake, with ids above 2^63 round-tripped exactly.
  */
 import os from 'node:os';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTracer, type Span } from '../src/tracing/index.js';
-import { LocalIntake } from '../src/tracing/local-intake.js';
 import { RUNTIME_ID, TRACER_VERSION } from '../src/tracing/runtime-info.js';
+import { useLocalIntake } from './helpers/stack.js';
 
 const T0 = 1_795_000_000_123.25; // epoch ms with a fraction
 /** The priority field is fixed-width (space-padded JSON whitespace) so it can be patched in place. */
@@ -14,17 +14,7 @@ const P2 = '"_sampling_priority_v1":2' + ' '.repeat(10);
 const TRACE = 18446744073709551615n; // 2^64 - 1
 const PARENT = 9223372036854775809n; // 2^63 + 1
 
-let intake: LocalIntake;
-beforeAll(async () => {
-  intake = await new LocalIntake().start();
-});
-afterAll(async () => {
-  await intake.close();
-});
-beforeEach(() => {
-  intake.clear();
-  intake.setFault(null);
-});
+const intake = useLocalIntake();
 
 function spanJson(
   s: Span,

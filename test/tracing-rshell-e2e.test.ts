@@ -1,16 +1,11 @@
 /** End to end: a real rshell run with the span adapter, flushed to the local intake. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRunner } from '../src/rshell/index.js';
 import { createTracer, rshellHooks } from '../src/tracing/index.js';
-import { formatTraceTree, LocalIntake } from '../src/tracing/local-intake.js';
+import { formatTraceTree } from '../src/tracing/local-intake.js';
+import { useLocalIntake } from './helpers/stack.js';
 
-let intake: LocalIntake;
-beforeAll(async () => {
-  intake = await new LocalIntake().start();
-});
-afterAll(async () => {
-  await intake.close();
-});
+const intake = useLocalIntake();
 
 describe('rshell spans end to end', () => {
   it('traces a script under action.run with service rshell, and keeps arguments out', async () => {

@@ -2,19 +2,13 @@
  * The rshell span adapter driven through the hook calls directly: span tree, operations,
  * resources, `rshell.*` tags, error only on abnormal outcomes, per-run cap, privacy.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CommandStartInfo } from '../src/rshell/hooks.js';
 import { createTracer, rshellHooks, type Tracer } from '../src/tracing/index.js';
-import { LocalIntake, type IntakeSpan } from '../src/tracing/local-intake.js';
+import type { IntakeSpan } from '../src/tracing/local-intake.js';
+import { useLocalIntake } from './helpers/stack.js';
 
-let intake: LocalIntake;
-beforeAll(async () => {
-  intake = await new LocalIntake().start();
-});
-afterAll(async () => {
-  await intake.close();
-});
-beforeEach(() => intake.clear());
+const intake = useLocalIntake();
 
 async function flushed(t: Tracer): Promise<IntakeSpan[]> {
   const r = await t.flush({ deadline: Date.now() + 10_000 });

@@ -3,11 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as sqsSdk from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { lambdaContext } from '../../src/local/lambda-context.js';
 import type { LocalQueues } from '../../src/local/sqs-server.js';
 import type { LogFields, Logger, LogLevel } from '../../src/tasks/log.js';
 import type { ResultItem, ResultPublisher } from '../../src/tasks/publisher.js';
 import type { TaskUpdate } from '../../src/tasks/results.js';
+import { LocalIntake } from '../../src/tracing/local-intake.js';
 
 export const ROOT = join(import.meta.dirname, '../..');
 
@@ -67,3 +69,19 @@ export async function drainQueue(q: LocalQueues, url: string, n: number, ms = 10
 }
 
 export { sqsSdk };
+
+/** A local intake for one test file: started before its tests, emptied and fault-free before each, closed after. */
+export function useLocalIntake(): LocalIntake {
+  const intake = new LocalIntake();
+  beforeAll(async () => {
+    await intake.start();
+  });
+  afterAll(async () => {
+    await intake.close();
+  });
+  beforeEach(() => {
+    intake.clear();
+    intake.setFault(null);
+  });
+  return intake;
+}
