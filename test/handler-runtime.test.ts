@@ -119,3 +119,24 @@ it('answers an action that throws a non-Error with ACTION_ERROR and keeps going'
   await handler({ Records: [{ ...base, body: taskBody({ id: 'w', jobId: 'j', bundleId: 'com.example.test', name: 'weird', inputs: {} }) }] }, context());
   expect(pub.items[0].update.data.attributes.payload).toEqual({ error_code: 'ACTION_ERROR', error_details: 'a string, not an Error' });
 });
+
+it('answers a signed task as the task that was signed, whatever the unsigned wrapper claims', async () => {
+  const { createPrivateKey } = await import('node:crypto');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { ROOT } = await import('./helpers/stack.js');
+  const key = createPrivateKey(readFileSync(join(ROOT, 'test/fixtures/keys/ed25519-test-private.pem')));
+  const body = JSON.parse(
+    taskBody({ id: 'signed-id', jobId: 'job-1', inputs: { command: 'echo signed' }, allowedCommands: ['rshell:echo'] }, { keyId: 'fixture-ed25519', key }),
+  ) as { data: { id: string; attributes: { inputs: Record<string, unknown> } } };
+  body.data.id = 'forged-id';
+  body.data.attributes.inputs = { command: 'echo forged' };
+  const pub = new MemoryPublisher();
+  const handler = createSqsHandler(loadConfig({ TASK_SIGNING_KEYS: trustedKeysJson() }), { logger: new MemoryLogger(), publisher: pub });
+  const base = fixture('single-task.json').Records[0];
+  await handler({ Records: [{ ...base, body: JSON.stringify(body) }] }, context());
+  const a = pub.items[0].update.data.attributes;
+  expect(a.task_id).toBe('signed-id');
+  expect(a.job_id).toBe('job-1');
+  expect(a.payload).toMatchObject({ outputs: { exitCode: 0, stdout: 'signed\n' } });
+});

@@ -49,17 +49,17 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
     return answered(failed(parsed.identity, messageId, 'INTERNAL_ERROR', `message ${messageId}: ${parsed.error}`));
   }
   let task = parsed.task;
-  const identity = { taskId: task.id, jobId: task.jobId, fqn: task.fqn, client: task.client };
-
   if (deps.keys) {
     try {
       task = verifySignedTask(task, deps.keys, Date.now());
     } catch (err) {
       const e = err instanceof TaskError ? err : new TaskError('SIGNATURE_ERROR', describeError(err));
       deps.logger.log('warn', 'task signature rejected', { message_id: messageId, task_id: task.id, error_code: e.code });
-      return answered(failed(identity, messageId, e.code, e.message));
+      return answered(failed(identityOf(task), messageId, e.code, e.message));
     }
   }
+  // From here on the task is what was signed (when keys are configured): answer as that task.
+  const identity = identityOf(task);
 
   const action = deps.registry.get(task.fqn);
   if (!action) {
@@ -85,7 +85,7 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
       deps.logger.log('info', 'task started', logIds);
       try {
         const outputs = await runWithDeadline(deps, task, span, deadline.at);
-        return answered(succeeded(identity as Required<typeof identity>, messageId, outputs));
+        return answered(succeeded(identity, messageId, outputs));
       } catch (err) {
         const e = classify(err);
         // Only the type reaches the span: messages can carry customer data.
@@ -109,6 +109,10 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
     error_code: errorCode,
   });
   return outcome;
+}
+
+function identityOf(task: Task): { taskId: string; jobId: string; fqn: string; client?: number | string } {
+  return { taskId: task.id, jobId: task.jobId, fqn: task.fqn, client: task.client };
 }
 
 function answered(update: TaskUpdate): RecordOutcome {
