@@ -15,7 +15,7 @@ import type {
   Stmt,
   WordIter,
 } from '../syntax/ast.js';
-import { BrokenPipeError, BufferReader, CollectWriter, type ByteReader } from '../io.js';
+import { BrokenPipeError, BufferReader, CollectWriter, type ByteReader, type ByteWriter } from '../io.js';
 import { BUILTINS } from '../builtins/registry.js';
 import { SandboxError } from '../sandbox/types.js';
 import { expandFields, expandHeredoc, expandLiteral } from '../expand/words.js';
@@ -358,12 +358,33 @@ export class Interpreter {
   private async dispatch(argv: string[], sh: Shell, io: IO, parent: unknown): Promise<void> {
     const name = argv[0]!;
     const args = argv.slice(1);
-    const run = this.run;
-    run.counters.total++;
-    const allowed = run.isAllowed(name);
     const control = CONTROL_BUILTINS.get(name);
     const builtin = control ? undefined : BUILTINS.get(name);
     const known = control !== undefined || builtin !== undefined;
+    const where = { known, runnable: known, stdinPiped: io.stdinPiped, stdoutRedirected: io.stdoutRedirected };
+    sh.status = await this.guarded(name, args, where, parent, io.stderr, (tok) =>
+      control
+        ? control(sh, args, io.stdout, io.stderr)
+        : this.invoke(builtin!, new BuiltinContext(this.run, name, io.stdin, io.stdout, io.stderr, sh.dir, tok, this.nested, this.names), args),
+    );
+  }
+
+  /**
+   * What every command goes through, from the script or from find -exec: the allow-list,
+   * rshell's 127 messages, the run's counters and the command hook around `exec`.
+   * `known` is what the hook reports; `runnable` whether `exec` can run it here.
+   */
+  private async guarded(
+    name: string,
+    args: string[],
+    where: { known: boolean; runnable: boolean; stdinPiped: boolean; stdoutRedirected: boolean },
+    parent: unknown,
+    stderr: ByteWriter,
+    exec: (token: unknown) => Promise<number>,
+  ): Promise<number> {
+    const run = this.run;
+    run.counters.total++;
+    const allowed = run.isAllowed(name);
     const hooks = run.hooks;
     const tok = hooks?.commandStart
       ? this.hook(() =>
@@ -373,9 +394,9 @@ export class Interpreter {
               argc: args.length,
               flags: flagNames(args),
               isAllowed: allowed,
-              isKnown: known,
-              hasStdinPipe: io.stdinPiped,
-              hasOutputRedirect: io.stdoutRedirected,
+              isKnown: where.known,
+              hasStdinPipe: where.stdinPiped,
+              hasOutputRedirect: where.stdoutRedirected,
             },
             parent,
           ),
@@ -385,24 +406,20 @@ export class Interpreter {
     try {
       if (!allowed) {
         run.counters.unallowed++;
-        await io.stderr.write(`${name}: command not allowed\n`);
+        await stderr.write(`${name}: command not allowed\n`);
         status = 127;
-      } else if (!known) {
+      } else if (!where.runnable) {
         run.counters.unknown++;
-        await io.stderr.write(`${name}: command not found\n`);
+        await stderr.write(`${name}: command not found\n`);
         status = 127;
       } else {
         run.counters.dispatched++;
-        if (control) status = await control(sh, args, io.stdout, io.stderr);
-        else {
-          const ctx = new BuiltinContext(run, name, io.stdin, io.stdout, io.stderr, sh.dir, tok, this.nested, this.names);
-          status = await this.invoke(builtin!, ctx, args);
-        }
+        status = await exec(tok);
       }
     } finally {
       if (hooks?.commandEnd) this.hook(() => hooks.commandEnd!(tok, { exitCode: status }));
     }
-    sh.status = status;
+    return status;
   }
 
   private async invoke(builtin: NonNullable<ReturnType<typeof BUILTINS.get>>, ctx: BuiltinContext, args: string[]): Promise<number> {
@@ -419,48 +436,12 @@ export class Interpreter {
   private readonly nested = async (argv: string[], caller: BuiltinContext, opts: { dir?: string; stdin?: ByteReader }): Promise<number> => {
     const name = argv[0] ?? '';
     const args = argv.slice(1);
-    const run = this.run;
-    run.check();
-    run.counters.total++;
-    const allowed = run.isAllowed(name);
+    this.run.check();
     const builtin = BUILTINS.get(name);
-    const hooks = run.hooks;
-    const stdin = opts.stdin ?? caller.stdin;
-    const tok = hooks?.commandStart
-      ? this.hook(() =>
-          hooks.commandStart!(
-            {
-              name,
-              argc: args.length,
-              flags: flagNames(args),
-              isAllowed: allowed,
-              isKnown: builtin !== undefined || CONTROL_BUILTINS.has(name),
-              hasStdinPipe: true,
-              hasOutputRedirect: true,
-            },
-            caller.token,
-          ),
-        )
-      : caller.token;
-    let status = 1;
-    try {
-      if (!allowed) {
-        run.counters.unallowed++;
-        await caller.stderr.write(`${name}: command not allowed\n`);
-        status = 127;
-      } else if (!builtin) {
-        run.counters.unknown++;
-        await caller.stderr.write(`${name}: command not found\n`);
-        status = 127;
-      } else {
-        run.counters.dispatched++;
-        const ctx = new BuiltinContext(run, name, stdin, caller.stdout, caller.stderr, opts.dir ?? caller.dir, tok, this.nested, this.names);
-        status = await this.invoke(builtin, ctx, args);
-      }
-    } finally {
-      if (hooks?.commandEnd) this.hook(() => hooks.commandEnd!(tok, { exitCode: status }));
-    }
-    return status;
+    const where = { known: builtin !== undefined || CONTROL_BUILTINS.has(name), runnable: builtin !== undefined, stdinPiped: true, stdoutRedirected: true };
+    return this.guarded(name, args, where, caller.token, caller.stderr, (tok) =>
+      this.invoke(builtin!, new BuiltinContext(this.run, name, opts.stdin ?? caller.stdin, caller.stdout, caller.stderr, opts.dir ?? caller.dir, tok, this.nested, this.names), args),
+    );
   };
 
   /** Command substitution: a child shell whose stdout is captured (1 MiB, excess dropped). */
