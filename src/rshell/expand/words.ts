@@ -171,14 +171,23 @@ function paramValue(p: WordPart & { type: 'ParamExp' }, cx: ExpandContext): stri
   return cx.param(p.param.value);
 }
 
+/** Inside double quotes a backslash escapes only `$ ` " \` and a newline. */
 function dblQuotedLit(v: string): string {
+  return removeEscapes(v, '$`"\\');
+}
+
+/**
+ * Drops the backslash before each char of `escapable` (and a backslash-newline pair
+ * entirely); every other backslash stays, as the shell reads quoted and heredoc text.
+ */
+function removeEscapes(v: string, escapable: string): string {
   if (!v.includes('\\')) return v;
   let out = '';
   for (let i = 0; i < v.length; i++) {
     const c = v[i]!;
     if (c === '\\' && i + 1 < v.length) {
       const n = v[i + 1]!;
-      if (n === '$' || n === '`' || n === '"' || n === '\\') {
+      if (escapable.includes(n)) {
         out += n;
         i++;
         continue;
@@ -347,26 +356,9 @@ export function isQuotedDelimiter(word: Word): boolean {
   return word.parts.some((p) => p.type !== 'Lit' || p.value.includes('\\'));
 }
 
+/** In an unquoted heredoc body a backslash escapes only `$ ` \` and a newline (not `"`). */
 function heredocLit(v: string): string {
-  if (!v.includes('\\')) return v;
-  let out = '';
-  for (let i = 0; i < v.length; i++) {
-    const c = v[i]!;
-    if (c === '\\' && i + 1 < v.length) {
-      const n = v[i + 1]!;
-      if (n === '$' || n === '`' || n === '\\') {
-        out += n;
-        i++;
-        continue;
-      }
-      if (n === '\n') {
-        i++;
-        continue;
-      }
-    }
-    out += c;
-  }
-  return out;
+  return removeEscapes(v, '$`\\');
 }
 
 /** Strips leading tabs at each line start found in literal text (`<<-`); idempotent. */
