@@ -2,9 +2,10 @@
  * A fake CallContext for grep/sed unit tests: an in-memory read-only SandboxFS (files and
  * directories by absolute path) and collected stdout/stderr.
  */
-import { BufferReader, CollectWriter, type ByteReader } from '../src/rshell/io.js';
+import { CollectWriter, type ByteReader } from '../src/rshell/io.js';
 import { SandboxError, type FileInfo, type OpenFile, type SandboxFS } from '../src/rshell/sandbox/types.js';
 import type { Builtin, CallContext } from '../src/rshell/builtins/types.js';
+import { stdinReader } from './helpers/stack.js';
 
 export type FileTree = Record<string, string | Uint8Array | null>; // null = directory
 
@@ -86,14 +87,7 @@ export async function runBuiltin(
   const stderr = new CollectWriter();
   const files: FileTree = {};
   for (const [k, v] of Object.entries(opts.files ?? {})) files[k.startsWith('/') ? k : `${DIR}/${k}`] = v;
-  const stdin =
-    opts.stdin === undefined
-      ? new BufferReader()
-      : typeof opts.stdin === 'string'
-        ? new BufferReader(Buffer.from(opts.stdin, 'latin1'))
-        : opts.stdin instanceof Uint8Array
-          ? new BufferReader(opts.stdin)
-          : opts.stdin;
+  const stdin = stdinReader(opts.stdin);
   const ac = new AbortController();
   const ctx: CallContext = {
     name,

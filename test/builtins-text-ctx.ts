@@ -2,9 +2,10 @@
  * A fake CallContext for the text builtins: in-memory files behind a stub SandboxFS that
  * raises SandboxError like the real sandbox, stdin from bytes, collected stdout/stderr.
  */
-import { BufferReader, CollectWriter, type ByteReader } from '../src/rshell/io.js';
+import { CollectWriter, type ByteReader } from '../src/rshell/io.js';
 import { SandboxError, type FileInfo, type OpenFile, type SandboxFS } from '../src/rshell/sandbox/types.js';
 import type { Builtin, CallContext } from '../src/rshell/builtins/types.js';
+import { stdinReader } from './helpers/stack.js';
 
 export type FakeTree = Record<string, string | Uint8Array | { dir: true }>;
 
@@ -106,14 +107,7 @@ export async function run(
 ): Promise<RunResult> {
   const stdout = new CollectWriter();
   const stderr = new CollectWriter();
-  const stdin =
-    opts.stdin === undefined
-      ? new BufferReader()
-      : typeof opts.stdin === 'string'
-        ? new BufferReader(Buffer.from(opts.stdin, 'latin1'))
-        : opts.stdin instanceof Uint8Array
-          ? new BufferReader(opts.stdin)
-          : opts.stdin;
+  const stdin = stdinReader(opts.stdin);
   const controller = new AbortController();
   const ctx: CallContext = {
     name,

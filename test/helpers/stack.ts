@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as sqsSdk from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { BufferReader, type ByteReader } from '../../src/rshell/io.js';
 import { lambdaContext } from '../../src/local/lambda-context.js';
 import type { LocalQueues } from '../../src/local/sqs-server.js';
 import type { LogFields, Logger, LogLevel } from '../../src/tasks/log.js';
@@ -84,4 +85,11 @@ export function useLocalIntake(): LocalIntake {
     intake.setFault(null);
   });
   return intake;
+}
+
+/** A builtin's stdin from a bstr, bytes, an existing reader, or nothing. */
+export function stdinReader(stdin: string | Uint8Array | ByteReader | undefined): ByteReader {
+  if (stdin === undefined) return new BufferReader();
+  if (typeof stdin === 'string') return new BufferReader(Buffer.from(stdin, 'latin1'));
+  return stdin instanceof Uint8Array ? new BufferReader(stdin) : stdin;
 }
