@@ -17,7 +17,10 @@ import { median } from './measure.js';
 const root = join(import.meta.dirname, '..');
 const tmp = join(root, '.bench-tmp');
 mkdirSync(tmp, { recursive: true });
-
+// BENCH_NODE=/path/to/node: the measured child processes (cold starts, per-task runs) use
+// that binary instead of this one, e.g. to compare Node 24 (AsyncLocalStorage without
+// promise hooks) with Node 20.
+const nodeBin = process.env.BENCH_NODE || process.execPath;
 
 function eventWith(command: string, n = 1) {
   return {
@@ -55,7 +58,7 @@ process.exit(0);
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     // Asynchronous spawn: the local intake answering the child's flush lives in this process.
-    const out = await run(process.execPath, [driver, bundle, eventFile], { ...process.env, ...env });
+    const out = await run(nodeBin, [driver, bundle, eventFile], { ...process.env, ...env });
     if (out.status !== 0) throw new Error(`${label} cold start failed: ${out.stderr.slice(-600)}`);
     const m = /COLD_START_MS=([\d.]+)/.exec(out.stderr);
     if (!m) throw new Error(`${label}: no timing in output`);
@@ -75,6 +78,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ sta
 }
 
 export default async function executorBench(): Promise<void> {
+  const nodeVersion = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim();
   const built = execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
   const bundle = join(root, 'dist/handler.mjs');
   // What a cold start loads: the entry plus its static chunks (grep/sed load lazily).
@@ -104,7 +108,7 @@ export default async function executorBench(): Promise<void> {
     const env = { DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intake.url, DD_TRACE_AGENT_URL: '' };
     const ours = await coldStarts('ours', bundle, env);
     const dd = await coldStarts('dd-trace', ddBundleInRoot, { ...env, DD_TRACE_AGENT_URL: intake.baseUrl, DD_TRACE_INTAKE_URL: '' });
-    console.log('bundle and cold start (fresh process: import → first batch answered, median of 15)');
+    console.log(`bundle and cold start (fresh process: import → first batch answered, median of 15; Node ${nodeVersion})`);
     console.table([
       { variant: 'this runner (dist/handler.mjs)', 'bundle KiB': `${bundleKiB.toFixed(1)} (+${(allKiB - bundleKiB).toFixed(1)} lazy)`, 'cold start ms': ours.toFixed(1) },
       { variant: 'same job traced with dd-trace', 'bundle KiB': `${(statSync(ddBundle).size / 1024).toFixed(1)} + dd-trace`, 'cold start ms': dd.toFixed(1) },
@@ -140,7 +144,7 @@ process.exit(0);
     );
     const perTask = async (env: NodeJS.ProcessEnv) => {
       // Results go to the log publisher; silence stdout so it costs the same in both runs.
-      const out = await run(process.execPath, [overheadDriver, bundle, join(tmp, 'overhead-event.json')], { ...process.env, ...env });
+      const out = await run(nodeBin, [overheadDriver, bundle, join(tmp, 'overhead-event.json')], { ...process.env, ...env });
       const m = /MS_PER_TASK=([\d.]+)/.exec(out.stderr);
       if (out.status !== 0 || !m) throw new Error(`overhead run failed: ${out.stderr.slice(-600)}`);
       return Number(m[1]);
@@ -148,7 +152,7 @@ process.exit(0);
     const mOff = await perTask({ DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '' });
     const mAls = await perTask({ DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '', BENCH_ALS: '1' });
     const mOn = await perTask({ DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intake.url, DD_TRACE_AGENT_URL: '' });
-    console.log('per task: bundled handler, 100-command script, batches of 10 (median of 7 rounds; flush included when on)');
+    console.log(`per task: bundled handler, 100-command script, batches of 10 (median of 7 rounds; flush included when on; Node ${nodeVersion})`);
     console.table([
       { tracing: 'off (noop tracer)', 'ms per task': mOff.toFixed(3) },
       { tracing: 'off, AsyncLocalStorage active (Node 20 promise-hook tax only)', 'ms per task': mAls.toFixed(3) },
