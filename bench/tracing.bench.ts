@@ -14,7 +14,8 @@
  *      encoding at all; favours OTel).
  *    Every contender runs in its own Node process (no shared heap, JIT state or hooks: dd-trace
  *    installs process-wide machinery), 3 blocks per contender interleaved with the others,
- *    each block 3 warm-up rounds then 3 timed rounds, each after a full GC. Reported: medians
+ *    each block 3 warm-up rounds then 3 timed rounds (no forced GC between rounds: it discards
+ *    V8's optimised code, so each round would re-warm). Reported: medians
  *    of CPU time (primary: the machine may be shared and loaded) and of wall time.
  * 2. Flush latency: 100, 1,000 and 10,000 finished spans flushed to the local intake running
  *    in a separate Node process on loopback (so its parsing is not on this event loop);
@@ -23,8 +24,6 @@
 import { spawn } from 'node:child_process';
 import { startIntakeProcess } from './intake-process.js';
 import { performance } from 'node:perf_hooks';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { createAgentExporter } from '../src/tracing/agent-exporter.js';
 import { createTelemetryExporter } from '../src/tracing/telemetry-exporter.js';
 import { RecordingTracer } from '../src/tracing/tracer.js';
@@ -36,12 +35,6 @@ const N = TRACES * PER_TRACE;
 const BLOCKS = 3;
 const TIMED = 3;
 
-/**
- * A full GC between rounds, so that no contender pays (in CPU time, which counts GC helper
- * threads) for garbage another one left behind, e.g. OTel's 100,000 retained spans.
- */
-v8.setFlagsFromString('--expose-gc');
-const fullGc = vm.runInNewContext('gc') as () => void;
 const WARMUPS = 3;
 
 
@@ -55,9 +48,11 @@ export async function runContender(name: string): Promise<Sample> {
   const round = await makeRound(name);
   const out: Sample = { cpu: [], wall: [] };
   for (let i = 0; i < WARMUPS + TIMED; i++) {
-    // Let async work of the previous round (dd-trace's background flushes) settle, then GC.
+    // Let async work of the previous round (dd-trace's background flushes) settle. No forced
+    // GC here: V8 drops optimised code on a forced full GC, so every round would re-warm
+    // (measured: each hot function re-optimised once per round); each round instead pays
+    // for its own garbage, as in steady use.
     await new Promise((res) => setTimeout(res, 30));
-    fullGc();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     round();
@@ -163,8 +158,11 @@ function ourRound(tracer: RecordingTracer): () => void {
       }
       root.finish();
     }
-    const bodies = tracer.encode(tracer.drain());
+    const spans = tracer.drain();
+    const bodies = tracer.encode(spans);
     if (bodies.length === 0) throw new Error('nothing encoded');
+    // As a flush does once its requests are answered.
+    tracer.release(spans);
   };
 }
 

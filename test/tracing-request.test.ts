@@ -26,9 +26,11 @@ function spanJson(
   meta: string,
   metrics: string,
 ): string {
+  // The five numbers sit in 20-byte slots, padded with JSON whitespace.
+  const slot = (v: bigint | number | string): string => String(v).padEnd(20, ' ');
   return (
-    `{"service":"${s.service}","name":"${name}","resource":"${resource}","trace_id":${s.traceId},` +
-    `"span_id":${s.spanId},"parent_id":${s.parentId},"start":${startNs},"duration":${durationNs},` +
+    `{"service":"${s.service}","name":"${name}","resource":"${resource}","trace_id":${slot(s.traceId)},` +
+    `"span_id":${slot(s.spanId)},"parent_id":${slot(s.parentId)},"start":${slot(startNs)},"duration":${slot(durationNs)},` +
     `"error":${error}${meta ? `,"meta":{${meta}}` : ''},"metrics":{${metrics}},"type":""}`
   );
 }
@@ -152,6 +154,31 @@ describe('telemetry intake request', () => {
     expect(gotChild.parent_id).toBe(root.spanId);
     expect(gotChild.span_id).toBe(child.spanId);
     expect(gotChild.start).toBe(1795000000124250000n);
+  });
+
+  it('reuses span memory after an accepted flush without corrupting later requests', async () => {
+    const tracer = createTracer({ intakeUrl: intake.url });
+    // 3 rounds of ~1.5 MB each: several 1 MiB chunks, handed back and refilled every round.
+    for (let round = 0; round < 3; round++) {
+      intake.clear();
+      const ids = new Set<bigint>();
+      for (let t = 0; t < 40; t++) {
+        const root = tracer.startSpan('action.run', { tags: { task_id: `task-${round}-${t}` } });
+        ids.add(root.spanId);
+        for (let i = 0; i < 99; i++) {
+          const s = tracer.startSpan('command', { childOf: root, resource: i % 2 ? 'echo' : 'cat', tags: { 'rshell.command.argc': i, round } });
+          ids.add(s.spanId);
+          s.finish();
+        }
+        root.finish();
+      }
+      const report = await tracer.flush({ deadline: Date.now() + 10_000 });
+      expect(report).toMatchObject({ sent: 4000, dropped: 0 });
+      const got = intake.spans();
+      expect(got).toHaveLength(4000);
+      expect(new Set(got.map((s) => s.span_id))).toEqual(ids);
+      expect(got.filter((s) => s.name === 'command').every((s) => s.metrics.round === round)).toBe(true);
+    }
   });
 
   it('numbers seq_id 1, 2, 3 across flushes and tracers in the container, and sends nothing when empty', async () => {

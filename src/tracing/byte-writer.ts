@@ -12,6 +12,70 @@ for (let i = 0; i < 100; i++) {
   PAIRS[i * 2 + 1] = 48 + (i % 10);
 }
 
+/**
+ * Copies b[from..] to buf at p; returns the new position. TypedArray#set costs ~11 ns
+ * whatever the length, a byte loop ~1.7 ns per byte: the loop wins only below 8 bytes.
+ */
+export function putBytes(buf: Buffer, p: number, b: Uint8Array, from = 0): number {
+  const n = b.length - from;
+  if (n < 8) {
+    for (let i = from; i < b.length; i++) buf[p++] = b[i];
+    return p;
+  }
+  buf.set(from === 0 ? b : b.subarray(from), p);
+  return p + n;
+}
+
+/** Decimal digits of a non-negative safe integer at p; returns the new position. */
+export function putUint(buf: Buffer, p: number, n: number): number {
+  if (n < 10) {
+    buf[p] = 48 + n;
+    return p + 1;
+  }
+  let len = 2;
+  for (let x = 100; n >= x && len < 16; x *= 10) len++;
+  const end = p + len;
+  p = end;
+  // Two digits per division: the digit loop is a visible part of encoding a span.
+  while (n >= 100) {
+    const q = Math.floor(n / 100);
+    const r = (n - q * 100) * 2;
+    buf[--p] = PAIRS[r + 1];
+    buf[--p] = PAIRS[r];
+    n = q;
+  }
+  if (n >= 10) {
+    buf[--p] = PAIRS[n * 2 + 1];
+    buf[--p] = PAIRS[n * 2];
+  } else buf[--p] = 48 + n;
+  return end;
+}
+
+/** Exactly `width` decimal digits of n, zero-padded; returns the new position. */
+export function putPadded(buf: Buffer, p: number, n: number, width: number): number {
+  const end = p + width;
+  p = end;
+  for (let i = width; i >= 2; i -= 2) {
+    const q = Math.floor(n / 100);
+    const r = (n - q * 100) * 2;
+    buf[--p] = PAIRS[r + 1];
+    buf[--p] = PAIRS[r];
+    n = q;
+  }
+  if (width % 2 === 1) buf[--p] = 48 + (n % 10);
+  return end;
+}
+
+/** Exact decimal digits of hi*2^32 + lo (at most 20); returns the new position. */
+export function putUint64(buf: Buffer, p: number, hi: number, lo: number): number {
+  if (hi < 0x200000) return putUint(buf, p, hi * 4294967296 + lo);
+  splitDecimal(hi, lo);
+  const { g2, g1, g0 } = decimalGroups;
+  p = putUint(buf, p, g2);
+  p = putPadded(buf, p, g1, 7);
+  return putPadded(buf, p, g0, 7);
+}
+
 export class ByteWriter {
   buf: Buffer;
   pos = 0;
@@ -35,32 +99,16 @@ export class ByteWriter {
     this.buf[this.pos++] = b;
   }
 
-  /** Copies pre-encoded bytes (a byte loop beats TypedArray#set for the short ones). */
+  /** Copies pre-encoded bytes. */
   bytes(b: Uint8Array): void {
-    const n = b.length;
-    this.ensure(n);
-    const buf = this.buf;
-    let p = this.pos;
-    if (n < 48) for (let i = 0; i < n; i++) buf[p++] = b[i];
-    else {
-      buf.set(b, p);
-      p += n;
-    }
-    this.pos = p;
+    this.ensure(b.length);
+    this.pos = putBytes(this.buf, this.pos, b);
   }
 
   /** b from offset `from` to its end. */
   bytesFrom(b: Uint8Array, from: number): void {
-    const n = b.length - from;
-    this.ensure(n);
-    const buf = this.buf;
-    let p = this.pos;
-    if (n < 48) for (let i = from; i < b.length; i++) buf[p++] = b[i];
-    else {
-      buf.set(from === 0 ? b : b.subarray(from), p);
-      p += n;
-    }
-    this.pos = p;
+    this.ensure(b.length - from);
+    this.pos = putBytes(this.buf, this.pos, b, from);
   }
 
   /** The first n bytes of b. */
@@ -86,56 +134,19 @@ export class ByteWriter {
   /** Decimal digits of a non-negative safe integer. */
   uintDigits(n: number): void {
     this.ensure(16);
-    const buf = this.buf;
-    if (n < 10) {
-      buf[this.pos++] = 48 + n;
-      return;
-    }
-    let len = 2;
-    for (let x = 100; n >= x && len < 16; x *= 10) len++;
-    let p = this.pos + len;
-    this.pos = p;
-    // Two digits per division: the digit loop is a visible part of encoding a span.
-    while (n >= 100) {
-      const q = Math.floor(n / 100);
-      const r = (n - q * 100) * 2;
-      buf[--p] = PAIRS[r + 1];
-      buf[--p] = PAIRS[r];
-      n = q;
-    }
-    if (n >= 10) {
-      buf[--p] = PAIRS[n * 2 + 1];
-      buf[--p] = PAIRS[n * 2];
-    } else buf[--p] = 48 + n;
+    this.pos = putUint(this.buf, this.pos, n);
   }
 
   /** Exactly `width` decimal digits, zero-padded. */
   padDigits(n: number, width: number): void {
     this.ensure(width);
-    const buf = this.buf;
-    let p = this.pos + width;
-    this.pos = p;
-    for (let i = width; i >= 2; i -= 2) {
-      const q = Math.floor(n / 100);
-      const r = (n - q * 100) * 2;
-      buf[--p] = PAIRS[r + 1];
-      buf[--p] = PAIRS[r];
-      n = q;
-    }
-    if (width % 2 === 1) buf[--p] = 48 + (n % 10);
+    this.pos = putPadded(this.buf, this.pos, n, width);
   }
 
   /** Exact decimal digits of hi*2^32 + lo. */
   uint64Digits(hi: number, lo: number): void {
-    if (hi < 0x200000) {
-      this.uintDigits(hi * 4294967296 + lo);
-      return;
-    }
-    splitDecimal(hi, lo);
-    const { g2, g1, g0 } = decimalGroups;
-    this.uintDigits(g2);
-    this.padDigits(g1, 7);
-    this.padDigits(g0, 7);
+    this.ensure(20);
+    this.pos = putUint64(this.buf, this.pos, hi, lo);
   }
 }
 

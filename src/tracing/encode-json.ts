@@ -3,10 +3,11 @@
  * decimal numbers straight from exact integer digits (JSON.stringify would need a JS number
  * and lose precision above 2^53). Key order follows the Go mini-tracer's struct.
  */
-import { ByteWriter, EncodedStringCache } from './byte-writer.js';
+import { ByteWriter, EncodedStringCache, putBytes, putPadded, putUint, putUint64 } from './byte-writer.js';
 import { msParts, splitMs } from './clock.js';
 import type { RecordingSpan } from './span.js';
 import type { SpanStore } from './span-store.js';
+import { ShapeCache, shapeOf, type SpanShape } from './span-shapes.js';
 
 /** Span-level defaults added at encode time (never overriding a tag set on the span). */
 export interface EncodeDefaults {
@@ -16,10 +17,6 @@ export interface EncodeDefaults {
 
 const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
-const K_SPAN_ID = ascii(',"span_id":');
-const K_PARENT_ID = ascii(',"parent_id":');
-const K_START = ascii(',"start":');
-const K_DURATION = ascii(',"duration":');
 const ERROR_0_META = ascii(',"error":0,"meta":{');
 const ERROR_1_META = ascii(',"error":1,"meta":{');
 const ERROR_0_METRICS = ascii(',"error":0,"metrics":{');
@@ -54,26 +51,26 @@ const resourceText = (s: string): string => JSON.stringify(s) + ',"trace_id":';
 const keyText = (s: string): string => ',' + JSON.stringify(s) + ':';
 const valueText = (s: string): string => JSON.stringify(s);
 
-/** Finite numbers only reach here (setTag drops NaN/Infinity); -0 becomes 0. */
-function num(w: ByteWriter, v: number): void {
+/** Finite numbers only reach here (setTag drops NaN/Infinity); -0 becomes 0. At most 24 bytes. */
+function putNum(buf: Buffer, p: number, v: number): number {
   if (Number.isSafeInteger(v)) {
-    if (v < 0) {
-      w.byte(0x2d);
-      w.uintDigits(-v);
-    } else w.uintDigits(v);
-  } else w.ascii(String(v));
+    if (v >= 0) return putUint(buf, p, v);
+    buf[p] = 0x2d;
+    return putUint(buf, p + 1, -v);
+  }
+  return p + buf.write(String(v), p, 'latin1');
 }
 
-/** Epoch ms (fractional) as exact epoch-ns digits; negative clamps to 0. */
-function nsFromMs(w: ByteWriter, ms: number): void {
+/** Epoch ms (fractional) as exact epoch-ns digits (at most 20 bytes); negative clamps to 0. */
+function putNs(buf: Buffer, p: number, ms: number): number {
   splitMs(ms);
   const { whole, frac } = msParts;
-  if (whole < 0) w.byte(0x30);
-  else if (whole === 0) w.uintDigits(frac);
-  else {
-    w.uintDigits(whole);
-    w.padDigits(frac, 6);
+  if (whole < 0) {
+    buf[p] = 0x30;
+    return p + 1;
   }
+  if (whole === 0) return putUint(buf, p, frac);
+  return putPadded(buf, putUint(buf, p, whole), frac, 6);
 }
 
 /**
@@ -103,20 +100,34 @@ function priorityTail(priority: number): Buffer {
   return t;
 }
 
-/** Last trace / parent id written, as digits: siblings share both, so this skips most id printing. */
-const lastTrace = { hi: -1, lo: -1, digits: Buffer.alloc(20), len: 0 };
-const lastParent = { hi: -1, lo: -1, digits: Buffer.alloc(20), len: 0 };
+/*
+ * The five numbers from trace_id to duration sit in fixed-width slots: digits first, then
+ * spaces (JSON whitespace) up to SLOT bytes. A span is then one block copy of a template plus
+ * digit writes at known offsets (see the shaped path below), and both paths emit the same
+ * bytes. The cost is ~15 bytes of padding per span, mostly after the duration.
+ */
+const SLOT = 20;
+const SLOTS_TEXT =
+  ' '.repeat(SLOT) + ',"span_id":' + ' '.repeat(SLOT) + ',"parent_id":' + ' '.repeat(SLOT) +
+  ',"start":' + ' '.repeat(SLOT) + ',"duration":' + ' '.repeat(SLOT);
+/** Offsets of the slots within SLOTS_TEXT (trace_id is at 0). */
+const AT_SPAN = SLOT + 11;
+const AT_PARENT = AT_SPAN + SLOT + 13;
+const AT_START = AT_PARENT + SLOT + 9;
+const AT_DURATION = AT_START + SLOT + 12;
+const SLOTS = ascii(SLOTS_TEXT);
 
-function id(w: ByteWriter, hi: number, lo: number, last: typeof lastTrace): void {
-  if (last.hi === hi && last.lo === lo) {
-    w.bytesN(last.digits, last.len);
-    return;
-  }
-  const from = w.pos;
-  w.uint64Digits(hi, lo);
-  last.len = w.buf.copy(last.digits, 0, from, w.pos);
-  last.hi = hi;
-  last.lo = lo;
+/** Fills the slots that change with every span (span_id, start, duration) below `base`. */
+function fillSpanSlots(buf: Buffer, base: number, span: RecordingSpan): void {
+  putUint64(buf, base + AT_SPAN, span.idHi, span.idLo);
+  putNs(buf, base + AT_START, span.startMs);
+  putUint(buf, base + AT_DURATION, span.durationNs);
+}
+
+/** Writes a 64-bit id into a blank slot of `buf` (sets the slot to spaces first). */
+function fillIdSlot(buf: Buffer, at: number, hi: number, lo: number): void {
+  buf.fill(0x20, at, at + SLOT);
+  putUint64(buf, at, hi, lo);
 }
 
 /**
@@ -127,15 +138,13 @@ export function writeSpanJson(w: SpanStore, span: RecordingSpan, d: EncodeDefaul
   cached(w, serviceHead, span.service, 0, serviceText);
   cached(w, nameHead, span.name, 0, nameText);
   cached(w, resourceHead, span.resource, 0, resourceText);
-  id(w, span.trace.hi, span.trace.lo, lastTrace);
-  w.bytes(K_SPAN_ID);
-  w.uint64Digits(span.idHi, span.idLo);
-  w.bytes(K_PARENT_ID);
-  id(w, span.parentHi, span.parentLo, lastParent);
-  w.bytes(K_START);
-  nsFromMs(w, span.startMs);
-  w.bytes(K_DURATION);
-  w.uintDigits(span.durationNs);
+  w.ensure(SLOTS.length);
+  const base = w.pos;
+  w.buf.set(SLOTS, base);
+  putUint64(w.buf, base, span.trace.hi, span.trace.lo);
+  putUint64(w.buf, base + AT_PARENT, span.parentHi, span.parentLo);
+  fillSpanSlots(w.buf, base, span);
+  w.pos = base + SLOTS.length;
 
   const tags = span.tags;
   let hasEnv = false;
@@ -187,7 +196,8 @@ export function writeSpanJson(w: SpanStore, span: RecordingSpan, d: EncodeDefaul
       if (typeof v !== 'number') continue;
       cached(w, keyBytes, tags[i] as string, from, keyText);
       from = 0;
-      num(w, v);
+      w.ensure(24);
+      w.pos = putNum(w.buf, w.pos, v);
     }
   }
   if (hasPriority) {
@@ -198,4 +208,162 @@ export function writeSpanJson(w: SpanStore, span: RecordingSpan, d: EncodeDefaul
   const at = w.spanOffset();
   w.bytes(priorityTail(span.trace.priority));
   return at;
+}
+
+/** A span shape as pre-encoded JSON (see span-shapes.ts). */
+interface JsonShape extends SpanShape {
+  /**
+   * `{"service":…,"resource":…,"trace_id":` + slots + `,"error":E,"meta":{…},"metrics":{`
+   * and the first metric's key. Slots that rarely change between spans of a shape hold the
+   * last values written (trace_id and parent_id: siblings share them; the start's whole
+   * milliseconds), so only the changing digits are written per span.
+   */
+  template: Buffer;
+  /** Offset of the slots in the template. */
+  slots: number;
+  traceHi: number;
+  traceLo: number;
+  parentHi: number;
+  parentLo: number;
+  /** Whole epoch ms held in the start slot (-1: none) and where its ns digits go. */
+  startWhole: number;
+  fracAt: number;
+  /** `,"key":` per metric after the first, in tag order. */
+  metricKeys: Buffer[];
+  /** Closing bytes: the priority entry (value padded to PRIORITY_WIDTH) then `},"type":""},`. */
+  tail: Buffer;
+  /** Offset of the priority value in `tail`, -1 when the span sets its own priority. */
+  tailAt: number;
+  /** Priority value currently written in `tail`. */
+  tailPriority: number;
+  /** Upper bound of one span's bytes. */
+  maxBytes: number;
+}
+
+/** Shapes with more fixed bytes than this take the general path (rare, huge tag values). */
+const MAX_SHAPE_BYTES = 4096;
+
+function buildJsonShape(span: RecordingSpan, d: EncodeDefaults): JsonShape | undefined {
+  const shape = shapeOf(span);
+  const p = shape.pattern;
+  let meta = '';
+  const metricKeys: Buffer[] = [];
+  let hasEnv = false;
+  let hasVersion = false;
+  let ownPriority = false;
+  for (let i = 0; i < p.length; i += 2) {
+    const k = p[i] as string;
+    const v = p[i + 1];
+    if (v !== null) {
+      meta += (meta === '' ? '' : ',') + JSON.stringify(k) + ':' + JSON.stringify(v);
+      if (k === 'env') hasEnv = true;
+      else if (k === 'version') hasVersion = true;
+    } else {
+      metricKeys.push(utf8((metricKeys.length === 0 ? '' : ',') + JSON.stringify(k) + ':'));
+      if (k === '_sampling_priority_v1') ownPriority = true;
+    }
+  }
+  if (d.env !== undefined && !hasEnv) meta += (meta === '' ? '' : ',') + '"env":' + JSON.stringify(d.env);
+  if (d.version !== undefined && !hasVersion) meta += (meta === '' ? '' : ',') + '"version":' + JSON.stringify(d.version);
+  const head = utf8(serviceText(span.service) + nameText(span.name) + resourceText(span.resource));
+  const middle = utf8(`,"error":${span.error}` + (meta === '' ? ',"metrics":{' : `,"meta":{${meta}},"metrics":{`));
+  const template = Buffer.concat([head, SLOTS, middle, ...metricKeys.slice(0, 1)]);
+  const tail = ownPriority
+    ? END_TYPE
+    : Buffer.concat([K_PRIORITY.subarray(metricKeys.length === 0 ? 1 : 0), priorityTail(span.trace.priority)]);
+  let fixed = template.length + tail.length;
+  for (const k of metricKeys) fixed += k.length;
+  if (fixed > MAX_SHAPE_BYTES) return undefined;
+  return {
+    ...shape,
+    template,
+    slots: head.length,
+    traceHi: -1,
+    traceLo: -1,
+    parentHi: -1,
+    parentLo: -1,
+    startWhole: -1,
+    fracAt: 0,
+    metricKeys: metricKeys.slice(1),
+    tail,
+    tailAt: ownPriority ? -1 : tail.length - END_TYPE.length - PRIORITY_WIDTH,
+    tailPriority: span.trace.priority,
+    maxBytes: fixed + 24 * metricKeys.length,
+  };
+}
+
+/** The JSON of a span with a known shape: one block copy, its digits, its metrics. */
+function writeShapedJson(w: SpanStore, s: JsonShape, span: RecordingSpan): number {
+  const t = s.template;
+  const trace = span.trace;
+  // First bring the template's slowly changing slots up to date, then copy it.
+  if (s.traceHi !== trace.hi || s.traceLo !== trace.lo) {
+    fillIdSlot(t, s.slots, trace.hi, trace.lo);
+    s.traceHi = trace.hi;
+    s.traceLo = trace.lo;
+  }
+  if (s.parentHi !== span.parentHi || s.parentLo !== span.parentLo) {
+    fillIdSlot(t, s.slots + AT_PARENT, span.parentHi, span.parentLo);
+    s.parentHi = span.parentHi;
+    s.parentLo = span.parentLo;
+  }
+  splitMs(span.startMs);
+  const whole = msParts.whole;
+  const frac = msParts.frac;
+  if (whole !== s.startWhole && whole > 0) {
+    const at = s.slots + AT_START;
+    t.fill(0x20, at, at + SLOT);
+    s.fracAt = putUint(t, at, whole);
+    s.startWhole = whole;
+  }
+
+  w.ensure(s.maxBytes);
+  const buf = w.buf;
+  const start = w.pos;
+  const spanStart = start - w.spanOffset();
+  buf.set(t, start);
+  const slots = start + s.slots;
+  putUint64(buf, slots + AT_SPAN, span.idHi, span.idLo);
+  if (whole > 0) putPadded(buf, start + s.fracAt, frac, 6);
+  else {
+    // Not via the template's whole-ms digits (a clock before 1970-01-01T00:00:00.001).
+    buf.fill(0x20, slots + AT_START, slots + AT_START + SLOT);
+    putNs(buf, slots + AT_START, span.startMs);
+  }
+  putUint(buf, slots + AT_DURATION, span.durationNs);
+
+  let p = start + t.length;
+  const tags = span.tags;
+  if (tags !== undefined) {
+    let m = -1; // the first metric's key is in the template
+    for (let i = 1; i < tags.length; i += 2) {
+      const v = tags[i];
+      if (typeof v !== 'number') continue;
+      if (m >= 0) p = putBytes(buf, p, s.metricKeys[m]);
+      m++;
+      p = putNum(buf, p, v);
+    }
+  }
+  if (s.tailAt < 0) {
+    w.pos = putBytes(buf, p, s.tail);
+    return -1;
+  }
+  if (s.tailPriority !== trace.priority) {
+    writeJsonPriority(s.tail, s.tailAt, trace.priority);
+    s.tailPriority = trace.priority;
+  }
+  w.pos = putBytes(buf, p, s.tail);
+  return p + s.tailAt - spanStart;
+}
+
+/**
+ * The JSON span encoder of one exporter (its defaults, its shape cache): spans of a known
+ * shape take the template path, the rest `writeSpanJson`; the bytes are the same.
+ */
+export function createJsonSpanEncoder(d: EncodeDefaults): (w: SpanStore, span: RecordingSpan) => number {
+  const shapes = new ShapeCache<JsonShape>((span) => buildJsonShape(span, d));
+  return (w, span) => {
+    const s = shapes.find(span);
+    return s !== undefined ? writeShapedJson(w, s, span) : writeSpanJson(w, span, d);
+  };
 }

@@ -4,7 +4,7 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import { packBatches } from './batching.js';
-import { writeJsonPriority, writeSpanJson, type EncodeDefaults } from './encode-json.js';
+import { createJsonSpanEncoder, writeJsonPriority, type EncodeDefaults } from './encode-json.js';
 import { bodyLength, type Exporter, type PreparedBatch } from './exporter.js';
 import { hostInfo, nextSeqId, RUNTIME_ID, TRACER_VERSION } from './runtime-info.js';
 import type { RecordingSpan } from './span.js';
@@ -69,11 +69,12 @@ export function createTelemetryExporter(o: TelemetryExporterOptions): Exporter {
     'dd-agent-hostname': o.hostname,
   };
 
+  const encodeSpan = createJsonSpanEncoder(o.defaults);
   return {
     method: 'POST',
     url: o.url,
     encodeSpan(store: SpanStore, span: RecordingSpan): number {
-      return writeSpanJson(store, span, o.defaults);
+      return encodeSpan(store, span);
     },
     prepare(d: EncodedSpans): PreparedBatch[] {
       patchPriorities(d, writeJsonPriority);

@@ -165,6 +165,11 @@ export class RecordingTracer implements Tracer, SpanSink {
     return this.store.take();
   }
 
+  /** Returns drained spans' memory for reuse once nothing refers to their bytes any more. */
+  release(spans: EncodedSpans): void {
+    this.store.release(spans);
+  }
+
   /** The request bodies for drained spans, without sending (benchmarks, diagnostics). */
   encode(spans: EncodedSpans): Buffer[][] {
     return this.o.exporter.prepare(spans).map((b) => b.build().parts);
@@ -180,6 +185,9 @@ export class RecordingTracer implements Tracer, SpanSink {
       // A missing or invalid deadline must not turn into an instant timeout (NaN timers fire at once).
       const deadline = Number.isFinite(opts?.deadline) ? opts.deadline : Date.now() + MAX_REQUEST_MS;
       if (spans.count > 0) await this.sendAll(spans, deadline, report);
+      // Every request was accepted, so its body was written in full and no socket still holds
+      // these bytes: they can be reused. After a failure they are left to the GC.
+      if (report.failure === undefined) this.store.release(spans);
     } catch {
       // Encoding or transport bug: the batch is lost, the task is not.
       report.failure ??= 'other';

@@ -1,0 +1,150 @@
+/**
+ * The JSON encoder's two paths: spans of a cached shape are written from a template, the rest
+ * by the general writer. Whatever the span sequence, both must produce the same bytes and the
+ * same priority offsets, and the result must be valid JSON with exact ids.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createJsonSpanEncoder, writeSpanJson, type EncodeDefaults } from '../src/tracing/encode-json.js';
+import { parseJsonExact } from '../src/tracing/json-lossless.js';
+import { RecordingSpan, TraceState } from '../src/tracing/span.js';
+import { SpanStore, type EncodedSpans } from '../src/tracing/span-store.js';
+
+const sink = { onFinish: () => {} };
+
+interface SpanSpec {
+  trace: number;
+  parent: number;
+  kind: number;
+  id: [number, number];
+  startMs: number;
+  durMs: number;
+  tags: Array<[string, string | number | boolean]>;
+  error: boolean;
+  priorityAfter: number | null;
+}
+
+const KINDS: Array<[string, string, string]> = [
+  ['rshell', 'command', 'echo'],
+  ['rshell', 'command', 'grep'],
+  ['rshell', 'control_flow', 'pipeline'],
+  ['private-action-runner', 'action.run', 'com.datadoghq.remoteaction.rshell.runCommand'],
+  ['s\u00e9rvice "q"', 'n\\ame', 'r\u4e2d\n'],
+];
+
+const tagKey = fc.constantFrom('rshell.command.name', 'rshell.command.argc', 'rshell.command.is_allowed', 'env', 'version', 'k"\u0001', '_sampling_priority_v1', '_top_level');
+const tagValue = fc.oneof(
+  fc.constantFrom('echo', 'true', '', 'x\u00e9\u4e2d"\\', 'prod'),
+  fc.boolean(),
+  fc.integer({ min: -1000, max: 1000 }),
+  fc.constantFrom(0, -0, 1.5, -2.25e-7, 1e21, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 53 + 2),
+);
+const u32 = fc.integer({ min: 0, max: 0xffffffff });
+
+const spec: fc.Arbitrary<SpanSpec> = fc.record({
+  trace: fc.integer({ min: 0, max: 2 }),
+  parent: fc.integer({ min: 0, max: 2 }),
+  kind: fc.integer({ min: 0, max: KINDS.length - 1 }),
+  id: fc.tuple(u32, u32),
+  // Mostly now-ish (same whole ms across spans), sometimes tiny or zero.
+  startMs: fc.oneof(
+    fc.double({ min: 1_795_000_000_000, max: 1_795_000_000_003, noNaN: true }),
+    fc.constantFrom(0, 0.0005, 1.25, 1_795_000_000_000.9999999),
+  ),
+  durMs: fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constant(0)),
+  tags: fc.array(fc.tuple(tagKey, tagValue), { maxLength: 6 }),
+  error: fc.boolean(),
+  priorityAfter: fc.option(fc.integer({ min: -2147483648, max: 2147483647 }), { nil: null }),
+});
+
+const TRACE_IDS: Array<[number, number]> = [
+  [0xffffffff, 0xfffffffe],
+  [0x80000000, 1],
+  [0, 12345],
+];
+const PARENTS: Array<[number, number]> = [
+  [0, 0],
+  [0xdeadbeef, 0x01234567],
+  [0x001fffff, 0xffffffff],
+];
+
+function record(d: EncodedSpans, i: number): Buffer {
+  const r = i * 4;
+  return d.chunks[d.rec[r]].subarray(d.rec[r + 1], d.rec[r + 2]);
+}
+
+function encodeBoth(specs: SpanSpec[], defaults: EncodeDefaults): void {
+  const shaped = createJsonSpanEncoder(defaults);
+  const a = new SpanStore();
+  const b = new SpanStore();
+  const traces = TRACE_IDS.map(([hi, lo]) => new TraceState(hi, lo));
+  for (const s of specs) {
+    const [service, name, resource] = KINDS[s.kind];
+    const trace = traces[s.trace];
+    const [ph, pl] = PARENTS[s.parent];
+    const span = new RecordingSpan(sink, trace, name, service, s.id[0], s.id[1], ph, pl, s.startMs, false);
+    span.setResource(resource);
+    for (const [k, v] of s.tags) span.setTag(k, v);
+    if (s.error) span.setError(new RangeError('not encoded'));
+    span.finish(s.startMs + s.durMs);
+    for (const [store, write] of [
+      [a, (st: SpanStore) => shaped(st, span)],
+      [b, (st: SpanStore) => writeSpanJson(st, span, defaults)],
+    ] as const) {
+      store.beginSpan();
+      store.endSpan(trace, write(store), trace.priority);
+    }
+    if (s.priorityAfter !== null) trace.priority = s.priorityAfter;
+  }
+  const da = a.take();
+  const db = b.take();
+  expect(da.count).toBe(specs.length);
+  for (let i = 0; i < da.count; i++) {
+    expect(record(da, i).toString('utf8')).toBe(record(db, i).toString('utf8'));
+    expect(da.rec[i * 4 + 3]).toBe(db.rec[i * 4 + 3]);
+    // Each record is one JSON object followed by ','.
+    const text = record(da, i).toString('utf8');
+    expect(text.endsWith(',')).toBe(true);
+    const span = parseJsonExact(text.slice(0, -1)) as Record<string, unknown>;
+    const [hi, lo] = TRACE_IDS[specs[i].trace];
+    expect(BigInt(span.trace_id as bigint)).toBe((BigInt(hi) << 32n) | BigInt(lo));
+    expect(BigInt(span.span_id as bigint)).toBe((BigInt(specs[i].id[0]) << 32n) | BigInt(specs[i].id[1]));
+  }
+}
+
+describe('JSON span shapes', () => {
+  it('template path and general path write identical bytes for any span sequence', () => {
+    fc.assert(
+      fc.property(fc.array(spec, { minLength: 1, maxLength: 60 }), fc.constantFrom<EncodeDefaults>({}, { env: 'prod', version: '1.2.3' }, { env: 'staging' }), (specs, d) =>
+        encodeBoth(specs, d),
+      ),
+      { numRuns: 300, seed: 2026 },
+    );
+  });
+
+  it('a long run of one shape with a changing trace priority stays identical', () => {
+    const base: SpanSpec = {
+      trace: 0,
+      parent: 1,
+      kind: 0,
+      id: [1, 2],
+      startMs: 1_795_000_000_000.5,
+      durMs: 0.25,
+      tags: [
+        ['rshell.command.name', 'echo'],
+        ['rshell.command.argc', 2],
+        ['rshell.command.is_allowed', true],
+      ],
+      error: false,
+      priorityAfter: null,
+    };
+    const specs = Array.from({ length: 500 }, (_, i) => ({
+      ...base,
+      id: [i * 7919, i] as [number, number],
+      startMs: base.startMs + i * 0.0137,
+      parent: i % 3 === 0 ? 2 : 1,
+      priorityAfter: i % 97 === 0 ? -1 : i % 101 === 0 ? 2 : null,
+    }));
+    encodeBoth(specs, { env: 'prod' });
+  });
+});
