@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ByteWriter } from '../src/tracing/byte-writer.js';
-import { msToNs } from '../src/tracing/clock.js';
+import { MsgpackWriter } from '../src/tracing/encode-msgpack.js';
 import { errorType } from '../src/tracing/error-type.js';
 import fc from 'fast-check';
 import { hiOf, loOf, MAX_UINT64, parseUint64, randomId, toBigInt } from '../src/tracing/ids.js';
@@ -91,6 +91,14 @@ describe('uint64 decimal digits (no BigInt)', () => {
   });
 });
 
+/** Epoch ms as the msgpack encoder writes it (int64 ns, 0xd3). */
+function msToNs(ms: number): bigint {
+  const w = new MsgpackWriter(16);
+  w.int64Ns(ms);
+  expect(w.buf[0]).toBe(0xd3);
+  return w.buf.readBigInt64BE(1);
+}
+
 describe('ns timestamps', () => {
   it('converts fractional epoch ms to exact ns', () => {
     expect(msToNs(1700000000123.5)).toBe(1700000000123500000n);
@@ -98,6 +106,23 @@ describe('ns timestamps', () => {
     expect(msToNs(0.25)).toBe(250000n);
     // Sub-ns rounding carrying into the next millisecond.
     expect(msToNs(1700000000123.9999999999)).toBe(1700000000124000000n);
+    expect(msToNs(-5)).toBe(0n);
+    expect(msToNs(1e13)).toBe(2n ** 63n - 1n);
+  });
+
+  it('matches BigInt arithmetic for any ms until int64 ns overflow (2262), then saturates', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 9_223_372_036_853.99, noNaN: true }), (ms) => {
+        let whole = Math.floor(ms);
+        let frac = Math.round((ms - whole) * 1e6);
+        if (frac >= 1e6) {
+          whole += 1;
+          frac -= 1e6;
+        }
+        expect(msToNs(ms)).toBe(BigInt(whole) * 1_000_000n + BigInt(frac));
+      }),
+      { numRuns: 2000, seed: 2026 },
+    );
   });
 
   it('writes small and padded digits exactly', () => {

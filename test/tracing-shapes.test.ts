@@ -1,12 +1,15 @@
 /**
- * The JSON encoder's two paths: spans of a cached shape are written from a template, the rest
- * by the general writer. Whatever the span sequence, both must produce the same bytes and the
- * same priority offsets, and the result must be valid JSON with exact ids.
+ * Each encoder (telemetry JSON, agent msgpack) has two paths: spans of a cached shape are
+ * written from a template, the rest by the general writer. Whatever the span sequence, both
+ * must produce the same bytes and the same priority offsets, and the result must decode with
+ * exact ids.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createJsonSpanEncoder, writeSpanJson, type EncodeDefaults } from '../src/tracing/encode-json.js';
+import { createMsgpackSpanEncoder, writeSpanMsgpack } from '../src/tracing/encode-msgpack.js';
 import { parseJsonExact } from '../src/tracing/json-lossless.js';
+import { decodeMsgpack } from '../src/tracing/msgpack-decode.js';
 import { RecordingSpan, TraceState } from '../src/tracing/span.js';
 import { SpanStore, type EncodedSpans } from '../src/tracing/span-store.js';
 
@@ -73,8 +76,23 @@ function record(d: EncodedSpans, i: number): Buffer {
   return d.chunks[d.rec[r]].subarray(d.rec[r + 1], d.rec[r + 2]);
 }
 
-function encodeBoth(specs: SpanSpec[], defaults: EncodeDefaults): void {
-  const shaped = createJsonSpanEncoder(defaults);
+type Format = 'json' | 'msgpack';
+
+/** The span's ids as decoded from one record. */
+function decodeIds(format: Format, rec: Buffer): { trace: bigint; span: bigint } {
+  if (format === 'json') {
+    // Each JSON record is one object followed by ','.
+    expect(rec[rec.length - 1]).toBe(0x2c);
+    const o = parseJsonExact(rec.toString('utf8', 0, rec.length - 1)) as Record<string, number | bigint>;
+    return { trace: BigInt(o.trace_id), span: BigInt(o.span_id) };
+  }
+  const m = decodeMsgpack(rec) as Map<string, bigint>;
+  return { trace: m.get('trace_id')!, span: m.get('span_id')! };
+}
+
+function encodeBoth(specs: SpanSpec[], defaults: EncodeDefaults, format: Format = 'json'): void {
+  const shaped = format === 'json' ? createJsonSpanEncoder(defaults) : createMsgpackSpanEncoder(defaults);
+  const general = format === 'json' ? writeSpanJson : writeSpanMsgpack;
   const a = new SpanStore();
   const b = new SpanStore();
   const traces = TRACE_IDS.map(([hi, lo]) => new TraceState(hi, lo));
@@ -89,7 +107,7 @@ function encodeBoth(specs: SpanSpec[], defaults: EncodeDefaults): void {
     span.finish(s.startMs + s.durMs);
     for (const [store, write] of [
       [a, (st: SpanStore) => shaped(st, span)],
-      [b, (st: SpanStore) => writeSpanJson(st, span, defaults)],
+      [b, (st: SpanStore) => general(st, span, defaults)],
     ] as const) {
       store.beginSpan();
       store.endSpan(trace, write(store), trace.priority);
@@ -100,23 +118,20 @@ function encodeBoth(specs: SpanSpec[], defaults: EncodeDefaults): void {
   const db = b.take();
   expect(da.count).toBe(specs.length);
   for (let i = 0; i < da.count; i++) {
-    expect(record(da, i).toString('utf8')).toBe(record(db, i).toString('utf8'));
+    expect(record(da, i).toString('hex')).toBe(record(db, i).toString('hex'));
     expect(da.rec[i * 4 + 3]).toBe(db.rec[i * 4 + 3]);
-    // Each record is one JSON object followed by ','.
-    const text = record(da, i).toString('utf8');
-    expect(text.endsWith(',')).toBe(true);
-    const span = parseJsonExact(text.slice(0, -1)) as Record<string, unknown>;
+    const ids = decodeIds(format, record(da, i));
     const [hi, lo] = TRACE_IDS[specs[i].trace];
-    expect(BigInt(span.trace_id as bigint)).toBe((BigInt(hi) << 32n) | BigInt(lo));
-    expect(BigInt(span.span_id as bigint)).toBe((BigInt(specs[i].id[0]) << 32n) | BigInt(specs[i].id[1]));
+    expect(ids.trace).toBe((BigInt(hi) << 32n) | BigInt(lo));
+    expect(ids.span).toBe((BigInt(specs[i].id[0]) << 32n) | BigInt(specs[i].id[1]));
   }
 }
 
-describe('JSON span shapes', () => {
+describe.each(['json', 'msgpack'] as const)('%s span shapes', (format) => {
   it('template path and general path write identical bytes for any span sequence', () => {
     fc.assert(
       fc.property(fc.array(spec, { minLength: 1, maxLength: 60 }), fc.constantFrom<EncodeDefaults>({}, { env: 'prod', version: '1.2.3' }, { env: 'staging' }), (specs, d) =>
-        encodeBoth(specs, d),
+        encodeBoth(specs, d, format),
       ),
       { numRuns: 300, seed: 2026 },
     );
@@ -145,6 +160,6 @@ describe('JSON span shapes', () => {
       parent: i % 3 === 0 ? 2 : 1,
       priorityAfter: i % 97 === 0 ? -1 : i % 101 === 0 ? 2 : null,
     }));
-    encodeBoth(specs, { env: 'prod' });
+    encodeBoth(specs, { env: 'prod' }, format);
   });
 });

@@ -5,7 +5,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { packBatches } from './batching.js';
 import type { EncodeDefaults } from './encode-json.js';
-import { writeSpanMsgpack } from './encode-msgpack.js';
+import { createMsgpackSpanEncoder } from './encode-msgpack.js';
 import { bodyLength, type Exporter, type PreparedBatch } from './exporter.js';
 import { TRACER_VERSION } from './runtime-info.js';
 import type { RecordingSpan } from './span.js';
@@ -39,11 +39,12 @@ function arrayHeader(out: Buffer, p: number, n: number): number {
 }
 
 export function createAgentExporter(url: URL, defaults: EncodeDefaults): Exporter {
+  const encodeSpan = createMsgpackSpanEncoder(defaults);
   return {
     method: 'PUT',
     url,
     encodeSpan(store: SpanStore, span: RecordingSpan): number {
-      return writeSpanMsgpack(store, span, defaults);
+      return encodeSpan(store, span);
     },
     prepare(d: EncodedSpans): PreparedBatch[] {
       patchPriorities(d, (buf, at, priority) => buf.writeDoubleBE(priority, at));

@@ -36,10 +36,3 @@ export function splitMs(ms: number): void {
   msParts.whole = whole;
   msParts.frac = frac;
 }
-
-/** Epoch ms (fractional) → epoch ns as bigint (binary encodings); negative clamps to 0. */
-export function msToNs(ms: number): bigint {
-  splitMs(ms);
-  if (msParts.whole < 0) return 0n;
-  return BigInt(msParts.whole) * 1000000n + BigInt(msParts.frac);
-}

@@ -4,10 +4,11 @@
  * span model needs, so the tracer keeps zero runtime dependencies.
  */
 import { ByteWriter, EncodedStringCache } from './byte-writer.js';
-import { msToNs } from './clock.js';
+import { msParts, splitMs } from './clock.js';
 import type { EncodeDefaults } from './encode-json.js';
 import type { RecordingSpan } from './span.js';
 import type { SpanStore } from './span-store.js';
+import { ShapeCache, shapeOf, type SpanShape } from './span-shapes.js';
 
 export class MsgpackWriter extends ByteWriter {
   arrayHeader(n: number): void {
@@ -103,10 +104,11 @@ export class MsgpackWriter extends ByteWriter {
     this.pos += 8;
   }
 
-  int64(v: bigint): void {
+  /** Epoch ms (fractional) as int64 epoch ns (0xd3); negative clamps to 0. */
+  int64Ns(ms: number): void {
     this.ensure(9);
     this.buf[this.pos++] = 0xd3;
-    this.buf.writeBigInt64BE(v, this.pos);
+    putNs64(this.buf, this.pos, ms);
     this.pos += 8;
   }
 
@@ -124,6 +126,31 @@ export class MsgpackWriter extends ByteWriter {
   }
 }
 
+/**
+ * Writes epoch ms (fractional) as the 8 bytes of a big-endian int64 count of ns, exactly and
+ * without a BigInt: ns = whole*1e6 + frac, split into 32-bit halves with doubles only (whole
+ * < 2^41, so every intermediate stays below 2^53). Negative clamps to 0.
+ */
+const MAX_INT64_WHOLE_MS = 9_223_372_036_854;
+
+function putNs64(buf: Buffer, at: number, ms: number): void {
+  splitMs(ms);
+  const { whole, frac } = msParts;
+  if (whole < 0 || whole >= MAX_INT64_WHOLE_MS) {
+    // Before 1970: 0. From 2262-04-11 on, int64 ns overflow: the largest value instead.
+    const big = whole >= 0;
+    buf.writeUInt32BE(big ? 0x7fffffff : 0, at);
+    buf.writeUInt32BE(big ? 0xffffffff : 0, at + 4);
+    return;
+  }
+  const wLo = whole % 4294967296;
+  const wHi = (whole - wLo) / 4294967296;
+  const x = wLo * 1e6 + frac;
+  const lo = x % 4294967296;
+  buf.writeUInt32BE(wHi * 1e6 + (x - lo) / 4294967296, at);
+  buf.writeUInt32BE(lo, at + 4);
+}
+
 /** Encoded msgpack strings for keys, names, services and repeated tag values. */
 const msgpackStrings = new EncodedStringCache((s) => {
   const w = new MsgpackWriter(s.length * 3 + 8);
@@ -136,7 +163,7 @@ const msgpackStrings = new EncodedStringCache((s) => {
  * value (a float64, patchable in place) from the span start, or -1 when the span set
  * `_sampling_priority_v1` itself.
  */
-export function writeSpanMsgpack(w: SpanStore, span: RecordingSpan, d: EncodeDefaults): number {
+export function writeSpanMsgpack(w: SpanWriter, span: RecordingSpan, d: EncodeDefaults, slots?: MsgpackSlots): number {
   w.mapHeader(12);
   w.str('service');
   w.str(span.service);
@@ -146,14 +173,19 @@ export function writeSpanMsgpack(w: SpanStore, span: RecordingSpan, d: EncodeDef
   w.str(span.resource);
   w.str('trace_id');
   w.uint64Parts(span.trace.hi, span.trace.lo);
+  if (slots) slots.trace = w.spanOffset() - 8;
   w.str('span_id');
   w.uint64Parts(span.idHi, span.idLo);
+  if (slots) slots.span = w.spanOffset() - 8;
   w.str('parent_id');
   w.uint64Parts(span.parentHi, span.parentLo);
+  if (slots) slots.parent = w.spanOffset() - 8;
   w.str('start');
-  w.int64(msToNs(span.startMs));
+  w.int64Ns(span.startMs);
+  if (slots) slots.start = w.spanOffset() - 8;
   w.str('duration');
   w.int64Safe(span.durationNs);
+  if (slots) slots.duration = w.spanOffset() - 8;
   w.str('error');
   w.fixint(span.error);
 
@@ -198,6 +230,7 @@ export function writeSpanMsgpack(w: SpanStore, span: RecordingSpan, d: EncodeDef
     if (typeof v === 'number') {
       w.str(tags[i] as string);
       w.float64(v);
+      if (slots) slots.metrics.push(w.spanOffset() - 8);
     }
   }
   let at = -1;
@@ -210,4 +243,87 @@ export function writeSpanMsgpack(w: SpanStore, span: RecordingSpan, d: EncodeDef
   w.str('type');
   w.str('');
   return at;
+}
+
+/** A writer that knows where the current span started (the span store; a template writer). */
+export type SpanWriter = MsgpackWriter & { spanOffset(): number };
+
+/** Offsets of a span's variable values (each 8 bytes after its marker) from the span start. */
+interface MsgpackSlots {
+  trace: number;
+  span: number;
+  parent: number;
+  start: number;
+  duration: number;
+  /** Per metric, in tag order. */
+  metrics: number[];
+}
+
+/** A span shape as a complete msgpack span whose values are rewritten in place. */
+interface MsgpackShape extends SpanShape {
+  template: Buffer;
+  slots: MsgpackSlots;
+  /** Offset of the priority float64, -1 when the span sets its own. */
+  priorityAt: number;
+}
+
+class TemplateWriter extends MsgpackWriter {
+  spanOffset(): number {
+    return this.pos;
+  }
+}
+
+const MAX_SHAPE_BYTES = 4096;
+
+function buildMsgpackShape(span: RecordingSpan, d: EncodeDefaults): MsgpackShape | undefined {
+  const w = new TemplateWriter(512);
+  const slots: MsgpackSlots = { trace: 0, span: 0, parent: 0, start: 0, duration: 0, metrics: [] };
+  const priorityAt = writeSpanMsgpack(w, span, d, slots);
+  if (w.pos > MAX_SHAPE_BYTES) return undefined;
+  return { ...shapeOf(span), template: Buffer.from(w.buf.subarray(0, w.pos)), slots, priorityAt };
+}
+
+/**
+ * Every msgpack field the span model uses has a fixed width (0xcf/0xd3/0xcb), so a span of a
+ * known shape is its template copied whole, then its values written at fixed offsets.
+ */
+function writeShapedMsgpack(w: SpanStore, s: MsgpackShape, span: RecordingSpan): number {
+  const t = s.template;
+  w.ensure(t.length);
+  const buf = w.buf;
+  const at = w.pos;
+  buf.set(t, at);
+  const sl = s.slots;
+  buf.writeUInt32BE(span.trace.hi, at + sl.trace);
+  buf.writeUInt32BE(span.trace.lo, at + sl.trace + 4);
+  buf.writeUInt32BE(span.idHi, at + sl.span);
+  buf.writeUInt32BE(span.idLo, at + sl.span + 4);
+  buf.writeUInt32BE(span.parentHi, at + sl.parent);
+  buf.writeUInt32BE(span.parentLo, at + sl.parent + 4);
+  putNs64(buf, at + sl.start, span.startMs);
+  const dur = span.durationNs;
+  buf.writeUInt32BE(Math.floor(dur / 4294967296), at + sl.duration);
+  buf.writeUInt32BE(dur % 4294967296, at + sl.duration + 4);
+  const tags = span.tags;
+  if (tags !== undefined) {
+    let m = 0;
+    for (let i = 1; i < tags.length; i += 2) {
+      const v = tags[i];
+      if (typeof v === 'number') buf.writeDoubleBE(v, at + sl.metrics[m++]);
+    }
+  }
+  const spanStart = at - w.spanOffset();
+  w.pos = at + t.length;
+  if (s.priorityAt < 0) return -1;
+  buf.writeDoubleBE(span.trace.priority, at + s.priorityAt);
+  return at - spanStart + s.priorityAt;
+}
+
+/** The msgpack span encoder of one exporter: template path for known shapes, else general. */
+export function createMsgpackSpanEncoder(d: EncodeDefaults): (w: SpanStore, span: RecordingSpan) => number {
+  const shapes = new ShapeCache<MsgpackShape>((span) => buildMsgpackShape(span, d));
+  return (w, span) => {
+    const s = shapes.find(span);
+    return s !== undefined ? writeShapedMsgpack(w, s, span) : writeSpanMsgpack(w, span, d);
+  };
 }

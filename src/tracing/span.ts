@@ -19,6 +19,18 @@ function cut(s: string, max: number): string {
   return s.length > max ? s.slice(0, max) : s;
 }
 
+/**
+ * A tag value as stored: numbers (finite only: JSON and the intake have no NaN/Infinity),
+ * strings (cut to the intake's limit) and booleans as "true"/"false"; undefined for anything
+ * else (untyped JS callers).
+ */
+function tagValue(value: unknown): string | number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string') return cut(value, MAX_TAG_VALUE_CHARS);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return undefined;
+}
+
 /** State shared by every local span of one trace. */
 export class TraceState {
   /** `_sampling_priority_v1`; 2 = USER_KEEP. */
@@ -88,15 +100,8 @@ export class RecordingSpan implements Span {
 
   setTag(key: string, value: TagValue): this {
     if (this.finished) return this;
-    let v: string | number;
-    if (typeof value === 'number') {
-      // JSON and the intake have no NaN/Infinity: such a value is not sent at all.
-      if (!Number.isFinite(value)) return this;
-      v = value;
-    } else if (typeof value === 'string') v = cut(value, MAX_TAG_VALUE_CHARS);
-    else if (typeof value === 'boolean') v = value ? 'true' : 'false';
-    else return this; // untyped JS callers: anything else is not a tag value
-    if (typeof key !== 'string') return this;
+    const v = tagValue(value);
+    if (v === undefined || typeof key !== 'string') return this;
     key = cut(key, MAX_TAG_KEY_CHARS);
     const tags = (this.tags ??= []);
     for (let i = 0; i < tags.length; i += 2) {
@@ -107,6 +112,25 @@ export class RecordingSpan implements Span {
     }
     tags.push(key, v);
     return this;
+  }
+
+  /**
+   * The tags given at start, on a span that has none yet: an object's keys are distinct, so
+   * no duplicate check (for-in rather than Object.keys: no array allocated per span).
+   */
+  setStartTags(tags: Record<string, TagValue>): void {
+    let list = this.tags;
+    if (list !== undefined) {
+      for (const k in tags) if (Object.hasOwn(tags, k)) this.setTag(k, tags[k]);
+      return;
+    }
+    for (const k in tags) {
+      if (!Object.hasOwn(tags, k)) continue;
+      const v = tagValue(tags[k]);
+      if (v === undefined) continue;
+      (list ??= []).push(cut(k, MAX_TAG_KEY_CHARS), v);
+    }
+    this.tags = list;
   }
 
   /** Whether a tag of the given kind (meta: string, metrics: number) is set. */

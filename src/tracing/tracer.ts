@@ -250,11 +250,7 @@ export class RecordingTracer implements Tracer, SpanSink {
 function resourceAndTags(span: RecordingSpan, opts: StartSpanOptions | undefined): void {
   if (opts === undefined) return;
   if (opts.resource !== undefined) span.setResource(opts.resource);
-  const tags = opts.tags;
-  // for-in rather than Object.keys: no array allocated per span.
-  if (tags !== undefined) {
-    for (const k in tags) if (Object.hasOwn(tags, k)) span.setTag(k, tags[k]);
-  }
+  if (opts.tags !== undefined) span.setStartTags(opts.tags);
 }
 
 function round3(ms: number): number {
