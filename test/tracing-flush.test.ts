@@ -5,7 +5,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { packBatches } from '../src/tracing/batching.js';
+import { batchRecords, chunkSlices } from '../src/tracing/batching.js';
+import type { EncodedSpans } from '../src/tracing/span-store.js';
 import { createTelemetryExporter } from '../src/tracing/telemetry-exporter.js';
 import { createTracer, MAX_SPANS_PER_TRACE, TELEMETRY_MAX_BODY_BYTES, type Tracer } from '../src/tracing/index.js';
 import { LocalIntake } from '../src/tracing/local-intake.js';
@@ -233,19 +234,57 @@ describe('buffer caps', () => {
 });
 
 describe('request splitting', () => {
+  /** Encoded spans by hand: records in store order as [trace, text, new store chunk?]. */
+  function encoded(records: Array<[string, string, boolean?]>): EncodedSpans {
+    const chunks: Buffer[] = [];
+    const rec = new Int32Array(records.length * 4);
+    let text = '';
+    const flushChunk = () => {
+      chunks.push(Buffer.from(text, 'latin1'));
+      text = '';
+    };
+    records.forEach(([, body, newChunk], i) => {
+      if (newChunk) flushChunk();
+      rec.set([chunks.length, text.length, text.length + body.length, -1], i * 4);
+      text += body;
+    });
+    flushChunk();
+    // One state object per trace name, as the tracer has one TraceState per trace.
+    const states = new Map<string, object>();
+    const trace = records.map(([t]) => states.get(t) ?? states.set(t, { t }).get(t)!);
+    return { count: records.length, chunks, rec, prio: new Float64Array(records.length), trace: trace as never };
+  }
+
   it('packs traces into as few batches as the cap allows, continuing a trace across batches', () => {
-    const traces = [['aaaa', 'bbbb'], ['cc'], ['dddddddddd', 'e'], ['ffffffffffffffffffffffff']];
-    const batches = packBatches(traces, (s) => s.length, 12, 2, 1);
-    expect(batches.map((b) => b.traces)).toEqual([
-      [['aaaa', 'bbbb']],
+    const d = encoded([['A', 'aaaa'], ['B', 'cc'], ['A', 'bbbb'], ['C', 'dddddddddd'], ['C', 'e'], ['D', 'f'.repeat(24)]]);
+    const batches = batchRecords(d, 12, 2);
+    const texts = batches.map((b) =>
+      b.traces.map((c) => {
+        const out: Buffer[] = [];
+        chunkSlices(d, c, out);
+        return out.map((x) => x.toString('latin1'));
+      }),
+    );
+    expect(texts).toEqual([
+      [['aaaa', 'bbbb']], // one trace, two runs (not adjacent in the store)
       [['cc']],
       [['dddddddddd']],
-      [['e']],
-      [['ffffffffffffffffffffffff']], // larger than the cap: sent alone
+      [['e']], // the trace continues in the next request
+      [['f'.repeat(24)]], // larger than the cap: sent alone
     ]);
-    expect(batches.map((b) => b.bytes)).toEqual([12, 5, 13, 4, 27]);
-    expect(packBatches(traces, (s) => s.length, 1000, 2, 1)).toHaveLength(1);
-    expect(packBatches([], (s: string) => s.length, 10, 2, 1)).toEqual([]);
+    expect(batches.map((b) => b.bytes)).toEqual([10, 4, 12, 3, 26]);
+    expect(batches.map((b) => b.traces.map((c) => c.spans))).toEqual([[2], [1], [1], [1], [1]]);
+    expect(batchRecords(d, 1000, 2)).toHaveLength(1);
+    expect(batchRecords(encoded([]), 10, 2)).toEqual([]);
+  });
+
+  it('sends back-to-back records as one slice, split only where the store changed chunk', () => {
+    const d = encoded([['T', 'ab'], ['T', 'cd'], ['T', 'ef', true], ['T', 'gh']]);
+    const [batch] = batchRecords(d, 1000, 2);
+    expect(batch.traces).toEqual([{ runs: [0, 4], spans: 4 }]);
+    const out: Buffer[] = [];
+    chunkSlices(d, batch.traces[0], out);
+    expect(out.map((x) => x.toString('latin1'))).toEqual(['abcd', 'efgh']);
   });
 
   it(`splits a flush over ${TELEMETRY_MAX_BODY_BYTES} bytes into several valid requests`, async () => {

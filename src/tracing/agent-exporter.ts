@@ -3,13 +3,13 @@
  * msgpack (an array of traces, each an array of span maps).
  */
 import type { OutgoingHttpHeaders } from 'node:http';
-import { packBatches } from './batching.js';
+import { batchRecords, chunkSlices } from './batching.js';
 import type { EncodeDefaults } from './encode-json.js';
 import { createMsgpackSpanEncoder } from './encode-msgpack.js';
 import { bodyLength, type Exporter, type PreparedBatch } from './exporter.js';
 import { TRACER_VERSION } from './runtime-info.js';
 import type { RecordingSpan } from './span.js';
-import { groupRecords, patchPriorities, recordRuns, recordSize, type EncodedSpans, type SpanStore } from './span-store.js';
+import { patchPriorities, type EncodedSpans, type SpanStore } from './span-store.js';
 
 /**
  * Body cap per request: 10 MiB. The Agent accepts 25 MB per request and the Lambda
@@ -48,9 +48,8 @@ export function createAgentExporter(url: URL, defaults: EncodeDefaults): Exporte
     },
     prepare(d: EncodedSpans): PreparedBatch[] {
       patchPriorities(d, (buf, at, priority) => buf.writeDoubleBE(priority, at));
-      const size = (i: number): number => recordSize(d, i);
       // Framing upper bounds: 5 bytes of array header per trace chunk, 5 for the outer array.
-      const batches = packBatches(groupRecords(d), size, AGENT_MAX_BODY_BYTES - 5, 5, 0);
+      const batches = batchRecords(d, AGENT_MAX_BODY_BYTES - 5, 5);
       return batches.map((b) => ({
         spans: b.spans,
         build() {
@@ -58,8 +57,8 @@ export function createAgentExporter(url: URL, defaults: EncodeDefaults): Exporte
           const parts: Buffer[] = [outer.subarray(0, arrayHeader(outer, 0, b.traces.length))];
           for (const chunk of b.traces) {
             const h = Buffer.allocUnsafe(5);
-            parts.push(h.subarray(0, arrayHeader(h, 0, chunk.length)));
-            recordRuns(d, chunk, parts);
+            parts.push(h.subarray(0, arrayHeader(h, 0, chunk.spans)));
+            chunkSlices(d, chunk, parts);
           }
           const headers: OutgoingHttpHeaders = {
             'content-type': 'application/msgpack',

@@ -2,45 +2,103 @@
  * Splits encoded spans, grouped by trace, into as few request payloads as a byte cap allows.
  * A trace that does not fit is continued in the next request (the intake joins chunks of a
  * trace by trace id); a single span larger than the cap still goes out, alone.
+ *
+ * Records are handled as runs of consecutive store indices: records with consecutive
+ * indices were written back to back, so a run is one contiguous byte range per store chunk
+ * and a trace's spans (usually finished together) cost a couple of numbers, not one array
+ * entry each.
  */
+import type { EncodedSpans } from './span-store.js';
 
-export interface Batch<T> {
-  /** Trace chunks, each a non-empty list of encoded spans. */
-  traces: T[][];
+/** One trace's records within one request. */
+export interface TraceChunk {
+  /** Flat [start, end) pairs of record indices, in store order. */
+  runs: number[];
   spans: number;
-  /** Payload bytes including per-trace and per-span framing overhead. */
+}
+
+export interface RecordBatch {
+  traces: TraceChunk[];
+  spans: number;
+  /** Payload bytes including per-trace framing overhead. */
   bytes: number;
 }
 
-export function packBatches<T>(
-  traces: T[][],
-  sizeOf: (item: T) => number,
-  capBytes: number,
-  traceOverhead: number,
-  itemOverhead: number,
-): Batch<T>[] {
-  const batches: Batch<T>[] = [];
-  let cur: Batch<T> = { traces: [], spans: 0, bytes: 0 };
-  for (const trace of traces) {
-    let chunk: T[] | undefined;
-    for (const item of trace) {
-      const size = sizeOf(item) + itemOverhead;
-      const extra = chunk === undefined ? size + traceOverhead : size;
-      if (cur.spans > 0 && cur.bytes + extra > capBytes) {
-        batches.push(cur);
-        cur = { traces: [], spans: 0, bytes: 0 };
-        chunk = undefined;
+/** Record index runs per trace, traces in first-seen order. */
+function runsByTrace(d: EncodedSpans): number[][] {
+  const byTrace = new Map<unknown, number[]>();
+  let last: unknown;
+  let lastRuns: number[] | undefined;
+  for (let i = 0; i < d.count; i++) {
+    const t = d.trace[i];
+    if (t === last && lastRuns !== undefined) {
+      // The previous record is this trace's: its run ends at i, extend it.
+      lastRuns[lastRuns.length - 1] = i + 1;
+      continue;
+    }
+    let runs = byTrace.get(t);
+    if (runs === undefined) byTrace.set(t, (runs = []));
+    runs.push(i, i + 1);
+    last = t;
+    lastRuns = runs;
+  }
+  return [...byTrace.values()];
+}
+
+/** Packs every record of `d` into request batches of at most `capBytes` (see above). */
+export function batchRecords(d: EncodedSpans, capBytes: number, traceOverhead: number): RecordBatch[] {
+  const rec = d.rec;
+  const batches: RecordBatch[] = [];
+  let cur: RecordBatch = { traces: [], spans: 0, bytes: 0 };
+  for (const runs of runsByTrace(d)) {
+    let chunk: TraceChunk | undefined;
+    for (let r = 0; r < runs.length; r += 2) {
+      const end = runs[r + 1];
+      let runStart = runs[r];
+      for (let i = runStart; i < end; i++) {
+        const size = rec[i * 4 + 2] - rec[i * 4 + 1];
+        const extra = chunk === undefined ? size + traceOverhead : size;
+        if (cur.spans > 0 && cur.bytes + extra > capBytes) {
+          if (chunk !== undefined && i > runStart) chunk.runs.push(runStart, i);
+          batches.push(cur);
+          cur = { traces: [], spans: 0, bytes: 0 };
+          chunk = undefined;
+          runStart = i;
+        }
+        if (chunk === undefined) {
+          chunk = { runs: [], spans: 0 };
+          cur.traces.push(chunk);
+          cur.bytes += traceOverhead;
+        }
+        chunk.spans += 1;
+        cur.spans += 1;
+        cur.bytes += size;
       }
-      if (chunk === undefined) {
-        chunk = [];
-        cur.traces.push(chunk);
-        cur.bytes += traceOverhead;
-      }
-      chunk.push(item);
-      cur.spans += 1;
-      cur.bytes += size;
+      if (chunk !== undefined && end > runStart) chunk.runs.push(runStart, end);
     }
   }
   if (cur.spans > 0) batches.push(cur);
   return batches;
+}
+
+/**
+ * A trace chunk's bytes as slices of the store's chunks, one per contiguous range: a request
+ * body is written with these slices (writev), so the encoded spans are never copied again.
+ */
+export function chunkSlices(d: EncodedSpans, chunk: TraceChunk, out: Buffer[]): void {
+  const rec = d.rec;
+  const runs = chunk.runs;
+  for (let r = 0; r < runs.length; r += 2) {
+    let i = runs[r];
+    const end = runs[r + 1];
+    while (i < end) {
+      const c = rec[i * 4];
+      const from = rec[i * 4 + 1];
+      let j = i + 1;
+      // Back-to-back records in the same store chunk are adjacent bytes (checked, not assumed).
+      while (j < end && rec[j * 4] === c && rec[j * 4 + 1] === rec[(j - 1) * 4 + 2]) j++;
+      out.push(d.chunks[c].subarray(from, rec[(j - 1) * 4 + 2]));
+      i = j;
+    }
+  }
 }

@@ -39,6 +39,8 @@ export class SpanStore extends MsgpackWriter {
   private held = 0;
   private data: EncodedSpans = emptySpans();
   private readonly free: Buffer[] = [];
+  /** Record arrays of a released take, reused by the next one (up to MAX_REUSED_RECORDS). */
+  private spare: Pick<EncodedSpans, 'rec' | 'prio'> | undefined;
 
   constructor() {
     super(CHUNK_BYTES);
@@ -105,16 +107,22 @@ export class SpanStore extends MsgpackWriter {
   }
 
   /**
-   * Takes back the chunks of spans that were taken and are no longer referenced (their
-   * request finished). Only standard-size chunks are kept, at most MAX_FREE_CHUNKS.
+   * Takes back the memory of spans that were taken and are no longer referenced (their
+   * request finished): standard-size chunks (at most MAX_FREE_CHUNKS) and the record arrays.
+   * `d` is empty afterwards.
    */
   release(d: EncodedSpans): void {
+    if (d.prio.length <= MAX_REUSED_RECORDS && (this.spare === undefined || this.spare.prio.length < d.prio.length)) {
+      this.spare = { rec: d.rec, prio: d.prio };
+    }
     for (const c of d.chunks) {
-      if (this.free.length >= MAX_FREE_CHUNKS) return;
+      if (this.free.length >= MAX_FREE_CHUNKS) break;
       const ab = c.buffer;
       if (c.byteOffset === 0 && ab.byteLength === CHUNK_BYTES) this.free.push(Buffer.from(ab, 0, CHUNK_BYTES));
     }
     d.chunks = [];
+    d.trace = [];
+    d.count = 0;
   }
 
   /** Hands over every record (and the bytes they point to) and starts empty. */
@@ -128,19 +136,23 @@ export class SpanStore extends MsgpackWriter {
     this.pos = 0;
     this.spanStart = 0;
     this.held = 0;
-    this.data = emptySpans();
+    this.data = emptySpans(this.spare);
+    this.spare = undefined;
     return d;
   }
 }
 
 const INITIAL_RECORDS = 1024;
 
-function emptySpans(): EncodedSpans {
+/** Record arrays kept for reuse hold at most this many records (~2.5 MB). */
+const MAX_REUSED_RECORDS = 131_072;
+
+function emptySpans(reuse?: Pick<EncodedSpans, 'rec' | 'prio'>): EncodedSpans {
   return {
     count: 0,
     chunks: [],
-    rec: new Int32Array(INITIAL_RECORDS * 4),
-    prio: new Float64Array(INITIAL_RECORDS),
+    rec: reuse?.rec ?? new Int32Array(INITIAL_RECORDS * 4),
+    prio: reuse?.prio ?? new Float64Array(INITIAL_RECORDS),
     trace: [],
   };
 }
@@ -154,11 +166,6 @@ function grow(d: EncodedSpans): void {
   d.prio = prio;
 }
 
-/** Encoded size of record i in bytes. */
-export function recordSize(d: EncodedSpans, i: number): number {
-  return d.rec[i * 4 + 2] - d.rec[i * 4 + 1];
-}
-
 /** Rewrites the priority of records whose trace priority changed after they were encoded. */
 export function patchPriorities(d: EncodedSpans, write: (buf: Buffer, at: number, priority: number) => void): void {
   for (let i = 0; i < d.count; i++) {
@@ -168,40 +175,5 @@ export function patchPriorities(d: EncodedSpans, write: (buf: Buffer, at: number
       write(d.chunks[d.rec[i * 4]], d.rec[i * 4 + 1] + at, priority);
       d.prio[i] = priority;
     }
-  }
-}
-
-/** Record indices grouped by trace, first-seen order. */
-export function groupRecords(d: EncodedSpans): number[][] {
-  const byTrace = new Map<TraceState, number[]>();
-  for (let i = 0; i < d.count; i++) {
-    const t = d.trace[i];
-    const list = byTrace.get(t);
-    if (list === undefined) byTrace.set(t, [i]);
-    else list.push(i);
-  }
-  return [...byTrace.values()];
-}
-
-/**
- * The bytes of records (indices in store order) as slices of the store's chunks, one slice per
- * run of back-to-back records in the same chunk: a request body is written with these slices
- * (writev), so the encoded spans are never copied again.
- */
-export function recordRuns(d: EncodedSpans, records: number[], out: Buffer[]): void {
-  const rec = d.rec;
-  let k = 0;
-  while (k < records.length) {
-    const first = records[k] * 4;
-    const chunk = rec[first];
-    let end = rec[first + 2];
-    k++;
-    while (k < records.length) {
-      const next = records[k] * 4;
-      if (rec[next] !== chunk || rec[next + 1] !== end) break;
-      end = rec[next + 2];
-      k++;
-    }
-    out.push(d.chunks[chunk].subarray(rec[first + 1], end));
   }
 }

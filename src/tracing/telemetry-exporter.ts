@@ -3,12 +3,12 @@
  * mini-tracer posts (par-telemetry §4.5), with Node's language fields.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
-import { packBatches } from './batching.js';
+import { batchRecords, chunkSlices } from './batching.js';
 import { createJsonSpanEncoder, writeJsonPriority, type EncodeDefaults } from './encode-json.js';
 import { bodyLength, type Exporter, type PreparedBatch } from './exporter.js';
 import { hostInfo, nextSeqId, RUNTIME_ID, TRACER_VERSION } from './runtime-info.js';
 import type { RecordingSpan } from './span.js';
-import { groupRecords, patchPriorities, recordRuns, recordSize, type EncodedSpans, type SpanStore } from './span-store.js';
+import { patchPriorities, type EncodedSpans, type SpanStore } from './span-store.js';
 
 /**
  * Body cap per request: 4 MiB. The intake publishes no limit; 4 MiB stays under the 5 MB
@@ -80,8 +80,7 @@ export function createTelemetryExporter(o: TelemetryExporterOptions): Exporter {
       patchPriorities(d, writeJsonPriority);
       // Each record ends with ','. Per trace chunk: '[' plus a ',' before it (the last
       // record's ',' becomes the closing ']').
-      const size = (i: number): number => recordSize(d, i);
-      const batches = packBatches(groupRecords(d), size, TELEMETRY_MAX_BODY_BYTES - ENVELOPE_RESERVE, 2, 0);
+      const batches = batchRecords(d, TELEMETRY_MAX_BODY_BYTES - ENVELOPE_RESERVE, 2);
       return batches.map((b) => ({
         spans: b.spans,
         build() {
@@ -93,7 +92,7 @@ export function createTelemetryExporter(o: TelemetryExporterOptions): Exporter {
           const parts: Buffer[] = [head];
           for (let t = 0; t < b.traces.length; t++) {
             parts.push(t === 0 ? OPEN : COMMA_OPEN);
-            recordRuns(d, b.traces[t], parts);
+            chunkSlices(d, b.traces[t], parts);
             // Each record ends with ','; the trace's last one becomes the closing ']'. The
             // chunk is this flush's own memory, so patching it in place is safe.
             const last = parts[parts.length - 1];
