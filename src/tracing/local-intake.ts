@@ -306,8 +306,12 @@ function jsonSpan(v: JsonValue, at: string): IntakeSpan {
   const s = obj(v, at);
   const meta: Record<string, string> = {};
   const metrics: Record<string, number> = {};
+  // Messages are built only on failure: a request carries thousands of tags.
   if (s.meta !== undefined) {
-    for (const [k, val] of Object.entries(obj(s.meta, `${at}.meta`))) meta[k] = str(val, `${at}.meta.${k}`, false);
+    for (const [k, val] of Object.entries(obj(s.meta, `${at}.meta`))) {
+      if (typeof val !== 'string') throw new BadRequest(`${at}.meta.${k} must be a string`);
+      meta[k] = val;
+    }
   }
   if (s.metrics !== undefined) {
     for (const [k, val] of Object.entries(obj(s.metrics, `${at}.metrics`))) {
