@@ -139,16 +139,16 @@ function putNs64(buf: Buffer, at: number, ms: number): void {
   if (whole < 0 || whole >= MAX_INT64_WHOLE_MS) {
     // Before 1970: 0. From 2262-04-11 on, int64 ns overflow: the largest value instead.
     const big = whole >= 0;
-    buf.writeUInt32BE(big ? 0x7fffffff : 0, at);
-    buf.writeUInt32BE(big ? 0xffffffff : 0, at + 4);
+    u32(buf, big ? 0x7fffffff : 0, at);
+    u32(buf, big ? 0xffffffff : 0, at + 4);
     return;
   }
   const wLo = whole % 4294967296;
   const wHi = (whole - wLo) / 4294967296;
   const x = wLo * 1e6 + frac;
   const lo = x % 4294967296;
-  buf.writeUInt32BE(wHi * 1e6 + (x - lo) / 4294967296, at);
-  buf.writeUInt32BE(lo, at + 4);
+  u32(buf, wHi * 1e6 + (x - lo) / 4294967296, at);
+  u32(buf, lo, at + 4);
 }
 
 /** Encoded msgpack strings for keys, names, services and repeated tag values. */
@@ -283,6 +283,14 @@ function buildMsgpackShape(span: RecordingSpan, d: EncodeDefaults): MsgpackShape
   return { ...shapeOf(span), template: Buffer.from(w.buf.subarray(0, w.pos)), slots, priorityAt };
 }
 
+/** Big-endian uint32 at a known-good offset (Buffer#writeUInt32BE checks bounds and type each time). */
+function u32(buf: Buffer, v: number, at: number): void {
+  buf[at] = v >>> 24;
+  buf[at + 1] = v >>> 16;
+  buf[at + 2] = v >>> 8;
+  buf[at + 3] = v;
+}
+
 /**
  * Every msgpack field the span model uses has a fixed width (0xcf/0xd3/0xcb), so a span of a
  * known shape is its template copied whole, then its values written at fixed offsets.
@@ -294,16 +302,16 @@ function writeShapedMsgpack(w: SpanStore, s: MsgpackShape, span: RecordingSpan):
   const at = w.pos;
   buf.set(t, at);
   const sl = s.slots;
-  buf.writeUInt32BE(span.trace.hi, at + sl.trace);
-  buf.writeUInt32BE(span.trace.lo, at + sl.trace + 4);
-  buf.writeUInt32BE(span.idHi, at + sl.span);
-  buf.writeUInt32BE(span.idLo, at + sl.span + 4);
-  buf.writeUInt32BE(span.parentHi, at + sl.parent);
-  buf.writeUInt32BE(span.parentLo, at + sl.parent + 4);
+  u32(buf, span.trace.hi, at + sl.trace);
+  u32(buf, span.trace.lo, at + sl.trace + 4);
+  u32(buf, span.idHi, at + sl.span);
+  u32(buf, span.idLo, at + sl.span + 4);
+  u32(buf, span.parentHi, at + sl.parent);
+  u32(buf, span.parentLo, at + sl.parent + 4);
   putNs64(buf, at + sl.start, span.startMs);
   const dur = span.durationNs;
-  buf.writeUInt32BE(Math.floor(dur / 4294967296), at + sl.duration);
-  buf.writeUInt32BE(dur % 4294967296, at + sl.duration + 4);
+  u32(buf, Math.floor(dur / 4294967296), at + sl.duration);
+  u32(buf, dur % 4294967296, at + sl.duration + 4);
   const tags = span.tags;
   if (tags !== undefined) {
     let m = 0;
