@@ -89,6 +89,18 @@ describe('handler over the fixtures', () => {
     await drainResults(queues, 1);
   });
 
+  it('with RSHELL_DETAILED_TELEMETRY=false sends the run span but no command spans', async () => {
+    const handler = sqsHandler({ RSHELL_DETAILED_TELEMETRY: 'false' });
+    expect(await handler(fixture('single-task.json'), context())).toEqual({ batchItemFailures: [] });
+    const [result] = await drainResults(queues, 1);
+    expect(outputs(result)).toEqual({ exitCode: 0, stdout: 'hello from rshell\nanswer=42\n', stderr: '', sandboxWarnings: [] });
+    const [action] = spansNamed('action.run');
+    const [run] = spansNamed('run');
+    expect(run.parent_id).toBe(action.span_id);
+    expect(run.metrics['rshell.run.commands.total']).toBe(2);
+    expect(intake.spans().map((s) => s.name).sort()).toEqual(['action.run', 'run']);
+  });
+
   it('runs a batch of ten and answers each task exactly once', async () => {
     const res = await sqsHandler()(fixture('batch-of-ten.json'), context());
     expect(res.batchItemFailures).toEqual([]);

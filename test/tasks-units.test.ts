@@ -25,6 +25,7 @@ describe('configuration', () => {
       defaultTaskTimeoutSeconds: 60,
       publishReserveMs: 1500,
       flushReserveMs: 1000,
+      rshellDetailedTelemetry: true,
     });
     expect(c.resultsQueueUrl).toBeUndefined();
     expect(c.signingKeys).toBeUndefined();
@@ -34,6 +35,9 @@ describe('configuration', () => {
     expect(loadConfig({ RSHELL_ALLOWED_COMMANDS: 'rshell:cat, rshell:grep' }).operatorAllowedCommands).toEqual(['rshell:cat', 'rshell:grep']);
     expect(loadConfig({ RSHELL_ALLOWED_PATHS: '["/var/log","/tmp"]' }).operatorAllowedPaths).toEqual(['/var/log', '/tmp']);
     expect(loadConfig({ RSHELL_ALLOWED_COMMANDS: '' }).operatorAllowedCommands).toEqual([]);
+    expect(loadConfig({ RSHELL_DETAILED_TELEMETRY: 'False' }).rshellDetailedTelemetry).toBe(false);
+    expect(loadConfig({ RSHELL_DETAILED_TELEMETRY: '0' }).rshellDetailedTelemetry).toBe(false);
+    expect(loadConfig({ RSHELL_DETAILED_TELEMETRY: ' true ' }).rshellDetailedTelemetry).toBe(true);
   });
 
   it('takes secrets as values or Secrets Manager ARNs', () => {
@@ -50,6 +54,7 @@ describe('configuration', () => {
     [{ RSHELL_ALLOWED_PATHS: '[1,2]' }, 'RSHELL_ALLOWED_PATHS: expected a JSON array of strings'],
     [{ RSHELL_ALLOWED_COMMANDS: '[oops' }, 'RSHELL_ALLOWED_COMMANDS: invalid JSON array'],
     [{ RESULTS_QUEUE_URL: 'not a url' }, 'RESULTS_QUEUE_URL: not an http(s) URL'],
+    [{ RSHELL_DETAILED_TELEMETRY: 'yes' }, 'RSHELL_DETAILED_TELEMETRY: expected true or false, got "yes"'],
     [{ DD_API_KEY_SECRET_ARN: 'dd-api-key' }, 'DD_API_KEY_SECRET_ARN: expected a Secrets Manager ARN'],
   ])('refuses %o naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);

@@ -71,4 +71,34 @@ describe('rshell spans end to end', () => {
     const body = intake.requests().map((r) => r.body.toString()).join('');
     for (const secret of ['abc123', 'hunter2', 'secret-cmd --token', '$f', 'done']) expect(body).not.toContain(secret);
   });
+
+  it('nests under an explicit parent without any active context, and detailed: false keeps only the run span', async () => {
+    const tracer = createTracer({ intakeUrl: intake.url });
+    const script = 'for f in a b; do echo $f | cat; done\necho x > /dev/null\nnope';
+    const action = tracer.startSpan('action.run', { resource: 'com.datadoghq.remoteaction.rshell.runCommand' });
+    const detailed = await createRunner({ allowedCommands: ['rshell:echo', 'rshell:cat'], hooks: rshellHooks(tracer, { parent: action }) }).run(script);
+    const lean = await createRunner({ allowedCommands: ['rshell:echo', 'rshell:cat'], hooks: rshellHooks(tracer, { parent: action, detailed: false }) }).run(script);
+    action.finish();
+    expect(tracer.activeSpan()).toBeUndefined();
+    expect([detailed.exitCode, lean.exitCode]).toEqual([127, 127]);
+    expect(lean.stdout.toString()).toBe(detailed.stdout.toString());
+
+    expect(await tracer.flush({ deadline: Date.now() + 10_000 })).toMatchObject({ sent: 14, dropped: 0 });
+    const spans = intake.spans();
+    const runs = spans.filter((s) => s.name === 'run');
+    expect(runs).toHaveLength(2);
+    for (const run of runs) {
+      expect(run.parent_id).toBe(action.spanId);
+      expect(run.service).toBe('rshell');
+      expect(run.metrics).toMatchObject({ 'rshell.run.exit_code': 127, 'rshell.run.commands.total': 6, 'rshell.run.commands.unallowed': 1 });
+    }
+    // Detailed: for, 2 iterations, 2 pipelines, 4 piped commands, echo, nope = 11 under its run.
+    const [full, leanRun] = runs;
+    const under = (id: bigint): number => {
+      const kids = spans.filter((s) => s.parent_id === id);
+      return kids.length + kids.reduce((n, k) => n + under(k.span_id), 0);
+    };
+    expect(under(full.span_id)).toBe(11);
+    expect(under(leanRun.span_id)).toBe(0);
+  });
 });

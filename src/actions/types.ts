@@ -7,6 +7,8 @@ export interface OperatorPolicy {
   allowedCommands: readonly string[];
   /** RSHELL_ALLOWED_PATHS (default ["/"]). */
   allowedPaths: readonly string[];
+  /** RSHELL_DETAILED_TELEMETRY (default true): command and control-flow spans, not just `run`. */
+  detailedTelemetry?: boolean;
 }
 
 export interface ActionContext {

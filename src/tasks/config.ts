@@ -18,6 +18,12 @@ export interface RunnerConfig {
   resultsQueueUrl?: string;
   operatorAllowedCommands: string[];
   operatorAllowedPaths: string[];
+  /**
+   * RSHELL_DETAILED_TELEMETRY (default true): command and control-flow spans under rshell's
+   * run span. false keeps only the run span and its counters (the PAR's
+   * restricted_shell.disable_detailed_telemetry).
+   */
+  rshellDetailedTelemetry: boolean;
   /** Tasks of a standard queue run at most this many at once. */
   taskConcurrency: number;
   /** Task timeout when inputs.timeout is absent. */
@@ -42,6 +48,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     resultsQueueUrl,
     operatorAllowedCommands: listVar(env, 'RSHELL_ALLOWED_COMMANDS', ['rshell:*']),
     operatorAllowedPaths: listVar(env, 'RSHELL_ALLOWED_PATHS', ['/']),
+    rshellDetailedTelemetry: boolVar(env, 'RSHELL_DETAILED_TELEMETRY', true),
     taskConcurrency: intVar(env, 'TASK_CONCURRENCY', 4, 1, 100),
     defaultTaskTimeoutSeconds: intVar(env, 'TASK_TIMEOUT_SECONDS', 60, 1, 2 ** 31 - 1),
     publishReserveMs: intVar(env, 'RESULTS_RESERVE_MS', 1500, 0, 60_000),
@@ -77,6 +84,14 @@ export function listVar(env: NodeJS.ProcessEnv, name: string, dflt: string[]): s
     return v.map((s) => s.trim()).filter(Boolean);
   }
   return t === '' ? [] : t.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function boolVar(env: NodeJS.ProcessEnv, name: string, dflt: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return dflt;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`${name}: expected true or false, got ${JSON.stringify(env[name])}`);
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {

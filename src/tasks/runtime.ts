@@ -30,7 +30,11 @@ export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = 
     tracer,
     registry: o.registry ?? defaultRegistry(),
     keys,
-    policy: { allowedCommands: config.operatorAllowedCommands, allowedPaths: config.operatorAllowedPaths },
+    policy: {
+      allowedCommands: config.operatorAllowedCommands,
+      allowedPaths: config.operatorAllowedPaths,
+      detailedTelemetry: config.rshellDetailedTelemetry,
+    },
     defaultTaskTimeoutSeconds: config.defaultTaskTimeoutSeconds,
     logger,
     publisher: o.publisher ?? (await publisherFor(config)),

@@ -19,6 +19,18 @@ export interface RshellHooksOptions {
   service?: string;
   /** Default 10,000 (the run span included). */
   maxSpans?: number;
+  /**
+   * The span the run span nests under. Default: the active span (AsyncLocalStorage). An
+   * explicit parent keeps a caller that never enters an async context (the executor) free of
+   * Node 20's per-promise hook cost.
+   */
+  parent?: Span;
+  /**
+   * Default true. false: only the `run` span (outcome, exit code, command counters), no
+   * command or control-flow spans — what a task costs in spans no longer grows with its
+   * script.
+   */
+  detailed?: boolean;
 }
 
 interface RunState {
@@ -53,7 +65,7 @@ export function rshellHooks(tracer: Tracer, opts?: RshellHooksOptions): RshellHo
     return { span, run };
   };
 
-  return {
+  const runHooks: RshellHooks<RshellSpanToken> = {
     runStart(info: RunStartInfo): RshellSpanToken {
       const run: RunState = { spans: 0 };
       if (max <= 0) return { span: NOOP_SPAN, run };
@@ -63,7 +75,7 @@ export function rshellHooks(tracer: Tracer, opts?: RshellHooksOptions): RshellHo
         resource: 'run',
         tags: { 'rshell.version': info.version },
         // Unset childOf would also pick the active span; explicit keeps a root run a root.
-        childOf: tracer.activeSpan(),
+        childOf: opts?.parent ?? tracer.activeSpan(),
       });
       return { span, run };
     },
@@ -79,6 +91,11 @@ export function rshellHooks(tracer: Tracer, opts?: RshellHooksOptions): RshellHo
       if (info.outcome !== 'success') s.setError({ code: info.outcome });
       s.finish();
     },
+  };
+  if (opts?.detailed === false) return runHooks;
+
+  return {
+    ...runHooks,
 
     commandStart(info: CommandStartInfo, parent: RshellSpanToken): RshellSpanToken {
       const name = commandName(info.name);

@@ -44,9 +44,10 @@ export const runCommand: Action = {
       env: {},
       timeoutMs: Math.max(0, ctx.deadline - Date.now()),
       signal: ctx.signal,
-      hooks: ctx.tracer.enabled ? rshellHooks(ctx.tracer) : undefined,
+      // Spans nest under the task's action.run span, on service rshell (specs/rshell.md §5).
+      hooks: ctx.tracer.enabled ? rshellHooks(ctx.tracer, { parent: ctx.span, detailed: ctx.policy.detailedTelemetry ?? true }) : undefined,
     });
-    const res = await ctx.tracer.withService('rshell', () => runner.run(command));
+    const res = await runner.run(command);
 
     switch (res.outcome) {
       case 'success': {
