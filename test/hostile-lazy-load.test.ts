@@ -19,3 +19,22 @@ it('the first grep of a process ends within 50 ms of a 20 ms deadline, loaded or
   expect(again).toMatchObject({ outcome: 'success', exitCode: 0 });
   expect(again.stdout.toString()).toBe('1\n');
 });
+
+it('many grep/sed calls in one run leave no abort listeners behind (no MaxListeners warning)', async () => {
+  const { getEventListeners } = await import('node:events');
+  const abort = new AbortController();
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    const script = Array.from({ length: 40 }, (_, i) => (i % 2 ? 'echo a | grep -c a' : "echo a | sed 's/a/b/'")).join('\n');
+    const r = await createRunner({ allowAllCommands: true, signal: abort.signal }).run(script);
+    expect(r.outcome).toBe('success');
+    expect(r.stdout.toString()).toBe('b\n1\n'.repeat(20));
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+    await new Promise((res) => setImmediate(res));
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  } finally {
+    process.off('warning', onWarning);
+  }
+});

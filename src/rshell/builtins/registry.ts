@@ -15,12 +15,13 @@ import { builtins as system } from './system/index.js';
  * again by the next call instead of staying broken for the container's life.
  */
 function lazyGroup(names: readonly string[], load: () => Promise<{ builtins: Record<string, Builtin> }>): Record<string, Builtin> {
-  let loaded: Promise<Record<string, Builtin>> | undefined;
+  let ready: Record<string, Builtin> | undefined;
+  let loading: Promise<Record<string, Builtin>> | undefined;
   const group = () =>
-    (loaded ??= load().then(
-      (m) => m.builtins,
+    (loading ??= load().then(
+      (m) => (ready = m.builtins),
       (err: unknown) => {
-        loaded = undefined;
+        loading = undefined;
         throw err;
       },
     ));
@@ -28,18 +29,21 @@ function lazyGroup(names: readonly string[], load: () => Promise<{ builtins: Rec
     names.map((name) => [
       name,
       async (ctx, args) => {
-        const builtins = await Promise.race([group(), untilAborted(ctx.signal)]);
+        // Once loaded, no wait: a script calling grep 1,000 times adds no abort listeners.
+        const builtins = ready ?? (await untilLoadedOrAborted(group(), ctx.signal));
         return builtins[name](ctx, args);
       },
     ] as [string, Builtin]),
   );
 }
 
-/** Rejects with the signal's reason (the run's cancellation error) once it aborts. */
-function untilAborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+/** The load, or the signal's reason (the run's cancellation error) if it aborts first. */
+function untilLoadedOrAborted<T>(load: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    load.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 
