@@ -3,8 +3,9 @@
  * - bundle size of dist/handler.mjs (AWS SDK external);
  * - cold start: a fresh Node process imports the bundle and answers its first batch, versus
  *   the same job traced with dd-trace (bench/variants/ddtrace-handler.ts);
- * - tracing overhead per task: a 100-command script through the real handler with the tracer
- *   sending to a local intake, versus the noop tracer.
+ * - tracing overhead per task: 100-command scripts (100 echoes; a diagnostic mix reading
+ *   files) through the real handler with the tracer sending to a loopback intake, with a span
+ *   per command (default) and with RSHELL_DETAILED_TELEMETRY=false, versus the noop tracer.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -22,12 +23,14 @@ mkdirSync(tmp, { recursive: true });
 // promise hooks) with Node 20.
 const nodeBin = process.env.BENCH_NODE || process.execPath;
 
-function eventWith(command: string, n = 1) {
+const ECHO_COMMANDS = ['rshell:echo', 'rshell:printf', 'rshell:true'];
+
+function eventWith(command: string, n = 1, allowedCommands = ECHO_COMMANDS, allowedPaths?: string[]) {
   return {
     Records: Array.from({ length: n }, (_, i) => ({
       messageId: `m-${i}`,
       receiptHandle: 'r',
-      body: taskBody({ id: `t-${i}`, jobId: `j-${i}`, inputs: { command }, allowedCommands: ['rshell:echo', 'rshell:printf', 'rshell:true'] }),
+      body: taskBody({ id: `t-${i}`, jobId: `j-${i}`, inputs: { command }, allowedCommands, allowedPaths }),
       attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 's', ApproximateFirstReceiveTimestamp: String(Date.now()) },
       messageAttributes: {},
       md5OfBody: '',
@@ -116,25 +119,29 @@ export default async function executorBench(): Promise<void> {
     console.log(`cold start ratio dd-trace / ours: ${(dd / ours).toFixed(2)}x (target ≥ 3x); bundle target < 300 KiB: ${bundleKiB < 300 ? 'met' : 'NOT met'}`);
 
     // Tracing overhead per task: the bundled handler (what Lambda runs, not the tsx dev
-    // transform) in a fresh process, the same 100-command script, tracer on vs off.
-    const script = Array.from({ length: 100 }, (_, i) => `echo line ${i}`).join('\n');
-    writeFileSync(join(tmp, 'overhead-event.json'), JSON.stringify(eventWith(script, 10)));
+    // transform) in a fresh process per measurement, tracer on vs off, for two 100-command
+    // scripts: 100 echoes (the cheapest possible commands: the worst case for the relative
+    // cost of a span per command) and a diagnostic mix reading files under /etc and /proc.
+    const echoes = Array.from({ length: 100 }, (_, i) => `echo line ${i}`).join('\n');
+    const diagnostic = Array.from({ length: 20 }, () =>
+      ['grep -c ID /etc/os-release', 'wc -l /etc/passwd', 'head -n 3 /proc/meminfo', 'ls /etc | head -n 5', 'grep -c processor /proc/cpuinfo'].join('\n'),
+    ).join('\n');
+    const DIAG_COMMANDS = ['rshell:grep', 'rshell:wc', 'rshell:head', 'rshell:ls'];
+    writeFileSync(join(tmp, 'overhead-echo.json'), JSON.stringify(eventWith(echoes, 10)));
+    writeFileSync(join(tmp, 'overhead-diag.json'), JSON.stringify(eventWith(diagnostic, 10, DIAG_COMMANDS, ['/etc', '/proc'])));
     const overheadDriver = join(tmp, 'overhead-driver.mjs');
     writeFileSync(
       overheadDriver,
       `import { readFileSync } from 'node:fs';
-import { AsyncLocalStorage } from 'node:async_hooks';
-// BENCH_ALS=1: an AsyncLocalStorage is active, as with the tracer on (Node 20 then runs
-// promise hooks for every promise), but no span is made: isolates that tax.
-if (process.env.BENCH_ALS === '1') new AsyncLocalStorage().enterWith({});
 const event = JSON.parse(readFileSync(process.argv[3], 'utf8'));
 const { handler } = await import(process.argv[2]);
 const ctx = { awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f', getRemainingTimeInMillis: () => 60000 };
-for (let i = 0; i < 30; i++) await handler(event, ctx);
+const check = (res) => { if (res.batchItemFailures.length > 0) throw new Error('tasks failed'); };
+for (let i = 0; i < 30; i++) check(await handler(event, ctx));
 const rounds = [];
 for (let r = 0; r < 7; r++) {
   const t0 = performance.now();
-  for (let i = 0; i < 20; i++) await handler(event, ctx);
+  for (let i = 0; i < 20; i++) check(await handler(event, ctx));
   rounds.push((performance.now() - t0) / (20 * event.Records.length));
 }
 rounds.sort((a, b) => a - b);
@@ -142,23 +149,35 @@ process.stderr.write('MS_PER_TASK=' + rounds[3] + String.fromCharCode(10));
 process.exit(0);
 `,
     );
-    const perTask = async (env: NodeJS.ProcessEnv) => {
-      // Results go to the log publisher; silence stdout so it costs the same in both runs.
-      const out = await run(nodeBin, [overheadDriver, bundle, join(tmp, 'overhead-event.json')], { ...process.env, ...env });
+    const perTask = async (eventFile: string, env: NodeJS.ProcessEnv) => {
+      // Results go to the log publisher; its stdout is discarded in every run alike.
+      const out = await run(nodeBin, [overheadDriver, bundle, join(tmp, eventFile)], { ...process.env, ...env });
       const m = /MS_PER_TASK=([\d.]+)/.exec(out.stderr);
       if (out.status !== 0 || !m) throw new Error(`overhead run failed: ${out.stderr.slice(-600)}`);
       return Number(m[1]);
     };
-    const mOff = await perTask({ DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '' });
-    const mAls = await perTask({ DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '', BENCH_ALS: '1' });
-    const mOn = await perTask({ DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intake.url, DD_TRACE_AGENT_URL: '' });
-    console.log(`per task: bundled handler, 100-command script, batches of 10 (median of 7 rounds; flush included when on; Node ${nodeVersion})`);
-    console.table([
-      { tracing: 'off (noop tracer)', 'ms per task': mOff.toFixed(3) },
-      { tracing: 'off, AsyncLocalStorage active (Node 20 promise-hook tax only)', 'ms per task': mAls.toFixed(3) },
-      { tracing: 'on (102 spans per task, flushed over loopback)', 'ms per task': mOn.toFixed(3) },
-    ]);
-    console.log(`tracing overhead: ${(((mOn - mOff) / mOff) * 100).toFixed(1)}% (target < 5%); ${(((mOn - mOff) * 1000) / 102).toFixed(2)} µs per span`);
+    const OFF = { DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '' };
+    const ON = { DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intake.url, DD_TRACE_AGENT_URL: '' };
+    const rows: Array<Record<string, string>> = [];
+    const overheads: string[] = [];
+    for (const [label, file] of [
+      ['100 x echo', 'overhead-echo.json'],
+      ['100-command diagnostic (grep/wc/head/ls on /etc, /proc)', 'overhead-diag.json'],
+    ] as const) {
+      const off = await perTask(file, OFF);
+      const on = await perTask(file, ON);
+      const lean = await perTask(file, { ...ON, RSHELL_DETAILED_TELEMETRY: 'false' });
+      const pct = (x: number): string => `${(((x - off) / off) * 100).toFixed(1)}%`;
+      rows.push(
+        { script: label, tracing: 'off (noop tracer)', 'ms per task': off.toFixed(3), overhead: '' },
+        { script: label, tracing: 'on: 102 spans per task (default)', 'ms per task': on.toFixed(3), overhead: pct(on) },
+        { script: label, tracing: 'on, RSHELL_DETAILED_TELEMETRY=false: 2 spans', 'ms per task': lean.toFixed(3), overhead: pct(lean) },
+      );
+      overheads.push(`${label}: ${pct(on)} with a span per command (${(((on - off) * 1000) / 102).toFixed(2)} µs per span), ${pct(lean)} with run spans only`);
+    }
+    console.log(`per task: bundled handler, batches of 10, flush to a loopback intake included when on (median of 7 rounds; Node ${nodeVersion})`);
+    console.table(rows);
+    console.log(`tracing overhead (target < 5%):\n  ${overheads.join('\n  ')}`);
   } finally {
     await intake.stop();
   }
