@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSqsHandler } from '../src/handlers/sqs.js';
 import { startLocalQueues, type LocalQueues } from '../src/local/sqs-server.js';
 import { loadConfig } from '../src/tasks/config.js';
+import { taskBody } from '../src/producer/task.js';
 import { sqsPublisher } from '../src/tasks/publisher.js';
 import type { FailurePayload, SuccessPayload, TaskUpdate } from '../src/tasks/results.js';
 import { startLocalIntake, type IntakeSpan, type LocalIntake } from '../src/tracing/local-intake.js';
@@ -120,6 +121,22 @@ describe('handler over the fixtures', () => {
     expect(outputs(results.get('batch-10'))).toMatchObject({ exitCode: 0, stdout: 'inline and 0\nrecovered\n' });
     // Each task has its own trace (no shared first-record context).
     expect(new Set(spansNamed('action.run').map((s) => s.trace_id)).size).toBe(10);
+  });
+
+  it('sends the spans of finished tasks while others run, and every span exactly once before returning', async () => {
+    const script = Array.from({ length: 100 }, (_, i) => `echo ${i}`).join('\n');
+    const event = fixture('batch-of-ten.json');
+    event.Records.forEach((r, i) => (r.body = taskBody({ id: `big-${i}`, jobId: `j-${i}`, inputs: { command: script }, allowedCommands: ['rshell:echo'] })));
+    const res = await sqsHandler({ TASK_CONCURRENCY: '2' })(event, context());
+    expect(res.batchItemFailures).toEqual([]);
+    // 10 tasks x (action.run + run + 100 commands), all at the intake when the handler resolved.
+    const spans = intake.spans();
+    expect(spans).toHaveLength(1020);
+    expect(new Set(spans.map((s) => s.span_id)).size).toBe(1020);
+    // More than one request: early ones went out while later tasks ran.
+    expect(intake.requests().length).toBeGreaterThan(1);
+    expect(intake.requests().every((r) => r.status === 202)).toBe(true);
+    await drainResults(queues, 10);
   });
 
   it('keeps FIFO order within groups and stops a group after its first retried message', async () => {

@@ -3,11 +3,13 @@
  * record ends as exactly one published result or as a batch item failure (SQS retries it,
  * then dead-letters it after the redrive limit). Standard queues run tasks concurrently up
  * to a bound; FIFO queues run each message group in order and, after a group's first
- * retried message, fail the rest of that group without running it. Spans are flushed
- * before returning, within what is left of the invocation.
+ * retried message, fail the rest of that group without running it. Spans leave as tasks
+ * finish (invocation-flush.ts) and all are sent before returning, within what is left of
+ * the invocation.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { FlushReport } from '../tracing/index.js';
+import { InvocationFlush } from './invocation-flush.js';
 import type { ResultPublisher } from './publisher.js';
 import { runRecord, type InvocationInfo, type RecordOutcome, type TaskRunnerDeps } from './runner.js';
 import { invocationBudget, type ReserveConfig } from './timeout.js';
@@ -34,8 +36,10 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
   };
 
   const outcomes = new Map<string, RecordOutcome>();
+  const spans = new InvocationFlush(deps.tracer, budget.flushEnd);
   const run = async (r: SQSRecord) => {
     outcomes.set(r.messageId, await runRecordSafely(r, deps, inv));
+    spans.taskDone();
   };
   const fifo = records.some(isFifo);
   const groups = fifo ? groupInOrder(records) : undefined;
@@ -69,7 +73,7 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
     }
   }
 
-  const flush = await deps.tracer.flush({ deadline: budget.flushEnd });
+  const flush = await spans.finish();
   if (flush.failure) {
     deps.logger.log('warn', 'span flush failed', { failure: flush.failure, dropped: flush.dropped, request_id: inv.requestId });
   }
