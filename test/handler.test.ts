@@ -124,15 +124,15 @@ describe('handler over the fixtures', () => {
   });
 
   it('sends the spans of finished tasks while others run, and every span exactly once before returning', async () => {
-    const script = Array.from({ length: 100 }, (_, i) => `echo ${i}`).join('\n');
+    const script = Array.from({ length: 300 }, (_, i) => `echo ${i}`).join('\n');
     const event = fixture('batch-of-ten.json');
     event.Records.forEach((r, i) => (r.body = taskBody({ id: `big-${i}`, jobId: `j-${i}`, inputs: { command: script }, allowedCommands: ['rshell:echo'] })));
     const res = await sqsHandler({ TASK_CONCURRENCY: '2' })(event, context());
     expect(res.batchItemFailures).toEqual([]);
-    // 10 tasks x (action.run + run + 100 commands), all at the intake when the handler resolved.
+    // 10 tasks x (action.run + run + 300 commands), all at the intake when the handler resolved.
     const spans = intake.spans();
-    expect(spans).toHaveLength(1020);
-    expect(new Set(spans.map((s) => s.span_id)).size).toBe(1020);
+    expect(spans).toHaveLength(3020);
+    expect(new Set(spans.map((s) => s.span_id)).size).toBe(3020);
     // More than one request: early ones went out while later tasks ran.
     expect(intake.requests().length).toBeGreaterThan(1);
     expect(intake.requests().every((r) => r.status === 202)).toBe(true);

@@ -9,8 +9,12 @@
 import { performance } from 'node:perf_hooks';
 import type { FlushReport, Tracer } from '../tracing/index.js';
 
-/** Early requests start once this many spans wait (fewer: one request at the end is cheaper). */
-export const EARLY_FLUSH_SPANS = 256;
+/**
+ * Early requests start once this many spans wait (~700 KB of JSON). Fewer spans go in one
+ * request at the end: measured on loopback, early requests in a 6 ms invocation of 1,020
+ * spans cost ~0.4 ms more than one final request, and there is no network wait to hide.
+ */
+export const EARLY_FLUSH_SPANS = 2000;
 /** ... or once this long has passed since the invocation started or the last request began. */
 export const EARLY_FLUSH_AFTER_MS = 1000;
 
