@@ -13,7 +13,7 @@
  *      JSON-encodes each ended span (the same work), (b) the InMemorySpanExporter (no
  *      encoding at all; favours OTel).
  *    Every contender runs in its own Node process (no shared heap, JIT state or hooks: dd-trace
- *    installs process-wide machinery), 3 blocks per contender interleaved with the others,
+ *    installs process-wide machinery), 5 blocks per contender interleaved with the others,
  *    each block 3 warm-up rounds then 3 timed rounds (no forced GC between rounds: it discards
  *    V8's optimised code, so each round would re-warm). Reported: medians
  *    of CPU time (primary: the machine may be shared and loaded) and of wall time.
@@ -32,7 +32,7 @@ import { median } from './measure.js';
 const TRACES = 1_000;
 const PER_TRACE = 100;
 const N = TRACES * PER_TRACE;
-const BLOCKS = 3;
+const BLOCKS = 5;
 const TIMED = 3;
 
 const WARMUPS = 3;

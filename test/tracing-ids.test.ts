@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteWriter } from '../src/tracing/byte-writer.js';
+import { ByteWriter, putPadded, putUint } from '../src/tracing/byte-writer.js';
 import { MsgpackWriter } from '../src/tracing/encode-msgpack.js';
 import { errorType } from '../src/tracing/error-type.js';
 import fc from 'fast-check';
@@ -122,6 +122,26 @@ describe('ns timestamps', () => {
         expect(msToNs(ms)).toBe(BigInt(whole) * 1_000_000n + BigInt(frac));
       }),
       { numRuns: 2000, seed: 2026 },
+    );
+  });
+
+  it('prints any safe integer, and any padded width, like String()', () => {
+    const buf = Buffer.alloc(32);
+    const text = (end: number) => buf.toString('latin1', 0, end);
+    for (let k = 0; k <= 15; k++) for (const n of [10 ** k - 1, 10 ** k, 10 ** k + 1]) expect(text(putUint(buf, 0, n))).toBe(String(n));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 0, max: 15 }), (n, shift) => {
+        const v = Math.floor(n / 10 ** shift);
+        expect(text(putUint(buf, 0, v))).toBe(String(v));
+      }),
+      { numRuns: 5000, seed: 2026 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (width, x) => {
+        const n = Math.floor(x * 10 ** width);
+        expect(text(putPadded(buf, 0, n, width))).toBe(String(n).padStart(width, '0'));
+      }),
+      { numRuns: 5000, seed: 2026 },
     );
   });
 
