@@ -145,6 +145,19 @@ describe('expansion bombs', () => {
     });
   });
 
+  it('reports the same cap for a sequence too long to expand, however long (F9)', async () => {
+    for (const seq of ['{1..100001}', '{1..10000000}', '{0..99999999999999999999}', '{1..300000..2}']) {
+      expect(text(await run(`echo ${seq} | wc -c; echo next`))).toEqual({
+        out: '0\nnext\n',
+        err: 'brace expansion exceeds the maximum of 100000 words\n',
+        code: 0,
+        outcome: 'success',
+      });
+    }
+    // At the cap exactly it expands.
+    expect(text(await run('echo {1..100000} | wc -w'))).toEqual({ out: '100000\n', err: '', code: 0, outcome: 'success' });
+  });
+
   it('caps one variable at 1 MiB when doubling', async () => {
     const r = await run('x=y; ' + 'x=$x$x; '.repeat(21) + 'echo done');
     expect(text(r)).toEqual({ out: 'done\n', err: `x: value too large (limit ${MIB} bytes)\n`, code: 0, outcome: 'success' });

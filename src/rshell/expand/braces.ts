@@ -54,6 +54,10 @@ function wordOf(items: Item[], like: Word): Word {
   return { type: 'Word', parts, pos: like.pos, end: like.end };
 }
 
+function tooManyWords(): ExpansionError {
+  return new ExpansionError(`brace expansion exceeds the maximum of ${MAX_BRACE_WORDS} words`);
+}
+
 function seqWords(body: string): string[] | null {
   const m = /^(-?\d+|[a-zA-Z])\.\.(-?\d+|[a-zA-Z])(?:\.\.(-?\d+))?$/.exec(body);
   if (!m) return null;
@@ -64,7 +68,8 @@ function seqWords(body: string): string[] | null {
   if (numeric !== /\d/.test(b)) return null;
   const from = numeric ? parseInt(a, 10) : a.charCodeAt(0);
   const to = numeric ? parseInt(b, 10) : b.charCodeAt(0);
-  if (Math.abs(to - from) / step > MAX_BRACE_WORDS) return null;
+  // Too long a sequence is the same error as too many words, not a literal (F9).
+  if (Math.floor(Math.abs(to - from) / step) + 1 > MAX_BRACE_WORDS) throw tooManyWords();
   const width = numeric && (/^-?0\d/.test(a) || /^-?0\d/.test(b)) ? Math.max(a.length, b.length) : 0;
   const out: string[] = [];
   const dir = to >= from ? 1 : -1;
@@ -79,7 +84,7 @@ function seqWords(body: string): string[] | null {
 }
 
 function expandItems(items: Item[], out: Item[][]): void {
-  if (out.length >= MAX_BRACE_WORDS) throw new ExpansionError(`brace expansion exceeds the maximum of ${MAX_BRACE_WORDS} words`);
+  if (out.length >= MAX_BRACE_WORDS) throw tooManyWords();
   for (let i = 0; i < items.length; i++) {
     if (items[i] !== '{') continue;
     let depth = 0;
