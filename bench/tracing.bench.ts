@@ -21,7 +21,7 @@
  *    in a separate Node process on loopback (so its parsing is not on this event loop);
  *    median of 7 flushes after a warm-up, with the keep-alive connection warm.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { startIntakeProcess } from './intake-process.js';
 import { performance } from 'node:perf_hooks';
 import { createAgentExporter } from '../src/tracing/agent-exporter.js';
@@ -96,7 +96,8 @@ async function runBlock(name: string): Promise<Sample> {
   const code =
     'const m = await import(process.argv[1]); const r = await m.runContender(process.argv[2]);' +
     'console.log(JSON.stringify(r)); process.exit(0);';
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, import.meta.url, name], {
+  // BENCH_NODE: another node binary for the contenders (e.g. Node 24, the Lambda runtime).
+  const child = spawn(process.env.BENCH_NODE || process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, import.meta.url, name], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -275,9 +276,10 @@ async function flushBench(): Promise<void> {
 }
 
 export default async function main(): Promise<void> {
+  const node = process.env.BENCH_NODE ? execFileSync(process.env.BENCH_NODE, ['--version'], { encoding: 'utf8' }).trim() : process.version;
   console.log(
     `create + finish + encode ${N.toLocaleString('en-US')} spans (${TRACES} traces x ${PER_TRACE}); ` +
-      `${BLOCKS * TIMED} timed rounds per contender, each contender in its own process:`,
+      `${BLOCKS * TIMED} timed rounds per contender, each contender in its own process (Node ${node}):`,
   );
   await throughputBench();
   await flushBench();
