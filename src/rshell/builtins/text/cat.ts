@@ -3,7 +3,7 @@ import { FlagSet, failFlags } from '../flags.js';
 import type { Builtin } from '../types.js';
 import { CatFormatter, catIsPlain, type CatOptions } from './cat-core.js';
 import { helpText } from './help.js';
-import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
+import { OutBuffer, forEachInput } from './io.js';
 
 export const cat: Builtin = async (ctx, args) => {
   const fs = new FlagSet('cat');
@@ -42,32 +42,16 @@ export const cat: Builtin = async (ctx, args) => {
   const plain = catIsPlain(opts);
   const formatter = new CatFormatter(opts);
   const out = new OutBuffer(ctx.stdout);
-  let status = 0;
-  for (const name of r.args.length ? r.args : ['-']) {
-    ctx.checkCanceled();
-    let input;
-    try {
-      input = await openInput(ctx, name);
-    } catch (err) {
-      await complain(ctx, `${name}: ${fileErrorText(err)}`);
-      status = 1;
-      continue;
-    }
-    try {
-      for (let chunk = await input.reader.read(); chunk; chunk = await input.reader.read()) {
+  return forEachInput(
+    ctx,
+    r.args.length ? r.args : ['-'],
+    async ({ reader }) => {
+      for (let chunk = await reader.read(); chunk; chunk = await reader.read()) {
         ctx.checkCanceled();
         if (plain) await ctx.stdout.write(chunk);
         else await formatter.push(chunk, out);
       }
-    } catch (err) {
-      await out.flush();
-      await complain(ctx, `${name}: ${fileErrorText(err)}`);
-      status = 1;
-    } finally {
-      await input.close();
-    }
-    if (!plain) await formatter.finish(out);
-    await out.flush();
-  }
-  return status;
+    },
+    { out, labelByOperand: true, afterInput: plain ? undefined : () => formatter.finish(out) },
+  );
 };

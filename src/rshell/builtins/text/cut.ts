@@ -10,7 +10,7 @@ import { LineTooLongError } from '../lib/lines.js';
 import { eachLine } from './each-line.js';
 import { SWITCH_SENTINEL, SwitchFlag } from './count.js';
 import { helpText } from './help.js';
-import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
+import { OutBuffer, complain, fileErrorText, forEachInput } from './io.js';
 
 type Range = [number, number];
 const OPEN_END = Number.MAX_SAFE_INTEGER;
@@ -134,29 +134,10 @@ export const cut: Builtin = async (ctx, args) => {
     outDelimSet: outputDelimiter.changed,
   };
   const out = new OutBuffer(ctx.stdout);
-  let status = 0;
-  for (const name of r.args.length ? r.args : ['-']) {
-    ctx.checkCanceled();
-    let input;
-    try {
-      input = await openInput(ctx, name);
-    } catch (e) {
-      await complain(ctx, `${name}: ${fileErrorText(e)}`);
-      status = 1;
-      continue;
-    }
-    try {
-      await cutStream(ctx, input.reader, cfg, out);
-    } catch (e) {
-      await out.flush();
-      await complain(ctx, `${input.label}: ${e instanceof LineTooLongError ? e.message : fileErrorText(e)}`);
-      status = 1;
-    } finally {
-      await input.close();
-    }
-    await out.flush();
-  }
-  return status;
+  return forEachInput(ctx, r.args.length ? r.args : ['-'], (input) => cutStream(ctx, input.reader, cfg, out), {
+    out,
+    message: (label, e) => `${label}: ${e instanceof LineTooLongError ? e.message : fileErrorText(e)}`,
+  });
 };
 
 async function cutStream(ctx: CallContext, reader: ByteReader, cfg: CutConfig, out: OutBuffer): Promise<void> {

@@ -8,7 +8,7 @@ import { FlagSet, failFlags, goQuote } from '../flags.js';
 import type { Builtin, CallContext } from '../types.js';
 import { ModeFlag, SWITCH_SENTINEL, SwitchFlag, legacyCountArgs, parseCount } from './count.js';
 import { helpText } from './help.js';
-import { complain, fileErrorText, openInput } from './io.js';
+import { complain, forEachInput } from './io.js';
 
 export const head: Builtin = async (ctx, rawArgs) => {
   const fs = new FlagSet('head');
@@ -50,34 +50,19 @@ export const head: Builtin = async (ctx, rawArgs) => {
   const files = r.args.length ? r.args : ['-'];
   const quietPos = Math.max(quiet.pos, silent.pos);
   const headers = verbose.pos > quietPos ? true : quietPos > verbose.pos ? false : files.length > 1;
-  let status = 0;
   let printed = false;
-  for (const name of files) {
-    ctx.checkCanceled();
-    let input;
+  return forEachInput(ctx, files, async (input) => {
     try {
-      input = await openInput(ctx, name);
-    } catch (e) {
-      await complain(ctx, `${name}: ${fileErrorText(e)}`);
-      status = 1;
-      continue;
-    }
-    try {
-      // Inside the try: a closed output pipe must still release the file.
       if (headers) {
         await ctx.stdout.write(`${printed ? '\n' : ''}==> ${input.label} <==\n`);
         printed = true;
       }
       await (byBytes ? copyBytes(ctx, input.reader, count.n) : copyLines(ctx, input.reader, count.n));
-    } catch (e) {
-      await complain(ctx, `${input.label}: ${fileErrorText(e)}`);
-      status = 1;
     } finally {
+      // Stdin is never closed, but the rest of it is not wanted: an upstream producer stops.
       if (input.isStdin) input.reader.cancel();
-      else await input.close();
     }
-  }
-  return status;
+  });
 };
 
 /** Copies the first `n` newline-terminated lines (the last one may lack its newline). */

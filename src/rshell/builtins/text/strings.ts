@@ -7,7 +7,7 @@ import type { FlagValue } from '../flags.js';
 import { FlagSet, failFlags } from '../flags.js';
 import type { Builtin } from '../types.js';
 import { helpText } from './help.js';
-import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
+import { OutBuffer, complain, fileErrorText, forEachInput } from './io.js';
 import { SWITCH_SENTINEL, SwitchFlag } from './count.js';
 import { SandboxError } from '../../sandbox/types.js';
 
@@ -67,42 +67,23 @@ export const strings: Builtin = async (ctx, args) => {
   const min = minLen.value;
   const sep = separator.value;
   const out = new OutBuffer(ctx.stdout);
-  let status = 0;
-  for (const name of r.args.length ? r.args : ['-']) {
-    ctx.checkCanceled();
-    const label = name === '-' ? 'standard input' : name;
-    let input;
-    try {
-      // Like rshell (and GNU strings), a directory is reported before any read.
-      if (name !== '-' && (await ctx.fs.stat(name, ctx.dir)).kind === 'dir') {
-        await complain(ctx, `Warning: '${label}' is a directory`);
-        status = 1;
-        continue;
-      }
-    } catch (e) {
-      if (!(e instanceof SandboxError)) throw e;
-    }
-    try {
-      input = await openInput(ctx, name);
-    } catch (e) {
-      await complain(ctx, fileError(label, e));
-      status = 1;
-      continue;
-    }
-    const prefix = (offset: number): string => {
-      let p = printName.pos > 0 ? `${name}: ` : '';
-      if (base !== '') p += offset.toString(base === 'o' ? 8 : base === 'd' ? 10 : 16).padStart(7, ' ') + ' ';
-      return p;
-    };
-    let offset = 0;
-    // The current run while shorter than MIN: views into chunks, capped at STRINGS_MAX_RUN
-    // (so a MIN beyond that never prints), then the run is streamed as it continues.
-    let pending: Uint8Array[] = [];
-    let pendingLen = 0;
-    let runStart = 0;
-    let emitting = false;
-    let emitted = 0;
-    try {
+  return forEachInput(
+    ctx,
+    r.args.length ? r.args : ['-'],
+    async (input, name) => {
+      const prefix = (offset: number): string => {
+        let p = printName.pos > 0 ? `${name}: ` : '';
+        if (base !== '') p += offset.toString(base === 'o' ? 8 : base === 'd' ? 10 : 16).padStart(7, ' ') + ' ';
+        return p;
+      };
+      let offset = 0;
+      // The current run while shorter than MIN: views into chunks, capped at STRINGS_MAX_RUN
+      // (so a MIN beyond that never prints), then the run is streamed as it continues.
+      let pending: Uint8Array[] = [];
+      let pendingLen = 0;
+      let runStart = 0;
+      let emitting = false;
+      let emitted = 0;
       for (let chunk = await input.reader.read(); chunk; chunk = await input.reader.read()) {
         ctx.checkCanceled();
         let i = 0;
@@ -151,16 +132,21 @@ export const strings: Builtin = async (ctx, args) => {
         offset += chunk.length;
       }
       if (emitting) await out.write(sep);
-    } catch (e) {
-      await out.flush();
-      await complain(ctx, fileError(label, e));
-      status = 1;
-    } finally {
-      await input.close();
-    }
-    await out.flush();
-  }
-  return status;
+    },
+    {
+      out,
+      // Like rshell (and GNU strings), a directory is reported before any read.
+      refuse: async (name) => {
+        try {
+          if (name !== '-' && (await ctx.fs.stat(name, ctx.dir)).kind === 'dir') return `Warning: '${name}' is a directory`;
+        } catch (e) {
+          if (!(e instanceof SandboxError)) throw e;
+        }
+        return undefined;
+      },
+      message: fileError,
+    },
+  );
 };
 
 /** binutils wording: "'f': No such file", else "'f': <POSIX text>". */

@@ -11,7 +11,7 @@ import { LineTooLongError } from '../lib/lines.js';
 import { eachLine } from './each-line.js';
 import { ModeFlag, SWITCH_SENTINEL, SwitchFlag, legacyCountArgs, parseCount } from './count.js';
 import { helpText } from './help.js';
-import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
+import { OutBuffer, fileErrorText, forEachInput } from './io.js';
 
 export const TAIL_MAX_RING_LINES = 100_000;
 export const TAIL_MAX_RING_BYTES = 5 * 1024 * 1024;
@@ -52,29 +52,18 @@ export const tail: Builtin = async (ctx, rawArgs) => {
   const quietPos = Math.max(quiet.pos, silent.pos);
   const headers = verbose.pos > quietPos ? true : quietPos > verbose.pos ? false : files.length > 1;
   const delim = zero.value ? 0 : 0x0a;
-  // "tail -n 0" has nothing to print: GNU does not even open named files.
-  const nothing = !fromStart && n === 0;
-  let status = 0;
+  // "tail -n 0" has nothing to print: GNU does not even open named files (nor print headers).
+  if (!fromStart && n === 0) return 0;
   let printed = false;
-  for (const name of files) {
-    ctx.checkCanceled();
-    if (nothing && name !== '-') continue;
-    let input;
-    try {
-      input = await openInput(ctx, name);
-    } catch (e) {
-      await complain(ctx, `${name}: ${fileErrorText(e)}`);
-      status = 1;
-      continue;
-    }
-    const readCap = input.regularSize === null ? TAIL_MAX_READ_BYTES : Infinity;
-    try {
-      // Inside the try: a closed output pipe must still release the file.
-      if (headers && !nothing) {
+  return forEachInput(
+    ctx,
+    files,
+    async (input) => {
+      const readCap = input.regularSize === null ? TAIL_MAX_READ_BYTES : Infinity;
+      if (headers) {
         await ctx.stdout.write(`${printed ? '\n' : ''}==> ${input.label} <==\n`);
         printed = true;
       }
-      if (nothing) continue;
       if (byBytes) {
         if (fromStart) await fromByte(ctx, input.reader, n);
         else await lastBytes(ctx, input.reader, n, readCap);
@@ -83,18 +72,12 @@ export const tail: Builtin = async (ctx, rawArgs) => {
       } else {
         await lastLines(ctx, input.reader, n, delim, readCap);
       }
-    } catch (e) {
-      if (e instanceof TailLimitError || e instanceof LineTooLongError) {
-        await complain(ctx, `${input.label}: ${e.message}`);
-      } else {
-        await complain(ctx, `${input.label}: ${fileErrorText(e)}`);
-      }
-      status = 1;
-    } finally {
-      await input.close();
-    }
-  }
-  return status;
+    },
+    {
+      message: (label, e) =>
+        `${label}: ${e instanceof TailLimitError || e instanceof LineTooLongError ? e.message : fileErrorText(e)}`,
+    },
+  );
 };
 
 /** Everything from 1-based line `n` on ("+0" and "+1" both mean all). */
