@@ -9,7 +9,7 @@
 import type { ByteReader } from '../../io.js';
 import { MAX_LINE_BYTES } from '../lib/lines.js';
 import type { LineMatcher } from './grep-match.js';
-import type { OutBuf } from './outbuf.js';
+import type { OutBuffer } from '../lib/outbuf.js';
 
 /** rshell's cap on bytes held or printed per context group. */
 export const MAX_CONTEXT_BYTES = 512 * 1024;
@@ -34,7 +34,7 @@ export interface ScanOptions {
 
 /** State shared by all inputs of one grep call. */
 export interface ScanShared {
-  out: OutBuf;
+  out: OutBuffer;
   /** A context group was printed already (for "--" between groups, across files too). */
   groupPrinted: boolean;
   checkCanceled(): void;
@@ -109,17 +109,17 @@ export async function scanInput(
   const prefix = (num: number, sep: number) => {
     if (o.showFilename) {
       out.push(displayName);
-      out.byte(sep);
+      out.pushByte(sep);
     }
     if (o.lineNumber) {
       out.push(String(num));
-      out.byte(sep);
+      out.pushByte(sep);
     }
   };
   const printLine = (num: number, line: Uint8Array, sep: number) => {
     prefix(num, sep);
     out.push(line);
-    out.byte(NL);
+    out.pushByte(NL);
     lastPrinted = num;
     printedInFile = true;
   };
@@ -169,7 +169,7 @@ export async function scanInput(
           if (m.end === m.start) continue;
           prefix(lineNum, 0x3a);
           out.push(line.subarray(m.start, m.end));
-          out.byte(NL);
+          out.pushByte(NL);
         }
       }
       lastPrinted = lineNum;

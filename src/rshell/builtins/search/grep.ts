@@ -10,7 +10,7 @@ import { SandboxError } from '../../sandbox/types.js';
 import { buildMatcher, type GrepSyntax } from './grep-match.js';
 import { scanInput, ScanError, type ScanOptions, type ScanShared } from './grep-scan.js';
 import { openInput } from './input.js';
-import { OutBuf } from './outbuf.js';
+import { OutBuffer } from '../lib/outbuf.js';
 
 const MAX_CONTEXT_LINES = 1000;
 
@@ -142,7 +142,7 @@ export const grep: Builtin = async (ctx: CallContext, args: string[]): Promise<n
     contextRequested,
     text: f.text.value,
   };
-  const out = new OutBuf(ctx.stdout);
+  const out = new OutBuffer(ctx.stdout);
   const shared: ScanShared = { out, groupPrinted: false, checkCanceled: () => ctx.checkCanceled() };
   let anyMatch = false;
   let anyError = false;

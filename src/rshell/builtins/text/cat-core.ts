@@ -66,11 +66,11 @@ export class CatFormatter {
       } else if (c === 0x0d && o.showEnds && !o.showNonprinting) {
         this.pendingCR = true;
       } else if (c === 0x09) {
-        p = o.showTabs ? out.write('^I') : out.byte(c);
+        p = o.showTabs ? out.write('^I') : out.writeByte(c);
       } else if (o.showNonprinting) {
         p = out.write(visible(c));
       } else {
-        p = out.byte(c);
+        p = out.writeByte(c);
       }
       if (p) await p;
     }
@@ -80,7 +80,7 @@ export class CatFormatter {
   async finish(out: OutBuffer): Promise<void> {
     if (!this.pendingCR) return;
     this.pendingCR = false;
-    const p = out.byte(0x0d);
+    const p = out.writeByte(0x0d);
     if (p) await p;
   }
 }

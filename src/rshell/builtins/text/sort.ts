@@ -152,7 +152,7 @@ export const sort: Builtin = async (ctx, args) => {
   const emit = async (line: string): Promise<void> => {
     let w = out.write(line);
     if (w) await w;
-    w = out.byte(0x0a);
+    w = out.writeByte(0x0a);
     if (w) await w;
   };
   if (keyList.length === 0) {

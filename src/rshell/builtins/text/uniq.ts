@@ -231,7 +231,7 @@ class SimpleUniq implements UniqSink {
   }
 
   end(): Promise<void> | undefined {
-    if ((this.grouping === 'both' || this.grouping === 'append') && this.printedAny) return this.out.byte(this.delim);
+    if ((this.grouping === 'both' || this.grouping === 'append') && this.printedAny) return this.out.writeByte(this.delim);
     return undefined;
   }
 }

@@ -6,7 +6,7 @@
  * Unlike GNU sed, output lines always end with a newline (rshell's documented choice).
  */
 import type { ByteRegex } from '../../lib/regex.js';
-import type { OutBuf } from '../outbuf.js';
+import type { OutBuffer } from '../../lib/outbuf.js';
 import type { Address, Command, Program, ReplPart, Subst } from './program.js';
 import type { SedInput } from './input.js';
 
@@ -51,7 +51,7 @@ export class SedEngine {
   constructor(
     private readonly prog: Program,
     private readonly input: SedInput,
-    private readonly out: OutBuf,
+    private readonly out: OutBuffer,
     private readonly quiet: boolean,
     private readonly checkCanceled: () => void,
   ) {
@@ -98,7 +98,7 @@ export class SedEngine {
 
   private emit(b: Uint8Array): void {
     this.out.push(b);
-    this.out.byte(0x0a);
+    this.out.pushByte(0x0a);
   }
 
   private flushAppends(): void {

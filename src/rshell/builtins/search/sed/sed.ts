@@ -5,7 +5,7 @@
  */
 import { FlagSet, failFlags } from '../../flags.js';
 import type { Builtin, CallContext } from '../../types.js';
-import { OutBuf } from '../outbuf.js';
+import { OutBuffer } from '../../lib/outbuf.js';
 import { SedEngine, SedRuntimeError } from './exec.js';
 import { SedInput } from './input.js';
 import { parseScript } from './parse.js';
@@ -56,7 +56,7 @@ export const sed: Builtin = async (ctx: CallContext, args: string[]): Promise<nu
   }
   if (files.length === 0) files = ['-'];
 
-  const out = new OutBuf(ctx.stdout);
+  const out = new OutBuffer(ctx.stdout);
   let failed = false;
   const report = async (name: string, message: string) => {
     failed = true;
