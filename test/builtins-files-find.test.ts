@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { find } from '../src/rshell/builtins/files/find/index.js';
 import { compileGlob, globMatch } from '../src/rshell/builtins/files/glob.js';
 import { parsePerm, matchPerm } from '../src/rshell/builtins/files/find/perm.js';
-import { createSandbox, type SandboxFS } from '../src/rshell/sandbox/index.js';
 import { makeTree, run, testBuiltins, type SetupFile } from './builtins-files-harness.js';
+import { statCounter } from './helpers/stat-counter.js';
 
 async function findIn(files: SetupFile[], args: string[], extra: { allowed?: string[] } = {}) {
   const dir = makeTree(files);
@@ -231,22 +231,7 @@ describe('find', () => {
 
   it('stats children only when the expression needs metadata or -L is given', async () => {
     const dir = makeTree(tree);
-    const base = createSandbox({ allowedPaths: [dir] }).fs;
-    let stats = 0;
-    const fs: SandboxFS = {
-      open: (p, d) => base.open(p, d),
-      readDir: (p, d, limit) => base.readDir(p, d, limit),
-      readlink: (p, d) => base.readlink(p, d),
-      access: (p, d, m) => base.access(p, d, m),
-      abs: (p, d) => base.abs(p, d),
-      lstat: (p, d) => (stats++, base.lstat(p, d)),
-      stat: (p, d) => (stats++, base.stat(p, d)),
-    };
-    const count = async (args: string[]) => {
-      stats = 0;
-      const r = await run(find, 'find', args, { dir, fs });
-      return { stdout: r.stdout, stats };
-    };
+    const count = statCounter(dir, (fs, args) => run(find, 'find', args, { dir, fs }));
     expect(await count(['dir', '-name', '*.txt'])).toEqual({ stdout: 'dir/a.txt\ndir/sub/c.txt\n', stats: 1 });
     expect(await count(['dir', '-type', 'd'])).toEqual({ stdout: 'dir\ndir/sub\n', stats: 1 });
     expect(await count(['dir', '-type', 'f', '-size', '-1'])).toEqual({ stdout: 'dir/sub/c.txt\n', stats: 5 });

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ls } from '../src/rshell/builtins/files/ls/index.js';
 import { humanSize, lsTime, modeString } from '../src/rshell/builtins/files/ls/format.js';
 import type { FileInfo } from '../src/rshell/sandbox/types.js';
-import { createSandbox, type SandboxFS } from '../src/rshell/sandbox/index.js';
 import { makeTree, run, type SetupFile } from './builtins-files-harness.js';
+import { statCounter } from './helpers/stat-counter.js';
 
 async function lsIn(files: SetupFile[], args: string[], now = new Date()) {
   const dir = makeTree(files);
@@ -138,22 +138,7 @@ describe('ls', () => {
 
   it('lstats directory entries only for -l, -S, -t and -F', async () => {
     const dir = makeTree(files);
-    const base = createSandbox({ allowedPaths: [dir] }).fs;
-    let stats = 0;
-    const fs: SandboxFS = {
-      open: (p, d) => base.open(p, d),
-      readDir: (p, d, limit) => base.readDir(p, d, limit),
-      readlink: (p, d) => base.readlink(p, d),
-      access: (p, d, m) => base.access(p, d, m),
-      abs: (p, d) => base.abs(p, d),
-      lstat: (p, d) => (stats++, base.lstat(p, d)),
-      stat: (p, d) => (stats++, base.stat(p, d)),
-    };
-    const count = async (args: string[]) => {
-      stats = 0;
-      const r = await run(ls, 'ls', args, { dir, fs });
-      return { stdout: r.stdout, stats };
-    };
+    const count = statCounter(dir, (fs, args) => run(ls, 'ls', args, { dir, fs }));
     expect(await count(['-pR'])).toEqual({ stdout: '.:\na.txt\nb.txt\nlink\nrun.sh\nsub/\n\n./sub:\ninner.txt\n', stats: 1 });
     expect((await count(['-F'])).stats).toBe(6);
     expect((await count(['-S'])).stats).toBe(6);

@@ -7,27 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { grep } from '../src/rshell/builtins/search/grep.js';
-import type { ByteReader } from '../src/rshell/io.js';
 import { runBuiltin } from './builtins-grep-harness.js';
-
-/** Delivers `data` in pieces of the given sizes (cycled), to cross chunk boundaries. */
-function pieces(data: string, sizes: number[]): ByteReader {
-  const buf = Buffer.from(data, 'latin1');
-  let off = 0;
-  let i = 0;
-  return {
-    async read() {
-      if (off >= buf.length) return null;
-      const n = sizes.length ? sizes[i++ % sizes.length] : buf.length;
-      const c = Buffer.from(buf.subarray(off, off + n));
-      off += n;
-      return c;
-    },
-    cancel() {
-      off = buf.length;
-    },
-  };
-}
+import { chunkedReader } from './helpers/chunked-reader.js';
 
 const lineArb = fc
   .array(fc.constantFrom('a', 'b', 'A', 'B', 'k', ' ', '1', '\r', 'é', 'ab', 'a\0'), { maxLength: 12 })
@@ -41,7 +22,7 @@ const patternArb = fc.oneof(
 );
 
 async function count(args: string[], stdin: string, sizes: number[] = []): Promise<string> {
-  const r = await runBuiltin(grep, 'grep', args, { stdin: pieces(stdin, sizes) });
+  const r = await runBuiltin(grep, 'grep', args, { stdin: chunkedReader(stdin, sizes) });
   return r.stdout;
 }
 

@@ -4,27 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ByteReader } from '../src/rshell/io.js';
 import { sed } from '../src/rshell/builtins/search/sed/sed.js';
 import { runBuiltin } from './builtins-grep-harness.js';
-
-function pieces(data: string, sizes: number[]): ByteReader {
-  const buf = Buffer.from(data, 'latin1');
-  let off = 0;
-  let i = 0;
-  return {
-    async read() {
-      if (off >= buf.length) return null;
-      const n = sizes.length ? sizes[i++ % sizes.length] : buf.length;
-      const c = Buffer.from(buf.subarray(off, off + n));
-      off += n;
-      return c;
-    },
-    cancel() {
-      off = buf.length;
-    },
-  };
-}
+import { chunkedReader } from './helpers/chunked-reader.js';
 
 const textArb = fc
   .array(fc.constantFrom('a', 'b', 'c', '\n', '\r', ' '), { maxLength: 60 })
@@ -33,7 +15,7 @@ const litArb = fc.array(fc.constantFrom('a', 'b', 'c', ' '), { minLength: 1, max
 const sizesArb = fc.array(fc.integer({ min: 1, max: 7 }), { maxLength: 4 });
 
 const run = async (args: string[], input: string, sizes: number[] = []) =>
-  runBuiltin(sed, 'sed', args, { stdin: pieces(input, sizes) });
+  runBuiltin(sed, 'sed', args, { stdin: chunkedReader(input, sizes) });
 
 describe('sed properties', () => {
   it('literal substitution equals the regex path', async () => {
