@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunner } from '../src/rshell/index.js';
-import { median, timeGnu } from './measure.js';
+import { timeGnu, timeOurs, type Figure } from './measure.js';
 
 const FILE_BYTES = 50 * 1024 * 1024;
 const REPS = 3;
@@ -36,49 +36,16 @@ function makeFile(path: string): void {
   writeFileSync(path, lines.join(''));
 }
 
-
-interface Figure {
-  ms: number;
-  cpuMs: number;
-  peakMB: number;
-  stdout: string;
-}
-
 async function ours(dir: string, script: string): Promise<Figure> {
-  const runner = createRunner({ allowedPaths: [dir], dir, allowAllCommands: true });
-  const times: number[] = [];
-  const cpus: number[] = [];
-  let peak = 0;
-  let stdout = '';
-  for (let i = 0; i <= REPS; i++) {
-    (globalThis as { gc?: () => void }).gc?.();
-    const cpu0 = process.cpuUsage();
-    const base = process.memoryUsage().rss;
-    let max = base;
-    const timer = setInterval(() => {
-      max = Math.max(max, process.memoryUsage().rss);
-    }, 5);
-    const t = performance.now();
-    const r = await runner.run(script);
-    const ms = performance.now() - t;
-    const cpu = process.cpuUsage(cpu0);
-    clearInterval(timer);
-    max = Math.max(max, process.memoryUsage().rss);
-    if (r.exitCode !== 0) throw new Error(`rshell ${script}: exit ${r.exitCode}: ${r.stderr.toString()}`);
-    stdout = r.stdout.toString('latin1');
-    if (i > 0) {
-      times.push(ms); // the first run warms up the JIT
-      cpus.push((cpu.user + cpu.system) / 1000);
-    }
-    peak = Math.max(peak, (max - base) / 1048576);
-  }
-  return { ms: median(times), cpuMs: median(cpus), peakMB: peak, stdout };
+  const r = await timeOurs(createRunner({ allowedPaths: [dir], dir, allowAllCommands: true }), script, REPS);
+  if (r.exit !== 0) throw new Error(`rshell ${script}: exit ${r.exit}: ${r.stderr}`);
+  return r;
 }
 
 function gnu(dir: string, script: string): Figure {
   const r = timeGnu(dir, script, REPS);
   if (r.exit !== 0) throw new Error(`bash ${script}: exit ${r.exit}: ${r.stderr}`);
-  return { ms: r.ms, cpuMs: r.cpuMs, peakMB: r.peakMB, stdout: r.stdout };
+  return r;
 }
 
 export default async function main(): Promise<void> {

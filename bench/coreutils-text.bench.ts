@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunner } from '../src/rshell/index.js';
-import { median, timeGnu } from './measure.js';
+import { timeGnu, timeOurs, type Figure } from './measure.js';
 import { SORT_MAX_BYTES } from '../src/rshell/builtins/text/sort.js';
 
 const MB = 1024 * 1024;
@@ -35,42 +35,12 @@ function makeFile(path: string, bytes: number, repeating = false): void {
   writeFileSync(path, parts.join(''));
 }
 
-
-interface Figure {
-  ms: number;
-  peakMB: number;
-  stdout: string;
-  exit: number;
-  stderr: string;
-}
-
-async function ours(dir: string, script: string, reps = REPS): Promise<Figure> {
-  const runner = createRunner({ allowedPaths: [dir], dir, allowAllCommands: true });
-  const times: number[] = [];
-  let peak = 0;
-  let last = { stdout: '', exit: 0, stderr: '' };
-  for (let i = 0; i <= reps; i++) {
-    (globalThis as { gc?: () => void }).gc?.();
-    const base = process.memoryUsage().rss;
-    let max = base;
-    const timer = setInterval(() => {
-      max = Math.max(max, process.memoryUsage().rss);
-    }, 5);
-    const t = performance.now();
-    const r = await runner.run(script);
-    const ms = performance.now() - t;
-    clearInterval(timer);
-    max = Math.max(max, process.memoryUsage().rss);
-    last = { stdout: r.stdout.toString('latin1'), exit: r.exitCode, stderr: r.stderr.toString('latin1') };
-    if (i > 0 || reps === 0) times.push(ms); // the first run warms up the JIT
-    peak = Math.max(peak, (max - base) / MB);
-  }
-  return { ms: median(times), peakMB: peak, ...last };
+function ours(dir: string, script: string, reps = REPS): Promise<Figure> {
+  return timeOurs(createRunner({ allowedPaths: [dir], dir, allowAllCommands: true }), script, reps);
 }
 
 function gnu(dir: string, script: string): Figure {
-  const r = timeGnu(dir, script, REPS, { LC_ALL: 'C', PATH: process.env.PATH });
-  return { ms: r.ms, peakMB: r.peakMB, stdout: r.stdout, exit: r.exit, stderr: r.stderr };
+  return timeGnu(dir, script, REPS, { LC_ALL: 'C', PATH: process.env.PATH });
 }
 
 const fmt = (n: number, w = 9): string => n.toFixed(1).padStart(w);

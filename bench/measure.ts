@@ -1,18 +1,19 @@
 /** Measuring helpers shared by the benchmarks. */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import type { Runner } from '../src/rshell/index.js';
 
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
 
-export interface GnuFigure {
+export interface Figure {
   /** Median wall ms over the timed runs. */
   ms: number;
   /** Median user+system CPU ms (NaN without /usr/bin/time). */
   cpuMs: number;
-  /** Peak RSS in MB of the whole `bash -c` (0 without /usr/bin/time). */
+  /** Peak MB: RSS of the whole `bash -c` (0 without /usr/bin/time), or this process's RSS growth. */
   peakMB: number;
   /** Output of the last run, as a bstr (latin1). */
   stdout: string;
@@ -24,7 +25,7 @@ export interface GnuFigure {
  * Runs `script` with the system's bash (GNU tools) `reps` times after one warm-up, from `dir`,
  * timing each run; /usr/bin/time, when present, adds CPU time and peak memory.
  */
-export function timeGnu(dir: string, script: string, reps: number, env: NodeJS.ProcessEnv = process.env): GnuFigure {
+export function timeGnu(dir: string, script: string, reps: number, env: NodeJS.ProcessEnv = process.env): Figure {
   const hasTime = existsSync('/usr/bin/time');
   const times: number[] = [];
   const cpus: number[] = [];
@@ -49,6 +50,40 @@ export function timeGnu(dir: string, script: string, reps: number, env: NodeJS.P
       times.push(ms);
       cpus.push(cpuMs);
     }
+  }
+  return { ms: median(times), cpuMs: median(cpus), peakMB: peak, ...last };
+}
+
+/**
+ * Runs `script` with this interpreter `reps` times after one warm-up run for the JIT (with
+ * `reps` 0 that single run is timed), like timeGnu; peak memory is this process's RSS growth
+ * during a run, sampled every 5 ms.
+ */
+export async function timeOurs(runner: Runner, script: string, reps: number): Promise<Figure> {
+  const times: number[] = [];
+  const cpus: number[] = [];
+  let peak = 0;
+  let last = { stdout: '', stderr: '', exit: 0 };
+  for (let i = 0; i <= reps; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    const cpu0 = process.cpuUsage();
+    const base = process.memoryUsage().rss;
+    let max = base;
+    const timer = setInterval(() => {
+      max = Math.max(max, process.memoryUsage().rss);
+    }, 5);
+    const t = performance.now();
+    const r = await runner.run(script);
+    const ms = performance.now() - t;
+    const cpu = process.cpuUsage(cpu0);
+    clearInterval(timer);
+    max = Math.max(max, process.memoryUsage().rss);
+    last = { stdout: r.stdout.toString('latin1'), stderr: r.stderr.toString('latin1'), exit: r.exitCode };
+    if (i > 0 || reps === 0) {
+      times.push(ms);
+      cpus.push((cpu.user + cpu.system) / 1000);
+    }
+    peak = Math.max(peak, (max - base) / 1048576);
   }
   return { ms: median(times), cpuMs: median(cpus), peakMB: peak, ...last };
 }
