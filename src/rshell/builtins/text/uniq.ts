@@ -2,7 +2,6 @@
  * uniq: collapses runs of adjacent equal lines (GNU semantics for -c/-d/-D/-u, --group,
  * -f/-s/-w field and character windows, -i, -z). Streams: only the previous line is kept.
  */
-import type { FlagValue } from '../flags.js';
 import { FlagSet, failFlags, goQuote } from '../flags.js';
 import type { Builtin } from '../types.js';
 import { LineTooLongError } from '../lib/lines.js';
@@ -21,20 +20,6 @@ function matchMethod(value: string, order: string[]): string | undefined {
   return order.find((m) => m.startsWith(value));
 }
 
-/** An enumerated optional-value flag; validation happens after parsing, GNU style. */
-class MethodFlag implements FlagValue {
-  readonly type = 'string';
-  changed = false;
-  constructor(public value: string) {}
-  set(s: string): string | undefined {
-    this.value = s;
-    return undefined;
-  }
-  toString(): string {
-    return this.value;
-  }
-}
-
 /** Non-negative decimal (an optional "+"), saturating on overflow, as rshell parses it. */
 function sizeOpt(s: string): number | undefined {
   const m = /^\+?([0-9]+)$/.exec(s);
@@ -50,10 +35,10 @@ function isBlank(c: number): boolean {
 
 export const uniq: Builtin = async (ctx, args) => {
   const fs = new FlagSet('uniq');
-  const allRepeated = fs.custom('all-repeated', 'D', new MethodFlag('none'), 'print all duplicate lines; METHOD is none, prepend or separate', { noOptDefVal: 'none' });
+  const allRepeated = fs.string('all-repeated', 'D', 'none', 'print all duplicate lines; METHOD is none, prepend or separate', { noOptDefVal: 'none' });
   const count = fs.bool('count', 'c', 'prefix lines by the number of occurrences');
   const check = fs.string('check-chars', 'w', '', 'compare no more than N characters in lines');
-  const group = fs.custom('group', '', new MethodFlag('separate'), 'show all items, separating groups with an empty line', { noOptDefVal: 'separate' });
+  const group = fs.string('group', '', 'separate', 'show all items, separating groups with an empty line', { noOptDefVal: 'separate' });
   const help = fs.bool('help', 'h', 'display this help and exit');
   const ignoreCase = fs.bool('ignore-case', 'i', 'ignore differences in case when comparing');
   const repeated = fs.bool('repeated', 'd', 'only print duplicate lines, one for each group');

@@ -285,17 +285,16 @@ function parseTypes(v: string): string {
   return types;
 }
 
+/** The comparison a numeric test's leading `+` (more than) or `-` (less than) asks for, and the rest. */
+function splitSign(v: string): { cmp: Cmp; rest: string } {
+  if (v.startsWith('+')) return { cmp: 1, rest: v.slice(1) };
+  if (v.startsWith('-')) return { cmp: -1, rest: v.slice(1) };
+  return { cmp: 0, rest: v };
+}
+
 /** `[+-]N` for -mtime/-mmin; values beyond int64 clamp (GNU-like: +huge never, -huge always). */
 function parseSignedCount(v: string, pred: string): { n: number; cmp: Cmp } {
-  let cmp: Cmp = 0;
-  let s = v;
-  if (s.startsWith('+')) {
-    cmp = 1;
-    s = s.slice(1);
-  } else if (s.startsWith('-')) {
-    cmp = -1;
-    s = s.slice(1);
-  }
+  const { cmp, rest: s } = splitSign(v);
   if (!/^[+-]?[0-9]+$/.test(s)) throw new FindSyntaxError(`find: invalid argument '${v}' to ${pred}`);
   const n = Number(s);
   return { n: Math.abs(n) > MAX_INT64 ? Math.sign(n) * MAX_INT64 : n, cmp };
@@ -303,15 +302,8 @@ function parseSignedCount(v: string, pred: string): { n: number; cmp: Cmp } {
 
 function parseSize(v: string): Expr {
   const bad = () => new FindSyntaxError(`find: invalid argument '${v}' to -size`);
-  let cmp: Cmp = 0;
-  let s = v;
-  if (s.startsWith('+')) {
-    cmp = 1;
-    s = s.slice(1);
-  } else if (s.startsWith('-')) {
-    cmp = -1;
-    s = s.slice(1);
-  }
+  const { cmp, rest } = splitSign(v);
+  let s = rest;
   let unit = 512;
   const last = s.slice(-1);
   if (last in SIZE_UNITS) {
