@@ -1,5 +1,6 @@
 /** The run-level writers and readers: capped stdout, discarding /dev/null, file input. */
 import type { ByteReader, ByteWriter } from '../io.js';
+import { readChunk } from '../read-chunk.js';
 import type { OpenFile } from '../sandbox/types.js';
 
 export const MAX_STDOUT_BYTES = 10 * 1024 * 1024;
@@ -47,13 +48,9 @@ export class FileReader implements ByteReader {
   constructor(private readonly file: OpenFile) {}
   async read(): Promise<Uint8Array | null> {
     if (this.done) return null;
-    const buf = Buffer.allocUnsafe(64 * 1024);
-    const n = await this.file.read(buf);
-    if (n === 0) {
-      this.done = true;
-      return null;
-    }
-    return buf.subarray(0, n);
+    const chunk = await readChunk(this.file, 64 * 1024);
+    if (chunk === null) this.done = true;
+    return chunk;
   }
   cancel(): void {
     this.done = true;

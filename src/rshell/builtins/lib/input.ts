@@ -3,13 +3,14 @@
  * the sandbox (never node:fs). Shared by the text and search builtins.
  */
 import type { ByteReader } from '../../io.js';
+import { readChunk } from '../../read-chunk.js';
 import { SandboxError, type OpenFile } from '../../sandbox/types.js';
 import type { CallContext } from '../types.js';
 
 /** Read size for files: large enough that per-chunk overhead vanishes on big inputs. */
 export const READ_CHUNK = 64 * 1024;
 
-/** A ByteReader over an open sandbox file. Every chunk is a fresh buffer (callers may keep it). */
+/** A ByteReader over an open sandbox file (callers may keep its chunks). */
 class FileReader implements ByteReader {
   private closed = false;
   constructor(
@@ -18,13 +19,9 @@ class FileReader implements ByteReader {
   ) {}
   async read(): Promise<Uint8Array | null> {
     if (this.closed) return null;
-    const buf = Buffer.allocUnsafe(this.chunkBytes);
-    const n = await this.file.read(buf);
-    if (n <= 0) {
-      await this.close();
-      return null;
-    }
-    return buf.subarray(0, n);
+    const chunk = await readChunk(this.file, this.chunkBytes);
+    if (chunk === null) await this.close();
+    return chunk;
   }
   cancel(): void {
     void this.close();

@@ -9,6 +9,13 @@
  */
 import type { ByteWriter } from '../../io.js';
 
+/**
+ * A buffer starts this small, from Node's shared allocation pool, and grows to full size only
+ * when output needs it: most commands print a line or two, and a fresh 64 KiB buffer per
+ * command (plus one per flush) kept V8's old-space collector busy in scripts of many commands.
+ */
+const INITIAL_BYTES = 1024;
+
 export class OutBuffer {
   private buf: Buffer;
   private pos = 0;
@@ -16,12 +23,12 @@ export class OutBuffer {
     private readonly w: ByteWriter,
     private readonly size = 64 * 1024,
   ) {
-    this.buf = Buffer.allocUnsafe(size);
+    this.buf = Buffer.allocUnsafe(Math.min(INITIAL_BYTES, size));
   }
 
   write(data: Uint8Array | string): Promise<void> | undefined {
     if (data.length === 0) return undefined;
-    if (this.pos + data.length > this.buf.length) {
+    if (this.pos + data.length > this.buf.length && !this.growSmall(this.pos + data.length)) {
       return this.slowWrite(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
     }
     this.put(data);
@@ -29,7 +36,7 @@ export class OutBuffer {
   }
 
   writeByte(b: number): Promise<void> | undefined {
-    if (this.pos >= this.buf.length) return this.slowWrite(Uint8Array.of(b));
+    if (this.pos >= this.buf.length && !this.growSmall(this.pos + 1)) return this.slowWrite(Uint8Array.of(b));
     this.buf[this.pos++] = b;
     return undefined;
   }
@@ -39,10 +46,17 @@ export class OutBuffer {
    * the following `put`s for one line need no checks and no awaits.
    */
   room(n: number): Promise<void> | undefined {
-    if (this.pos + n <= this.buf.length) return undefined;
+    if (this.pos + n <= this.buf.length || this.growSmall(this.pos + n)) return undefined;
     return this.flush().then(() => {
-      if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
+      if (n > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(n, this.size));
     });
+  }
+
+  /** Grows a still-small buffer to full size when that makes room for `need` bytes. */
+  private growSmall(need: number): boolean {
+    if (this.buf.length >= this.size || need > this.size) return false;
+    this.grow(this.size);
+    return true;
   }
 
   /** Unchecked append after `room`. */
@@ -87,14 +101,16 @@ export class OutBuffer {
   async flush(): Promise<void> {
     if (this.pos === 0) return;
     const chunk = this.buf.subarray(0, this.pos);
-    // A fresh buffer: the writer may keep the flushed one until its reader consumes it.
-    this.buf = Buffer.allocUnsafe(this.size);
+    // A fresh buffer (small again): the writer may keep the flushed one until its reader
+    // consumes it.
+    this.buf = Buffer.allocUnsafe(Math.min(INITIAL_BYTES, this.size));
     this.pos = 0;
     await this.w.write(chunk);
   }
 
   private grow(need: number): void {
-    const next = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+    // A small first buffer jumps straight to full size.
+    const next = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2, this.size));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
@@ -105,6 +121,7 @@ export class OutBuffer {
       await this.w.write(data);
       return;
     }
+    if (data.length > this.buf.length) this.buf = Buffer.allocUnsafe(this.size);
     this.buf.set(data, 0);
     this.pos = data.length;
   }
