@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteWriter, putPadded, putUint } from '../src/tracing/byte-writer.js';
+import { ByteWriter, EncodedStringCache, putPadded, putUint } from '../src/tracing/byte-writer.js';
 import { MsgpackWriter } from '../src/tracing/encode-msgpack.js';
 import { errorType } from '../src/tracing/error-type.js';
 import fc from 'fast-check';
@@ -190,5 +190,18 @@ describe('parseJsonLossless', () => {
     for (const bad of ['{', '{"a":}', '[1,]', '01', '{"a":1}x', '"\u0001"', 'tru', '{a:1}']) {
       expect(() => parseJsonLossless(bad), bad).toThrow();
     }
+  });
+});
+
+describe('EncodedStringCache', () => {
+  it('starts over when full instead of refusing new strings, and never caches long ones', () => {
+    const c = new EncodedStringCache((s) => Buffer.from(s), 3, 5);
+    for (const s of ['a', 'b', 'c']) expect(c.get(s)?.toString()).toBe(s);
+    expect(c.size).toBe(3);
+    expect(c.get('d')?.toString()).toBe('d'); // full: cleared, then cached
+    expect(c.size).toBe(1);
+    expect(c.get('d')).toBe(c.get('d'));
+    expect(c.get('toolong')).toBeUndefined();
+    expect(c.size).toBe(1);
   });
 });

@@ -150,7 +150,11 @@ export class ByteWriter {
   }
 }
 
-/** A bounded string → bytes cache (bounded so unique values cannot grow memory). */
+/**
+ * A bounded string → bytes cache. When full it starts over rather than refusing new entries:
+ * a warm container sees a new task id in every task, and a cache that kept its first 8,192
+ * strings for good would end up holding only stale ids, never the keys and names in use now.
+ */
 export class EncodedStringCache {
   private readonly map = new Map<string, Buffer>();
 
@@ -160,13 +164,18 @@ export class EncodedStringCache {
     private readonly maxLength = 128,
   ) {}
 
-  /** Cached encoding, or undefined when the string is not cacheable (too long / cache full). */
+  /** Cached encoding, or undefined when the string is too long to cache. */
   get(s: string): Buffer | undefined {
     let b = this.map.get(s);
-    if (b === undefined && s.length <= this.maxLength && this.map.size < this.maxEntries) {
+    if (b === undefined && s.length <= this.maxLength) {
+      if (this.map.size >= this.maxEntries) this.map.clear();
       b = this.encode(s);
       this.map.set(s, b);
     }
     return b;
+  }
+
+  get size(): number {
+    return this.map.size;
   }
 }
