@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteWriter, EncodedStringCache, putPadded, putUint } from '../src/tracing/byte-writer.js';
+import { ByteWriter, EncodedStringCache, putPadded, putUint, putUint64 } from '../src/tracing/byte-writer.js';
 import { MsgpackWriter } from '../src/tracing/encode-msgpack.js';
 import { errorType } from '../src/tracing/error-type.js';
 import fc from 'fast-check';
@@ -71,9 +71,8 @@ describe('randomId', () => {
 });
 
 function uint64Text(hi: number, lo: number): string {
-  const w = new ByteWriter(32);
-  w.uint64Digits(hi, lo);
-  return w.buf.toString('latin1', 0, w.pos);
+  const buf = Buffer.alloc(32);
+  return buf.toString('latin1', 0, putUint64(buf, 0, hi, lo));
 }
 
 describe('uint64 decimal digits (no BigInt)', () => {
@@ -145,15 +144,17 @@ describe('ns timestamps', () => {
     );
   });
 
-  it('writes small and padded digits exactly', () => {
-    const w = new ByteWriter(4); // grows as needed
-    w.uintDigits(0);
+  it('writes small and padded digits exactly, into a writer that grows as needed', () => {
+    const digits = Buffer.alloc(32);
+    const w = new ByteWriter(4);
+    const put = (end: number) => w.bytes(digits.subarray(0, end));
+    put(putUint(digits, 0, 0));
     w.byte(0x20);
-    w.uintDigits(9007199254740991);
+    put(putUint(digits, 0, 9007199254740991));
     w.byte(0x20);
-    w.padDigits(42, 6);
+    put(putPadded(digits, 0, 42, 6));
     w.byte(0x20);
-    w.uintDigits(10);
+    put(putUint(digits, 0, 10));
     expect(w.buf.toString('latin1', 0, w.pos)).toBe('0 9007199254740991 000042 10');
   });
 });

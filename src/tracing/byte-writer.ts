@@ -111,42 +111,9 @@ export class ByteWriter {
     this.pos = putBytes(this.buf, this.pos, b, from);
   }
 
-  /** The first n bytes of b. */
-  bytesN(b: Uint8Array, n: number): void {
-    this.ensure(n);
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) buf[p++] = b[i];
-    this.pos = p;
-  }
-
-  /** A string known to be ASCII (number text). */
-  ascii(s: string): void {
-    this.ensure(s.length);
-    this.pos += this.buf.write(s, this.pos, 'latin1');
-  }
-
   utf8(s: string): void {
     this.ensure(s.length * 3);
     this.pos += this.buf.write(s, this.pos, 'utf8');
-  }
-
-  /** Decimal digits of a non-negative safe integer. */
-  uintDigits(n: number): void {
-    this.ensure(16);
-    this.pos = putUint(this.buf, this.pos, n);
-  }
-
-  /** Exactly `width` decimal digits, zero-padded. */
-  padDigits(n: number, width: number): void {
-    this.ensure(width);
-    this.pos = putPadded(this.buf, this.pos, n, width);
-  }
-
-  /** Exact decimal digits of hi*2^32 + lo. */
-  uint64Digits(hi: number, lo: number): void {
-    this.ensure(20);
-    this.pos = putUint64(this.buf, this.pos, hi, lo);
   }
 }
 

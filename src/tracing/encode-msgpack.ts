@@ -79,13 +79,6 @@ export class MsgpackWriter extends ByteWriter {
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
-  uint64(v: bigint): void {
-    this.ensure(9);
-    this.buf[this.pos++] = 0xcf;
-    this.buf.writeBigUInt64BE(v, this.pos);
-    this.pos += 8;
-  }
-
   /** uint64 from its halves (0xcf). */
   uint64Parts(hi: number, lo: number): void {
     this.ensure(9);
