@@ -15,6 +15,37 @@ export interface EncodeDefaults {
   version?: string;
 }
 
+/** What an encoder must know of a span's tags before writing them; filled by `surveyTags`. */
+export const tagSurvey = { metaCount: 0, addEnv: false, addVersion: false, ownPriority: false };
+
+/**
+ * Surveys flat [key, value, ...] tags (string values are meta; anything else, a number or a
+ * shape's null, is a metric): how many meta entries, which defaults to add (never over a tag
+ * the span set) and whether the span set `_sampling_priority_v1` itself. Shared by both
+ * encoders and the JSON template builder; writes into `tagSurvey` (no allocation per span).
+ */
+export function surveyTags(tags: ReadonlyArray<string | number | null> | undefined, d: EncodeDefaults): typeof tagSurvey {
+  let metaCount = 0;
+  let hasEnv = false;
+  let hasVersion = false;
+  let ownPriority = false;
+  if (tags !== undefined) {
+    for (let i = 0; i < tags.length; i += 2) {
+      const k = tags[i];
+      if (typeof tags[i + 1] === 'string') {
+        metaCount++;
+        if (k === 'env') hasEnv = true;
+        else if (k === 'version') hasVersion = true;
+      } else if (k === '_sampling_priority_v1') ownPriority = true;
+    }
+  }
+  tagSurvey.metaCount = metaCount;
+  tagSurvey.addEnv = d.env !== undefined && !hasEnv;
+  tagSurvey.addVersion = d.version !== undefined && !hasVersion;
+  tagSurvey.ownPriority = ownPriority;
+  return tagSurvey;
+}
+
 const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
 const ERROR_0_META = ascii(',"error":0,"meta":{');
@@ -147,22 +178,7 @@ export function writeSpanJson(w: SpanStore, span: RecordingSpan, d: EncodeDefaul
   w.pos = base + SLOTS.length;
 
   const tags = span.tags;
-  let hasEnv = false;
-  let hasVersion = false;
-  let hasPriority = false;
-  let metaCount = 0;
-  if (tags !== undefined) {
-    for (let i = 0; i < tags.length; i += 2) {
-      const k = tags[i];
-      if (typeof tags[i + 1] === 'string') {
-        metaCount++;
-        if (k === 'env') hasEnv = true;
-        else if (k === 'version') hasVersion = true;
-      } else if (k === '_sampling_priority_v1') hasPriority = true;
-    }
-  }
-  const addEnv = d.env !== undefined && !hasEnv;
-  const addVersion = d.version !== undefined && !hasVersion;
+  const { metaCount, addEnv, addVersion, ownPriority } = surveyTags(tags, d);
   if (metaCount > 0 || addEnv || addVersion) {
     w.bytes(span.error === 1 ? ERROR_1_META : ERROR_0_META);
     let from = 1; // the first entry skips its leading ','
@@ -200,7 +216,7 @@ export function writeSpanJson(w: SpanStore, span: RecordingSpan, d: EncodeDefaul
       w.pos = putNum(w.buf, w.pos, v);
     }
   }
-  if (hasPriority) {
+  if (ownPriority) {
     w.bytes(END_TYPE);
     return -1;
   }
@@ -246,25 +262,17 @@ const MAX_SHAPE_BYTES = 4096;
 function buildJsonShape(span: RecordingSpan, d: EncodeDefaults): JsonShape | undefined {
   const shape = shapeOf(span);
   const p = shape.pattern;
+  const { addEnv, addVersion, ownPriority } = surveyTags(p, d);
   let meta = '';
   const metricKeys: Buffer[] = [];
-  let hasEnv = false;
-  let hasVersion = false;
-  let ownPriority = false;
   for (let i = 0; i < p.length; i += 2) {
     const k = p[i] as string;
     const v = p[i + 1];
-    if (v !== null) {
-      meta += (meta === '' ? '' : ',') + JSON.stringify(k) + ':' + JSON.stringify(v);
-      if (k === 'env') hasEnv = true;
-      else if (k === 'version') hasVersion = true;
-    } else {
-      metricKeys.push(utf8((metricKeys.length === 0 ? '' : ',') + JSON.stringify(k) + ':'));
-      if (k === '_sampling_priority_v1') ownPriority = true;
-    }
+    if (v !== null) meta += (meta === '' ? '' : ',') + JSON.stringify(k) + ':' + JSON.stringify(v);
+    else metricKeys.push(utf8((metricKeys.length === 0 ? '' : ',') + JSON.stringify(k) + ':'));
   }
-  if (d.env !== undefined && !hasEnv) meta += (meta === '' ? '' : ',') + '"env":' + JSON.stringify(d.env);
-  if (d.version !== undefined && !hasVersion) meta += (meta === '' ? '' : ',') + '"version":' + JSON.stringify(d.version);
+  if (addEnv) meta += (meta === '' ? '' : ',') + '"env":' + JSON.stringify(d.env);
+  if (addVersion) meta += (meta === '' ? '' : ',') + '"version":' + JSON.stringify(d.version);
   const head = utf8(serviceText(span.service) + nameText(span.name) + resourceText(span.resource));
   const middle = utf8(`,"error":${span.error}` + (meta === '' ? ',"metrics":{' : `,"meta":{${meta}},"metrics":{`));
   const template = Buffer.concat([head, SLOTS, middle, ...metricKeys.slice(0, 1)]);

@@ -5,7 +5,7 @@
  */
 import { ByteWriter, EncodedStringCache } from './byte-writer.js';
 import { msParts, splitMs } from './clock.js';
-import type { EncodeDefaults } from './encode-json.js';
+import { surveyTags, type EncodeDefaults } from './encode-json.js';
 import type { RecordingSpan } from './span.js';
 import type { SpanStore } from './span-store.js';
 import { ShapeCache, shapeOf, type SpanShape } from './span-shapes.js';
@@ -183,21 +183,8 @@ export function writeSpanMsgpack(w: SpanWriter, span: RecordingSpan, d: EncodeDe
   w.fixint(span.error);
 
   const tags = span.tags ?? [];
-  let metaCount = 0;
-  let hasEnv = false;
-  let hasVersion = false;
-  let hasPriority = false;
-  for (let i = 0; i < tags.length; i += 2) {
-    const k = tags[i];
-    if (typeof tags[i + 1] === 'string') {
-      metaCount++;
-      if (k === 'env') hasEnv = true;
-      else if (k === 'version') hasVersion = true;
-    } else if (k === '_sampling_priority_v1') hasPriority = true;
-  }
+  const { metaCount, addEnv, addVersion, ownPriority } = surveyTags(tags, d);
   const metricsCount = tags.length / 2 - metaCount;
-  const addEnv = d.env !== undefined && !hasEnv;
-  const addVersion = d.version !== undefined && !hasVersion;
   w.str('meta');
   w.mapHeader(metaCount + (addEnv ? 1 : 0) + (addVersion ? 1 : 0));
   for (let i = 0; i < tags.length; i += 2) {
@@ -217,7 +204,7 @@ export function writeSpanMsgpack(w: SpanWriter, span: RecordingSpan, d: EncodeDe
   }
 
   w.str('metrics');
-  w.mapHeader(metricsCount + (hasPriority ? 0 : 1));
+  w.mapHeader(metricsCount + (ownPriority ? 0 : 1));
   for (let i = 0; i < tags.length; i += 2) {
     const v = tags[i + 1];
     if (typeof v === 'number') {
@@ -227,7 +214,7 @@ export function writeSpanMsgpack(w: SpanWriter, span: RecordingSpan, d: EncodeDe
     }
   }
   let at = -1;
-  if (!hasPriority) {
+  if (!ownPriority) {
     w.str('_sampling_priority_v1');
     w.float64(span.trace.priority);
     at = w.spanOffset() - 8; // the 8 value bytes after the 0xcb marker
