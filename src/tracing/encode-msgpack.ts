@@ -83,8 +83,7 @@ export class MsgpackWriter extends ByteWriter {
   uint64Parts(hi: number, lo: number): void {
     this.ensure(9);
     this.buf[this.pos++] = 0xcf;
-    this.buf.writeUInt32BE(hi, this.pos);
-    this.buf.writeUInt32BE(lo, this.pos + 4);
+    putU64(this.buf, this.pos, hi, lo);
     this.pos += 8;
   }
 
@@ -92,8 +91,7 @@ export class MsgpackWriter extends ByteWriter {
   int64Safe(v: number): void {
     this.ensure(9);
     this.buf[this.pos++] = 0xd3;
-    this.buf.writeUInt32BE(Math.floor(v / 4294967296), this.pos);
-    this.buf.writeUInt32BE(v % 4294967296, this.pos + 4);
+    putSafe64(this.buf, this.pos, v);
     this.pos += 8;
   }
 
@@ -119,29 +117,47 @@ export class MsgpackWriter extends ByteWriter {
   }
 }
 
+/** Big-endian uint32 at a known-good offset (Buffer#writeUInt32BE checks bounds and type each time). */
+function u32(buf: Buffer, v: number, at: number): void {
+  buf[at] = v >>> 24;
+  buf[at + 1] = v >>> 16;
+  buf[at + 2] = v >>> 8;
+  buf[at + 3] = v;
+}
+
+/** The 8 big-endian bytes of hi*2^32 + lo. */
+function putU64(buf: Buffer, at: number, hi: number, lo: number): void {
+  u32(buf, hi, at);
+  u32(buf, lo, at + 4);
+}
+
+/** The 8 big-endian bytes of a non-negative safe integer. */
+function putSafe64(buf: Buffer, at: number, v: number): void {
+  putU64(buf, at, Math.floor(v / 4294967296), v % 4294967296);
+}
+
+/** Whole ms from which int64 ns overflow (2262-04-11). */
+const MAX_INT64_WHOLE_MS = 9_223_372_036_854;
+
 /**
  * Writes epoch ms (fractional) as the 8 bytes of a big-endian int64 count of ns, exactly and
  * without a BigInt: ns = whole*1e6 + frac, split into 32-bit halves with doubles only (whole
- * < 2^41, so every intermediate stays below 2^53). Negative clamps to 0.
+ * < 2^41, so every intermediate stays below 2^53). Negative clamps to 0, overflow saturates.
  */
-const MAX_INT64_WHOLE_MS = 9_223_372_036_854;
-
 function putNs64(buf: Buffer, at: number, ms: number): void {
   splitMs(ms);
   const { whole, frac } = msParts;
   if (whole < 0 || whole >= MAX_INT64_WHOLE_MS) {
     // Before 1970: 0. From 2262-04-11 on, int64 ns overflow: the largest value instead.
     const big = whole >= 0;
-    u32(buf, big ? 0x7fffffff : 0, at);
-    u32(buf, big ? 0xffffffff : 0, at + 4);
+    putU64(buf, at, big ? 0x7fffffff : 0, big ? 0xffffffff : 0);
     return;
   }
   const wLo = whole % 4294967296;
   const wHi = (whole - wLo) / 4294967296;
   const x = wLo * 1e6 + frac;
   const lo = x % 4294967296;
-  u32(buf, wHi * 1e6 + (x - lo) / 4294967296, at);
-  u32(buf, lo, at + 4);
+  putU64(buf, at, wHi * 1e6 + (x - lo) / 4294967296, lo);
 }
 
 /** Encoded msgpack strings for keys, names, services and repeated tag values. */
@@ -263,14 +279,6 @@ function buildMsgpackShape(span: RecordingSpan, d: EncodeDefaults): MsgpackShape
   return { ...shapeOf(span), template: Buffer.from(w.buf.subarray(0, w.pos)), slots, priorityAt };
 }
 
-/** Big-endian uint32 at a known-good offset (Buffer#writeUInt32BE checks bounds and type each time). */
-function u32(buf: Buffer, v: number, at: number): void {
-  buf[at] = v >>> 24;
-  buf[at + 1] = v >>> 16;
-  buf[at + 2] = v >>> 8;
-  buf[at + 3] = v;
-}
-
 /**
  * Every msgpack field the span model uses has a fixed width (0xcf/0xd3/0xcb), so a span of a
  * known shape is its template copied whole, then its values written at fixed offsets.
@@ -282,16 +290,11 @@ function writeShapedMsgpack(w: SpanStore, s: MsgpackShape, span: RecordingSpan):
   const at = w.pos;
   buf.set(t, at);
   const sl = s.slots;
-  u32(buf, span.trace.hi, at + sl.trace);
-  u32(buf, span.trace.lo, at + sl.trace + 4);
-  u32(buf, span.idHi, at + sl.span);
-  u32(buf, span.idLo, at + sl.span + 4);
-  u32(buf, span.parentHi, at + sl.parent);
-  u32(buf, span.parentLo, at + sl.parent + 4);
+  putU64(buf, at + sl.trace, span.trace.hi, span.trace.lo);
+  putU64(buf, at + sl.span, span.idHi, span.idLo);
+  putU64(buf, at + sl.parent, span.parentHi, span.parentLo);
   putNs64(buf, at + sl.start, span.startMs);
-  const dur = span.durationNs;
-  u32(buf, Math.floor(dur / 4294967296), at + sl.duration);
-  u32(buf, dur % 4294967296, at + sl.duration + 4);
+  putSafe64(buf, at + sl.duration, span.durationNs);
   const tags = span.tags;
   if (tags !== undefined) {
     let m = 0;
@@ -300,11 +303,12 @@ function writeShapedMsgpack(w: SpanStore, s: MsgpackShape, span: RecordingSpan):
       if (typeof v === 'number') buf.writeDoubleBE(v, at + sl.metrics[m++]);
     }
   }
-  const spanStart = at - w.spanOffset();
+  // Where the template starts within the span (0 unless the store moved to a new chunk).
+  const templateOffset = w.spanOffset();
   w.pos = at + t.length;
   if (s.priorityAt < 0) return -1;
   buf.writeDoubleBE(span.trace.priority, at + s.priorityAt);
-  return at - spanStart + s.priorityAt;
+  return templateOffset + s.priorityAt;
 }
 
 /** The msgpack span encoder of one exporter: template path for known shapes, else general. */
