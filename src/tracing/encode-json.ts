@@ -138,14 +138,14 @@ function priorityTail(priority: number): Buffer {
  * bytes. The cost is ~15 bytes of padding per span, mostly after the duration.
  */
 const SLOT = 20;
-const SLOTS_TEXT =
-  ' '.repeat(SLOT) + ',"span_id":' + ' '.repeat(SLOT) + ',"parent_id":' + ' '.repeat(SLOT) +
-  ',"start":' + ' '.repeat(SLOT) + ',"duration":' + ' '.repeat(SLOT);
-/** Offsets of the slots within SLOTS_TEXT (trace_id is at 0). */
-const AT_SPAN = SLOT + 11;
-const AT_PARENT = AT_SPAN + SLOT + 13;
-const AT_START = AT_PARENT + SLOT + 9;
-const AT_DURATION = AT_START + SLOT + 12;
+const BLANK = ' '.repeat(SLOT);
+const SLOTS_TEXT = BLANK + ['span_id', 'parent_id', 'start', 'duration'].map((k) => `,"${k}":${BLANK}`).join('');
+/** Offset of the slot after `key` within SLOTS_TEXT (trace_id's slot is at 0). */
+const slotAfter = (key: string): number => SLOTS_TEXT.indexOf(`"${key}":`) + key.length + 3;
+const AT_SPAN = slotAfter('span_id');
+const AT_PARENT = slotAfter('parent_id');
+const AT_START = slotAfter('start');
+const AT_DURATION = slotAfter('duration');
 const SLOTS = ascii(SLOTS_TEXT);
 
 /** Fills the slots that change with every span (span_id, start, duration) below `base`. */
