@@ -74,35 +74,27 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
   const deadline = taskDeadline(task.inputs, deps.defaultTaskTimeoutSeconds, start, inv.tasksEnd);
   const ctxParent = parentContextFor(task, record);
 
-  let errorCode: ErrorCode | undefined;
-  let logIds: Record<string, string | undefined> = {};
   // The span is handed down explicitly (actions get it in their context) rather than made
   // active: no AsyncLocalStorage scope, so Node 20 runs no promise hooks for task code.
   const span = deps.tracer.startSpan(ACTION_RUN, { resource: task.fqn, childOf: ctxParent.parent, tags: spanTags(task, record, inv, start) });
-  const outcome = await (async (): Promise<RecordOutcome> => {
-    if (ctxParent.samplingPriority !== undefined) deps.tracer.setSamplingPriority(span, ctxParent.samplingPriority);
-    logIds = { message_id: messageId, task_id: task.id, job_id: task.jobId, action_fqn: task.fqn, ...(traceFields(span) as Record<string, string>) };
-    deps.logger.log('info', 'task started', logIds);
-    try {
-      const outputs = await runWithDeadline(deps, task, span, deadline.at);
-      return answered(succeeded(identity, messageId, outputs));
-    } catch (err) {
-      const e = classify(err);
-      // Only the type reaches the span: messages can carry customer data.
-      span.setError(e);
-      span.setTag('error.type', e.type);
-      errorCode = e.code;
-      if (e instanceof TaskTimeoutError && deadline.cappedByInvocation) {
-        return { kind: 'retry', reason: 'the invocation ended before the task' };
-      }
-      if (e instanceof TaskTimeoutError) {
-        return answered(failed(identity, messageId, 'INTERNAL_ERROR', `task execution exceeded timeout of ${deadline.ownSeconds} seconds`));
-      }
-      return answered(failed(identity, messageId, e.code, e.message));
-    } finally {
-      span.finish();
-    }
-  })();
+  if (ctxParent.samplingPriority !== undefined) deps.tracer.setSamplingPriority(span, ctxParent.samplingPriority);
+  const logIds = { message_id: messageId, task_id: task.id, job_id: task.jobId, action_fqn: task.fqn, ...(traceFields(span) as Record<string, string>) };
+  deps.logger.log('info', 'task started', logIds);
+  let outcome: RecordOutcome;
+  let errorCode: ErrorCode | undefined;
+  try {
+    const outputs = await runWithDeadline(deps, task, span, deadline.at);
+    outcome = answered(succeeded(identity, messageId, outputs));
+  } catch (err) {
+    const e = classify(err);
+    // Only the type reaches the span: messages can carry customer data.
+    span.setError(e);
+    span.setTag('error.type', e.type);
+    errorCode = e.code;
+    outcome = failureOutcome(e, identity, messageId, deadline);
+  } finally {
+    span.finish();
+  }
   deps.logger.log('info', 'task finished', {
     ...logIds,
     duration_ms: Date.now() - start,
@@ -110,6 +102,22 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
     error_code: errorCode,
   });
   return outcome;
+}
+
+/** A failed task's outcome: a timeout the invocation caused is retried, anything else answered. */
+function failureOutcome(
+  e: TaskError,
+  identity: ReturnType<typeof identityOf>,
+  messageId: string,
+  deadline: ReturnType<typeof taskDeadline>,
+): RecordOutcome {
+  if (e instanceof TaskTimeoutError && deadline.cappedByInvocation) {
+    return { kind: 'retry', reason: 'the invocation ended before the task' };
+  }
+  if (e instanceof TaskTimeoutError) {
+    return answered(failed(identity, messageId, 'INTERNAL_ERROR', `task execution exceeded timeout of ${deadline.ownSeconds} seconds`));
+  }
+  return answered(failed(identity, messageId, e.code, e.message));
 }
 
 function identityOf(task: Task): { taskId: string; jobId: string; fqn: string; client?: number | string } {
