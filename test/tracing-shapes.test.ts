@@ -79,15 +79,15 @@ function record(d: EncodedSpans, i: number): Buffer {
 type Format = 'json' | 'msgpack';
 
 /** The span's ids as decoded from one record. */
-function decodeIds(format: Format, rec: Buffer): { trace: bigint; span: bigint } {
+function decodeIds(format: Format, rec: Buffer): { trace: bigint; span: bigint; parent: bigint } {
   if (format === 'json') {
     // Each JSON record is one object followed by ','.
     expect(rec[rec.length - 1]).toBe(0x2c);
     const o = parseJsonExact(rec.toString('utf8', 0, rec.length - 1)) as Record<string, number | bigint>;
-    return { trace: BigInt(o.trace_id), span: BigInt(o.span_id) };
+    return { trace: BigInt(o.trace_id), span: BigInt(o.span_id), parent: BigInt(o.parent_id) };
   }
   const m = decodeMsgpack(rec) as Map<string, bigint>;
-  return { trace: m.get('trace_id')!, span: m.get('span_id')! };
+  return { trace: m.get('trace_id')!, span: m.get('span_id')!, parent: BigInt(m.get('parent_id')!) };
 }
 
 function encodeBoth(specs: SpanSpec[], defaults: EncodeDefaults, format: Format = 'json'): void {
@@ -124,6 +124,8 @@ function encodeBoth(specs: SpanSpec[], defaults: EncodeDefaults, format: Format 
     const [hi, lo] = TRACE_IDS[specs[i].trace];
     expect(ids.trace).toBe((BigInt(hi) << 32n) | BigInt(lo));
     expect(ids.span).toBe((BigInt(specs[i].id[0]) << 32n) | BigInt(specs[i].id[1]));
+    const [phi, plo] = PARENTS[specs[i].parent];
+    expect(ids.parent).toBe((BigInt(phi) << 32n) | BigInt(plo));
   }
 }
 
@@ -161,5 +163,33 @@ describe.each(['json', 'msgpack'] as const)('%s span shapes', (format) => {
       priorityAfter: i % 97 === 0 ? -1 : i % 101 === 0 ? 2 : null,
     }));
     encodeBoth(specs, { env: 'prod' }, format);
+  });
+
+  it('ids stay exact when many traces interleave (the rendered-id cache is direct-mapped and collides)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(u32, u32, u32, u32), { minLength: 150, maxLength: 300 }), (ids) => {
+        const encode = format === 'json' ? createJsonSpanEncoder({}) : createMsgpackSpanEncoder({});
+        const store = new SpanStore();
+        // Traces and parents reused round-robin, so ids come back after others took their slot.
+        const traces = ids.slice(0, 97).map(([hi, lo]) => new TraceState(hi, lo));
+        ids.forEach(([, , phi, plo], i) => {
+          const trace = traces[i % traces.length];
+          const span = new RecordingSpan(sink, trace, 'command', 'rshell', i, i + 1, phi, plo, 1_795_000_000_000 + i, false);
+          span.setTag('rshell.command.name', 'echo').finish(1_795_000_000_001 + i);
+          store.beginSpan();
+          store.endSpan(trace, encode(store, span), trace.priority);
+        });
+        const d = store.take();
+        expect(d.count).toBe(ids.length);
+        ids.forEach(([, , phi, plo], i) => {
+          const got = decodeIds(format, record(d, i));
+          const t = traces[i % traces.length];
+          expect(got.trace).toBe((BigInt(t.hi) << 32n) | BigInt(t.lo));
+          expect(got.parent).toBe((BigInt(phi) << 32n) | BigInt(plo));
+          expect(got.span).toBe((BigInt(i) << 32n) | BigInt(i + 1));
+        });
+      }),
+      { numRuns: 40, seed: 7 },
+    );
   });
 });

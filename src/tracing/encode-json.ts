@@ -155,10 +155,28 @@ function fillSpanSlots(buf: Buffer, base: number, span: RecordingSpan): void {
   putUint(buf, base + AT_DURATION, span.durationNs);
 }
 
-/** Writes a 64-bit id into a blank slot of `buf` (sets the slot to spaces first). */
+/**
+ * Recently written trace and parent ids, each as its filled 20-byte slot. The tasks of a batch
+ * run concurrently, so consecutive spans of one shape mostly belong to different traces and a
+ * shape's own last-id memo misses; the few ids that are live at a time repeat here.
+ */
+const ID_SLOTS = 64; // a power of two
+const idSlotHi = new Float64Array(ID_SLOTS).fill(-1);
+const idSlotLo = new Float64Array(ID_SLOTS).fill(-1);
+const idSlotText = Buffer.alloc(ID_SLOTS * SLOT, 0x20);
+
+/** Writes a 64-bit id as a whole slot (digits, then spaces) at `at`. */
 function fillIdSlot(buf: Buffer, at: number, hi: number, lo: number): void {
-  buf.fill(0x20, at, at + SLOT);
-  putUint64(buf, at, hi, lo);
+  const i = (hi ^ lo) & (ID_SLOTS - 1);
+  const from = i * SLOT;
+  if (idSlotHi[i] !== hi || idSlotLo[i] !== lo) {
+    idSlotText.fill(0x20, from, from + SLOT);
+    putUint64(idSlotText, from, hi, lo);
+    idSlotHi[i] = hi;
+    idSlotLo[i] = lo;
+  }
+  // A 20-byte loop: cheaper than a subarray (an allocation) for TypedArray.set.
+  for (let k = 0; k < SLOT; k++) buf[at + k] = idSlotText[from + k];
 }
 
 /**
@@ -172,8 +190,8 @@ export function writeSpanJson(w: SpanStore, span: RecordingSpan, d: EncodeDefaul
   w.ensure(SLOTS.length);
   const base = w.pos;
   w.buf.set(SLOTS, base);
-  putUint64(w.buf, base, span.trace.hi, span.trace.lo);
-  putUint64(w.buf, base + AT_PARENT, span.parentHi, span.parentLo);
+  fillIdSlot(w.buf, base, span.trace.hi, span.trace.lo);
+  fillIdSlot(w.buf, base + AT_PARENT, span.parentHi, span.parentLo);
   fillSpanSlots(w.buf, base, span);
   w.pos = base + SLOTS.length;
 
