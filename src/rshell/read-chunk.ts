@@ -1,12 +1,16 @@
 /**
  * Chunked reads of sandbox files, shared by the interpreter's `< file` input and the
- * builtins' operands. A read that fills the whole buffer hands the buffer over, so big files
+ * builtins' operands (both through FileReader). A read that fills the whole buffer hands the buffer over, so big files
  * stream without copies. A shorter read — a small file, the tail of a big one, the end-of-file
  * probe — copies out what it got (small copies come from Node's shared pool) and keeps the
  * buffer for the next read. Before, every small file cost two fresh 64 KiB buffers; a script
  * reading many /proc and /etc files made V8 run a full collection every couple of tasks.
  */
+import type { ByteReader } from './io.js';
 import type { OpenFile } from './sandbox/types.js';
+
+/** Read size for files: large enough that per-chunk overhead vanishes on big inputs. */
+export const READ_CHUNK = 64 * 1024;
 
 /** Spare buffers per read size (64 KiB for most readers, 256 KiB for grep/sed). */
 const spares = new Map<number, Buffer[]>();
@@ -36,4 +40,31 @@ export async function readChunk(file: OpenFile, size: number): Promise<Uint8Arra
   const out = n > 0 ? Buffer.from(buf.subarray(0, n)) : null;
   giveBack(buf);
   return out;
+}
+
+/**
+ * A ByteReader over an open sandbox file (callers may keep its chunks). The file is closed at
+ * end of input or on cancel, so a builtin going through many operands holds one descriptor at
+ * a time; close() is idempotent and a failing close is not an error of the read.
+ */
+export class FileReader implements ByteReader {
+  private closed = false;
+  constructor(
+    private readonly file: OpenFile,
+    private readonly chunkBytes = READ_CHUNK,
+  ) {}
+  async read(): Promise<Uint8Array | null> {
+    if (this.closed) return null;
+    const chunk = await readChunk(this.file, this.chunkBytes);
+    if (chunk === null) await this.close();
+    return chunk;
+  }
+  cancel(): void {
+    void this.close();
+  }
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.file.close().catch(() => undefined);
+  }
 }

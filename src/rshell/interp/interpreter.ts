@@ -26,7 +26,8 @@ import { flagNames } from './flagnames.js';
 import { Pipe } from './pipe.js';
 import type { RunState } from './run-state.js';
 import { Shell, type IO } from './shell.js';
-import { FileReader, NULL_WRITER } from './streams.js';
+import { FileReader } from '../read-chunk.js';
+import { NULL_WRITER } from './streams.js';
 import { VarTooLargeError } from './vars.js';
 
 export const MAX_CMD_SUBST_BYTES = 1024 * 1024;
@@ -463,9 +464,8 @@ export class Interpreter {
     const target = typeof t === 'string' ? t : await t;
     const fs = this.run.settings.fs;
     try {
-      const f = await fs.open(target, sh.dir);
+      const r = new FileReader(await fs.open(target, sh.dir));
       try {
-        const r = new FileReader(f);
         const parts: Uint8Array[] = [];
         let size = 0;
         for (let c = await r.read(); c && size < MAX_CMD_SUBST_BYTES; c = await r.read()) {
@@ -475,7 +475,7 @@ export class Interpreter {
         }
         return { output: Buffer.concat(parts).subarray(0, MAX_CMD_SUBST_BYTES).toString('latin1'), status: 0 };
       } finally {
-        await f.close();
+        await r.close();
       }
     } catch (e) {
       if (!(e instanceof SandboxError)) throw e;

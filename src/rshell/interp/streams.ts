@@ -1,7 +1,5 @@
-/** The run-level writers and readers: capped stdout, discarding /dev/null, file input. */
-import type { ByteReader, ByteWriter } from '../io.js';
-import { readChunk } from '../read-chunk.js';
-import type { OpenFile } from '../sandbox/types.js';
+/** The run-level writers: capped stdout, discarding /dev/null. */
+import type { ByteWriter } from '../io.js';
 
 export const MAX_STDOUT_BYTES = 10 * 1024 * 1024;
 
@@ -41,22 +39,3 @@ export class CappedOutput implements ByteWriter {
 
 /** `/dev/null` as an output. */
 export const NULL_WRITER: ByteWriter = { write() {} };
-
-/** Reads an opened sandbox file in chunks. */
-export class FileReader implements ByteReader {
-  private done = false;
-  constructor(private readonly file: OpenFile) {}
-  async read(): Promise<Uint8Array | null> {
-    if (this.done) return null;
-    const chunk = await readChunk(this.file, 64 * 1024);
-    if (chunk === null) this.done = true;
-    return chunk;
-  }
-  cancel(): void {
-    this.done = true;
-  }
-  close(): Promise<void> {
-    this.done = true;
-    return this.file.close();
-  }
-}

@@ -3,35 +3,9 @@
  * the sandbox (never node:fs). Shared by the text and search builtins.
  */
 import type { ByteReader } from '../../io.js';
-import { readChunk } from '../../read-chunk.js';
-import { SandboxError, type OpenFile } from '../../sandbox/types.js';
+import { FileReader, READ_CHUNK } from '../../read-chunk.js';
+import { SandboxError } from '../../sandbox/types.js';
 import type { CallContext } from '../types.js';
-
-/** Read size for files: large enough that per-chunk overhead vanishes on big inputs. */
-export const READ_CHUNK = 64 * 1024;
-
-/** A ByteReader over an open sandbox file (callers may keep its chunks). */
-class FileReader implements ByteReader {
-  private closed = false;
-  constructor(
-    private readonly file: OpenFile,
-    private readonly chunkBytes: number,
-  ) {}
-  async read(): Promise<Uint8Array | null> {
-    if (this.closed) return null;
-    const chunk = await readChunk(this.file, this.chunkBytes);
-    if (chunk === null) await this.close();
-    return chunk;
-  }
-  cancel(): void {
-    void this.close();
-  }
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.file.close().catch(() => undefined);
-  }
-}
 
 export interface Input {
   reader: ByteReader;

@@ -9,7 +9,8 @@ import type { CallContext } from '../types.js';
 import { openInput, type Input } from '../lib/input.js';
 import type { OutBuffer } from '../lib/outbuf.js';
 
-export { READ_CHUNK, openInput, type Input } from '../lib/input.js';
+export { openInput, type Input } from '../lib/input.js';
+export { READ_CHUNK } from '../../read-chunk.js';
 export { OutBuffer } from '../lib/outbuf.js';
 
 /** The POSIX text of a file error, or rethrows anything that is not one (cancellation, broken pipe). */
