@@ -5,7 +5,8 @@
  *   the same job traced with dd-trace (bench/variants/ddtrace-handler.ts);
  * - tracing overhead per task: 100-command scripts (100 echoes; a diagnostic mix reading
  *   files) through the real handler with the tracer sending to a loopback intake, with a span
- *   per command (default) and with RSHELL_DETAILED_TELEMETRY=false, versus the noop tracer.
+ *   per command (default) and with RSHELL_DETAILED_TELEMETRY=false, versus the noop tracer;
+ *   and the same for the dd-trace variant (same spans) versus itself untraced.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { build } from 'esbuild';
 import { taskBody } from '../src/producer/task.js';
 import { startIntakeProcess } from './intake-process.js';
 import { median } from './measure.js';
+import { spanTime } from './span-time.js';
 
 const root = join(import.meta.dirname, '..');
 const tmp = join(root, '.bench-tmp');
@@ -118,13 +120,15 @@ export default async function executorBench(): Promise<void> {
     ]);
     console.log(`cold start ratio dd-trace / ours: ${(dd / ours).toFixed(2)}x (target ≥ 3x); bundle target < 300 KiB: ${bundleKiB < 300 ? 'met' : 'NOT met'}`);
 
-    // Tracing overhead per task: the bundled handler (what Lambda runs, not the tsx dev
-    // transform) in a fresh process per measurement, tracer on vs off, for two 100-command
-    // scripts: 100 echoes (the cheapest possible commands: the worst case for the relative
-    // cost of a span per command) and a diagnostic mix reading files under /etc and /proc.
+    // Tracing overhead per task, in a fresh process per measurement, tracer on vs off, for two
+    // 100-command scripts: 100 echoes (the cheapest commands there are: the worst case for the
+    // relative cost of a span per command) and a diagnostic mix reading files under /etc and
+    // /proc. Measured for the bundled handler (what Lambda runs) and, as a reference for what a
+    // span per command costs elsewhere, for the dd-trace variant with the same spans.
     const echoes = Array.from({ length: 100 }, (_, i) => `echo line ${i}`).join('\n');
+    // 20 × 5 commands (the pipeline counts two) = 100 commands, 20 pipeline spans.
     const diagnostic = Array.from({ length: 20 }, () =>
-      ['grep -c ID /etc/os-release', 'wc -l /etc/passwd', 'head -n 3 /proc/meminfo', 'ls /etc | head -n 5', 'grep -c processor /proc/cpuinfo'].join('\n'),
+      ['grep -c processor /proc/cpuinfo', 'wc -l /etc/passwd', 'head -n 3 /proc/meminfo', 'ls /etc | head -n 5'].join('\n'),
     ).join('\n');
     const DIAG_COMMANDS = ['rshell:grep', 'rshell:wc', 'rshell:head', 'rshell:ls'];
     writeFileSync(join(tmp, 'overhead-echo.json'), JSON.stringify(eventWith(echoes, 10)));
@@ -138,10 +142,11 @@ const { handler } = await import(process.argv[2]);
 const ctx = { awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f', getRemainingTimeInMillis: () => 60000 };
 const check = (res) => { if (res.batchItemFailures.length > 0) throw new Error('tasks failed'); };
 const per = Number(process.argv[4]); // invocations per round
+const ROUNDS = Number(process.argv[5] || 7); // timed rounds (odd: the median is one of them)
 for (let i = 0; i < per; i++) check(await handler(event, ctx));
 const rounds = [];
 const cpus = [];
-for (let r = 0; r < 7; r++) {
+for (let r = 0; r < ROUNDS; r++) {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < per; i++) check(await handler(event, ctx));
@@ -151,63 +156,206 @@ for (let r = 0; r < 7; r++) {
 }
 rounds.sort((a, b) => a - b);
 cpus.sort((a, b) => a - b);
-process.stderr.write('MS_PER_TASK=' + rounds[3] + ' CPU_PER_TASK=' + cpus[3] + String.fromCharCode(10));
+process.stderr.write('MS_PER_TASK=' + rounds[ROUNDS >> 1] + ' CPU_PER_TASK=' + cpus[ROUNDS >> 1] + String.fromCharCode(10));
 process.exit(0);
 `,
     );
-    const perTask = async (eventFile: string, perRound: number, env: NodeJS.ProcessEnv) => {
+    const ROUNDS = 9;
+    const perTask = async (handlerFile: string, eventFile: string, perRound: number, env: NodeJS.ProcessEnv) => {
       // Results go to the log publisher; its stdout is discarded in every run alike.
-      const out = await run(nodeBin, [overheadDriver, bundle, join(tmp, eventFile), String(perRound)], { ...process.env, ...env });
+      const out = await run(nodeBin, [overheadDriver, handlerFile, join(tmp, eventFile), String(perRound), String(ROUNDS)], { ...process.env, ...env });
       const m = /MS_PER_TASK=([\d.]+) CPU_PER_TASK=([\d.]+)/.exec(out.stderr);
       if (out.status !== 0 || !m) throw new Error(`overhead run failed: ${out.stderr.slice(-600)}`);
       return { wall: Number(m[1]), cpu: Number(m[2]) };
     };
     const OFF = { DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '' };
     const ON = { DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intake.url, DD_TRACE_AGENT_URL: '' };
+    const DD = { DD_API_KEY: 'bench', DD_TRACE_AGENT_URL: intake.baseUrl, DD_TRACE_INTAKE_URL: '' };
+    const RUN_SPANS_ONLY = { RSHELL_DETAILED_TELEMETRY: 'false' };
+    // Per contender: its untraced baseline first, then the traced variants measured against it.
+    const contenders = [
+      {
+        name: 'this runner',
+        file: bundle,
+        reps: 7,
+        variants: [
+          ['off (noop tracer)', OFF],
+          ['on: a span per command (default)', ON],
+          ['on, RSHELL_DETAILED_TELEMETRY=false: run spans only', { ...ON, ...RUN_SPANS_ONLY }],
+        ],
+      },
+      {
+        name: 'dd-trace variant',
+        file: ddBundleInRoot,
+        // A reference figure, and its diagnostic run is twice as long (tasks run one by one).
+        reps: 5,
+        variants: [
+          ['off (no spans, no flush)', { ...DD, BENCH_DDTRACE_OFF: '1' }],
+          ['on: a span per command', DD],
+          ['on: run spans only', { ...DD, ...RUN_SPANS_ONLY }],
+        ],
+      },
+    ] as const;
     const rows: Array<Record<string, string>> = [];
     const overheads: string[] = [];
-    // Off, on and run-spans-only alternate, 5 fresh processes each; medians of the five. Wall
-    // time is what Lambda bills; CPU time (this process, GC threads included) is steadier
-    // on a shared machine, so both are shown.
-    const REPS = 5;
+    // The variants alternate, `reps` fresh processes each. Each traced variant is compared
+    // with the baseline measured just before it in the same repetition, and the median of those
+    // paired ratios is shown with their range, so a slow spell of the shared machine lands on
+    // both sides of a ratio. Wall time is what Lambda bills; CPU time (this process, GC and
+    // thread-pool threads included) is steadier on a shared machine, so both are shown. On this
+    // 2-core VM one process in ten can run 20-30% slower than its neighbours whatever it runs:
+    // the median of many paired ratios is what stays put between runs.
     for (const [label, file, perRound] of [
       ['100 x echo', 'overhead-echo.json', 20],
       ['100-command diagnostic (grep/wc/head/ls on /etc, /proc)', 'overhead-diag.json', 2],
     ] as const) {
-      const variants = [
-        ['off (noop tracer)', OFF],
-        ['on: 102 spans per task (default)', ON],
-        ['on, RSHELL_DETAILED_TELEMETRY=false: 2 spans', { ...ON, RSHELL_DETAILED_TELEMETRY: 'false' }],
-      ] as const;
-      const samples = variants.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
-      for (let rep = 0; rep < REPS; rep++) {
-        for (let v = 0; v < variants.length; v++) {
-          const r = await perTask(file, perRound, variants[v][1]);
-          samples[v].wall.push(r.wall);
-          samples[v].cpu.push(r.cpu);
+      const samples = contenders.map((c) => c.variants.map(() => ({ wall: [] as number[], cpu: [] as number[] })));
+      for (let rep = 0; rep < Math.max(...contenders.map((c) => c.reps)); rep++) {
+        for (let c = 0; c < contenders.length; c++) {
+          if (rep >= contenders[c].reps) continue;
+          for (let v = 0; v < contenders[c].variants.length; v++) {
+            const r = await perTask(contenders[c].file, file, perRound, contenders[c].variants[v][1]);
+            samples[c][v].wall.push(r.wall);
+            samples[c][v].cpu.push(r.cpu);
+          }
         }
       }
-      const wall = samples.map((x) => median(x.wall));
-      const cpu = samples.map((x) => median(x.cpu));
-      const pct = (x: number, base: number): string => `${(((x - base) / base) * 100).toFixed(1)}%`;
-      variants.forEach(([name], v) =>
-        rows.push({
+      contenders.forEach((contender, c) => {
+        const s = samples[c];
+        const paired = (v: number, k: 'wall' | 'cpu') => s[v][k].map((x, rep) => x / s[0][k][rep] - 1);
+        const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+        const range = (xs: number[]): string => `${pct(median(xs))} (${pct(Math.min(...xs))}..${pct(Math.max(...xs))})`;
+        contender.variants.forEach(([name], v) =>
+          rows.push({
+            script: label,
+            tracing: `${contender.name}, ${name}`,
+            'wall ms per task': median(s[v].wall).toFixed(3),
+            'wall overhead (range)': v === 0 ? '' : range(paired(v, 'wall')),
+            'cpu ms per task': median(s[v].cpu).toFixed(3),
+            'cpu overhead (range)': v === 0 ? '' : range(paired(v, 'cpu')),
+          }),
+        );
+        overheads.push(
+          `${label}, ${contender.name}: a span per command ${pct(median(paired(1, 'wall')))} wall / ${pct(median(paired(1, 'cpu')))} cpu; ` +
+            `run spans only ${pct(median(paired(2, 'wall')))} wall / ${pct(median(paired(2, 'cpu')))} cpu`,
+        );
+      });
+    }
+    console.log(
+      `per task, batches of 10, flush to a loopback intake included when on (${contenders.map((c) => `${c.name}: ${c.reps}`).join(', ')} ` +
+        `processes per variant, each the median of ${ROUNDS} rounds; overhead = median of the paired per-process ratios (min..max); Node ${nodeVersion})`,
+    );
+    console.table(rows);
+    console.log(`tracing overhead, separate processes:\n  ${overheads.join('\n  ')}`);
+
+    // The same comparison without the process-to-process spread: one process imports the
+    // bundle once per variant (each instance reads its own environment at import, as at a
+    // cold start) and alternates invocations between them, rotating the order every round.
+    // What it cannot separate: the variants share one heap, so the garbage of the traced
+    // instance is partly collected during the untraced one's turns.
+    const abDriver = join(tmp, 'ab-driver.mjs');
+    writeFileSync(
+      abDriver,
+      `import { readFileSync } from 'node:fs';
+const [bundle, eventFile, perArg, roundsArg, variantsJson] = process.argv.slice(2);
+const event = JSON.parse(readFileSync(eventFile, 'utf8'));
+const per = Number(perArg);
+const rounds = Number(roundsArg);
+const variants = JSON.parse(variantsJson);
+const ctx = { awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f', getRemainingTimeInMillis: () => 60000 };
+const check = (res) => { if (res.batchItemFailures.length > 0) throw new Error('tasks failed'); };
+const base = { ...process.env };
+const handlers = [];
+for (let v = 0; v < variants.length; v++) {
+  for (const k of Object.keys(process.env)) delete process.env[k];
+  Object.assign(process.env, base, variants[v]);
+  const { handler } = await import(bundle + '?variant=' + v);
+  for (let i = 0; i < per; i++) check(await handler(event, ctx));
+  handlers.push(handler);
+}
+for (let w = 0; w < 2; w++) for (const h of handlers) for (let i = 0; i < per; i++) check(await h(event, ctx));
+const wall = variants.map(() => []);
+const cpu = variants.map(() => []);
+for (let r = 0; r < rounds; r++) {
+  for (let j = 0; j < handlers.length; j++) {
+    const v = (r + j) % handlers.length;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < per; i++) check(await handlers[v](event, ctx));
+    wall[v].push((performance.now() - t0) / (per * event.Records.length));
+    const c = process.cpuUsage(c0);
+    cpu[v].push((c.user + c.system) / 1000 / (per * event.Records.length));
+  }
+}
+const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+process.stderr.write('AB=' + JSON.stringify({ wall: wall.map(med), cpu: cpu.map(med) }) + String.fromCharCode(10));
+process.exit(0);
+`,
+    );
+    const AB_PROCESSES = 5;
+    const AB_ROUNDS = 15;
+    const abVariants = contenders[0].variants;
+    const abRows: Array<Record<string, string>> = [];
+    const abSummary: string[] = [];
+    for (const [label, file, perRound] of [
+      ['100 x echo', 'overhead-echo.json', 20],
+      ['100-command diagnostic (grep/wc/head/ls on /etc, /proc)', 'overhead-diag.json', 2],
+    ] as const) {
+      const ratios = abVariants.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+      const perTaskMs = abVariants.map(() => [] as number[]);
+      for (let p = 0; p < AB_PROCESSES; p++) {
+        const out = await run(nodeBin, [abDriver, bundle, join(tmp, file), String(perRound), String(AB_ROUNDS), JSON.stringify(abVariants.map(([, env]) => env))], process.env);
+        const m = /AB=(.*)/.exec(out.stderr);
+        if (out.status !== 0 || !m) throw new Error(`in-process overhead run failed: ${out.stderr.slice(-600)}`);
+        const r = JSON.parse(m[1]) as { wall: number[]; cpu: number[] };
+        abVariants.forEach((_, v) => {
+          ratios[v].wall.push(r.wall[v] / r.wall[0] - 1);
+          ratios[v].cpu.push(r.cpu[v] / r.cpu[0] - 1);
+          perTaskMs[v].push(r.wall[v]);
+        });
+      }
+      const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+      const range = (xs: number[]): string => `${pct(median(xs))} (${pct(Math.min(...xs))}..${pct(Math.max(...xs))})`;
+      abVariants.forEach(([name], v) =>
+        abRows.push({
           script: label,
           tracing: name,
-          'wall ms per task': wall[v].toFixed(3),
-          'wall overhead': v === 0 ? '' : pct(wall[v], wall[0]),
-          'cpu ms per task': cpu[v].toFixed(3),
-          'cpu overhead': v === 0 ? '' : pct(cpu[v], cpu[0]),
+          'wall ms per task': median(perTaskMs[v]).toFixed(3),
+          'wall overhead (range)': v === 0 ? '' : range(ratios[v].wall),
+          'cpu overhead (range)': v === 0 ? '' : range(ratios[v].cpu),
         }),
       );
-      overheads.push(
-        `${label}: a span per command ${pct(wall[1], wall[0])} wall / ${pct(cpu[1], cpu[0])} cpu; ` +
-          `run spans only ${pct(wall[2], wall[0])} wall / ${pct(cpu[2], cpu[0])} cpu`,
+      abSummary.push(
+        `${label}: a span per command ${pct(median(ratios[1].wall))} wall / ${pct(median(ratios[1].cpu))} cpu; ` +
+          `run spans only ${pct(median(ratios[2].wall))} wall / ${pct(median(ratios[2].cpu))} cpu`,
       );
     }
-    console.log(`per task: bundled handler, batches of 10, flush to a loopback intake included when on (median of 5 processes x median of 7 rounds; Node ${nodeVersion})`);
-    console.table(rows);
-    console.log(`tracing overhead (target < 5%):\n  ${overheads.join('\n  ')}`);
+    console.log(
+      `per task, this runner's variants alternating inside one process (${AB_PROCESSES} processes x ${AB_ROUNDS} rounds; overhead = median of the per-process ratios (min..max); Node ${nodeVersion})`,
+    );
+    console.table(abRows);
+    console.log(`tracing overhead, one process (target < 5%):\n  ${abSummary.join('\n  ')}`);
+
+    // The same two scripts in this process (the tsx transform, not the bundle), counting the
+    // main-thread time spent in span hooks and body building directly.
+    const attribution: Array<Record<string, string>> = [];
+    for (const [label, script, cmds, paths, batches] of [
+      ['100 x echo', echoes, ECHO_COMMANDS, ['/'], 200],
+      ['100-command diagnostic', diagnostic, DIAG_COMMANDS, ['/etc', '/proc'], 20],
+    ] as const) {
+      const t = await spanTime(script, [...cmds], [...paths], batches);
+      attribution.push({
+        script: label,
+        'spans per task': t.spansPerTask.toFixed(0),
+        'task wall ms': t.taskMs.toFixed(3),
+        'µs in span hooks': t.hooksUs.toFixed(1),
+        'µs building bodies': t.bodyUs.toFixed(1),
+        'share of the task': `${(((t.hooksUs + t.bodyUs) / 1000 / t.taskMs) * 100).toFixed(1)}%`,
+        'µs per span': ((t.hooksUs + t.bodyUs) / t.spansPerTask).toFixed(2),
+      });
+    }
+    console.log('main-thread time of the spans, counted in one process (tsx; no request, no GC share):');
+    console.table(attribution);
   } finally {
     await intake.stop();
   }
