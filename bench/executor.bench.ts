@@ -72,6 +72,11 @@ process.exit(0);
   return median(samples);
 }
 
+/** A ratio minus one as a percentage, e.g. 0.034 → "3.4%". */
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+/** Median of paired overhead ratios with their spread. */
+const range = (xs: number[]): string => `${pct(median(xs))} (${pct(Math.min(...xs))}..${pct(Math.max(...xs))})`;
+
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -223,8 +228,6 @@ process.exit(0);
       contenders.forEach((contender, c) => {
         const s = samples[c];
         const paired = (v: number, k: 'wall' | 'cpu') => s[v][k].map((x, rep) => x / s[0][k][rep] - 1);
-        const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
-        const range = (xs: number[]): string => `${pct(median(xs))} (${pct(Math.min(...xs))}..${pct(Math.max(...xs))})`;
         contender.variants.forEach(([name], v) =>
           rows.push({
             script: label,
@@ -314,8 +317,6 @@ process.exit(0);
           perTaskMs[v].push(r.wall[v]);
         });
       }
-      const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
-      const range = (xs: number[]): string => `${pct(median(xs))} (${pct(Math.min(...xs))}..${pct(Math.max(...xs))})`;
       abVariants.forEach(([name], v) =>
         abRows.push({
           script: label,
