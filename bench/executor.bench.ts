@@ -355,7 +355,7 @@ process.exit(0);
         'µs per span': ((t.hooksUs + t.bodyUs) / t.spansPerTask).toFixed(2),
       });
     }
-    console.log('main-thread time of the spans, counted in one process (tsx; no request, no GC share):');
+    console.log(`main-thread time of the spans, counted in one process (tsx under this Node, ${process.version}, whatever BENCH_NODE says; no request, no GC share):`);
     console.table(attribution);
   } finally {
     await intake.stop();
