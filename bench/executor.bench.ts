@@ -5,8 +5,10 @@
  *   the same job traced with dd-trace (bench/variants/ddtrace-handler.ts);
  * - tracing overhead per task: 100-command scripts (100 echoes; a diagnostic mix reading
  *   files) through the real handler with the tracer sending to a loopback intake, with a span
- *   per command (default) and with RSHELL_DETAILED_TELEMETRY=false, versus the noop tracer;
- *   and the same for the dd-trace variant (same spans) versus itself untraced.
+ *   per command (default) and with RSHELL_DETAILED_TELEMETRY=false, versus the noop tracer:
+ *   in separate processes (with the dd-trace variant, same spans, versus itself untraced), in
+ *   one process alternating the variants (the steadier figure), and as main-thread time
+ *   counted inside the span hooks.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
