@@ -179,6 +179,9 @@ describe('heredocs and redirects', () => {
       outcome: 'success',
     });
   });
+  it('a < file read to its end stays at its end for the next reader, like a shared offset', async () => {
+    expect((await sh('{ cat; cat; echo done; } < a.txt')).out).toBe('alpha\ndone\n');
+  });
   it('discards to /dev/null and duplicates 2>&1 and >&2', async () => {
     const r = await sh('echo gone >/dev/null; echo kept; nope 2>/dev/null; echo err >&2; nope2 2>&1');
     expect(r.out).toBe('kept\nnope2: command not found\n');

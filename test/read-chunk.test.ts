@@ -1,7 +1,10 @@
-/** Chunked file reads: exact bytes, kept chunks never overwritten by later reads (buffers are reused). */
+/**
+ * Chunked file reads: exact bytes, kept chunks never overwritten by later reads (buffers are
+ * reused); FileReader's closing rules.
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readChunk } from '../src/rshell/read-chunk.js';
+import { FileReader, readChunk } from '../src/rshell/read-chunk.js';
 import type { OpenFile } from '../src/rshell/sandbox/types.js';
 
 /** An in-memory file whose reads return at most `step` bytes at a time. */
@@ -53,5 +56,43 @@ describe('readChunk', () => {
     await expect(readChunk(broken, 64)).rejects.toThrow('EIO');
     // The buffer it held is back in use, and still sound.
     expect(Buffer.concat(await readAll(memFile(Buffer.from('after')), 64)).toString()).toBe('after');
+  });
+});
+
+/** A one-chunk file that counts its closes, optionally failing them. */
+function countingFile(text: string, failClose = false): OpenFile & { closes: number } {
+  const f = memFile(Buffer.from(text));
+  const counted = {
+    ...f,
+    closes: 0,
+    async close() {
+      counted.closes += 1;
+      if (failClose) throw new Error('EIO on close');
+    },
+  };
+  return counted;
+}
+
+describe('FileReader', () => {
+  it('closes the file at end of input, once, however often it is read or closed after', async () => {
+    const f = countingFile('abc');
+    const r = new FileReader(f);
+    expect(Buffer.from((await r.read())!).toString()).toBe('abc');
+    expect(f.closes).toBe(0);
+    expect(await r.read()).toBeNull();
+    expect(f.closes).toBe(1);
+    expect(await r.read()).toBeNull();
+    await r.close();
+    r.cancel();
+    expect(f.closes).toBe(1);
+  });
+
+  it('cancel closes before the end; a failing close is not a read error', async () => {
+    const f = countingFile('abc', true);
+    const r = new FileReader(f);
+    r.cancel();
+    await r.close();
+    expect(f.closes).toBe(1);
+    expect(await r.read()).toBeNull();
   });
 });
