@@ -19,6 +19,7 @@ import { BrokenPipeError, BufferReader, CollectWriter, type ByteReader, type Byt
 import { BUILTINS } from '../builtins/registry.js';
 import { SandboxError } from '../sandbox/types.js';
 import { expandFields, expandHeredoc, expandLiteral } from '../expand/words.js';
+import { FileReader } from '../read-chunk.js';
 import { BuiltinContext } from './builtin-context.js';
 import { CONTROL_BUILTINS } from './control.js';
 import { ExpansionError, RunAbortError, ShellAbortError } from './errors.js';
@@ -26,7 +27,6 @@ import { flagNames } from './flagnames.js';
 import { Pipe } from './pipe.js';
 import type { RunState } from './run-state.js';
 import { Shell, type IO } from './shell.js';
-import { FileReader } from '../read-chunk.js';
 import { NULL_WRITER } from './streams.js';
 import { VarTooLargeError } from './vars.js';
 
