@@ -169,17 +169,20 @@ describe('grep counting fast paths agree with line-by-line matching', () => {
 });
 
 describe('grep streaming', () => {
-  it('counts over 100 MB with bounded memory (literal fast path and regex path)', async () => {
+  it('counts over 300 MB with bounded memory (literal fast path and regex path)', async () => {
     global.gc?.();
     const rss0 = process.memoryUsage().rss;
     const line = 'the quick brown fox jumps over the lazy dog 0123456789\n';
     const unit = line.repeat(4) + line.replace('lazy', 'needle'); // one line in five matches
-    const units = Math.floor((100 * 1024 * 1024) / unit.length);
+    const units = Math.floor((300 * 1024 * 1024) / unit.length);
     const r = await runBuiltin(grep, 'grep', ['-c', 'needle'], { stdin: repeatReader(unit, units * unit.length) });
     expect(r).toEqual({ code: 0, stdout: `${units}\n`, stderr: '' });
     const r2 = await runBuiltin(grep, 'grep', ['-c', 'ne*dle'], { stdin: repeatReader(unit, 20_000 * unit.length) });
     expect(r2.stdout).toBe('20000\n');
-    expect(process.memoryUsage().rss - rss0).toBeLessThan(64 * 1024 * 1024);
+    // Garbage chunks wait for a collection: the plateau is V8's external-memory policy, ~35 MiB
+    // on Node 20 and ~70-90 MiB on Node 24 whatever the input size. Holding a third of the
+    // input would still exceed this bound.
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(96 * 1024 * 1024);
   }, 60_000);
 });
 
