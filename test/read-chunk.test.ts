@@ -95,4 +95,30 @@ describe('FileReader', () => {
     expect(f.closes).toBe(1);
     expect(await r.read()).toBeNull();
   });
+
+  it('with reuse, every chunk is a view of one buffer, returned to the spares at close', async () => {
+    // 8 KiB: above Node's pool threshold, so each buffer has an ArrayBuffer of its own.
+    const SIZE = 8192;
+    const data = Buffer.from('0123456789'.repeat(2000));
+    const chunksOf = async (r: FileReader) => {
+      const got: Array<{ text: string; buffer: ArrayBufferLike }> = [];
+      // Copied before the next read, as a consumer of reused chunks must.
+      for (let c = await r.read(); c !== null; c = await r.read()) got.push({ text: Buffer.from(c).toString(), buffer: c.buffer });
+      return got;
+    };
+    const reused = await chunksOf(new FileReader(memFile(data, SIZE), SIZE, true));
+    expect(reused.map((g) => g.text).join('')).toBe(data.toString());
+    expect(reused.map((g) => g.text.length)).toEqual([8192, 8192, 3616]);
+    expect(new Set(reused.map((g) => g.buffer)).size).toBe(1);
+    // Closed at end of input, the reused buffer went back to the spares for the next borrower.
+    const next = new FileReader(memFile(Buffer.from('abc')), SIZE, true);
+    const c = (await next.read())!;
+    expect(Buffer.from(c).toString()).toBe('abc');
+    expect(c.buffer).toBe(reused[0].buffer);
+    await next.close();
+    // Without reuse the caller may keep chunks: full reads hand over distinct buffers.
+    const kept = await chunksOf(new FileReader(memFile(data, SIZE), SIZE));
+    expect(kept.map((g) => g.text).join('')).toBe(data.toString());
+    expect(new Set(kept.slice(0, 2).map((g) => g.buffer)).size).toBe(2);
+  });
 });

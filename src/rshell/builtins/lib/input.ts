@@ -17,8 +17,12 @@ export interface Input {
   close(): Promise<void>;
 }
 
-/** Opens an operand; "-" is stdin (never closed: a later "-" simply sees end of input). */
-export async function openInput(ctx: CallContext, name: string, chunkBytes = READ_CHUNK): Promise<Input> {
+/**
+ * Opens an operand; "-" is stdin (never closed: a later "-" simply sees end of input).
+ * `reuseChunks`: a file's chunks are views of one buffer, valid until the next read (see
+ * FileReader); only for consumers that never hold a chunk.
+ */
+export async function openInput(ctx: CallContext, name: string, chunkBytes = READ_CHUNK, reuseChunks = false): Promise<Input> {
   if (name === '-') {
     return { reader: ctx.stdin, label: 'standard input', isStdin: true, regularSize: null, close: async () => {} };
   }
@@ -30,7 +34,7 @@ export async function openInput(ctx: CallContext, name: string, chunkBytes = REA
   } catch (e) {
     if (!(e instanceof SandboxError)) throw e;
   }
-  const reader = new FileReader(file, chunkBytes);
+  const reader = new FileReader(file, chunkBytes, reuseChunks);
   return { reader, label: name, isStdin: false, regularSize, close: () => reader.close() };
 }
 

@@ -153,7 +153,8 @@ export const grep: Builtin = async (ctx: CallContext, args: string[]): Promise<n
     let result;
     let input;
     try {
-      input = await openInput(ctx, file);
+      // Only printed lines can outlive a read (a long one is written out as a view).
+      input = await openInput(ctx, file, mode !== 'lines');
       try {
         result = await scanInput(input.reader, displayName, opts, shared);
       } finally {

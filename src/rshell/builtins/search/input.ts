@@ -9,6 +9,7 @@ const CHUNK_BYTES = 256 * 1024;
 
 export type { Input };
 
-export function openInput(ctx: CallContext, name: string): Promise<Input> {
-  return openOperand(ctx, name, CHUNK_BYTES);
+/** `reuseChunks`: see lib/input.ts (grep's counting and listing modes never hold a chunk). */
+export function openInput(ctx: CallContext, name: string, reuseChunks = false): Promise<Input> {
+  return openOperand(ctx, name, CHUNK_BYTES, reuseChunks);
 }

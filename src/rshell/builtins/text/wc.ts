@@ -6,7 +6,7 @@
 import { FlagSet, failFlags } from '../flags.js';
 import type { Builtin } from '../types.js';
 import { helpText } from './help.js';
-import { complain, fileErrorText, openInput } from './io.js';
+import { complain, fileErrorText, openInput, READ_CHUNK } from './io.js';
 import { WcCounter, zeroCounts, type WcCounts, type WcWants } from './wc-core.js';
 
 export const wc: Builtin = async (ctx, args) => {
@@ -51,7 +51,8 @@ export const wc: Builtin = async (ctx, args) => {
       continue;
     }
     try {
-      opened.push({ name, input: await openInput(ctx, name) });
+      // The counters keep no chunk, so each file's reads reuse one buffer.
+      opened.push({ name, input: await openInput(ctx, name, READ_CHUNK, true) });
     } catch (e) {
       opened.push({ name, error: fileErrorText(e) });
     }
