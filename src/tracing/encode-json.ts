@@ -7,7 +7,7 @@ import { ByteWriter, EncodedStringCache, putBytes, putPadded, putUint, putUint64
 import { msParts, splitMs } from './clock.js';
 import type { RecordingSpan } from './span.js';
 import type { SpanStore } from './span-store.js';
-import { ShapeCache, shapeOf, type SpanShape } from './span-shapes.js';
+import { MAX_SHAPE_BYTES, shapedEncoder, shapeOf, type SpanShape } from './span-shapes.js';
 
 /** Span-level defaults added at encode time (never overriding a tag set on the span). */
 export interface EncodeDefaults {
@@ -274,9 +274,6 @@ interface JsonShape extends SpanShape {
   maxBytes: number;
 }
 
-/** Shapes with more fixed bytes than this take the general path (rare, huge tag values). */
-const MAX_SHAPE_BYTES = 4096;
-
 function buildJsonShape(span: RecordingSpan, d: EncodeDefaults): JsonShape | undefined {
   const shape = shapeOf(span);
   const p = shape.pattern;
@@ -382,14 +379,7 @@ function writeShapedJson(w: SpanStore, s: JsonShape, span: RecordingSpan): numbe
   return p + s.tailAt - spanStart;
 }
 
-/**
- * The JSON span encoder of one exporter (its defaults, its shape cache): spans of a known
- * shape take the template path, the rest `writeSpanJson`; the bytes are the same.
- */
+/** The JSON span encoder of one exporter (its defaults, its shape cache). */
 export function createJsonSpanEncoder(d: EncodeDefaults): (w: SpanStore, span: RecordingSpan) => number {
-  const shapes = new ShapeCache<JsonShape>((span) => buildJsonShape(span, d));
-  return (w, span) => {
-    const s = shapes.find(span);
-    return s !== undefined ? writeShapedJson(w, s, span) : writeSpanJson(w, span, d);
-  };
+  return shapedEncoder((span) => buildJsonShape(span, d), writeShapedJson, (w: SpanStore, span) => writeSpanJson(w, span, d));
 }

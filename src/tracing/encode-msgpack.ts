@@ -8,7 +8,7 @@ import { msParts, splitMs } from './clock.js';
 import { surveyTags, type EncodeDefaults } from './encode-json.js';
 import type { RecordingSpan } from './span.js';
 import type { SpanStore } from './span-store.js';
-import { ShapeCache, shapeOf, type SpanShape } from './span-shapes.js';
+import { MAX_SHAPE_BYTES, shapedEncoder, shapeOf, type SpanShape } from './span-shapes.js';
 
 export class MsgpackWriter extends ByteWriter {
   arrayHeader(n: number): void {
@@ -269,8 +269,6 @@ class TemplateWriter extends MsgpackWriter {
   }
 }
 
-const MAX_SHAPE_BYTES = 4096;
-
 function buildMsgpackShape(span: RecordingSpan, d: EncodeDefaults): MsgpackShape | undefined {
   const w = new TemplateWriter(512);
   const slots: MsgpackSlots = { trace: 0, span: 0, parent: 0, start: 0, duration: 0, metrics: [] };
@@ -311,11 +309,7 @@ function writeShapedMsgpack(w: SpanStore, s: MsgpackShape, span: RecordingSpan):
   return templateOffset + s.priorityAt;
 }
 
-/** The msgpack span encoder of one exporter: template path for known shapes, else general. */
+/** The msgpack span encoder of one exporter (its defaults, its shape cache). */
 export function createMsgpackSpanEncoder(d: EncodeDefaults): (w: SpanStore, span: RecordingSpan) => number {
-  const shapes = new ShapeCache<MsgpackShape>((span) => buildMsgpackShape(span, d));
-  return (w, span) => {
-    const s = shapes.find(span);
-    return s !== undefined ? writeShapedMsgpack(w, s, span) : writeSpanMsgpack(w, span, d);
-  };
+  return shapedEncoder((span) => buildMsgpackShape(span, d), writeShapedMsgpack, (w: SpanStore, span) => writeSpanMsgpack(w, span, d));
 }

@@ -95,3 +95,25 @@ export class ShapeCache<S extends SpanShape> {
     return s;
   }
 }
+
+/** Shapes with more fixed bytes than this take the general path (rare, huge tag values). */
+export const MAX_SHAPE_BYTES = 4096;
+
+/** A span encoder: writes one span to the store, returns its priority offset or -1. */
+export type SpanEncoder<W> = (w: W, span: RecordingSpan) => number;
+
+/**
+ * An encoder with a shape cache of its own: spans of a known shape take `shaped` (the
+ * template path), the rest `general`; the bytes are the same either way.
+ */
+export function shapedEncoder<S extends SpanShape, W>(
+  build: (span: RecordingSpan) => S | undefined,
+  shaped: (w: W, s: S, span: RecordingSpan) => number,
+  general: SpanEncoder<W>,
+): SpanEncoder<W> {
+  const shapes = new ShapeCache<S>(build);
+  return (w, span) => {
+    const s = shapes.find(span);
+    return s !== undefined ? shaped(w, s, span) : general(w, span);
+  };
+}

@@ -41,7 +41,6 @@ export class InternalPanic extends Error {
   }
 }
 
-
 function isControlFlowError(e: unknown): boolean {
   return e instanceof RunAbortError || e instanceof ShellAbortError || e instanceof BrokenPipeError || e instanceof InternalPanic;
 }
