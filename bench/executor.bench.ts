@@ -127,140 +127,50 @@ export default async function executorBench(): Promise<void> {
     ]);
     console.log(`cold start ratio dd-trace / ours: ${(dd / ours).toFixed(2)}x (target ≥ 3x); bundle target < 300 KiB: ${bundleKiB < 300 ? 'met' : 'NOT met'}`);
 
-    // Tracing overhead per task, in a fresh process per measurement, tracer on vs off, for two
-    // 100-command scripts: 100 echoes (the cheapest commands there are: the worst case for the
-    // relative cost of a span per command) and a diagnostic mix reading files under /etc and
-    // /proc. Measured for the bundled handler (what Lambda runs) and, as a reference for what a
-    // span per command costs elsewhere, for the dd-trace variant with the same spans.
-    const echoes = Array.from({ length: 100 }, (_, i) => `echo line ${i}`).join('\n');
-    // 20 × 5 commands (the pipeline counts two) = 100 commands, 20 pipeline spans.
-    const diagnostic = Array.from({ length: 20 }, () =>
-      ['grep -c processor /proc/cpuinfo', 'wc -l /etc/passwd', 'head -n 3 /proc/meminfo', 'ls /etc | head -n 5'].join('\n'),
-    ).join('\n');
+    // Tracing overhead per task, tracer on vs off, for two 100-command scripts: 100 echoes
+    // (the cheapest commands there are: the worst case for the relative cost of a span per
+    // command) and a diagnostic mix reading files under /etc and /proc. Measured for the
+    // bundled handler (what Lambda runs) and, as a reference for what a span per command costs
+    // elsewhere, for the dd-trace variant with the same spans.
     const DIAG_COMMANDS = ['rshell:grep', 'rshell:wc', 'rshell:head', 'rshell:ls'];
-    writeFileSync(join(tmp, 'overhead-echo.json'), JSON.stringify(eventWith(echoes, 10)));
-    writeFileSync(join(tmp, 'overhead-diag.json'), JSON.stringify(eventWith(diagnostic, 10, DIAG_COMMANDS, ['/etc', '/proc'])));
+    const SCRIPTS = [
+      {
+        label: '100 x echo',
+        script: Array.from({ length: 100 }, (_, i) => `echo line ${i}`).join('\n'),
+        commands: ECHO_COMMANDS,
+        // The queued task names no paths (echo reads none); the counted span time's runner
+        // gets `paths`.
+        taskPaths: undefined as string[] | undefined,
+        paths: ['/'],
+        // Invocations per timed round; batches for the counted span time.
+        perRound: 20,
+        batches: 200,
+      },
+      {
+        label: '100-command diagnostic (grep/wc/head/ls on /etc, /proc)',
+        // 20 × 5 commands (the pipeline counts two) = 100 commands, 20 pipeline spans.
+        script: Array.from({ length: 20 }, () =>
+          ['grep -c processor /proc/cpuinfo', 'wc -l /etc/passwd', 'head -n 3 /proc/meminfo', 'ls /etc | head -n 5'].join('\n'),
+        ).join('\n'),
+        commands: DIAG_COMMANDS,
+        taskPaths: ['/etc', '/proc'],
+        paths: ['/etc', '/proc'],
+        perRound: 2,
+        batches: 20,
+      },
+    ].map((s, i) => {
+      const eventFile = join(tmp, `overhead-${i}.json`);
+      writeFileSync(eventFile, JSON.stringify(eventWith(s.script, 10, s.commands, s.taskPaths)));
+      return { ...s, eventFile };
+    });
+
+    // One driver for every overhead figure: it imports a handler bundle once per variant (each
+    // instance reads its own environment at import, as at a cold start), warms them up, then
+    // times invocations round by round, rotating the order of the variants, and prints the
+    // median wall and CPU ms per task of each.
     const overheadDriver = join(tmp, 'overhead-driver.mjs');
     writeFileSync(
       overheadDriver,
-      `import { readFileSync } from 'node:fs';
-const event = JSON.parse(readFileSync(process.argv[3], 'utf8'));
-const { handler } = await import(process.argv[2]);
-const ctx = { awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f', getRemainingTimeInMillis: () => 60000 };
-const check = (res) => { if (res.batchItemFailures.length > 0) throw new Error('tasks failed'); };
-const per = Number(process.argv[4]); // invocations per round
-const ROUNDS = Number(process.argv[5] || 7); // timed rounds (odd: the median is one of them)
-for (let i = 0; i < per; i++) check(await handler(event, ctx));
-const rounds = [];
-const cpus = [];
-for (let r = 0; r < ROUNDS; r++) {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  for (let i = 0; i < per; i++) check(await handler(event, ctx));
-  rounds.push((performance.now() - t0) / (per * event.Records.length));
-  const c = process.cpuUsage(c0);
-  cpus.push((c.user + c.system) / 1000 / (per * event.Records.length));
-}
-rounds.sort((a, b) => a - b);
-cpus.sort((a, b) => a - b);
-process.stderr.write('MS_PER_TASK=' + rounds[ROUNDS >> 1] + ' CPU_PER_TASK=' + cpus[ROUNDS >> 1] + String.fromCharCode(10));
-process.exit(0);
-`,
-    );
-    const ROUNDS = 9;
-    const perTask = async (handlerFile: string, eventFile: string, perRound: number, env: NodeJS.ProcessEnv) => {
-      // Results go to the log publisher; its stdout is discarded in every run alike.
-      const out = await run(nodeBin, [overheadDriver, handlerFile, join(tmp, eventFile), String(perRound), String(ROUNDS)], { ...process.env, ...env });
-      const m = /MS_PER_TASK=([\d.]+) CPU_PER_TASK=([\d.]+)/.exec(out.stderr);
-      if (out.status !== 0 || !m) throw new Error(`overhead run failed: ${out.stderr.slice(-600)}`);
-      return { wall: Number(m[1]), cpu: Number(m[2]) };
-    };
-    const OFF = { DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '' };
-    const ON = { DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intake.url, DD_TRACE_AGENT_URL: '' };
-    const DD = { DD_API_KEY: 'bench', DD_TRACE_AGENT_URL: intake.baseUrl, DD_TRACE_INTAKE_URL: '' };
-    const RUN_SPANS_ONLY = { RSHELL_DETAILED_TELEMETRY: 'false' };
-    // Per contender: its untraced baseline first, then the traced variants measured against it.
-    const contenders = [
-      {
-        name: 'this runner',
-        file: bundle,
-        reps: 7,
-        variants: [
-          ['off (noop tracer)', OFF],
-          ['on: a span per command (default)', ON],
-          ['on, RSHELL_DETAILED_TELEMETRY=false: run spans only', { ...ON, ...RUN_SPANS_ONLY }],
-        ],
-      },
-      {
-        name: 'dd-trace variant',
-        file: ddBundleInRoot,
-        // A reference figure, and its diagnostic run is twice as long (tasks run one by one).
-        reps: 5,
-        variants: [
-          ['off (no spans, no flush)', { ...DD, BENCH_DDTRACE_OFF: '1' }],
-          ['on: a span per command', DD],
-          ['on: run spans only', { ...DD, ...RUN_SPANS_ONLY }],
-        ],
-      },
-    ] as const;
-    const rows: Array<Record<string, string>> = [];
-    const overheads: string[] = [];
-    // The variants alternate, `reps` fresh processes each. Each traced variant is compared
-    // with the baseline measured just before it in the same repetition, and the median of those
-    // paired ratios is shown with their range, so a slow spell of the shared machine lands on
-    // both sides of a ratio. Wall time is what Lambda bills; CPU time (this process, GC and
-    // thread-pool threads included) is steadier on a shared machine, so both are shown. On this
-    // 2-core VM one process in ten can run 20-30% slower than its neighbours whatever it runs:
-    // the median of many paired ratios is what stays put between runs.
-    for (const [label, file, perRound] of [
-      ['100 x echo', 'overhead-echo.json', 20],
-      ['100-command diagnostic (grep/wc/head/ls on /etc, /proc)', 'overhead-diag.json', 2],
-    ] as const) {
-      const samples = contenders.map((c) => c.variants.map(() => ({ wall: [] as number[], cpu: [] as number[] })));
-      for (let rep = 0; rep < Math.max(...contenders.map((c) => c.reps)); rep++) {
-        for (let c = 0; c < contenders.length; c++) {
-          if (rep >= contenders[c].reps) continue;
-          for (let v = 0; v < contenders[c].variants.length; v++) {
-            const r = await perTask(contenders[c].file, file, perRound, contenders[c].variants[v][1]);
-            samples[c][v].wall.push(r.wall);
-            samples[c][v].cpu.push(r.cpu);
-          }
-        }
-      }
-      contenders.forEach((contender, c) => {
-        const s = samples[c];
-        const paired = (v: number, k: 'wall' | 'cpu') => s[v][k].map((x, rep) => x / s[0][k][rep] - 1);
-        contender.variants.forEach(([name], v) =>
-          rows.push({
-            script: label,
-            tracing: `${contender.name}, ${name}`,
-            'wall ms per task': median(s[v].wall).toFixed(3),
-            'wall overhead (range)': v === 0 ? '' : range(paired(v, 'wall')),
-            'cpu ms per task': median(s[v].cpu).toFixed(3),
-            'cpu overhead (range)': v === 0 ? '' : range(paired(v, 'cpu')),
-          }),
-        );
-        overheads.push(
-          `${label}, ${contender.name}: a span per command ${pct(median(paired(1, 'wall')))} wall / ${pct(median(paired(1, 'cpu')))} cpu; ` +
-            `run spans only ${pct(median(paired(2, 'wall')))} wall / ${pct(median(paired(2, 'cpu')))} cpu`,
-        );
-      });
-    }
-    console.log(
-      `per task, batches of 10, flush to a loopback intake included when on (${contenders.map((c) => `${c.name}: ${c.reps}`).join(', ')} ` +
-        `processes per variant, each the median of ${ROUNDS} rounds; overhead = median of the paired per-process ratios (min..max); Node ${nodeVersion})`,
-    );
-    console.table(rows);
-    console.log(`tracing overhead, separate processes:\n  ${overheads.join('\n  ')}`);
-
-    // The same comparison without the process-to-process spread: one process imports the
-    // bundle once per variant (each instance reads its own environment at import, as at a
-    // cold start) and alternates invocations between them, rotating the order every round.
-    // What it cannot separate: the variants share one heap, so the garbage of the traced
-    // instance is partly collected during the untraced one's turns.
-    const abDriver = join(tmp, 'ab-driver.mjs');
-    writeFileSync(
-      abDriver,
       `import { readFileSync } from 'node:fs';
 const [bundle, eventFile, perArg, roundsArg, variantsJson] = process.argv.slice(2);
 const event = JSON.parse(readFileSync(eventFile, 'utf8'));
@@ -293,45 +203,128 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-process.stderr.write('AB=' + JSON.stringify({ wall: wall.map(med), cpu: cpu.map(med) }) + String.fromCharCode(10));
+process.stderr.write('PER_TASK=' + JSON.stringify({ wall: wall.map(med), cpu: cpu.map(med) }) + String.fromCharCode(10));
 process.exit(0);
 `,
     );
+    /** Median ms per task of each variant (environment overrides), all in one fresh process. */
+    const perTask = async (handlerFile: string, s: (typeof SCRIPTS)[number], rounds: number, envs: readonly NodeJS.ProcessEnv[]) => {
+      // Results go to the log publisher; its stdout is discarded in every run alike.
+      const out = await run(nodeBin, [overheadDriver, handlerFile, s.eventFile, String(s.perRound), String(rounds), JSON.stringify(envs)], process.env);
+      const m = /PER_TASK=(.*)/.exec(out.stderr);
+      if (out.status !== 0 || !m) throw new Error(`overhead run failed: ${out.stderr.slice(-600)}`);
+      return JSON.parse(m[1]) as { wall: number[]; cpu: number[] };
+    };
+
+    const OFF = { DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '' };
+    const ON = { DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intake.url, DD_TRACE_AGENT_URL: '' };
+    const DD = { DD_API_KEY: 'bench', DD_TRACE_AGENT_URL: intake.baseUrl, DD_TRACE_INTAKE_URL: '' };
+    const RUN_SPANS_ONLY = { RSHELL_DETAILED_TELEMETRY: 'false' };
+    // Per contender: its untraced baseline first, then the traced variants measured against it.
+    const contenders = [
+      {
+        name: 'this runner',
+        file: bundle,
+        reps: 7,
+        variants: [
+          ['off (noop tracer)', OFF],
+          ['on: a span per command (default)', ON],
+          ['on, RSHELL_DETAILED_TELEMETRY=false: run spans only', { ...ON, ...RUN_SPANS_ONLY }],
+        ],
+      },
+      {
+        name: 'dd-trace variant',
+        file: ddBundleInRoot,
+        // A reference figure, and its diagnostic run is twice as long (tasks run one by one).
+        reps: 5,
+        variants: [
+          ['off (no spans, no flush)', { ...DD, BENCH_DDTRACE_OFF: '1' }],
+          ['on: a span per command', DD],
+          ['on: run spans only', { ...DD, ...RUN_SPANS_ONLY }],
+        ],
+      },
+    ] as const;
+
+    /** One table row per variant; the first variant is the baseline of the others' overheads. */
+    const overheadRows = (
+      label: string,
+      names: readonly string[],
+      wall: number[][],
+      ratios: Array<{ wall: number[]; cpu: number[] }>,
+      cpu?: number[][],
+    ): Array<Record<string, string>> =>
+      names.map((name, v) => ({
+        script: label,
+        tracing: name,
+        'wall ms per task': median(wall[v]).toFixed(3),
+        'wall overhead (range)': v === 0 ? '' : range(ratios[v].wall),
+        ...(cpu ? { 'cpu ms per task': median(cpu[v]).toFixed(3) } : {}),
+        'cpu overhead (range)': v === 0 ? '' : range(ratios[v].cpu),
+      }));
+    const summary = (label: string, ratios: Array<{ wall: number[]; cpu: number[] }>): string =>
+      `${label}: a span per command ${pct(median(ratios[1].wall))} wall / ${pct(median(ratios[1].cpu))} cpu; ` +
+      `run spans only ${pct(median(ratios[2].wall))} wall / ${pct(median(ratios[2].cpu))} cpu`;
+
+    // Separate processes: one variant per process, the variants alternating, `reps` processes
+    // each. Each traced variant is compared with the baseline measured just before it in the
+    // same repetition, and the median of those paired ratios is shown with their range, so a
+    // slow spell of the shared machine lands on both sides of a ratio. Wall time is what Lambda
+    // bills; CPU time (the process, GC and thread-pool threads included) is steadier on a
+    // shared machine, so both are shown. On this 2-core VM one process in ten can run 20-30%
+    // slower than its neighbours whatever it runs: the median of many paired ratios is what
+    // stays put between runs.
+    const ROUNDS = 9;
+    const rows: Array<Record<string, string>> = [];
+    const overheads: string[] = [];
+    for (const s of SCRIPTS) {
+      const samples = contenders.map((c) => c.variants.map(() => ({ wall: [] as number[], cpu: [] as number[] })));
+      for (let rep = 0; rep < Math.max(...contenders.map((c) => c.reps)); rep++) {
+        for (let c = 0; c < contenders.length; c++) {
+          if (rep >= contenders[c].reps) continue;
+          for (let v = 0; v < contenders[c].variants.length; v++) {
+            const r = await perTask(contenders[c].file, s, ROUNDS, [contenders[c].variants[v][1]]);
+            samples[c][v].wall.push(r.wall[0]);
+            samples[c][v].cpu.push(r.cpu[0]);
+          }
+        }
+      }
+      contenders.forEach((contender, c) => {
+        const smp = samples[c];
+        const paired = (v: number, k: 'wall' | 'cpu') => smp[v][k].map((x, rep) => x / smp[0][k][rep] - 1);
+        const ratios = smp.map((_, v) => ({ wall: paired(v, 'wall'), cpu: paired(v, 'cpu') }));
+        const names = contender.variants.map(([name]) => `${contender.name}, ${name}`);
+        rows.push(...overheadRows(s.label, names, smp.map((x) => x.wall), ratios, smp.map((x) => x.cpu)));
+        overheads.push(summary(`${s.label}, ${contender.name}`, ratios));
+      });
+    }
+    console.log(
+      `per task, batches of 10, flush to a loopback intake included when on (${contenders.map((c) => `${c.name}: ${c.reps}`).join(', ')} ` +
+        `processes per variant, each the median of ${ROUNDS} rounds; overhead = median of the paired per-process ratios (min..max); Node ${nodeVersion})`,
+    );
+    console.table(rows);
+    console.log(`tracing overhead, separate processes:\n  ${overheads.join('\n  ')}`);
+
+    // The same comparison without the process-to-process spread: this runner's variants
+    // alternate inside one process. What it cannot separate: the variants share one heap, so
+    // the garbage of the traced instance is partly collected during the untraced one's turns.
     const AB_PROCESSES = 5;
     const AB_ROUNDS = 15;
     const abVariants = contenders[0].variants;
     const abRows: Array<Record<string, string>> = [];
     const abSummary: string[] = [];
-    for (const [label, file, perRound] of [
-      ['100 x echo', 'overhead-echo.json', 20],
-      ['100-command diagnostic (grep/wc/head/ls on /etc, /proc)', 'overhead-diag.json', 2],
-    ] as const) {
+    for (const s of SCRIPTS) {
       const ratios = abVariants.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
       const perTaskMs = abVariants.map(() => [] as number[]);
       for (let p = 0; p < AB_PROCESSES; p++) {
-        const out = await run(nodeBin, [abDriver, bundle, join(tmp, file), String(perRound), String(AB_ROUNDS), JSON.stringify(abVariants.map(([, env]) => env))], process.env);
-        const m = /AB=(.*)/.exec(out.stderr);
-        if (out.status !== 0 || !m) throw new Error(`in-process overhead run failed: ${out.stderr.slice(-600)}`);
-        const r = JSON.parse(m[1]) as { wall: number[]; cpu: number[] };
+        const r = await perTask(bundle, s, AB_ROUNDS, abVariants.map(([, env]) => env));
         abVariants.forEach((_, v) => {
           ratios[v].wall.push(r.wall[v] / r.wall[0] - 1);
           ratios[v].cpu.push(r.cpu[v] / r.cpu[0] - 1);
           perTaskMs[v].push(r.wall[v]);
         });
       }
-      abVariants.forEach(([name], v) =>
-        abRows.push({
-          script: label,
-          tracing: name,
-          'wall ms per task': median(perTaskMs[v]).toFixed(3),
-          'wall overhead (range)': v === 0 ? '' : range(ratios[v].wall),
-          'cpu overhead (range)': v === 0 ? '' : range(ratios[v].cpu),
-        }),
-      );
-      abSummary.push(
-        `${label}: a span per command ${pct(median(ratios[1].wall))} wall / ${pct(median(ratios[1].cpu))} cpu; ` +
-          `run spans only ${pct(median(ratios[2].wall))} wall / ${pct(median(ratios[2].cpu))} cpu`,
-      );
+      abRows.push(...overheadRows(s.label, abVariants.map(([name]) => name), perTaskMs, ratios));
+      abSummary.push(summary(s.label, ratios));
     }
     console.log(
       `per task, this runner's variants alternating inside one process (${AB_PROCESSES} processes x ${AB_ROUNDS} rounds; overhead = median of the per-process ratios (min..max); Node ${nodeVersion})`,
@@ -342,13 +335,10 @@ process.exit(0);
     // The same two scripts in this process (the tsx transform, not the bundle), counting the
     // main-thread time spent in span hooks and body building directly.
     const attribution: Array<Record<string, string>> = [];
-    for (const [label, script, cmds, paths, batches] of [
-      ['100 x echo', echoes, ECHO_COMMANDS, ['/'], 200],
-      ['100-command diagnostic', diagnostic, DIAG_COMMANDS, ['/etc', '/proc'], 20],
-    ] as const) {
-      const t = await spanTime(script, [...cmds], [...paths], batches);
+    for (const s of SCRIPTS) {
+      const t = await spanTime(s.script, s.commands, s.paths, s.batches);
       attribution.push({
-        script: label,
+        script: s.label,
         'spans per task': t.spansPerTask.toFixed(0),
         'task wall ms': t.taskMs.toFixed(3),
         'µs in span hooks': t.hooksUs.toFixed(1),
