@@ -8,12 +8,18 @@
  *   per command (default) and with RSHELL_DETAILED_TELEMETRY=false, versus the noop tracer:
  *   in separate processes (with the dd-trace variant, same spans, versus itself untraced), in
  *   one process alternating the variants (the steadier figure), and as main-thread time
- *   counted inside the span hooks.
+ *   counted inside the span hooks;
+ * - per-task time by libuv thread-pool size (1, 2, and Node's default 4), the reason for the
+ *   construct's UV_THREADPOOL_SIZE default.
+ * Every measured process runs with the function's deployed settings (cdk/runtime-defaults.ts)
+ * unless a figure varies one of them.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { LAMBDA_UV_THREADPOOL_SIZE } from '../cdk/runtime-defaults.js';
 import { taskBody } from '../src/producer/task.js';
 import { startIntakeProcess } from './intake-process.js';
 import { median } from './measure.js';
@@ -26,6 +32,8 @@ mkdirSync(tmp, { recursive: true });
 // that binary instead of this one, e.g. to compare Node 24 (AsyncLocalStorage without
 // promise hooks) with Node 20.
 const nodeBin = process.env.BENCH_NODE || process.execPath;
+/** The environment of every measured process: this one's, with the function's deployed settings. */
+const deployedEnv: NodeJS.ProcessEnv = { ...process.env, UV_THREADPOOL_SIZE: String(LAMBDA_UV_THREADPOOL_SIZE) };
 
 const ECHO_COMMANDS = ['rshell:echo', 'rshell:printf', 'rshell:true'];
 
@@ -65,7 +73,7 @@ process.exit(0);
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     // Asynchronous spawn: the local intake answering the child's flush lives in this process.
-    const out = await run(nodeBin, [driver, bundle, eventFile], { ...process.env, ...env });
+    const out = await run(nodeBin, [driver, bundle, eventFile], { ...deployedEnv, ...env });
     if (out.status !== 0) throw new Error(`${label} cold start failed: ${out.stderr.slice(-600)}`);
     const m = /COLD_START_MS=([\d.]+)/.exec(out.stderr);
     if (!m) throw new Error(`${label}: no timing in output`);
@@ -208,9 +216,16 @@ process.exit(0);
 `,
     );
     /** Median ms per task of each variant (environment overrides), all in one fresh process. */
-    const perTask = async (handlerFile: string, s: (typeof SCRIPTS)[number], rounds: number, envs: readonly NodeJS.ProcessEnv[]) => {
+    const perTask = async (
+      handlerFile: string,
+      s: { eventFile: string; perRound: number },
+      rounds: number,
+      envs: readonly NodeJS.ProcessEnv[],
+      processEnv: NodeJS.ProcessEnv = {},
+    ) => {
       // Results go to the log publisher; its stdout is discarded in every run alike.
-      const out = await run(nodeBin, [overheadDriver, handlerFile, s.eventFile, String(s.perRound), String(rounds), JSON.stringify(envs)], process.env);
+      const args = [overheadDriver, handlerFile, s.eventFile, String(s.perRound), String(rounds), JSON.stringify(envs)];
+      const out = await run(nodeBin, args, { ...deployedEnv, ...processEnv });
       const m = /PER_TASK=(.*)/.exec(out.stderr);
       if (out.status !== 0 || !m) throw new Error(`overhead run failed: ${out.stderr.slice(-600)}`);
       return JSON.parse(m[1]) as { wall: number[]; cpu: number[] };
@@ -349,6 +364,65 @@ process.exit(0);
     }
     console.log(`main-thread time of the spans, counted in one process (tsx under this Node, ${process.version}, whatever BENCH_NODE says; no request, no GC share):`);
     console.table(attribution);
+
+    // Thread-pool size: per task, tracing on, separate processes (the pool is per process),
+    // the sizes alternating; each size against Node's default of 4 from the same repetition.
+    const bigFile = join(tmp, 'pool-big.txt');
+    writeFileSync(bigFile, Array.from({ length: 400_000 }, (_, i) => `line ${i} processor value ${i * 7}`).join('\n') + '\n');
+    const POOL_SCRIPTS = [
+      { label: SCRIPTS[1].label, eventFile: SCRIPTS[1].eventFile, perRound: 2 },
+      {
+        label: 'listings (find -name, ls -l, find /proc/self)',
+        script: 'find /etc -maxdepth 2 -name "*.conf" | wc -l\nls -l /etc | wc -l\nfind /proc/self -maxdepth 1 | wc -l',
+        commands: ['rshell:find', 'rshell:wc', 'rshell:ls'],
+        paths: ['/etc', '/proc'],
+        perRound: 2,
+      },
+      {
+        label: '16 MB file (grep -c, wc -l, cat | grep -c, tail)',
+        script: `grep -c processor ${bigFile}\nwc -l ${bigFile}\ncat ${bigFile} | grep -c 'value 7'\ntail -n 2 ${bigFile}`,
+        commands: ['rshell:grep', 'rshell:wc', 'rshell:cat', 'rshell:tail'],
+        paths: [tmp],
+        perRound: 1,
+      },
+    ].map((p, i) => {
+      if (!('script' in p)) return p;
+      const eventFile = join(tmp, `pool-${i}.json`);
+      writeFileSync(eventFile, JSON.stringify(eventWith(p.script!, 10, p.commands, p.paths)));
+      return { label: p.label, eventFile, perRound: p.perRound };
+    });
+    const POOLS = ['1', '2', '4'];
+    const POOL_REPS = 5;
+    const poolRows: Array<Record<string, string>> = [];
+    for (const p of POOL_SCRIPTS) {
+      const wall = POOLS.map(() => [] as number[]);
+      const cpu = POOLS.map(() => [] as number[]);
+      for (let rep = 0; rep < POOL_REPS; rep++) {
+        for (let j = 0; j < POOLS.length; j++) {
+          const k = (rep + j) % POOLS.length;
+          const r = await perTask(bundle, p, ROUNDS, [ON], { UV_THREADPOOL_SIZE: POOLS[k] });
+          wall[k].push(r.wall[0]);
+          cpu[k].push(r.cpu[0]);
+        }
+      }
+      const base = POOLS.indexOf('4');
+      const vsDefault = (xs: number[][], k: number) => range(xs[k].map((x, rep) => x / xs[base][rep] - 1));
+      POOLS.forEach((size, k) =>
+        poolRows.push({
+          script: p.label,
+          UV_THREADPOOL_SIZE: size === String(LAMBDA_UV_THREADPOOL_SIZE) ? `${size} (deployed)` : size === '4' ? '4 (Node default)' : size,
+          'wall ms per task': median(wall[k]).toFixed(2),
+          'wall vs 4 (range)': k === base ? '' : vsDefault(wall, k),
+          'cpu ms per task': median(cpu[k]).toFixed(2),
+          'cpu vs 4 (range)': k === base ? '' : vsDefault(cpu, k),
+        }),
+      );
+    }
+    console.log(
+      `per task by thread-pool size (tracing on, batches of 10; ${POOL_REPS} processes per size, each the median of ${ROUNDS} rounds; ` +
+        `change = median of the paired per-process ratios to size 4 (min..max); Node ${nodeVersion}, ${availableParallelism()} CPUs)`,
+    );
+    console.table(poolRows);
   } finally {
     await intake.stop();
   }

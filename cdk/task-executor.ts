@@ -16,6 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { LAMBDA_UV_THREADPOOL_SIZE } from './runtime-defaults.js';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -54,7 +55,11 @@ export interface TaskExecutorProps {
   readonly allowedPaths?: readonly string[];
   /** Default two weeks. */
   readonly logRetention?: logs.RetentionDays;
-  /** Extra environment for the function (DD_ENV, DD_VERSION, TASK_CONCURRENCY, ...). */
+  /**
+   * Extra environment for the function (DD_ENV, DD_VERSION, TASK_CONCURRENCY, ...); it wins
+   * over the construct's own defaults, e.g. `UV_THREADPOOL_SIZE` (default 2, see
+   * runtime-defaults.ts).
+   */
   readonly environment?: Readonly<Record<string, string>>;
 }
 
@@ -102,6 +107,9 @@ export class TaskExecutor extends Construct {
     const signingSecret = signing && isSecret(signing) ? signing : undefined;
     const environment: Record<string, string> = {
       NODE_OPTIONS: '--enable-source-maps',
+      // Read by libuv when the pool first starts, before the handler loads: only the
+      // function's configuration can set it.
+      UV_THREADPOOL_SIZE: String(LAMBDA_UV_THREADPOOL_SIZE),
       DD_SITE: props.datadogSite ?? 'datadoghq.com',
       RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
       RSHELL_ALLOWED_COMMANDS: JSON.stringify(props.allowedCommands ?? ['rshell:*']),

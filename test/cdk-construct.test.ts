@@ -47,6 +47,7 @@ describe('TaskExecutor construct', () => {
       Environment: {
         Variables: Match.objectLike({
           NODE_OPTIONS: '--enable-source-maps',
+          UV_THREADPOOL_SIZE: '2',
           DD_SITE: 'datadoghq.com',
           RSHELL_ALLOWED_COMMANDS: '["rshell:*"]',
           RSHELL_ALLOWED_PATHS: '["/"]',
@@ -102,6 +103,13 @@ describe('TaskExecutor construct', () => {
     for (const q of Object.values(fifo.findResources('AWS::SQS::Queue'))) {
       expect((q as { Properties: { FifoQueue?: boolean } }).Properties.FifoQueue).toBe(true);
     }
+  });
+
+  it("lets the caller's environment override a default (the thread-pool size)", () => {
+    const own = synth({ environment: { UV_THREADPOOL_SIZE: '4', DD_ENV: 'prod' } }, false);
+    own.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ UV_THREADPOOL_SIZE: '4', DD_ENV: 'prod', NODE_OPTIONS: '--enable-source-maps' }) },
+    });
   });
 
   it('takes an existing queue and an x86 architecture', () => {

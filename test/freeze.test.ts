@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFunction } from '@vercel/fun';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { LAMBDA_UV_THREADPOOL_SIZE } from '../cdk/runtime-defaults.js';
 import { startLocalIntake, type LocalIntake } from '../src/tracing/local-intake.js';
 import { fixture, ROOT } from './helpers/stack.js';
 
@@ -36,7 +37,15 @@ beforeAll(async () => {
     Code: { Directory: dir },
     Handler: 'index.handler',
     Runtime: 'nodejs',
-    Environment: { Variables: { DD_API_KEY: 'test-key', DD_TRACE_INTAKE_URL: intake.url, DD_SERVICE: 'private-action-runner' } },
+    // The function's deployed settings, as the construct sets them.
+    Environment: {
+      Variables: {
+        DD_API_KEY: 'test-key',
+        DD_TRACE_INTAKE_URL: intake.url,
+        DD_SERVICE: 'private-action-runner',
+        UV_THREADPOOL_SIZE: String(LAMBDA_UV_THREADPOOL_SIZE),
+      },
+    },
     MemorySize: 512,
     Timeout: 15,
   });
