@@ -20,7 +20,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { LAMBDA_UV_THREADPOOL_SIZE } from '../cdk/runtime-defaults.js';
-import { taskBody } from '../src/producer/task.js';
+import { sqsEvent } from './events.js';
 import { startIntakeProcess } from './intake-process.js';
 import { median } from './measure.js';
 import { spanTime } from './span-time.js';
@@ -37,25 +37,9 @@ const deployedEnv: NodeJS.ProcessEnv = { ...process.env, UV_THREADPOOL_SIZE: Str
 
 const ECHO_COMMANDS = ['rshell:echo', 'rshell:printf', 'rshell:true'];
 
-function eventWith(command: string, n = 1, allowedCommands = ECHO_COMMANDS, allowedPaths?: string[]) {
-  return {
-    Records: Array.from({ length: n }, (_, i) => ({
-      messageId: `m-${i}`,
-      receiptHandle: 'r',
-      body: taskBody({ id: `t-${i}`, jobId: `j-${i}`, inputs: { command }, allowedCommands, allowedPaths }),
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 's', ApproximateFirstReceiveTimestamp: String(Date.now()) },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:q',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
-
 async function coldStarts(label: string, bundle: string, env: NodeJS.ProcessEnv, runs = 15): Promise<number> {
   const eventFile = join(tmp, 'cold-event.json');
-  writeFileSync(eventFile, JSON.stringify(eventWith('echo hello; printf "%s\\n" world')));
+  writeFileSync(eventFile, JSON.stringify(sqsEvent('echo hello; printf "%s\\n" world', 1, ECHO_COMMANDS)));
   const driver = join(tmp, 'cold-driver.mjs');
   writeFileSync(
     driver,
@@ -168,7 +152,7 @@ export default async function executorBench(): Promise<void> {
       },
     ].map((s, i) => {
       const eventFile = join(tmp, `overhead-${i}.json`);
-      writeFileSync(eventFile, JSON.stringify(eventWith(s.script, 10, s.commands, s.taskPaths)));
+      writeFileSync(eventFile, JSON.stringify(sqsEvent(s.script, 10, s.commands, s.taskPaths)));
       return { ...s, eventFile };
     });
 
@@ -371,26 +355,27 @@ process.exit(0);
     writeFileSync(bigFile, Array.from({ length: 400_000 }, (_, i) => `line ${i} processor value ${i * 7}`).join('\n') + '\n');
     const POOL_SCRIPTS = [
       { label: SCRIPTS[1].label, eventFile: SCRIPTS[1].eventFile, perRound: 2 },
-      {
-        label: 'listings (find -name, ls -l, find /proc/self)',
-        script: 'find /etc -maxdepth 2 -name "*.conf" | wc -l\nls -l /etc | wc -l\nfind /proc/self -maxdepth 1 | wc -l',
-        commands: ['rshell:find', 'rshell:wc', 'rshell:ls'],
-        paths: ['/etc', '/proc'],
-        perRound: 2,
-      },
-      {
-        label: '16 MB file (grep -c, wc -l, cat | grep -c, tail)',
-        script: `grep -c processor ${bigFile}\nwc -l ${bigFile}\ncat ${bigFile} | grep -c 'value 7'\ntail -n 2 ${bigFile}`,
-        commands: ['rshell:grep', 'rshell:wc', 'rshell:cat', 'rshell:tail'],
-        paths: [tmp],
-        perRound: 1,
-      },
-    ].map((p, i) => {
-      if (!('script' in p)) return p;
-      const eventFile = join(tmp, `pool-${i}.json`);
-      writeFileSync(eventFile, JSON.stringify(eventWith(p.script!, 10, p.commands, p.paths)));
-      return { label: p.label, eventFile, perRound: p.perRound };
-    });
+      ...[
+        {
+          label: 'listings (find -name, ls -l, find /proc/self)',
+          script: 'find /etc -maxdepth 2 -name "*.conf" | wc -l\nls -l /etc | wc -l\nfind /proc/self -maxdepth 1 | wc -l',
+          commands: ['rshell:find', 'rshell:wc', 'rshell:ls'],
+          paths: ['/etc', '/proc'],
+          perRound: 2,
+        },
+        {
+          label: '16 MB file (grep -c, wc -l, cat | grep -c, tail)',
+          script: `grep -c processor ${bigFile}\nwc -l ${bigFile}\ncat ${bigFile} | grep -c 'value 7'\ntail -n 2 ${bigFile}`,
+          commands: ['rshell:grep', 'rshell:wc', 'rshell:cat', 'rshell:tail'],
+          paths: [tmp],
+          perRound: 1,
+        },
+      ].map((p, i) => {
+        const eventFile = join(tmp, `pool-${i}.json`);
+        writeFileSync(eventFile, JSON.stringify(sqsEvent(p.script, 10, p.commands, p.paths)));
+        return { label: p.label, eventFile, perRound: p.perRound };
+      }),
+    ];
     const POOLS = ['1', '2', '4'];
     const POOL_REPS = 5;
     const poolRows: Array<Record<string, string>> = [];

@@ -13,7 +13,7 @@ import { loadConfig } from '../src/tasks/config.js';
 import { context, MemoryLogger } from './helpers/stack.js';
 import { event, rshellTask } from './faults-helpers.js';
 
-type Mode = 'ok' | 'throttle' | 'server_error' | 'partial' | 'hang' | 'garbage' | 'throttle_once';
+type Mode = 'ok' | 'throttle' | 'server_error' | 'partial' | 'hang' | 'garbage' | 'throttle_once' | 'hold';
 
 interface StubRequest {
   target: string;
@@ -24,6 +24,8 @@ interface StubRequest {
 class SqsStub {
   mode: Mode = 'ok';
   requests: StubRequest[] = [];
+  /** 'hold': answers (successfully) only once this settles. */
+  hold: Promise<unknown> = Promise.resolve();
   private server!: Server;
   private hung: ServerResponse[] = [];
 
@@ -77,6 +79,9 @@ class SqsStub {
       case 'hang':
         this.hung.push(res);
         return;
+      case 'hold':
+        await this.hold;
+        return success();
     }
   }
 }
@@ -185,6 +190,47 @@ describe('results queue faults', () => {
     const second = await handler(ev2, context(10_000));
     expect(second.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([ev2.Records[0].messageId]);
     expect(stub.requests[0].entries).toHaveLength(10);
+  });
+
+  it('sends the last span request while the results are being published, and returns after both', async () => {
+    let intakeSeen!: () => void;
+    const seen = new Promise<void>((r) => (intakeSeen = r));
+    const intakeBodies: string[] = [];
+    const intake = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        intakeBodies.push(Buffer.concat(chunks).toString());
+        intakeSeen();
+        res.writeHead(202, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => intake.listen(0, '127.0.0.1', () => r()));
+    try {
+      // The queue answers only once the spans have reached the intake (or after 3 s, which
+      // is what a publish-then-flush order would come to).
+      let answeredAfter: string | undefined;
+      stub.mode = 'hold';
+      stub.hold = Promise.race([seen.then(() => 'spans at the intake'), new Promise((r) => setTimeout(() => r('3 s'), 3_000))]).then(
+        (what) => (answeredAfter = what as string),
+      );
+      const intakeUrl = `http://127.0.0.1:${(intake.address() as AddressInfo).port}/api/v2/apmtelemetry`;
+      const { handler, logger } = handlerFor(`${stub.endpoint}/000000000000/results`, { DD_API_KEY: 'k', DD_TRACE_INTAKE_URL: intakeUrl });
+      const ev = event([rshellTask('echo a'), rshellTask('echo b')]);
+      const res = await handler(ev, context(10_000));
+      expect(answeredAfter).toBe('spans at the intake');
+      expect(res).toEqual({ batchItemFailures: [] });
+      expect(stub.requests).toHaveLength(1);
+      expect(stub.requests[0].entries).toHaveLength(2);
+      // Both tasks' spans (action.run, run, command each) in the request that overlapped.
+      expect(intakeBodies).toHaveLength(1);
+      expect(intakeBodies[0].match(/"name":"action.run"/g)).toHaveLength(2);
+      expect(intakeBodies[0].match(/"name":"command"/g)).toHaveLength(2);
+      expect(logger.records.find((l) => l.msg === 'span flush failed')).toBeUndefined();
+    } finally {
+      intake.closeAllConnections();
+      await new Promise<void>((r) => intake.close(() => r()));
+    }
   });
 
   it('a hung queue and a hung intake together still leave the handler in time', async () => {

@@ -5,7 +5,7 @@
  * to a bound; FIFO queues run each message group in order and, after a group's first
  * retried message, fail the rest of that group without running it. Spans leave as tasks
  * finish (invocation-flush.ts) and all are sent before returning, within what is left of
- * the invocation.
+ * the invocation; the last request overlaps the publishing of results.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { FlushReport } from '../tracing/index.js';
@@ -58,6 +58,9 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
     const o = outcomes.get(r.messageId);
     return o?.kind === 'answered' ? [{ messageId: r.messageId, groupId: fifo ? groupOf(r) : undefined, update: o.update }] : [];
   });
+  // Every task's spans have finished: the last span request goes out while the results are
+  // published, not after them (two independent round trips; the response waits for both).
+  const flushing = spans.finish();
   const undelivered = toPublish.length ? await publishSafely(deps, toPublish, budget.publishEnd) : new Set<string>();
 
   // A record is done only if its result was delivered; in a FIFO group, nothing after the
@@ -73,7 +76,7 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
     }
   }
 
-  const flush = await spans.finish();
+  const flush = await flushing;
   if (flush.failure) {
     deps.logger.log('warn', 'span flush failed', { failure: flush.failure, dropped: flush.dropped, request_id: inv.requestId });
   }

@@ -1,0 +1,93 @@
+/**
+ * What the span flush adds to an invocation when the endpoints are remote: a results queue
+ * and an intake that each answer after a delay (a round trip from Lambda), tracing on versus
+ * off in the same process, invocations alternating. The last span request runs while the
+ * results are published (src/tasks/batch.ts), so with an intake no slower than the queue the
+ * flush should add little; the part of a slower intake's round trip beyond the queue's shows.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSqsHandler } from '../src/handlers/sqs.js';
+import { loadConfig } from '../src/tasks/config.js';
+import { sqsEvent } from './events.js';
+import { median } from './measure.js';
+
+/** An SQS JSON-protocol SendMessageBatch endpoint that answers after `delayMs`. */
+function slowQueue(delayMs: number): Server {
+  return createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const entries = (JSON.parse(Buffer.concat(chunks).toString() || '{}').Entries ?? []) as { Id: string; MessageBody: string }[];
+    const ok = entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex') }));
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ Successful: ok, Failed: [] })), delayMs);
+  });
+}
+
+/** An intake that takes the body and answers 202 after `delayMs`. */
+function slowIntake(delayMs: number): Server {
+  return createServer((req, res) => {
+    req.resume();
+    req.on('end', () => setTimeout(() => res.writeHead(202, { 'content-type': 'application/json' }).end('{}'), delayMs));
+  });
+}
+
+async function listen(s: Server): Promise<string> {
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+}
+
+const INVOCATIONS = 30;
+const script = Array.from({ length: 5 }, () => 'grep -c processor /proc/cpuinfo\nwc -l /etc/passwd').join('\n');
+const event = sqsEvent(script, 10, ['rshell:grep', 'rshell:wc'], ['/etc', '/proc']);
+const ctx = {
+  awsRequestId: 'r',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as import('aws-lambda').Context;
+
+export default async function invocationTailBench(): Promise<void> {
+  const saved = { ...process.env };
+  const rows: Array<Record<string, string>> = [];
+  try {
+    for (const [queueMs, intakeMs] of [
+      [40, 40],
+      [40, 80],
+    ]) {
+      const queue = slowQueue(queueMs);
+      const intake = slowIntake(intakeMs);
+      const queueUrl = await listen(queue);
+      const intakeUrl = `${await listen(intake)}/api/v2/apmtelemetry`;
+      Object.assign(process.env, { AWS_ENDPOINT_URL_SQS: queueUrl, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench' });
+      const quiet = { logger: { log: () => undefined } };
+      const base = { RESULTS_QUEUE_URL: `${queueUrl}/000000000000/results` };
+      const off = createSqsHandler(loadConfig({ ...base }), quiet);
+      const on = createSqsHandler(loadConfig({ ...base, DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intakeUrl }), quiet);
+      const ms: [number[], number[]] = [[], []];
+      for (let i = 0; i < INVOCATIONS + 4; i++) {
+        for (const [k, h] of (i % 2 === 0 ? [[0, off], [1, on]] : [[1, on], [0, off]]) as Array<[0 | 1, typeof on]>) {
+          const t0 = performance.now();
+          const res = await h(event, ctx);
+          if (!res || res.batchItemFailures.length > 0) throw new Error('invocation failed');
+          if (i >= 4) ms[k].push(performance.now() - t0);
+        }
+      }
+      queue.closeAllConnections();
+      intake.closeAllConnections();
+      await Promise.all([new Promise((r) => queue.close(r)), new Promise((r) => intake.close(r))]);
+      const offMs = median(ms[0]);
+      const onMs = median(ms[1]);
+      rows.push({
+        'results queue / intake answer after': `${queueMs} / ${intakeMs} ms`,
+        'tracing off: ms per invocation': offMs.toFixed(1),
+        'tracing on': onMs.toFixed(1),
+        'added by tracing': `${(onMs - offMs).toFixed(1)} ms (${(((onMs - offMs) / offMs) * 100).toFixed(1)}%)`,
+        'if published, then flushed': `+${intakeMs} ms or more`,
+      });
+    }
+  } finally {
+    process.env = saved;
+  }
+  console.log(`invocation duration with remote-like endpoints (10 tasks of 10 commands, median of ${INVOCATIONS} alternating invocations, Node ${process.version})`);
+  console.table(rows);
+}
