@@ -3,8 +3,9 @@
  * builtins' operands (both through FileReader). A read that fills the whole buffer hands the
  * buffer over, so big files stream without copies. A shorter read — a small file, the tail of
  * a big one, the end-of-file probe — copies out what it got (small copies come from Node's
- * shared pool) and keeps the buffer for the next read. Before, every small file cost two fresh 64 KiB buffers; a script
- * reading many /proc and /etc files made V8 run a full collection every couple of tasks.
+ * shared pool) and keeps the buffer for the next read. Before, every small file cost two
+ * fresh 64 KiB buffers; a script reading many /proc and /etc files made V8 run a full
+ * collection every couple of tasks.
  */
 import type { ByteReader } from './io.js';
 import type { OpenFile } from './sandbox/types.js';
