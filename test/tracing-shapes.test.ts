@@ -78,6 +78,9 @@ function record(d: EncodedSpans, i: number): Buffer {
 
 type Format = 'json' | 'msgpack';
 
+/** The 64-bit id written from two uint32 halves (the expectation, computed independently). */
+const id64 = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
+
 /** The span's ids as decoded from one record. */
 function decodeIds(format: Format, rec: Buffer): { trace: bigint; span: bigint; parent: bigint } {
   if (format === 'json') {
@@ -122,10 +125,10 @@ function encodeBoth(specs: SpanSpec[], defaults: EncodeDefaults, format: Format 
     expect(da.rec[i * 4 + 3]).toBe(db.rec[i * 4 + 3]);
     const ids = decodeIds(format, record(da, i));
     const [hi, lo] = TRACE_IDS[specs[i].trace];
-    expect(ids.trace).toBe((BigInt(hi) << 32n) | BigInt(lo));
-    expect(ids.span).toBe((BigInt(specs[i].id[0]) << 32n) | BigInt(specs[i].id[1]));
+    expect(ids.trace).toBe(id64(hi, lo));
+    expect(ids.span).toBe(id64(specs[i].id[0], specs[i].id[1]));
     const [phi, plo] = PARENTS[specs[i].parent];
-    expect(ids.parent).toBe((BigInt(phi) << 32n) | BigInt(plo));
+    expect(ids.parent).toBe(id64(phi, plo));
   }
 }
 
@@ -184,9 +187,9 @@ describe.each(['json', 'msgpack'] as const)('%s span shapes', (format) => {
         ids.forEach(([, , phi, plo], i) => {
           const got = decodeIds(format, record(d, i));
           const t = traces[i % traces.length];
-          expect(got.trace).toBe((BigInt(t.hi) << 32n) | BigInt(t.lo));
-          expect(got.parent).toBe((BigInt(phi) << 32n) | BigInt(plo));
-          expect(got.span).toBe((BigInt(i) << 32n) | BigInt(i + 1));
+          expect(got.trace).toBe(id64(t.hi, t.lo));
+          expect(got.parent).toBe(id64(phi, plo));
+          expect(got.span).toBe(id64(i, i + 1));
         });
       }),
       { numRuns: 40, seed: 7 },
