@@ -68,6 +68,8 @@ process.exit(0);
 
 /** A ratio minus one as a percentage, e.g. 0.034 → "3.4%". */
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+/** Each sample's ratio to the baseline sample of the same repetition, minus one. */
+const pairedRatios = (xs: readonly number[], base: readonly number[]): number[] => xs.map((x, rep) => x / base[rep] - 1);
 /** Median of paired overhead ratios with their spread. */
 const range = (xs: number[]): string => `${pct(median(xs))} (${pct(Math.min(...xs))}..${pct(Math.max(...xs))})`;
 
@@ -289,8 +291,7 @@ process.exit(0);
       }
       contenders.forEach((contender, c) => {
         const smp = samples[c];
-        const paired = (v: number, k: 'wall' | 'cpu') => smp[v][k].map((x, rep) => x / smp[0][k][rep] - 1);
-        const ratios = smp.map((_, v) => ({ wall: paired(v, 'wall'), cpu: paired(v, 'cpu') }));
+        const ratios = smp.map((x) => ({ wall: pairedRatios(x.wall, smp[0].wall), cpu: pairedRatios(x.cpu, smp[0].cpu) }));
         const names = contender.variants.map(([name]) => `${contender.name}, ${name}`);
         rows.push(...overheadRows(s.label, names, smp.map((x) => x.wall), ratios, smp.map((x) => x.cpu)));
         overheads.push(summary(`${s.label}, ${contender.name}`, ratios));
@@ -354,7 +355,7 @@ process.exit(0);
     const bigFile = join(tmp, 'pool-big.txt');
     writeFileSync(bigFile, Array.from({ length: 400_000 }, (_, i) => `line ${i} processor value ${i * 7}`).join('\n') + '\n');
     const POOL_SCRIPTS = [
-      { label: SCRIPTS[1].label, eventFile: SCRIPTS[1].eventFile, perRound: 2 },
+      SCRIPTS[1],
       ...[
         {
           label: 'listings (find -name, ls -l, find /proc/self)',
@@ -391,7 +392,7 @@ process.exit(0);
         }
       }
       const base = POOLS.indexOf('4');
-      const vsDefault = (xs: number[][], k: number) => range(xs[k].map((x, rep) => x / xs[base][rep] - 1));
+      const vsDefault = (xs: number[][], k: number) => range(pairedRatios(xs[k], xs[base]));
       POOLS.forEach((size, k) =>
         poolRows.push({
           script: p.label,

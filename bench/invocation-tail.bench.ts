@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSqsHandler } from '../src/handlers/sqs.js';
+import { lambdaContext } from '../src/local/lambda-context.js';
 import { loadConfig } from '../src/tasks/config.js';
 import { sqsEvent } from './events.js';
 import { median } from './measure.js';
@@ -40,11 +41,6 @@ async function listen(s: Server): Promise<string> {
 const INVOCATIONS = 30;
 const script = Array.from({ length: 5 }, () => 'grep -c processor /proc/cpuinfo\nwc -l /etc/passwd').join('\n');
 const event = sqsEvent(script, 10, ['rshell:grep', 'rshell:wc'], ['/etc', '/proc']);
-const ctx = {
-  awsRequestId: 'r',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f',
-  getRemainingTimeInMillis: () => 30_000,
-} as unknown as import('aws-lambda').Context;
 
 export default async function invocationTailBench(): Promise<void> {
   const saved = { ...process.env };
@@ -67,7 +63,7 @@ export default async function invocationTailBench(): Promise<void> {
       for (let i = 0; i < INVOCATIONS + 4; i++) {
         for (const [k, h] of (i % 2 === 0 ? [[0, off], [1, on]] : [[1, on], [0, off]]) as Array<[0 | 1, typeof on]>) {
           const t0 = performance.now();
-          const res = await h(event, ctx);
+          const res = await h(event, lambdaContext({ timeoutMs: 30_000 }));
           if (!res || res.batchItemFailures.length > 0) throw new Error('invocation failed');
           if (i >= 4) ms[k].push(performance.now() - t0);
         }
