@@ -14,15 +14,15 @@
  * Every measured process runs with the function's deployed settings (cdk/runtime-defaults.ts)
  * unless a figure varies one of them.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { LAMBDA_UV_THREADPOOL_SIZE } from '../cdk/runtime-defaults.js';
+import { LAMBDA_DEFAULT_ENVIRONMENT, LAMBDA_UV_THREADPOOL_SIZE } from '../cdk/runtime-defaults.js';
 import { sqsEvent } from './events.js';
 import { startIntakeProcess } from './intake-process.js';
-import { median } from './measure.js';
+import { coldStarts, median, runProcess } from './measure.js';
 import { spanTime } from './span-time.js';
 
 const root = join(import.meta.dirname, '..');
@@ -33,38 +33,9 @@ mkdirSync(tmp, { recursive: true });
 // promise hooks) with Node 20.
 const nodeBin = process.env.BENCH_NODE || process.execPath;
 /** The environment of every measured process: this one's, with the function's deployed settings. */
-const deployedEnv: NodeJS.ProcessEnv = { ...process.env, UV_THREADPOOL_SIZE: String(LAMBDA_UV_THREADPOOL_SIZE) };
+const deployedEnv: NodeJS.ProcessEnv = { ...process.env, ...LAMBDA_DEFAULT_ENVIRONMENT };
 
 const ECHO_COMMANDS = ['rshell:echo', 'rshell:printf', 'rshell:true'];
-
-async function coldStarts(label: string, bundle: string, env: NodeJS.ProcessEnv, runs = 15): Promise<number> {
-  const eventFile = join(tmp, 'cold-event.json');
-  writeFileSync(eventFile, JSON.stringify(sqsEvent('echo hello; printf "%s\\n" world', 1, ECHO_COMMANDS)));
-  const driver = join(tmp, 'cold-driver.mjs');
-  writeFileSync(
-    driver,
-    `import { readFileSync } from 'node:fs';
-const event = JSON.parse(readFileSync(process.argv[3], 'utf8'));
-const t0 = performance.now();
-const { handler } = await import(process.argv[2]);
-const res = await handler(event, { awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f', getRemainingTimeInMillis: () => 10000 });
-const t1 = performance.now();
-if (!res || !Array.isArray(res.batchItemFailures)) throw new Error('bad response');
-process.stderr.write('COLD_START_MS=' + String(t1 - t0) + String.fromCharCode(10));
-process.exit(0);
-`,
-  );
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    // Asynchronous spawn: the local intake answering the child's flush lives in this process.
-    const out = await run(nodeBin, [driver, bundle, eventFile], { ...deployedEnv, ...env });
-    if (out.status !== 0) throw new Error(`${label} cold start failed: ${out.stderr.slice(-600)}`);
-    const m = /COLD_START_MS=([\d.]+)/.exec(out.stderr);
-    if (!m) throw new Error(`${label}: no timing in output`);
-    samples.push(Number(m[1]));
-  }
-  return median(samples);
-}
 
 /** A ratio minus one as a percentage, e.g. 0.034 → "3.4%". */
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -72,16 +43,6 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const pairedRatios = (xs: readonly number[], base: readonly number[]): number[] => xs.map((x, rep) => x / base[rep] - 1);
 /** Median of paired overhead ratios with their spread. */
 const range = (xs: number[]): string => `${pct(median(xs))} (${pct(Math.min(...xs))}..${pct(Math.max(...xs))})`;
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stderr }));
-  });
-}
 
 export default async function executorBench(): Promise<void> {
   const nodeVersion = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim();
@@ -112,11 +73,23 @@ export default async function executorBench(): Promise<void> {
   const intake = await startIntakeProcess({ sink: true });
   try {
     const env = { DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intake.url, DD_TRACE_AGENT_URL: '' };
-    const ours = await coldStarts('ours', bundle, env);
-    const dd = await coldStarts('dd-trace', ddBundleInRoot, { ...env, DD_TRACE_AGENT_URL: intake.baseUrl, DD_TRACE_INTAKE_URL: '' });
-    console.log(`bundle and cold start (fresh process: import → first batch answered, median of 15; Node ${nodeVersion})`);
+    const coldEvent = join(tmp, 'cold-event.json');
+    writeFileSync(coldEvent, JSON.stringify(sqsEvent('echo hello; printf "%s\\n" world', 1, ECHO_COMMANDS)));
+    const [ours, withMaps, dd] = await coldStarts(
+      nodeBin,
+      [
+        { label: 'ours', bundle, env: { ...deployedEnv, ...env } },
+        // What the construct set before: Node then parses every source map at import.
+        { label: 'ours, source maps on', bundle, env: { ...deployedEnv, ...env, NODE_OPTIONS: '--enable-source-maps' } },
+        { label: 'dd-trace', bundle: ddBundleInRoot, env: { ...deployedEnv, ...env, DD_TRACE_AGENT_URL: intake.baseUrl, DD_TRACE_INTAKE_URL: '' } },
+      ],
+      coldEvent,
+      15,
+    );
+    console.log(`bundle and cold start (fresh process: import → first batch answered, median of 15, variants alternating; Node ${nodeVersion})`);
     console.table([
       { variant: 'this runner (dist/handler.mjs)', 'bundle KiB': `${bundleKiB.toFixed(1)} (+${(allKiB - bundleKiB).toFixed(1)} lazy)`, 'cold start ms': ours.toFixed(1) },
+      { variant: 'same, NODE_OPTIONS=--enable-source-maps', 'bundle KiB': '', 'cold start ms': `${withMaps.toFixed(1)} (+${pct(withMaps / ours - 1)})` },
       { variant: 'same job traced with dd-trace', 'bundle KiB': `${(statSync(ddBundle).size / 1024).toFixed(1)} + dd-trace`, 'cold start ms': dd.toFixed(1) },
     ]);
     console.log(`cold start ratio dd-trace / ours: ${(dd / ours).toFixed(2)}x (target ≥ 3x); bundle target < 300 KiB: ${bundleKiB < 300 ? 'met' : 'NOT met'}`);
@@ -211,7 +184,7 @@ process.exit(0);
     ) => {
       // Results go to the log publisher; its stdout is discarded in every run alike.
       const args = [overheadDriver, handlerFile, s.eventFile, String(s.perRound), String(rounds), JSON.stringify(envs)];
-      const out = await run(nodeBin, args, { ...deployedEnv, ...processEnv });
+      const out = await runProcess(nodeBin, args, { ...deployedEnv, ...processEnv });
       const m = /PER_TASK=(.*)/.exec(out.stderr);
       if (out.status !== 0 || !m) throw new Error(`overhead run failed: ${out.stderr.slice(-600)}`);
       return JSON.parse(m[1]) as { wall: number[]; cpu: number[] };

@@ -5,38 +5,12 @@
  * results are published (src/tasks/batch.ts), so with an intake no slower than the queue the
  * flush should add little; the part of a slower intake's round trip beyond the queue's shows.
  */
-import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createSqsHandler } from '../src/handlers/sqs.js';
 import { lambdaContext } from '../src/local/lambda-context.js';
 import { loadConfig } from '../src/tasks/config.js';
+import { close, listen, slowIntake, slowQueue } from './aws-stubs.js';
 import { sqsEvent } from './events.js';
 import { median } from './measure.js';
-
-/** An SQS JSON-protocol SendMessageBatch endpoint that answers after `delayMs`. */
-function slowQueue(delayMs: number): Server {
-  return createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const entries = (JSON.parse(Buffer.concat(chunks).toString() || '{}').Entries ?? []) as { Id: string; MessageBody: string }[];
-    const ok = entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex') }));
-    setTimeout(() => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ Successful: ok, Failed: [] })), delayMs);
-  });
-}
-
-/** An intake that takes the body and answers 202 after `delayMs`. */
-function slowIntake(delayMs: number): Server {
-  return createServer((req, res) => {
-    req.resume();
-    req.on('end', () => setTimeout(() => res.writeHead(202, { 'content-type': 'application/json' }).end('{}'), delayMs));
-  });
-}
-
-async function listen(s: Server): Promise<string> {
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-}
 
 const INVOCATIONS = 30;
 const script = Array.from({ length: 5 }, () => 'grep -c processor /proc/cpuinfo\nwc -l /etc/passwd').join('\n');
@@ -68,9 +42,7 @@ export default async function invocationTailBench(): Promise<void> {
           if (i >= 4) ms[k].push(performance.now() - t0);
         }
       }
-      queue.closeAllConnections();
-      intake.closeAllConnections();
-      await Promise.all([new Promise((r) => queue.close(r)), new Promise((r) => intake.close(r))]);
+      await close(queue, intake);
       const offMs = median(ms[0]);
       const onMs = median(ms[1]);
       rows.push({

@@ -1,5 +1,5 @@
 /** Measuring helpers shared by the benchmarks. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Runner } from '../src/rshell/index.js';
 
@@ -86,4 +86,43 @@ export async function timeOurs(runner: Runner, script: string, reps: number): Pr
     peak = Math.max(peak, (max - base) / 1048576);
   }
   return { ms: median(times), cpuMs: median(cpus), peakMB: peak, ...last };
+}
+
+/** Runs a child process asynchronously (so that stubs served by this process keep answering). */
+export function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+export interface ColdStartVariant {
+  label: string;
+  bundle: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Median cold start (bench/cold-start-driver.mjs: fresh process, import to first batch
+ * answered) of each variant over `runs` rounds, the variants alternating so that a slow spell
+ * of the machine falls on all of them. Fails if a run errors or leaves a record for retry.
+ */
+export async function coldStarts(nodeBin: string, variants: readonly ColdStartVariant[], eventFile: string, runs: number): Promise<number[]> {
+  const driver = new URL('./cold-start-driver.mjs', import.meta.url).pathname;
+  const samples = variants.map(() => [] as number[]);
+  for (let i = 0; i < runs; i++) {
+    for (let k = 0; k < variants.length; k++) {
+      const v = variants[(i + k) % variants.length]!;
+      const out = await runProcess(nodeBin, [driver, v.bundle, eventFile], v.env);
+      const ms = /COLD_START_MS=([\d.]+)/.exec(out.stderr);
+      const retried = /RETRIED=(\d+)/.exec(out.stderr);
+      if (out.status !== 0 || !ms || !retried) throw new Error(`${v.label}: cold start failed: ${out.stderr.slice(-600)}`);
+      if (retried[1] !== '0') throw new Error(`${v.label}: ${retried[1]} records left for retry`);
+      samples[(i + k) % variants.length]!.push(Number(ms[1]));
+    }
+  }
+  return samples.map(median);
 }

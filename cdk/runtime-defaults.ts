@@ -1,6 +1,7 @@
 /**
  * Function settings the construct applies by default, in a module of their own so that the
- * benchmarks measure the handler exactly as deployed without loading aws-cdk-lib.
+ * benchmarks and the freeze test run the handler exactly as deployed without loading
+ * aws-cdk-lib.
  */
 
 /**
@@ -13,3 +14,19 @@
  * the intake) waits on the network.
  */
 export const LAMBDA_UV_THREADPOOL_SIZE = 2;
+
+/**
+ * The environment the construct gives the function before the caller's own `environment`.
+ *
+ * Deliberately absent: `NODE_OPTIONS=--enable-source-maps`. With it Node reads and parses
+ * every source map as the bundle loads (~1 MB of JSON for the entry alone); measured by
+ * `npm run bench -- executor`, that added 25-35 ms to a 70 ms cold start on Node 20 and 24.
+ * The runner never prints a stack trace (logs carry error types only), so the maps would
+ * serve only a crash report of the Lambda runtime itself. The maps still ship beside the
+ * bundle: setting the option through the construct's `environment` turns them on.
+ */
+export const LAMBDA_DEFAULT_ENVIRONMENT: Readonly<Record<string, string>> = {
+  // Read by libuv when the pool first starts, before the handler loads: only the
+  // function's configuration can set it.
+  UV_THREADPOOL_SIZE: String(LAMBDA_UV_THREADPOOL_SIZE),
+};

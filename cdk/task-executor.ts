@@ -16,7 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LAMBDA_UV_THREADPOOL_SIZE } from './runtime-defaults.js';
+import { LAMBDA_DEFAULT_ENVIRONMENT } from './runtime-defaults.js';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -57,8 +57,9 @@ export interface TaskExecutorProps {
   readonly logRetention?: logs.RetentionDays;
   /**
    * Extra environment for the function (DD_ENV, DD_VERSION, TASK_CONCURRENCY, ...); it wins
-   * over the construct's own defaults, e.g. `UV_THREADPOOL_SIZE` (default 2, see
-   * runtime-defaults.ts).
+   * over the construct's own defaults, e.g. `UV_THREADPOOL_SIZE` (default 2). Source maps
+   * ship with the bundle but are off: `NODE_OPTIONS: '--enable-source-maps'` turns them on
+   * at a cold-start cost (see runtime-defaults.ts).
    */
   readonly environment?: Readonly<Record<string, string>>;
 }
@@ -106,10 +107,7 @@ export class TaskExecutor extends Construct {
     const signing = props.signingKeys;
     const signingSecret = signing && isSecret(signing) ? signing : undefined;
     const environment: Record<string, string> = {
-      NODE_OPTIONS: '--enable-source-maps',
-      // Read by libuv when the pool first starts, before the handler loads: only the
-      // function's configuration can set it.
-      UV_THREADPOOL_SIZE: String(LAMBDA_UV_THREADPOOL_SIZE),
+      ...LAMBDA_DEFAULT_ENVIRONMENT,
       DD_SITE: props.datadogSite ?? 'datadoghq.com',
       RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
       RSHELL_ALLOWED_COMMANDS: JSON.stringify(props.allowedCommands ?? ['rshell:*']),

@@ -46,7 +46,6 @@ describe('TaskExecutor construct', () => {
       LoggingConfig: { LogGroup: Match.anyValue() },
       Environment: {
         Variables: Match.objectLike({
-          NODE_OPTIONS: '--enable-source-maps',
           UV_THREADPOOL_SIZE: '2',
           DD_SITE: 'datadoghq.com',
           RSHELL_ALLOWED_COMMANDS: '["rshell:*"]',
@@ -105,8 +104,13 @@ describe('TaskExecutor construct', () => {
     }
   });
 
-  it("lets the caller's environment override a default (the thread-pool size)", () => {
-    const own = synth({ environment: { UV_THREADPOOL_SIZE: '4', DD_ENV: 'prod' } }, false);
+  it('leaves source maps off by default: Node would parse them at every cold start', () => {
+    const fn = Object.values(t.findResources('AWS::Lambda::Function'))[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(fn.Properties.Environment.Variables).not.toHaveProperty('NODE_OPTIONS');
+  });
+
+  it("lets the caller's environment override a default (the thread-pool size) and turn source maps on", () => {
+    const own = synth({ environment: { UV_THREADPOOL_SIZE: '4', DD_ENV: 'prod', NODE_OPTIONS: '--enable-source-maps' } }, false);
     own.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ UV_THREADPOOL_SIZE: '4', DD_ENV: 'prod', NODE_OPTIONS: '--enable-source-maps' }) },
     });

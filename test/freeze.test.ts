@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFunction } from '@vercel/fun';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { LAMBDA_UV_THREADPOOL_SIZE } from '../cdk/runtime-defaults.js';
+import { LAMBDA_DEFAULT_ENVIRONMENT } from '../cdk/runtime-defaults.js';
 import { startLocalIntake, type LocalIntake } from '../src/tracing/local-intake.js';
 import { fixture, ROOT } from './helpers/stack.js';
 
@@ -43,7 +43,7 @@ beforeAll(async () => {
         DD_API_KEY: 'test-key',
         DD_TRACE_INTAKE_URL: intake.url,
         DD_SERVICE: 'private-action-runner',
-        UV_THREADPOOL_SIZE: String(LAMBDA_UV_THREADPOOL_SIZE),
+        ...LAMBDA_DEFAULT_ENVIRONMENT,
       },
     },
     MemorySize: 512,

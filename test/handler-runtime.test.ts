@@ -73,6 +73,30 @@ it('retries the whole batch while the signing keys cannot be read, and recovers'
   expect(pub.items.filter((i) => i.update.data.id === 'succeed_task').map((i) => i.update.data.attributes.task_id).sort()).toEqual(['signed-ed25519', 'signed-rsa']);
 });
 
+it('reads the signing keys and the API key secret at the same time, not one after the other', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const pub = new MemoryPublisher();
+  const handler = createSqsHandler(loadConfig({ TASK_SIGNING_KEYS: SIGNING_ARN, DD_API_KEY_SECRET_ARN: KEY_ARN, DD_TRACE_INTAKE_URL: intake.url }), {
+    logger: new MemoryLogger(),
+    publisher: pub,
+    readSecret: async (arn) => {
+      most = Math.max(most, ++inFlight);
+      // A network round trip: the other read has until then to start.
+      await new Promise((r) => setImmediate(r));
+      inFlight--;
+      return arn === KEY_ARN ? 'parallel-api-key' : trustedKeysJson();
+    },
+  });
+  const before = intake.requests().length;
+  const res = await handler(fixture('signed.json'), context());
+  expect(most).toBe(2);
+  expect(res.batchItemFailures).toEqual([]);
+  expect(pub.items.filter((i) => i.update.data.id === 'succeed_task').map((i) => i.update.data.attributes.task_id).sort()).toEqual(['signed-ed25519', 'signed-rsa']);
+  const posts = intake.requests().slice(before);
+  expect(posts.map((p) => p.headers['dd-api-key'])).toEqual(['parallel-api-key']);
+});
+
 it('runs the tasks of a standard queue concurrently, at most TASK_CONCURRENCY at once', async () => {
   let running = 0;
   let peak = 0;

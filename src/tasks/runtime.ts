@@ -23,9 +23,15 @@ export interface RuntimeOverrides {
 export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = {}): Promise<BatchDeps> {
   const logger = o.logger ?? createLogger();
   const readSecret = o.readSecret ?? readSecretFromAws;
-  // Without trusted keys nothing could be verified: fail (the batch is retried) rather than run unsigned.
-  const keys = config.signingKeys ? parseSigningKeys(await resolve(config.signingKeys, readSecret), 'TASK_SIGNING_KEYS') : undefined;
-  const tracer = o.tracer ?? (await tracerFor(config, readSecret, logger));
+  // The three pieces are independent, and each waits on the network or on loading an AWS SDK
+  // client (~100 ms of module loading each on a cold container): started together, a cold
+  // start pays for the slowest instead of the sum.
+  const [keys, tracer, publisher] = await Promise.all([
+    // Without trusted keys nothing could be verified: fail (the batch is retried) rather than run unsigned.
+    config.signingKeys ? resolve(config.signingKeys, readSecret).then((json) => parseSigningKeys(json, 'TASK_SIGNING_KEYS')) : undefined,
+    o.tracer ?? tracerFor(config, readSecret, logger),
+    o.publisher ?? publisherFor(config),
+  ]);
   return {
     tracer,
     registry: o.registry ?? defaultRegistry(),
@@ -37,7 +43,7 @@ export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = 
     },
     defaultTaskTimeoutSeconds: config.defaultTaskTimeoutSeconds,
     logger,
-    publisher: o.publisher ?? (await publisherFor(config)),
+    publisher,
     reserves: { publishReserveMs: config.publishReserveMs, flushReserveMs: config.flushReserveMs },
     taskConcurrency: config.taskConcurrency,
   };
@@ -72,11 +78,27 @@ async function publisherFor(config: RunnerConfig): Promise<ResultPublisher> {
   return sqsPublisher(client, config.resultsQueueUrl, sqs);
 }
 
+/** One Secrets Manager client per container, shared by every secret read. */
+let secretsClient: Promise<{ read(arn: string): Promise<string> }> | undefined;
+
 async function readSecretFromAws(arn: string): Promise<string> {
-  const sm = await import('@aws-sdk/client-secrets-manager');
-  const client = new sm.SecretsManagerClient({ maxAttempts: 2 });
-  const out = await client.send(new sm.GetSecretValueCommand({ SecretId: arn }), { abortSignal: AbortSignal.timeout(5000) });
-  if (out.SecretString === undefined) throw new Error('secret has no string value');
-  return out.SecretString;
+  const client = await (secretsClient ??= loadSecretsClient());
+  return client.read(arn);
 }
 
+async function loadSecretsClient(): Promise<{ read(arn: string): Promise<string> }> {
+  try {
+    const sm = await import('@aws-sdk/client-secrets-manager');
+    const client = new sm.SecretsManagerClient({ maxAttempts: 2 });
+    return {
+      async read(arn) {
+        const out = await client.send(new sm.GetSecretValueCommand({ SecretId: arn }), { abortSignal: AbortSignal.timeout(5000) });
+        if (out.SecretString === undefined) throw new Error('secret has no string value');
+        return out.SecretString;
+      },
+    };
+  } catch (err) {
+    secretsClient = undefined; // a failed load is tried again on the next cold path
+    throw err;
+  }
+}
