@@ -234,8 +234,8 @@ describe('buffer caps', () => {
 });
 
 describe('request splitting', () => {
-  /** Encoded spans by hand: records in store order as [trace, text, new store chunk?]. */
-  function encoded(records: Array<[string, string, boolean?]>): EncodedSpans {
+  /** Encoded spans by hand: records in store order as [trace, text, new store chunk?]; `top`: top-level record indices. */
+  function encoded(records: Array<[string, string, boolean?]>, top: number[] = []): EncodedSpans {
     const chunks: Buffer[] = [];
     const rec = new Int32Array(records.length * 4);
     let text = '';
@@ -252,8 +252,39 @@ describe('request splitting', () => {
     // One state object per trace name, as the tracer has one TraceState per trace.
     const states = new Map<string, object>();
     const trace = records.map(([t]) => states.get(t) ?? states.set(t, { t }).get(t)!);
-    return { count: records.length, chunks, rec, prio: new Float64Array(records.length), trace: trace as never };
+    return { count: records.length, chunks, rec, prio: new Float64Array(records.length), trace: trace as never, top };
   }
+
+  /** Each batch as its trace chunks' texts, in body order. */
+  function texts(d: EncodedSpans, batches: ReturnType<typeof batchRecords>): string[][][] {
+    return batches.map((b) =>
+      b.traces.map((c) => {
+        const out: Buffer[] = [];
+        chunkSlices(d, c, out);
+        return out.map((x) => x.toString('latin1'));
+      }),
+    );
+  }
+
+  it('sends every trace\'s top-level spans first when the spans need several requests', () => {
+    // Two concurrent tasks: command spans interleaved, each task's run and action.run (top level) last.
+    const d = encoded(
+      [['A', 'a1'], ['B', 'b1'], ['A', 'a2'], ['B', 'b2'], ['A', 'a3'], ['A', 'A-run'], ['A', 'A-act'], ['B', 'b3'], ['B', 'B-run'], ['B', 'B-act']],
+      [5, 6, 8, 9],
+    );
+    const batches = batchRecords(d, 26, 2);
+    expect(texts(d, batches)).toEqual([
+      [['A-runA-act', 'a1'], ['B-runB-act']], // the top-level spans, then what detail fits, A's in the same chunk
+      [['a2', 'a3'], ['b1', 'b2', 'b3']],
+    ]);
+    expect(batches.map((b) => b.bytes)).toEqual([26, 14]);
+    expect(batches.map((b) => b.traces.map((c) => c.spans))).toEqual([[3, 2], [2, 3]]);
+    // Every record is sent exactly once.
+    const sent = batches.flatMap((b) => b.traces.flatMap((c) => c.runs.flatMap((_, k) => (k % 2 ? [] : Array.from({ length: c.runs[k + 1] - c.runs[k] }, (_, j) => c.runs[k] + j)))));
+    expect(sent.sort((x, y) => x - y)).toEqual([...Array(10).keys()]);
+    // In one request, store order stands.
+    expect(texts(d, batchRecords(d, 1000, 2))).toEqual([[['a1', 'a2', 'a3A-runA-act'], ['b1', 'b2', 'b3B-runB-act']]]);
+  });
 
   it('packs traces into as few batches as the cap allows, continuing a trace across batches', () => {
     const d = encoded([['A', 'aaaa'], ['B', 'cc'], ['A', 'bbbb'], ['C', 'dddddddddd'], ['C', 'e'], ['D', 'f'.repeat(24)]]);
@@ -304,5 +335,48 @@ describe('request splitting', () => {
     const traceIds = new Set(intake.spans().map((s) => s.trace_id));
     expect(traceIds.size).toBe(1);
     expect(intake.spans()).toHaveLength(6);
+  });
+
+  it('keeps every task\'s action.run and run spans when a split flush is cut after its first request', async () => {
+    // Accepts the first request, fails the rest: what a deadline or a failing intake does.
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(chunks).toString());
+        res.writeHead(bodies.length === 1 ? 202 : 500).end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const t = tracerTo(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2/apmtelemetry`, []);
+      const tags: Record<string, string> = {};
+      for (let j = 0; j < 60; j++) tags[`blob${j}`] = 'x'.repeat(24_999);
+      // Two tasks at once, each a run with three ~1.5 MB command spans: ~9 MB, three requests.
+      await Promise.all(
+        [1, 2].map((task) =>
+          t.withSpan('action.run', { resource: `task-${task}` }, async (action) => {
+            const run = t.startSpan('run', { service: 'rshell', childOf: action });
+            for (let i = 0; i < 3; i++) {
+              await new Promise((r) => setImmediate(r));
+              t.startSpan('command', { service: 'rshell', childOf: run, tags }).finish();
+            }
+            run.finish();
+          }),
+        ),
+      );
+      const r = await t.flush({ deadline: Date.now() + 10_000 });
+      // The first request (4 MiB at most) holds the four small top-level spans and two commands.
+      expect(r).toMatchObject({ sent: 6, dropped: 4, failure: 'http_500', requests: 2 });
+      const first = JSON.parse(bodies[0]) as { payload: { traces: Array<Array<{ name: string; resource: string }>> } };
+      const names = first.payload.traces.flatMap((tr) => tr.map((sp) => `${sp.name} ${sp.resource}`)).sort();
+      expect(names).toEqual(['action.run task-1', 'action.run task-2', 'command command', 'command command', 'run run', 'run run']);
+      // A request carries each trace once.
+      expect(first.payload.traces).toHaveLength(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -113,7 +113,7 @@ function encodeBoth(specs: SpanSpec[], defaults: EncodeDefaults, format: Format 
       [b, (st: SpanStore) => general(st, span, defaults)],
     ] as const) {
       store.beginSpan();
-      store.endSpan(trace, write(store), trace.priority);
+      store.endSpan(trace, write(store), trace.priority, false);
     }
     if (s.priorityAfter !== null) trace.priority = s.priorityAfter;
   }
@@ -180,7 +180,7 @@ describe.each(['json', 'msgpack'] as const)('%s span shapes', (format) => {
           const span = new RecordingSpan(sink, trace, 'command', 'rshell', i, i + 1, phi, plo, 1_795_000_000_000 + i, false);
           span.setTag('rshell.command.name', 'echo').finish(1_795_000_000_001 + i);
           store.beginSpan();
-          store.endSpan(trace, encode(store, span), trace.priority);
+          store.endSpan(trace, encode(store, span), trace.priority, false);
         });
         const d = store.take();
         expect(d.count).toBe(ids.length);

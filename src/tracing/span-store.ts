@@ -32,6 +32,8 @@ export interface EncodedSpans {
   /** Priority value written in record i. */
   prio: Float64Array;
   trace: TraceState[];
+  /** Indices of the records of top-level spans (service entries), which a split flush sends first. */
+  top: number[];
 }
 
 export class SpanStore extends MsgpackWriter {
@@ -82,9 +84,10 @@ export class SpanStore extends MsgpackWriter {
     this.pos = this.spanStart;
   }
 
-  endSpan(trace: TraceState, prioAt: number, prio: number): void {
+  endSpan(trace: TraceState, prioAt: number, prio: number, topLevel: boolean): void {
     const d = this.data;
     const i = d.count;
+    if (topLevel) d.top.push(i);
     if (i === d.prio.length) grow(d);
     const r = i * 4;
     d.rec[r] = d.chunks.length;
@@ -122,6 +125,7 @@ export class SpanStore extends MsgpackWriter {
     }
     d.chunks = [];
     d.trace = [];
+    d.top = [];
     d.count = 0;
   }
 
@@ -154,6 +158,7 @@ function emptySpans(reuse?: Pick<EncodedSpans, 'rec' | 'prio'>): EncodedSpans {
     rec: reuse?.rec ?? new Int32Array(INITIAL_RECORDS * 4),
     prio: reuse?.prio ?? new Float64Array(INITIAL_RECORDS),
     trace: [],
+    top: [],
   };
 }
 

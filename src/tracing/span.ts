@@ -65,6 +65,8 @@ export class RecordingSpan implements Span {
   readonly startMs: number;
   durationNs = 0;
   error: 0 | 1 = 0;
+  /** A service entry (root, remote parent or a change of service): carries `_top_level`. */
+  topLevel = false;
   /** Tags as flat [key, value, ...] pairs: string values are meta, numbers are metrics. */
   tags: Array<string | number> | undefined;
   finished = false;

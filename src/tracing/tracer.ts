@@ -106,7 +106,10 @@ export class RecordingTracer implements Tracer, SpanSink {
     );
     resourceAndTags(span, opts);
     // Service-entry spans: roots, remote-parented spans, and spans switching service.
-    if (parent === undefined || parent.service !== span.service) span.setTag('_top_level', 1);
+    if (parent === undefined || parent.service !== span.service) {
+      span.setTag('_top_level', 1);
+      span.topLevel = true;
+    }
     return span;
   }
 
@@ -152,7 +155,7 @@ export class RecordingTracer implements Tracer, SpanSink {
     store.beginSpan();
     try {
       const priority = span.trace.priority;
-      store.endSpan(span.trace, this.o.exporter.encodeSpan(store, span), priority);
+      store.endSpan(span.trace, this.o.exporter.encodeSpan(store, span), priority, span.topLevel);
     } catch {
       // finish() runs inside task code: an encoding bug costs this span, never the task.
       store.abortSpan();
