@@ -73,6 +73,44 @@ it('retries the whole batch while the signing keys cannot be read, and recovers'
   expect(pub.items.filter((i) => i.update.data.id === 'succeed_task').map((i) => i.update.data.attributes.task_id).sort()).toEqual(['signed-ed25519', 'signed-rsa']);
 });
 
+it('prepare() builds the runtime before the first invocation (the init phase), which then reads nothing again', async () => {
+  const reads: string[] = [];
+  const pub = new MemoryPublisher();
+  const handler = createSqsHandler(loadConfig({ TASK_SIGNING_KEYS: SIGNING_ARN }), {
+    logger: new MemoryLogger(),
+    publisher: pub,
+    readSecret: async (arn) => {
+      reads.push(arn);
+      return trustedKeysJson();
+    },
+  });
+  await handler.prepare();
+  expect(reads).toEqual([SIGNING_ARN]);
+  const res = await handler(fixture('signed.json'), context());
+  expect(res.batchItemFailures).toEqual([]);
+  expect(pub.items.filter((i) => i.update.data.id === 'succeed_task')).toHaveLength(2);
+  expect(reads).toEqual([SIGNING_ARN]);
+});
+
+it('prepare() never rejects: a failure is logged without its message and the first invocation tries again', async () => {
+  let attempts = 0;
+  const logger = new MemoryLogger();
+  const handler = createSqsHandler(loadConfig({ TASK_SIGNING_KEYS: SIGNING_ARN }), {
+    logger,
+    publisher: new MemoryPublisher(),
+    readSecret: async () => {
+      if (++attempts === 1) throw new Error('ThrottlingException: rate exceeded');
+      return trustedKeysJson();
+    },
+  });
+  await expect(handler.prepare()).resolves.toBeUndefined();
+  expect(logger.records.find((r) => r.msg.startsWith('could not prepare the runtime'))).toMatchObject({ level: 'error', error_type: 'Error' });
+  expect(JSON.stringify(logger.records)).not.toContain('Throttling');
+  const res = await handler(fixture('signed.json'), context());
+  expect(res.batchItemFailures).toEqual([]);
+  expect(attempts).toBe(2);
+});
+
 it('reads the signing keys and the API key secret at the same time, not one after the other', async () => {
   let inFlight = 0;
   let most = 0;
