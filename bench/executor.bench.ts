@@ -2,7 +2,9 @@
  * Executor figures, each against a baseline measured in the same run:
  * - bundle size of dist/handler.mjs (AWS SDK external);
  * - cold start: a fresh Node process imports the bundle and answers its first batch, versus
- *   the same job traced with dd-trace (bench/variants/ddtrace-handler.ts);
+ *   the same job traced with dd-trace (bench/variants/ddtrace-handler.ts), and what
+ *   NODE_OPTIONS=--enable-source-maps adds (the deployed cold start, AWS round trips
+ *   included, is bench/deployed-cold-start.bench.ts);
  * - tracing overhead per task: 100-command scripts (100 echoes; a diagnostic mix reading
  *   files) through the real handler with the tracer sending to a loopback intake, with a span
  *   per command (default) and with RSHELL_DETAILED_TELEMETRY=false, versus the noop tracer:
