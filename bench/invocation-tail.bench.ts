@@ -5,7 +5,7 @@
  * results are published (src/tasks/batch.ts), so with an intake no slower than the queue the
  * flush should add little; the part of a slower intake's round trip beyond the queue's shows.
  */
-import { createSqsHandler } from '../src/handlers/sqs.js';
+import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { lambdaContext } from '../src/local/lambda-context.js';
 import { loadConfig } from '../src/tasks/config.js';
 import { close, listen, slowIntake, slowQueue } from './aws-stubs.js';

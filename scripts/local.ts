@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ReceiveMessageCommand, DeleteMessageCommand } from '@aws-sdk/client-sqs';
-import { createSqsHandler } from '../src/handlers/sqs.js';
+import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { LocalEventSource } from '../src/local/event-source.js';
 import { lambdaContext } from '../src/local/lambda-context.js';
 import { startLocalQueues } from '../src/local/sqs-server.js';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
-import { createSqsHandler } from '../src/handlers/sqs.js';
+import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { lambdaContext } from '../src/local/lambda-context.js';
 import { loadConfig } from '../src/tasks/config.js';
 import type { ResultItem, ResultPublisher } from '../src/tasks/publisher.js';

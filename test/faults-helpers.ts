@@ -5,7 +5,7 @@
  */
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { BUILTINS } from '../src/rshell/builtins/registry.js';
-import { createSqsHandler, type BatchHandler } from '../src/handlers/sqs.js';
+import { createSqsHandler, type BatchHandler } from '../src/tasks/sqs-handler.js';
 import { taskBody, type TaskSpec } from '../src/producer/task.js';
 import { loadConfig } from '../src/tasks/config.js';
 import type { ResultPublisher } from '../src/tasks/publisher.js';

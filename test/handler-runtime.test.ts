@@ -1,7 +1,7 @@
 /** Container-level behaviour: secrets read once, concurrency bounded, failures of set-up retried. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Action } from '../src/actions/types.js';
-import { createSqsHandler } from '../src/handlers/sqs.js';
+import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { taskBody } from '../src/producer/task.js';
 import { loadConfig } from '../src/tasks/config.js';
 import { startLocalIntake, type LocalIntake } from '../src/tracing/local-intake.js';

@@ -5,7 +5,7 @@
 import * as sqs from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSqsHandler } from '../src/handlers/sqs.js';
+import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { startLocalQueues, type LocalQueues } from '../src/local/sqs-server.js';
 import { loadConfig } from '../src/tasks/config.js';
 import { taskBody } from '../src/producer/task.js';

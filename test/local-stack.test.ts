@@ -6,7 +6,7 @@
  */
 import * as sqs from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSqsHandler } from '../src/handlers/sqs.js';
+import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { LocalEventSource } from '../src/local/event-source.js';
 import { lambdaContext } from '../src/local/lambda-context.js';
 import { startLocalQueues, type LocalQueues } from '../src/local/sqs-server.js';

@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as sqsSdk from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { createSqsHandler, type BatchHandler } from '../src/handlers/sqs.js';
+import { createSqsHandler, type BatchHandler } from '../src/tasks/sqs-handler.js';
 import { LocalEventSource } from '../src/local/event-source.js';
 import { lambdaContext } from '../src/local/lambda-context.js';
 import { LOCAL_AWS, type LocalQueues } from '../src/local/sqs-server.js';

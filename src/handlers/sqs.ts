@@ -1,65 +1,11 @@
 /**
- * The Lambda entry point: SQS batch in, partial batch response out. Thin by design: the
- * configuration is read at cold start (an invalid value fails init, naming the variable),
- * the runtime is built once per container, and processBatch does the work. The handler
- * never throws and never returns an empty or malformed response: on an unexpected failure
- * every record is returned as a batch item failure so SQS retries it.
+ * The Lambda entry point: reads the configuration at cold start (an invalid value fails init,
+ * naming the variable), builds the container's runtime during init, and exports the handler
+ * (src/tasks/sqs-handler.ts).
  */
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { processBatch, type BatchDeps } from '../tasks/batch.js';
-import { loadConfig, type RunnerConfig } from '../tasks/config.js';
-import { createLogger } from '../tasks/log.js';
-import { createRuntime, type RuntimeOverrides } from '../tasks/runtime.js';
+import { loadConfig } from '../tasks/config.js';
+import { createSqsHandler, type SqsHandler } from '../tasks/sqs-handler.js';
 import { tracerConfigFromEnv } from '../tracing/index.js';
-
-export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-
-export interface SqsHandler extends BatchHandler {
-  /**
-   * Builds the container's runtime now (secrets, SDK clients, tracer) instead of at the first
-   * invocation. Never rejects: a failure is logged and the first invocation tries again.
-   */
-  prepare(): Promise<void>;
-}
-
-export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrides = {}): SqsHandler {
-  const logger = overrides.logger ?? createLogger();
-  let runtime: Promise<BatchDeps> | undefined;
-  let coldStart = true;
-  const deps = async (): Promise<BatchDeps> => {
-    const rt = runtime ?? (runtime = createRuntime(config, { ...overrides, logger }));
-    try {
-      return await rt;
-    } catch (err) {
-      if (runtime === rt) runtime = undefined; // try again on the next invocation
-      throw err;
-    }
-  };
-  const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    const wasCold = coldStart;
-    coldStart = false;
-    try {
-      return (await processBatch(event, context, await deps(), wasCold)).response;
-    } catch (err) {
-      logger.log('error', 'batch failed; returning every record for retry', {
-        error_type: err instanceof Error ? err.name : typeof err,
-        request_id: context?.awsRequestId,
-      });
-      const ids = (event?.Records ?? []).map((r) => r?.messageId).filter((id): id is string => typeof id === 'string' && id !== '');
-      return { batchItemFailures: ids.map((itemIdentifier) => ({ itemIdentifier })) };
-    }
-  };
-  const prepare = async (): Promise<void> => {
-    try {
-      await deps();
-    } catch (err) {
-      logger.log('error', 'could not prepare the runtime; the first invocation tries again', {
-        error_type: err instanceof Error ? err.name : typeof err,
-      });
-    }
-  };
-  return Object.assign(handler, { prepare });
-}
 
 const config = loadConfig(process.env);
 tracerConfigFromEnv(process.env); // validate DD_* at cold start too

@@ -1,0 +1,61 @@
+/**
+ * The SQS batch handler over a configuration: SQS batch in, partial batch response out. The
+ * runtime is built once per container (or ahead of time by prepare()), and processBatch does
+ * the work. The handler never throws and never returns an empty or malformed response: on an
+ * unexpected failure every record is returned as a batch item failure so SQS retries it.
+ * Importing this module does nothing; src/handlers/sqs.ts is the Lambda's entry point.
+ */
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { processBatch, type BatchDeps } from './batch.js';
+import type { RunnerConfig } from './config.js';
+import { createLogger } from './log.js';
+import { createRuntime, type RuntimeOverrides } from './runtime.js';
+
+export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+export interface SqsHandler extends BatchHandler {
+  /**
+   * Builds the container's runtime now (secrets, SDK clients, tracer) instead of at the first
+   * invocation. Never rejects: a failure is logged and the first invocation tries again.
+   */
+  prepare(): Promise<void>;
+}
+
+export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrides = {}): SqsHandler {
+  const logger = overrides.logger ?? createLogger();
+  let runtime: Promise<BatchDeps> | undefined;
+  let coldStart = true;
+  const deps = async (): Promise<BatchDeps> => {
+    const rt = runtime ?? (runtime = createRuntime(config, { ...overrides, logger }));
+    try {
+      return await rt;
+    } catch (err) {
+      if (runtime === rt) runtime = undefined; // try again on the next invocation
+      throw err;
+    }
+  };
+  const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const wasCold = coldStart;
+    coldStart = false;
+    try {
+      return (await processBatch(event, context, await deps(), wasCold)).response;
+    } catch (err) {
+      logger.log('error', 'batch failed; returning every record for retry', {
+        error_type: err instanceof Error ? err.name : typeof err,
+        request_id: context?.awsRequestId,
+      });
+      const ids = (event?.Records ?? []).map((r) => r?.messageId).filter((id): id is string => typeof id === 'string' && id !== '');
+      return { batchItemFailures: ids.map((itemIdentifier) => ({ itemIdentifier })) };
+    }
+  };
+  const prepare = async (): Promise<void> => {
+    try {
+      await deps();
+    } catch (err) {
+      logger.log('error', 'could not prepare the runtime; the first invocation tries again', {
+        error_type: err instanceof Error ? err.name : typeof err,
+      });
+    }
+  };
+  return Object.assign(handler, { prepare });
+}
