@@ -13,15 +13,15 @@ async function body(req: AsyncIterable<unknown>): Promise<string> {
   return Buffer.concat(chunks).toString();
 }
 
-/** An SQS JSON-protocol SendMessageBatch endpoint; `sent` counts the messages it took. */
-export function slowQueue(delayMs: number): Server & { sent: number } {
+/** An SQS JSON-protocol SendMessageBatch endpoint; `bodies` keeps the message bodies it took. */
+export function slowQueue(delayMs: number): Server & { bodies: string[] } {
   const server = createServer(async (req, res) => {
     const entries = (JSON.parse((await body(req)) || '{}').Entries ?? []) as { Id: string; MessageBody: string }[];
-    server.sent += entries.length;
+    for (const e of entries) server.bodies.push(e.MessageBody);
     const ok = entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex') }));
     setTimeout(() => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ Successful: ok, Failed: [] })), delayMs);
-  }) as Server & { sent: number };
-  server.sent = 0;
+  }) as Server & { bodies: string[] };
+  server.bodies = [];
   return server;
 }
 

@@ -24,8 +24,8 @@ export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = 
   const logger = o.logger ?? createLogger();
   const readSecret = o.readSecret ?? readSecretFromAws;
   // The three pieces are independent, and each waits on the network or on loading an AWS SDK
-  // client (~100 ms of module loading each on a cold container): started together, a cold
-  // start pays for the slowest instead of the sum.
+  // client (on a cold container ~100 ms of module loading for the first client, 20-30 ms for
+  // the second): started together, a cold start pays for the slowest instead of the sum.
   const [keys, tracer, publisher] = await Promise.all([
     // Without trusted keys nothing could be verified: fail (the batch is retried) rather than run unsigned.
     config.signingKeys ? resolve(config.signingKeys, readSecret).then((json) => parseSigningKeys(json, 'TASK_SIGNING_KEYS')) : undefined,
