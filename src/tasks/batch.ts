@@ -10,6 +10,7 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { FlushReport } from '../tracing/index.js';
 import { InvocationFlush } from './invocation-flush.js';
+import { errorName } from './log.js';
 import type { ResultPublisher } from './publisher.js';
 import { runRecord, type InvocationInfo, type RecordOutcome, type TaskRunnerDeps } from './runner.js';
 import { invocationBudget, type ReserveConfig } from './timeout.js';
@@ -91,7 +92,7 @@ async function runRecordSafely(r: SQSRecord, deps: TaskRunnerDeps, inv: Invocati
   try {
     return await runRecord(r, deps, inv);
   } catch (err) {
-    deps.logger.log('error', 'task runner failed', { message_id: r.messageId, error_type: err instanceof Error ? err.name : typeof err });
+    deps.logger.log('error', 'task runner failed', { message_id: r.messageId, error_type: errorName(err) });
     return { kind: 'retry', reason: 'internal error' };
   }
 }
@@ -102,7 +103,7 @@ async function publishSafely(deps: BatchDeps, items: Parameters<ResultPublisher[
     if (failed.size) deps.logger.log('warn', 'results not delivered', { count: failed.size });
     return failed;
   } catch (err) {
-    deps.logger.log('error', 'results publisher failed', { error_type: err instanceof Error ? err.name : typeof err });
+    deps.logger.log('error', 'results publisher failed', { error_type: errorName(err) });
     return new Set(items.map((i) => i.messageId));
   }
 }

@@ -33,3 +33,8 @@ export function traceFields(span: { traceId: bigint; spanId: bigint } | undefine
   if (!span || span.traceId === 0n) return {};
   return { 'dd.trace_id': span.traceId.toString(), 'dd.span_id': span.spanId.toString() };
 }
+
+/** What a log line says of an error: its class name (`typeof` for thrown primitives), never its message. */
+export function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
+}

@@ -8,7 +8,7 @@ import { createTracer, tracerConfigFromEnv, type Tracer } from '../tracing/index
 import type { BatchDeps } from './batch.js';
 import type { RunnerConfig, SecretRef } from './config.js';
 import { parseSigningKeys } from './keys.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, errorName, type Logger } from './log.js';
 import { logPublisher, sqsPublisher, type ResultPublisher } from './publisher.js';
 
 export interface RuntimeOverrides {
@@ -57,7 +57,7 @@ async function tracerFor(config: RunnerConfig, readSecret: (arn: string) => Prom
       apiKey = (await readSecret(config.apiKey.secretArn)).trim();
     } catch (err) {
       logger.log('error', 'could not read the Datadog API key secret; spans will not be sent', {
-        error_type: err instanceof Error ? err.name : typeof err,
+        error_type: errorName(err),
       });
     }
   }

@@ -8,7 +8,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processBatch, type BatchDeps } from './batch.js';
 import type { RunnerConfig } from './config.js';
-import { createLogger } from './log.js';
+import { createLogger, errorName } from './log.js';
 import { createRuntime, type RuntimeOverrides } from './runtime.js';
 
 export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -41,7 +41,7 @@ export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrid
       return (await processBatch(event, context, await deps(), wasCold)).response;
     } catch (err) {
       logger.log('error', 'batch failed; returning every record for retry', {
-        error_type: err instanceof Error ? err.name : typeof err,
+        error_type: errorName(err),
         request_id: context?.awsRequestId,
       });
       const ids = (event?.Records ?? []).map((r) => r?.messageId).filter((id): id is string => typeof id === 'string' && id !== '');
@@ -53,7 +53,7 @@ export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrid
       await deps();
     } catch (err) {
       logger.log('error', 'could not prepare the runtime; the first invocation tries again', {
-        error_type: err instanceof Error ? err.name : typeof err,
+        error_type: errorName(err),
       });
     }
   };
