@@ -19,8 +19,9 @@ export const LAMBDA_UV_THREADPOOL_SIZE = 2;
  * The environment the construct gives the function before the caller's own `environment`.
  *
  * Deliberately absent: `NODE_OPTIONS=--enable-source-maps`. With it Node reads and parses
- * every source map as the bundle loads (~1 MB of JSON for the entry alone); measured by
- * `npm run bench -- executor`, that added 25-35 ms to a 70 ms cold start on Node 20 and 24.
+ * every source map as the bundle loads (~1 MB of JSON for the entry alone). Measured: +39 ms
+ * (+54 %) on the handler's own 73 ms cold start (`npm run bench -- executor`), +27-29 ms on
+ * a cold start as deployed, on Node 20 and 24 (`npm run bench -- deployed`).
  * The runner never prints a stack trace (logs carry error types only), so the maps would
  * serve only a crash report of the Lambda runtime itself. The maps still ship beside the
  * bundle: setting the option through the construct's `environment` turns them on.
