@@ -124,7 +124,20 @@ describe('hooks', () => {
     const boom = () => {
       throw new Error('hook failure');
     };
-    const hooks: RshellHooks<unknown> = { runStart: boom, runEnd: boom, commandStart: boom, commandEnd: boom, forStart: boom, forIterationStart: boom, pipelineStart: boom, ifStart: boom, ifEnd: boom };
+    const hooks: RshellHooks<unknown> = {
+      runStart: boom,
+      runEnd: boom,
+      commandStart: boom,
+      commandEnd: boom,
+      forStart: boom,
+      forEnd: boom,
+      forIterationStart: boom,
+      forIterationEnd: boom,
+      pipelineStart: boom,
+      pipelineEnd: boom,
+      ifStart: boom,
+      ifEnd: boom,
+    };
     const r = await createRunner({ allowAllCommands: true, hooks }).run('for i in 1; do if true; then echo $i | cat; fi; done');
     expect([r.outcome, r.stdout.toString()]).toEqual(['success', '1\n']);
   });

@@ -59,13 +59,9 @@ export class Interpreter {
 
   constructor(private readonly run: RunState) {}
 
-  private hook<R>(f: () => R): R | undefined {
-    try {
-      return f();
-    } catch {
-      return undefined; // hooks must never break a run
-    }
-  }
+  // Hook calls below are inline try/catch, not a helper taking a closure: measured on a
+  // 100-command script, allocating the closures cost ~2 µs per command (the interpreter's own
+  // time with hooks grew by half). A throwing hook yields no token: hooks never break a run.
 
   /** Runs a list in `sh`, stopping at exit/break/continue. */
   async stmts(list: Stmt[], sh: Shell, io: IO, parent: unknown): Promise<void> {
@@ -147,7 +143,14 @@ export class Interpreter {
     const hooks = this.run.hooks;
     let branchCount = 0;
     for (let c: IfClause | null = ic; c; c = c.else_) branchCount++;
-    const tok = hooks?.ifStart ? this.hook(() => hooks.ifStart!({ branchCount }, parent)) : parent;
+    let tok = parent;
+    if (hooks?.ifStart) {
+      try {
+        tok = hooks.ifStart({ branchCount }, parent);
+      } catch {
+        tok = undefined;
+      }
+    }
     let taken = -2;
     try {
       let index = 0;
@@ -167,7 +170,9 @@ export class Interpreter {
       }
       sh.status = 0;
     } finally {
-      if (hooks?.ifEnd) this.hook(() => hooks.ifEnd!(tok, { branchTaken: taken }));
+      try {
+        hooks?.ifEnd?.(tok, { branchTaken: taken });
+      } catch {}
     }
   }
 
@@ -187,7 +192,14 @@ export class Interpreter {
       return;
     }
     const hooks = this.run.hooks;
-    const tok = hooks?.forStart ? this.hook(() => hooks.forStart!({ variableName: name }, parent)) : parent;
+    let tok = parent;
+    if (hooks?.forStart) {
+      try {
+        tok = hooks.forStart({ variableName: name }, parent);
+      } catch {
+        tok = undefined;
+      }
+    }
     let iterations = 0;
     let brokeEarly = false;
     if (items.length === 0) sh.status = 0;
@@ -197,12 +209,21 @@ export class Interpreter {
         const y = this.run.tick();
         if (y) await y;
         this.setVar(sh, name, v);
-        const itTok = hooks?.forIterationStart ? this.hook(() => hooks.forIterationStart!({ index: iterations }, tok)) : tok;
+        let itTok = tok;
+        if (hooks?.forIterationStart) {
+          try {
+            itTok = hooks.forIterationStart({ index: iterations }, tok);
+          } catch {
+            itTok = undefined;
+          }
+        }
         iterations++;
         try {
           await this.stmts(fc.do_, sh, io, itTok);
         } finally {
-          if (hooks?.forIterationEnd) this.hook(() => hooks.forIterationEnd!(itTok));
+          try {
+            hooks?.forIterationEnd?.(itTok);
+          } catch {}
         }
         if (sh.exiting) {
           brokeEarly = true;
@@ -223,7 +244,9 @@ export class Interpreter {
       }
     } finally {
       sh.loopDepth--;
-      if (hooks?.forEnd) this.hook(() => hooks.forEnd!(tok, { iterationCount: iterations, brokeEarly }));
+      try {
+        hooks?.forEnd?.(tok, { iterationCount: iterations, brokeEarly });
+      } catch {}
     }
   }
 
@@ -247,7 +270,14 @@ export class Interpreter {
     const n = stages.length;
     const hooks = this.run.hooks;
     const ownSpan = !sh.inPipeline && hooks?.pipelineStart !== undefined;
-    const tok = ownSpan ? this.hook(() => hooks!.pipelineStart!({ stageCount: n }, parent)) : parent;
+    let tok = parent;
+    if (ownSpan) {
+      try {
+        tok = hooks!.pipelineStart!({ stageCount: n }, parent);
+      } catch {
+        tok = undefined;
+      }
+    }
     const pipes: Pipe[] = [];
     for (let i = 0; i < n - 1; i++) {
       const p = new Pipe();
@@ -276,7 +306,11 @@ export class Interpreter {
       sh.status = status;
     } finally {
       for (const p of pipes) this.run.pipes.delete(p);
-      if (ownSpan && hooks?.pipelineEnd) this.hook(() => hooks.pipelineEnd!(tok, { exitCode: status }));
+      if (ownSpan) {
+        try {
+          hooks?.pipelineEnd?.(tok, { exitCode: status });
+        } catch {}
+      }
     }
   }
 
@@ -386,22 +420,25 @@ export class Interpreter {
     run.counters.total++;
     const allowed = run.isAllowed(name);
     const hooks = run.hooks;
-    const tok = hooks?.commandStart
-      ? this.hook(() =>
-          hooks.commandStart!(
-            {
-              name,
-              argc: args.length,
-              flags: flagNames(args),
-              isAllowed: allowed,
-              isKnown: where.known,
-              hasStdinPipe: where.stdinPiped,
-              hasOutputRedirect: where.stdoutRedirected,
-            },
-            parent,
-          ),
-        )
-      : parent;
+    let tok = parent;
+    if (hooks?.commandStart) {
+      try {
+        tok = hooks.commandStart(
+          {
+            name,
+            argc: args.length,
+            flags: flagNames(args),
+            isAllowed: allowed,
+            isKnown: where.known,
+            hasStdinPipe: where.stdinPiped,
+            hasOutputRedirect: where.stdoutRedirected,
+          },
+          parent,
+        );
+      } catch {
+        tok = undefined;
+      }
+    }
     let status = 1;
     try {
       if (!allowed) {
@@ -417,7 +454,9 @@ export class Interpreter {
         status = await exec(tok);
       }
     } finally {
-      if (hooks?.commandEnd) this.hook(() => hooks.commandEnd!(tok, { exitCode: status }));
+      try {
+        hooks?.commandEnd?.(tok, { exitCode: status });
+      } catch {}
     }
     return status;
   }
