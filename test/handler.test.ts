@@ -102,6 +102,30 @@ describe('handler over the fixtures', () => {
     expect(intake.spans().map((s) => s.name).sort()).toEqual(['action.run', 'run']);
   });
 
+  it('shares RSHELL_MAX_SPANS_PER_INVOCATION between the tasks of a batch; every run span is sent', async () => {
+    const detail = () => intake.spans().filter((s) => s.service === 'rshell' && s.name !== 'run');
+    // The same batch without a binding limit: how many detail spans its scripts make.
+    await sqsHandler()(fixture('batch-of-ten.json'), context());
+    await drainResults(queues, 10);
+    const unlimited = detail().length;
+    expect(unlimited).toBeGreaterThan(5);
+    intake.clear();
+
+    const handler = sqsHandler({ RSHELL_MAX_SPANS_PER_INVOCATION: '5', TASK_CONCURRENCY: '1' });
+    for (let invocation = 0; invocation < 2; invocation++) {
+      expect(await handler(fixture('batch-of-ten.json'), context())).toEqual({ batchItemFailures: [] });
+      expect(await drainResults(queues, 10)).toHaveLength(10);
+      expect(spansNamed('action.run')).toHaveLength(10);
+      const runs = spansNamed('run');
+      expect(runs).toHaveLength(10);
+      // Each invocation starts with a full budget of 5.
+      expect(detail()).toHaveLength(5);
+      // What the runs lost is on their spans: with what was sent, every start is accounted for.
+      expect(runs.reduce((n, r) => n + (r.metrics['rshell.run.spans_dropped'] ?? 0), 0)).toBe(unlimited - 5);
+      intake.clear();
+    }
+  });
+
   it('runs a batch of ten and answers each task exactly once', async () => {
     const res = await sqsHandler()(fixture('batch-of-ten.json'), context());
     expect(res.batchItemFailures).toEqual([]);

@@ -26,6 +26,7 @@ describe('configuration', () => {
       publishReserveMs: 1500,
       flushReserveMs: 1000,
       rshellDetailedTelemetry: true,
+      rshellMaxSpansPerInvocation: 20_000,
     });
     expect(c.resultsQueueUrl).toBeUndefined();
     expect(c.signingKeys).toBeUndefined();
@@ -55,6 +56,8 @@ describe('configuration', () => {
     [{ RSHELL_ALLOWED_COMMANDS: '[oops' }, 'RSHELL_ALLOWED_COMMANDS: invalid JSON array'],
     [{ RESULTS_QUEUE_URL: 'not a url' }, 'RESULTS_QUEUE_URL: not an http(s) URL'],
     [{ RSHELL_DETAILED_TELEMETRY: 'yes' }, 'RSHELL_DETAILED_TELEMETRY: expected true or false, got "yes"'],
+    [{ RSHELL_MAX_SPANS_PER_INVOCATION: '-1' }, 'RSHELL_MAX_SPANS_PER_INVOCATION: expected a whole number, got "-1"'],
+    [{ RSHELL_MAX_SPANS_PER_INVOCATION: '100001' }, 'RSHELL_MAX_SPANS_PER_INVOCATION: must be between 0 and 100000, got 100001'],
     [{ DD_API_KEY_SECRET_ARN: 'dd-api-key' }, 'DD_API_KEY_SECRET_ARN: expected a Secrets Manager ARN'],
   ])('refuses %o naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);

@@ -160,6 +160,36 @@ describe('rshell span adapter', () => {
     h.runEnd!(run2, { exitCode: 0, outcome: 'success', commands: COUNTERS });
     const spans = await flushed(t);
     expect(spans.map((s) => s.resource)).toEqual(['echo', 'for.iteration', 'for', 'run', 'true', 'run']);
+    // Four iteration starts past the cap, and the echo under each: counted on the run span.
+    expect(spans.filter((s) => s.resource === 'run').map((s) => s.metrics['rshell.run.spans_dropped'])).toEqual([8, undefined]);
+  });
+
+  it('shares a budget between runs: detail spans past it are dropped and counted, run spans never', async () => {
+    const t = createTracer({ intakeUrl: intake.url });
+    const budget = { remaining: 3 };
+    const h = rshellHooks(t, { budget });
+    const first = h.runStart!({ version: 'v' });
+    h.commandEnd!(h.commandStart!(cmd('one'), first), { exitCode: 0 });
+    h.commandEnd!(h.commandStart!(cmd('two'), first), { exitCode: 0 });
+    const second = h.runStart!({ version: 'v' });
+    const pipe = h.pipelineStart!({ stageCount: 2 }, second);
+    const a = h.commandStart!(cmd('three'), pipe);
+    const b = h.commandStart!(cmd('four'), pipe);
+    h.commandEnd!(a, { exitCode: 0 });
+    h.commandEnd!(b, { exitCode: 0 });
+    h.pipelineEnd!(pipe, { exitCode: 0 });
+    h.runEnd!(second, { exitCode: 0, outcome: 'success', commands: COUNTERS });
+    h.runEnd!(first, { exitCode: 0, outcome: 'success', commands: COUNTERS });
+    expect(budget.remaining).toBe(0);
+    const spans = await flushed(t);
+    expect(spans.map((s) => s.resource).sort()).toEqual(['one', 'pipeline', 'run', 'run', 'two']);
+    const runOf = (resource: string) => spans.find((s) => s.resource === 'run' && s.trace_id === spans.find((x) => x.resource === resource)!.trace_id)!;
+    const firstRun = runOf('one');
+    const secondRun = runOf('pipeline');
+    expect(firstRun).not.toBe(secondRun);
+    expect(secondRun.metrics['rshell.run.spans_dropped']).toBe(2);
+    expect(firstRun.metrics['rshell.run.spans_dropped']).toBeUndefined();
+    expect(spans.find((s) => s.resource === 'pipeline')!.parent_id).toBe(secondRun.span_id);
   });
 
   it('never puts argument values, script text or raw bytes in tags', async () => {

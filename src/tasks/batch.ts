@@ -34,6 +34,8 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
     functionArn: unversionedArn(context.invokedFunctionArn),
     coldStart,
     tasksEnd: budget.tasksEnd,
+    // One budget for the whole batch bounds what the flush must send (RELIABILITY F7).
+    spanBudget: deps.policy.maxSpansPerInvocation === undefined ? undefined : { remaining: deps.policy.maxSpansPerInvocation },
   };
 
   const outcomes = new Map<string, RecordOutcome>();

@@ -24,6 +24,12 @@ export interface RunnerConfig {
    * restricted_shell.disable_detailed_telemetry).
    */
   rshellDetailedTelemetry: boolean;
+  /**
+   * RSHELL_MAX_SPANS_PER_INVOCATION (default 20,000, ~10 MB of JSON): command and
+   * control-flow spans shared by all tasks of one invocation, on top of rshell's 10,000 per
+   * run. It bounds what one flush must send. 0 keeps only the run spans.
+   */
+  rshellMaxSpansPerInvocation: number;
   /** Tasks of a standard queue run at most this many at once. */
   taskConcurrency: number;
   /** Task timeout when inputs.timeout is absent. */
@@ -49,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     operatorAllowedCommands: listVar(env, 'RSHELL_ALLOWED_COMMANDS', ['rshell:*']),
     operatorAllowedPaths: listVar(env, 'RSHELL_ALLOWED_PATHS', ['/']),
     rshellDetailedTelemetry: boolVar(env, 'RSHELL_DETAILED_TELEMETRY', true),
+    rshellMaxSpansPerInvocation: intVar(env, 'RSHELL_MAX_SPANS_PER_INVOCATION', 20_000, 0, 100_000),
     taskConcurrency: intVar(env, 'TASK_CONCURRENCY', 4, 1, 100),
     defaultTaskTimeoutSeconds: intVar(env, 'TASK_TIMEOUT_SECONDS', 60, 1, 2 ** 31 - 1),
     publishReserveMs: intVar(env, 'RESULTS_RESERVE_MS', 1500, 0, 60_000),

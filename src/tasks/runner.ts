@@ -7,7 +7,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { OperatorPolicy } from '../actions/types.js';
-import type { Span, Tracer } from '../tracing/index.js';
+import type { Span, SpanBudget, Tracer } from '../tracing/index.js';
 import { parseTaskBody, type Task } from './envelope.js';
 import { TaskError, TaskTimeoutError, describeError, type ErrorCode } from './errors.js';
 import { traceFields, type Logger } from './log.js';
@@ -37,6 +37,8 @@ export interface InvocationInfo {
   coldStart: boolean;
   /** Epoch ms by which every task must be finished. */
   tasksEnd: number;
+  /** Detail spans left to this invocation's tasks; undefined ⇒ no limit. */
+  spanBudget?: SpanBudget;
 }
 
 export type RecordOutcome = { kind: 'answered'; update: TaskUpdate } | { kind: 'retry'; reason: string };
@@ -83,7 +85,7 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
   let outcome: RecordOutcome;
   let errorCode: ErrorCode | undefined;
   try {
-    const outputs = await runWithDeadline(deps, task, span, deadline.at);
+    const outputs = await runWithDeadline(deps, task, span, deadline.at, inv.spanBudget);
     outcome = answered(succeeded(identity, messageId, outputs));
   } catch (err) {
     const e = classify(err);
@@ -129,7 +131,13 @@ function answered(update: TaskUpdate): RecordOutcome {
 }
 
 /** Runs the action under the span, aborting it at the deadline even if it ignores the signal. */
-async function runWithDeadline(deps: TaskRunnerDeps, task: Task, span: Span, deadline: number): Promise<Record<string, unknown>> {
+async function runWithDeadline(
+  deps: TaskRunnerDeps,
+  task: Task,
+  span: Span,
+  deadline: number,
+  spanBudget: SpanBudget | undefined,
+): Promise<Record<string, unknown>> {
   const action = deps.registry.get(task.fqn)!;
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -141,7 +149,7 @@ async function runWithDeadline(deps: TaskRunnerDeps, task: Task, span: Span, dea
   });
   try {
     return await Promise.race([
-      action.run({ task, deadline, signal: abort.signal, tracer: deps.tracer, span, policy: deps.policy }),
+      action.run({ task, deadline, signal: abort.signal, tracer: deps.tracer, span, policy: deps.policy, spanBudget }),
       expired,
     ]);
   } finally {

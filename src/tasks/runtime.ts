@@ -40,6 +40,7 @@ export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = 
       allowedCommands: config.operatorAllowedCommands,
       allowedPaths: config.operatorAllowedPaths,
       detailedTelemetry: config.rshellDetailedTelemetry,
+      maxSpansPerInvocation: config.rshellMaxSpansPerInvocation,
     },
     defaultTaskTimeoutSeconds: config.defaultTaskTimeoutSeconds,
     logger,

@@ -16,4 +16,4 @@ export { MAX_SPANS_PER_TRACE, MAX_BUFFERED_SPANS, MAX_BUFFERED_BYTES } from './t
 export { TELEMETRY_MAX_BODY_BYTES } from './telemetry-exporter.js';
 export { AGENT_MAX_BODY_BYTES } from './agent-exporter.js';
 export { NOOP_SPAN } from './span.js';
-export { rshellHooks, RSHELL_SERVICE, MAX_RSHELL_SPANS_PER_RUN, type RshellHooksOptions } from './rshell-spans.js';
+export { rshellHooks, RSHELL_SERVICE, MAX_RSHELL_SPANS_PER_RUN, type RshellHooksOptions, type SpanBudget } from './rshell-spans.js';

@@ -31,10 +31,24 @@ export interface RshellHooksOptions {
    * script.
    */
   detailed?: boolean;
+  /**
+   * Shared by every run it is given to (the executor: the runs of one invocation). Each
+   * command or control-flow span takes one; once none are left, further starts are no-ops,
+   * like starts past `maxSpans`. The run span is never charged: it carries the outcome and
+   * the counters whatever the script did.
+   */
+  budget?: SpanBudget;
+}
+
+/** Spans left to a group of runs. */
+export interface SpanBudget {
+  remaining: number;
 }
 
 interface RunState {
   spans: number;
+  /** Starts that made no span (per-run cap, shared budget, or under such a start). */
+  dropped: number;
 }
 
 export interface RshellSpanToken {
@@ -45,6 +59,7 @@ export interface RshellSpanToken {
 export function rshellHooks(tracer: Tracer, opts?: RshellHooksOptions): RshellHooks<RshellSpanToken> {
   const service = opts?.service ?? RSHELL_SERVICE;
   const max = opts?.maxSpans ?? MAX_RSHELL_SPANS_PER_RUN;
+  const budget = opts?.budget;
 
   const child = (
     parent: RshellSpanToken | undefined,
@@ -53,9 +68,14 @@ export function rshellHooks(tracer: Tracer, opts?: RshellHooksOptions): RshellHo
     tags: Record<string, string | number | boolean>,
   ): RshellSpanToken => {
     // A start without a run token (should not happen) still gets its own cap.
-    const run = parent?.run ?? { spans: 0 };
-    if (run.spans >= max || (parent !== undefined && parent.span === NOOP_SPAN)) return { span: NOOP_SPAN, run };
+    const run = parent?.run ?? { spans: 0, dropped: 0 };
+    const over = run.spans >= max || (budget !== undefined && budget.remaining <= 0);
+    if (over || (parent !== undefined && parent.span === NOOP_SPAN)) {
+      run.dropped += 1;
+      return { span: NOOP_SPAN, run };
+    }
     run.spans += 1;
+    if (budget !== undefined) budget.remaining -= 1;
     const span = tracer.startSpan(name, {
       service,
       resource,
@@ -67,7 +87,7 @@ export function rshellHooks(tracer: Tracer, opts?: RshellHooksOptions): RshellHo
 
   const runHooks: RshellHooks<RshellSpanToken> = {
     runStart(info: RunStartInfo): RshellSpanToken {
-      const run: RunState = { spans: 0 };
+      const run: RunState = { spans: 0, dropped: 0 };
       if (max <= 0) return { span: NOOP_SPAN, run };
       run.spans = 1;
       const span = tracer.startSpan('run', {
@@ -87,6 +107,8 @@ export function rshellHooks(tracer: Tracer, opts?: RshellHooksOptions): RshellHo
         .setTag('rshell.run.commands.dispatched', info.commands.dispatched)
         .setTag('rshell.run.commands.unallowed', info.commands.unallowed)
         .setTag('rshell.run.commands.unknown', info.commands.unknown);
+      // Not in rshell's layout: says why a trace lacks command detail (the caps above).
+      if (t.run.dropped > 0) s.setTag('rshell.run.spans_dropped', t.run.dropped);
       // A script exiting non-zero is still a success; only abnormal outcomes are errors.
       if (info.outcome !== 'success') s.setError({ code: info.outcome });
       s.finish();
