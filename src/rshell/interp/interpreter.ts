@@ -17,6 +17,7 @@ import type {
 } from '../syntax/ast.js';
 import { BrokenPipeError, BufferReader, CollectWriter, type ByteReader, type ByteWriter } from '../io.js';
 import { BUILTINS } from '../builtins/registry.js';
+import type { RshellHooks } from '../hooks.js';
 import { SandboxError } from '../sandbox/types.js';
 import { expandFields, expandHeredoc, expandLiteral } from '../expand/words.js';
 import { FileReader } from '../read-chunk.js';
@@ -25,7 +26,6 @@ import { CONTROL_BUILTINS } from './control.js';
 import { ExpansionError, RunAbortError, ShellAbortError } from './errors.js';
 import { flagNames } from './flagnames.js';
 import { Pipe } from './pipe.js';
-import type { RshellHooks } from '../hooks.js';
 import type { RunState } from './run-state.js';
 import { Shell, type IO } from './shell.js';
 import { NULL_WRITER } from './streams.js';
@@ -72,7 +72,6 @@ export class Interpreter {
   private readonly names = allBuiltinNames;
 
   constructor(private readonly run: RunState) {}
-
 
   /** Runs a list in `sh`, stopping at exit/break/continue. */
   async stmts(list: Stmt[], sh: Shell, io: IO, parent: unknown): Promise<void> {
