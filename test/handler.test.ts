@@ -111,7 +111,8 @@ describe('handler over the fixtures', () => {
     expect(unlimited).toBeGreaterThan(5);
     intake.clear();
 
-    const handler = sqsHandler({ RSHELL_MAX_SPANS_PER_INVOCATION: '5', TASK_CONCURRENCY: '1' });
+    const logger = new MemoryLogger();
+    const handler = sqsHandler({ RSHELL_MAX_SPANS_PER_INVOCATION: '5', TASK_CONCURRENCY: '1' }, logger);
     for (let invocation = 0; invocation < 2; invocation++) {
       expect(await handler(fixture('batch-of-ten.json'), context())).toEqual({ batchItemFailures: [] });
       expect(await drainResults(queues, 10)).toHaveLength(10);
@@ -121,7 +122,12 @@ describe('handler over the fixtures', () => {
       // Each invocation starts with a full budget of 5.
       expect(detail()).toHaveLength(5);
       // What the runs lost is on their spans: with what was sent, every start is accounted for.
-      expect(runs.reduce((n, r) => n + (r.metrics['rshell.run.spans_dropped'] ?? 0), 0)).toBe(unlimited - 5);
+      const dropped = runs.reduce((n, r) => n + (r.metrics['rshell.run.spans_dropped'] ?? 0), 0);
+      expect(dropped).toBe(unlimited - 5);
+      // Once per invocation in the logs, with the same count (no run reached rshell's own cap).
+      const spent = logger.records.filter((l) => l.msg === 'span budget spent');
+      expect(spent).toHaveLength(invocation + 1);
+      expect(spent[invocation]).toMatchObject({ level: 'warn', budget: 5, refused: dropped });
       intake.clear();
     }
   });

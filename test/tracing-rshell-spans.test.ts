@@ -166,7 +166,7 @@ describe('rshell span adapter', () => {
 
   it('shares a budget between runs: detail spans past it are dropped and counted, run spans never', async () => {
     const t = createTracer({ intakeUrl: intake.url });
-    const budget = { remaining: 3 };
+    const budget = { remaining: 3, refused: 0 };
     const h = rshellHooks(t, { budget });
     const first = h.runStart!({ version: 'v' });
     h.commandEnd!(h.commandStart!(cmd('one'), first), { exitCode: 0 });
@@ -180,7 +180,7 @@ describe('rshell span adapter', () => {
     h.pipelineEnd!(pipe, { exitCode: 0 });
     h.runEnd!(second, { exitCode: 0, outcome: 'success', commands: COUNTERS });
     h.runEnd!(first, { exitCode: 0, outcome: 'success', commands: COUNTERS });
-    expect(budget.remaining).toBe(0);
+    expect(budget).toEqual({ remaining: 0, refused: 2 });
     const spans = await flushed(t);
     expect(spans.map((s) => s.resource).sort()).toEqual(['one', 'pipeline', 'run', 'run', 'two']);
     const runOf = (resource: string) => spans.find((s) => s.resource === 'run' && s.trace_id === spans.find((x) => x.resource === resource)!.trace_id)!;

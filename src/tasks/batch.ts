@@ -35,7 +35,7 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
     coldStart,
     tasksEnd: budget.tasksEnd,
     // One budget for the whole batch bounds what the flush must send (RELIABILITY F7).
-    spanBudget: deps.policy.maxSpansPerInvocation === undefined ? undefined : { remaining: deps.policy.maxSpansPerInvocation },
+    spanBudget: deps.policy.maxSpansPerInvocation === undefined ? undefined : { remaining: deps.policy.maxSpansPerInvocation, refused: 0 },
   };
 
   const outcomes = new Map<string, RecordOutcome>();
@@ -79,6 +79,11 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
     }
   }
 
+  // Traces cut short are visible per run (rshell.run.spans_dropped); this says so once per
+  // invocation, for an operator sizing RSHELL_MAX_SPANS_PER_INVOCATION.
+  if (inv.spanBudget !== undefined && inv.spanBudget.refused > 0) {
+    deps.logger.log('warn', 'span budget spent', { refused: inv.spanBudget.refused, budget: deps.policy.maxSpansPerInvocation, request_id: inv.requestId });
+  }
   const flush = await flushing;
   if (flush.failure) {
     deps.logger.log('warn', 'span flush failed', { failure: flush.failure, dropped: flush.dropped, request_id: inv.requestId });

@@ -40,9 +40,11 @@ export interface RshellHooksOptions {
   budget?: SpanBudget;
 }
 
-/** Spans left to a group of runs. */
+/** Spans left to a group of runs, and the starts it turned away. */
 export interface SpanBudget {
   remaining: number;
+  /** Starts that made no span while nothing was left. */
+  refused: number;
 }
 
 interface RunState {
@@ -69,9 +71,10 @@ export function rshellHooks(tracer: Tracer, opts?: RshellHooksOptions): RshellHo
   ): RshellSpanToken => {
     // A start without a run token (should not happen) still gets its own cap.
     const run = parent?.run ?? { spans: 0, dropped: 0 };
-    const over = run.spans >= max || (budget !== undefined && budget.remaining <= 0);
-    if (over || (parent !== undefined && parent.span === NOOP_SPAN)) {
+    const spent = budget !== undefined && budget.remaining <= 0;
+    if (run.spans >= max || spent || (parent !== undefined && parent.span === NOOP_SPAN)) {
       run.dropped += 1;
+      if (spent) budget.refused += 1;
       return { span: NOOP_SPAN, run };
     }
     run.spans += 1;
