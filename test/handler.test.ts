@@ -311,15 +311,25 @@ describe('batch semantics and failures', () => {
     intake.setFault(null);
   });
 
-  it('sets the trace sampling priority from apmSamplingPriority', async () => {
-    const ev = fixture('single-task.json');
-    const body = JSON.parse(ev.Records[0].body) as { data: { attributes: { inputs: Record<string, unknown> } } };
-    body.data.attributes.inputs.apmSamplingPriority = -1;
-    ev.Records[0].body = JSON.stringify(body);
-    await createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: new MemoryPublisher() })(ev, context());
-    const spans = intake.spans();
-    expect(spans.length).toBeGreaterThan(2);
-    for (const s of spans) expect(s.metrics._sampling_priority_v1).toBe(-1);
+  it('sets the trace sampling priority from apmSamplingPriority: kept, or dropped on the telemetry intake', async () => {
+    const withPriority = (priority: number) => {
+      const ev = fixture('single-task.json');
+      const body = JSON.parse(ev.Records[0].body) as { data: { attributes: { inputs: Record<string, unknown> } } };
+      body.data.attributes.inputs.apmSamplingPriority = priority;
+      ev.Records[0].body = JSON.stringify(body);
+      return ev;
+    };
+    const publisher = new MemoryPublisher();
+    const handler = createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher });
+    await handler(withPriority(1), context());
+    const kept = intake.spans();
+    expect(kept.map((s) => s.name).sort()).toEqual(['action.run', 'command', 'command', 'run']);
+    for (const s of kept) expect(s.metrics._sampling_priority_v1).toBe(1);
+    intake.clear();
+    // A drop is the task's choice about its trace, not about the task: it still runs and answers.
+    await handler(withPriority(-1), context());
+    expect(intake.spans()).toEqual([]);
+    expect(publisher.items.map((i) => i.update.data.id)).toEqual(['succeed_task', 'succeed_task']);
   });
 
   it('never throws and never returns a malformed response on garbage events', async () => {

@@ -152,8 +152,8 @@ describe('remote parent', () => {
 });
 
 describe('sampling priority', () => {
-  it('defaults to 2; setSamplingPriority applies to the whole trace; values <= 0 are sent as they are', async () => {
-    const t = newTracer();
+  /** The same trace mix for both exporters: priorities set before and after spans finished. */
+  async function prioritised(t: Tracer) {
     const keep = t.startSpan('keep');
     keep.finish();
     const root = t.startSpan('root');
@@ -178,16 +178,33 @@ describe('sampling priority', () => {
     const clamp = t.startSpan('clamp');
     t.setSamplingPriority(clamp, 1e12);
     clamp.finish();
-    const s = await sent(t);
-    expect(s.get('keep')!.metrics._sampling_priority_v1).toBe(2);
-    expect(s.get('root')!.metrics._sampling_priority_v1).toBe(1);
-    expect(s.get('child')!.metrics._sampling_priority_v1).toBe(1);
-    expect(s.get('late')!.metrics._sampling_priority_v1).toBe(1);
-    expect(s.get('drop')!.metrics._sampling_priority_v1).toBe(-1);
-    expect(s.get('zero')!.metrics._sampling_priority_v1).toBe(0);
-    expect(s.get('early')!.metrics._sampling_priority_v1).toBe(-3);
-    expect(s.get('laterRoot')!.metrics._sampling_priority_v1).toBe(-3);
-    expect(s.get('clamp')!.metrics._sampling_priority_v1).toBe(2147483647);
+    const report = await t.flush({ deadline: Date.now() + 5000 });
+    expect(report.failure).toBeUndefined();
+    const spans = new Map(intake.spans().map((s) => [s.name, s.metrics._sampling_priority_v1]));
+    return { report, spans };
+  }
+
+  it('defaults to 2 and applies to the whole trace; the agent gets values <= 0 as they are', async () => {
+    const { report, spans } = await prioritised(createTracer({ agentUrl: intake.baseUrl }));
+    expect(Object.fromEntries(spans)).toEqual({
+      keep: 2,
+      root: 1,
+      child: 1,
+      late: 1,
+      drop: -1,
+      zero: 0,
+      early: -3,
+      laterRoot: -3,
+      clamp: 2147483647,
+    });
+    expect(report).toMatchObject({ sent: 9 });
+    expect(report.sampledOut).toBeUndefined();
+  });
+
+  it('drops traces of priority <= 0 at flush on the telemetry intake, as the PAR does', async () => {
+    const { report, spans } = await prioritised(newTracer());
+    expect(Object.fromEntries(spans)).toEqual({ keep: 2, root: 1, child: 1, late: 1, clamp: 2147483647 });
+    expect(report).toMatchObject({ sent: 5, dropped: 0, sampledOut: 4 });
   });
 });
 

@@ -284,6 +284,11 @@ describe('request splitting', () => {
     expect(sent.sort((x, y) => x - y)).toEqual([...Array(10).keys()]);
     // In one request, store order stands.
     expect(texts(d, batchRecords(d, 1000, 2))).toEqual([[['a1', 'a2', 'a3A-runA-act'], ['b1', 'b2', 'b3B-runB-act']]]);
+    // Records `keep` refuses (a sampled-out trace) are left out of both passes.
+    const bIndices = new Set([1, 3, 7, 8, 9]);
+    const kept = batchRecords(d, 12, 2, (i) => !bIndices.has(i));
+    expect(texts(d, kept)).toEqual([[['A-runA-act']], [['a1', 'a2', 'a3']]]);
+    expect(texts(d, batchRecords(d, 1000, 2, (i) => !bIndices.has(i)))).toEqual([[['a1', 'a2', 'a3A-runA-act']]]);
   });
 
   it('packs traces into as few batches as the cap allows, continuing a trace across batches', () => {

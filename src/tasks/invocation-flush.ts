@@ -63,6 +63,7 @@ export class InvocationFlush {
     t.dropped += r.dropped;
     t.bytes += r.bytes;
     t.requests += r.requests;
+    if (r.sampledOut) t.sampledOut = (t.sampledOut ?? 0) + r.sampledOut;
     t.failure ??= r.failure;
   }
 }

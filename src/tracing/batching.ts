@@ -56,15 +56,18 @@ function runsByTrace(d: EncodedSpans, keep?: (i: number) => boolean): TraceRuns[
   return [...byTrace.values()];
 }
 
-/** Packs every record of `d` into request batches of at most `capBytes` (see above). */
-export function batchRecords(d: EncodedSpans, capBytes: number, traceOverhead: number): RecordBatch[] {
-  const batches = pack(d, runsByTrace(d), capBytes, traceOverhead);
+/**
+ * Packs the records of `d` (every one, or those `keep` accepts) into request batches of at
+ * most `capBytes` (see above).
+ */
+export function batchRecords(d: EncodedSpans, capBytes: number, traceOverhead: number, keep?: (i: number) => boolean): RecordBatch[] {
+  const batches = pack(d, runsByTrace(d, keep), capBytes, traceOverhead);
   // One request, or nothing to put first (no top-level span, or nothing but): store order.
   if (batches.length <= 1 || d.top.length === 0 || d.top.length === d.count) return batches;
   const top = new Uint8Array(d.count);
   for (const i of d.top) top[i] = 1;
-  const first = runsByTrace(d, (i) => top[i] === 1);
-  return pack(d, [...first, ...runsByTrace(d, (i) => top[i] === 0)], capBytes, traceOverhead);
+  const first = runsByTrace(d, (i) => top[i] === 1 && (keep === undefined || keep(i)));
+  return pack(d, [...first, ...runsByTrace(d, (i) => top[i] === 0 && (keep === undefined || keep(i)))], capBytes, traceOverhead);
 }
 
 /**

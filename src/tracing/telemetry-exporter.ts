@@ -40,6 +40,19 @@ const COMMA_OPEN = Buffer.from(',[');
 const END = Buffer.from(']}}');
 const CLOSE = 0x5d;
 
+/**
+ * As the PAR's mini-tracer does (par-telemetry §4.3), a trace whose sampling priority is 0 or
+ * below at flush is dropped here and never sent. The agent exporter sends such traces with
+ * their priority instead: the agent counts them in its stats, then drops them itself.
+ * undefined when every trace is kept (the usual case: no per-record test).
+ */
+function sampledIn(d: EncodedSpans): ((i: number) => boolean) | undefined {
+  for (let i = 0; i < d.count; i++) {
+    if (d.trace[i].priority <= 0) return (j) => d.trace[j].priority > 0;
+  }
+  return undefined;
+}
+
 export function createTelemetryExporter(o: TelemetryExporterOptions): Exporter {
   const envelopeMiddle =
     ',"runtime_id":' + JSON.stringify(RUNTIME_ID) +
@@ -80,7 +93,7 @@ export function createTelemetryExporter(o: TelemetryExporterOptions): Exporter {
       patchPriorities(d, writeJsonPriority);
       // Each record ends with ','. Per trace chunk: '[' plus a ',' before it (the last
       // record's ',' becomes the closing ']').
-      const batches = batchRecords(d, TELEMETRY_MAX_BODY_BYTES - ENVELOPE_RESERVE, 2);
+      const batches = batchRecords(d, TELEMETRY_MAX_BODY_BYTES - ENVELOPE_RESERVE, 2, sampledIn(d));
       return batches.map((b) => ({
         spans: b.spans,
         build() {

@@ -203,6 +203,9 @@ export class RecordingTracer implements Tracer, SpanSink {
 
   private async sendAll(spans: EncodedSpans, deadline: number, report: FlushReport): Promise<void> {
     const batches = this.o.exporter.prepare(spans);
+    let batched = 0;
+    for (const b of batches) batched += b.spans;
+    if (batched < spans.count) report.sampledOut = spans.count - batched;
     const endBy = deadline - DEADLINE_MARGIN_MS;
     for (let i = 0; i < batches.length; i++) {
       const b = batches[i];

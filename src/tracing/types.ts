@@ -44,6 +44,11 @@ export interface FlushReport {
   ms: number;
   /** Requests attempted. */
   requests: number;
+  /**
+   * Spans not sent because their trace's sampling priority was 0 or below (the telemetry
+   * intake, as the PAR); absent when there were none. Neither sent nor lost.
+   */
+  sampledOut?: number;
   /** First failure, when any request failed or could not be attempted in time. */
   failure?: FlushFailure;
 }
