@@ -66,8 +66,9 @@ export function batchRecords(d: EncodedSpans, capBytes: number, traceOverhead: n
   if (batches.length <= 1 || d.top.length === 0 || d.top.length === d.count) return batches;
   const top = new Uint8Array(d.count);
   for (const i of d.top) top[i] = 1;
-  const first = runsByTrace(d, (i) => top[i] === 1 && (keep === undefined || keep(i)));
-  return pack(d, [...first, ...runsByTrace(d, (i) => top[i] === 0 && (keep === undefined || keep(i)))], capBytes, traceOverhead);
+  const kept = (i: number): boolean => keep === undefined || keep(i);
+  const first = runsByTrace(d, (i) => top[i] === 1 && kept(i));
+  return pack(d, [...first, ...runsByTrace(d, (i) => top[i] === 0 && kept(i))], capBytes, traceOverhead);
 }
 
 /**
