@@ -132,6 +132,32 @@ describe('handler over the fixtures', () => {
     }
   });
 
+  it('logs one summary line per invocation: records, retries, and what the span flush sent and how long it waited', async () => {
+    const logger = new MemoryLogger();
+    const ctx = context();
+    expect(await sqsHandler({}, logger)(fixture('batch-of-ten.json'), ctx)).toEqual({ batchItemFailures: [] });
+    await drainResults(queues, 10);
+    const done = logger.records.filter((l) => l.msg === 'invocation done');
+    expect(done).toHaveLength(1);
+    const reqs = intake.requests();
+    expect(reqs.length).toBeGreaterThan(0);
+    expect(done[0]).toMatchObject({
+      level: 'info',
+      request_id: ctx.awsRequestId,
+      records: 10,
+      retried: 0,
+      spans_sent: intake.spans().length,
+      spans_dropped: 0,
+      spans_sampled_out: undefined,
+      span_requests: reqs.length,
+      span_bytes: reqs.reduce((n, r) => n + r.body.length, 0),
+    });
+    expect(done[0].flush_wait_ms).toEqual(expect.any(Number));
+    expect(done[0].duration_ms).toBeGreaterThanOrEqual(done[0].flush_wait_ms as number);
+    // Last of the invocation's lines: every task's lines come before it.
+    expect(logger.records.at(-1)?.msg).toBe('invocation done');
+  });
+
   it('runs a batch of ten and answers each task exactly once', async () => {
     const res = await sqsHandler()(fixture('batch-of-ten.json'), context());
     expect(res.batchItemFailures).toEqual([]);
@@ -272,13 +298,15 @@ describe('batch semantics and failures', () => {
   });
 
   it('turns an unreachable results queue into batch item failures', async () => {
-    const handler = createSqsHandler(loadConfig(env({ RESULTS_QUEUE_URL: 'http://127.0.0.1:9/000000000000/nowhere' })), { logger: new MemoryLogger() });
+    const logger = new MemoryLogger();
+    const handler = createSqsHandler(loadConfig(env({ RESULTS_QUEUE_URL: 'http://127.0.0.1:9/000000000000/nowhere' })), { logger });
     const prev = { ...process.env };
     Object.assign(process.env, { AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
     try {
       const event = fixture('single-task.json');
       const res = await handler(event, context(5000));
       expect(res.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0].messageId }]);
+      expect(logger.records.filter((l) => l.msg === 'invocation done')).toEqual([expect.objectContaining({ records: 1, retried: 1 })]);
     } finally {
       process.env = prev;
     }

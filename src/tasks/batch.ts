@@ -7,6 +7,7 @@
  * finish (invocation-flush.ts) and all are sent before returning, within what is left of
  * the invocation; the last request overlaps the publishing of results.
  */
+import { performance } from 'node:perf_hooks';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { FlushReport } from '../tracing/index.js';
 import { InvocationFlush } from './invocation-flush.js';
@@ -27,6 +28,7 @@ export interface BatchReport {
 }
 
 export async function processBatch(event: SQSEvent, context: Context, deps: BatchDeps, coldStart: boolean): Promise<BatchReport> {
+  const startedAt = performance.now();
   const budget = invocationBudget(Date.now(), context.getRemainingTimeInMillis(), deps.reserves);
   const records = (event?.Records ?? []).filter((r): r is SQSRecord => typeof r?.messageId === 'string' && r.messageId !== '');
   const inv: InvocationInfo = {
@@ -88,6 +90,20 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
   if (flush.failure) {
     deps.logger.log('warn', 'span flush failed', { failure: flush.failure, dropped: flush.dropped, request_id: inv.requestId });
   }
+  // One line per invocation: what the operator sizes timeouts and reserves by (how long the
+  // spans kept the response waiting after the last task) and what went back for a retry.
+  deps.logger.log('info', 'invocation done', {
+    request_id: inv.requestId,
+    records: records.length,
+    retried: failures.size,
+    duration_ms: Math.round(performance.now() - startedAt),
+    spans_sent: flush.sent,
+    spans_dropped: flush.dropped,
+    spans_sampled_out: flush.sampledOut,
+    span_requests: flush.requests,
+    span_bytes: flush.bytes,
+    flush_wait_ms: flush.ms,
+  });
   return {
     response: { batchItemFailures: records.filter((r) => failures.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) },
     flush,
