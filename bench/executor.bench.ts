@@ -102,6 +102,7 @@ export default async function executorBench(): Promise<void> {
     // bundled handler (what Lambda runs) and, as a reference for what a span per command costs
     // elsewhere, for the dd-trace variant with the same spans.
     const DIAG_COMMANDS = ['rshell:grep', 'rshell:wc', 'rshell:head', 'rshell:ls'];
+    const TASKS_PER_BATCH = 10;
     const SCRIPTS = [
       {
         label: '100 x echo',
@@ -129,7 +130,7 @@ export default async function executorBench(): Promise<void> {
       },
     ].map((s, i) => {
       const eventFile = join(tmp, `overhead-${i}.json`);
-      writeFileSync(eventFile, JSON.stringify(sqsEvent(s.script, 10, s.commands, s.taskPaths)));
+      writeFileSync(eventFile, JSON.stringify(sqsEvent(s.script, TASKS_PER_BATCH, s.commands, s.taskPaths)));
       return { ...s, eventFile };
     });
 
@@ -165,13 +166,24 @@ const main = variants.map(() => []);
 // encoded: unlike the process's CPU time it leaves out the thread pool's file calls.
 const schedstat = '/proc/self/task/' + process.pid + '/schedstat';
 const mainMs = () => { try { return Number(readFileSync(schedstat, 'utf8').split(' ')[0]) / 1e6; } catch { return NaN; } };
+// The handler's 'invocation done' log line says how long the response waited for the final
+// span request after the last task: collected per variant from the timed rounds.
+const flushWait = variants.map(() => []);
+let timing = -1;
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, ...rest) => {
+  if (timing >= 0 && typeof chunk === 'string' && chunk.includes('"msg":"invocation done"')) flushWait[timing].push(JSON.parse(chunk).flush_wait_ms);
+  return write(chunk, ...rest);
+};
 for (let r = 0; r < rounds; r++) {
   for (let j = 0; j < handlers.length; j++) {
     const v = (r + j) % handlers.length;
     const c0 = process.cpuUsage();
     const m0 = mainMs();
     const t0 = performance.now();
+    timing = v;
     for (let i = 0; i < per; i++) check(await handlers[v](event, ctx));
+    timing = -1;
     wall[v].push((performance.now() - t0) / (per * event.Records.length));
     const c = process.cpuUsage(c0);
     cpu[v].push((c.user + c.system) / 1000 / (per * event.Records.length));
@@ -179,7 +191,7 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-process.stderr.write('PER_TASK=' + JSON.stringify({ wall: wall.map(med), cpu: cpu.map(med), main: main.map(med) }) + String.fromCharCode(10));
+process.stderr.write('PER_TASK=' + JSON.stringify({ wall: wall.map(med), cpu: cpu.map(med), main: main.map(med), flushWait: flushWait.map(med) }) + String.fromCharCode(10));
 process.exit(0);
 `,
     );
@@ -196,7 +208,7 @@ process.exit(0);
       const out = await runProcess(nodeBin, args, { ...deployedEnv, ...processEnv });
       const m = /PER_TASK=(.*)/.exec(out.stderr);
       if (out.status !== 0 || !m) throw new Error(`overhead run failed: ${out.stderr.slice(-600)}`);
-      return JSON.parse(m[1]) as { wall: number[]; cpu: number[]; main: Array<number | null> };
+      return JSON.parse(m[1]) as { wall: number[]; cpu: number[]; main: Array<number | null>; flushWait: Array<number | null> };
     };
 
     const OFF = { DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '' };
@@ -300,9 +312,18 @@ process.exit(0);
     for (const s of SCRIPTS) {
       const ratios = abVariants.map(() => ({ wall: [] as number[], cpu: [] as number[], main: [] as number[] }));
       const perTaskMs = abVariants.map(() => [] as number[]);
+      // The final span request's wait per invocation, and that wait per task as a share of an
+      // untraced task: the part of the overhead that is the intake's answer, not span making.
+      const flushWait = abVariants.map(() => [] as number[]);
+      const flushShare = abVariants.map(() => [] as number[]);
       for (let p = 0; p < AB_PROCESSES; p++) {
         const r = await perTask(bundle, s, AB_ROUNDS, abVariants.map(([, env]) => env));
         abVariants.forEach((_, v) => {
+          const wait = r.flushWait[v];
+          if (wait !== null) {
+            flushWait[v].push(wait);
+            flushShare[v].push(wait / TASKS_PER_BATCH / r.wall[0]);
+          }
           ratios[v].wall.push(r.wall[v] / r.wall[0] - 1);
           ratios[v].cpu.push(r.cpu[v] / r.cpu[0] - 1);
           // JSON turns the NaN of a system without schedstat into null.
@@ -312,6 +333,12 @@ process.exit(0);
       }
       abRows.push(...overheadRows(s.label, abVariants.map(([name]) => name), perTaskMs, ratios));
       abSummary.push(summary(s.label, ratios));
+      abSummary.push(
+        `  of which the final span request's wait: ${abVariants
+          .slice(1)
+          .map((_, i) => `${median(flushWait[i + 1]).toFixed(2)} ms per invocation of ${TASKS_PER_BATCH} tasks, ${pct(median(flushShare[i + 1]))} of an untraced task`)
+          .join('; ')}`,
+      );
     }
     console.log(
       `per task, this runner's variants alternating inside one process (${AB_PROCESSES} processes x ${AB_ROUNDS} rounds; overhead = median of the per-process ratios (min..max); Node ${nodeVersion})`,
