@@ -11,6 +11,7 @@ import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { lambdaContext } from '../src/local/lambda-context.js';
 import { loadConfig } from '../src/tasks/config.js';
 import type { ResultItem, ResultPublisher } from '../src/tasks/publisher.js';
+import type { LogFields } from '../src/tasks/log.js';
 import { formatTraceTree, startLocalIntake } from '../src/tracing/local-intake.js';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
@@ -44,7 +45,9 @@ try {
         return new Set();
       },
     };
-    const quiet = { log: () => undefined };
+    // Task lines are left out (results print below); the invocation's summary is kept.
+    let summary: LogFields | undefined;
+    const quiet = { log: (_level: string, msg: string, fields?: LogFields) => void (msg === 'invocation done' && (summary = fields)) };
     const handler = createSqsHandler(loadConfig(env), { publisher, logger: quiet });
 
     console.log(`\n━━ ${entry.file.replace(root + '/', '')}${entry.about ? ` — ${entry.about}` : ''}`);
@@ -54,6 +57,7 @@ try {
     const ms = Date.now() - started;
     for (const r of results) printResult(r);
     console.log(`batch response (${ms} ms): ${JSON.stringify(response)}`);
+    if (summary) console.log(`spans: ${summary.spans_sent} sent in ${summary.span_requests} request(s) before the response, which waited ${summary.flush_wait_ms} ms for them after the last task`);
     failures += response.batchItemFailures.length;
     // The handler flushed before resolving: every span is already at the intake.
     for (const trace of intake.traces()) console.log(clip(formatTraceTree(trace), 40));
