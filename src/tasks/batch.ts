@@ -90,13 +90,14 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
   if (flush.failure) {
     deps.logger.log('warn', 'span flush failed', { failure: flush.failure, dropped: flush.dropped, request_id: inv.requestId });
   }
-  // One line per invocation: what the operator sizes timeouts and reserves by (how long the
-  // spans kept the response waiting after the last task) and what went back for a retry.
+  // One line per invocation: what went back for a retry, and what the operator sizes the
+  // flush reserve by (flush.ms: from the last task's end until every span was sent, while
+  // the results were being published).
   deps.logger.log('info', 'invocation done', {
     request_id: inv.requestId,
     records: records.length,
     retried: failures.size,
-    duration_ms: Math.round(performance.now() - startedAt),
+    duration_ms: Math.round((performance.now() - startedAt) * 1000) / 1000,
     spans_sent: flush.sent,
     spans_dropped: flush.dropped,
     spans_sampled_out: flush.sampledOut,
