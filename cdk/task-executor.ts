@@ -64,12 +64,26 @@ export interface TaskExecutorProps {
   readonly environment?: Readonly<Record<string, string>>;
 }
 
+/** Where the metric filters put the figures of the handler's `invocation done` log line. */
+export const METRICS_NAMESPACE = 'LambdaActionRunner';
+
+/** Per-function metrics read from the handler's `invocation done` lines (Sum or Maximum per period). */
+export interface TaskExecutorMetrics {
+  /** Records returned to SQS for a retry (partial batch failures Lambda's own metrics do not show). */
+  readonly retriedRecords: cloudwatch.Metric;
+  /** Spans that never reached Datadog (intake failures, deadlines, buffer caps). */
+  readonly spansDropped: cloudwatch.Metric;
+  /** Milliseconds from an invocation's last task to its last span sent: what FLUSH_RESERVE_MS must cover. */
+  readonly flushWait: cloudwatch.Metric;
+}
+
 export class TaskExecutor extends Construct {
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue?: sqs.Queue;
   readonly resultsQueue: sqs.IQueue;
   readonly function: nodejs.NodejsFunction;
   readonly alarms: cloudwatch.Alarm[] = [];
+  readonly metrics: TaskExecutorMetrics;
 
   constructor(scope: Construct, id: string, props: TaskExecutorProps = {}) {
     super(scope, id);
@@ -173,7 +187,19 @@ export class TaskExecutor extends Construct {
         }),
       );
     }
+    this.metrics = {
+      retriedRecords: this.invocationMetric(logGroup, 'RetriedRecords', '$.retried', cloudwatch.Unit.COUNT, 'Sum'),
+      spansDropped: this.invocationMetric(logGroup, 'SpansDropped', '$.spans_dropped', cloudwatch.Unit.COUNT, 'Sum'),
+      flushWait: this.invocationMetric(logGroup, 'SpanFlushWait', '$.flush_wait_ms', cloudwatch.Unit.MILLISECONDS, 'Maximum'),
+    };
     this.alarms.push(
+      this.metrics.spansDropped.createAlarm(this, 'SpansDroppedAlarm', {
+        alarmDescription: 'Spans were lost on the way to Datadog (intake unreachable or slow, or the flush ran out of time)',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
       this.function.metricErrors({ period: Duration.minutes(5) }).createAlarm(this, 'ErrorsAlarm', {
         alarmDescription: 'The executor function failed (init error or timeout)',
         threshold: 1,
@@ -189,6 +215,20 @@ export class TaskExecutor extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     );
+  }
+
+  /** A metric filter over this function's `invocation done` lines, and its metric. */
+  private invocationMetric(logGroup: logs.ILogGroup, name: string, value: string, unit: cloudwatch.Unit, statistic: string): cloudwatch.Metric {
+    const filter = new logs.MetricFilter(this, `${name}Filter`, {
+      logGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.msg', '=', 'invocation done'),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: name,
+      metricValue: value,
+      dimensions: { FunctionName: '$.function_name' },
+      unit,
+    });
+    return filter.metric({ dimensionsMap: { FunctionName: this.function.functionName }, statistic, period: Duration.minutes(5) });
   }
 }
 

@@ -5,7 +5,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { RunnerStack } from '../cdk/stack.js';
-import { TaskExecutor, type TaskExecutorProps } from '../cdk/task-executor.js';
+import { METRICS_NAMESPACE, TaskExecutor, type TaskExecutorProps } from '../cdk/task-executor.js';
+import { loadConfig } from '../src/tasks/config.js';
+import { createSqsHandler } from '../src/tasks/sqs-handler.js';
+import { context, fixture, MemoryLogger, MemoryPublisher } from './helpers/stack.js';
 
 // Skip esbuild bundling in template tests: they assert resources, not the asset.
 const noBundling = { 'aws:cdk:bundling-stacks': [] };
@@ -83,11 +86,47 @@ describe('TaskExecutor construct', () => {
     for (const s of statements) expect(s.Resource).not.toBe('*');
   });
 
-  it('alarms on dead-letter depth, function errors and throttles', () => {
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  it('alarms on dead-letter depth, function errors, throttles and dropped spans', () => {
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda' });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles', Namespace: 'AWS/Lambda' });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SpansDropped',
+      Namespace: METRICS_NAMESPACE,
+      Statistic: 'Sum',
+      Threshold: 1,
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('Function') } }],
+    });
+  });
+
+  it("turns the handler's 'invocation done' line into per-function metrics, reading fields the handler writes", async () => {
+    type Filter = {
+      Properties: {
+        FilterPattern: string;
+        MetricTransformations: Array<{ MetricNamespace: string; MetricName: string; MetricValue: string; Dimensions: unknown; Unit: string }>;
+      };
+    };
+    const filters = Object.values(t.findResources('AWS::Logs::MetricFilter')) as Filter[];
+    const byName = new Map(filters.map((f) => [f.Properties.MetricTransformations[0].MetricName, f.Properties.MetricTransformations[0]]));
+    expect([...byName.keys()].sort()).toEqual(['RetriedRecords', 'SpanFlushWait', 'SpansDropped']);
+    expect(byName.get('RetriedRecords')).toMatchObject({ MetricValue: '$.retried', Unit: 'Count' });
+    expect(byName.get('SpansDropped')).toMatchObject({ MetricValue: '$.spans_dropped', Unit: 'Count' });
+    expect(byName.get('SpanFlushWait')).toMatchObject({ MetricValue: '$.flush_wait_ms', Unit: 'Milliseconds' });
+
+    // The real handler's line carries every field the filters read.
+    const logger = new MemoryLogger();
+    const ctx = context();
+    await createSqsHandler(loadConfig({}), { logger, publisher: new MemoryPublisher() })(fixture('single-task.json'), ctx);
+    const line = logger.records.find((r) => r.msg === 'invocation done')!;
+    expect(line.function_name).toBe(ctx.functionName);
+    for (const f of filters) {
+      expect(f.Properties.FilterPattern).toBe('{ $.msg = "invocation done" }');
+      const m = f.Properties.MetricTransformations[0];
+      expect(m.MetricNamespace).toBe(METRICS_NAMESPACE);
+      expect(m.Dimensions).toEqual([{ Key: 'FunctionName', Value: '$.function_name' }]);
+      expect(line[m.MetricValue.replace(/^\$\./, '')]).toEqual(expect.any(Number));
+    }
   });
 
   it('maps batching window, concurrency and FIFO', () => {
@@ -124,7 +163,7 @@ describe('TaskExecutor construct', () => {
     const t2 = Template.fromStack(stack);
     t2.resourceCountIs('AWS::SQS::Queue', 2); // mine + results
     t2.hasResourceProperties('AWS::Lambda::Function', { Architectures: ['x86_64'], MemorySize: 1024 });
-    t2.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    t2.resourceCountIs('AWS::CloudWatch::Alarm', 3);
   });
 
   it.each([

@@ -144,6 +144,7 @@ describe('handler over the fixtures', () => {
     expect(done[0]).toMatchObject({
       level: 'info',
       request_id: ctx.awsRequestId,
+      function_name: ctx.functionName,
       records: 10,
       retried: 0,
       spans_sent: intake.spans().length,

@@ -95,6 +95,8 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
   // the results were being published).
   deps.logger.log('info', 'invocation done', {
     request_id: inv.requestId,
+    // The dimension of the construct's metric filters (cdk/task-executor.ts).
+    function_name: context.functionName,
     records: records.length,
     retried: failures.size,
     duration_ms: Math.round((performance.now() - startedAt) * 1000) / 1000,
