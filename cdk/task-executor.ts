@@ -71,7 +71,7 @@ export const METRICS_NAMESPACE = 'LambdaActionRunner';
 export interface TaskExecutorMetrics {
   /** Records returned to SQS for a retry (partial batch failures Lambda's own metrics do not show). */
   readonly retriedRecords: cloudwatch.Metric;
-  /** Spans that never reached Datadog (intake failures, deadlines, buffer caps). */
+  /** Spans that never reached Datadog (intake failures, flush deadlines, trace and buffer caps). */
   readonly spansDropped: cloudwatch.Metric;
   /** Milliseconds from an invocation's last task to its last span sent: what FLUSH_RESERVE_MS must cover. */
   readonly flushWait: cloudwatch.Metric;
@@ -194,7 +194,7 @@ export class TaskExecutor extends Construct {
     };
     this.alarms.push(
       this.metrics.spansDropped.createAlarm(this, 'SpansDroppedAlarm', {
-        alarmDescription: 'Spans were lost on the way to Datadog (intake unreachable or slow, or the flush ran out of time)',
+        alarmDescription: 'Spans were lost before reaching Datadog: the intake failed or was too slow for the flush, or a trace or the buffer went over its cap',
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
