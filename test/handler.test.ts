@@ -135,7 +135,8 @@ describe('handler over the fixtures', () => {
   it('logs one summary line per invocation: records, retries, and what the span flush sent and how long it waited', async () => {
     const logger = new MemoryLogger();
     const ctx = context();
-    expect(await sqsHandler({}, logger)(fixture('batch-of-ten.json'), ctx)).toEqual({ batchItemFailures: [] });
+    const handler = sqsHandler({}, logger);
+    expect(await handler(fixture('batch-of-ten.json'), ctx)).toEqual({ batchItemFailures: [] });
     await drainResults(queues, 10);
     const done = logger.records.filter((l) => l.msg === 'invocation done');
     expect(done).toHaveLength(1);
@@ -145,6 +146,7 @@ describe('handler over the fixtures', () => {
       level: 'info',
       request_id: ctx.awsRequestId,
       function_name: ctx.functionName,
+      cold_start: true,
       records: 10,
       retried: 0,
       spans_sent: intake.spans().length,
@@ -157,6 +159,10 @@ describe('handler over the fixtures', () => {
     expect(done[0].duration_ms).toBeGreaterThanOrEqual(done[0].flush_wait_ms as number);
     // Last of the invocation's lines: every task's lines come before it.
     expect(logger.records.at(-1)?.msg).toBe('invocation done');
+    // The same container's next invocation is warm.
+    await handler(fixture('single-task.json'), context());
+    await drainResults(queues, 1);
+    expect(logger.records.filter((l) => l.msg === 'invocation done')[1]).toMatchObject({ cold_start: false, records: 1, retried: 0 });
   });
 
   it('runs a batch of ten and answers each task exactly once', async () => {

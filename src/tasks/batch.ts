@@ -97,6 +97,7 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
     request_id: inv.requestId,
     // The dimension of the construct's metric filters (cdk/task-executor.ts).
     function_name: context.functionName,
+    cold_start: coldStart,
     records: records.length,
     retried: failures.size,
     duration_ms: Math.round((performance.now() - startedAt) * 1000) / 1000,
