@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { FlushReport } from '../tracing/index.js';
+import { msSince, type FlushReport } from '../tracing/index.js';
 import { InvocationFlush } from './invocation-flush.js';
 import { errorName } from './log.js';
 import type { ResultPublisher } from './publisher.js';
@@ -100,7 +100,7 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
     cold_start: coldStart,
     records: records.length,
     retried: failures.size,
-    duration_ms: Math.round((performance.now() - startedAt) * 1000) / 1000,
+    duration_ms: msSince(startedAt),
     spans_sent: flush.sent,
     spans_dropped: flush.dropped,
     spans_sampled_out: flush.sampledOut,

@@ -7,7 +7,7 @@
  * and an intake that turns slow at the end only costs the spans not sent yet.
  */
 import { performance } from 'node:perf_hooks';
-import type { FlushReport, Tracer } from '../tracing/index.js';
+import { msSince, type FlushReport, type Tracer } from '../tracing/index.js';
 
 /**
  * Early requests start once this many spans wait (~700 KB of JSON). Fewer spans go in one
@@ -53,7 +53,7 @@ export class InvocationFlush {
     const t0 = performance.now();
     if (this.inFlight !== undefined) await this.inFlight;
     this.add(await this.tracer.flush({ deadline: this.deadline }));
-    this.total.ms = Math.round((performance.now() - t0) * 1000) / 1000;
+    this.total.ms = msSince(t0);
     return this.total;
   }
 

@@ -22,6 +22,14 @@ export function nowMs(resync = false): number {
   return anchor + mono;
 }
 
+/**
+ * Milliseconds since `t0` (a `performance.now()` reading), to the microsecond: how flush
+ * reports and log lines give durations.
+ */
+export function msSince(t0: number): number {
+  return Math.round((performance.now() - t0) * 1000) / 1000;
+}
+
 /** Result of the last `splitMs`: whole milliseconds and the ns within the millisecond. */
 export const msParts = { whole: 0, frac: 0 };
 

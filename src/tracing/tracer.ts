@@ -5,7 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { Exporter } from './exporter.js';
-import { nowMs } from './clock.js';
+import { msSince, nowMs } from './clock.js';
 import { hiOf, idHalves, loOf, nextRandomId, parseUint64 } from './ids.js';
 import { NOOP_SPAN, RecordingSpan, TraceState, type SpanSink } from './span.js';
 import { SpanStore, type EncodedSpans } from './span-store.js';
@@ -196,7 +196,7 @@ export class RecordingTracer implements Tracer, SpanSink {
       report.failure ??= 'other';
       report.dropped = capDropped + spans.count - report.sent;
     }
-    report.ms = round3(performance.now() - t0);
+    report.ms = msSince(t0);
     if (report.failure !== undefined) this.logFailure(report);
     return report;
   }
@@ -257,10 +257,6 @@ function resourceAndTags(span: RecordingSpan, opts: StartSpanOptions | undefined
   if (opts === undefined) return;
   if (opts.resource !== undefined) span.setResource(opts.resource);
   if (opts.tags !== undefined) span.setStartTags(opts.tags);
-}
-
-function round3(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }
 
 /** Tracer used when there is nowhere to send: records nothing; spans are the shared noop. */
