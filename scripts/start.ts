@@ -47,7 +47,11 @@ try {
     };
     // Task lines are left out (results print below); the invocation's summary is kept.
     let summary: LogFields | undefined;
-    const quiet = { log: (_level: string, msg: string, fields?: LogFields) => void (msg === 'invocation done' && (summary = fields)) };
+    const quiet = {
+      log: (_level: string, msg: string, fields?: LogFields) => {
+        if (msg === 'invocation done') summary = fields;
+      },
+    };
     const handler = createSqsHandler(loadConfig(env), { publisher, logger: quiet });
 
     console.log(`\n━━ ${entry.file.replace(root + '/', '')}${entry.about ? ` — ${entry.about}` : ''}`);
