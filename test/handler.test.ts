@@ -132,6 +132,18 @@ describe('handler over the fixtures', () => {
     }
   });
 
+  it("keeps every span of a run at rshell's 10,000 cap: the action.run span around it is not over the trace's cap", async () => {
+    const logger = new MemoryLogger();
+    const event = fixture('single-task.json');
+    // run + for + 5,000 × (for.iteration + command) = 10,002 starts: rshell keeps 10,000.
+    event.Records[0].body = taskBody({ id: 'loop', jobId: 'j-loop', inputs: { command: 'for i in {1..5000}; do true; done' }, allowedCommands: ['rshell:true'] });
+    expect(await sqsHandler({}, logger)(event, context())).toEqual({ batchItemFailures: [] });
+    await drainResults(queues, 1);
+    expect(intake.spans()).toHaveLength(10_001);
+    expect(spansNamed('run')[0].metrics['rshell.run.spans_dropped']).toBe(2);
+    expect(logger.records.find((l) => l.msg === 'invocation done')).toMatchObject({ spans_sent: 10_001, spans_dropped: 0 });
+  });
+
   it('logs one summary line per invocation: records, retries, and what the span flush sent and how long it waited', async () => {
     const logger = new MemoryLogger();
     const ctx = context();

@@ -7,19 +7,24 @@ import { performance } from 'node:perf_hooks';
 import type { Exporter } from './exporter.js';
 import { msSince, nowMs } from './clock.js';
 import { hiOf, idHalves, loOf, nextRandomId, parseUint64 } from './ids.js';
+import { MAX_RSHELL_SPANS_PER_RUN } from './rshell-spans.js';
 import { NOOP_SPAN, RecordingSpan, TraceState, type SpanSink } from './span.js';
 import { SpanStore, type EncodedSpans } from './span-store.js';
 import { MAX_REQUEST_MS, send } from './transport.js';
 import type { FlushFailure, FlushReport, RemoteParent, Span, StartSpanOptions, Tracer } from './types.js';
 
-/** At most this many spans per trace are kept; later ones still work but are dropped at finish. */
-export const MAX_SPANS_PER_TRACE = 10_000;
+/**
+ * At most this many spans per trace are kept; later ones still work but are dropped at finish.
+ * A task's trace is its `action.run` span around one rshell run of up to rshell's own cap, so
+ * the bound leaves room for the spans around a full run (at exactly the run's cap, one span
+ * of every capped run was lost, and counted nowhere on the run).
+ */
+export const MAX_SPANS_PER_TRACE = MAX_RSHELL_SPANS_PER_RUN + 16;
 /**
  * At most this many finished spans wait for a flush (they are held encoded, ~350 B each for an
- * rshell command span): an SQS batch of 10 messages each producing a capped 10,000-span trace
- * fits.
+ * rshell command span): an SQS batch of 10 messages each producing a capped trace fits.
  */
-export const MAX_BUFFERED_SPANS = 100_000;
+export const MAX_BUFFERED_SPANS = 10 * MAX_SPANS_PER_TRACE;
 /** And at most this many encoded bytes wait (spans with huge tags cannot exhaust a small Lambda). */
 export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 /** Requests are abandoned this long before the flush deadline, so flush returns in time. */
