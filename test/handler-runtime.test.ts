@@ -55,8 +55,9 @@ it('keeps answering tasks when the API key secret cannot be read', async () => {
 it('retries the whole batch while the signing keys cannot be read, and recovers', async () => {
   let fail = true;
   const pub = new MemoryPublisher();
+  const logger = new MemoryLogger();
   const handler = createSqsHandler(loadConfig({ TASK_SIGNING_KEYS: SIGNING_ARN }), {
-    logger: new MemoryLogger(),
+    logger,
     publisher: pub,
     readSecret: async () => {
       if (fail) throw new Error('throttled');
@@ -64,12 +65,20 @@ it('retries the whole batch while the signing keys cannot be read, and recovers'
     },
   });
   const event = fixture('signed.json');
-  const first = await handler(event, context());
+  const ctx = context();
+  const first = await handler(event, ctx);
   expect(first.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(event.Records.map((r) => r.messageId));
   expect(pub.items).toEqual([]);
+  // The summary line says so too, so the construct's RetriedRecords metric counts them.
+  const summaries = () => logger.records.filter((r) => r.msg === 'invocation done');
+  const n = event.Records.length;
+  expect(summaries()).toEqual([
+    { level: 'info', msg: 'invocation done', request_id: ctx.awsRequestId, function_name: ctx.functionName, cold_start: true, records: n, retried: n },
+  ]);
   fail = false;
   const second = await handler(event, context());
   expect(second.batchItemFailures).toEqual([]);
+  expect(summaries()[1]).toMatchObject({ cold_start: false, records: n, retried: 0 });
   expect(pub.items.filter((i) => i.update.data.id === 'succeed_task').map((i) => i.update.data.attributes.task_id).sort()).toEqual(['signed-ed25519', 'signed-rsa']);
 });
 

@@ -45,6 +45,15 @@ export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrid
         request_id: context?.awsRequestId,
       });
       const ids = (event?.Records ?? []).map((r) => r?.messageId).filter((id): id is string => typeof id === 'string' && id !== '');
+      // The summary every invocation ends with (batch.ts), so that metrics on `retried` count
+      // these records too; no span figures, nothing was flushed.
+      logger.log('info', 'invocation done', {
+        request_id: context?.awsRequestId,
+        function_name: context?.functionName,
+        cold_start: wasCold,
+        records: ids.length,
+        retried: ids.length,
+      });
       return { batchItemFailures: ids.map((itemIdentifier) => ({ itemIdentifier })) };
     }
   };
