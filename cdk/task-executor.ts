@@ -16,6 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { INVOCATION_DONE } from '../src/tasks/log.js';
 import { LAMBDA_DEFAULT_ENVIRONMENT } from './runtime-defaults.js';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -221,7 +222,7 @@ export class TaskExecutor extends Construct {
   private invocationMetric(logGroup: logs.ILogGroup, name: string, value: string, unit: cloudwatch.Unit, statistic: string): cloudwatch.Metric {
     const filter = new logs.MetricFilter(this, `${name}Filter`, {
       logGroup,
-      filterPattern: logs.FilterPattern.stringValue('$.msg', '=', 'invocation done'),
+      filterPattern: logs.FilterPattern.stringValue('$.msg', '=', INVOCATION_DONE),
       metricNamespace: METRICS_NAMESPACE,
       metricName: name,
       metricValue: value,

@@ -11,7 +11,7 @@ import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { lambdaContext } from '../src/local/lambda-context.js';
 import { loadConfig } from '../src/tasks/config.js';
 import type { ResultItem, ResultPublisher } from '../src/tasks/publisher.js';
-import type { LogFields } from '../src/tasks/log.js';
+import { INVOCATION_DONE, type LogFields } from '../src/tasks/log.js';
 import { formatTraceTree, startLocalIntake } from '../src/tracing/local-intake.js';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
@@ -49,7 +49,7 @@ try {
     let summary: LogFields | undefined;
     const quiet = {
       log: (_level: string, msg: string, fields?: LogFields) => {
-        if (msg === 'invocation done') summary = fields;
+        if (msg === INVOCATION_DONE) summary = fields;
       },
     };
     const handler = createSqsHandler(loadConfig(env), { publisher, logger: quiet });

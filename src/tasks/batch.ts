@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { msSince, type FlushReport } from '../tracing/index.js';
 import { InvocationFlush } from './invocation-flush.js';
-import { errorName } from './log.js';
+import { errorName, INVOCATION_DONE, invocationFields } from './log.js';
 import type { ResultPublisher } from './publisher.js';
 import { runRecord, type InvocationInfo, type RecordOutcome, type TaskRunnerDeps } from './runner.js';
 import { invocationBudget, type ReserveConfig } from './timeout.js';
@@ -93,13 +93,8 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
   // One line per invocation: what went back for a retry, and what the operator sizes the
   // flush reserve by (flush.ms: from the last task's end until every span was sent, while
   // the results were being published).
-  deps.logger.log('info', 'invocation done', {
-    request_id: inv.requestId,
-    // The dimension of the construct's metric filters (cdk/task-executor.ts).
-    function_name: context.functionName,
-    cold_start: coldStart,
-    records: records.length,
-    retried: failures.size,
+  deps.logger.log('info', INVOCATION_DONE, {
+    ...invocationFields(context, coldStart, records.length, failures.size),
     duration_ms: msSince(startedAt),
     spans_sent: flush.sent,
     spans_dropped: flush.dropped,

@@ -28,6 +28,17 @@ export function createLogger(sink: LogSink = (l) => process.stdout.write(l + '\n
   };
 }
 
+/** The message of the line every invocation ends with (its fields: `invocationFields` and batch.ts). */
+export const INVOCATION_DONE = 'invocation done';
+
+/**
+ * The fields of that line which every invocation has, whether its batch ran or went back to
+ * SQS whole. `function_name` is the dimension of the construct's metric filters.
+ */
+export function invocationFields(context: { awsRequestId?: string; functionName?: string } | undefined, coldStart: boolean, records: number, retried: number): LogFields {
+  return { request_id: context?.awsRequestId, function_name: context?.functionName, cold_start: coldStart, records, retried };
+}
+
 /** Log-trace correlation fields, as Datadog expects them (decimal strings). */
 export function traceFields(span: { traceId: bigint; spanId: bigint } | undefined): LogFields {
   if (!span || span.traceId === 0n) return {};

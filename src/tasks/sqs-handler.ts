@@ -8,7 +8,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processBatch, type BatchDeps } from './batch.js';
 import type { RunnerConfig } from './config.js';
-import { createLogger, errorName } from './log.js';
+import { createLogger, errorName, INVOCATION_DONE, invocationFields } from './log.js';
 import { createRuntime, type RuntimeOverrides } from './runtime.js';
 
 export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -47,13 +47,7 @@ export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrid
       const ids = (event?.Records ?? []).map((r) => r?.messageId).filter((id): id is string => typeof id === 'string' && id !== '');
       // The summary every invocation ends with (batch.ts), so that metrics on `retried` count
       // these records too; no span figures, nothing was flushed.
-      logger.log('info', 'invocation done', {
-        request_id: context?.awsRequestId,
-        function_name: context?.functionName,
-        cold_start: wasCold,
-        records: ids.length,
-        retried: ids.length,
-      });
+      logger.log('info', INVOCATION_DONE, invocationFields(context, wasCold, ids.length, ids.length));
       return { batchItemFailures: ids.map((itemIdentifier) => ({ itemIdentifier })) };
     }
   };
