@@ -8,12 +8,15 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as sqsSdk from '@aws-sdk/client-sqs';
 import { createSqsHandler } from '../src/tasks/sqs-handler.js';
+import { sqsPublisher, type ResultItem } from '../src/tasks/publisher.js';
+import { succeeded } from '../src/tasks/results.js';
 import { loadConfig } from '../src/tasks/config.js';
 import { context, MemoryLogger } from './helpers/stack.js';
 import { event, rshellTask } from './faults-helpers.js';
 
-type Mode = 'ok' | 'throttle' | 'server_error' | 'partial' | 'hang' | 'garbage' | 'throttle_once' | 'hold';
+type Mode = 'ok' | 'throttle' | 'server_error' | 'partial' | 'partial_once' | 'refused_entry' | 'hang' | 'garbage' | 'throttle_once' | 'hold';
 
 interface StubRequest {
   target: string;
@@ -26,6 +29,10 @@ class SqsStub {
   requests: StubRequest[] = [];
   /** 'hold': answers (successfully) only once this settles. */
   hold: Promise<unknown> = Promise.resolve();
+  /** 'partial', 'partial_once', 'refused_entry': entries whose body (JSON) contains this fail. */
+  failing = 'task-1\\n';
+  /** Bodies failed so far ('partial_once' fails each only the first time). */
+  private failedBodies = new Set<string>();
   private server!: Server;
   private hung: ServerResponse[] = [];
 
@@ -37,6 +44,13 @@ class SqsStub {
 
   get endpoint(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  reset(): void {
+    this.mode = 'ok';
+    this.requests = [];
+    this.failing = 'task-1\\n';
+    this.failedBodies.clear();
   }
 
   async close(): Promise<void> {
@@ -69,10 +83,18 @@ class SqsStub {
       case 'server_error':
         return json(500, { __type: 'com.amazonaws.sqs#InternalError', message: 'We encountered an internal error.' }, { 'x-amzn-query-error': 'InternalError;Receiver' });
       case 'partial':
-        return json(200, {
-          Successful: entries.filter((e) => e.Id !== '1').map(ok),
-          Failed: entries.filter((e) => e.Id === '1').map((e) => ({ Id: e.Id, SenderFault: false, Code: 'InternalError', Message: 'try again' })),
-        });
+      case 'partial_once':
+      case 'refused_entry': {
+        const fails = (e: StubRequest['entries'][number]) =>
+          e.MessageBody.includes(this.failing) && (this.mode !== 'partial_once' || !this.failedBodies.has(e.MessageBody));
+        const failed = entries.filter(fails);
+        for (const e of failed) this.failedBodies.add(e.MessageBody);
+        const fault =
+          this.mode === 'refused_entry'
+            ? { SenderFault: true, Code: 'InvalidParameterValue', Message: 'refused' }
+            : { SenderFault: false, Code: 'InternalError', Message: 'try again' };
+        return json(200, { Successful: entries.filter((e) => !failed.includes(e)).map(ok), Failed: failed.map((e) => ({ Id: e.Id, ...fault })) });
+      }
       case 'garbage':
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('<html>not sqs</html>');
         return;
@@ -95,6 +117,17 @@ async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/** A result for message `messageId` (of FIFO group `groupId`) whose stdout is `stdout`. */
+function resultItem(messageId: string, groupId?: string, stdout = `${messageId}\n`): ResultItem {
+  const update = succeeded({ taskId: `t-${messageId}`, jobId: 'j', fqn: 'com.datadoghq.remoteaction.rshell.runCommand' }, messageId, {
+    exitCode: 0,
+    stdout,
+    stderr: '',
+    sandboxWarnings: [],
+  });
+  return { messageId, groupId, update };
+}
+
 let stub: SqsStub;
 let savedEnv: NodeJS.ProcessEnv;
 
@@ -108,8 +141,7 @@ afterAll(async () => {
   await stub.close();
 });
 afterEach(() => {
-  stub.mode = 'ok';
-  stub.requests = [];
+  stub.reset();
 });
 
 function handlerFor(queueUrl: string, extra: Record<string, string> = {}) {
@@ -154,9 +186,75 @@ describe('results queue faults', () => {
     expect(stub.requests).toHaveLength(2);
   });
 
-  it('a per-entry failure retries exactly that record', async () => {
+  it('an entry SQS fails on its side is sent again, and its task answered now', async () => {
+    const r = await runBatch('partial_once');
+    expect(r.res).toEqual({ batchItemFailures: [] });
+    expect(stub.requests.map((q) => q.entries.map((e) => JSON.parse(e.MessageBody).data.attributes.payload.outputs.stdout))).toEqual([
+      ['task-0\n', 'task-1\n', 'task-2\n'],
+      ['task-1\n'],
+    ]);
+  });
+
+  it('an entry that keeps failing is sent three times, then exactly that record is retried', async () => {
     const r = await runBatch('partial');
     expect(r.res).toEqual({ batchItemFailures: [{ itemIdentifier: r.ids[1] }] });
+    expect(stub.requests.map((q) => q.entries.length)).toEqual([3, 1, 1]);
+    expect(r.logger.records.find((l) => l.msg === 'results not delivered')?.count).toBe(1);
+  });
+
+  it('an entry refused as a sender fault is not sent again: its record is retried', async () => {
+    const r = await runBatch('refused_entry');
+    expect(r.res).toEqual({ batchItemFailures: [{ itemIdentifier: r.ids[1] }] });
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('makes no re-send whose pause would reach the publish deadline', async () => {
+    const sends: number[] = [];
+    const failAll = async (cmd: sqsSdk.SendMessageBatchCommand) => {
+      sends.push(Date.now());
+      return { Successful: [], Failed: (cmd.input.Entries ?? []).map((e) => ({ Id: e.Id!, SenderFault: false, Code: 'InternalError' })) };
+    };
+    const pub = sqsPublisher({ send: failAll } as unknown as sqsSdk.SQSClient, `${stub.endpoint}/000000000000/results`, sqsSdk);
+    const started = Date.now();
+    // Sent, 50 ms pause, sent again; the 200 ms pause would end past the deadline.
+    const undelivered = await pub.publish([resultItem('m-1')], started + 150);
+    expect([...undelivered]).toEqual(['m-1']);
+    expect(sends).toHaveLength(2);
+    expect(Date.now() - started).toBeLessThan(150);
+  });
+
+  describe('FIFO groups', () => {
+    const fifoUrl = () => `${stub.endpoint}/000000000000/results.fifo`;
+    const client = () => new sqsSdk.SQSClient({ endpoint: stub.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    const sentIds = () => stub.requests.map((q) => q.entries.map((e) => JSON.parse(e.MessageBody).data.attributes.message_id));
+    // 100 KB of output each: two results fill a 256 KiB SendMessageBatch call.
+    const big = (id: string, group: string) => resultItem(id, group, 'x'.repeat(100_000) + `${id}\n`);
+
+    it('holds back the later results of a group whose result was not delivered; other groups go on', async () => {
+      stub.mode = 'refused_entry';
+      stub.failing = 'a1\\n';
+      const pub = sqsPublisher(client(), fifoUrl(), sqsSdk);
+      const items = [big('a1', 'A'), big('b1', 'B'), big('a2', 'A'), big('b2', 'B'), big('a3', 'A')];
+      const undelivered = await pub.publish(items, Date.now() + 10_000);
+      // Calls of at most 256 KiB: [a1, b1], then [b2] (a2 held back), then nothing (a3 held back).
+      expect(sentIds()).toEqual([['a1', 'b1'], ['b2']]);
+      expect([...undelivered].sort()).toEqual(['a1', 'a2', 'a3']);
+      // Group and deduplication ids of the FIFO results queue.
+      const first = stub.requests[0].entries as unknown as { MessageGroupId: string; MessageDeduplicationId: string }[];
+      expect(first.map((e) => [e.MessageGroupId, e.MessageDeduplicationId])).toEqual([
+        ['A', 'a1'],
+        ['B', 'b1'],
+      ]);
+    });
+
+    it('a group result delivered on a re-send does not stop its group', async () => {
+      stub.mode = 'partial_once';
+      stub.failing = 'a1\\n';
+      const pub = sqsPublisher(client(), fifoUrl(), sqsSdk);
+      const undelivered = await pub.publish([big('a1', 'A'), big('b1', 'B'), big('a2', 'A')], Date.now() + 10_000);
+      expect(sentIds()).toEqual([['a1', 'b1'], ['a1'], ['a2']]);
+      expect(undelivered.size).toBe(0);
+    });
   });
 
   it('a hung queue is abandoned at the publish deadline, records retried, handler in time', async () => {

@@ -15,8 +15,34 @@ export interface ResultItem {
 }
 
 export interface ResultPublisher {
-  /** Publishes in order; resolves to the message ids whose result was NOT delivered. */
+  /**
+   * Publishes in order; resolves to the message ids whose result was NOT delivered. Items
+   * of a FIFO message group (`groupId`) after the group's first undelivered one are not
+   * sent either: SQS redelivers the rest of that group, and its tasks are answered then,
+   * once.
+   */
   publish(items: readonly ResultItem[], deadline: number): Promise<Set<string>>;
+}
+
+/**
+ * The undelivered results of one publish call, and the FIFO groups they stop: a group's
+ * later results are held back, so a group that goes back to SQS is not answered twice.
+ */
+export class Undelivered {
+  readonly ids = new Set<string>();
+  private readonly stoppedGroups = new Set<string>();
+
+  add(it: ResultItem): void {
+    this.ids.add(it.messageId);
+    if (it.groupId !== undefined) this.stoppedGroups.add(it.groupId);
+  }
+
+  /** True (and counted undelivered) when an earlier result of the item's group was not delivered. */
+  heldBack(it: ResultItem): boolean {
+    if (it.groupId === undefined || !this.stoppedGroups.has(it.groupId)) return false;
+    this.ids.add(it.messageId);
+    return true;
+  }
 }
 
 export function logPublisher(write: (line: string) => void = (l) => process.stdout.write(l + '\n')): ResultPublisher {
@@ -29,47 +55,89 @@ export function logPublisher(write: (line: string) => void = (l) => process.stdo
 }
 
 const MAX_BATCH_ENTRIES = 10;
+/**
+ * Sends of one entry: SQS can fail single entries of a batch on its side (`SenderFault:
+ * false`, e.g. InternalError) while the call succeeds, and the SDK retries only failed
+ * calls. Re-sending such an entry here answers its task now, instead of running it again
+ * after the visibility timeout.
+ */
+const MAX_ENTRY_SENDS = 3;
+/** Pause before the n-th re-send: 50 ms, then 200 ms; none that would reach the deadline. */
+const RESEND_DELAY_MS = [50, 200];
+
+interface Entry {
+  it: ResultItem;
+  body: string;
+}
 
 export function sqsPublisher(client: SQSClient, queueUrl: string, commands: typeof import('@aws-sdk/client-sqs')): ResultPublisher {
   const fifo = queueUrl.endsWith('.fifo');
+
+  /** One SendMessageBatch call; resolves to the entries worth sending again. */
+  const send = async (entries: Entry[], undelivered: Undelivered, deadline: number, lastTry: boolean): Promise<Entry[]> => {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      for (const e of entries) undelivered.add(e.it);
+      return [];
+    }
+    const again: Entry[] = [];
+    try {
+      const out = await client.send(
+        new commands.SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: entries.map((e, i) => ({
+            Id: String(i),
+            MessageBody: e.body,
+            ...(fifo
+              ? {
+                  MessageGroupId: e.it.groupId ?? e.it.update.data.attributes.job_id ?? 'results',
+                  MessageDeduplicationId: e.it.messageId.replace(/[^\w!-/:-@[-`{-~]/g, '').slice(0, 128),
+                }
+              : {}),
+          })),
+        }),
+        { abortSignal: AbortSignal.timeout(remaining) },
+      );
+      for (const f of out.Failed ?? []) {
+        const e = entries[Number(f.Id)];
+        if (e === undefined) continue;
+        // A sender fault (the entry itself is refused) fails the same way when sent again.
+        if (f.SenderFault === false && !lastTry) again.push(e);
+        else undelivered.add(e.it);
+      }
+    } catch {
+      // The SDK has already retried the call as its retry policy allows.
+      for (const e of entries) undelivered.add(e.it);
+    }
+    return again;
+  };
+
   return {
     async publish(items, deadline) {
-      const failed = new Set<string>();
+      const undelivered = new Undelivered();
       const encoded = items.map((it) => ({ it, body: encodeResult(it.update) }));
       for (const batch of batches(encoded)) {
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) {
-          for (const e of batch) failed.add(e.it.messageId);
-          continue;
-        }
-        try {
-          const out = await client.send(
-            new commands.SendMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: batch.map((e, i) => ({
-                Id: String(i),
-                MessageBody: e.body,
-                ...(fifo
-                  ? {
-                      MessageGroupId: e.it.groupId ?? e.it.update.data.attributes.job_id ?? 'results',
-                      MessageDeduplicationId: e.it.messageId.replace(/[^\w!-/:-@[-`{-~]/g, '').slice(0, 128),
-                    }
-                  : {}),
-              })),
-            }),
-            { abortSignal: AbortSignal.timeout(remaining) },
-          );
-          for (const f of out.Failed ?? []) {
-            const e = batch[Number(f.Id)];
-            if (e) failed.add(e.it.messageId);
+        let pending = batch.filter((e) => !undelivered.heldBack(e.it));
+        for (let sends = 1; pending.length > 0; sends++) {
+          pending = await send(pending, undelivered, deadline, sends === MAX_ENTRY_SENDS);
+          if (pending.length > 0 && !(await pausedBefore(RESEND_DELAY_MS[sends - 1]!, deadline))) {
+            for (const e of pending) undelivered.add(e.it);
+            break;
           }
-        } catch {
-          for (const e of batch) failed.add(e.it.messageId);
+          // A re-sent entry has lost its place in the batch: later results of its FIFO
+          // group, if any, were delivered before it (one call cannot be made conditional).
         }
       }
-      return failed;
+      return undelivered.ids;
     },
   };
+}
+
+/** Sleeps `ms` and resolves true; false at once when the pause would reach the deadline. */
+async function pausedBefore(ms: number, deadline: number): Promise<boolean> {
+  if (Date.now() + ms >= deadline) return false;
+  await new Promise((r) => setTimeout(r, ms));
+  return true;
 }
 
 /** Groups of at most 10 entries and 256 KiB in total, in order. */

@@ -8,7 +8,7 @@ import { BufferReader, type ByteReader } from '../../src/rshell/io.js';
 import { lambdaContext } from '../../src/local/lambda-context.js';
 import type { LocalQueues } from '../../src/local/sqs-server.js';
 import type { LogFields, Logger, LogLevel } from '../../src/tasks/log.js';
-import type { ResultItem, ResultPublisher } from '../../src/tasks/publisher.js';
+import { Undelivered, type ResultItem, type ResultPublisher } from '../../src/tasks/publisher.js';
 import type { TaskUpdate } from '../../src/tasks/results.js';
 import { LocalIntake } from '../../src/tracing/local-intake.js';
 
@@ -31,12 +31,13 @@ export class MemoryPublisher implements ResultPublisher {
   items: ResultItem[] = [];
   refuse = new Set<string>();
   async publish(items: readonly ResultItem[]): Promise<Set<string>> {
-    const failed = new Set<string>();
+    const undelivered = new Undelivered();
     for (const it of items) {
-      if (this.refuse.has(it.messageId)) failed.add(it.messageId);
+      if (undelivered.heldBack(it)) continue;
+      if (this.refuse.has(it.messageId)) undelivered.add(it);
       else this.items.push(it);
     }
-    return failed;
+    return undelivered.ids;
   }
   byTask(): Map<string, TaskUpdate> {
     return new Map(this.items.map((i) => [i.update.data.attributes.task_id, i.update]));
