@@ -6,7 +6,7 @@
  * for both services (~100 ms of module loading here for the first, 20-30 ms more for the
  * second: they share the SDK's core), verifies signed tasks and
  * publishes its results to SQS. Here those endpoints are loopback stand-ins answering after
- * a delay (bench/aws-stubs.ts), and the process runs with the construct's environment.
+ * a delay (test/helpers/aws-stubs.ts), and the process runs with the construct's environment.
  *
  * Compared in the same run: the same bundle without secrets or results queue (the executor
  * benchmark's figure), and, with BENCH_COMPARE_BUNDLE=<path to another build's handler.mjs>,
@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAMBDA_DEFAULT_ENVIRONMENT } from '../cdk/runtime-defaults.js';
-import { close, listen, slowIntake, slowQueue, slowSecrets } from './aws-stubs.js';
+import { close, listen, slowIntake, slowQueue, slowSecrets } from '../test/helpers/aws-stubs.js';
 import { sqsEvent } from './events.js';
 import { coldStarts, type ColdStartVariant } from './measure.js';
 

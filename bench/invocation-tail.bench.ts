@@ -8,7 +8,7 @@
 import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { lambdaContext } from '../src/local/lambda-context.js';
 import { loadConfig } from '../src/tasks/config.js';
-import { close, listen, slowIntake, slowQueue } from './aws-stubs.js';
+import { close, listen, slowIntake, slowQueue } from '../test/helpers/aws-stubs.js';
 import { sqsEvent } from './events.js';
 import { median } from './measure.js';
 

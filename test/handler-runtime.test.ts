@@ -1,10 +1,12 @@
 /** Container-level behaviour: secrets read once, concurrency bounded, failures of set-up retried. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { IncomingMessage, Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../src/actions/types.js';
 import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { taskBody } from '../src/producer/task.js';
 import { loadConfig } from '../src/tasks/config.js';
 import { startLocalIntake, type LocalIntake } from '../src/tracing/local-intake.js';
+import { close, listen, slowSecrets } from './helpers/aws-stubs.js';
 import { context, fixture, MemoryLogger, MemoryPublisher, trustedKeysJson } from './helpers/stack.js';
 
 let intake: LocalIntake;
@@ -210,4 +212,51 @@ it('answers a signed task as the task that was signed, whatever the unsigned wra
   expect(a.task_id).toBe('signed-id');
   expect(a.job_id).toBe('job-1');
   expect(a.payload).toMatchObject({ outputs: { exitCode: 0, stdout: 'signed\n' } });
+});
+
+describe('secrets through the real Secrets Manager client', () => {
+  let secrets: Server;
+  let gets: string[];
+  let saved: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    secrets = slowSecrets(0, { [KEY_ARN]: 'sm-api-key\n', [SIGNING_ARN]: trustedKeysJson() });
+    gets = [];
+    secrets.on('request', (req: IncomingMessage) => gets.push(String(req.headers['x-amz-target'])));
+    const endpoint = await listen(secrets);
+    saved = { ...process.env };
+    // The SDK's per-service endpoint variable, as for SQS (AWS_ENDPOINT_URL_SQS).
+    Object.assign(process.env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await close(secrets);
+  });
+
+  it('reads the API key and the signing keys once per container, and uses both', async () => {
+    const pub = new MemoryPublisher();
+    const handler = createSqsHandler(loadConfig({ DD_API_KEY_SECRET_ARN: KEY_ARN, TASK_SIGNING_KEYS: SIGNING_ARN, DD_TRACE_INTAKE_URL: intake.url }), {
+      logger: new MemoryLogger(),
+      publisher: pub,
+    });
+    const before = intake.requests().length;
+    for (let i = 0; i < 2; i++) expect((await handler(fixture('signed.json'), context())).batchItemFailures).toEqual([]);
+    expect(gets).toEqual(['secretsmanager.GetSecretValue', 'secretsmanager.GetSecretValue']);
+    // The signed tasks verified against the keys read; the spans went out with the key read.
+    const ok = pub.items.filter((i) => i.update.data.id === 'succeed_task').map((i) => i.update.data.attributes.task_id);
+    expect(ok.sort()).toEqual(['signed-ed25519', 'signed-ed25519', 'signed-rsa', 'signed-rsa']);
+    const posts = intake.requests().slice(before);
+    expect(posts.length).toBe(2);
+    for (const p of posts) expect(p.headers['dd-api-key']).toBe('sm-api-key');
+  });
+
+  it('a secret that does not exist: the batch goes back to SQS, the log names the error type only', async () => {
+    const logger = new MemoryLogger();
+    const missing = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:gone-000000';
+    const handler = createSqsHandler(loadConfig({ TASK_SIGNING_KEYS: missing }), { logger, publisher: new MemoryPublisher() });
+    const event = fixture('signed.json');
+    const res = await handler(event, context());
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(event.Records.map((r) => r.messageId));
+    expect(logger.records.find((r) => r.msg.startsWith('batch failed'))).toMatchObject({ level: 'error', error_type: 'ResourceNotFoundException' });
+    expect(JSON.stringify(logger.records)).not.toContain('no such secret');
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * Loopback stand-ins for the AWS and Datadog endpoints a deployed function talks to, each
  * answering after a delay (a round trip from Lambda): the benchmarks measure what those round
- * trips add without an AWS account.
+ * trips add without an AWS account, and the tests read secrets through the real SDK client.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
