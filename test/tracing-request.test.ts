@@ -287,4 +287,25 @@ describe('agent request (msgpack)', () => {
     expect(traces[1][0].span_id).toBe(other.spanId);
     expect(traces[1][0].metrics._sampling_priority_v1).toBe(-1);
   });
+  it('writes array headers of 16 or more elements as array 16 (0xdc): 20 traces, one of 40 spans', async () => {
+    const tracer = createTracer({ agentUrl: intake.baseUrl });
+    const root = tracer.startSpan('action.run', { startTimeMs: T0 });
+    const children = Array.from({ length: 39 }, (_, i) => tracer.startSpan('command', { childOf: root, resource: `c${i}`, startTimeMs: T0 + i }));
+    for (const c of children) c.finish(T0 + 50);
+    root.finish(T0 + 60);
+    const singles = Array.from({ length: 19 }, () => tracer.startSpan('single', { startTimeMs: T0 }));
+    for (const s of singles) s.finish(T0 + 1);
+    expect(await tracer.flush({ deadline: Date.now() + 5000 })).toMatchObject({ sent: 59, dropped: 0, requests: 1 });
+
+    const [req] = intake.requests();
+    expect(req.status).toBe(200);
+    expect(req.headers['x-datadog-trace-count']).toBe('20');
+    // msgpack: 0xdc then the element count as big-endian uint16 (20 traces; 40 spans, the
+    // first trace's header, right after it). Read from the bytes, not through our decoder.
+    expect([...req.body.subarray(0, 4)]).toEqual([0xdc, 0x00, 20, 0xdc]);
+    expect(req.body.readUInt16BE(4)).toBe(40);
+    const traces = intake.traces();
+    expect(traces.map((t) => t.length)).toEqual([40, ...Array<number>(19).fill(1)]);
+    expect(traces[0].filter((s) => s.parent_id === root.spanId).map((s) => s.resource)).toEqual(children.map((_, i) => `c${i}`));
+  });
 });
