@@ -1,9 +1,12 @@
 /** End to end: a real rshell run with the span adapter, flushed to the local intake. */
 import { describe, expect, it } from 'vitest';
+import { BUILTINS } from '../src/rshell/builtins/registry.js';
+import type { Builtin } from '../src/rshell/builtins/types.js';
 import { createRunner } from '../src/rshell/index.js';
 import { createTracer, rshellHooks } from '../src/tracing/index.js';
 import { formatTraceTree } from '../src/tracing/local-intake.js';
-import { useLocalIntake } from './helpers/stack.js';
+import { event, failureOf, rshellTask, wiredHandler } from './faults-helpers.js';
+import { context, useLocalIntake } from './helpers/stack.js';
 
 const intake = useLocalIntake();
 
@@ -100,5 +103,48 @@ describe('rshell spans end to end', () => {
     };
     expect(under(full.span_id)).toBe(11);
     expect(under(leanRun.span_id)).toBe(0);
+  });
+  it('a builtin that throws ends the run as fatal: exit 1, the panic on stderr, only error.type on the run span', async () => {
+    // A bug in a builtin, simulated: the interpreter must turn it into a clean run result.
+    const builtins = BUILTINS as Map<string, Builtin>;
+    builtins.set('boom', async () => {
+      throw new Error('bug in a builtin: token=abc123');
+    });
+    try {
+      const tracer = createTracer({ intakeUrl: intake.url });
+      const action = tracer.startSpan('action.run');
+      const hooks = rshellHooks(tracer, { parent: action });
+      const r = await createRunner({ allowedCommands: ['rshell:echo', 'rshell:boom'], hooks }).run('echo before\nboom\necho after');
+      action.finish();
+      expect([r.exitCode, r.outcome, r.stdout.toString(), r.stderr.toString()]).toEqual([
+        1,
+        'fatal',
+        'before\n',
+        'rshell: internal panic: bug in a builtin: token=abc123\n',
+      ]);
+      expect(r.error).toBe('internal error: bug in a builtin: token=abc123');
+      await tracer.flush({ deadline: Date.now() + 10_000 });
+      const spans = intake.spans();
+      const run = spans.find((s) => s.name === 'run')!;
+      expect([run.error, run.meta['error.type'], run.meta['rshell.run.outcome']]).toEqual([1, 'fatal', 'fatal']);
+      // The command span is finished too (exit code 1), and the message is in no span.
+      expect(spans.filter((s) => s.name === 'command').map((s) => [s.resource, s.metrics['rshell.command.exit_code']])).toEqual([
+        ['echo', 0],
+        ['boom', 1],
+      ]);
+      expect(intake.requests().map((q) => q.body.toString()).join('')).not.toContain('abc123');
+
+      // Through the executor: a failed task (not retried) whose details say what broke, and
+      // an action.run span with the error's type only.
+      const { handler, publisher } = wiredHandler({ DD_API_KEY: 'k', DD_TRACE_INTAKE_URL: intake.url });
+      const res = await handler(event([rshellTask('boom', { allowedCommands: ['rshell:boom'] })]), context());
+      expect(res.batchItemFailures).toEqual([]);
+      expect(failureOf(publisher.items[0]?.update)).toEqual({ error_code: 'ACTION_ERROR', error_details: 'rshell: internal error: bug in a builtin: token=abc123' });
+      const actionRun = intake.spans().filter((s) => s.name === 'action.run').at(-1)!;
+      expect([actionRun.error, actionRun.meta['error.type']]).toEqual([1, 'InternalError']);
+      expect(intake.requests().map((q) => q.body.toString()).join('')).not.toContain('abc123');
+    } finally {
+      builtins.delete('boom');
+    }
   });
 });
