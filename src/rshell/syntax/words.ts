@@ -269,7 +269,6 @@ export abstract class WordParser extends Scanner {
               segStart = this.i + 2;
             }
             this.i += 2;
-            if (litStart >= 0) continue;
             continue;
           }
           litChar(c1 < 0 ? 1 : 2);
@@ -407,7 +406,6 @@ export abstract class WordParser extends Scanner {
           }
           begin();
           this.i += c1 < 0 ? 1 : 2;
-          if (c1 === NL && dashTabs) lineStart = true;
           continue;
         }
         case NL:
