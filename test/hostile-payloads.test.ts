@@ -215,6 +215,24 @@ describe('signed tasks when trusted keys are configured', () => {
   }
   const sigOf = (env: Record<string, unknown>) => (env.signatures as Record<string, unknown>[])[0];
   const signedData = (obj: unknown) => Buffer.from(JSON.stringify(obj)).toString('base64');
+  const FUTURE = '2099-01-01T00:00:00.000Z';
+  /** The signed JSON of `spec`'s task, with `expiration_time` in its attributes when given. */
+  const taskData = (expiration?: string, command = 'echo signed') => ({
+    data: {
+      id: 'signed-1',
+      type: 'task',
+      attributes: {
+        name: 'runCommand',
+        bundle_id: 'com.datadoghq.remoteaction.rshell',
+        inputs: { command },
+        allowed_commands: ['rshell:echo'],
+        ...(expiration === undefined ? {} : { expiration_time: expiration }),
+      },
+    },
+  });
+  /** A body whose envelope signs `obj` as it is (a far-future expiry on the envelope). */
+  const signedAs = (obj: unknown) =>
+    JSON.stringify({ data: { id: 'signed-1', type: 'task', attributes: { ...taskData().data.attributes, job_id: 'job-s', signed_envelope: signedEnvelope(Buffer.from(JSON.stringify(obj)), { ...ed, expiresAt: Date.parse(FUTURE) }) } } });
 
   it('runs a valid Ed25519 and a valid RSA task', async () => {
     for (const s of [ed, rsa]) {
@@ -234,8 +252,17 @@ describe('signed tasks when trusted keys are configured', () => {
     ['no hash type', () => signed((e) => delete e.hash_type), 'SIGNATURE_ERROR', 'unsupported hash type null'],
     ['expired', () => signed(() => {}, { ...ed, expiresAt: Date.parse('2021-06-01T00:00:00Z') }), 'EXPIRED_TASK', 'task expired at 2021-06-01T00:00:00.000Z'],
     ['expiring now', () => signed(() => {}, { ...ed, expiresAt: Date.now() - 1 }), 'EXPIRED_TASK', ''],
-    ['no expiration', () => signed((e) => delete e.expiration_time), 'EXPIRED_TASK', 'signed envelope has no valid expiration_time'],
-    ['garbage expiration', () => signed((e) => (e.expiration_time = 'tomorrow')), 'EXPIRED_TASK', 'signed envelope has no valid expiration_time'],
+    ['no expiration in the signed data', () => signedAs(taskData()), 'EXPIRED_TASK', 'signed data has no valid expiration_time'],
+    ['garbage expiration in the signed data', () => signedAs(taskData('tomorrow')), 'EXPIRED_TASK', 'signed data has no valid expiration_time'],
+    ['expiration without an offset (local time)', () => signedAs(taskData('2099-01-01T00:00:00')), 'EXPIRED_TASK', 'signed data has no valid expiration_time'],
+    // A replay: the envelope's copy of the expiry is not signed, so moving it changes nothing.
+    [
+      'expired task whose envelope expiry was moved forward',
+      () => signed((e) => (e.expiration_time = '2099-01-01T00:00:00.000Z'), { ...ed, expiresAt: Date.parse('2021-06-01T00:00:00Z') }),
+      'EXPIRED_TASK',
+      'task expired at 2021-06-01T00:00:00.000Z',
+    ],
+    ['signed data not JSON', () => signed((e) => (e.data = Buffer.from('{"data":').toString('base64'))), 'SIGNATURE_ERROR', 'signed data is not valid JSON: unexpected end of JSON input at position 8'],
     ['unknown key id', () => signed(() => {}, { ...ed, keyId: 'attacker' }), 'SIGNATURE_KEY_NOT_FOUND', 'no trusted key for key id(s): attacker'],
     ['numeric key id', () => signed((e) => (sigOf(e).key_id = 7)), 'SIGNATURE_KEY_NOT_FOUND', 'no trusted key for key id(s): 7'],
     ['key type swapped', () => signed((e) => (sigOf(e).key_type = 'X509_RSA')), 'SIGNATURE_ERROR', 'key type X509_RSA does not match trusted key fixture-ed25519'],
@@ -243,7 +270,7 @@ describe('signed tasks when trusted keys are configured', () => {
     ['signature of another task', () => signed((e) => (sigOf(e).signature = (JSON.parse(taskBody({ ...spec, id: 'other' }, ed)).data.attributes.signed_envelope.signatures[0].signature as string))), 'SIGNATURE_ERROR', 'invalid signature for key id fixture-ed25519'],
     ['signature not base64', () => signed((e) => (sigOf(e).signature = '***')), 'SIGNATURE_ERROR', 'invalid signature for key id fixture-ed25519'],
     ['empty signature', () => signed((e) => (sigOf(e).signature = '')), 'SIGNATURE_ERROR', 'invalid signature for key id fixture-ed25519'],
-    ['tampered data', () => signed((e) => (e.data = signedData({ data: { id: 'signed-1', type: 'task', attributes: { name: 'runCommand', bundle_id: 'com.datadoghq.remoteaction.rshell', inputs: { command: 'echo TAMPERED' }, allowed_commands: ['rshell:echo'] } } }))), 'SIGNATURE_ERROR', 'invalid signature for key id fixture-ed25519'],
+    ['tampered data', () => signed((e) => (e.data = signedData(taskData(FUTURE, 'echo TAMPERED')))), 'SIGNATURE_ERROR', 'invalid signature for key id fixture-ed25519'],
   ];
 
   it.each(CASES)('%s', async (_n, make, code, details) => {
@@ -255,10 +282,27 @@ describe('signed tasks when trusted keys are configured', () => {
   });
 
   it('signed data that is not a task is refused after the signature checks out', async () => {
-    const data = Buffer.from('{"data":{"id":"x"}}');
+    const data = Buffer.from(`{"data":{"id":"x","attributes":{"expiration_time":"${FUTURE}"}}}`);
     const b = JSON.stringify({ data: { id: 'w', type: 'task', attributes: { name: 'runCommand', bundle_id: 'com.datadoghq.remoteaction.rshell', job_id: 'j', signed_envelope: signedEnvelope(data, ed) } } });
     const { u } = await answer(b, keys);
-    expect(failureOf(u)).toEqual({ error_code: 'SIGNATURE_ERROR', error_details: 'signed data: invalid task: data.attributes: required object is missing' });
+    expect(failureOf(u)).toEqual({
+      error_code: 'SIGNATURE_ERROR',
+      error_details: 'signed data: invalid task: data.attributes.name: required string is missing; data.attributes.bundle_id: required string is missing',
+    });
+  });
+
+  it('the expiry that counts is the signed one: the envelope copy removed or garbled, the task runs', async () => {
+    for (const mutate of [(e: Record<string, unknown>) => delete e.expiration_time, (e: Record<string, unknown>) => (e.expiration_time = 'tomorrow')]) {
+      const { u } = await answer(signed(mutate), keys);
+      expect(outputsOf(u)).toEqual({ exitCode: 0, stdout: 'signed\n', stderr: '', sandboxWarnings: [] });
+    }
+  });
+
+  it('signs the expiry inside the data (RFC 3339), and repeats it on the envelope', () => {
+    const parsed = JSON.parse(signed(() => {}, { ...ed, expiresAt: Date.parse(FUTURE) }));
+    const env = parsed.data.attributes.signed_envelope;
+    expect(JSON.parse(Buffer.from(env.data, 'base64').toString()).data.attributes.expiration_time).toBe(FUTURE);
+    expect(env.expiration_time).toBe(FUTURE);
   });
 
   it('what runs is the signed command, not the unsigned copy next to it', async () => {

@@ -46,7 +46,13 @@ export function taskBody(spec: TaskSpec, signer?: Signer): string {
   const unsigned: Record<string, unknown> = { ...attributes, job_id: spec.jobId ?? randomUUID() };
   if (spec.traceId !== undefined) unsigned.trace_id = spec.traceId;
   if (spec.spanId !== undefined) unsigned.span_id = spec.spanId;
-  if (signer) unsigned.signed_envelope = signedEnvelope(Buffer.from(JSON.stringify({ data })), signer);
+  if (signer) {
+    // The expiry is part of what is signed (the PAR's PrivateActionTask carries it); the
+    // envelope repeats it, as the PAR's does, but that copy is not what the runner reads.
+    const expiresAt = signer.expiresAt ?? Date.now() + 3600_000;
+    const signedData = { data: { ...data, attributes: { ...attributes, expiration_time: new Date(expiresAt).toISOString() } } };
+    unsigned.signed_envelope = signedEnvelope(Buffer.from(JSON.stringify(signedData)), { ...signer, expiresAt });
+  }
   return stringifyJson({ data: { id, type: 'task', attributes: unsigned } });
 }
 

@@ -40,8 +40,17 @@ export function verifySignedTask(unsigned: Task, keys: TrustedKeys, nowMs: numbe
   }
   const hash = createHash('sha256').update(data).digest();
 
-  const expiresAt = parseExpiration(env.expiration_time);
-  if (expiresAt === undefined) throw new TaskError('EXPIRED_TASK', 'signed envelope has no valid expiration_time');
+  // The PAR unmarshals the signed task before checking its expiry, then its signature. The
+  // expiry read is the signed one: the envelope's own expiration_time is not covered by the
+  // signature, and trusting it would let anyone replay an expired task by moving it forward.
+  let signedRaw: unknown;
+  try {
+    signedRaw = parseJsonExact(data.toString('utf8'));
+  } catch (err) {
+    throw new TaskError('SIGNATURE_ERROR', `signed data is not valid JSON: ${(err as Error).message}`);
+  }
+  const expiresAt = parseExpiration(signedAttributes(signedRaw)?.expiration_time);
+  if (expiresAt === undefined) throw new TaskError('EXPIRED_TASK', 'signed data has no valid expiration_time');
   if (expiresAt <= nowMs) throw new TaskError('EXPIRED_TASK', `task expired at ${new Date(expiresAt).toISOString()}`);
 
   const sig = sigs.find((s) => typeof s?.key_id === 'string' && keys.has(s.key_id));
@@ -59,12 +68,6 @@ export function verifySignedTask(unsigned: Task, keys: TrustedKeys, nowMs: numbe
     throw new TaskError('SIGNATURE_ERROR', `invalid signature for key id ${String(sig.key_id)}`);
   }
 
-  let signedRaw: unknown;
-  try {
-    signedRaw = parseJsonExact(data.toString('utf8'));
-  } catch (err) {
-    throw new TaskError('SIGNATURE_ERROR', `signed data is not valid JSON: ${(err as Error).message}`);
-  }
   // Dequeue-time metadata is not signed: it comes from the unsigned wrapper.
   const merged = withUnsignedMetadata(signedRaw, unsigned);
   const parsed = validateEnvelope(merged);
@@ -80,10 +83,18 @@ function verifyBytes(k: TrustedKey, data: Buffer, hash: Buffer, sig: Buffer): bo
   }
 }
 
+/** `data.attributes` of the signed JSON, when it is an object. */
+function signedAttributes(signedRaw: unknown): Record<string, unknown> | undefined {
+  const d = (signedRaw as { data?: { attributes?: unknown } } | null)?.data;
+  if (!d || typeof d !== 'object' || !d.attributes || typeof d.attributes !== 'object') return undefined;
+  return d.attributes as Record<string, unknown>;
+}
+
 function withUnsignedMetadata(signedRaw: unknown, unsigned: Task): unknown {
-  const d = (signedRaw as { data?: { attributes?: Record<string, unknown> } } | null)?.data;
-  if (!d || typeof d !== 'object' || !d.attributes || typeof d.attributes !== 'object') return signedRaw;
-  const attributes: Record<string, unknown> = { ...d.attributes, job_id: unsigned.jobId };
+  const signed = signedAttributes(signedRaw);
+  if (signed === undefined) return signedRaw;
+  const d = (signedRaw as { data: Record<string, unknown> }).data;
+  const attributes: Record<string, unknown> = { ...signed, job_id: unsigned.jobId };
   if (unsigned.traceId !== 0n) attributes.trace_id = unsigned.traceId;
   if (unsigned.spanId !== 0n) attributes.span_id = unsigned.spanId;
   delete attributes.signed_envelope;
@@ -95,10 +106,13 @@ function decodeBase64(v: unknown): Buffer | undefined {
   return Buffer.from(v, v.includes('-') || v.includes('_') ? 'base64url' : 'base64');
 }
 
+/** A full RFC 3339 date-time with its offset: nothing Date.parse would read in local time. */
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/;
+
 /** RFC 3339 string or protobuf Timestamp JSON ({seconds, nanos}); epoch ms. */
 export function parseExpiration(v: unknown): number | undefined {
   if (typeof v === 'string') {
-    const t = Date.parse(v);
+    const t = RFC3339.test(v) ? Date.parse(v) : NaN;
     return Number.isNaN(t) ? undefined : t;
   }
   if (v && typeof v === 'object') {
