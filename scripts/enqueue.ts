@@ -1,6 +1,6 @@
 /**
  * `npm run enqueue -- --queue-url URL --command '...' [--allowed-path P ...]
- *   [--allowed-command rshell:X ...] [--timeout S] [--group G] [--sign-key FILE --key-id ID]`
+ *   [--allowed-command rshell:X ...] [--timeout S] [--group G] [--sign-key FILE --key-id ID [--expires-in S]]`
  * Builds a task in the envelope the handler reads and sends it with the AWS SDK. The
  * standard AWS_ENDPOINT_URL_SQS (and AWS_REGION / credentials) apply; a loopback endpoint
  * gets placeholder credentials so `npm run local` needs no AWS account.
@@ -21,10 +21,11 @@ const { values } = parseArgs({
     group: { type: 'string' },
     'sign-key': { type: 'string' },
     'key-id': { type: 'string' },
+    'expires-in': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
-const usage = "usage: npm run enqueue -- --queue-url URL --command '...' [--allowed-path P ...] [--allowed-command rshell:X ...] [--timeout S] [--group G] [--sign-key FILE --key-id ID]";
+const usage = "usage: npm run enqueue -- --queue-url URL --command '...' [--allowed-path P ...] [--allowed-command rshell:X ...] [--timeout S] [--group G] [--sign-key FILE --key-id ID [--expires-in S]]";
 if (values.help) {
   console.log(usage);
   process.exit(0);
@@ -43,8 +44,16 @@ const client = new SQSClient(
 );
 const inputs: Record<string, unknown> = { command: values.command };
 if (values.timeout !== undefined) inputs.timeout = Number(values.timeout);
+// A signed task runs again if it is sent again before it expires: the default is an hour.
+const expiresIn = values['expires-in'] === undefined ? 3600 : Number(values['expires-in']);
+if (!Number.isFinite(expiresIn) || expiresIn <= 0) {
+  console.error(`--expires-in must be a positive number of seconds, got ${JSON.stringify(values['expires-in'])}`);
+  process.exit(2);
+}
 const signer =
-  values['sign-key'] && values['key-id'] ? { keyId: values['key-id'], key: createPrivateKey(readFileSync(values['sign-key'])) } : undefined;
+  values['sign-key'] && values['key-id']
+    ? { keyId: values['key-id'], key: createPrivateKey(readFileSync(values['sign-key'])), expiresAt: Date.now() + expiresIn * 1000 }
+    : undefined;
 const sent = await enqueueTask(
   client,
   queueUrl,
