@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { enqueueTask } from '../src/producer/enqueue.js';
+import { DEFAULT_SIGNED_VALIDITY_MS } from '../src/producer/task.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,8 +45,8 @@ const client = new SQSClient(
 );
 const inputs: Record<string, unknown> = { command: values.command };
 if (values.timeout !== undefined) inputs.timeout = Number(values.timeout);
-// A signed task runs again if it is sent again before it expires: the default is an hour.
-const expiresIn = values['expires-in'] === undefined ? 3600 : Number(values['expires-in']);
+// A signed task runs again if it is sent again before it expires.
+const expiresIn = values['expires-in'] === undefined ? DEFAULT_SIGNED_VALIDITY_MS / 1000 : Number(values['expires-in']);
 if (!Number.isFinite(expiresIn) || expiresIn <= 0) {
   console.error(`--expires-in must be a positive number of seconds, got ${JSON.stringify(values['expires-in'])}`);
   process.exit(2);

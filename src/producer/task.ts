@@ -20,10 +20,13 @@ export interface TaskSpec {
   client?: number;
 }
 
+/** How long a signed task stays valid unless the signer says otherwise: an hour. */
+export const DEFAULT_SIGNED_VALIDITY_MS = 3_600_000;
+
 export interface Signer {
   keyId: string;
   key: KeyObject;
-  /** Epoch ms; default one hour from now. */
+  /** Epoch ms; default DEFAULT_SIGNED_VALIDITY_MS from now. */
   expiresAt?: number;
 }
 
@@ -49,7 +52,7 @@ export function taskBody(spec: TaskSpec, signer?: Signer): string {
   if (signer) {
     // The expiry is part of what is signed (the PAR's PrivateActionTask carries it); the
     // envelope repeats it, as the PAR's does, but that copy is not what the runner reads.
-    const expiresAt = signer.expiresAt ?? Date.now() + 3600_000;
+    const expiresAt = signer.expiresAt ?? Date.now() + DEFAULT_SIGNED_VALIDITY_MS;
     const signedData = { data: { ...data, attributes: { ...attributes, expiration_time: new Date(expiresAt).toISOString() } } };
     unsigned.signed_envelope = signedEnvelope(Buffer.from(JSON.stringify(signedData)), { ...signer, expiresAt });
   }
@@ -63,7 +66,7 @@ export function signedEnvelope(data: Buffer, s: Signer): Record<string, unknown>
   return {
     data: data.toString('base64'),
     hash_type: 'SHA256',
-    expiration_time: new Date(s.expiresAt ?? Date.now() + 3600_000).toISOString(),
+    expiration_time: new Date(s.expiresAt ?? Date.now() + DEFAULT_SIGNED_VALIDITY_MS).toISOString(),
     signatures: [{ key_type: type === 'ed25519' ? 'ED25519' : 'X509_RSA', key_id: s.keyId, signature: signature.toString('base64') }],
   };
 }
