@@ -324,4 +324,18 @@ describe('a batch mixing every kind of bad message', () => {
     expect(w.publisher.items.map((i) => i.messageId).sort()).toEqual(ev.Records.map((r) => r.messageId).sort());
     expect(w.publisher.items.filter((i) => i.update.data.id === 'fail_task')).toHaveLength(bodies.length - 1);
   });
+
+  it('runs a message delivered twice in one batch once, with one result and one failure entry at most', async () => {
+    const twice = record(body());
+    const other = record(body());
+    const w = wiredHandler({});
+    const res = await w.handler({ Records: [twice, other, { ...twice, receiptHandle: 'second-delivery' }] }, context());
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(w.publisher.items.map((i) => i.messageId)).toEqual([twice.messageId, other.messageId]);
+    // Undelivered, it goes back once (the batch response names messages, not deliveries).
+    const refusing = wiredHandler({});
+    refusing.publisher.refuse.add(twice.messageId);
+    const back = await refusing.handler({ Records: [twice, { ...twice, receiptHandle: 'second-delivery' }] }, context());
+    expect(back).toEqual({ batchItemFailures: [{ itemIdentifier: twice.messageId }] });
+  });
 });

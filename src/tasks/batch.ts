@@ -30,7 +30,7 @@ export interface BatchReport {
 export async function processBatch(event: SQSEvent, context: Context, deps: BatchDeps, coldStart: boolean): Promise<BatchReport> {
   const startedAt = performance.now();
   const budget = invocationBudget(Date.now(), context.getRemainingTimeInMillis(), deps.reserves);
-  const records = (event?.Records ?? []).filter((r): r is SQSRecord => typeof r?.messageId === 'string' && r.messageId !== '');
+  const records = distinctRecords(event?.Records);
   const inv: InvocationInfo = {
     requestId: context.awsRequestId,
     functionArn: unversionedArn(context.invokedFunctionArn),
@@ -128,6 +128,20 @@ async function publishSafely(deps: BatchDeps, items: Parameters<ResultPublisher[
     deps.logger.log('error', 'results publisher failed', { error_type: errorName(err) });
     return new Set(items.map((i) => i.messageId));
   }
+}
+
+/**
+ * The records that can be answered (a message id), each message once: a message delivered
+ * twice in one batch (SQS is at-least-once) runs once and gets one result; both copies end
+ * with it, as the batch response names messages, not deliveries.
+ */
+function distinctRecords(records: SQSRecord[] | undefined): SQSRecord[] {
+  const seen = new Set<string>();
+  return (records ?? []).filter((r): r is SQSRecord => {
+    if (typeof r?.messageId !== 'string' || r.messageId === '' || seen.has(r.messageId)) return false;
+    seen.add(r.messageId);
+    return true;
+  });
 }
 
 function isFifo(r: SQSRecord): boolean {
