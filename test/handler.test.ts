@@ -227,6 +227,20 @@ describe('handler over the fixtures', () => {
     expect(pub.items.map((i) => i.groupId)).toEqual(['group-b', 'group-b']);
   });
 
+  it('treats a standard queue whose messages carry group ids (fair queues) as standard, not FIFO', async () => {
+    const pub = new MemoryPublisher();
+    const event = fixture('fifo-batch.json');
+    for (const r of event.Records) r.eventSourceARN = r.eventSourceARN.replace(/\.fifo$/, '');
+    pub.refuse.add(event.Records[0].messageId);
+    const h = createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: pub });
+    const res = await h(event, context());
+    // Only a1 goes back; a2 is answered although it shares a1's group, and no group id is
+    // passed on to the results.
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([event.Records[0].messageId]);
+    expect(pub.items.map((i) => i.update.data.attributes.task_id).sort()).toEqual(['fifo-a2', 'fifo-b1', 'fifo-b2']);
+    expect(pub.items.map((i) => i.groupId)).toEqual([undefined, undefined, undefined]);
+  });
+
   it('gives every malformed body a specific failed result and no retry', async () => {
     const pub = new MemoryPublisher();
     const event = fixture('malformed.json');

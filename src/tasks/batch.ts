@@ -144,8 +144,14 @@ function distinctRecords(records: SQSRecord[] | undefined): SQSRecord[] {
   });
 }
 
+/**
+ * The queue's ARN says; only a record without one (a hand-made event) is judged by its group
+ * id. A standard queue's message can carry a MessageGroupId too (fair queues): it keeps the
+ * standard queue's concurrency and retries.
+ */
 function isFifo(r: SQSRecord): boolean {
-  return r.eventSourceARN?.endsWith('.fifo') === true || typeof r.attributes?.MessageGroupId === 'string';
+  if (r.eventSourceARN) return r.eventSourceARN.endsWith('.fifo');
+  return typeof r.attributes?.MessageGroupId === 'string';
 }
 
 function groupOf(r: SQSRecord): string {
