@@ -54,6 +54,48 @@ it('keeps answering tasks when the API key secret cannot be read', async () => {
   expect(JSON.stringify(logger.records)).not.toContain('AccessDenied');
 });
 
+it('reads the API key again after a failed read, at most once per interval, and then sends spans', async () => {
+  const reads: number[] = [];
+  let failing = true;
+  const logger = new MemoryLogger();
+  const make = (apiKeyRetryMs: number) =>
+    createSqsHandler(loadConfig({ DD_API_KEY_SECRET_ARN: KEY_ARN, DD_TRACE_INTAKE_URL: intake.url }), {
+      logger,
+      publisher: new MemoryPublisher(),
+      apiKeyRetryMs,
+      readSecret: async () => {
+        reads.push(Date.now());
+        if (failing) throw new Error('ThrottlingException: rate exceeded');
+        return 'later-api-key\n';
+      },
+    });
+  const sent = () => intake.requests().filter((r) => r.headers['dd-api-key'] === 'later-api-key').length;
+
+  // Within the interval: no second read, no spans, tasks answered all the same.
+  const patient = make(60_000);
+  failing = true;
+  for (let i = 0; i < 3; i++) expect((await patient(fixture('single-task.json'), context())).batchItemFailures).toEqual([]);
+  expect(reads).toHaveLength(1);
+
+  // Interval over (0 ms here): the next invocation reads again; once that works, its spans
+  // go out with the key, and no more reads follow.
+  reads.length = 0;
+  const eager = make(0);
+  await eager(fixture('single-task.json'), context());
+  await eager(fixture('single-task.json'), context());
+  expect(reads).toHaveLength(2);
+  expect(sent()).toBe(0);
+  failing = false;
+  await eager(fixture('single-task.json'), context());
+  expect(reads).toHaveLength(3);
+  expect(sent()).toBe(1);
+  await eager(fixture('single-task.json'), context());
+  expect(reads).toHaveLength(3);
+  expect(sent()).toBe(2);
+  expect(logger.records.filter((r) => r.msg === 'read the Datadog API key secret; spans are sent again')).toHaveLength(1);
+  expect(JSON.stringify(logger.records)).not.toContain('Throttling');
+});
+
 it('retries the whole batch while the signing keys cannot be read, and recovers', async () => {
   let fail = true;
   const pub = new MemoryPublisher();

@@ -2,6 +2,7 @@
  * Everything a container needs to answer batches, built once per container and reused:
  * config, API key and signing keys (read from Secrets Manager once when given as ARNs), the
  * tracer with its keep-alive connection, the results publisher and the action registry.
+ * One part can repair itself later: a tracer left without its API key by a failed read.
  */
 import { defaultRegistry, type ActionRegistry } from '../actions/registry.js';
 import { createTracer, tracerConfigFromEnv, type Tracer } from '../tracing/index.js';
@@ -18,22 +19,43 @@ export interface RuntimeOverrides {
   logger?: Logger;
   /** Reads a Secrets Manager secret's string (tests replace the AWS call). */
   readSecret?: (arn: string) => Promise<string>;
+  /** Default API_KEY_RETRY_MS. */
+  apiKeyRetryMs?: number;
 }
 
-export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = {}): Promise<BatchDeps> {
+/**
+ * How long a container whose API key secret could not be read waits before reading it again
+ * (one Secrets Manager call each time): a throttle or a network blip at cold start must not
+ * leave a container untraced for its whole life, nor a missing permission cost a call per
+ * invocation.
+ */
+export const API_KEY_RETRY_MS = 60_000;
+
+/** What the runtime gives the handler: the batch's dependencies, and how to repair them. */
+export interface Runtime {
+  deps: BatchDeps;
+  /**
+   * Called before each invocation. While the API key is missing after a failed read, it
+   * reads the key again (at most once per API_KEY_RETRY_MS) and, once read, swaps in a
+   * tracer that sends.
+   */
+  renew(): Promise<void>;
+}
+
+export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = {}): Promise<Runtime> {
   const logger = o.logger ?? createLogger();
   const readSecret = o.readSecret ?? readSecretFromAws;
   // The three pieces are independent, and each waits on the network or on loading an AWS SDK
   // client (on a cold container ~100 ms of module loading for the first client, 20-30 ms for
   // the second): started together, a cold start pays for the slowest instead of the sum.
-  const [keys, tracer, publisher] = await Promise.all([
+  const [keys, traced, publisher] = await Promise.all([
     // Without trusted keys nothing could be verified: fail (the batch is retried) rather than run unsigned.
     config.signingKeys ? resolve(config.signingKeys, readSecret).then((json) => parseSigningKeys(json, 'TASK_SIGNING_KEYS')) : undefined,
-    o.tracer ?? tracerFor(config, readSecret, logger),
+    o.tracer ? { tracer: o.tracer, keyMissing: false } : tracerFor(config, readSecret, logger),
     o.publisher ?? publisherFor(config),
   ]);
-  return {
-    tracer,
+  const deps: BatchDeps = {
+    tracer: traced.tracer,
     registry: o.registry ?? defaultRegistry(),
     keys,
     policy: {
@@ -48,21 +70,43 @@ export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = 
     reserves: { publishReserveMs: config.publishReserveMs, flushReserveMs: config.flushReserveMs },
     taskConcurrency: config.taskConcurrency,
   };
+  const retryMs = o.apiKeyRetryMs ?? API_KEY_RETRY_MS;
+  let keyMissing = traced.keyMissing;
+  let nextRead = Date.now() + retryMs;
+  const renew = async (): Promise<void> => {
+    if (!keyMissing || Date.now() < nextRead) return;
+    nextRead = Date.now() + retryMs;
+    const again = await tracerFor(config, readSecret, logger);
+    if (again.keyMissing) return;
+    keyMissing = false;
+    deps.tracer = again.tracer;
+    logger.log('info', 'read the Datadog API key secret; spans are sent again');
+  };
+  return { deps, renew };
 }
 
-/** A missing API key never fails tasks: the tracer goes quiet and says so once. */
-async function tracerFor(config: RunnerConfig, readSecret: (arn: string) => Promise<string>, logger: Logger): Promise<Tracer> {
+/**
+ * A missing API key never fails tasks: the tracer goes quiet and says so; `keyMissing` when
+ * a secret could not be read (the runtime tries again later).
+ */
+async function tracerFor(
+  config: RunnerConfig,
+  readSecret: (arn: string) => Promise<string>,
+  logger: Logger,
+): Promise<{ tracer: Tracer; keyMissing: boolean }> {
   let apiKey = config.apiKey.value;
+  let keyMissing = false;
   if (!apiKey && config.apiKey.secretArn) {
     try {
       apiKey = (await readSecret(config.apiKey.secretArn)).trim();
     } catch (err) {
-      logger.log('error', 'could not read the Datadog API key secret; spans will not be sent', {
+      keyMissing = true;
+      logger.log('error', 'could not read the Datadog API key secret; spans will not be sent until it can be read', {
         error_type: errorName(err),
       });
     }
   }
-  return createTracer(tracerConfigFromEnv(config.env, apiKey));
+  return { tracer: createTracer(tracerConfigFromEnv(config.env, apiKey)), keyMissing };
 }
 
 async function resolve(ref: SecretRef, readSecret: (arn: string) => Promise<string>): Promise<string> {

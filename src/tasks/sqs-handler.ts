@@ -9,7 +9,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processBatch, type BatchDeps } from './batch.js';
 import type { RunnerConfig } from './config.js';
 import { createLogger, errorName, INVOCATION_DONE, invocationFields } from './log.js';
-import { createRuntime, type RuntimeOverrides } from './runtime.js';
+import { createRuntime, type Runtime, type RuntimeOverrides } from './runtime.js';
 
 export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -23,9 +23,9 @@ export interface SqsHandler extends BatchHandler {
 
 export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrides = {}): SqsHandler {
   const logger = overrides.logger ?? createLogger();
-  let runtime: Promise<BatchDeps> | undefined;
+  let runtime: Promise<Runtime> | undefined;
   let coldStart = true;
-  const deps = async (): Promise<BatchDeps> => {
+  const built = async (): Promise<Runtime> => {
     const rt = runtime ?? (runtime = createRuntime(config, { ...overrides, logger }));
     try {
       return await rt;
@@ -33,6 +33,13 @@ export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrid
       if (runtime === rt) runtime = undefined; // try again on the next invocation
       throw err;
     }
+  };
+  const deps = async (): Promise<BatchDeps> => {
+    // A runtime built for this invocation has just read its secrets.
+    const fresh = runtime === undefined;
+    const rt = await built();
+    if (!fresh) await rt.renew();
+    return rt.deps;
   };
   const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const wasCold = coldStart;
@@ -53,7 +60,7 @@ export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrid
   };
   const prepare = async (): Promise<void> => {
     try {
-      await deps();
+      await built();
     } catch (err) {
       logger.log('error', 'could not prepare the runtime; the first invocation tries again', {
         error_type: errorName(err),
