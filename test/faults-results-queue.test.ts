@@ -10,13 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as sqsSdk from '@aws-sdk/client-sqs';
 import { createSqsHandler } from '../src/tasks/sqs-handler.js';
-import { sqsPublisher, type ResultItem } from '../src/tasks/publisher.js';
+import { PUBLISH_CONCURRENCY, sqsPublisher, type ResultItem } from '../src/tasks/publisher.js';
 import { succeeded } from '../src/tasks/results.js';
 import { loadConfig } from '../src/tasks/config.js';
 import { context, MemoryLogger } from './helpers/stack.js';
 import { event, rshellTask } from './faults-helpers.js';
 
-type Mode = 'ok' | 'throttle' | 'server_error' | 'partial' | 'partial_once' | 'refused_entry' | 'hang' | 'garbage' | 'throttle_once' | 'hold';
+type Mode = 'ok' | 'slow' | 'throttle' | 'server_error' | 'partial' | 'partial_once' | 'refused_entry' | 'hang' | 'garbage' | 'throttle_once' | 'hold';
 
 interface StubRequest {
   target: string;
@@ -33,6 +33,9 @@ class SqsStub {
   failing = 'task-1\\n';
   /** Bodies failed so far ('partial_once' fails each only the first time). */
   private failedBodies = new Set<string>();
+  /** Requests being answered now, and the most at once. */
+  private inFlight = 0;
+  maxInFlight = 0;
   private server!: Server;
   private hung: ServerResponse[] = [];
 
@@ -51,6 +54,7 @@ class SqsStub {
     this.requests = [];
     this.failing = 'task-1\\n';
     this.failedBodies.clear();
+    this.maxInFlight = 0;
   }
 
   async close(): Promise<void> {
@@ -60,6 +64,8 @@ class SqsStub {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    res.on('close', () => this.inFlight--);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { Entries?: StubRequest['entries'] };
@@ -75,6 +81,9 @@ class SqsStub {
     const success = () => json(200, { Successful: entries.map(ok), Failed: [] });
     switch (this.mode) {
       case 'ok':
+        return success();
+      case 'slow':
+        await new Promise((r) => setTimeout(r, 50));
         return success();
       case 'throttle_once':
         return n > 1 ? success() : throttle();
@@ -180,6 +189,16 @@ describe('results queue faults', () => {
     expect(r.logger.records.some((l) => l.msg === 'results not delivered' && l.count === 3)).toBe(true);
   });
 
+  it('a batch of many results is published with calls in parallel, up to a bound', async () => {
+    // 95 results: 10 calls; at most PUBLISH_CONCURRENCY (8) answered at once.
+    const r = await runBatch('slow', 10_000, undefined, 95);
+    expect(r.res).toEqual({ batchItemFailures: [] });
+    expect(stub.requests.map((q) => q.entries.length)).toEqual([...Array<number>(9).fill(10), 5]);
+    expect(stub.maxInFlight).toBe(PUBLISH_CONCURRENCY);
+    const delivered = stub.requests.flatMap((q) => q.entries.map((e) => JSON.parse(e.MessageBody).data.attributes.payload.outputs.stdout));
+    expect(delivered.sort()).toEqual(Array.from({ length: 95 }, (_, i) => `task-${i}\n`).sort());
+  });
+
   it('a throttle that clears on the SDK retry delivers everything', async () => {
     const r = await runBatch('throttle_once');
     expect(r.res).toEqual({ batchItemFailures: [] });
@@ -238,6 +257,7 @@ describe('results queue faults', () => {
       const undelivered = await pub.publish(items, Date.now() + 10_000);
       // Calls of at most 256 KiB: [a1, b1], then [b2] (a2 held back), then nothing (a3 held back).
       expect(sentIds()).toEqual([['a1', 'b1'], ['b2']]);
+      expect(stub.maxInFlight).toBe(1);
       expect([...undelivered].sort()).toEqual(['a1', 'a2', 'a3']);
       // Group and deduplication ids of the FIFO results queue.
       const first = stub.requests[0].entries as unknown as { MessageGroupId: string; MessageDeduplicationId: string }[];

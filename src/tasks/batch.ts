@@ -14,6 +14,7 @@ import { InvocationFlush } from './invocation-flush.js';
 import { errorName, INVOCATION_DONE, invocationFields } from './log.js';
 import type { ResultPublisher } from './publisher.js';
 import { runRecord, type InvocationInfo, type RecordOutcome, type TaskRunnerDeps } from './runner.js';
+import { pool } from './pool.js';
 import { invocationBudget, type ReserveConfig } from './timeout.js';
 
 export interface BatchDeps extends TaskRunnerDeps {
@@ -167,15 +168,6 @@ function groupInOrder(records: SQSRecord[]): Map<string, SQSRecord[]> {
     else groups.set(g, [r]);
   }
   return groups;
-}
-
-/** Runs fn over items with at most `limit` in flight. */
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Datadog's function_arn facet: the ARN without a version or alias qualifier. */

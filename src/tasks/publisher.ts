@@ -4,6 +4,7 @@
  * turns them into batch item failures (retried by SQS) instead of losing them.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { pool } from './pool.js';
 import { encodeResult, MAX_RESULT_BYTES, type TaskUpdate } from './results.js';
 
 export interface ResultItem {
@@ -64,6 +65,12 @@ const MAX_BATCH_ENTRIES = 10;
 const MAX_ENTRY_SENDS = 3;
 /** Pause before the n-th re-send: 50 ms, then 200 ms; none that would reach the deadline. */
 const RESEND_DELAY_MS = [50, 200];
+/**
+ * SendMessageBatch calls in flight at once when no result belongs to a FIFO group. A batch
+ * can hold 10,000 messages (1,000 calls); one call after another they could outlast the
+ * publish reserve, and every result not sent in time sends its task back to run again.
+ */
+export const PUBLISH_CONCURRENCY = 8;
 
 interface Entry {
   it: ResultItem;
@@ -115,8 +122,8 @@ export function sqsPublisher(client: SQSClient, queueUrl: string, commands: type
   return {
     async publish(items, deadline) {
       const undelivered = new Undelivered();
-      const encoded = items.map((it) => ({ it, body: encodeResult(it.update) }));
-      for (const batch of batches(encoded)) {
+      const calls = [...batches(items.map((it) => ({ it, body: encodeResult(it.update) })))];
+      const publishCall = async (batch: Entry[]): Promise<void> => {
         let pending = batch.filter((e) => !undelivered.heldBack(e.it));
         for (let sends = 1; pending.length > 0; sends++) {
           pending = await send(pending, undelivered, deadline, sends === MAX_ENTRY_SENDS);
@@ -127,7 +134,11 @@ export function sqsPublisher(client: SQSClient, queueUrl: string, commands: type
           // A re-sent entry has lost its place in the batch: later results of its FIFO
           // group, if any, were delivered before it (one call cannot be made conditional).
         }
-      }
+      };
+      // A FIFO group's results go one call after another: a call waits to know whether an
+      // earlier result of its groups was delivered.
+      const grouped = items.some((it) => it.groupId !== undefined);
+      await pool(calls, grouped ? 1 : PUBLISH_CONCURRENCY, publishCall);
       return undelivered.ids;
     },
   };
