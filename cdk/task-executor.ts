@@ -16,6 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { parseSigningKeys } from '../src/tasks/keys.js';
 import { INVOCATION_DONE } from '../src/tasks/log.js';
 import { LAMBDA_DEFAULT_ENVIRONMENT } from './runtime-defaults.js';
 
@@ -270,6 +271,15 @@ function validate(p: TaskExecutorProps, timeout: Duration, fifo: boolean): void 
   }
   for (const c of p.allowedCommands ?? []) {
     if (!/^rshell:(\*|[^:\s]+)$/.test(c)) fail(`allowedCommands entry ${JSON.stringify(c)} must look like "rshell:<name>" or "rshell:*"`);
+  }
+  // An inline map is checked now, with the runtime's own parser: a bad key would otherwise
+  // surface only at the first invocation, sending every batch back until the DLQ.
+  if (p.signingKeys !== undefined && !isSecret(p.signingKeys)) {
+    try {
+      parseSigningKeys(JSON.stringify(p.signingKeys), 'signingKeys');
+    } catch (err) {
+      fail((err as Error).message);
+    }
   }
   for (const path of p.allowedPaths ?? []) {
     if (!path.startsWith('/')) fail(`allowedPaths entry ${JSON.stringify(path)} must be absolute`);

@@ -59,6 +59,9 @@ describe('configuration', () => {
     [{ RSHELL_MAX_SPANS_PER_INVOCATION: '-1' }, 'RSHELL_MAX_SPANS_PER_INVOCATION: expected a whole number, got "-1"'],
     [{ RSHELL_MAX_SPANS_PER_INVOCATION: '100001' }, 'RSHELL_MAX_SPANS_PER_INVOCATION: must be between 0 and 100000, got 100001'],
     [{ DD_API_KEY_SECRET_ARN: 'dd-api-key' }, 'DD_API_KEY_SECRET_ARN: expected a Secrets Manager ARN'],
+    // Set but blank must not switch signature checks off.
+    [{ TASK_SIGNING_KEYS: '' }, 'TASK_SIGNING_KEYS: empty (unset the variable to run unsigned tasks)'],
+    [{ TASK_SIGNING_KEYS: '  ' }, 'TASK_SIGNING_KEYS: empty (unset the variable to run unsigned tasks)'],
   ])('refuses %o naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

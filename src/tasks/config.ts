@@ -46,6 +46,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     throw new Error('DD_API_KEY_SECRET_ARN: expected a Secrets Manager ARN (arn:aws:secretsmanager:...)');
   }
   const keys = nonEmpty(env.TASK_SIGNING_KEYS);
+  // Present but blank is not "unset": running unsigned tasks must be asked for by leaving it
+  // out, never by a value lost on the way (an empty template parameter, a stray `=`).
+  if (keys === undefined && env.TASK_SIGNING_KEYS !== undefined) {
+    throw new Error('TASK_SIGNING_KEYS: empty (unset the variable to run unsigned tasks)');
+  }
   const resultsQueueUrl = nonEmpty(env.RESULTS_QUEUE_URL);
   if (resultsQueueUrl) checkUrl('RESULTS_QUEUE_URL', resultsQueueUrl);
   return {
