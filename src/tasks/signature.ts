@@ -49,7 +49,8 @@ export function verifySignedTask(unsigned: Task, keys: TrustedKeys, nowMs: numbe
   } catch (err) {
     throw new TaskError('SIGNATURE_ERROR', `signed data is not valid JSON: ${(err as Error).message}`);
   }
-  const expiresAt = parseExpiration(signedAttributes(signedRaw)?.expiration_time);
+  const signed = signedAttributes(signedRaw);
+  const expiresAt = parseExpiration(signed?.expiration_time);
   if (expiresAt === undefined) throw new TaskError('EXPIRED_TASK', 'signed data has no valid expiration_time');
   if (expiresAt <= nowMs) throw new TaskError('EXPIRED_TASK', `task expired at ${new Date(expiresAt).toISOString()}`);
 
@@ -69,7 +70,7 @@ export function verifySignedTask(unsigned: Task, keys: TrustedKeys, nowMs: numbe
   }
 
   // Dequeue-time metadata is not signed: it comes from the unsigned wrapper.
-  const merged = withUnsignedMetadata(signedRaw, unsigned);
+  const merged = signed === undefined ? signedRaw : withUnsignedMetadata(signedRaw as SignedTask, signed, unsigned);
   const parsed = validateEnvelope(merged);
   if (!parsed.ok) throw new TaskError('SIGNATURE_ERROR', `signed data: ${parsed.error}`);
   return parsed.task;
@@ -90,10 +91,11 @@ function signedAttributes(signedRaw: unknown): Record<string, unknown> | undefin
   return d.attributes as Record<string, unknown>;
 }
 
-function withUnsignedMetadata(signedRaw: unknown, unsigned: Task): unknown {
-  const signed = signedAttributes(signedRaw);
-  if (signed === undefined) return signedRaw;
-  const d = (signedRaw as { data: Record<string, unknown> }).data;
+type SignedTask = { data: Record<string, unknown> };
+
+/** The signed task with its `attributes` (`signed`) joined by the unsigned dequeue metadata. */
+function withUnsignedMetadata(signedRaw: SignedTask, signed: Record<string, unknown>, unsigned: Task): unknown {
+  const d = signedRaw.data;
   const attributes: Record<string, unknown> = { ...signed, job_id: unsigned.jobId };
   if (unsigned.traceId !== 0n) attributes.trace_id = unsigned.traceId;
   if (unsigned.spanId !== 0n) attributes.span_id = unsigned.spanId;
