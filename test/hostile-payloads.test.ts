@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { signedEnvelope, taskBody, type Signer } from '../src/producer/task.js';
+import { RUN_COMMAND, signedEnvelope, taskBody, type Signer } from '../src/producer/task.js';
 import { MAX_RESULT_BYTES, encodeResult } from '../src/tasks/results.js';
 import { context, ROOT, trustedKeysJson } from './helpers/stack.js';
 import { failureOf, outputsOf, record, wiredHandler } from './faults-helpers.js';
@@ -217,22 +217,22 @@ describe('signed tasks when trusted keys are configured', () => {
   const signedData = (obj: unknown) => Buffer.from(JSON.stringify(obj)).toString('base64');
   const FUTURE = '2099-01-01T00:00:00.000Z';
   /** The signed JSON of `spec`'s task, with `expiration_time` in its attributes when given. */
-  const taskData = (expiration?: string, command = 'echo signed') => ({
+  const taskData = (expiration?: string, command = spec.inputs.command) => ({
     data: {
-      id: 'signed-1',
+      id: spec.id,
       type: 'task',
       attributes: {
-        name: 'runCommand',
-        bundle_id: 'com.datadoghq.remoteaction.rshell',
+        name: RUN_COMMAND.name,
+        bundle_id: RUN_COMMAND.bundleId,
         inputs: { command },
-        allowed_commands: ['rshell:echo'],
+        allowed_commands: spec.allowedCommands,
         ...(expiration === undefined ? {} : { expiration_time: expiration }),
       },
     },
   });
   /** A body whose envelope signs `obj` as it is (a far-future expiry on the envelope). */
   const signedAs = (obj: unknown) =>
-    JSON.stringify({ data: { id: 'signed-1', type: 'task', attributes: { ...taskData().data.attributes, job_id: 'job-s', signed_envelope: signedEnvelope(Buffer.from(JSON.stringify(obj)), { ...ed, expiresAt: Date.parse(FUTURE) }) } } });
+    JSON.stringify({ data: { id: spec.id, type: 'task', attributes: { ...taskData().data.attributes, job_id: spec.jobId, signed_envelope: signedEnvelope(Buffer.from(JSON.stringify(obj)), { ...ed, expiresAt: Date.parse(FUTURE) }) } } });
 
   it('runs a valid Ed25519 and a valid RSA task', async () => {
     for (const s of [ed, rsa]) {
