@@ -18,7 +18,7 @@ const SENT = 1764028800000; // 2025-11-25T00:00:00Z
 const ALL = ['rshell:echo', 'rshell:printf', 'rshell:true', 'rshell:false', 'rshell:test', 'rshell:[', 'rshell:exit', 'rshell:tr', 'rshell:wc', 'rshell:grep', 'rshell:head', 'rshell:cat', 'rshell:ls', 'rshell:uname', 'rshell:sort', 'rshell:uniq'];
 
 let seq = 0;
-function record(body: string, opts: { queue?: string; group?: string; messageAttributes?: Record<string, unknown>; receiveCount?: number } = {}) {
+function record(body: string, opts: { queue?: string; group?: string; messageAttributes?: Record<string, unknown>; receiveCount?: number; awsTraceHeader?: string } = {}) {
   seq++;
   const messageId = `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`;
   const attributes: Record<string, string> = {
@@ -27,6 +27,7 @@ function record(body: string, opts: { queue?: string; group?: string; messageAtt
     SenderId: 'AIDAEXAMPLEPRODUCER',
     ApproximateFirstReceiveTimestamp: String(SENT + seq * 1000 + 250),
   };
+  if (opts.awsTraceHeader) attributes.AWSTraceHeader = opts.awsTraceHeader;
   if (opts.group) {
     attributes.MessageGroupId = opts.group;
     attributes.MessageDeduplicationId = messageId;
@@ -118,6 +119,10 @@ write('trace-propagation.json', [
     },
   }),
   record(task('trace-none', 'echo a new trace')),
+  // Datadog's Java tracer writes its context into the X-Ray header SQS carries.
+  record(task('trace-aws-header', 'echo parented by AWSTraceHeader'), { awsTraceHeader: 'Root=1-00000000-00000000f00dfeedcafe0001;Parent=00000000abcdef01;Sampled=1' }),
+  // X-Ray's own ids cannot join a Datadog trace: a new one.
+  record(task('trace-xray-only', 'echo a new trace despite X-Ray'), { awsTraceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' }),
 ]);
 
 const words = Array.from({ length: 100 }, (_, i) => String(i)).join(' ');
@@ -131,7 +136,7 @@ writeFileSync(
       { file: 'single-task.json', about: 'one runCommand task' },
       { file: 'batch-of-ten.json', about: 'ten tasks run concurrently: outputs, a non-zero exit, a blocked command, a rejected construct' },
       { file: 'fifo-batch.json', about: 'FIFO queue: two message groups, each in order' },
-      { file: 'trace-propagation.json', about: 'parents from task ids (above 2^63), a _datadog attribute, a W3C traceparent, none' },
+      { file: 'trace-propagation.json', about: 'parents from task ids (above 2^63), a _datadog attribute, a W3C traceparent, a Datadog AWSTraceHeader, none' },
       { file: 'malformed.json', about: 'bodies that are not tasks: each gets a specific failed result' },
       { file: 'unknown-action.json', about: 'an action this runner does not have' },
       { file: 'signed.json', about: 'with trusted keys: Ed25519 and RSA signed tasks run; unsigned, expired, unknown-key and tampered ones fail', env: { TASK_SIGNING_KEYS: '@test/fixtures/keys/trusted-keys.json' } },

@@ -287,16 +287,16 @@ describe('handler over the fixtures', () => {
     expect(byTask.get('signed-rsa')?.data.attributes.job_id).toBe('job-signed-rsa');
   });
 
-  it('parents each task from its own message: task ids, _datadog, traceparent, or a new trace', async () => {
+  it('parents each task from its own message: task ids, _datadog, traceparent, a Datadog AWSTraceHeader, or a new trace', async () => {
     const pub = new MemoryPublisher();
     await createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: pub })(fixture('trace-propagation.json'), context());
     const byTask = new Map(spansNamed('action.run').map((s) => [s.meta.task_id, s]));
     expect(byTask.get('trace-task-ids')).toMatchObject({ trace_id: 12345678901234567890n, parent_id: 9876543210987654321n });
     expect(byTask.get('trace-datadog-attr')).toMatchObject({ trace_id: 18446744073709551557n, parent_id: 4611686018427387904n });
     expect(byTask.get('trace-traceparent')).toMatchObject({ trace_id: 0xfedcba9876543210n, parent_id: 0x0123456789abcdefn });
-    const fresh = byTask.get('trace-none')!;
-    expect(fresh.parent_id).toBe(0n);
-    expect(new Set([...byTask.values()].map((s) => s.trace_id)).size).toBe(4);
+    expect(byTask.get('trace-aws-header')).toMatchObject({ trace_id: 0xf00dfeedcafe0001n, parent_id: 0xabcdef01n, metrics: { _sampling_priority_v1: 1 } });
+    for (const fresh of [byTask.get('trace-none')!, byTask.get('trace-xray-only')!]) expect(fresh.parent_id).toBe(0n);
+    expect(new Set([...byTask.values()].map((s) => s.trace_id)).size).toBe(6);
     // Every child keeps its task's trace id, even above 2^63.
     const runs = spansNamed('run').filter((s) => s.trace_id === 12345678901234567890n);
     expect(runs).toHaveLength(1);

@@ -12,7 +12,7 @@ import { parseSigningKeys } from '../src/tasks/keys.js';
 import { encodeResult, failed, MAX_RESULT_BYTES, succeeded } from '../src/tasks/results.js';
 import { verifySignedTask } from '../src/tasks/signature.js';
 import { invocationBudget, taskDeadline, timeoutSecondsOf } from '../src/tasks/timeout.js';
-import { parseTraceparent } from '../src/tasks/trace-context.js';
+import { fromAwsTraceHeader, parseTraceparent } from '../src/tasks/trace-context.js';
 import { ROOT, trustedKeysJson } from './helpers/stack.js';
 
 describe('configuration', () => {
@@ -196,5 +196,34 @@ describe('trace context', () => {
     });
     expect(parseTraceparent('00-00000000000000000000000000000000-3333333333333333-01')).toBeUndefined();
     expect(parseTraceparent('ff-11111111111111112222222222222222-3333333333333333-01')).toBeUndefined();
+  });
+
+  it('reads a Datadog context from an AWSTraceHeader, and nothing from an X-Ray one', () => {
+    // Datadog ids above 2^63 survive: the 16 hex digits are the whole unsigned id.
+    expect(fromAwsTraceHeader('Root=1-00000000-00000000fffffffffffffffe;Parent=8000000000000001;Sampled=1')).toEqual({
+      parent: { traceId: 0xfffffffffffffffen, spanId: 0x8000000000000001n },
+      samplingPriority: 1,
+      source: 'message',
+    });
+    // Keys in any order, extra keys and empty parts ignored; Sampled=0 propagates a drop.
+    expect(fromAwsTraceHeader('Sampled=0;_dd.origin=rum;Parent=0000000000000002;;Root=1-6566c0de-00000000000000000000002a')).toEqual({
+      parent: { traceId: 42n, spanId: 2n },
+      samplingPriority: 0,
+      source: 'message',
+    });
+    // No Sampled, or a deferred one: no priority.
+    expect(fromAwsTraceHeader('Root=1-00000000-0000000000000000000000ab;Parent=00000000000000cd;Sampled=?')?.samplingPriority).toBeUndefined();
+    for (const header of [
+      'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1', // X-Ray's own ids
+      'Root=1-00000000-000000000000000000000000;Parent=53995c3f42cd8ad8;Sampled=1', // trace id 0
+      'Root=1-00000000-00000000000000000000002a;Sampled=1', // no parent
+      'Root=1-00000000-00000000000000000000002a;Parent=xyz;Sampled=1',
+      'Root=2-00000000-00000000000000000000002a;Parent=0000000000000002',
+      'Root=1-00000000-00000000000000000000002a00;Parent=0000000000000002',
+      '',
+      undefined,
+    ]) {
+      expect(fromAwsTraceHeader(header), String(header)).toBeUndefined();
+    }
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Where a task's action.run span hangs: the task's own trace_id/span_id (the PAR's backend
  * context) when present, else the SQS message's `_datadog` attribute (Datadog text-map or
- * W3C traceparent, as a String or Binary attribute), else a new trace. Each record is read
- * on its own, never the first record for the whole batch.
+ * W3C traceparent, as a String or Binary attribute), else its `AWSTraceHeader` system
+ * attribute when a Datadog tracer wrote it, else a new trace. Each record is read on its own,
+ * never the first record for the whole batch.
  */
 import type { SQSRecord } from 'aws-lambda';
 import { parseUint64, type RemoteParent } from '../tracing/index.js';
@@ -17,7 +18,7 @@ export interface ParentContext {
 
 export function parentContextFor(task: Pick<Task, 'traceId' | 'spanId'>, record: SQSRecord): ParentContext {
   if (task.traceId !== 0n) return { parent: { traceId: task.traceId, spanId: task.spanId }, source: 'task' };
-  return fromMessageAttribute(record) ?? { source: 'none' };
+  return fromMessageAttribute(record) ?? fromAwsTraceHeader(record.attributes?.AWSTraceHeader) ?? { source: 'none' };
 }
 
 export function fromMessageAttribute(record: SQSRecord): ParentContext | undefined {
@@ -45,6 +46,34 @@ export function fromMessageAttribute(record: SQSRecord): ParentContext | undefin
   const w3c = parseTraceparent(carrier.traceparent);
   if (w3c) return { parent: w3c.parent, samplingPriority: priority ?? (w3c.sampled ? 1 : 0), source: 'message' };
   return undefined;
+}
+
+/**
+ * An X-Ray header carrying a Datadog context: `Root=1-<8 hex>-00000000<16 hex>;Parent=<16
+ * hex>;Sampled=<0|1>`, keys in any order, others ignored. Datadog's Java tracer propagates
+ * through SQS this way (it leaves the 10 message attributes to the producer), and Datadog's
+ * Lambda library reads it after `_datadog`. The 16 hex digits after the zeros are the Datadog
+ * trace id; a root whose 24 digits do not start with 8 zeros came from X-Ray itself, whose
+ * ids Datadog cannot join, so it starts no parent.
+ */
+export function fromAwsTraceHeader(header: string | undefined): ParentContext | undefined {
+  if (!header) return undefined;
+  const fields = new Map<string, string>();
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const root = /^1-[0-9a-f]{8}-00000000([0-9a-f]{16})$/i.exec(fields.get('Root') ?? '');
+  const parent = fields.get('Parent') ?? '';
+  if (!root || !/^[0-9a-f]{16}$/i.test(parent)) return undefined;
+  const traceId = BigInt('0x' + root[1]);
+  if (traceId === 0n) return undefined;
+  const sampled = fields.get('Sampled');
+  return {
+    parent: { traceId, spanId: BigInt('0x' + parent) },
+    samplingPriority: sampled === '1' ? 1 : sampled === '0' ? 0 : undefined,
+    source: 'message',
+  };
 }
 
 /** W3C traceparent: the low 64 bits of the trace id, as Datadog does. */
