@@ -9,6 +9,8 @@ import { loadConfig } from '../src/tasks/config.js';
 import { parseTaskBody } from '../src/tasks/envelope.js';
 import { TaskError } from '../src/tasks/errors.js';
 import { parseSigningKeys } from '../src/tasks/keys.js';
+import { createLogger, traceFields } from '../src/tasks/log.js';
+import { logPublisher } from '../src/tasks/publisher.js';
 import { encodeResult, failed, MAX_RESULT_BYTES, succeeded } from '../src/tasks/results.js';
 import { verifySignedTask } from '../src/tasks/signature.js';
 import { invocationBudget, taskDeadline, timeoutSecondsOf } from '../src/tasks/timeout.js';
@@ -225,5 +227,40 @@ describe('trace context', () => {
     ]) {
       expect(fromAwsTraceHeader(header), String(header)).toBeUndefined();
     }
+  });
+});
+
+describe('log lines', () => {
+  it('writes one JSON object per line: level, msg, ISO time, then the fields, ids as decimal strings', () => {
+    const lines: string[] = [];
+    const before = Date.now();
+    createLogger((l) => lines.push(l)).log('warn', 'task finished', {
+      task_id: 't-1',
+      duration_ms: 12.5,
+      cold_start: false,
+      error_code: undefined, // left out, not null
+      ...traceFields({ traceId: 18446744073709551615n, spanId: 9007199254740993n }),
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain('\n');
+    const rec = JSON.parse(lines[0]);
+    expect(Object.keys(rec)).toEqual(['level', 'msg', 'time', 'task_id', 'duration_ms', 'cold_start', 'dd.trace_id', 'dd.span_id']);
+    expect(rec).toMatchObject({ level: 'warn', msg: 'task finished', task_id: 't-1', duration_ms: 12.5, cold_start: false });
+    // Exact above 2^53: Datadog joins logs to traces on these strings.
+    expect(rec['dd.trace_id']).toBe('18446744073709551615');
+    expect(rec['dd.span_id']).toBe('9007199254740993');
+    expect(rec.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(rec.time)).toBeGreaterThanOrEqual(before - 1);
+    // No trace (id 0, or none): no correlation fields at all.
+    expect(traceFields({ traceId: 0n, spanId: 5n })).toEqual({});
+    expect(traceFields(undefined)).toEqual({});
+  });
+
+  it('without a results queue, writes each result as one "task result" line, and reports nothing undelivered', async () => {
+    const lines: string[] = [];
+    const update = succeeded({ taskId: 't-1', fqn: 'com.datadoghq.remoteaction.rshell.runCommand', jobId: 'j-1' }, 'm-1', { exitCode: 0, stdout: 'a\nb\n', stderr: '', sandboxWarnings: [] });
+    const undelivered = await logPublisher((l) => lines.push(l)).publish([{ messageId: 'm-1', update }], Date.now() + 1000);
+    expect(undelivered.size).toBe(0);
+    expect(lines.map((l) => JSON.parse(l))).toEqual([{ level: 'info', msg: 'task result', result: JSON.parse(JSON.stringify(update)) }]);
   });
 });

@@ -69,22 +69,4 @@ export class CollectWriter implements ByteWriter {
     if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks)];
     return this.chunks[0] ?? Buffer.alloc(0);
   }
-  text(): string {
-    return this.bytes().toString('utf8');
-  }
-}
-
-/** Reads a reader to the end, up to `cap` bytes (more is an error). */
-export async function readAll(r: ByteReader, cap = Infinity): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for (let c = await r.read(); c; c = await r.read()) {
-    n += c.length;
-    if (n > cap) {
-      r.cancel();
-      throw new RangeError(`input exceeds ${cap} bytes`);
-    }
-    parts.push(c);
-  }
-  return Buffer.concat(parts);
 }

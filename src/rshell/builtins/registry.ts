@@ -52,7 +52,3 @@ const search = lazyGroup(['grep', 'sed'], () => import('./search/index.js'));
 export const BUILTINS: ReadonlyMap<string, Builtin> = new Map(
   Object.entries({ ...core, ...search, ...text, ...files, ...system }),
 );
-
-export function isKnownBuiltin(name: string): boolean {
-  return BUILTINS.has(name);
-}

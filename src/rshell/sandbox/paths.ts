@@ -39,13 +39,6 @@ export function toAbs(p: string, dir: string): string {
   return clean(isAbs(p) ? p : join(dir, p));
 }
 
-/** Go's filepath.Dir. */
-export function dirname(p: string): string {
-  const i = p.lastIndexOf('/');
-  if (i < 0) return '.';
-  return clean(p.slice(0, i + 1));
-}
-
 /**
  * The components of `target` below `base` (both clean and absolute), or null when target is
  * not `base` itself or inside it. `[]` means target === base.
