@@ -177,7 +177,7 @@ describe('TaskExecutor construct', () => {
     [{ memorySize: 64 }, 'memorySize must be 128–10240 MB'],
     [{ allowedCommands: ['cat'] }, 'allowedCommands entry "cat" must look like "rshell:<name>"'],
     [{ allowedPaths: ['var/log'] }, 'allowedPaths entry "var/log" must be absolute'],
-    [{ signingKeys: {} }, 'TaskExecutor: signingKeys: no keys (unset the variable to run unsigned tasks)'],
+    [{ signingKeys: {} }, 'TaskExecutor: signingKeys: no keys (leave signingKeys out to run unsigned tasks)'],
     [{ signingKeys: { k1: 'not a key' } }, 'TaskExecutor: signingKeys: key "k1" is not a valid public key'],
   ] as [TaskExecutorProps, string][])('refuses %o', (props, message) => {
     expect(() => synth(props, false)).toThrow(message);

@@ -152,6 +152,7 @@ describe('signatures', () => {
     expect(() => parseSigningKeys('{"k": 5}')).toThrow('TASK_SIGNING_KEYS: key "k" is not a PEM string');
     expect(() => parseSigningKeys('{"k": "-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----"}')).toThrow('TASK_SIGNING_KEYS: key "k" is not a valid public key');
     expect(() => parseSigningKeys('[]')).toThrow('TASK_SIGNING_KEYS: expected a JSON object');
+    expect(() => parseSigningKeys('{}')).toThrow('TASK_SIGNING_KEYS: no keys (leave TASK_SIGNING_KEYS out to run unsigned tasks)');
   });
 });
 

@@ -30,6 +30,6 @@ export function parseSigningKeys(json: string, source = 'TASK_SIGNING_KEYS'): Tr
     else if (t === 'rsa') keys.set(id, { type: 'X509_RSA', key });
     else throw new Error(`${source}: key "${id}" has unsupported type ${t} (use Ed25519 or RSA)`);
   }
-  if (keys.size === 0) throw new Error(`${source}: no keys (unset the variable to run unsigned tasks)`);
+  if (keys.size === 0) throw new Error(`${source}: no keys (leave ${source} out to run unsigned tasks)`);
   return keys;
 }
