@@ -50,6 +50,22 @@ function task(id: string, command: string, extra: Partial<TaskSpec> = {}, signer
   return taskBody({ id, jobId: `job-${id}`, inputs: { command }, allowedCommands: ALL, allowedPaths: ['/tmp'], ...extra }, signer);
 }
 
+/** The body SQS gets from an SNS subscription without raw message delivery. */
+function snsNotification(message: string, messageAttributes: Record<string, { Type: string; Value: string }> = {}): string {
+  return JSON.stringify({
+    Type: 'Notification',
+    MessageId: `10000000-0000-4000-8000-${String(seq + 1).padStart(12, '0')}`,
+    TopicArn: 'arn:aws:sns:us-east-1:123456789012:lambda-action-runner-tasks',
+    Message: message,
+    Timestamp: '2025-11-25T00:00:00.000Z',
+    SignatureVersion: '1',
+    Signature: 'EXAMPLE',
+    SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-EXAMPLE.pem',
+    UnsubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe',
+    MessageAttributes: messageAttributes,
+  });
+}
+
 function write(name: string, records: unknown[]) {
   writeFileSync(join(out, name), JSON.stringify({ Records: records }, null, 2) + '\n');
 }
@@ -83,6 +99,8 @@ write('malformed.json', [
   record('{"data":{"id":"bad-ids","attributes":{"name":"runCommand","bundle_id":"com.datadoghq.remoteaction.rshell","job_id":"job-bad-ids","trace_id":-5,"span_id":1.5,"inputs":{"command":"echo x"}}}}'),
   record('{"data":{"id":"too-big-id","attributes":{"name":"runCommand","bundle_id":"com.datadoghq.remoteaction.rshell","job_id":"j","trace_id":18446744073709551616,"inputs":{"command":"echo x"}}}}'),
   record(task('empty-command', '')),
+  record(snsNotification('not a task either')),
+  record(snsNotification('{"data":{"id":"sns-missing-fields","attributes":{"name":"runCommand","bundle_id":"com.datadoghq.remoteaction.rshell"}}}')),
 ]);
 
 write('unknown-action.json', [record(taskBody({ id: 'unknown-1', jobId: 'job-unknown-1', bundleId: 'com.datadoghq.remoteaction.rshell', name: 'deleteEverything', inputs: {} }))]);
@@ -121,6 +139,15 @@ write('trace-propagation.json', [
   record(task('trace-none', 'echo a new trace')),
   // Datadog's Java tracer writes its context into the X-Ray header SQS carries.
   record(task('trace-aws-header', 'echo parented by AWSTraceHeader'), { awsTraceHeader: 'Root=1-00000000-00000000f00dfeedcafe0001;Parent=00000000abcdef01;Sampled=1' }),
+  // Fanned out through SNS without raw delivery: the task is the notification's Message, and
+  // the context is the notification's _datadog (Binary, as Datadog's Node tracer writes it),
+  // which wins over the SQS message's own.
+  record(
+    snsNotification(task('trace-sns', 'echo parented through SNS'), {
+      _datadog: { Type: 'Binary', Value: Buffer.from(JSON.stringify({ 'x-datadog-trace-id': '9223372036854775809', 'x-datadog-parent-id': '77', 'x-datadog-sampling-priority': '1' })).toString('base64') },
+    }),
+    { messageAttributes: { _datadog: { stringValue: JSON.stringify({ 'x-datadog-trace-id': '5', 'x-datadog-parent-id': '6' }), dataType: 'String' } } },
+  ),
   // X-Ray's own ids cannot join a Datadog trace: a new one.
   record(task('trace-xray-only', 'echo a new trace despite X-Ray'), { awsTraceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' }),
 ]);
@@ -136,8 +163,8 @@ writeFileSync(
       { file: 'single-task.json', about: 'one runCommand task' },
       { file: 'batch-of-ten.json', about: 'ten tasks run concurrently: outputs, a non-zero exit, a blocked command, a rejected construct' },
       { file: 'fifo-batch.json', about: 'FIFO queue: two message groups, each in order' },
-      { file: 'trace-propagation.json', about: 'parents from task ids (above 2^63), a _datadog attribute, a W3C traceparent, a Datadog AWSTraceHeader, none' },
-      { file: 'malformed.json', about: 'bodies that are not tasks: each gets a specific failed result' },
+      { file: 'trace-propagation.json', about: 'parents from task ids (above 2^63), a _datadog attribute, a W3C traceparent, a Datadog AWSTraceHeader, an SNS notification\'s _datadog, none' },
+      { file: 'malformed.json', about: 'bodies that are not tasks (also inside SNS notifications): each gets a specific failed result' },
       { file: 'unknown-action.json', about: 'an action this runner does not have' },
       { file: 'signed.json', about: 'with trusted keys: Ed25519 and RSA signed tasks run; unsigned, expired, unknown-key and tampered ones fail', env: { TASK_SIGNING_KEYS: '@test/fixtures/keys/trusted-keys.json' } },
       { file: 'timeout.json', about: 'a task whose own 1 s timeout expires' },

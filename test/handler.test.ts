@@ -254,10 +254,13 @@ describe('handler over the fixtures', () => {
       ['fail_task', 'INTERNAL_ERROR', `message ${ids[2]}: invalid task: data.attributes.trace_id: must be an unsigned 64-bit integer; data.attributes.span_id: must be an unsigned 64-bit integer`],
       ['fail_task', 'INTERNAL_ERROR', `message ${ids[3]}: invalid task: data.attributes.trace_id: must be an unsigned 64-bit integer`],
       ['fail_task', 'ACTION_ERROR', 'command is required'],
+      ['fail_task', 'INTERNAL_ERROR', `message ${ids[5]}: the SNS notification's Message is not valid JSON: invalid literal at position 0`],
+      ['fail_task', 'INTERNAL_ERROR', `message ${ids[6]}: the SNS notification's Message: invalid task: data.attributes.job_id: required string is missing`],
     ]);
     // The unreadable body still names its message; identifiable tasks keep their ids.
     expect(pub.items[0].update.data.attributes.message_id).toBe(ids[0]);
     expect(pub.items[2].update.data.attributes.task_id).toBe('bad-ids');
+    expect(pub.items[6].update.data.attributes.task_id).toBe('sns-missing-fields');
   });
 
   it('answers an unknown action without opening an action.run span', async () => {
@@ -287,16 +290,17 @@ describe('handler over the fixtures', () => {
     expect(byTask.get('signed-rsa')?.data.attributes.job_id).toBe('job-signed-rsa');
   });
 
-  it('parents each task from its own message: task ids, _datadog, traceparent, a Datadog AWSTraceHeader, or a new trace', async () => {
+  it('parents each task from its own message: task ids, _datadog, traceparent, an SNS notification\'s _datadog, a Datadog AWSTraceHeader, or a new trace', async () => {
     const pub = new MemoryPublisher();
     await createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: pub })(fixture('trace-propagation.json'), context());
     const byTask = new Map(spansNamed('action.run').map((s) => [s.meta.task_id, s]));
     expect(byTask.get('trace-task-ids')).toMatchObject({ trace_id: 12345678901234567890n, parent_id: 9876543210987654321n });
     expect(byTask.get('trace-datadog-attr')).toMatchObject({ trace_id: 18446744073709551557n, parent_id: 4611686018427387904n });
     expect(byTask.get('trace-traceparent')).toMatchObject({ trace_id: 0xfedcba9876543210n, parent_id: 0x0123456789abcdefn });
+    expect(byTask.get('trace-sns')).toMatchObject({ trace_id: 9223372036854775809n, parent_id: 77n, metrics: { _sampling_priority_v1: 1 } });
     expect(byTask.get('trace-aws-header')).toMatchObject({ trace_id: 0xf00dfeedcafe0001n, parent_id: 0xabcdef01n, metrics: { _sampling_priority_v1: 1 } });
     for (const fresh of [byTask.get('trace-none')!, byTask.get('trace-xray-only')!]) expect(fresh.parent_id).toBe(0n);
-    expect(new Set([...byTask.values()].map((s) => s.trace_id)).size).toBe(6);
+    expect(new Set([...byTask.values()].map((s) => s.trace_id)).size).toBe(7);
     // Every child keeps its task's trace id, even above 2^63.
     const runs = spansNamed('run').filter((s) => s.trace_id === 12345678901234567890n);
     expect(runs).toHaveLength(1);

@@ -104,6 +104,28 @@ describe('envelope', () => {
     });
   });
 
+  it('takes the task out of an SNS notification, ids still exact, with the notification\'s _datadog carrier', () => {
+    const task = '{"data":{"id":"t","attributes":{"name":"runCommand","bundle_id":"b","job_id":"j","trace_id":18446744073709551615}}}';
+    const carrier = '{"x-datadog-trace-id":"1"}';
+    const sns = (extra: Record<string, unknown>) => JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: task, ...extra });
+    const plain = parseTaskBody(sns({}));
+    expect(plain.ok && plain.task).toMatchObject({ id: 't', traceId: 18446744073709551615n });
+    expect(plain.ok && plain.sns).toEqual({ message: task });
+    const asString = parseTaskBody(sns({ MessageAttributes: { _datadog: { Type: 'String', Value: carrier } } }));
+    expect(asString.ok && asString.sns?.datadogCarrier).toBe(carrier);
+    const asBinary = parseTaskBody(sns({ MessageAttributes: { _datadog: { Type: 'Binary', Value: Buffer.from(carrier).toString('base64') } } }));
+    expect(asBinary.ok && asBinary.sns?.datadogCarrier).toBe(carrier);
+    // Only SNS's own shape is unwrapped: without TopicArn, or of another Type, it is a (bad) task.
+    for (const extra of [{ TopicArn: undefined }, { Type: 'SubscriptionConfirmation' }, { Message: 5 }]) {
+      expect(parseTaskBody(sns(extra))).toMatchObject({ ok: false, error: 'invalid task: data: required object is missing' });
+    }
+    // One level only: a notification inside the message is not a task.
+    expect(parseTaskBody(JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: sns({}) }))).toMatchObject({
+      ok: false,
+      error: "the SNS notification's Message: invalid task: data: required object is missing",
+    });
+  });
+
   it('reads the timeout the PAR way', () => {
     expect(timeoutSecondsOf({ timeout: 30 })).toBe(30);
     for (const t of [0, -1, 1.5, '30', 2 ** 31]) expect(timeoutSecondsOf({ timeout: t })).toBeUndefined();

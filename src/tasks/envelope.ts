@@ -8,6 +8,7 @@
  */
 import * as z from 'zod/mini';
 import { parseJsonExact } from '../tracing/json-lossless.js';
+import { asSnsNotification, type SnsNotification } from './sns.js';
 
 export const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -40,7 +41,7 @@ export interface TaskIdentity {
   client?: number | string;
 }
 
-export type ParsedTask = { ok: true; task: Task } | { ok: false; error: string; identity: TaskIdentity };
+export type ParsedTask = { ok: true; task: Task; /** The SNS notification the task came in. */ sns?: SnsNotification } | { ok: false; error: string; identity: TaskIdentity };
 
 // One message whatever the wrong value is (string, float, negative, too large).
 const uint64 = z.custom<number | bigint>(
@@ -76,6 +77,7 @@ export const envelopeSchema = z.object({
 
 export type Envelope = z.infer<typeof envelopeSchema>;
 
+/** A message body: the task envelope, or an SNS notification whose `Message` is one (sns.ts). */
 export function parseTaskBody(body: string): ParsedTask {
   let raw: unknown;
   try {
@@ -83,7 +85,16 @@ export function parseTaskBody(body: string): ParsedTask {
   } catch (err) {
     return { ok: false, error: `body is not valid JSON: ${(err as Error).message}`, identity: {} };
   }
-  return validateEnvelope(raw);
+  const sns = asSnsNotification(raw);
+  if (sns === undefined) return validateEnvelope(raw);
+  // One level only: a notification inside the message is not a task.
+  try {
+    raw = parseJsonExact(sns.message);
+  } catch (err) {
+    return { ok: false, error: `the SNS notification's Message is not valid JSON: ${(err as Error).message}`, identity: {} };
+  }
+  const parsed = validateEnvelope(raw);
+  return parsed.ok ? { ...parsed, sns } : { ...parsed, error: `the SNS notification's Message: ${parsed.error}` };
 }
 
 export function validateEnvelope(raw: unknown): ParsedTask {

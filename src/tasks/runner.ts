@@ -74,7 +74,7 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
     return { kind: 'retry', reason: 'no time left to start the task' };
   }
   const deadline = taskDeadline(task.inputs, deps.defaultTaskTimeoutSeconds, start, inv.tasksEnd);
-  const ctxParent = parentContextFor(task, record);
+  const ctxParent = parentContextFor(task, record, parsed.sns?.datadogCarrier);
 
   // The span is handed down explicitly (actions get it in their context) rather than made
   // active: no AsyncLocalStorage scope, so Node 20 runs no promise hooks for task code.

@@ -1,9 +1,10 @@
 /**
  * Where a task's action.run span hangs: the task's own trace_id/span_id (the PAR's backend
- * context) when present, else the SQS message's `_datadog` attribute (Datadog text-map or
- * W3C traceparent, as a String or Binary attribute), else its `AWSTraceHeader` system
- * attribute when a Datadog tracer wrote it, else a new trace. Each record is read on its own,
- * never the first record for the whole batch.
+ * context) when present, else the `_datadog` carrier (Datadog text-map or W3C traceparent) of
+ * the SNS notification the task came in, else of the SQS message (a String or Binary
+ * attribute), else its `AWSTraceHeader` system attribute when a Datadog tracer wrote it,
+ * else a new trace. Each record is read on its own, never the first record for the whole
+ * batch.
  */
 import type { SQSRecord } from 'aws-lambda';
 import { parseUint64, type RemoteParent } from '../tracing/index.js';
@@ -16,18 +17,26 @@ export interface ParentContext {
   source: 'task' | 'message' | 'none';
 }
 
-export function parentContextFor(task: Pick<Task, 'traceId' | 'spanId'>, record: SQSRecord): ParentContext {
+export function parentContextFor(task: Pick<Task, 'traceId' | 'spanId'>, record: SQSRecord, snsCarrier?: string): ParentContext {
   if (task.traceId !== 0n) return { parent: { traceId: task.traceId, spanId: task.spanId }, source: 'task' };
-  return fromMessageAttribute(record) ?? fromAwsTraceHeader(record.attributes?.AWSTraceHeader) ?? { source: 'none' };
+  return (
+    fromCarrier(snsCarrier) ??
+    fromCarrier(datadogAttribute(record)) ??
+    fromAwsTraceHeader(record.attributes?.AWSTraceHeader) ??
+    { source: 'none' }
+  );
 }
 
-export function fromMessageAttribute(record: SQSRecord): ParentContext | undefined {
+/** The text of the SQS message's `_datadog` attribute (String, or Binary as SNS raw delivery sends it). */
+function datadogAttribute(record: SQSRecord): string | undefined {
   const attr = record.messageAttributes?._datadog;
   if (!attr) return undefined;
-  let text: string | undefined = attr.stringValue;
-  if (text === undefined && attr.binaryValue !== undefined) {
-    text = Buffer.from(attr.binaryValue, 'base64').toString('utf8');
-  }
+  if (attr.stringValue !== undefined) return attr.stringValue;
+  return attr.binaryValue === undefined ? undefined : Buffer.from(attr.binaryValue, 'base64').toString('utf8');
+}
+
+/** A `_datadog` carrier's JSON text: Datadog headers, else a W3C traceparent. */
+function fromCarrier(text: string | undefined): ParentContext | undefined {
   if (!text) return undefined;
   let carrier: Record<string, unknown>;
   try {
