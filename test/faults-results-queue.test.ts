@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as sqsSdk from '@aws-sdk/client-sqs';
 import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { PUBLISH_CONCURRENCY, sqsPublisher, type ResultItem } from '../src/tasks/publisher.js';
-import { succeeded } from '../src/tasks/results.js';
+import { encodeResult, succeeded } from '../src/tasks/results.js';
 import { loadConfig } from '../src/tasks/config.js';
 import { context, MemoryLogger } from './helpers/stack.js';
 import { event, rshellTask } from './faults-helpers.js';
@@ -20,7 +20,7 @@ type Mode = 'ok' | 'slow' | 'throttle' | 'server_error' | 'partial' | 'partial_o
 
 interface StubRequest {
   target: string;
-  entries: { Id: string; MessageBody: string }[];
+  entries: { Id: string; MessageBody: string; MessageAttributes?: Record<string, { DataType: string; StringValue: string }> }[];
 }
 
 /** The SQS JSON protocol's answers for SendMessageBatch, good and bad. */
@@ -275,6 +275,35 @@ describe('results queue faults', () => {
       expect(sentIds()).toEqual([['a1', 'b1'], ['a1'], ['a2']]);
       expect(undelivered.size).toBe(0);
     });
+  });
+
+  it('a result carrying its trace still fits SQS\'s 256 KiB, the _datadog attribute counted in', async () => {
+    const pub = sqsPublisher(new sqsSdk.SQSClient({ endpoint: stub.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }), `${stub.endpoint}/000000000000/results`, sqsSdk);
+    const trace = { traceId: 18446744073709551615n, spanId: 9223372036854775809n, samplingPriority: -1 };
+    // The first result is cut to fit with its attribute; the next two have bodies that fit one
+    // call together (50 bytes to spare), but not with their attributes.
+    const half = (256 * 1024 - 50) / 2 - Buffer.byteLength(encodeResult(resultItem('m-2', undefined, '').update));
+    const items = [
+      { ...resultItem('m-1', undefined, 'x'.repeat(300_000)), trace },
+      { ...resultItem('m-2', undefined, 'y'.repeat(half)), trace },
+      { ...resultItem('m-3', undefined, 'z'.repeat(half)), trace },
+    ];
+    expect(await pub.publish(items, Date.now() + 10_000)).toEqual(new Set());
+    const sqsSize = (e: StubRequest['entries'][number]) =>
+      Buffer.byteLength(e.MessageBody) + Object.entries(e.MessageAttributes ?? {}).reduce((n, [k, a]) => n + k.length + a.DataType.length + Buffer.byteLength(a.StringValue), 0);
+    expect(stub.requests.map((q) => q.entries.length)).toEqual([1, 1, 1]);
+    for (const q of stub.requests) {
+      const [e] = q.entries;
+      expect(JSON.parse(e.MessageAttributes!._datadog.StringValue)).toEqual({
+        'x-datadog-trace-id': '18446744073709551615',
+        'x-datadog-parent-id': '9223372036854775809',
+        'x-datadog-sampling-priority': '-1',
+      });
+      expect(sqsSize(e)).toBeLessThanOrEqual(256 * 1024);
+    }
+    // The cut one is as large as the limit allows with its attribute, not a byte more.
+    expect(sqsSize(stub.requests[0].entries[0])).toBeGreaterThan(256 * 1024 - 128);
+    expect(JSON.parse(stub.requests[0].entries[0].MessageBody).data.attributes.payload.outputs.truncated).toBe(true);
   });
 
   it('a hung queue is abandoned at the publish deadline, records retried, handler in time', async () => {

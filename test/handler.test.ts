@@ -305,6 +305,23 @@ describe('handler over the fixtures', () => {
     const runs = spansNamed('run').filter((s) => s.trace_id === 12345678901234567890n);
     expect(runs).toHaveLength(1);
     expect(runs[0].parent_id).toBe(byTask.get('trace-task-ids')!.span_id);
+    // Each result continues its task's trace from the action.run span, with the trace's priority.
+    for (const item of pub.items) {
+      const span = byTask.get(item.update.data.attributes.task_id!)!;
+      expect(item.trace).toEqual({ traceId: span.trace_id, spanId: span.span_id, samplingPriority: span.metrics._sampling_priority_v1 });
+    }
+    expect(pub.items.map((i) => i.trace?.samplingPriority)).toEqual([2, 2, 1, 2, 1, 1, 2]);
+  });
+
+  it('with tracing off, a result still hands on the context its task came with', async () => {
+    const pub = new MemoryPublisher();
+    await createSqsHandler(loadConfig({}), { logger: new MemoryLogger(), publisher: pub })(fixture('trace-propagation.json'), context());
+    const traceOf = new Map(pub.items.map((i) => [i.update.data.attributes.task_id, i.trace]));
+    expect(traceOf.get('trace-task-ids')).toEqual({ traceId: 12345678901234567890n, spanId: 9876543210987654321n, samplingPriority: undefined });
+    expect(traceOf.get('trace-datadog-attr')).toEqual({ traceId: 18446744073709551557n, spanId: 4611686018427387904n, samplingPriority: 2 });
+    expect(traceOf.get('trace-sns')).toEqual({ traceId: 9223372036854775809n, spanId: 77n, samplingPriority: 1 });
+    expect(traceOf.get('trace-none')).toBeUndefined();
+    expect(traceOf.get('trace-xray-only')).toBeUndefined();
   });
 
   it("fails a task that exceeds its own timeout, with the error's type only on the span", async () => {
@@ -350,15 +367,26 @@ describe('batch semantics and failures', () => {
     }
   });
 
-  it('publishes through AWS_ENDPOINT_URL_SQS with the real SDK client', async () => {
+  it('publishes through AWS_ENDPOINT_URL_SQS with the real SDK client; the result continues the task\'s trace', async () => {
     const prev = { ...process.env };
     Object.assign(process.env, { AWS_ENDPOINT_URL_SQS: queues.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
     try {
       const handler = createSqsHandler(loadConfig(env({ RESULTS_QUEUE_URL: queues.resultsQueueUrl })), { logger: new MemoryLogger() });
       const res = await handler(fixture('single-task.json'), context());
       expect(res.batchItemFailures).toEqual([]);
-      const [r] = await drainResults(queues, 1);
-      expect(outputs(r)).toMatchObject({ stdout: 'hello from rshell\nanswer=42\n' });
+      const got = await queues.client.send(new sqs.ReceiveMessageCommand({ QueueUrl: queues.resultsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+      expect(got.Messages).toHaveLength(1);
+      const [m] = got.Messages!;
+      await queues.client.send(new sqs.DeleteMessageCommand({ QueueUrl: queues.resultsQueueUrl, ReceiptHandle: m.ReceiptHandle! }));
+      expect(outputs(JSON.parse(m.Body!) as TaskUpdate)).toMatchObject({ stdout: 'hello from rshell\nanswer=42\n' });
+      // A consumer traced by Datadog continues from the task's action.run span.
+      const [run] = spansNamed('action.run');
+      expect(m.MessageAttributes?._datadog?.DataType).toBe('String');
+      expect(JSON.parse(m.MessageAttributes!._datadog.StringValue!)).toEqual({
+        'x-datadog-trace-id': run.trace_id.toString(),
+        'x-datadog-parent-id': run.span_id.toString(),
+        'x-datadog-sampling-priority': '2',
+      });
     } finally {
       process.env = prev;
     }

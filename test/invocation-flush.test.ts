@@ -15,6 +15,7 @@ class FakeTracer implements Tracer {
   withService = this.noop.withService.bind(this.noop);
   activeSpan = this.noop.activeSpan.bind(this.noop);
   setSamplingPriority = this.noop.setSamplingPriority.bind(this.noop);
+  samplingPriority = this.noop.samplingPriority.bind(this.noop);
   pendingCount(): number {
     return this.pending;
   }

@@ -282,8 +282,14 @@ describe('log lines', () => {
   it('without a results queue, writes each result as one "task result" line, and reports nothing undelivered', async () => {
     const lines: string[] = [];
     const update = succeeded({ taskId: 't-1', fqn: 'com.datadoghq.remoteaction.rshell.runCommand', jobId: 'j-1' }, 'm-1', { exitCode: 0, stdout: 'a\nb\n', stderr: '', sandboxWarnings: [] });
-    const undelivered = await logPublisher((l) => lines.push(l)).publish([{ messageId: 'm-1', update }], Date.now() + 1000);
+    const trace = { traceId: 18446744073709551615n, spanId: 3n, samplingPriority: 2 };
+    const undelivered = await logPublisher((l) => lines.push(l)).publish([{ messageId: 'm-1', update, trace }, { messageId: 'm-2', update }], Date.now() + 1000);
     expect(undelivered.size).toBe(0);
-    expect(lines.map((l) => JSON.parse(l))).toEqual([{ level: 'info', msg: 'task result', result: JSON.parse(JSON.stringify(update)) }]);
+    const result = JSON.parse(JSON.stringify(update));
+    // With the task's trace ids when it has a trace: the line joins the trace in Datadog.
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      { level: 'info', msg: 'task result', 'dd.trace_id': '18446744073709551615', 'dd.span_id': '3', result },
+      { level: 'info', msg: 'task result', result },
+    ]);
   });
 });

@@ -62,7 +62,7 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
 
   const toPublish = records.flatMap((r) => {
     const o = outcomes.get(r.messageId);
-    return o?.kind === 'answered' ? [{ messageId: r.messageId, groupId: fifo ? groupOf(r) : undefined, update: o.update }] : [];
+    return o?.kind === 'answered' ? [{ messageId: r.messageId, groupId: fifo ? groupOf(r) : undefined, update: o.update, trace: o.trace }] : [];
   });
   // Every task's spans have finished: the last span request goes out while the results are
   // published, not after them (two independent round trips; the response waits for both).

@@ -5,7 +5,9 @@
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { pool } from './pool.js';
+import { traceFields } from './log.js';
 import { encodeResult, MAX_RESULT_BYTES, type TaskUpdate } from './results.js';
+import { datadogCarrierOf, type ResultTrace } from './trace-context.js';
 
 export interface ResultItem {
   /** Source SQS message id: the batch-failure identifier and the FIFO deduplication id. */
@@ -13,6 +15,8 @@ export interface ResultItem {
   /** Source FIFO message group, if any. */
   groupId?: string;
   update: TaskUpdate;
+  /** The trace the result continues: a `_datadog` message attribute, or log correlation ids. */
+  trace?: ResultTrace;
 }
 
 export interface ResultPublisher {
@@ -49,7 +53,7 @@ export class Undelivered {
 export function logPublisher(write: (line: string) => void = (l) => process.stdout.write(l + '\n')): ResultPublisher {
   return {
     async publish(items) {
-      for (const it of items) write(JSON.stringify({ level: 'info', msg: 'task result', result: it.update }));
+      for (const it of items) write(JSON.stringify({ level: 'info', msg: 'task result', ...traceFields(it.trace), result: it.update }));
       return new Set();
     },
   };
@@ -75,6 +79,19 @@ export const PUBLISH_CONCURRENCY = 8;
 interface Entry {
   it: ResultItem;
   body: string;
+  /** The `_datadog` attribute's value, if the result continues a trace. */
+  carrier?: string;
+  /** What SQS counts against its size limits: the body and the attribute's name, type and value. */
+  size: number;
+}
+
+const TRACE_ATTRIBUTE = '_datadog';
+
+function entryOf(it: ResultItem): Entry {
+  const carrier = it.trace && datadogCarrierOf(it.trace);
+  const attributeBytes = carrier === undefined ? 0 : TRACE_ATTRIBUTE.length + 'String'.length + Buffer.byteLength(carrier);
+  const body = encodeResult(it.update, MAX_RESULT_BYTES - attributeBytes);
+  return { it, body, carrier, size: Buffer.byteLength(body) + attributeBytes };
 }
 
 export function sqsPublisher(client: SQSClient, queueUrl: string, commands: typeof import('@aws-sdk/client-sqs')): ResultPublisher {
@@ -95,6 +112,7 @@ export function sqsPublisher(client: SQSClient, queueUrl: string, commands: type
           Entries: entries.map((e, i) => ({
             Id: String(i),
             MessageBody: e.body,
+            ...(e.carrier === undefined ? {} : { MessageAttributes: { [TRACE_ATTRIBUTE]: { DataType: 'String', StringValue: e.carrier } } }),
             ...(fifo
               ? {
                   MessageGroupId: e.it.groupId ?? e.it.update.data.attributes.job_id ?? 'results',
@@ -122,7 +140,7 @@ export function sqsPublisher(client: SQSClient, queueUrl: string, commands: type
   return {
     async publish(items, deadline) {
       const undelivered = new Undelivered();
-      const calls = [...batches(items.map((it) => ({ it, body: encodeResult(it.update) })))];
+      const calls = [...batches(items.map(entryOf))];
       const publishCall = async (batch: Entry[]): Promise<void> => {
         let pending = batch.filter((e) => !undelivered.heldBack(e.it));
         for (let sends = 1; pending.length > 0; sends++) {
@@ -152,11 +170,11 @@ async function pausedBefore(ms: number, deadline: number): Promise<boolean> {
 }
 
 /** Groups of at most 10 entries and 256 KiB in total, in order. */
-function* batches<T extends { body: string }>(entries: T[]): Generator<T[]> {
-  let cur: T[] = [];
+function* batches(entries: Entry[]): Generator<Entry[]> {
+  let cur: Entry[] = [];
   let size = 0;
   for (const e of entries) {
-    const n = Buffer.byteLength(e.body);
+    const n = e.size;
     if (cur.length === MAX_BATCH_ENTRIES || (cur.length > 0 && size + n > MAX_RESULT_BYTES)) {
       yield cur;
       cur = [];

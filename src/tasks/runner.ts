@@ -14,7 +14,7 @@ import { traceFields, type Logger } from './log.js';
 import { failed, succeeded, type TaskUpdate } from './results.js';
 import { verifySignedTask, type TrustedKeys } from './signature.js';
 import { taskDeadline } from './timeout.js';
-import { parentContextFor } from './trace-context.js';
+import { parentContextFor, resultTraceOf, type ResultTrace } from './trace-context.js';
 
 export const ACTION_RUN = 'action.run';
 
@@ -41,7 +41,7 @@ export interface InvocationInfo {
   spanBudget?: SpanBudget;
 }
 
-export type RecordOutcome = { kind: 'answered'; update: TaskUpdate } | { kind: 'retry'; reason: string };
+export type RecordOutcome = { kind: 'answered'; update: TaskUpdate; trace?: ResultTrace } | { kind: 'retry'; reason: string };
 
 export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: InvocationInfo): Promise<RecordOutcome> {
   const messageId = record.messageId;
@@ -97,6 +97,8 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
   } finally {
     span.finish();
   }
+  // The result continues the task's trace (a `_datadog` attribute on the results message).
+  if (outcome.kind === 'answered') outcome.trace = resultTraceOf(span, deps.tracer, ctxParent);
   deps.logger.log('info', 'task finished', {
     ...logIds,
     duration_ms: Date.now() - start,

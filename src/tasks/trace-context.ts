@@ -7,7 +7,7 @@
  * batch.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { parseUint64, type RemoteParent } from '../tracing/index.js';
+import { parseUint64, type RemoteParent, type Span, type Tracer } from '../tracing/index.js';
 import type { Task } from './envelope.js';
 
 export interface ParentContext {
@@ -99,4 +99,29 @@ export function parseTraceparent(v: unknown): { parent: RemoteParent; sampled: b
 function parseInteger(v: unknown): number | undefined {
   const n = typeof v === 'string' ? Number(v) : v;
   return typeof n === 'number' && Number.isInteger(n) ? n : undefined;
+}
+
+/** The context a task's result hands on to whoever consumes it. */
+export interface ResultTrace {
+  traceId: bigint;
+  spanId: bigint;
+  samplingPriority?: number;
+}
+
+/**
+ * The task's action.run span when the tracer records it (so the consumer's spans hang under
+ * it, and a dropped trace stays dropped), else the parent the task came with: with tracing
+ * off, the consumer still joins the producer's trace.
+ */
+export function resultTraceOf(span: Span, tracer: Tracer, from: ParentContext): ResultTrace | undefined {
+  if (span.traceId !== 0n) return { traceId: span.traceId, spanId: span.spanId, samplingPriority: tracer.samplingPriority(span) };
+  const p = from.parent;
+  return p === undefined ? undefined : { traceId: p.traceId, spanId: p.spanId, samplingPriority: from.samplingPriority };
+}
+
+/** The `_datadog` carrier for a result message, in Datadog's text-map keys (decimal strings). */
+export function datadogCarrierOf(t: ResultTrace): string {
+  const carrier: Record<string, string> = { 'x-datadog-trace-id': t.traceId.toString(), 'x-datadog-parent-id': t.spanId.toString() };
+  if (t.samplingPriority !== undefined) carrier['x-datadog-sampling-priority'] = String(t.samplingPriority);
+  return JSON.stringify(carrier);
 }

@@ -147,6 +147,10 @@ export class RecordingTracer implements Tracer, SpanSink {
     }
   }
 
+  samplingPriority(span: Span): number | undefined {
+    return span instanceof RecordingSpan ? span.trace.priority : undefined;
+  }
+
   pendingCount(): number {
     return this.store.count;
   }
@@ -280,6 +284,9 @@ export class NoopTracer implements Tracer {
     return undefined;
   }
   setSamplingPriority(): void {}
+  samplingPriority(): undefined {
+    return undefined;
+  }
   async flush(): Promise<FlushReport> {
     return { sent: 0, dropped: 0, bytes: 0, ms: 0, requests: 0 };
   }

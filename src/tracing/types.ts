@@ -63,6 +63,8 @@ export interface Tracer {
   activeSpan(): Span | undefined;
   /** Sets _sampling_priority_v1 for the whole trace of `span`. */
   setSamplingPriority(span: Span, priority: number): void;
+  /** The priority `span`'s trace is sent with (2 unless set); undefined for a span that records nothing. */
+  samplingPriority(span: Span): number | undefined;
   /** Sends every finished span before `deadline` (epoch ms). Never throws. */
   flush(opts: { deadline: number }): Promise<FlushReport>;
   /** Pending finished spans count (for tests and logs). */
