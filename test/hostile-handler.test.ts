@@ -13,6 +13,9 @@ import { context } from './helpers/stack.js';
 import { ALL_COMMANDS, event, failureOf, outputsOf, rshellTask, wiredHandler } from './faults-helpers.js';
 import { makeTree, removeTree } from './sandbox-helpers.js';
 
+/** JSON.stringify replacer: ids (bigint) as decimal text. */
+const bigintAsText = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+
 const CANARIES: Record<string, string> = {
   AWS_ACCESS_KEY_ID: 'AKIACANARYHANDLER001',
   AWS_SECRET_ACCESS_KEY: 'canary-handler-secret-access-key-9d2e',
@@ -74,9 +77,9 @@ describe.runIf(existsSync('/proc/self/environ'))('with / allowed, no secret of t
     expect(res).toEqual({ batchItemFailures: [] });
     expect(w.publisher.items).toHaveLength(ATTEMPTS.length + 1);
     for (const it of w.publisher.items) expect(it.update.data.id).toBe('succeed_task');
-    expectNoCanary(JSON.stringify(w.publisher.items));
+    expectNoCanary(JSON.stringify(w.publisher.items, bigintAsText));
     expectNoCanary(JSON.stringify(w.logger.records));
-    expectNoCanary(JSON.stringify(intake.spans(), (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+    expectNoCanary(JSON.stringify(intake.spans(), bigintAsText));
     // The neighbour's environ is refused by name.
     const last = outputsOf(w.publisher.items.at(-1)!.update);
     expect(last).toEqual({
@@ -144,7 +147,7 @@ describe('hostile scripts answered through the handler', () => {
     // Spans carry the error type only, never the message or the script.
     const runs = intake.spans().filter((s) => s.name === 'action.run');
     expect(runs.map((s) => s.meta['error.type'] ?? '').sort()).toEqual(['', '', '', 'OutputLimitExceeded', 'ParseError', 'TimeoutError']);
-    const spanText = JSON.stringify(intake.spans(), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    const spanText = JSON.stringify(intake.spans(), bigintAsText);
     expect(spanText).not.toContain('/etc/shadow');
     expect(spanText).not.toContain('stdout limit exceeded');
   });
