@@ -36,6 +36,25 @@ it('reads the API key secret once per container and sends spans with it', async 
   for (const p of posts) expect(p.headers['dd-api-key']).toBe('secret-api-key');
 });
 
+it('DD_TRACE_ENABLED=false: no secret read, no span sent, tasks answered', async () => {
+  const reads: string[] = [];
+  const pub = new MemoryPublisher();
+  const handler = createSqsHandler(loadConfig({ DD_TRACE_ENABLED: 'false', DD_API_KEY_SECRET_ARN: KEY_ARN, DD_TRACE_INTAKE_URL: intake.url }), {
+    logger: new MemoryLogger(),
+    publisher: pub,
+    readSecret: async (arn) => {
+      reads.push(arn);
+      return 'secret-api-key';
+    },
+  });
+  const before = intake.requests().length;
+  const res = await handler(fixture('single-task.json'), context());
+  expect(res.batchItemFailures).toEqual([]);
+  expect(pub.items.map((i) => i.update.data.id)).toEqual(['succeed_task']);
+  expect(reads).toEqual([]);
+  expect(intake.requests().length).toBe(before);
+});
+
 it('keeps answering tasks when the API key secret cannot be read', async () => {
   const pub = new MemoryPublisher();
   const logger = new MemoryLogger();

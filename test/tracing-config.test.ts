@@ -17,8 +17,10 @@ describe('tracerConfigFromEnv', () => {
         DD_ENV: 'prod',
         DD_VERSION: '1.0',
         DD_HOSTNAME: 'host-1',
+        DD_TRACE_ENABLED: ' TRUE ',
       }),
     ).toEqual({
+      enabled: true,
       apiKey: 'key',
       site: 'datadoghq.eu',
       intakeUrl: 'http://127.0.0.1:9/api/v2/apmtelemetry',
@@ -28,7 +30,8 @@ describe('tracerConfigFromEnv', () => {
       version: '1.0',
       hostname: 'host-1',
     });
-    expect(tracerConfigFromEnv({ DD_API_KEY: '', DD_SERVICE: '  ', DD_ENV: '' })).toEqual({
+    expect(tracerConfigFromEnv({ DD_API_KEY: '', DD_SERVICE: '  ', DD_ENV: '', DD_TRACE_ENABLED: '' })).toEqual({
+      enabled: undefined,
       apiKey: undefined,
       site: undefined,
       intakeUrl: undefined,
@@ -50,6 +53,7 @@ describe('tracerConfigFromEnv', () => {
     expect(() => tracerConfigFromEnv({ DD_TRACE_AGENT_URL: 'ftp://x' })).toThrow(/^DD_TRACE_AGENT_URL must be an http:\/\/ or https:\/\/ URL$/);
     expect(() => tracerConfigFromEnv({ DD_SITE: 'https://datadoghq.com' })).toThrow(/^DD_SITE must be a host name/);
     expect(() => tracerConfigFromEnv({ DD_SITE: 'localhost' })).toThrow(/^DD_SITE/);
+    expect(() => tracerConfigFromEnv({ DD_TRACE_ENABLED: 'nope sekrit' })).toThrow(/^DD_TRACE_ENABLED must be true or false$/);
   });
 });
 
@@ -76,6 +80,12 @@ describe('exporter choice', () => {
     expect(createTracer({ agentUrl: 'http://127.0.0.1:1' }).enabled).toBe(true);
     expect(createTracer({}).enabled).toBe(false);
     expect(createTracer({ apiKey: ' ', site: 'datadoghq.com', service: 's' }).enabled).toBe(false);
+    // DD_TRACE_ENABLED=false (or 0) wins over everything that would send.
+    for (const off of ['false', 'FALSE', '0']) {
+      const cfg = tracerConfigFromEnv({ DD_TRACE_ENABLED: off, DD_API_KEY: 'k', DD_TRACE_AGENT_URL: 'http://127.0.0.1:1', DD_TRACE_INTAKE_URL: 'http://127.0.0.1:1/x' });
+      expect(createTracer(cfg).enabled).toBe(false);
+    }
+    expect(createTracer(tracerConfigFromEnv({ DD_TRACE_ENABLED: '1', DD_API_KEY: 'k' })).enabled).toBe(true);
     expect(() => createTracer({ agentUrl: 'nope' })).toThrow('agentUrl is not a valid URL');
   });
 

@@ -94,6 +94,9 @@ async function tracerFor(
   readSecret: (arn: string) => Promise<string>,
   logger: Logger,
 ): Promise<{ tracer: Tracer; keyMissing: boolean }> {
+  // Switched off (DD_TRACE_ENABLED=false): no secret to read, nothing to send.
+  const fromEnv = tracerConfigFromEnv(config.env);
+  if (fromEnv.enabled === false) return { tracer: createTracer(fromEnv), keyMissing: false };
   let apiKey = config.apiKey.value;
   let keyMissing = false;
   if (!apiKey && config.apiKey.secretArn) {

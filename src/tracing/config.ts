@@ -28,18 +28,29 @@ function checkUrl(name: string, value: string | undefined): string | undefined {
   return value;
 }
 
+/** Datadog's boolean spelling: true/false or 1/0, any case. */
+function checkBool(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  const v = value.toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new Error(`${name} must be true or false`);
+}
+
 function checkSite(name: string, value: string | undefined): string | undefined {
   if (value !== undefined && !SITE.test(value)) throw new Error(`${name} must be a host name such as datadoghq.com`);
   return value;
 }
 
 /**
- * Reads DD_API_KEY (unless `apiKey` is given, e.g. from Secrets Manager), DD_SITE,
- * DD_TRACE_INTAKE_URL, DD_TRACE_AGENT_URL, DD_SERVICE, DD_ENV, DD_VERSION, DD_HOSTNAME.
- * Throws an Error naming the variable on an invalid value; the message never echoes it.
+ * Reads DD_TRACE_ENABLED, DD_API_KEY (unless `apiKey` is given, e.g. from Secrets Manager),
+ * DD_SITE, DD_TRACE_INTAKE_URL, DD_TRACE_AGENT_URL, DD_SERVICE, DD_ENV, DD_VERSION,
+ * DD_HOSTNAME. Throws an Error naming the variable on an invalid value; the message never
+ * echoes it.
  */
 export function tracerConfigFromEnv(env: NodeJS.ProcessEnv, apiKey?: string): TracerConfig {
   return {
+    enabled: checkBool('DD_TRACE_ENABLED', opt(env.DD_TRACE_ENABLED)),
     apiKey: opt(apiKey) ?? opt(env.DD_API_KEY),
     site: checkSite('DD_SITE', opt(env.DD_SITE)),
     intakeUrl: checkUrl('DD_TRACE_INTAKE_URL', opt(env.DD_TRACE_INTAKE_URL)),
@@ -57,10 +68,12 @@ function cleanHostname(h: string): string {
 }
 
 /**
- * The agent exporter when agentUrl is set; else the telemetry exporter when there is an API
- * key or an explicit intake URL; else the noop tracer (records and sends nothing).
+ * The noop tracer (records and sends nothing) when tracing is switched off; else the agent
+ * exporter when agentUrl is set; else the telemetry exporter when there is an API key or an
+ * explicit intake URL; else the noop tracer.
  */
 export function createTracer(cfg: TracerConfig): Tracer {
+  if (cfg.enabled === false) return new NoopTracer();
   const apiKey = opt(cfg.apiKey);
   const agentUrl = checkUrl('agentUrl', opt(cfg.agentUrl));
   const intakeUrl = checkUrl('intakeUrl', opt(cfg.intakeUrl));

@@ -72,6 +72,8 @@ export interface Tracer {
 }
 
 export interface TracerConfig {
+  /** false: the noop tracer, whatever else is set (DD_TRACE_ENABLED). */
+  enabled?: boolean;
   apiKey?: string;
   site?: string;
   intakeUrl?: string;
