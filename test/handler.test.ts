@@ -424,6 +424,8 @@ describe('batch semantics and failures', () => {
     await handler(withPriority(-1), context());
     expect(intake.spans()).toEqual([]);
     expect(publisher.items.map((i) => i.update.data.id)).toEqual(['succeed_task', 'succeed_task']);
+    // The result hands the decision on, so a traced consumer keeps or drops its part alike.
+    expect(publisher.items.map((i) => i.trace?.samplingPriority)).toEqual([1, -1]);
   });
 
   it('never throws and never returns a malformed response on garbage events', async () => {
