@@ -290,6 +290,20 @@ describe('handler over the fixtures', () => {
     expect(byTask.get('signed-rsa')?.data.attributes.job_id).toBe('job-signed-rsa');
   });
 
+  it('gives every signed fixture the same answer when it arrives inside an SNS notification', async () => {
+    const run = async (event: SQSEvent) => {
+      const pub = new MemoryPublisher();
+      await createSqsHandler(loadConfig(env({ TASK_SIGNING_KEYS: trustedKeysJson() })), { logger: new MemoryLogger(), publisher: pub })(event, context());
+      return pub.items.map((i) => i.update);
+    };
+    const direct = fixture('signed.json');
+    const viaSns = fixture('signed.json');
+    for (const r of viaSns.Records) r.body = JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:123456789012:tasks', Message: r.body });
+    const answers = await run(direct);
+    expect(answers.map((u) => u.data.id)).toEqual(['succeed_task', 'succeed_task', 'fail_task', 'fail_task', 'fail_task', 'fail_task']);
+    expect(await run(viaSns)).toEqual(answers);
+  });
+
   it('parents each task from its own message: task ids, _datadog, traceparent, an SNS notification\'s _datadog, a Datadog AWSTraceHeader, or a new trace', async () => {
     const pub = new MemoryPublisher();
     await createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: pub })(fixture('trace-propagation.json'), context());
