@@ -1,7 +1,8 @@
 /**
  * Property-based bad payloads through the handler: arbitrary strings, arbitrary JSON, valid
  * envelopes with attributes replaced by arbitrary JSON, and character-level mutations of a
- * valid body. In batches of ten, every record gets exactly one result naming its message, none
+ * valid body, each also inside an SNS notification, with arbitrary trace carriers (`_datadog`
+ * on the notification and on the message, an X-Ray header). In batches of ten, every record gets exactly one result naming its message, none
  * is retried, and the handler never throws.
  */
 import fc from 'fast-check';
@@ -30,11 +31,41 @@ const mutatedBody = fc.array(fc.tuple(fc.nat(), fc.constantFrom('delete', 'inser
   return s;
 });
 
-const body = fc.oneof(
+const plainBody = fc.oneof(
   fc.string({ maxLength: 200 }),
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? 'undefined'),
   replacedAttribute,
   mutatedBody,
+);
+
+/** Carrier text: arbitrary, or Datadog/W3C keys with arbitrary values. */
+const carrier = fc.oneof(
+  fc.string({ maxLength: 80 }),
+  fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? ''),
+  fc
+    .record({ 'x-datadog-trace-id': fc.jsonValue({ maxDepth: 1 }), 'x-datadog-parent-id': fc.jsonValue({ maxDepth: 1 }), 'x-datadog-sampling-priority': fc.jsonValue({ maxDepth: 1 }), traceparent: fc.string({ maxLength: 60 }) }, { requiredKeys: [] })
+    .map((o) => JSON.stringify(o)),
+);
+
+/** Any of those inside an SNS notification, whose own _datadog is arbitrary too. */
+const snsBody = fc
+  .tuple(plainBody, fc.option(fc.record({ Type: fc.constantFrom('String', 'Binary', 'Number', ''), Value: carrier })))
+  .map(([message, dd]) => JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: message, ...(dd ? { MessageAttributes: { _datadog: dd } } : {}) }));
+
+const body = fc.oneof(plainBody, snsBody);
+
+const hex = (maxLength: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), maxLength });
+
+/** What a record may carry besides its body: a _datadog attribute and an X-Ray header, arbitrary. */
+const recordExtras = fc.record(
+  {
+    datadog: fc.oneof(carrier.map((stringValue) => ({ stringValue, dataType: 'String' })), carrier.map((c) => ({ binaryValue: Buffer.from(c).toString('base64'), dataType: 'Binary' }))),
+    awsTraceHeader: fc.oneof(
+      fc.string({ maxLength: 120 }),
+      fc.tuple(hex(26), hex(18), fc.string({ maxLength: 3 })).map(([r, p, smp]) => `Root=1-00000000-${r};Parent=${p};Sampled=${smp}`),
+    ),
+  },
+  { requiredKeys: [] },
 );
 
 describe('arbitrary bodies through the handler', () => {
@@ -42,15 +73,26 @@ describe('arbitrary bodies through the handler', () => {
     const w = wiredHandler({ TASK_CONCURRENCY: '4' });
     let answered = 0;
     let succeeded = 0;
+    /** Results that hand on a context: with tracing off, only what a carrier gave. */
+    let handedOn = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(body, { minLength: 10, maxLength: 10 }), async (bodies) => {
+      fc.asyncProperty(fc.array(fc.tuple(body, recordExtras), { minLength: 10, maxLength: 10 }), async (items) => {
         w.publisher.items = [];
-        const records = bodies.map((b) => record(b));
+        const records = items.map(([b, x]) => {
+          const r = record(b, x.datadog ? { messageAttributes: { _datadog: x.datadog } } : {});
+          if (x.awsTraceHeader !== undefined) r.attributes.AWSTraceHeader = x.awsTraceHeader;
+          return r;
+        });
         const res = await w.handler({ Records: records }, context(30_000));
         expect(res).toEqual({ batchItemFailures: [] });
         expect(w.publisher.items.map((i) => i.messageId).sort()).toEqual(records.map((r) => r.messageId).sort());
         for (const i of w.publisher.items) {
           expect(i.update.data.attributes.message_id).toBe(i.messageId);
+          // Whatever the carriers said, a handed-on context holds unsigned 64-bit ids.
+          if (i.trace) {
+            handedOn++;
+            for (const id of [i.trace.traceId, i.trace.spanId]) expect(id >= 0n && id < 1n << 64n).toBe(true);
+          }
           if (i.update.data.id === 'succeed_task') succeeded++;
           else expect(i.update.data.attributes.payload).toMatchObject({ error_code: expect.stringMatching(/^[A-Z_]+$/), error_details: expect.any(String) });
         }
@@ -61,5 +103,7 @@ describe('arbitrary bodies through the handler', () => {
     expect(answered).toBe(RUNS * 10);
     // Some mutations keep the body valid (and some replaced attributes are acceptable).
     expect(succeeded).toBeGreaterThan(0);
+    // Some tasks that ran came with a readable context (an X-Ray header or a _datadog carrier).
+    expect(handedOn).toBeGreaterThan(0);
   });
 });
