@@ -61,10 +61,12 @@ let watching = true;
 const watchResults = (async () => {
   while (watching) {
     const r = await queues.client
-      .send(new ReceiveMessageCommand({ QueueUrl: queues.resultsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }))
+      .send(new ReceiveMessageCommand({ QueueUrl: queues.resultsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['_datadog'] }))
       .catch(() => ({ Messages: [] }));
     for (const m of r.Messages ?? []) {
-      console.log(`result: ${m.Body}`);
+      // The trace context a consumer of this result would continue from.
+      const carrier = m.MessageAttributes?._datadog?.StringValue;
+      console.log(`result: ${m.Body}${carrier ? `\n  continues trace: ${carrier}` : ''}`);
       await queues.client.send(new DeleteMessageCommand({ QueueUrl: queues.resultsQueueUrl, ReceiptHandle: m.ReceiptHandle! })).catch(() => undefined);
     }
   }
