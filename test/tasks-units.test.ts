@@ -228,13 +228,11 @@ describe('trace context', () => {
     expect(fromAwsTraceHeader('Root=1-00000000-00000000fffffffffffffffe;Parent=8000000000000001;Sampled=1')).toEqual({
       parent: { traceId: 0xfffffffffffffffen, spanId: 0x8000000000000001n },
       samplingPriority: 1,
-      source: 'message',
     });
     // Keys in any order, extra keys and empty parts ignored; Sampled=0 propagates a drop.
     expect(fromAwsTraceHeader('Sampled=0;_dd.origin=rum;Parent=0000000000000002;;Root=1-6566c0de-00000000000000000000002a')).toEqual({
       parent: { traceId: 42n, spanId: 2n },
       samplingPriority: 0,
-      source: 'message',
     });
     // No Sampled, or a deferred one: no priority.
     expect(fromAwsTraceHeader('Root=1-00000000-0000000000000000000000ab;Parent=00000000000000cd;Sampled=?')?.samplingPriority).toBeUndefined();

@@ -12,18 +12,17 @@ import type { Task } from './envelope.js';
 
 export interface ParentContext {
   parent?: RemoteParent;
-  /** x-datadog-sampling-priority from the message, if any. */
+  /** The sampling priority the message carried, if any. */
   samplingPriority?: number;
-  source: 'task' | 'message' | 'none';
 }
 
 export function parentContextFor(task: Pick<Task, 'traceId' | 'spanId'>, record: SQSRecord, snsCarrier?: string): ParentContext {
-  if (task.traceId !== 0n) return { parent: { traceId: task.traceId, spanId: task.spanId }, source: 'task' };
+  if (task.traceId !== 0n) return { parent: { traceId: task.traceId, spanId: task.spanId } };
   return (
     fromCarrier(snsCarrier) ??
     fromCarrier(datadogAttribute(record)) ??
     fromAwsTraceHeader(record.attributes?.AWSTraceHeader) ??
-    { source: 'none' }
+    {}
   );
 }
 
@@ -50,10 +49,10 @@ function fromCarrier(text: string | undefined): ParentContext | undefined {
   const traceId = parseUint64(carrier['x-datadog-trace-id']);
   const spanId = parseUint64(carrier['x-datadog-parent-id']);
   if (traceId && traceId !== 0n) {
-    return { parent: { traceId, spanId: spanId ?? 0n }, samplingPriority: priority, source: 'message' };
+    return { parent: { traceId, spanId: spanId ?? 0n }, samplingPriority: priority };
   }
   const w3c = parseTraceparent(carrier.traceparent);
-  if (w3c) return { parent: w3c.parent, samplingPriority: priority ?? (w3c.sampled ? 1 : 0), source: 'message' };
+  if (w3c) return { parent: w3c.parent, samplingPriority: priority ?? (w3c.sampled ? 1 : 0) };
   return undefined;
 }
 
@@ -81,7 +80,6 @@ export function fromAwsTraceHeader(header: string | undefined): ParentContext | 
   return {
     parent: { traceId, spanId: BigInt('0x' + parent) },
     samplingPriority: sampled === '1' ? 1 : sampled === '0' ? 0 : undefined,
-    source: 'message',
   };
 }
 
