@@ -3,7 +3,7 @@
  * loopback, spans at the local intake before the handler resolves, batch semantics.
  */
 import * as sqs from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { startLocalQueues, type LocalQueues } from '../src/local/sqs-server.js';
@@ -325,6 +325,27 @@ describe('handler over the fixtures', () => {
       expect(item.trace).toEqual({ traceId: span.trace_id, spanId: span.span_id, samplingPriority: span.metrics._sampling_priority_v1 });
     }
     expect(pub.items.map((i) => i.trace?.samplingPriority)).toEqual([2, 2, 1, 2, 1, 1, 2]);
+  });
+
+  it('a task refused before its span (unreadable body, unknown action, bad signature) hands on the context it came with', async () => {
+    const carrier = { _datadog: { stringValue: '{"x-datadog-trace-id":"11","x-datadog-parent-id":"12","x-datadog-sampling-priority":"2"}', dataType: 'String' } };
+    const answers = async (records: SQSRecord[], extra: Record<string, string> = {}) => {
+      const pub = new MemoryPublisher();
+      await createSqsHandler(loadConfig(env(extra)), { logger: new MemoryLogger(), publisher: pub })({ Records: records }, context());
+      return pub.items.map((i) => [failure(i.update).error_code, i.trace]);
+    };
+    const unreadable = { ...fixture('malformed.json').Records[0], messageAttributes: carrier };
+    const unknown = { ...fixture('unknown-action.json').Records[0], messageAttributes: carrier };
+    const bare = fixture('malformed.json').Records[1];
+    expect(await answers([unreadable, unknown, bare])).toEqual([
+      ['INTERNAL_ERROR', { traceId: 11n, spanId: 12n, samplingPriority: 2 }],
+      ['INTERNAL_ERROR', { traceId: 11n, spanId: 12n, samplingPriority: 2 }],
+      ['INTERNAL_ERROR', undefined], // nothing to hand on
+    ]);
+    const unsigned = fixture('signed.json').Records.find((r) => r.body.includes('"unsigned"'))!;
+    unsigned.attributes.AWSTraceHeader = 'Root=1-00000000-00000000000000000000000d;Parent=000000000000000e;Sampled=0';
+    expect(await answers([unsigned], { TASK_SIGNING_KEYS: trustedKeysJson() })).toEqual([['SIGNATURE_ERROR', { traceId: 13n, spanId: 14n, samplingPriority: 0 }]]);
+    expect(spansNamed('action.run')).toEqual([]);
   });
 
   it('with tracing off, a result still hands on the context its task came with', async () => {

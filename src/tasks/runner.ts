@@ -48,16 +48,21 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
   const parsed = parseTaskBody(record.body ?? '');
   if (!parsed.ok) {
     deps.logger.log('warn', 'task rejected', { message_id: messageId, task_id: parsed.identity.taskId, error_code: 'INTERNAL_ERROR' });
-    return answered(failed(parsed.identity, messageId, 'INTERNAL_ERROR', `message ${messageId}: ${parsed.error}`));
+    // No task ids to read: the message's own carriers may still say where it came from.
+    const trace = resultTraceOf(undefined, deps.tracer, parentContextFor(NO_TASK_CONTEXT, record));
+    return answered(failed(parsed.identity, messageId, 'INTERNAL_ERROR', `message ${messageId}: ${parsed.error}`), trace);
   }
   let task = parsed.task;
+  const contextOf = (t: Task) => parentContextFor(t, record, parsed.sns?.datadogCarrier);
+  // A task refused before its span hands on the context it came with.
+  const refused = (t: Task, update: TaskUpdate) => answered(update, resultTraceOf(undefined, deps.tracer, contextOf(t)));
   if (deps.keys) {
     try {
       task = verifySignedTask(task, deps.keys, Date.now());
     } catch (err) {
       const e = err instanceof TaskError ? err : new TaskError('SIGNATURE_ERROR', describeError(err));
       deps.logger.log('warn', 'task signature rejected', { message_id: messageId, task_id: task.id, error_code: e.code });
-      return answered(failed(identityOf(task), messageId, e.code, e.message));
+      return refused(task, failed(identityOf(task), messageId, e.code, e.message));
     }
   }
   // From here on the task is what was signed (when keys are configured): answer as that task.
@@ -66,7 +71,7 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
   const action = deps.registry.get(task.fqn);
   if (!action) {
     deps.logger.log('warn', 'unknown action', { message_id: messageId, task_id: task.id, action_fqn: task.fqn, error_code: 'INTERNAL_ERROR' });
-    return answered(failed(identity, messageId, 'INTERNAL_ERROR', `could not find action for ${task.fqn}`));
+    return refused(task, failed(identity, messageId, 'INTERNAL_ERROR', `could not find action for ${task.fqn}`));
   }
 
   const start = Date.now();
@@ -74,7 +79,7 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
     return { kind: 'retry', reason: 'no time left to start the task' };
   }
   const deadline = taskDeadline(task.inputs, deps.defaultTaskTimeoutSeconds, start, inv.tasksEnd);
-  const ctxParent = parentContextFor(task, record, parsed.sns?.datadogCarrier);
+  const ctxParent = contextOf(task);
 
   // The span is handed down explicitly (actions get it in their context) rather than made
   // active: no AsyncLocalStorage scope, so Node 20 runs no promise hooks for task code.
@@ -128,9 +133,12 @@ function identityOf(task: Task): { taskId: string; jobId: string; fqn: string; c
   return { taskId: task.id, jobId: task.jobId, fqn: task.fqn, client: task.client };
 }
 
-function answered(update: TaskUpdate): RecordOutcome {
-  return { kind: 'answered', update };
+function answered(update: TaskUpdate, trace?: ResultTrace): RecordOutcome {
+  return { kind: 'answered', update, trace };
 }
+
+/** A record whose body gave no task: only its message attributes can carry a context. */
+const NO_TASK_CONTEXT = { traceId: 0n, spanId: 0n };
 
 /** Runs the action under the span, aborting it at the deadline even if it ignores the signal. */
 async function runWithDeadline(

@@ -109,10 +109,10 @@ export interface ResultTrace {
 /**
  * The task's action.run span when the tracer records it (so the consumer's spans hang under
  * it, and a dropped trace stays dropped), else the parent the task came with: with tracing
- * off, the consumer still joins the producer's trace.
+ * off, or for a task refused before its span, the consumer still joins the producer's trace.
  */
-export function resultTraceOf(span: Span, tracer: Tracer, from: ParentContext): ResultTrace | undefined {
-  if (span.traceId !== 0n) return { traceId: span.traceId, spanId: span.spanId, samplingPriority: tracer.samplingPriority(span) };
+export function resultTraceOf(span: Span | undefined, tracer: Tracer, from: ParentContext): ResultTrace | undefined {
+  if (span !== undefined && span.traceId !== 0n) return { traceId: span.traceId, spanId: span.spanId, samplingPriority: tracer.samplingPriority(span) };
   const p = from.parent;
   return p === undefined ? undefined : { traceId: p.traceId, spanId: p.spanId, samplingPriority: from.samplingPriority };
 }
