@@ -12,7 +12,7 @@ import { taskBody } from '../src/producer/task.js';
 import { sqsPublisher } from '../src/tasks/publisher.js';
 import type { FailurePayload, SuccessPayload, TaskUpdate } from '../src/tasks/results.js';
 import { startLocalIntake, type IntakeSpan, type LocalIntake } from '../src/tracing/local-intake.js';
-import { context, drainResults, fixture, MemoryLogger, MemoryPublisher, trustedKeysJson } from './helpers/stack.js';
+import { context, drainMessages, drainResults, fixture, MemoryLogger, MemoryPublisher, trustedKeysJson } from './helpers/stack.js';
 
 let intake: LocalIntake;
 let queues: LocalQueues;
@@ -409,10 +409,7 @@ describe('batch semantics and failures', () => {
       const handler = createSqsHandler(loadConfig(env({ RESULTS_QUEUE_URL: queues.resultsQueueUrl })), { logger: new MemoryLogger() });
       const res = await handler(fixture('single-task.json'), context());
       expect(res.batchItemFailures).toEqual([]);
-      const got = await queues.client.send(new sqs.ReceiveMessageCommand({ QueueUrl: queues.resultsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
-      expect(got.Messages).toHaveLength(1);
-      const [m] = got.Messages!;
-      await queues.client.send(new sqs.DeleteMessageCommand({ QueueUrl: queues.resultsQueueUrl, ReceiptHandle: m.ReceiptHandle! }));
+      const [m] = await drainMessages(queues, queues.resultsQueueUrl, 1);
       expect(outputs(JSON.parse(m.Body!) as TaskUpdate)).toMatchObject({ stdout: 'hello from rshell\nanswer=42\n' });
       // A consumer traced by Datadog continues from the task's action.run span.
       const [run] = spansNamed('action.run');

@@ -58,12 +58,17 @@ export async function drainResults(q: LocalQueues, n: number, ms = 10_000): Prom
 }
 
 export async function drainQueue(q: LocalQueues, url: string, n: number, ms = 10_000): Promise<string[]> {
-  const out: string[] = [];
+  return (await drainMessages(q, url, n, ms)).map((m) => m.Body ?? '');
+}
+
+/** Whole messages, with their message attributes, until `n` arrived (deleting them) or `ms` passed. */
+export async function drainMessages(q: LocalQueues, url: string, n: number, ms = 10_000): Promise<sqsSdk.Message[]> {
+  const out: sqsSdk.Message[] = [];
   const end = Date.now() + ms;
   while (out.length < n && Date.now() < end) {
-    const r = await q.client.send(new sqsSdk.ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    const r = await q.client.send(new sqsSdk.ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
     for (const m of r.Messages ?? []) {
-      out.push(m.Body ?? '');
+      out.push(m);
       await q.client.send(new sqsSdk.DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }));
     }
   }
