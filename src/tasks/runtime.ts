@@ -94,10 +94,11 @@ async function tracerFor(
   readSecret: (arn: string) => Promise<string>,
   logger: Logger,
 ): Promise<{ tracer: Tracer; keyMissing: boolean }> {
-  // Switched off (DD_TRACE_ENABLED=false): no secret to read, nothing to send.
+  // Read once; the secret, when there is one, only fills in the key.
   const fromEnv = tracerConfigFromEnv(config.env);
+  // Switched off (DD_TRACE_ENABLED=false): no secret to read, nothing to send.
   if (fromEnv.enabled === false) return { tracer: createTracer(fromEnv), keyMissing: false };
-  let apiKey = config.apiKey.value;
+  let apiKey = fromEnv.apiKey;
   let keyMissing = false;
   if (!apiKey && config.apiKey.secretArn) {
     try {
@@ -109,7 +110,7 @@ async function tracerFor(
       });
     }
   }
-  return { tracer: createTracer(tracerConfigFromEnv(config.env, apiKey)), keyMissing };
+  return { tracer: createTracer({ ...fromEnv, apiKey }), keyMissing };
 }
 
 async function resolve(ref: SecretRef, readSecret: (arn: string) => Promise<string>): Promise<string> {
