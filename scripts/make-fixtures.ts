@@ -46,6 +46,22 @@ function record(body: string, opts: { queue?: string; group?: string; messageAtt
   };
 }
 
+/** The body SQS gets from an EventBridge rule whose target is the queue (no input transformer). */
+function eventBridgeEvent(detail: string): string {
+  // The detail is spliced in as JSON text so that ids above 2^53 in it stay exact.
+  const head = JSON.stringify({
+    version: '0',
+    id: `20000000-0000-4000-8000-${String(seq + 1).padStart(12, '0')}`,
+    'detail-type': 'runCommand requested',
+    source: 'com.example.diagnostics',
+    account: '123456789012',
+    time: '2025-11-25T00:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+  });
+  return `${head.slice(0, -1)},"detail":${detail}}`;
+}
+
 function task(id: string, command: string, extra: Partial<TaskSpec> = {}, signer?: Signer): string {
   return taskBody({ id, jobId: `job-${id}`, inputs: { command }, allowedCommands: ALL, allowedPaths: ['/tmp'], ...extra }, signer);
 }
@@ -101,6 +117,7 @@ write('malformed.json', [
   record(task('empty-command', '')),
   record(snsNotification('not a task either')),
   record(snsNotification('{"data":{"id":"sns-missing-fields","attributes":{"name":"runCommand","bundle_id":"com.datadoghq.remoteaction.rshell"}}}')),
+  record(eventBridgeEvent('{"data":{"id":"eventbridge-missing-fields","attributes":{"bundle_id":"com.datadoghq.remoteaction.rshell","job_id":"job-eb"}}}')),
 ]);
 
 write('unknown-action.json', [record(taskBody({ id: 'unknown-1', jobId: 'job-unknown-1', bundleId: 'com.datadoghq.remoteaction.rshell', name: 'deleteEverything', inputs: {} }))]);
@@ -150,6 +167,14 @@ write('trace-propagation.json', [
   ),
   // X-Ray's own ids cannot join a Datadog trace: a new one.
   record(task('trace-xray-only', 'echo a new trace despite X-Ray'), { awsTraceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' }),
+  // Routed by an EventBridge rule: the task is the event's detail, and the context is
+  // detail._datadog (headers as an object, as Datadog's tracers write it).
+  record(
+    eventBridgeEvent(
+      task('trace-eventbridge', 'echo parented through EventBridge').slice(0, -1) +
+        `,"_datadog":${JSON.stringify({ 'x-datadog-trace-id': '13835058055282163713', 'x-datadog-parent-id': '88', 'x-datadog-sampling-priority': '1' })}}`,
+    ),
+  ),
 ]);
 
 const words = Array.from({ length: 100 }, (_, i) => String(i)).join(' ');
@@ -163,8 +188,8 @@ writeFileSync(
       { file: 'single-task.json', about: 'one runCommand task' },
       { file: 'batch-of-ten.json', about: 'ten tasks run concurrently: outputs, a non-zero exit, a blocked command, a rejected construct' },
       { file: 'fifo-batch.json', about: 'FIFO queue: two message groups, each in order' },
-      { file: 'trace-propagation.json', about: 'parents from task ids (above 2^63), a _datadog attribute, a W3C traceparent, a Datadog AWSTraceHeader, an SNS notification\'s _datadog, none' },
-      { file: 'malformed.json', about: 'bodies that are not tasks (also inside SNS notifications): each gets a specific failed result' },
+      { file: 'trace-propagation.json', about: 'parents from task ids (above 2^63), a _datadog attribute, a W3C traceparent, a Datadog AWSTraceHeader, an SNS notification\'s or EventBridge event\'s _datadog, none' },
+      { file: 'malformed.json', about: 'bodies that are not tasks (also inside SNS notifications and EventBridge events): each gets a specific failed result' },
       { file: 'unknown-action.json', about: 'an action this runner does not have' },
       { file: 'signed.json', about: 'with trusted keys: Ed25519 and RSA signed tasks run; unsigned, expired, unknown-key and tampered ones fail', env: { TASK_SIGNING_KEYS: '@test/fixtures/keys/trusted-keys.json' } },
       { file: 'timeout.json', about: 'a task whose own 1 s timeout expires' },

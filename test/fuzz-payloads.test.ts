@@ -1,8 +1,9 @@
 /**
  * Property-based bad payloads through the handler: arbitrary strings, arbitrary JSON, valid
  * envelopes with attributes replaced by arbitrary JSON, and character-level mutations of a
- * valid body, each also inside an SNS notification, with arbitrary trace carriers (`_datadog`
- * on the notification and on the message, an X-Ray header). In batches of ten, every record gets exactly one result naming its message, none
+ * valid body, each also inside an SNS notification or an EventBridge event, with arbitrary
+ * trace carriers (`_datadog` on the notification, in the event's detail and on the message,
+ * an X-Ray header). In batches of ten, every record gets exactly one result naming its message, none
  * is retried, and the handler never throws.
  */
 import fc from 'fast-check';
@@ -38,9 +39,12 @@ const plainBody = fc.oneof(
   mutatedBody,
 );
 
-/** Carrier text: arbitrary, or Datadog/W3C keys with arbitrary values. */
+/** Carrier text: arbitrary, Datadog/W3C keys with arbitrary values, or a well-formed Datadog context. */
 const carrier = fc.oneof(
   fc.string({ maxLength: 80 }),
+  fc
+    .tuple(fc.bigInt(0n, (1n << 64n) - 1n), fc.bigInt(0n, (1n << 64n) - 1n))
+    .map(([t, p]) => JSON.stringify({ 'x-datadog-trace-id': String(t), 'x-datadog-parent-id': String(p) })),
   fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? ''),
   fc
     .record({ 'x-datadog-trace-id': fc.jsonValue({ maxDepth: 1 }), 'x-datadog-parent-id': fc.jsonValue({ maxDepth: 1 }), 'x-datadog-sampling-priority': fc.jsonValue({ maxDepth: 1 }), traceparent: fc.string({ maxLength: 60 }) }, { requiredKeys: [] })
@@ -52,7 +56,30 @@ const snsBody = fc
   .tuple(plainBody, fc.option(fc.record({ Type: fc.constantFrom('String', 'Binary', 'Number', ''), Value: carrier })))
   .map(([message, dd]) => JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: message, ...(dd ? { MessageAttributes: { _datadog: dd } } : {}) }));
 
-const body = fc.oneof(plainBody, snsBody);
+/**
+ * Any of those as an EventBridge event's detail: spliced in as JSON when it is JSON (as a rule
+ * delivers it), else as a string; an object detail may carry an arbitrary _datadog.
+ */
+const eventBridgeBody = fc.tuple(plainBody, fc.option(carrier)).map(([detail, dd]) => {
+  let json: unknown;
+  try {
+    json = JSON.parse(detail);
+  } catch {
+    detail = JSON.stringify(detail);
+  }
+  if (dd !== null && json && typeof json === 'object' && !Array.isArray(json)) {
+    let value: string;
+    try {
+      value = JSON.stringify(JSON.parse(dd));
+    } catch {
+      value = JSON.stringify(dd);
+    }
+    detail = `{"_datadog":${value},${detail.trimStart().slice(1)}`;
+  }
+  return `{"version":"0","id":"e","detail-type":"t","source":"s","detail":${detail}}`;
+});
+
+const body = fc.oneof(plainBody, snsBody, eventBridgeBody);
 
 const hex = (maxLength: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), maxLength });
 

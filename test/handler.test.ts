@@ -256,11 +256,13 @@ describe('handler over the fixtures', () => {
       ['fail_task', 'ACTION_ERROR', 'command is required'],
       ['fail_task', 'INTERNAL_ERROR', `message ${ids[5]}: the SNS notification's Message is not valid JSON: invalid literal at position 0`],
       ['fail_task', 'INTERNAL_ERROR', `message ${ids[6]}: the SNS notification's Message: invalid task: data.attributes.job_id: required string is missing`],
+      ['fail_task', 'INTERNAL_ERROR', `message ${ids[7]}: the EventBridge event's detail: invalid task: data.attributes.name: required string is missing`],
     ]);
     // The unreadable body still names its message; identifiable tasks keep their ids.
     expect(pub.items[0].update.data.attributes.message_id).toBe(ids[0]);
     expect(pub.items[2].update.data.attributes.task_id).toBe('bad-ids');
     expect(pub.items[6].update.data.attributes.task_id).toBe('sns-missing-fields');
+    expect(pub.items[7].update.data.attributes).toMatchObject({ task_id: 'eventbridge-missing-fields', job_id: 'job-eb' });
   });
 
   it('answers an unknown action without opening an action.run span', async () => {
@@ -290,7 +292,7 @@ describe('handler over the fixtures', () => {
     expect(byTask.get('signed-rsa')?.data.attributes.job_id).toBe('job-signed-rsa');
   });
 
-  it('gives every signed fixture the same answer when it arrives inside an SNS notification', async () => {
+  it('gives every signed fixture the same answer when it arrives inside an SNS notification or an EventBridge event', async () => {
     const run = async (event: SQSEvent) => {
       const pub = new MemoryPublisher();
       await createSqsHandler(loadConfig(env({ TASK_SIGNING_KEYS: trustedKeysJson() })), { logger: new MemoryLogger(), publisher: pub })(event, context());
@@ -299,12 +301,15 @@ describe('handler over the fixtures', () => {
     const direct = fixture('signed.json');
     const viaSns = fixture('signed.json');
     for (const r of viaSns.Records) r.body = JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:123456789012:tasks', Message: r.body });
+    const viaEventBridge = fixture('signed.json');
+    for (const r of viaEventBridge.Records) r.body = `{"detail-type":"runCommand requested","source":"com.example.ops","detail":${r.body}}`;
     const answers = await run(direct);
     expect(answers.map((u) => u.data.id)).toEqual(['succeed_task', 'succeed_task', 'fail_task', 'fail_task', 'fail_task', 'fail_task']);
     expect(await run(viaSns)).toEqual(answers);
+    expect(await run(viaEventBridge)).toEqual(answers);
   });
 
-  it('parents each task from its own message: task ids, _datadog, traceparent, an SNS notification\'s _datadog, a Datadog AWSTraceHeader, or a new trace', async () => {
+  it('parents each task from its own message: task ids, _datadog, traceparent, an SNS notification\'s or EventBridge event\'s _datadog, a Datadog AWSTraceHeader, or a new trace', async () => {
     const pub = new MemoryPublisher();
     await createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: pub })(fixture('trace-propagation.json'), context());
     const byTask = new Map(spansNamed('action.run').map((s) => [s.meta.task_id, s]));
@@ -313,8 +318,9 @@ describe('handler over the fixtures', () => {
     expect(byTask.get('trace-traceparent')).toMatchObject({ trace_id: 0xfedcba9876543210n, parent_id: 0x0123456789abcdefn });
     expect(byTask.get('trace-sns')).toMatchObject({ trace_id: 9223372036854775809n, parent_id: 77n, metrics: { _sampling_priority_v1: 1 } });
     expect(byTask.get('trace-aws-header')).toMatchObject({ trace_id: 0xf00dfeedcafe0001n, parent_id: 0xabcdef01n, metrics: { _sampling_priority_v1: 1 } });
+    expect(byTask.get('trace-eventbridge')).toMatchObject({ trace_id: 13835058055282163713n, parent_id: 88n, metrics: { _sampling_priority_v1: 1 } });
     for (const fresh of [byTask.get('trace-none')!, byTask.get('trace-xray-only')!]) expect(fresh.parent_id).toBe(0n);
-    expect(new Set([...byTask.values()].map((s) => s.trace_id)).size).toBe(7);
+    expect(new Set([...byTask.values()].map((s) => s.trace_id)).size).toBe(8);
     // Every child keeps its task's trace id, even above 2^63.
     const runs = spansNamed('run').filter((s) => s.trace_id === 12345678901234567890n);
     expect(runs).toHaveLength(1);
@@ -324,7 +330,7 @@ describe('handler over the fixtures', () => {
       const span = byTask.get(item.update.data.attributes.task_id!)!;
       expect(item.trace).toEqual({ traceId: span.trace_id, spanId: span.span_id, samplingPriority: span.metrics._sampling_priority_v1 });
     }
-    expect(pub.items.map((i) => i.trace?.samplingPriority)).toEqual([2, 2, 1, 2, 1, 1, 2]);
+    expect(pub.items.map((i) => i.trace?.samplingPriority)).toEqual([2, 2, 1, 2, 1, 1, 2, 1]);
   });
 
   it('a task refused before its span (unreadable body, unknown action, bad signature) hands on the context it came with', async () => {
@@ -355,6 +361,7 @@ describe('handler over the fixtures', () => {
     expect(traceOf.get('trace-task-ids')).toEqual({ traceId: 12345678901234567890n, spanId: 9876543210987654321n, samplingPriority: undefined });
     expect(traceOf.get('trace-datadog-attr')).toEqual({ traceId: 18446744073709551557n, spanId: 4611686018427387904n, samplingPriority: 2 });
     expect(traceOf.get('trace-sns')).toEqual({ traceId: 9223372036854775809n, spanId: 77n, samplingPriority: 1 });
+    expect(traceOf.get('trace-eventbridge')).toEqual({ traceId: 13835058055282163713n, spanId: 88n, samplingPriority: 1 });
     expect(traceOf.get('trace-none')).toBeUndefined();
     expect(traceOf.get('trace-xray-only')).toBeUndefined();
   });

@@ -110,17 +110,45 @@ describe('envelope', () => {
     const sns = (extra: Record<string, unknown>) => JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: task, ...extra });
     const plain = parseTaskBody(sns({}));
     expect(plain.ok && plain.task).toMatchObject({ id: 't', traceId: 18446744073709551615n });
-    expect(plain.ok && plain.sns).toEqual({ message: task });
+    expect(plain.ok && 'carrier' in plain).toBe(false);
     const asString = parseTaskBody(sns({ MessageAttributes: { _datadog: { Type: 'String', Value: carrier } } }));
-    expect(asString.ok && asString.sns?.datadogCarrier).toBe(carrier);
+    expect(asString.ok && asString.carrier).toBe(carrier);
     const asBinary = parseTaskBody(sns({ MessageAttributes: { _datadog: { Type: 'Binary', Value: Buffer.from(carrier).toString('base64') } } }));
-    expect(asBinary.ok && asBinary.sns?.datadogCarrier).toBe(carrier);
+    expect(asBinary.ok && asBinary.carrier).toBe(carrier);
     // Only SNS's own shape is unwrapped: without TopicArn, or of another Type, it is a (bad) task.
     for (const extra of [{ TopicArn: undefined }, { Type: 'SubscriptionConfirmation' }, { Message: 5 }]) {
       expect(parseTaskBody(sns(extra))).toMatchObject({ ok: false, error: 'invalid task: data: required object is missing' });
     }
     // One level only: a notification inside the message is not a task.
     expect(parseTaskBody(JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: sns({}) }))).toMatchObject({
+      ok: false,
+      error: "the SNS notification's Message: invalid task: data: required object is missing",
+    });
+  });
+
+  it("takes the task out of an EventBridge event's detail, ids still exact, with detail._datadog as the carrier", () => {
+    const task = '{"data":{"id":"t","attributes":{"name":"runCommand","bundle_id":"b","job_id":"j","trace_id":18446744073709551615}}';
+    const carrier = '{"x-datadog-trace-id":"18446744073709551614","x-datadog-parent-id":"3"}';
+    // An event as a rule's SQS target delivers it: the detail is JSON inside the body, not a string.
+    const event = (detail: string, extra = '') =>
+      `{"version":"0","id":"e1","detail-type":"runCommand requested","source":"com.example.ops","account":"123456789012","time":"2025-11-25T00:00:00Z","region":"us-east-1","resources":[]${extra},"detail":${detail}}`;
+    const plain = parseTaskBody(event(task + '}'));
+    expect(plain.ok && plain.task).toMatchObject({ id: 't', traceId: 18446744073709551615n });
+    expect(plain.ok && 'carrier' in plain).toBe(false);
+    const traced = parseTaskBody(event(`${task},"_datadog":${carrier}}`));
+    expect(traced.ok && traced.carrier).toEqual({ 'x-datadog-trace-id': '18446744073709551614', 'x-datadog-parent-id': '3' });
+    // Errors say where the task was; an event without one of its fields is a (bad) task.
+    expect(parseTaskBody(event('"echo hi"'))).toMatchObject({ ok: false, error: "the EventBridge event's detail: invalid task: (root): expected object, got string" });
+    expect(parseTaskBody(event('{"data":{"id":"t2","attributes":{}}}'))).toMatchObject({
+      ok: false,
+      error: "the EventBridge event's detail: invalid task: data.attributes.name: required string is missing; data.attributes.bundle_id: required string is missing; data.attributes.job_id: required string is missing",
+      identity: { taskId: 't2' },
+    });
+    expect(parseTaskBody(`{"source":"s","detail":${task}}}`)).toMatchObject({ ok: false, error: 'invalid task: data: required object is missing' });
+    // One level only: an SNS notification in the detail, or an event in a notification, is not a task.
+    const note = JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: task + '}' });
+    expect(parseTaskBody(event(note))).toMatchObject({ ok: false, error: "the EventBridge event's detail: invalid task: data: required object is missing" });
+    expect(parseTaskBody(JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: event(task + '}') }))).toMatchObject({
       ok: false,
       error: "the SNS notification's Message: invalid task: data: required object is missing",
     });

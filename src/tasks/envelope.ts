@@ -8,7 +8,8 @@
  */
 import * as z from 'zod/mini';
 import { parseJsonExact } from '../tracing/json-lossless.js';
-import { asSnsNotification, type SnsNotification } from './sns.js';
+import { asEventBridgeEvent } from './eventbridge.js';
+import { asSnsNotification } from './sns.js';
 
 export const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -41,7 +42,17 @@ export interface TaskIdentity {
   client?: number | string;
 }
 
-export type ParsedTask = { ok: true; task: Task; /** The SNS notification the task came in. */ sns?: SnsNotification } | { ok: false; error: string; identity: TaskIdentity };
+export type ParsedTask =
+  | {
+      ok: true;
+      task: Task;
+      /**
+       * The `_datadog` carrier of the SNS notification or EventBridge event the task came in:
+       * JSON text (SNS) or an object (EventBridge).
+       */
+      carrier?: unknown;
+    }
+  | { ok: false; error: string; identity: TaskIdentity };
 
 // One message whatever the wrong value is (string, float, negative, too large).
 const uint64 = z.custom<number | bigint>(
@@ -77,7 +88,11 @@ export const envelopeSchema = z.object({
 
 export type Envelope = z.infer<typeof envelopeSchema>;
 
-/** A message body: the task envelope, or an SNS notification whose `Message` is one (sns.ts). */
+/**
+ * A message body: the task envelope, an SNS notification whose `Message` is one (sns.ts), or
+ * an EventBridge event whose `detail` is one (eventbridge.ts). One level only: a
+ * notification or event inside another is not a task.
+ */
 export function parseTaskBody(body: string): ParsedTask {
   let raw: unknown;
   try {
@@ -86,15 +101,23 @@ export function parseTaskBody(body: string): ParsedTask {
     return { ok: false, error: `body is not valid JSON: ${(err as Error).message}`, identity: {} };
   }
   const sns = asSnsNotification(raw);
-  if (sns === undefined) return validateEnvelope(raw);
-  // One level only: a notification inside the message is not a task.
-  try {
-    raw = parseJsonExact(sns.message);
-  } catch (err) {
-    return { ok: false, error: `the SNS notification's Message is not valid JSON: ${(err as Error).message}`, identity: {} };
+  if (sns !== undefined) {
+    try {
+      raw = parseJsonExact(sns.message);
+    } catch (err) {
+      return { ok: false, error: `the SNS notification's Message is not valid JSON: ${(err as Error).message}`, identity: {} };
+    }
+    return wrapped(validateEnvelope(raw), "the SNS notification's Message", sns.datadogCarrier);
   }
-  const parsed = validateEnvelope(raw);
-  return parsed.ok ? { ...parsed, sns } : { ...parsed, error: `the SNS notification's Message: ${parsed.error}` };
+  const event = asEventBridgeEvent(raw);
+  if (event !== undefined) return wrapped(validateEnvelope(event.detail), "the EventBridge event's detail", event.datadogCarrier);
+  return validateEnvelope(raw);
+}
+
+/** A task that came inside a notification or event: its carrier kept, its errors saying where. */
+function wrapped(parsed: ParsedTask, where: string, carrier: unknown): ParsedTask {
+  if (!parsed.ok) return { ...parsed, error: `${where}: ${parsed.error}` };
+  return carrier === undefined ? parsed : { ...parsed, carrier };
 }
 
 export function validateEnvelope(raw: unknown): ParsedTask {

@@ -53,7 +53,7 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
     return answered(failed(parsed.identity, messageId, 'INTERNAL_ERROR', `message ${messageId}: ${parsed.error}`), trace);
   }
   let task = parsed.task;
-  const contextOf = (t: Task) => parentContextFor(t, record, parsed.sns?.datadogCarrier);
+  const contextOf = (t: Task) => parentContextFor(t, record, parsed.carrier);
   // A task refused before its span hands on the context it came with.
   const refused = (t: Task, update: TaskUpdate) => answered(update, resultTraceOf(undefined, deps.tracer, contextOf(t)));
   if (deps.keys) {

@@ -1,8 +1,8 @@
 /**
  * Where a task's action.run span hangs: the task's own trace_id/span_id (the PAR's backend
  * context) when present, else the `_datadog` carrier (Datadog text-map or W3C traceparent) of
- * the SNS notification the task came in, else of the SQS message (a String or Binary
- * attribute), else its `AWSTraceHeader` system attribute when a Datadog tracer wrote it,
+ * the SNS notification or EventBridge event the task came in, else of the SQS message (a
+ * String or Binary attribute), else its `AWSTraceHeader` system attribute when a Datadog tracer wrote it,
  * else a new trace. Each record is read on its own, never the first record for the whole
  * batch.
  */
@@ -16,10 +16,11 @@ export interface ParentContext {
   samplingPriority?: number;
 }
 
-export function parentContextFor(task: Pick<Task, 'traceId' | 'spanId'>, record: SQSRecord, snsCarrier?: string): ParentContext {
+/** `wrapperCarrier`: the `_datadog` of the notification or event the task came in (JSON text or an object). */
+export function parentContextFor(task: Pick<Task, 'traceId' | 'spanId'>, record: SQSRecord, wrapperCarrier?: unknown): ParentContext {
   if (task.traceId !== 0n) return { parent: { traceId: task.traceId, spanId: task.spanId } };
   return (
-    fromCarrier(snsCarrier) ??
+    fromCarrier(wrapperCarrier) ??
     fromCarrier(datadogAttribute(record)) ??
     fromAwsTraceHeader(record.attributes?.AWSTraceHeader) ??
     {}
@@ -34,17 +35,18 @@ function datadogAttribute(record: SQSRecord): string | undefined {
   return attr.binaryValue === undefined ? undefined : Buffer.from(attr.binaryValue, 'base64').toString('utf8');
 }
 
-/** A `_datadog` carrier's JSON text: Datadog headers, else a W3C traceparent. */
-function fromCarrier(text: string | undefined): ParentContext | undefined {
-  if (!text) return undefined;
-  let carrier: Record<string, unknown>;
-  try {
-    const v: unknown = JSON.parse(text);
-    if (!v || typeof v !== 'object') return undefined;
-    carrier = v as Record<string, unknown>;
-  } catch {
-    return undefined;
+/** A `_datadog` carrier, as JSON text or an object: Datadog headers, else a W3C traceparent. */
+function fromCarrier(value: unknown): ParentContext | undefined {
+  let v = value;
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return undefined;
+    }
   }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const carrier = v as Record<string, unknown>;
   const priority = parseInteger(carrier['x-datadog-sampling-priority']);
   const traceId = parseUint64(carrier['x-datadog-trace-id']);
   const spanId = parseUint64(carrier['x-datadog-parent-id']);
