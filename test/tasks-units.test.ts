@@ -45,7 +45,7 @@ describe('configuration', () => {
 
   it('takes secrets as values or Secrets Manager ARNs', () => {
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf';
-    expect(loadConfig({ DD_API_KEY_SECRET_ARN: arn }).apiKey).toEqual({ value: undefined, secretArn: arn });
+    expect(loadConfig({ DD_API_KEY_SECRET_ARN: arn }).apiKeySecretArn).toBe(arn);
     expect(loadConfig({ TASK_SIGNING_KEYS: arn }).signingKeys).toEqual({ secretArn: arn });
     expect(loadConfig({ TASK_SIGNING_KEYS: '{"k":"pem"}' }).signingKeys).toEqual({ value: '{"k":"pem"}' });
   });
@@ -62,8 +62,8 @@ describe('configuration', () => {
     [{ RSHELL_MAX_SPANS_PER_INVOCATION: '100001' }, 'RSHELL_MAX_SPANS_PER_INVOCATION: must be between 0 and 100000, got 100001'],
     [{ DD_API_KEY_SECRET_ARN: 'dd-api-key' }, 'DD_API_KEY_SECRET_ARN: expected a Secrets Manager ARN'],
     // Set but blank must not switch signature checks off.
-    [{ TASK_SIGNING_KEYS: '' }, 'TASK_SIGNING_KEYS: empty (unset the variable to run unsigned tasks)'],
-    [{ TASK_SIGNING_KEYS: '  ' }, 'TASK_SIGNING_KEYS: empty (unset the variable to run unsigned tasks)'],
+    [{ TASK_SIGNING_KEYS: '' }, 'TASK_SIGNING_KEYS: empty (leave TASK_SIGNING_KEYS out to run unsigned tasks)'],
+    [{ TASK_SIGNING_KEYS: '  ' }, 'TASK_SIGNING_KEYS: empty (leave TASK_SIGNING_KEYS out to run unsigned tasks)'],
   ])('refuses %o naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

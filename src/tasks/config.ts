@@ -12,7 +12,11 @@ export interface SecretRef {
 }
 
 export interface RunnerConfig {
-  apiKey: SecretRef;
+  /**
+   * DD_API_KEY_SECRET_ARN: where the Datadog API key is read once per container when
+   * DD_API_KEY is unset (the tracing config reads DD_API_KEY with the other DD_* settings).
+   */
+  apiKeySecretArn?: string;
   /** TASK_SIGNING_KEYS: JSON of key id → PEM, or a secret ARN; undefined ⇒ tasks run unsigned. */
   signingKeys?: SecretRef;
   resultsQueueUrl?: string;
@@ -49,12 +53,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
   // Present but blank is not "unset": running unsigned tasks must be asked for by leaving it
   // out, never by a value lost on the way (an empty template parameter, a stray `=`).
   if (keys === undefined && env.TASK_SIGNING_KEYS !== undefined) {
-    throw new Error('TASK_SIGNING_KEYS: empty (unset the variable to run unsigned tasks)');
+    throw new Error('TASK_SIGNING_KEYS: empty (leave TASK_SIGNING_KEYS out to run unsigned tasks)');
   }
   const resultsQueueUrl = nonEmpty(env.RESULTS_QUEUE_URL);
   if (resultsQueueUrl) checkUrl('RESULTS_QUEUE_URL', resultsQueueUrl);
   return {
-    apiKey: { value: nonEmpty(env.DD_API_KEY), secretArn: apiKeyArn },
+    apiKeySecretArn: apiKeyArn,
     signingKeys: keys === undefined ? undefined : isSecretsManagerArn(keys) ? { secretArn: keys } : { value: keys },
     resultsQueueUrl,
     operatorAllowedCommands: listVar(env, 'RSHELL_ALLOWED_COMMANDS', ['rshell:*']),

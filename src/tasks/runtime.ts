@@ -100,9 +100,9 @@ async function tracerFor(
   if (fromEnv.enabled === false) return { tracer: createTracer(fromEnv), keyMissing: false };
   let apiKey = fromEnv.apiKey;
   let keyMissing = false;
-  if (!apiKey && config.apiKey.secretArn) {
+  if (!apiKey && config.apiKeySecretArn) {
     try {
-      apiKey = (await readSecret(config.apiKey.secretArn)).trim();
+      apiKey = (await readSecret(config.apiKeySecretArn)).trim();
     } catch (err) {
       keyMissing = true;
       logger.log('error', 'could not read the Datadog API key secret; spans will not be sent until it can be read', {
