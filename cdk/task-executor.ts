@@ -77,6 +77,12 @@ export interface TaskExecutorMetrics {
   readonly spansDropped: cloudwatch.Metric;
   /** Milliseconds from an invocation's last task to its last span sent: what FLUSH_RESERVE_MS must cover. */
   readonly flushWait: cloudwatch.Metric;
+  /**
+   * Tasks answered with `fail_task` (malformed, unsigned or expired, unknown action, a script
+   * that did not parse, timed out or hit an output limit). No alarm by default: whether a
+   * failure needs a person depends on who enqueues what.
+   */
+  readonly failedTasks: cloudwatch.Metric;
 }
 
 export class TaskExecutor extends Construct {
@@ -193,6 +199,7 @@ export class TaskExecutor extends Construct {
       retriedRecords: this.invocationMetric(logGroup, 'RetriedRecords', '$.retried', cloudwatch.Unit.COUNT, 'Sum'),
       spansDropped: this.invocationMetric(logGroup, 'SpansDropped', '$.spans_dropped', cloudwatch.Unit.COUNT, 'Sum'),
       flushWait: this.invocationMetric(logGroup, 'SpanFlushWait', '$.flush_wait_ms', cloudwatch.Unit.MILLISECONDS, 'Maximum'),
+      failedTasks: this.invocationMetric(logGroup, 'FailedTasks', '$.tasks_failed', cloudwatch.Unit.COUNT, 'Sum'),
     };
     this.alarms.push(
       this.metrics.spansDropped.createAlarm(this, 'SpansDroppedAlarm', {

@@ -109,7 +109,8 @@ describe('TaskExecutor construct', () => {
     };
     const filters = Object.values(t.findResources('AWS::Logs::MetricFilter')) as Filter[];
     const byName = new Map(filters.map((f) => [f.Properties.MetricTransformations[0].MetricName, f.Properties.MetricTransformations[0]]));
-    expect([...byName.keys()].sort()).toEqual(['RetriedRecords', 'SpanFlushWait', 'SpansDropped']);
+    expect([...byName.keys()].sort()).toEqual(['FailedTasks', 'RetriedRecords', 'SpanFlushWait', 'SpansDropped']);
+    expect(byName.get('FailedTasks')).toMatchObject({ MetricValue: '$.tasks_failed', Unit: 'Count' });
     expect(byName.get('RetriedRecords')).toMatchObject({ MetricValue: '$.retried', Unit: 'Count' });
     expect(byName.get('SpansDropped')).toMatchObject({ MetricValue: '$.spans_dropped', Unit: 'Count' });
     expect(byName.get('SpanFlushWait')).toMatchObject({ MetricValue: '$.flush_wait_ms', Unit: 'Milliseconds' });

@@ -161,6 +161,9 @@ describe('handler over the fixtures', () => {
       cold_start: true,
       records: 10,
       retried: 0,
+      // Non-zero exits and rejected constructs are a script's outputs, not failed tasks.
+      tasks_succeeded: 10,
+      tasks_failed: 0,
       spans_sent: intake.spans().length,
       spans_dropped: 0,
       spans_sampled_out: undefined,
@@ -171,10 +174,10 @@ describe('handler over the fixtures', () => {
     expect(done[0].duration_ms).toBeGreaterThanOrEqual(done[0].flush_wait_ms as number);
     // Last of the invocation's lines: every task's lines come before it.
     expect(logger.records.at(-1)?.msg).toBe('invocation done');
-    // The same container's next invocation is warm.
-    await handler(fixture('single-task.json'), context());
-    await drainResults(queues, 1);
-    expect(logger.records.filter((l) => l.msg === 'invocation done')[1]).toMatchObject({ cold_start: false, records: 1, retried: 0 });
+    // The same container's next invocation is warm; bodies that are not tasks are answered as failed.
+    await handler(fixture('malformed.json'), context());
+    await drainResults(queues, 8);
+    expect(logger.records.filter((l) => l.msg === 'invocation done')[1]).toMatchObject({ cold_start: false, records: 8, retried: 0, tasks_succeeded: 0, tasks_failed: 8 });
   });
 
   it('runs a batch of ten and answers each task exactly once', async () => {
@@ -403,7 +406,7 @@ describe('batch semantics and failures', () => {
       const event = fixture('single-task.json');
       const res = await handler(event, context(5000));
       expect(res.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0].messageId }]);
-      expect(logger.records.filter((l) => l.msg === 'invocation done')).toEqual([expect.objectContaining({ records: 1, retried: 1 })]);
+      expect(logger.records.filter((l) => l.msg === 'invocation done')).toEqual([expect.objectContaining({ records: 1, retried: 1, tasks_succeeded: 0, tasks_failed: 0 })]);
     } finally {
       process.env = prev;
     }

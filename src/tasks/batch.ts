@@ -73,9 +73,17 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
   // first record that is not done counts as done (SQS must redeliver the rest in order).
   const failures = new Set<string>();
   const stoppedGroups = new Set<string>();
+  // Results delivered, by kind: what the operator's FailedTasks metric counts.
+  let succeeded = 0;
+  let failed = 0;
   for (const r of records) {
     const group = fifo ? groupOf(r) : undefined;
-    const done = outcomes.get(r.messageId)?.kind === 'answered' && !undelivered.has(r.messageId);
+    const o = outcomes.get(r.messageId);
+    const done = o?.kind === 'answered' && !undelivered.has(r.messageId);
+    if (done) {
+      if (o.update.data.id === 'fail_task') failed += 1;
+      else succeeded += 1;
+    }
     if (!done || (group !== undefined && stoppedGroups.has(group))) {
       failures.add(r.messageId);
       if (group !== undefined) stoppedGroups.add(group);
@@ -96,6 +104,8 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
   // the results were being published).
   deps.logger.log('info', INVOCATION_DONE, {
     ...invocationFields(context, coldStart, records.length, failures.size),
+    tasks_succeeded: succeeded,
+    tasks_failed: failed,
     duration_ms: msSince(startedAt),
     spans_sent: flush.sent,
     spans_dropped: flush.dropped,
