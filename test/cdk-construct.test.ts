@@ -1,7 +1,11 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { RunnerStack } from '../cdk/stack.js';
@@ -128,6 +132,28 @@ describe('TaskExecutor construct', () => {
       expect(m.Dimensions).toEqual([{ Key: 'FunctionName', Value: '$.function_name' }]);
       expect(line[m.MetricValue.replace(/^\$\./, '')]).toEqual(expect.any(Number));
     }
+  });
+
+  it('takes tasks from an SNS topic and an EventBridge rule as the README shows: both may send to its queue, whose encryption they can write to', () => {
+    const app = new App({ context: noBundling });
+    const stack = new Stack(app, 'Producers');
+    const runner = new TaskExecutor(stack, 'Runner');
+    const topic = new sns.Topic(stack, 'Tasks');
+    topic.addSubscription(new subscriptions.SqsSubscription(runner.queue));
+    new events.Rule(stack, 'TaskRule', { eventPattern: { source: ['com.example.ops'] }, targets: [new eventTargets.SqsQueue(runner.queue)] });
+    const p = Template.fromStack(stack);
+    // SQS-managed keys: SNS and EventBridge cannot write to a queue under the AWS-managed KMS key.
+    p.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, RedrivePolicy: Match.anyValue() });
+    p.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', RawMessageDelivery: Match.absent() });
+    const statements = Object.values(p.findResources('AWS::SQS::QueuePolicy')).flatMap(
+      (r) => (r as { Properties: { PolicyDocument: { Statement: Array<{ Action: string; Principal: { Service?: string } }> } } }).Properties.PolicyDocument.Statement,
+    );
+    // Besides the construct's own statements (TLS only), one per producer service.
+    const byService = statements.filter((st) => st.Principal.Service !== undefined);
+    expect(byService.map((st) => [st.Principal.Service, st.Action]).sort()).toEqual([
+      ['events.amazonaws.com', ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']],
+      ['sns.amazonaws.com', 'sqs:SendMessage'],
+    ]);
   });
 
   it('maps batching window, concurrency and FIFO', () => {
