@@ -102,6 +102,17 @@ describe('handler over the fixtures', () => {
     expect(intake.spans().map((s) => s.name).sort()).toEqual(['action.run', 'run']);
   });
 
+  it('puts DD_TAGS on every span it sends; a tag the span sets itself wins, and DD_ENV wins over env in DD_TAGS', async () => {
+    const handler = sqsHandler({ DD_TAGS: 'team:sre,cost-center:42 task_id:not-this env:not-this' });
+    expect(await handler(fixture('single-task.json'), context())).toEqual({ batchItemFailures: [] });
+    await drainResults(queues, 1);
+    const spans = intake.spans();
+    expect(spans.map((s) => s.name).sort()).toEqual(['action.run', 'command', 'command', 'run']);
+    for (const span of spans) expect(span.meta).toMatchObject({ team: 'sre', 'cost-center': '42', env: 'test' });
+    expect(spansNamed('action.run')[0].meta.task_id).toBe('single-1');
+    expect(spansNamed('run')[0].meta.task_id).toBe('not-this');
+  });
+
   it('shares RSHELL_MAX_SPANS_PER_INVOCATION between the tasks of a batch; every run span is sent', async () => {
     const detail = () => intake.spans().filter((s) => s.service === 'rshell' && s.name !== 'run');
     // The same batch without a binding limit: how many detail spans its scripts make.

@@ -29,8 +29,9 @@ describe('tracerConfigFromEnv', () => {
       env: 'prod',
       version: '1.0',
       hostname: 'host-1',
+      tags: undefined,
     });
-    expect(tracerConfigFromEnv({ DD_API_KEY: '', DD_SERVICE: '  ', DD_ENV: '', DD_TRACE_ENABLED: '' })).toEqual({
+    expect(tracerConfigFromEnv({ DD_API_KEY: '', DD_SERVICE: '  ', DD_ENV: '', DD_TRACE_ENABLED: '', DD_TAGS: ' ' })).toEqual({
       enabled: undefined,
       apiKey: undefined,
       site: undefined,
@@ -40,7 +41,21 @@ describe('tracerConfigFromEnv', () => {
       env: undefined,
       version: undefined,
       hostname: undefined,
+      tags: undefined,
     });
+  });
+
+  it('reads DD_TAGS as Datadog does: commas or whitespace, the key up to the first colon; env/version/service fill in unset variables', () => {
+    expect(tracerConfigFromEnv({ DD_TAGS: 'team:sre, cost-center:42\tregion:us:east,,' }).tags).toEqual({ team: 'sre', 'cost-center': '42', region: 'us:east' });
+    expect(tracerConfigFromEnv({ DD_TAGS: 'team:sre env:staging version:3 service:ops' })).toMatchObject({ tags: { team: 'sre' }, env: 'staging', version: '3', service: 'ops' });
+    expect(tracerConfigFromEnv({ DD_TAGS: 'env:staging version:3 service:ops', DD_ENV: 'prod', DD_VERSION: '4', DD_SERVICE: 'svc' })).toMatchObject({
+      tags: undefined,
+      env: 'prod',
+      version: '4',
+      service: 'svc',
+    });
+    // A later entry with the same key wins, as in a map.
+    expect(tracerConfigFromEnv({ DD_TAGS: 'team:a,team:b' }).tags).toEqual({ team: 'b' });
   });
 
   it('prefers an explicit API key (e.g. from Secrets Manager) over DD_API_KEY', () => {
@@ -54,6 +69,9 @@ describe('tracerConfigFromEnv', () => {
     expect(() => tracerConfigFromEnv({ DD_SITE: 'https://datadoghq.com' })).toThrow(/^DD_SITE must be a host name/);
     expect(() => tracerConfigFromEnv({ DD_SITE: 'localhost' })).toThrow(/^DD_SITE/);
     expect(() => tracerConfigFromEnv({ DD_TRACE_ENABLED: 'nope sekrit' })).toThrow(/^DD_TRACE_ENABLED must be true or false$/);
+    expect(() => tracerConfigFromEnv({ DD_TAGS: 'team:sre sekrit' })).toThrow(/^DD_TAGS: entry 2 of 2 is not key:value$/);
+    expect(() => tracerConfigFromEnv({ DD_TAGS: ':sekrit' })).toThrow(/^DD_TAGS: entry 1 of 1 is not key:value$/);
+    expect(() => tracerConfigFromEnv({ DD_TAGS: 'a:1,sekrit:' })).toThrow(/^DD_TAGS: entry 2 of 2 is not key:value$/);
   });
 });
 

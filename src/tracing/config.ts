@@ -1,6 +1,7 @@
 /** Tracer configuration from the environment, and the choice of exporter (or none). */
 import os from 'node:os';
 import { agentTracesUrl, createAgentExporter } from './agent-exporter.js';
+import { parseDdTags } from './global-tags.js';
 import { createTelemetryExporter, telemetryUrl } from './telemetry-exporter.js';
 import { NoopTracer, RecordingTracer } from './tracer.js';
 import type { Tracer, TracerConfig } from './types.js';
@@ -45,20 +46,22 @@ function checkSite(name: string, value: string | undefined): string | undefined 
 /**
  * Reads DD_TRACE_ENABLED, DD_API_KEY (unless `apiKey` is given, e.g. from Secrets Manager),
  * DD_SITE, DD_TRACE_INTAKE_URL, DD_TRACE_AGENT_URL, DD_SERVICE, DD_ENV, DD_VERSION,
- * DD_HOSTNAME. Throws an Error naming the variable on an invalid value; the message never
- * echoes it.
+ * DD_HOSTNAME, DD_TAGS (whose env, version and service stand in for the unset variables).
+ * Throws an Error naming the variable on an invalid value; the message never echoes it.
  */
 export function tracerConfigFromEnv(env: NodeJS.ProcessEnv, apiKey?: string): TracerConfig {
+  const fromTags = parseDdTags(opt(env.DD_TAGS));
   return {
     enabled: checkBool('DD_TRACE_ENABLED', opt(env.DD_TRACE_ENABLED)),
     apiKey: opt(apiKey) ?? opt(env.DD_API_KEY),
     site: checkSite('DD_SITE', opt(env.DD_SITE)),
     intakeUrl: checkUrl('DD_TRACE_INTAKE_URL', opt(env.DD_TRACE_INTAKE_URL)),
     agentUrl: checkUrl('DD_TRACE_AGENT_URL', opt(env.DD_TRACE_AGENT_URL)),
-    service: opt(env.DD_SERVICE),
-    env: opt(env.DD_ENV),
-    version: opt(env.DD_VERSION),
+    service: opt(env.DD_SERVICE) ?? fromTags.service,
+    env: opt(env.DD_ENV) ?? fromTags.env,
+    version: opt(env.DD_VERSION) ?? fromTags.version,
     hostname: opt(env.DD_HOSTNAME),
+    tags: fromTags.tags,
   };
 }
 
@@ -83,7 +86,7 @@ export function createTracer(cfg: TracerConfig): Tracer {
   const log = cfg.log ?? ((line: string) => void process.stderr.write(line + '\n'));
 
   if (agentUrl !== undefined) {
-    return new RecordingTracer({ exporter: createAgentExporter(agentTracesUrl(agentUrl), defaults), service, log });
+    return new RecordingTracer({ exporter: createAgentExporter(agentTracesUrl(agentUrl), defaults), service, log, tags: cfg.tags });
   }
   if (apiKey === undefined && intakeUrl === undefined) return new NoopTracer();
   const exporter = createTelemetryExporter({
@@ -96,5 +99,5 @@ export function createTracer(cfg: TracerConfig): Tracer {
     debug: site === 'datad0g.com',
     defaults,
   });
-  return new RecordingTracer({ exporter, service, log });
+  return new RecordingTracer({ exporter, service, log, tags: cfg.tags });
 }

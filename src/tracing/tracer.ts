@@ -42,6 +42,8 @@ export interface TracerImplOptions {
   maxSpansPerTrace?: number;
   maxBufferedSpans?: number;
   maxBufferedBytes?: number;
+  /** Meta tags every span starts with (DD_TAGS). */
+  tags?: Readonly<Record<string, string>>;
 }
 
 export class RecordingTracer implements Tracer, SpanSink {
@@ -109,6 +111,8 @@ export class RecordingTracer implements Tracer, SpanSink {
       opts?.startTimeMs ?? nowMs(parent === undefined),
       trace.started > this.maxPerTrace,
     );
+    // First, so that the span's own tags replace them.
+    if (this.o.tags !== undefined) span.setStartTags(this.o.tags);
     resourceAndTags(span, opts);
     // Service-entry spans: roots, remote-parented spans, and spans switching service.
     if (parent === undefined || parent.service !== span.service) {

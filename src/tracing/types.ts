@@ -82,6 +82,8 @@ export interface TracerConfig {
   env?: string;
   version?: string;
   hostname?: string;
+  /** Meta tags every span starts with (DD_TAGS); a tag the span sets itself wins. */
+  tags?: Readonly<Record<string, string>>;
   /** Where the one-line JSON warnings go (default: stderr). Never receives the API key. */
   log?: (line: string) => void;
 }
