@@ -43,6 +43,16 @@ describe('configuration', () => {
     expect(loadConfig({ RSHELL_DETAILED_TELEMETRY: ' true ' }).rshellDetailedTelemetry).toBe(true);
   });
 
+  it("accepts DD_KMS_API_KEY / DD_API_KEY_SSM_NAME beside a key source it reads, an agent (the Extension reads them), or tracing off", () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf';
+    for (const name of ['DD_KMS_API_KEY', 'DD_API_KEY_SSM_NAME']) {
+      for (const other of [{ DD_API_KEY: 'k' }, { DD_API_KEY_SECRET_ARN: arn }, { DD_TRACE_AGENT_URL: 'http://127.0.0.1:8126' }, { DD_TRACE_ENABLED: 'False' }, { DD_TRACE_ENABLED: '0' }]) {
+        expect(() => loadConfig({ [name]: 'x', ...other })).not.toThrow();
+      }
+      expect(() => loadConfig({ [name]: ' ' })).not.toThrow();
+    }
+  });
+
   it('takes secrets as values or Secrets Manager ARNs', () => {
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf';
     expect(loadConfig({ DD_API_KEY_SECRET_ARN: arn }).apiKeySecretArn).toBe(arn);
@@ -61,6 +71,8 @@ describe('configuration', () => {
     [{ RSHELL_MAX_SPANS_PER_INVOCATION: '-1' }, 'RSHELL_MAX_SPANS_PER_INVOCATION: expected a whole number, got "-1"'],
     [{ RSHELL_MAX_SPANS_PER_INVOCATION: '100001' }, 'RSHELL_MAX_SPANS_PER_INVOCATION: must be between 0 and 100000, got 100001'],
     [{ DD_API_KEY_SECRET_ARN: 'dd-api-key' }, 'DD_API_KEY_SECRET_ARN: expected a Secrets Manager ARN'],
+    [{ DD_KMS_API_KEY: 'AQICAH...' }, 'DD_KMS_API_KEY: not read by this runner; put the key in Secrets Manager and set DD_API_KEY_SECRET_ARN, or send to the Datadog Extension with DD_TRACE_AGENT_URL'],
+    [{ DD_API_KEY_SSM_NAME: '/dd/key', DD_TRACE_ENABLED: 'true' }, 'DD_API_KEY_SSM_NAME: not read by this runner; put the key in Secrets Manager and set DD_API_KEY_SECRET_ARN, or send to the Datadog Extension with DD_TRACE_AGENT_URL'],
     // Set but blank must not switch signature checks off.
     [{ TASK_SIGNING_KEYS: '' }, 'TASK_SIGNING_KEYS: empty (leave TASK_SIGNING_KEYS out to run unsigned tasks)'],
     [{ TASK_SIGNING_KEYS: '  ' }, 'TASK_SIGNING_KEYS: empty (leave TASK_SIGNING_KEYS out to run unsigned tasks)'],

@@ -49,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
   if (apiKeyArn && !isSecretsManagerArn(apiKeyArn)) {
     throw new Error('DD_API_KEY_SECRET_ARN: expected a Secrets Manager ARN (arn:aws:secretsmanager:...)');
   }
+  checkUnreadKeySources(env, apiKeyArn);
   const keys = nonEmpty(env.TASK_SIGNING_KEYS);
   // Present but blank is not "unset": running unsigned tasks must be asked for by leaving it
   // out, never by a value lost on the way (an empty template parameter, a stray `=`).
@@ -71,6 +72,22 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     flushReserveMs: intVar(env, 'FLUSH_RESERVE_MS', 1000, 0, 60_000),
     env,
   };
+}
+
+/**
+ * Datadog's Lambda libraries also take the API key KMS-encrypted (DD_KMS_API_KEY) or from SSM
+ * (DD_API_KEY_SSM_NAME). This runner reads neither: a function configured only that way would
+ * run every task untraced without a word, so it fails at cold start instead. With an agent
+ * (the Datadog Extension reads those variables itself) or with tracing off, they are not ours.
+ */
+function checkUnreadKeySources(env: NodeJS.ProcessEnv, apiKeyArn: string | undefined): void {
+  if (nonEmpty(env.DD_API_KEY) || apiKeyArn || nonEmpty(env.DD_TRACE_AGENT_URL)) return;
+  if (/^(false|0)$/i.test(env.DD_TRACE_ENABLED?.trim() ?? '')) return;
+  for (const name of ['DD_KMS_API_KEY', 'DD_API_KEY_SSM_NAME']) {
+    if (nonEmpty(env[name])) {
+      throw new Error(`${name}: not read by this runner; put the key in Secrets Manager and set DD_API_KEY_SECRET_ARN, or send to the Datadog Extension with DD_TRACE_AGENT_URL`);
+    }
+  }
 }
 
 export function isSecretsManagerArn(v: string): boolean {
