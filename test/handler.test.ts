@@ -347,6 +347,23 @@ describe('handler over the fixtures', () => {
     expect(pub.items.map((i) => i.trace?.samplingPriority)).toEqual([2, 2, 1, 2, 1, 1, 2, 1]);
   });
 
+  it('at DD_TRACE_SAMPLE_RATE=0 sends no trace it started, hands the drop on to their results, and keeps traces that came with a parent', async () => {
+    const pub = new MemoryPublisher();
+    const logger = new MemoryLogger();
+    await createSqsHandler(loadConfig(env({ DD_TRACE_SAMPLE_RATE: '0' })), { logger, publisher: pub })(fixture('trace-propagation.json'), context());
+    const fresh = ['trace-none', 'trace-xray-only'];
+    const sent = new Set(spansNamed('action.run').map((s) => s.meta.task_id));
+    expect([...sent].sort()).toEqual(['trace-aws-header', 'trace-datadog-attr', 'trace-eventbridge', 'trace-sns', 'trace-task-ids', 'trace-traceparent']);
+    for (const item of pub.items) {
+      const started = fresh.includes(item.update.data.attributes.task_id!);
+      expect(item.update.data.id).toBe('succeed_task');
+      if (started) expect(item.trace?.samplingPriority).toBe(-1);
+      else expect(item.trace?.samplingPriority).toBeGreaterThan(0);
+    }
+    // Each sampled-out task had an action.run and a run span, and one command.
+    expect(logger.records.find((l) => l.msg === 'invocation done')).toMatchObject({ spans_sampled_out: 6 });
+  });
+
   it('a task refused before its span (unreadable body, unknown action, bad signature) hands on the context it came with', async () => {
     const carrier = { _datadog: { stringValue: '{"x-datadog-trace-id":"11","x-datadog-parent-id":"12","x-datadog-sampling-priority":"2"}', dataType: 'String' } };
     const answers = async (records: SQSRecord[], extra: Record<string, string> = {}) => {

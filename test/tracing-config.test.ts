@@ -30,6 +30,7 @@ describe('tracerConfigFromEnv', () => {
       version: '1.0',
       hostname: 'host-1',
       tags: undefined,
+      sampleRate: undefined,
     });
     expect(tracerConfigFromEnv({ DD_API_KEY: '', DD_SERVICE: '  ', DD_ENV: '', DD_TRACE_ENABLED: '', DD_TAGS: ' ' })).toEqual({
       enabled: undefined,
@@ -42,6 +43,7 @@ describe('tracerConfigFromEnv', () => {
       version: undefined,
       hostname: undefined,
       tags: undefined,
+      sampleRate: undefined,
     });
   });
 
@@ -58,6 +60,10 @@ describe('tracerConfigFromEnv', () => {
     expect(tracerConfigFromEnv({ DD_TAGS: 'team:a,team:b' }).tags).toEqual({ team: 'b' });
   });
 
+  it('reads DD_TRACE_SAMPLE_RATE as a rate from 0 to 1', () => {
+    expect(['0', ' 0.25 ', '1', '1e-1'].map((v) => tracerConfigFromEnv({ DD_TRACE_SAMPLE_RATE: v }).sampleRate)).toEqual([0, 0.25, 1, 0.1]);
+  });
+
   it('prefers an explicit API key (e.g. from Secrets Manager) over DD_API_KEY', () => {
     expect(tracerConfigFromEnv({ DD_API_KEY: 'env' }, 'secret').apiKey).toBe('secret');
     expect(tracerConfigFromEnv({ DD_API_KEY: 'env' }, '').apiKey).toBe('env');
@@ -69,6 +75,9 @@ describe('tracerConfigFromEnv', () => {
     expect(() => tracerConfigFromEnv({ DD_SITE: 'https://datadoghq.com' })).toThrow(/^DD_SITE must be a host name/);
     expect(() => tracerConfigFromEnv({ DD_SITE: 'localhost' })).toThrow(/^DD_SITE/);
     expect(() => tracerConfigFromEnv({ DD_TRACE_ENABLED: 'nope sekrit' })).toThrow(/^DD_TRACE_ENABLED must be true or false$/);
+    for (const rate of ['1.5', '-0.1', 'half', 'Infinity']) {
+      expect(() => tracerConfigFromEnv({ DD_TRACE_SAMPLE_RATE: rate })).toThrow(/^DD_TRACE_SAMPLE_RATE must be a number from 0 to 1$/);
+    }
     expect(() => tracerConfigFromEnv({ DD_TAGS: 'team:sre sekrit' })).toThrow(/^DD_TAGS: entry 2 of 2 is not key:value$/);
     expect(() => tracerConfigFromEnv({ DD_TAGS: ':sekrit' })).toThrow(/^DD_TAGS: entry 1 of 1 is not key:value$/);
     expect(() => tracerConfigFromEnv({ DD_TAGS: 'a:1,sekrit:' })).toThrow(/^DD_TAGS: entry 2 of 2 is not key:value$/);

@@ -38,6 +38,14 @@ function checkBool(name: string, value: string | undefined): boolean | undefined
   throw new Error(`${name} must be true or false`);
 }
 
+/** A rate from 0 to 1, as Datadog's DD_TRACE_SAMPLE_RATE. */
+function checkRate(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`${name} must be a number from 0 to 1`);
+  return n;
+}
+
 function checkSite(name: string, value: string | undefined): string | undefined {
   if (value !== undefined && !SITE.test(value)) throw new Error(`${name} must be a host name such as datadoghq.com`);
   return value;
@@ -46,7 +54,8 @@ function checkSite(name: string, value: string | undefined): string | undefined 
 /**
  * Reads DD_TRACE_ENABLED, DD_API_KEY (unless `apiKey` is given, e.g. from Secrets Manager),
  * DD_SITE, DD_TRACE_INTAKE_URL, DD_TRACE_AGENT_URL, DD_SERVICE, DD_ENV, DD_VERSION,
- * DD_HOSTNAME, DD_TAGS (whose env, version and service stand in for the unset variables).
+ * DD_HOSTNAME, DD_TAGS (whose env, version and service stand in for the unset variables),
+ * DD_TRACE_SAMPLE_RATE.
  * Throws an Error naming the variable on an invalid value; the message never echoes it.
  */
 export function tracerConfigFromEnv(env: NodeJS.ProcessEnv, apiKey?: string): TracerConfig {
@@ -62,6 +71,7 @@ export function tracerConfigFromEnv(env: NodeJS.ProcessEnv, apiKey?: string): Tr
     version: opt(env.DD_VERSION) ?? fromTags.version,
     hostname: opt(env.DD_HOSTNAME),
     tags: fromTags.tags,
+    sampleRate: checkRate('DD_TRACE_SAMPLE_RATE', opt(env.DD_TRACE_SAMPLE_RATE)),
   };
 }
 
@@ -83,10 +93,11 @@ export function createTracer(cfg: TracerConfig): Tracer {
   const site = checkSite('site', opt(cfg.site)) ?? DEFAULT_SITE;
   const service = opt(cfg.service) ?? DEFAULT_SERVICE;
   const defaults = { env: opt(cfg.env), version: opt(cfg.version) };
+  const sampleRate = cfg.sampleRate === undefined ? undefined : checkRate('sampleRate', String(cfg.sampleRate));
   const log = cfg.log ?? ((line: string) => void process.stderr.write(line + '\n'));
 
   if (agentUrl !== undefined) {
-    return new RecordingTracer({ exporter: createAgentExporter(agentTracesUrl(agentUrl), defaults), service, log, tags: cfg.tags });
+    return new RecordingTracer({ exporter: createAgentExporter(agentTracesUrl(agentUrl), defaults), service, log, tags: cfg.tags, sampleRate });
   }
   if (apiKey === undefined && intakeUrl === undefined) return new NoopTracer();
   const exporter = createTelemetryExporter({
@@ -99,5 +110,5 @@ export function createTracer(cfg: TracerConfig): Tracer {
     debug: site === 'datad0g.com',
     defaults,
   });
-  return new RecordingTracer({ exporter, service, log, tags: cfg.tags });
+  return new RecordingTracer({ exporter, service, log, tags: cfg.tags, sampleRate });
 }

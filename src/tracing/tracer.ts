@@ -10,6 +10,7 @@ import { hiOf, idHalves, loOf, nextRandomId, parseUint64 } from './ids.js';
 import { MAX_RSHELL_SPANS_PER_RUN } from './rshell-spans.js';
 import { NOOP_SPAN, RecordingSpan, TraceState, type SpanSink } from './span.js';
 import { SpanStore, type EncodedSpans } from './span-store.js';
+import { KEEP_PRIORITY, keepsTrace, REJECT_PRIORITY, RULE_RATE_METRIC } from './sampling.js';
 import { MAX_REQUEST_MS, send } from './transport.js';
 import type { FlushFailure, FlushReport, RemoteParent, Span, StartSpanOptions, Tracer } from './types.js';
 
@@ -44,6 +45,8 @@ export interface TracerImplOptions {
   maxBufferedBytes?: number;
   /** Meta tags every span starts with (DD_TAGS). */
   tags?: Readonly<Record<string, string>>;
+  /** Head sampling of the traces this tracer starts (DD_TRACE_SAMPLE_RATE, 0..1; sampling.ts). */
+  sampleRate?: number;
 }
 
 export class RecordingTracer implements Tracer, SpanSink {
@@ -79,6 +82,8 @@ export class RecordingTracer implements Tracer, SpanSink {
     let trace: TraceState;
     let parentHi = 0;
     let parentLo = 0;
+    /** The rate a new trace was head-sampled at, for its root span. */
+    let sampled: number | undefined;
     if (parent !== undefined) {
       trace = parent.trace;
       parentHi = parent.idHi;
@@ -94,6 +99,8 @@ export class RecordingTracer implements Tracer, SpanSink {
       } else {
         nextRandomId();
         trace = new TraceState(idHalves.hi, idHalves.lo);
+        sampled = this.o.sampleRate;
+        if (sampled !== undefined) trace.priority = keepsTrace(trace.hi, trace.lo, sampled) ? KEEP_PRIORITY : REJECT_PRIORITY;
       }
     }
     trace.started += 1;
@@ -114,6 +121,7 @@ export class RecordingTracer implements Tracer, SpanSink {
     // First, so that the span's own tags replace them.
     if (this.o.tags !== undefined) span.setStartTags(this.o.tags);
     resourceAndTags(span, opts);
+    if (sampled !== undefined) span.setTag(RULE_RATE_METRIC, sampled);
     // Service-entry spans: roots, remote-parented spans, and spans switching service.
     if (parent === undefined || parent.service !== span.service) {
       span.setTag('_top_level', 1);

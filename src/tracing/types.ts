@@ -84,6 +84,11 @@ export interface TracerConfig {
   hostname?: string;
   /** Meta tags every span starts with (DD_TAGS); a tag the span sets itself wins. */
   tags?: Readonly<Record<string, string>>;
+  /**
+   * DD_TRACE_SAMPLE_RATE (0..1): traces this process starts are kept at this rate (priority 2,
+   * else -1 and never sent); traces that arrive with a parent are not sampled here.
+   */
+  sampleRate?: number;
   /** Where the one-line JSON warnings go (default: stderr). Never receives the API key. */
   log?: (line: string) => void;
 }

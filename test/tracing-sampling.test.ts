@@ -1,0 +1,88 @@
+/**
+ * Head sampling at DD_TRACE_SAMPLE_RATE: the shared multiplicative-hash test on trace ids,
+ * applied only to traces the tracer starts; rejected traces are never sent, and an explicit
+ * priority still decides.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createTracer } from '../src/tracing/index.js';
+import { keepsTrace } from '../src/tracing/sampling.js';
+import { useLocalIntake } from './helpers/stack.js';
+
+const intake = useLocalIntake();
+const half = fc.integer({ min: 0, max: 0xffffffff });
+
+describe('keepsTrace', () => {
+  it('keeps a trace id when id × 1111111111111111111 mod 2^64 is below rate × 2^64', () => {
+    // id 1: the product is the factor itself, 0.0602… of 2^64.
+    expect(keepsTrace(0, 1, 0.0603)).toBe(true);
+    expect(keepsTrace(0, 1, 0.0602)).toBe(false);
+    // id 2^32 + 5, where the product wraps: its share of 2^64, worked out in BigInt.
+    const product = (((1n << 32n) + 5n) * 1111111111111111111n) & ((1n << 64n) - 1n);
+    const share = Number(product) / 2 ** 64;
+    expect(keepsTrace(1, 5, share + 1e-9)).toBe(true);
+    expect(keepsTrace(1, 5, share - 1e-9)).toBe(false);
+  });
+
+  it('keeps none at 0, all at 1, and more as the rate grows', () => {
+    fc.assert(
+      fc.property(half, half, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (hi, lo, a, b) => {
+        expect(keepsTrace(hi, lo, 0)).toBe(false);
+        expect(keepsTrace(hi, lo, 1)).toBe(true);
+        if (keepsTrace(hi, lo, Math.min(a, b))) expect(keepsTrace(hi, lo, Math.max(a, b))).toBe(true);
+      }),
+      { seed: 5, numRuns: 2000 },
+    );
+  });
+
+  it('keeps about the rate of 20,000 ids', () => {
+    const ids = fc.sample(fc.tuple(half, half), { seed: 11, numRuns: 20_000 });
+    const kept = ids.filter(([hi, lo]) => keepsTrace(hi, lo, 0.3)).length / ids.length;
+    // 6 standard deviations either side (0.0032 each).
+    expect(kept).toBeGreaterThan(0.28);
+    expect(kept).toBeLessThan(0.32);
+  });
+});
+
+describe('a tracer with a sample rate', () => {
+  it('samples only the traces it starts: a rejected one is not sent, nor its children; a remote-parented one is', async () => {
+    const t = createTracer({ apiKey: 'k', intakeUrl: intake.url, sampleRate: 0 });
+    const root = t.startSpan('action.run');
+    const child = t.startSpan('run', { childOf: root });
+    expect(t.samplingPriority(root)).toBe(-1);
+    child.finish();
+    root.finish();
+    const remote = t.startSpan('action.run', { childOf: { traceId: 77n, spanId: 5n } });
+    expect(t.samplingPriority(remote)).toBe(2);
+    remote.finish();
+    const report = await t.flush({ deadline: Date.now() + 5_000 });
+    expect(report).toMatchObject({ sent: 1, sampledOut: 2 });
+    const [sent] = intake.spans();
+    expect(sent).toMatchObject({ trace_id: 77n, parent_id: 5n, metrics: { _sampling_priority_v1: 2 } });
+    expect(sent.metrics['_dd.rule_psr']).toBeUndefined();
+  });
+
+  it('tags the sampled root with the rate, and an explicit priority overrides the decision', async () => {
+    const t = createTracer({ apiKey: 'k', intakeUrl: intake.url, sampleRate: 0 });
+    const root = t.startSpan('action.run');
+    const child = t.startSpan('run', { childOf: root });
+    t.setSamplingPriority(root, 2); // a task's apmSamplingPriority
+    child.finish();
+    root.finish();
+    await t.flush({ deadline: Date.now() + 5_000 });
+    const byName = new Map(intake.spans().map((s) => [s.name, s]));
+    expect(byName.get('action.run')?.metrics).toMatchObject({ '_dd.rule_psr': 0, _sampling_priority_v1: 2 });
+    expect(byName.get('run')?.metrics['_dd.rule_psr']).toBeUndefined();
+  });
+
+  it('at rate 1 keeps every trace, as priority 2', async () => {
+    const t = createTracer({ apiKey: 'k', intakeUrl: intake.url, sampleRate: 1 });
+    for (let i = 0; i < 20; i++) t.startSpan('s').finish();
+    expect(await t.flush({ deadline: Date.now() + 5_000 })).toMatchObject({ sent: 20 });
+    expect(intake.spans().map((s) => [s.metrics._sampling_priority_v1, s.metrics['_dd.rule_psr']])).toEqual(Array(20).fill([2, 1]));
+  });
+
+  it('refuses a rate outside 0..1', () => {
+    for (const rate of [-0.1, 1.5, Number.NaN]) expect(() => createTracer({ apiKey: 'k', sampleRate: rate })).toThrow(/^sampleRate must be a number from 0 to 1$/);
+  });
+});
