@@ -360,8 +360,8 @@ describe('handler over the fixtures', () => {
       if (started) expect(item.trace?.samplingPriority).toBe(-1);
       else expect(item.trace?.samplingPriority).toBeGreaterThan(0);
     }
-    // Each sampled-out task had an action.run and a run span, and one command.
-    expect(logger.records.find((l) => l.msg === 'invocation done')).toMatchObject({ spans_sampled_out: 6 });
+    // Only the two action.run spans: rshell made none under a trace that would not be sent.
+    expect(logger.records.find((l) => l.msg === 'invocation done')).toMatchObject({ spans_sampled_out: 2 });
   });
 
   it('a task refused before its span (unreadable body, unknown action, bad signature) hands on the context it came with', async () => {
@@ -496,6 +496,24 @@ describe('batch semantics and failures', () => {
     expect(publisher.items.map((i) => i.update.data.id)).toEqual(['succeed_task', 'succeed_task']);
     // The result hands the decision on, so a traced consumer keeps or drops its part alike.
     expect(publisher.items.map((i) => i.trace?.samplingPriority)).toEqual([1, -1]);
+  });
+
+  it('makes no rshell span under a dropped trace for the telemetry intake, and every span for an agent, which counts dropped traces', async () => {
+    const dropped = fixture('single-task.json');
+    const body = JSON.parse(dropped.Records[0].body) as { data: { attributes: { inputs: Record<string, unknown> } } };
+    body.data.attributes.inputs.apmSamplingPriority = -1;
+    dropped.Records[0].body = JSON.stringify(body);
+    const logger = new MemoryLogger();
+    await createSqsHandler(loadConfig(env()), { logger, publisher: new MemoryPublisher() })(dropped, context());
+    // Only action.run was made (and not sent): rshell's run and commands would be 3 more.
+    expect(logger.records.find((l) => l.msg === 'invocation done')).toMatchObject({ spans_sent: 0, spans_sampled_out: 1 });
+    await createSqsHandler(loadConfig(env({ DD_TRACE_AGENT_URL: intake.baseUrl })), { logger: new MemoryLogger(), publisher: new MemoryPublisher() })(dropped, context());
+    expect(intake.spans().map((s) => [s.name, s.metrics._sampling_priority_v1]).sort()).toEqual([
+      ['action.run', -1],
+      ['command', -1],
+      ['command', -1],
+      ['run', -1],
+    ]);
   });
 
   it('never throws and never returns a malformed response on garbage events', async () => {

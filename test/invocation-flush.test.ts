@@ -16,6 +16,7 @@ class FakeTracer implements Tracer {
   activeSpan = this.noop.activeSpan.bind(this.noop);
   setSamplingPriority = this.noop.setSamplingPriority.bind(this.noop);
   samplingPriority = this.noop.samplingPriority.bind(this.noop);
+  sendsUnder = this.noop.sendsUnder.bind(this.noop);
   pendingCount(): number {
     return this.pending;
   }

@@ -42,6 +42,7 @@ export function createAgentExporter(url: URL, defaults: EncodeDefaults): Exporte
   const encodeSpan = createMsgpackSpanEncoder(defaults);
   return {
     method: 'PUT',
+    sendsRejected: true,
     url,
     encodeSpan(store: SpanStore, span: RecordingSpan): number {
       return encodeSpan(store, span);

@@ -25,6 +25,8 @@ export function bodyLength(parts: Buffer[]): number {
 export interface Exporter {
   readonly method: 'POST' | 'PUT';
   readonly url: URL;
+  /** Whether traces of priority 0 or below are sent (an agent counts them in its stats) or dropped at flush. */
+  readonly sendsRejected: boolean;
   /**
    * Encodes a finished span into the store with the trace's current priority; returns the
    * priority field's offset from the span start, or -1 when the span set its own.

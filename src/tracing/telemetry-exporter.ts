@@ -85,6 +85,7 @@ export function createTelemetryExporter(o: TelemetryExporterOptions): Exporter {
   const encodeSpan = createJsonSpanEncoder(o.defaults);
   return {
     method: 'POST',
+    sendsRejected: false,
     url: o.url,
     encodeSpan(store: SpanStore, span: RecordingSpan): number {
       return encodeSpan(store, span);

@@ -163,6 +163,10 @@ export class RecordingTracer implements Tracer, SpanSink {
     return span instanceof RecordingSpan ? span.trace.priority : undefined;
   }
 
+  sendsUnder(span: Span): boolean {
+    return span instanceof RecordingSpan && (span.trace.priority > 0 || this.o.exporter.sendsRejected);
+  }
+
   pendingCount(): number {
     return this.store.count;
   }
@@ -298,6 +302,9 @@ export class NoopTracer implements Tracer {
   setSamplingPriority(): void {}
   samplingPriority(): undefined {
     return undefined;
+  }
+  sendsUnder(): boolean {
+    return false;
   }
   async flush(): Promise<FlushReport> {
     return { sent: 0, dropped: 0, bytes: 0, ms: 0, requests: 0 };

@@ -65,6 +65,12 @@ export interface Tracer {
   setSamplingPriority(span: Span, priority: number): void;
   /** The priority `span`'s trace is sent with (2 unless set); undefined for a span that records nothing. */
   samplingPriority(span: Span): number | undefined;
+  /**
+   * Whether spans started under `span` from now on can reach the intake: false with tracing
+   * off, or when its trace is rejected (priority 0 or below) and the exporter drops rejected
+   * traces. Ask after the trace's last priority change; a caller can then skip making them.
+   */
+  sendsUnder(span: Span): boolean;
   /** Sends every finished span before `deadline` (epoch ms). Never throws. */
   flush(opts: { deadline: number }): Promise<FlushReport>;
   /** Pending finished spans count (for tests and logs). */

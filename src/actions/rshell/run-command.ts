@@ -45,7 +45,9 @@ export const runCommand: Action = {
       timeoutMs: Math.max(0, ctx.deadline - Date.now()),
       signal: ctx.signal,
       // Spans nest under the task's action.run span, on service rshell (specs/rshell.md §5).
-      hooks: ctx.tracer.enabled ? rshellHooks(ctx.tracer, { parent: ctx.span, detailed: ctx.policy.detailedTelemetry ?? true, budget: ctx.spanBudget }) : undefined,
+      // None under a trace that will not be sent (its priority is final here): as in the PAR,
+      // a dropped trace costs nothing more.
+      hooks: ctx.tracer.sendsUnder(ctx.span) ? rshellHooks(ctx.tracer, { parent: ctx.span, detailed: ctx.policy.detailedTelemetry ?? true, budget: ctx.spanBudget }) : undefined,
     });
     const res = await runner.run(command);
 
