@@ -3,6 +3,7 @@
  * at cold start; an invalid value throws an Error naming the variable, so a misconfigured
  * function fails at init instead of mishandling tasks.
  */
+import { parseDdBool } from '../tracing/config.js';
 
 export interface SecretRef {
   /** Literal value from the environment. */
@@ -82,7 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
  */
 function checkUnreadKeySources(env: NodeJS.ProcessEnv, apiKeyArn: string | undefined): void {
   if (nonEmpty(env.DD_API_KEY) || apiKeyArn || nonEmpty(env.DD_TRACE_AGENT_URL)) return;
-  if (/^(false|0)$/i.test(env.DD_TRACE_ENABLED?.trim() ?? '')) return;
+  if (parseDdBool(env.DD_TRACE_ENABLED) === false) return;
   for (const name of ['DD_KMS_API_KEY', 'DD_API_KEY_SSM_NAME']) {
     if (nonEmpty(env[name])) {
       throw new Error(`${name}: not read by this runner; put the key in Secrets Manager and set DD_API_KEY_SECRET_ARN, or send to the Datadog Extension with DD_TRACE_AGENT_URL`);

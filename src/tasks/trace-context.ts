@@ -2,8 +2,8 @@
  * Where a task's action.run span hangs: the task's own trace_id/span_id (the PAR's backend
  * context) when present, else the `_datadog` carrier (Datadog text-map or W3C traceparent) of
  * the SNS notification or EventBridge event the task came in, else of the SQS message (a
- * String or Binary attribute), else its `AWSTraceHeader` system attribute when a Datadog tracer wrote it,
- * else a new trace. Each record is read on its own, never the first record for the whole
+ * String or Binary attribute), else its `AWSTraceHeader` system attribute when a Datadog
+ * tracer wrote it, else a new trace. Each record is read on its own, never the first record for the whole
  * batch.
  */
 import type { SQSRecord } from 'aws-lambda';

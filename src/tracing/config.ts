@@ -29,13 +29,19 @@ function checkUrl(name: string, value: string | undefined): string | undefined {
   return value;
 }
 
-/** Datadog's boolean spelling: true/false or 1/0, any case. */
-function checkBool(name: string, value: string | undefined): boolean | undefined {
-  if (value === undefined) return undefined;
-  const v = value.toLowerCase();
+/** Datadog's boolean spelling: true/false or 1/0, any case, around blanks; undefined for anything else. */
+export function parseDdBool(value: string | undefined): boolean | undefined {
+  const v = value?.trim().toLowerCase();
   if (v === 'true' || v === '1') return true;
   if (v === 'false' || v === '0') return false;
-  throw new Error(`${name} must be true or false`);
+  return undefined;
+}
+
+function checkBool(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  const b = parseDdBool(value);
+  if (b === undefined) throw new Error(`${name} must be true or false`);
+  return b;
 }
 
 /** A rate from 0 to 1, as Datadog's DD_TRACE_SAMPLE_RATE. */
