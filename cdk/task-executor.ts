@@ -58,6 +58,12 @@ export interface TaskExecutorProps {
   /** Default two weeks. */
   readonly logRetention?: logs.RetentionDays;
   /**
+   * Alarm when the oldest task has waited this long in the task queue: a backlog that no other
+   * alarm shows (concurrency capped by `maxConcurrency`, a flood, invocations that keep
+   * returning records for retry). Default 15 minutes; from 1 minute to 14 days.
+   */
+  readonly maxTaskWait?: Duration;
+  /**
    * Extra environment for the function (DD_ENV, DD_VERSION, TASK_CONCURRENCY, ...); it wins
    * over the construct's own defaults, e.g. `UV_THREADPOOL_SIZE` (default 2). Source maps
    * ship with the bundle but are off: `NODE_OPTIONS: '--enable-source-maps'` turns them on
@@ -65,6 +71,9 @@ export interface TaskExecutorProps {
    */
   readonly environment?: Readonly<Record<string, string>>;
 }
+
+/** Default of `maxTaskWait`. */
+export const DEFAULT_MAX_TASK_WAIT = Duration.minutes(15);
 
 /** Where the metric filters put the figures of the handler's `invocation done` log line. */
 export const METRICS_NAMESPACE = 'LambdaActionRunner';
@@ -184,6 +193,15 @@ export class TaskExecutor extends Construct {
     props.apiKeySecret?.grantRead(this.function);
     signingSecret?.grantRead(this.function);
 
+    this.alarms.push(
+      this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }).createAlarm(this, 'TaskWaitAlarm', {
+        alarmDescription: 'The oldest task has waited in the queue longer than maxTaskWait: tasks are not being taken as fast as they come',
+        threshold: (props.maxTaskWait ?? DEFAULT_MAX_TASK_WAIT).toSeconds(),
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
     if (this.deadLetterQueue) {
       this.alarms.push(
         this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }).createAlarm(this, 'DeadLetterAlarm', {
@@ -252,6 +270,10 @@ function validate(p: TaskExecutorProps, timeout: Duration, fifo: boolean): void 
   const t = timeout.toSeconds();
   if (t < 1 || t > 900) fail(`timeout must be between 1 second and 15 minutes, got ${t} s`);
   if (p.memorySize !== undefined && (p.memorySize < 128 || p.memorySize > 10240)) fail(`memorySize must be 128–10240 MB, got ${p.memorySize}`);
+  if (p.maxTaskWait !== undefined) {
+    const w = p.maxTaskWait.toSeconds();
+    if (w < 60 || w > 14 * 86400) fail(`maxTaskWait must be from 1 minute to 14 days (SQS keeps a message at most 14 days), got ${w} s`);
+  }
   if (p.maxReceiveCount !== undefined && (!Number.isInteger(p.maxReceiveCount) || p.maxReceiveCount < 5 || p.maxReceiveCount > 1000)) {
     fail(`maxReceiveCount must be a whole number from 5 to 1000 (AWS recommends at least 5), got ${p.maxReceiveCount}`);
   }

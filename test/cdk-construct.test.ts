@@ -90,8 +90,10 @@ describe('TaskExecutor construct', () => {
     for (const s of statements) expect(s.Resource).not.toBe('*');
   });
 
-  it('alarms on dead-letter depth, function errors, throttles and dropped spans', () => {
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  it('alarms on dead-letter depth, function errors, throttles, dropped spans and the oldest task\'s wait', () => {
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage', Namespace: 'AWS/SQS', Statistic: 'Maximum', Threshold: 900 });
+    expect(synth({ maxTaskWait: Duration.hours(2) }).findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 7200 } })).not.toEqual({});
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda' });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles', Namespace: 'AWS/Lambda' });
@@ -190,7 +192,12 @@ describe('TaskExecutor construct', () => {
     const t2 = Template.fromStack(stack);
     t2.resourceCountIs('AWS::SQS::Queue', 2); // mine + results
     t2.hasResourceProperties('AWS::Lambda::Function', { Architectures: ['x86_64'], MemorySize: 1024 });
-    t2.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    // No dead-letter alarm (the queue's redrive is its owner's); the wait alarm watches it too.
+    t2.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    t2.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Mine'), 'QueueName'] } }],
+    });
   });
 
   it.each([
@@ -202,6 +209,8 @@ describe('TaskExecutor construct', () => {
     [{ maxConcurrency: 1 }, 'maxConcurrency must be a whole number from 2 to 1000'],
     [{ timeout: Duration.minutes(20) }, 'timeout must be between 1 second and 15 minutes'],
     [{ memorySize: 64 }, 'memorySize must be 128–10240 MB'],
+    [{ maxTaskWait: Duration.seconds(30) }, 'maxTaskWait must be from 1 minute to 14 days (SQS keeps a message at most 14 days), got 30 s'],
+    [{ maxTaskWait: Duration.days(15) }, 'maxTaskWait must be from 1 minute to 14 days'],
     [{ allowedCommands: ['cat'] }, 'allowedCommands entry "cat" must look like "rshell:<name>"'],
     [{ allowedPaths: ['var/log'] }, 'allowedPaths entry "var/log" must be absolute'],
     [{ signingKeys: {} }, 'TaskExecutor: signingKeys: no keys (leave signingKeys out to run unsigned tasks)'],
