@@ -5,7 +5,7 @@
  * One part can repair itself later: a tracer left without its API key by a failed read.
  */
 import { defaultRegistry, type ActionRegistry } from '../actions/registry.js';
-import { createTracer, tracerConfigFromEnv, type Tracer } from '../tracing/index.js';
+import { createTracer, tracerConfigFromEnv, unreadSettings, type Tracer } from '../tracing/index.js';
 import type { BatchDeps } from './batch.js';
 import type { RunnerConfig, SecretRef } from './config.js';
 import { parseSigningKeys } from './keys.js';
@@ -70,6 +70,10 @@ export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = 
     reserves: { publishReserveMs: config.publishReserveMs, flushReserveMs: config.flushReserveMs },
     taskConcurrency: config.taskConcurrency,
   };
+  const unread = unreadSettings(config.env);
+  if (unread.length > 0 && traced.tracer.enabled) {
+    logger.log('warn', 'Datadog settings this runner does not read; traces are sampled by DD_TRACE_SAMPLE_RATE only', { names: unread.join(',') });
+  }
   const retryMs = o.apiKeyRetryMs ?? API_KEY_RETRY_MS;
   let keyMissing = traced.keyMissing;
   let nextRead = Date.now() + retryMs;

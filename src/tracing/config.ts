@@ -81,6 +81,18 @@ export function tracerConfigFromEnv(env: NodeJS.ProcessEnv, apiKey?: string): Tr
   };
 }
 
+/**
+ * Datadog sampling settings this tracer does not implement (it reads DD_TRACE_SAMPLE_RATE
+ * only). Ignoring them keeps every trace the rate keeps, which is safe but may not be what
+ * the operator asked for, so the runtime says which are set.
+ */
+const UNREAD_SETTINGS = ['DD_TRACE_SAMPLING_RULES', 'DD_SPAN_SAMPLING_RULES', 'DD_TRACE_RATE_LIMIT'] as const;
+
+/** The names (never the values) of the settings in UNREAD_SETTINGS that `env` sets. */
+export function unreadSettings(env: NodeJS.ProcessEnv): string[] {
+  return UNREAD_SETTINGS.filter((name) => opt(env[name]) !== undefined);
+}
+
 /** Header-safe host name (node rejects control characters in header values). */
 function cleanHostname(h: string): string {
   return h.replace(/[^\x21-\x7e]/g, '_').slice(0, 255);
