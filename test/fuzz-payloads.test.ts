@@ -3,8 +3,8 @@
  * envelopes with attributes replaced by arbitrary JSON, and character-level mutations of a
  * valid body, each also inside an SNS notification or an EventBridge event, with arbitrary
  * trace carriers (`_datadog` on the notification, in the event's detail and on the message,
- * an X-Ray header). In batches of ten, every record gets exactly one result naming its message, none
- * is retried, and the handler never throws.
+ * an X-Ray header). In batches of ten, every record gets exactly one result naming its
+ * message, none is retried, and the handler never throws.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
