@@ -120,12 +120,12 @@ export function listVar(env: NodeJS.ProcessEnv, name: string, dflt: string[]): s
   return t === '' ? [] : t.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** A boolean in Datadog's spelling (parseDdBool); unset or blank gives the default. */
 function boolVar(env: NodeJS.ProcessEnv, name: string, dflt: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return dflt;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new Error(`${name}: expected true or false, got ${JSON.stringify(env[name])}`);
+  if (nonEmpty(env[name]) === undefined) return dflt;
+  const b = parseDdBool(env[name]);
+  if (b === undefined) throw new Error(`${name}: expected true or false, got ${JSON.stringify(env[name])}`);
+  return b;
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
