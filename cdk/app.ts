@@ -1,7 +1,8 @@
 /**
  * `npx cdk synth` / `npx cdk deploy`. Settings come from CDK context (-c key=value), so the
  * app synthesises offline with no AWS credentials: no lookups, no environment-specific stack.
- *   -c apiKeySecret=<name|arn>  -c signingKeysSecret=<name|arn>  -c fifo=true
+ *   -c apiKeySecret=<name|arn> (or -c apiKeyParameter=<SSM parameter name>)
+ *   -c signingKeysSecret=<name|arn>  -c fifo=true
  *   -c datadogSite=datadoghq.eu  -c allowedPaths=/var/log,/tmp  -c allowedCommands=rshell:cat,rshell:grep
  */
 import { App } from 'aws-cdk-lib';
@@ -16,6 +17,7 @@ const list = (k: string) => ctx(k)?.split(',').map((s) => s.trim()).filter(Boole
 
 new RunnerStack(app, ctx('stackName') ?? 'LambdaActionRunner', {
   apiKeySecretName: ctx('apiKeySecret'),
+  apiKeyParameterName: ctx('apiKeyParameter'),
   signingKeysSecretName: ctx('signingKeysSecret'),
   executor: {
     fifo: ctx('fifo') === 'true',

@@ -1,15 +1,21 @@
 /** The deployable stack: one TaskExecutor plus the outputs operators need. */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { TaskExecutor, type TaskExecutorProps } from './task-executor.js';
 
 export interface RunnerStackProps extends StackProps {
   /** Name or ARN of an existing secret holding the Datadog API key. */
   readonly apiKeySecretName?: string;
+  /**
+   * Name of an existing SSM parameter holding the Datadog API key (a SecureString under the
+   * account's default `aws/ssm` key, or a String). Instead of `apiKeySecretName`.
+   */
+  readonly apiKeyParameterName?: string;
   /** Name or ARN of an existing secret holding the trusted signing keys JSON. */
   readonly signingKeysSecretName?: string;
-  readonly executor?: Omit<TaskExecutorProps, 'apiKeySecret' | 'signingKeys'>;
+  readonly executor?: Omit<TaskExecutorProps, 'apiKeySecret' | 'apiKeyParameter' | 'signingKeys'>;
 }
 
 export class RunnerStack extends Stack {
@@ -27,6 +33,10 @@ export class RunnerStack extends Stack {
       timeout: Duration.seconds(60),
       ...props.executor,
       apiKeySecret: secret(props.apiKeySecretName, 'ApiKeySecret'),
+      apiKeyParameter:
+        props.apiKeyParameterName === undefined
+          ? undefined
+          : ssm.StringParameter.fromSecureStringParameterAttributes(this, 'ApiKeyParameter', { parameterName: props.apiKeyParameterName }),
       signingKeys: secret(props.signingKeysSecretName, 'SigningKeysSecret'),
     });
     new CfnOutput(this, 'TaskQueueUrl', { value: this.executor.queue.queueUrl });

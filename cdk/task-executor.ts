@@ -7,15 +7,18 @@
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { isBase64, isSsmParameterName } from '../src/tasks/config.js';
 import { parseSigningKeys } from '../src/tasks/keys.js';
 import { INVOCATION_DONE } from '../src/tasks/log.js';
 import { LAMBDA_DEFAULT_ENVIRONMENT } from './runtime-defaults.js';
@@ -47,8 +50,22 @@ export interface TaskExecutorProps {
   readonly architecture?: lambda.Architecture;
   /** Datadog site. Default datadoghq.com. */
   readonly datadogSite?: string;
-  /** Secret holding the Datadog API key (plain string). Without it no spans are sent. */
+  /**
+   * Secret holding the Datadog API key (plain string). Without it, `apiKeyParameter` or
+   * `apiKeyKms`, no spans are sent. At most one of the three.
+   */
   readonly apiKeySecret?: secretsmanager.ISecret;
+  /**
+   * SSM parameter holding the Datadog API key, usually a SecureString
+   * (`StringParameter.fromSecureStringParameterAttributes`; give its `encryptionKey` when it
+   * is a customer-managed key, so the function may decrypt it).
+   */
+  readonly apiKeyParameter?: ssm.IParameter;
+  /**
+   * The Datadog API key encrypted with a KMS key: `ciphertext` is the base64 CiphertextBlob
+   * (`aws kms encrypt`), decrypted once per container with `key`.
+   */
+  readonly apiKeyKms?: { readonly ciphertext: string; readonly key: kms.IKey };
   /** Trusted task-signing keys: a secret holding `{"key id": "PEM"}`, or the map itself. */
   readonly signingKeys?: secretsmanager.ISecret | Readonly<Record<string, string>>;
   /** Operator allow-list of rshell commands. Default ["rshell:*"]. */
@@ -144,6 +161,8 @@ export class TaskExecutor extends Construct {
       RSHELL_ALLOWED_COMMANDS: JSON.stringify(props.allowedCommands ?? ['rshell:*']),
       RSHELL_ALLOWED_PATHS: JSON.stringify(props.allowedPaths ?? ['/']),
       ...(props.apiKeySecret ? { DD_API_KEY_SECRET_ARN: props.apiKeySecret.secretArn } : {}),
+      ...(props.apiKeyParameter ? { DD_API_KEY_SSM_NAME: props.apiKeyParameter.parameterName } : {}),
+      ...(props.apiKeyKms ? { DD_KMS_API_KEY: props.apiKeyKms.ciphertext } : {}),
       ...(signingSecret ? { TASK_SIGNING_KEYS: signingSecret.secretArn } : {}),
       ...(signing && !signingSecret ? { TASK_SIGNING_KEYS: JSON.stringify(signing) } : {}),
       ...props.environment,
@@ -191,6 +210,8 @@ export class TaskExecutor extends Construct {
     );
     this.resultsQueue.grantSendMessages(this.function);
     props.apiKeySecret?.grantRead(this.function);
+    props.apiKeyParameter?.grantRead(this.function);
+    props.apiKeyKms?.key.grantDecrypt(this.function);
     signingSecret?.grantRead(this.function);
 
     this.alarms.push(
@@ -300,6 +321,17 @@ function validate(p: TaskExecutorProps, timeout: Duration, fifo: boolean): void 
   }
   for (const c of p.allowedCommands ?? []) {
     if (!/^rshell:(\*|[^:\s]+)$/.test(c)) fail(`allowedCommands entry ${JSON.stringify(c)} must look like "rshell:<name>" or "rshell:*"`);
+  }
+  const keySources = (['apiKeySecret', 'apiKeyParameter', 'apiKeyKms'] as const).filter((k) => p[k] !== undefined);
+  if (keySources.length > 1) fail(`give the Datadog API key one way, not ${keySources.join(' and ')}`);
+  // Checked with the runtime's own rules: a bad value would otherwise fail every cold start.
+  const ciphertext = p.apiKeyKms?.ciphertext;
+  if (ciphertext !== undefined && !Token.isUnresolved(ciphertext) && !isBase64(ciphertext)) {
+    fail('apiKeyKms.ciphertext must be base64 (the CiphertextBlob of `aws kms encrypt`)');
+  }
+  const parameterName = p.apiKeyParameter?.parameterName;
+  if (parameterName !== undefined && !Token.isUnresolved(parameterName) && !isSsmParameterName(parameterName)) {
+    fail(`apiKeyParameter: ${JSON.stringify(parameterName)} is not a parameter name SSM takes`);
   }
   // An inline map is checked now, with the runtime's own parser: a bad key would otherwise
   // surface only at the first invocation, sending every batch back until the DLQ.

@@ -1,12 +1,14 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { describe, expect, it } from 'vitest';
 import { RunnerStack } from '../cdk/stack.js';
 import { METRICS_NAMESPACE, TaskExecutor, type TaskExecutorProps } from '../cdk/task-executor.js';
@@ -217,6 +219,61 @@ describe('TaskExecutor construct', () => {
     [{ signingKeys: { k1: 'not a key' } }, 'TaskExecutor: signingKeys: key "k1" is not a valid public key'],
   ] as [TaskExecutorProps, string][])('refuses %o', (props, message) => {
     expect(() => synth(props, false)).toThrow(message);
+  });
+
+  it('takes the API key from an SSM parameter or as KMS ciphertext, with the matching grant and variable', () => {
+    const policyActions = (tmpl: Template): string[] =>
+      Object.values(tmpl.findResources('AWS::IAM::Policy'))
+        .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties.PolicyDocument.Statement)
+        .map((s) => [s.Action].flat().sort().join(','))
+        .filter((a) => !a.startsWith('sqs:'));
+    const build = (add: (stack: Stack) => TaskExecutorProps): Template => {
+      const app = new App({ context: noBundling });
+      const stack = new Stack(app, 'Test');
+      new TaskExecutor(stack, 'Exec', add(stack));
+      return Template.fromStack(stack);
+    };
+    const variables = (tmpl: Template) =>
+      (Object.values(tmpl.findResources('AWS::Lambda::Function'))[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment
+        .Variables;
+
+    const withParameter = build((stack) => ({
+      apiKeyParameter: ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'P', {
+        parameterName: '/datadog/api-key',
+        encryptionKey: kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'),
+      }),
+    }));
+    expect(variables(withParameter)).toMatchObject({ DD_API_KEY_SSM_NAME: '/datadog/api-key' });
+    expect(variables(withParameter)).not.toHaveProperty('DD_API_KEY_SECRET_ARN');
+    expect(policyActions(withParameter)).toEqual(['kms:Decrypt', 'ssm:DescribeParameters,ssm:GetParameter,ssm:GetParameterHistory,ssm:GetParameters']);
+
+    const withKms = build((stack) => ({
+      apiKeyKms: { ciphertext: 'AQICAHgAbCdEf0123456789+/w==', key: kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555') },
+    }));
+    expect(variables(withKms)).toMatchObject({ DD_KMS_API_KEY: 'AQICAHgAbCdEf0123456789+/w==' });
+    expect(policyActions(withKms)).toEqual(['kms:Decrypt']);
+    // What the construct sets, the runtime reads.
+    const literal = Object.fromEntries(Object.entries(variables(withKms)).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    expect(loadConfig(literal).apiKeySource).toEqual({ variable: 'DD_KMS_API_KEY', value: 'AQICAHgAbCdEf0123456789+/w==' });
+
+    const app = new App({ context: noBundling });
+    const stack = new RunnerStack(app, 'Runner', { apiKeyParameterName: '/datadog/api-key' });
+    expect(variables(Template.fromStack(stack))).toMatchObject({ DD_API_KEY_SSM_NAME: '/datadog/api-key' });
+    expect(policyActions(Template.fromStack(stack))).toEqual(['ssm:DescribeParameters,ssm:GetParameter,ssm:GetParameterHistory,ssm:GetParameters']);
+  });
+
+  it('refuses two ways of giving the API key, and a ciphertext or parameter name the runtime would refuse', () => {
+    const app = new App({ context: noBundling });
+    const stack = new Stack(app, 'Test');
+    const key = kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555');
+    const param = (id: string, name: string) => ssm.StringParameter.fromStringParameterName(stack, id, name);
+    expect(() => new TaskExecutor(stack, 'A', { apiKeySecret: secretsmanager.Secret.fromSecretNameV2(stack, 'S', 'k'), apiKeyParameter: param('P1', '/k') })).toThrow(
+      'TaskExecutor: give the Datadog API key one way, not apiKeySecret and apiKeyParameter',
+    );
+    expect(() => new TaskExecutor(stack, 'B', { apiKeyKms: { ciphertext: 'not base64!', key } })).toThrow(
+      'TaskExecutor: apiKeyKms.ciphertext must be base64 (the CiphertextBlob of `aws kms encrypt`)',
+    );
+    expect(() => new TaskExecutor(stack, 'C', { apiKeyParameter: param('P2', 'datadog api key') })).toThrow('TaskExecutor: apiKeyParameter: "datadog api key" is not a parameter name SSM takes');
   });
 
   it('the app stack exposes queue URLs and the function name', () => {

@@ -6,7 +6,7 @@ import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { taskBody } from '../src/producer/task.js';
 import { loadConfig } from '../src/tasks/config.js';
 import { startLocalIntake, type LocalIntake } from '../src/tracing/local-intake.js';
-import { close, listen, slowSecrets } from './helpers/aws-stubs.js';
+import { close, listen, slowKms, slowParameters, slowSecrets } from './helpers/aws-stubs.js';
 import { context, fixture, MemoryLogger, MemoryPublisher, trustedKeysJson } from './helpers/stack.js';
 
 let intake: LocalIntake;
@@ -86,8 +86,91 @@ it('keeps answering tasks when the API key secret cannot be read', async () => {
   expect(res.batchItemFailures).toEqual([]);
   expect(pub.items).toHaveLength(1);
   const line = logger.records.find((r) => r.msg.startsWith('could not read the Datadog API key'));
-  expect(line).toMatchObject({ level: 'error', error_type: 'Error' });
+  expect(line).toMatchObject({ level: 'error', source: 'DD_API_KEY_SECRET_ARN', error_type: 'Error' });
   expect(JSON.stringify(logger.records)).not.toContain('AccessDenied');
+});
+
+it('reads the API key from an SSM parameter once per container and sends spans with it', async () => {
+  const reads: string[] = [];
+  const handler = createSqsHandler(loadConfig({ DD_API_KEY_SSM_NAME: '/datadog/api-key', DD_TRACE_INTAKE_URL: intake.url }), {
+    logger: new MemoryLogger(),
+    publisher: new MemoryPublisher(),
+    readSecret: async () => expect.unreachable('no secret is configured'),
+    readParameter: async (name) => {
+      reads.push(name);
+      return 'ssm-api-key\n';
+    },
+  });
+  const before = intake.requests().length;
+  await handler(fixture('single-task.json'), context());
+  await handler(fixture('single-task.json'), context());
+  expect(reads).toEqual(['/datadog/api-key']);
+  const posts = intake.requests().slice(before);
+  expect(posts.map((p) => p.headers['dd-api-key'])).toEqual(['ssm-api-key', 'ssm-api-key']);
+});
+
+describe('the API key as KMS ciphertext (DD_KMS_API_KEY)', () => {
+  const CIPHERTEXT = 'AQICAHgAbCdEf0123456789+/w==';
+  const run = async (env: Record<string, string>, decrypt: (c: string, ctx?: Record<string, string>) => Promise<string>) => {
+    const logger = new MemoryLogger();
+    const handler = createSqsHandler(loadConfig({ DD_KMS_API_KEY: CIPHERTEXT, DD_TRACE_INTAKE_URL: intake.url, ...env }), {
+      logger,
+      publisher: new MemoryPublisher(),
+      decrypt,
+    });
+    const before = intake.requests().length;
+    expect((await handler(fixture('single-task.json'), context())).batchItemFailures).toEqual([]);
+    return { logger, keys: intake.requests().slice(before).map((p) => p.headers['dd-api-key']) };
+  };
+
+  it('decrypts without an encryption context (the AWS CLI way)', async () => {
+    const calls: unknown[] = [];
+    const { keys } = await run({ AWS_LAMBDA_FUNCTION_NAME: 'executor' }, async (c, ctx) => {
+      calls.push([c, ctx]);
+      return 'kms-api-key';
+    });
+    expect(calls).toEqual([[CIPHERTEXT, undefined]]);
+    expect(keys).toEqual(['kms-api-key']);
+  });
+
+  it("then under the function's name (the Lambda console way)", async () => {
+    const calls: unknown[] = [];
+    const { keys } = await run({ AWS_LAMBDA_FUNCTION_NAME: 'executor' }, async (c, ctx) => {
+      calls.push([c, ctx]);
+      if (ctx === undefined) throw Object.assign(new Error('context mismatch'), { name: 'InvalidCiphertextException' });
+      return 'console-api-key\n';
+    });
+    expect(calls).toEqual([
+      [CIPHERTEXT, undefined],
+      [CIPHERTEXT, { LambdaFunctionName: 'executor' }],
+    ]);
+    expect(keys).toEqual(['console-api-key']);
+  });
+
+  it('undecryptable: tasks still answered, spans carry no key, the log names the source and the error type only', async () => {
+    const { logger, keys } = await run({ AWS_LAMBDA_FUNCTION_NAME: 'executor' }, async () => {
+      throw Object.assign(new Error('AccessDenied for key 1234'), { name: 'AccessDeniedException' });
+    });
+    // The local intake takes spans without a key; Datadog's would refuse them.
+    expect(keys).toEqual(['']);
+    expect(logger.records.find((r) => r.msg.startsWith('could not read the Datadog API key'))).toMatchObject({
+      level: 'error',
+      source: 'DD_KMS_API_KEY',
+      error_type: 'AccessDeniedException',
+    });
+    expect(JSON.stringify(logger.records)).not.toContain('1234');
+    expect(JSON.stringify(logger.records)).not.toContain(CIPHERTEXT);
+  });
+});
+
+it('sending to an agent (the Datadog Extension reads the key itself): no stored key is read', async () => {
+  const handler = createSqsHandler(loadConfig({ DD_API_KEY_SECRET_ARN: KEY_ARN, DD_KMS_API_KEY: 'AQID', DD_TRACE_AGENT_URL: 'http://127.0.0.1:9' }), {
+    logger: new MemoryLogger(),
+    publisher: new MemoryPublisher(),
+    readSecret: async () => expect.unreachable('the secret was read'),
+    decrypt: async () => expect.unreachable('the ciphertext was decrypted'),
+  });
+  expect((await handler(fixture('single-task.json'), context())).batchItemFailures).toEqual([]);
 });
 
 it('reads the API key again after a failed read, at most once per interval, and then sends spans', async () => {
@@ -128,7 +211,9 @@ it('reads the API key again after a failed read, at most once per interval, and 
   await eager(fixture('single-task.json'), context());
   expect(reads).toHaveLength(3);
   expect(sent()).toBe(2);
-  expect(logger.records.filter((r) => r.msg === 'read the Datadog API key secret; spans are sent again')).toHaveLength(1);
+  expect(logger.records.filter((r) => r.msg === 'read the Datadog API key; spans are sent again')).toEqual([
+    expect.objectContaining({ level: 'info', source: 'DD_API_KEY_SECRET_ARN' }),
+  ]);
   expect(JSON.stringify(logger.records)).not.toContain('Throttling');
 });
 
@@ -336,5 +421,67 @@ describe('secrets through the real Secrets Manager client', () => {
     expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(event.Records.map((r) => r.messageId));
     expect(logger.records.find((r) => r.msg.startsWith('batch failed'))).toMatchObject({ level: 'error', error_type: 'ResourceNotFoundException' });
     expect(JSON.stringify(logger.records)).not.toContain('no such secret');
+  });
+});
+
+describe('the API key through the real SSM and KMS clients', () => {
+  const PLAIN_CT = Buffer.from('cli-encrypted').toString('base64');
+  const CONSOLE_CT = Buffer.from('console-encrypted').toString('base64');
+  let ssm: Server;
+  let kms: Server;
+  let targets: string[];
+  let saved: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    ssm = slowParameters(0, { '/datadog/api-key': 'ssm-api-key\n' });
+    kms = slowKms(0, { [PLAIN_CT]: { plaintext: 'kms-api-key' }, [CONSOLE_CT]: { plaintext: 'kms-console-key\n', context: { LambdaFunctionName: 'executor' } } });
+    targets = [];
+    for (const s of [ssm, kms]) s.on('request', (req: IncomingMessage) => targets.push(String(req.headers['x-amz-target'])));
+    saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SSM: await listen(ssm),
+      AWS_ENDPOINT_URL_KMS: await listen(kms),
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await close(ssm, kms);
+  });
+
+  const keysSent = async (env: Record<string, string>): Promise<unknown[]> => {
+    const handler = createSqsHandler(loadConfig({ DD_TRACE_INTAKE_URL: intake.url, ...env }), { logger: new MemoryLogger(), publisher: new MemoryPublisher() });
+    const before = intake.requests().length;
+    expect((await handler(fixture('single-task.json'), context())).batchItemFailures).toEqual([]);
+    return intake.requests().slice(before).map((p) => p.headers['dd-api-key']);
+  };
+
+  it('reads a SecureString parameter, decrypted', async () => {
+    targets.length = 0;
+    expect(await keysSent({ DD_API_KEY_SSM_NAME: '/datadog/api-key' })).toEqual(['ssm-api-key']);
+    expect(targets).toEqual(['AmazonSSM.GetParameter']);
+  });
+
+  it('decrypts a ciphertext made without a context, and one made under the function name', async () => {
+    targets.length = 0;
+    expect(await keysSent({ DD_KMS_API_KEY: PLAIN_CT, AWS_LAMBDA_FUNCTION_NAME: 'executor' })).toEqual(['kms-api-key']);
+    expect(targets).toEqual(['TrentService.Decrypt']);
+    targets.length = 0;
+    expect(await keysSent({ DD_KMS_API_KEY: CONSOLE_CT, AWS_LAMBDA_FUNCTION_NAME: 'executor' })).toEqual(['kms-console-key']);
+    expect(targets).toEqual(['TrentService.Decrypt', 'TrentService.Decrypt']);
+  });
+
+  it('a parameter that does not exist: spans carry no key, the log names the source and the error type', async () => {
+    const logger = new MemoryLogger();
+    const handler = createSqsHandler(loadConfig({ DD_TRACE_INTAKE_URL: intake.url, DD_API_KEY_SSM_NAME: '/datadog/gone' }), { logger, publisher: new MemoryPublisher() });
+    const before = intake.requests().length;
+    expect((await handler(fixture('single-task.json'), context())).batchItemFailures).toEqual([]);
+    expect(intake.requests().slice(before).map((p) => p.headers['dd-api-key'])).toEqual(['']);
+    expect(logger.records.find((r) => r.msg.startsWith('could not read the Datadog API key'))).toMatchObject({
+      source: 'DD_API_KEY_SSM_NAME',
+      error_type: 'ParameterNotFound',
+    });
+    expect(JSON.stringify(logger.records)).not.toContain('no such parameter');
   });
 });

@@ -43,19 +43,25 @@ describe('configuration', () => {
     expect(loadConfig({ RSHELL_DETAILED_TELEMETRY: ' true ' }).rshellDetailedTelemetry).toBe(true);
   });
 
-  it("accepts DD_KMS_API_KEY / DD_API_KEY_SSM_NAME beside a key source it reads, an agent (the Extension reads them), or tracing off", () => {
+  it('reads the stored API key from Secrets Manager, SSM or KMS, first in that order, only when it is needed', () => {
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf';
-    for (const name of ['DD_KMS_API_KEY', 'DD_API_KEY_SSM_NAME']) {
-      for (const other of [{ DD_API_KEY: 'k' }, { DD_API_KEY_SECRET_ARN: arn }, { DD_TRACE_AGENT_URL: 'http://127.0.0.1:8126' }, { DD_TRACE_ENABLED: 'False' }, { DD_TRACE_ENABLED: '0' }]) {
-        expect(() => loadConfig({ [name]: 'x', ...other })).not.toThrow();
-      }
-      expect(() => loadConfig({ [name]: ' ' })).not.toThrow();
+    const ssmArn = 'arn:aws:ssm:eu-west-1:123456789012:parameter/dd/api-key';
+    const all = { DD_API_KEY_SECRET_ARN: arn, DD_API_KEY_SSM_NAME: '/dd/api-key', DD_KMS_API_KEY: 'AQICAHg=' };
+    expect(loadConfig(all).apiKeySource).toEqual({ variable: 'DD_API_KEY_SECRET_ARN', value: arn });
+    expect(loadConfig({ ...all, DD_API_KEY_SECRET_ARN: ' ' }).apiKeySource).toEqual({ variable: 'DD_API_KEY_SSM_NAME', value: '/dd/api-key' });
+    expect(loadConfig({ DD_KMS_API_KEY: ' AQICAHg= ' }).apiKeySource).toEqual({ variable: 'DD_KMS_API_KEY', value: 'AQICAHg=' });
+    expect(loadConfig({ DD_API_KEY_SSM_NAME: ssmArn }).apiKeySource).toEqual({ variable: 'DD_API_KEY_SSM_NAME', value: ssmArn });
+    expect(loadConfig({ DD_API_KEY_SSM_NAME: 'dd_api.key-2' }).apiKeySource).toEqual({ variable: 'DD_API_KEY_SSM_NAME', value: 'dd_api.key-2' });
+    // A plain key wins; an agent (the Datadog Extension reads these itself) or tracing off needs none.
+    for (const other of [{ DD_API_KEY: 'k' }, { DD_TRACE_AGENT_URL: 'http://127.0.0.1:8126' }, { DD_TRACE_ENABLED: 'False' }, { DD_TRACE_ENABLED: '0' }]) {
+      expect(loadConfig({ ...all, ...other }).apiKeySource).toBeUndefined();
     }
+    expect(loadConfig({ DD_TRACE_ENABLED: 'true', DD_API_KEY_SSM_NAME: '/k' }).apiKeySource).toEqual({ variable: 'DD_API_KEY_SSM_NAME', value: '/k' });
+    expect(loadConfig({}).apiKeySource).toBeUndefined();
   });
 
   it('takes secrets as values or Secrets Manager ARNs', () => {
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf';
-    expect(loadConfig({ DD_API_KEY_SECRET_ARN: arn }).apiKeySecretArn).toBe(arn);
     expect(loadConfig({ TASK_SIGNING_KEYS: arn }).signingKeys).toEqual({ secretArn: arn });
     expect(loadConfig({ TASK_SIGNING_KEYS: '{"k":"pem"}' }).signingKeys).toEqual({ value: '{"k":"pem"}' });
   });
@@ -71,8 +77,12 @@ describe('configuration', () => {
     [{ RSHELL_MAX_SPANS_PER_INVOCATION: '-1' }, 'RSHELL_MAX_SPANS_PER_INVOCATION: expected a whole number, got "-1"'],
     [{ RSHELL_MAX_SPANS_PER_INVOCATION: '100001' }, 'RSHELL_MAX_SPANS_PER_INVOCATION: must be between 0 and 100000, got 100001'],
     [{ DD_API_KEY_SECRET_ARN: 'dd-api-key' }, 'DD_API_KEY_SECRET_ARN: expected a Secrets Manager ARN'],
-    [{ DD_KMS_API_KEY: 'AQICAH...' }, 'DD_KMS_API_KEY: not read by this runner; put the key in Secrets Manager and set DD_API_KEY_SECRET_ARN, or send to the Datadog Extension with DD_TRACE_AGENT_URL'],
-    [{ DD_API_KEY_SSM_NAME: '/dd/key', DD_TRACE_ENABLED: 'true' }, 'DD_API_KEY_SSM_NAME: not read by this runner; put the key in Secrets Manager and set DD_API_KEY_SECRET_ARN, or send to the Datadog Extension with DD_TRACE_AGENT_URL'],
+    // Checked even when another source wins, so a typo fails the cold start rather than later.
+    [{ DD_KMS_API_KEY: 'AQICAH...', DD_API_KEY: 'k' }, 'DD_KMS_API_KEY: expected base64 KMS ciphertext (the CiphertextBlob of `aws kms encrypt`)'],
+    [{ DD_KMS_API_KEY: 'AQICAHg' }, 'DD_KMS_API_KEY: expected base64 KMS ciphertext'],
+    [{ DD_API_KEY_SSM_NAME: 'dd api key' }, 'DD_API_KEY_SSM_NAME: expected a parameter name (letters, digits and _.-/, at most 2048) or an SSM parameter ARN'],
+    [{ DD_API_KEY_SSM_NAME: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x' }, 'DD_API_KEY_SSM_NAME: expected a parameter name'],
+    [{ DD_API_KEY_SSM_NAME: '/' + 'a'.repeat(2048) }, 'DD_API_KEY_SSM_NAME: expected a parameter name'],
     // Set but blank must not switch signature checks off.
     [{ TASK_SIGNING_KEYS: '' }, 'TASK_SIGNING_KEYS: empty (leave TASK_SIGNING_KEYS out to run unsigned tasks)'],
     [{ TASK_SIGNING_KEYS: '  ' }, 'TASK_SIGNING_KEYS: empty (leave TASK_SIGNING_KEYS out to run unsigned tasks)'],

@@ -64,11 +64,6 @@ describe('tracerConfigFromEnv', () => {
     expect(['0', ' 0.25 ', '1', '1e-1'].map((v) => tracerConfigFromEnv({ DD_TRACE_SAMPLE_RATE: v }).sampleRate)).toEqual([0, 0.25, 1, 0.1]);
   });
 
-  it('prefers an explicit API key (e.g. from Secrets Manager) over DD_API_KEY', () => {
-    expect(tracerConfigFromEnv({ DD_API_KEY: 'env' }, 'secret').apiKey).toBe('secret');
-    expect(tracerConfigFromEnv({ DD_API_KEY: 'env' }, '').apiKey).toBe('env');
-  });
-
   it('throws naming the variable, without echoing its value', () => {
     expect(() => tracerConfigFromEnv({ DD_TRACE_INTAKE_URL: 'not a url sekrit' })).toThrow(/^DD_TRACE_INTAKE_URL is not a valid URL$/);
     expect(() => tracerConfigFromEnv({ DD_TRACE_AGENT_URL: 'ftp://x' })).toThrow(/^DD_TRACE_AGENT_URL must be an http:\/\/ or https:\/\/ URL$/);

@@ -12,12 +12,22 @@ export interface SecretRef {
   secretArn?: string;
 }
 
+/**
+ * Where the Datadog API key is stored, read once per container when DD_API_KEY is unset (the
+ * tracing config reads DD_API_KEY with the other DD_* settings). `variable` names the setting,
+ * so a log can say which source failed without its value.
+ */
+export type ApiKeySource =
+  /** A Secrets Manager secret's string. */
+  | { variable: 'DD_API_KEY_SECRET_ARN'; value: string }
+  /** An SSM parameter (name or ARN), SecureString decrypted. */
+  | { variable: 'DD_API_KEY_SSM_NAME'; value: string }
+  /** Base64 KMS ciphertext of the key. */
+  | { variable: 'DD_KMS_API_KEY'; value: string };
+
 export interface RunnerConfig {
-  /**
-   * DD_API_KEY_SECRET_ARN: where the Datadog API key is read once per container when
-   * DD_API_KEY is unset (the tracing config reads DD_API_KEY with the other DD_* settings).
-   */
-  apiKeySecretArn?: string;
+  /** Unset with DD_API_KEY set, an agent to send to, or tracing off: nothing to read. */
+  apiKeySource?: ApiKeySource;
   /** TASK_SIGNING_KEYS: JSON of key id → PEM, or a secret ARN; undefined ⇒ tasks run unsigned. */
   signingKeys?: SecretRef;
   resultsQueueUrl?: string;
@@ -46,11 +56,7 @@ export interface RunnerConfig {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
-  const apiKeyArn = nonEmpty(env.DD_API_KEY_SECRET_ARN);
-  if (apiKeyArn && !isSecretsManagerArn(apiKeyArn)) {
-    throw new Error('DD_API_KEY_SECRET_ARN: expected a Secrets Manager ARN (arn:aws:secretsmanager:...)');
-  }
-  checkUnreadKeySources(env, apiKeyArn);
+  const apiKeySource = apiKeySourceOf(env);
   const keys = nonEmpty(env.TASK_SIGNING_KEYS);
   // Present but blank is not "unset": running unsigned tasks must be asked for by leaving it
   // out, never by a value lost on the way (an empty template parameter, a stray `=`).
@@ -60,7 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
   const resultsQueueUrl = nonEmpty(env.RESULTS_QUEUE_URL);
   if (resultsQueueUrl) checkUrl('RESULTS_QUEUE_URL', resultsQueueUrl);
   return {
-    apiKeySecretArn: apiKeyArn,
+    apiKeySource,
     signingKeys: keys === undefined ? undefined : isSecretsManagerArn(keys) ? { secretArn: keys } : { value: keys },
     resultsQueueUrl,
     operatorAllowedCommands: listVar(env, 'RSHELL_ALLOWED_COMMANDS', ['rshell:*']),
@@ -76,19 +82,40 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
 }
 
 /**
- * Datadog's Lambda libraries also take the API key KMS-encrypted (DD_KMS_API_KEY) or from SSM
- * (DD_API_KEY_SSM_NAME). This runner reads neither: a function configured only that way would
- * run every task untraced without a word, so it fails at cold start instead. With an agent
- * (the Datadog Extension reads those variables itself) or with tracing off, they are not ours.
+ * The stored API key to read, checked whenever set so a typo fails the cold start. When more
+ * than one is set, the first in Datadog's Lambda libraries' order wins: Secrets Manager, SSM,
+ * KMS. None is read when DD_API_KEY is set, when spans go to an agent (the Datadog Extension
+ * reads these variables itself) or when tracing is off.
  */
-function checkUnreadKeySources(env: NodeJS.ProcessEnv, apiKeyArn: string | undefined): void {
-  if (nonEmpty(env.DD_API_KEY) || apiKeyArn || nonEmpty(env.DD_TRACE_AGENT_URL)) return;
-  if (parseDdBool(env.DD_TRACE_ENABLED) === false) return;
-  for (const name of ['DD_KMS_API_KEY', 'DD_API_KEY_SSM_NAME']) {
-    if (nonEmpty(env[name])) {
-      throw new Error(`${name}: not read by this runner; put the key in Secrets Manager and set DD_API_KEY_SECRET_ARN, or send to the Datadog Extension with DD_TRACE_AGENT_URL`);
-    }
+function apiKeySourceOf(env: NodeJS.ProcessEnv): ApiKeySource | undefined {
+  const arn = nonEmpty(env.DD_API_KEY_SECRET_ARN);
+  if (arn && !isSecretsManagerArn(arn)) {
+    throw new Error('DD_API_KEY_SECRET_ARN: expected a Secrets Manager ARN (arn:aws:secretsmanager:...)');
   }
+  const ssmName = nonEmpty(env.DD_API_KEY_SSM_NAME);
+  if (ssmName && !isSsmParameterName(ssmName)) {
+    throw new Error('DD_API_KEY_SSM_NAME: expected a parameter name (letters, digits and _.-/, at most 2048) or an SSM parameter ARN');
+  }
+  const ciphertext = nonEmpty(env.DD_KMS_API_KEY);
+  if (ciphertext && !isBase64(ciphertext)) {
+    throw new Error('DD_KMS_API_KEY: expected base64 KMS ciphertext (the CiphertextBlob of `aws kms encrypt`)');
+  }
+  if (nonEmpty(env.DD_API_KEY) || nonEmpty(env.DD_TRACE_AGENT_URL) || parseDdBool(env.DD_TRACE_ENABLED) === false) return undefined;
+  if (arn) return { variable: 'DD_API_KEY_SECRET_ARN', value: arn };
+  if (ssmName) return { variable: 'DD_API_KEY_SSM_NAME', value: ssmName };
+  if (ciphertext) return { variable: 'DD_KMS_API_KEY', value: ciphertext };
+  return undefined;
+}
+
+/** A parameter name as SSM takes it (hierarchies with '/'), or a parameter's ARN. */
+export function isSsmParameterName(v: string): boolean {
+  if (v.length > 2048) return false;
+  return /^arn:aws[\w-]*:ssm:[\w-]+:\d{12}:parameter\/.+$/.test(v) || /^[A-Za-z0-9_.\-/]+$/.test(v);
+}
+
+/** Standard base64 of at least one byte, padded (what the AWS CLI and console print). */
+export function isBase64(v: string): boolean {
+  return v.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(v);
 }
 
 export function isSecretsManagerArn(v: string): boolean {

@@ -58,17 +58,17 @@ function checkSite(name: string, value: string | undefined): string | undefined 
 }
 
 /**
- * Reads DD_TRACE_ENABLED, DD_API_KEY (unless `apiKey` is given, e.g. from Secrets Manager),
+ * Reads DD_TRACE_ENABLED, DD_API_KEY (a key stored in AWS is the runner's to read and fill in),
  * DD_SITE, DD_TRACE_INTAKE_URL, DD_TRACE_AGENT_URL, DD_SERVICE, DD_ENV, DD_VERSION,
  * DD_HOSTNAME, DD_TAGS (whose env, version and service stand in for the unset variables),
  * DD_TRACE_SAMPLE_RATE.
  * Throws an Error naming the variable on an invalid value; the message never echoes it.
  */
-export function tracerConfigFromEnv(env: NodeJS.ProcessEnv, apiKey?: string): TracerConfig {
+export function tracerConfigFromEnv(env: NodeJS.ProcessEnv): TracerConfig {
   const fromTags = parseDdTags(opt(env.DD_TAGS));
   return {
     enabled: checkBool('DD_TRACE_ENABLED', opt(env.DD_TRACE_ENABLED)),
-    apiKey: opt(apiKey) ?? opt(env.DD_API_KEY),
+    apiKey: opt(env.DD_API_KEY),
     site: checkSite('DD_SITE', opt(env.DD_SITE)),
     intakeUrl: checkUrl('DD_TRACE_INTAKE_URL', opt(env.DD_TRACE_INTAKE_URL)),
     agentUrl: checkUrl('DD_TRACE_AGENT_URL', opt(env.DD_TRACE_AGENT_URL)),

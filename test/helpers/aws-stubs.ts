@@ -25,16 +25,48 @@ export function slowQueue(delayMs: number): Server & { bodies: string[] } {
   return server;
 }
 
-/** A Secrets Manager JSON-protocol GetSecretValue endpoint serving `secrets` by ARN. */
-export function slowSecrets(delayMs: number, secrets: Readonly<Record<string, string>>): Server {
+type Answer = [status: number, body: object];
+
+/** An AWS JSON 1.1 protocol endpoint: `answer` maps each request's body to a status and a body. */
+function jsonService(delayMs: number, answer: (input: Record<string, unknown>) => Answer): Server {
   return createServer(async (req, res) => {
-    const { SecretId } = JSON.parse((await body(req)) || '{}') as { SecretId?: string };
-    const value = SecretId === undefined ? undefined : secrets[SecretId];
-    const [status, answer] =
-      value === undefined
-        ? [400, { __type: 'ResourceNotFoundException', message: 'no such secret' }]
-        : [200, { ARN: SecretId, Name: SecretId!.split(':').pop(), SecretString: value, VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: 1.7e9 }];
-    setTimeout(() => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(answer)), delayMs);
+    const [status, out] = answer(JSON.parse((await body(req)) || '{}') as Record<string, unknown>);
+    setTimeout(() => res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(out)), delayMs);
+  });
+}
+
+const notFound = (type: string, message: string): Answer => [400, { __type: type, message }];
+
+/** A Secrets Manager GetSecretValue endpoint serving `secrets` by ARN. */
+export function slowSecrets(delayMs: number, secrets: Readonly<Record<string, string>>): Server {
+  return jsonService(delayMs, ({ SecretId }) => {
+    const value = typeof SecretId === 'string' ? secrets[SecretId] : undefined;
+    if (value === undefined) return notFound('ResourceNotFoundException', 'no such secret');
+    return [200, { ARN: SecretId, Name: String(SecretId).split(':').pop(), SecretString: value, VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: 1.7e9 }];
+  });
+}
+
+/** An SSM GetParameter endpoint serving SecureString `parameters` by name, only when asked to decrypt. */
+export function slowParameters(delayMs: number, parameters: Readonly<Record<string, string>>): Server {
+  return jsonService(delayMs, ({ Name, WithDecryption }) => {
+    const value = typeof Name === 'string' ? parameters[Name] : undefined;
+    if (value === undefined) return notFound('ParameterNotFound', 'no such parameter');
+    const shown = WithDecryption === true ? value : 'AQICAH-still-encrypted';
+    return [200, { Parameter: { Name, Type: 'SecureString', Value: shown, Version: 1, DataType: 'text', ARN: `arn:aws:ssm:us-east-1:123456789012:parameter${Name}` } }];
+  });
+}
+
+/**
+ * A KMS Decrypt endpoint. Each ciphertext (base64) decrypts to its plaintext only under the
+ * encryption context it was made with (none when `context` is absent), as KMS does.
+ */
+export function slowKms(delayMs: number, ciphertexts: Readonly<Record<string, { plaintext: string; context?: Record<string, string> }>>): Server {
+  return jsonService(delayMs, ({ CiphertextBlob, EncryptionContext }) => {
+    const entry = typeof CiphertextBlob === 'string' ? ciphertexts[CiphertextBlob] : undefined;
+    if (entry === undefined || JSON.stringify(entry.context ?? {}) !== JSON.stringify(EncryptionContext ?? {})) {
+      return notFound('InvalidCiphertextException', 'no such ciphertext under this context');
+    }
+    return [200, { KeyId: 'arn:aws:kms:us-east-1:123456789012:key/k', Plaintext: Buffer.from(entry.plaintext).toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' }];
   });
 }
 
