@@ -364,6 +364,19 @@ describe('handler over the fixtures', () => {
     expect(logger.records.find((l) => l.msg === 'invocation done')).toMatchObject({ spans_sampled_out: 2 });
   });
 
+  it('DD_TRACE_SAMPLING_RULES picks by the root as it starts (here a task_id tag); a trace no rule matches is kept undecided', async () => {
+    const pub = new MemoryPublisher();
+    const rules = '[{"resource":"*.runCommand","tags":{"task_id":"trace-NONE"},"sample_rate":0},{"name":"run","sample_rate":0}]';
+    await createSqsHandler(loadConfig(env({ DD_TRACE_SAMPLING_RULES: rules })), { logger: new MemoryLogger(), publisher: pub })(fixture('trace-propagation.json'), context());
+    const roots = new Map(spansNamed('action.run').map((s) => [s.meta.task_id, s]));
+    expect(roots.has('trace-none')).toBe(false);
+    // Started here too, matched by no rule (rshell's `run` span is never a root): no decision, sent.
+    expect(roots.get('trace-xray-only')?.metrics).toMatchObject({ _sampling_priority_v1: 2 });
+    expect(roots.get('trace-xray-only')?.metrics['_dd.rule_psr']).toBeUndefined();
+    expect(roots.size).toBe(7);
+    expect(pub.items.find((i) => i.update.data.attributes.task_id === 'trace-none')?.trace?.samplingPriority).toBe(-1);
+  });
+
   it('a task refused before its span (unreadable body, unknown action, bad signature) hands on the context it came with', async () => {
     const carrier = { _datadog: { stringValue: '{"x-datadog-trace-id":"11","x-datadog-parent-id":"12","x-datadog-sampling-priority":"2"}', dataType: 'String' } };
     const answers = async (records: SQSRecord[], extra: Record<string, string> = {}) => {

@@ -1,11 +1,12 @@
 /**
- * Head sampling at DD_TRACE_SAMPLE_RATE: the shared multiplicative-hash test on trace ids,
- * applied only to traces the tracer starts; rejected traces are never sent, and an explicit
- * priority still decides.
+ * Head sampling at DD_TRACE_SAMPLE_RATE and by DD_TRACE_SAMPLING_RULES: the shared
+ * multiplicative-hash test on trace ids, applied only to traces the tracer starts; rejected
+ * traces are never sent, and an explicit priority still decides.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createTracer } from '../src/tracing/index.js';
+import { createTracer, tracerConfigFromEnv } from '../src/tracing/index.js';
+import { globMatch, parseSamplingRules } from '../src/tracing/sampling-rules.js';
 import { keepsTrace } from '../src/tracing/sampling.js';
 import { useLocalIntake } from './helpers/stack.js';
 
@@ -84,5 +85,87 @@ describe('a tracer with a sample rate', () => {
 
   it('refuses a rate outside 0..1', () => {
     for (const rate of [-0.1, 1.5, Number.NaN]) expect(() => createTracer({ apiKey: 'k', sampleRate: rate })).toThrow(/^sampleRate must be a number from 0 to 1$/);
+  });
+});
+
+describe('DD_TRACE_SAMPLING_RULES', () => {
+  it('reads rules: patterns, tags, the rate (1 when absent); provenance is ignored', () => {
+    expect(
+      parseSamplingRules('[{"service":"private-*","name":"action.run","resource":"*.runCommand","tags":{"job_id":"nightly-*"},"sample_rate":0.25,"provenance":"customer"},{}]'),
+    ).toEqual([{ service: 'private-*', name: 'action.run', resource: '*.runCommand', tags: { job_id: 'nightly-*' }, sampleRate: 0.25 }, { sampleRate: 1 }]);
+    expect(parseSamplingRules(undefined)).toBeUndefined();
+    expect(parseSamplingRules('[]')).toEqual([]);
+  });
+
+  it.each([
+    ['{"sample_rate":0.5}', 'DD_TRACE_SAMPLING_RULES must be a JSON array of rules'],
+    ['[{"sample_rate":0.5}', 'DD_TRACE_SAMPLING_RULES must be a JSON array of rules'],
+    ['[{}, "secret-ish"]', 'DD_TRACE_SAMPLING_RULES rule 2 must be an object'],
+    ['[{"sample_rate":1.5}]', 'DD_TRACE_SAMPLING_RULES rule 1: sample_rate must be a number from 0 to 1'],
+    ['[{"sample_rate":"0.5"}]', 'DD_TRACE_SAMPLING_RULES rule 1: sample_rate must be a number from 0 to 1'],
+    ['[{"service":7}]', 'DD_TRACE_SAMPLING_RULES rule 1: service must be a string pattern'],
+    ['[{"tags":{"env":1}}]', 'DD_TRACE_SAMPLING_RULES rule 1: tags must be an object of string patterns'],
+    ['[{"servce":"x","sample_rate":0}]', 'DD_TRACE_SAMPLING_RULES rule 1: unknown field "servce" (known: service, name, resource, tags, sample_rate)'],
+  ])('refuses %s', (text, message) => {
+    expect(() => parseSamplingRules(text)).toThrow(message);
+    expect(() => tracerConfigFromEnv({ DD_TRACE_SAMPLING_RULES: text })).toThrow(message);
+  });
+
+  it('globs: * any run, ? one character, case ignored', () => {
+    const cases: [string, string, boolean][] = [
+      ['*', '', true],
+      ['', '', true],
+      ['', 'a', false],
+      ['action.run', 'Action.Run', true],
+      ['*.runCommand', 'com.datadoghq.remoteaction.rshell.runCommand', true],
+      ['*.runcommand', 'com.datadoghq.remoteaction.rshell.runCommand.v2', false],
+      ['a?c', 'abc', true],
+      ['a?c', 'ac', false],
+      ['a*b*c', 'axxbyyc', true],
+      ['a*b*c', 'axxbyy', false],
+      ['*a*a*a*a*a*b', 'a'.repeat(5000), false],
+    ];
+    for (const [p, s, want] of cases) expect([p, s, globMatch(p, s)]).toEqual([p, s, want]);
+  });
+
+  it('globs agree with the equivalent anchored, case-blind regular expression', () => {
+    const text = (chars: string[]) => fc.array(fc.constantFrom(...chars), { maxLength: 8 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(text(['a', 'B', '*', '?']), text(['a', 'b', 'A']), (p, s) => {
+        const re = new RegExp('^' + [...p].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c)).join('') + '$', 'is');
+        expect(globMatch(p, s)).toBe(re.test(s));
+      }),
+      { seed: 17, numRuns: 3000 },
+    );
+  });
+
+  it('the first rule the root matches gives the rate; DD_TRACE_SAMPLE_RATE is the last rule; no match, no decision', async () => {
+    const t = createTracer({
+      apiKey: 'k',
+      intakeUrl: intake.url,
+      samplingRules: parseSamplingRules(
+        '[{"resource":"*.runCommand","tags":{"job_id":"nightly-*"},"sample_rate":0},{"name":"action.run","tags":{"attempt":"2"},"sample_rate":0},{"resource":"*.runCommand","sample_rate":1},{"tags":{"ratio":"*"},"sample_rate":0}]',
+      ),
+    });
+    const root = (resource: string, tags: Record<string, string | number> = {}) => t.startSpan('action.run', { resource, tags });
+    const nightly = root('b.runCommand', { job_id: 'NIGHTLY-7' });
+    const retried = root('b.other', { attempt: 2 });
+    const runCommand = root('b.runCommand', { job_id: 'adhoc' });
+    const fraction = root('b.other', { ratio: 0.5 });
+    const unmatched = root('b.other', { attempt: 3 });
+    expect([nightly, retried, runCommand, fraction, unmatched].map((s) => t.samplingPriority(s))).toEqual([-1, -1, 2, -1, 2]);
+    for (const s of [nightly, retried, runCommand, fraction, unmatched]) s.finish();
+    // A trace that arrives with a parent keeps the decision it came with.
+    t.startSpan('action.run', { resource: 'b.runCommand', tags: { job_id: 'nightly-1' }, childOf: { traceId: 9n, spanId: 1n } }).finish();
+    await t.flush({ deadline: Date.now() + 5_000 });
+    const sent = intake.spans().map((s) => [s.resource, s.trace_id === 9n ? 'remote' : s.metrics['_dd.rule_psr'] ?? 'none']);
+    expect(sent.sort()).toEqual([
+      ['b.other', 'none'],
+      ['b.runCommand', 1],
+      ['b.runCommand', 'remote'],
+    ]);
+
+    const withRate = createTracer({ apiKey: 'k', intakeUrl: intake.url, sampleRate: 0, samplingRules: [{ resource: 'keep', sampleRate: 1 }] });
+    expect([withRate.startSpan('x', { resource: 'keep' }), withRate.startSpan('x', { resource: 'other' })].map((s) => withRate.samplingPriority(s))).toEqual([2, -1]);
   });
 });

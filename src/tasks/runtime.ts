@@ -76,7 +76,7 @@ export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = 
   };
   const unread = unreadSettings(config.env);
   if (unread.length > 0 && traced.tracer.enabled) {
-    logger.log('warn', 'Datadog settings this runner does not read; traces are sampled by DD_TRACE_SAMPLE_RATE only', { names: unread.join(',') });
+    logger.log('warn', 'Datadog settings this runner does not read; traces are sampled by DD_TRACE_SAMPLING_RULES and DD_TRACE_SAMPLE_RATE only', { names: unread.join(',') });
   }
   const retryMs = o.apiKeyRetryMs ?? API_KEY_RETRY_MS;
   let keyMissing = traced.keyMissing;

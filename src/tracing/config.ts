@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { agentTracesUrl, createAgentExporter } from './agent-exporter.js';
 import { parseDdTags } from './global-tags.js';
+import { parseSamplingRules } from './sampling-rules.js';
 import { createTelemetryExporter, telemetryUrl } from './telemetry-exporter.js';
 import { NoopTracer, RecordingTracer } from './tracer.js';
 import type { Tracer, TracerConfig } from './types.js';
@@ -78,15 +79,16 @@ export function tracerConfigFromEnv(env: NodeJS.ProcessEnv): TracerConfig {
     hostname: opt(env.DD_HOSTNAME),
     tags: fromTags.tags,
     sampleRate: checkRate('DD_TRACE_SAMPLE_RATE', opt(env.DD_TRACE_SAMPLE_RATE)),
+    samplingRules: parseSamplingRules(opt(env.DD_TRACE_SAMPLING_RULES)),
   };
 }
 
 /**
  * Datadog sampling settings this tracer does not implement (it reads DD_TRACE_SAMPLE_RATE
- * only). Ignoring them keeps every trace the rate keeps, which is safe but may not be what
- * the operator asked for, so the runtime says which are set.
+ * and DD_TRACE_SAMPLING_RULES). Ignoring them keeps every trace those keep, which is safe but
+ * may not be what the operator asked for, so the runtime says which are set.
  */
-const UNREAD_SETTINGS = ['DD_TRACE_SAMPLING_RULES', 'DD_SPAN_SAMPLING_RULES', 'DD_TRACE_RATE_LIMIT'] as const;
+const UNREAD_SETTINGS = ['DD_SPAN_SAMPLING_RULES', 'DD_TRACE_RATE_LIMIT'] as const;
 
 /** The names (never the values) of the settings in UNREAD_SETTINGS that `env` sets. */
 export function unreadSettings(env: NodeJS.ProcessEnv): string[] {
@@ -112,10 +114,11 @@ export function createTracer(cfg: TracerConfig): Tracer {
   const service = opt(cfg.service) ?? DEFAULT_SERVICE;
   const defaults = { env: opt(cfg.env), version: opt(cfg.version) };
   const sampleRate = cfg.sampleRate === undefined ? undefined : checkRate('sampleRate', String(cfg.sampleRate));
+  const samplingRules = cfg.samplingRules?.length ? cfg.samplingRules : undefined;
   const log = cfg.log ?? ((line: string) => void process.stderr.write(line + '\n'));
 
   if (agentUrl !== undefined) {
-    return new RecordingTracer({ exporter: createAgentExporter(agentTracesUrl(agentUrl), defaults), service, log, tags: cfg.tags, sampleRate });
+    return new RecordingTracer({ exporter: createAgentExporter(agentTracesUrl(agentUrl), defaults), service, log, tags: cfg.tags, sampleRate, samplingRules });
   }
   if (apiKey === undefined && intakeUrl === undefined) return new NoopTracer();
   const exporter = createTelemetryExporter({
@@ -128,5 +131,5 @@ export function createTracer(cfg: TracerConfig): Tracer {
     debug: site === 'datad0g.com',
     defaults,
   });
-  return new RecordingTracer({ exporter, service, log, tags: cfg.tags, sampleRate });
+  return new RecordingTracer({ exporter, service, log, tags: cfg.tags, sampleRate, samplingRules });
 }

@@ -138,12 +138,17 @@ export class RecordingSpan implements Span {
     this.tags = list;
   }
 
+  /** A tag's value (a sampling rule reads it). */
+  tagValue(key: string): string | number | undefined {
+    const tags = this.tags;
+    if (tags === undefined) return undefined;
+    for (let i = 0; i < tags.length; i += 2) if (tags[i] === key) return tags[i + 1];
+    return undefined;
+  }
+
   /** Whether a tag of the given kind (meta: string, metrics: number) is set. */
   hasTag(key: string, kind: 'string' | 'number'): boolean {
-    const tags = this.tags;
-    if (tags === undefined) return false;
-    for (let i = 0; i < tags.length; i += 2) if (tags[i] === key) return typeof tags[i + 1] === kind;
-    return false;
+    return typeof this.tagValue(key) === kind;
   }
 
   setResource(resource: string): this {

@@ -11,6 +11,7 @@ import { MAX_RSHELL_SPANS_PER_RUN } from './rshell-spans.js';
 import { NOOP_SPAN, RecordingSpan, TraceState, type SpanSink } from './span.js';
 import { SpanStore, type EncodedSpans } from './span-store.js';
 import { KEEP_PRIORITY, keepsTrace, REJECT_PRIORITY, RULE_RATE_METRIC } from './sampling.js';
+import { matchingRule, type SamplingRule } from './sampling-rules.js';
 import { MAX_REQUEST_MS, send } from './transport.js';
 import type { FlushFailure, FlushReport, RemoteParent, Span, StartSpanOptions, Tracer } from './types.js';
 
@@ -47,6 +48,8 @@ export interface TracerImplOptions {
   tags?: Readonly<Record<string, string>>;
   /** Head sampling of the traces this tracer starts (DD_TRACE_SAMPLE_RATE, 0..1; sampling.ts). */
   sampleRate?: number;
+  /** Rules tried before sampleRate (DD_TRACE_SAMPLING_RULES; sampling-rules.ts). */
+  samplingRules?: readonly SamplingRule[];
 }
 
 export class RecordingTracer implements Tracer, SpanSink {
@@ -82,8 +85,8 @@ export class RecordingTracer implements Tracer, SpanSink {
     let trace: TraceState;
     let parentHi = 0;
     let parentLo = 0;
-    /** The rate a new trace was head-sampled at, for its root span. */
-    let sampled: number | undefined;
+    /** A trace this tracer starts: its root decides its sampling. */
+    let newTrace = false;
     if (parent !== undefined) {
       trace = parent.trace;
       parentHi = parent.idHi;
@@ -99,8 +102,7 @@ export class RecordingTracer implements Tracer, SpanSink {
       } else {
         nextRandomId();
         trace = new TraceState(idHalves.hi, idHalves.lo);
-        sampled = this.o.sampleRate;
-        if (sampled !== undefined) trace.priority = keepsTrace(trace.hi, trace.lo, sampled) ? KEEP_PRIORITY : REJECT_PRIORITY;
+        newTrace = true;
       }
     }
     trace.started += 1;
@@ -121,13 +123,26 @@ export class RecordingTracer implements Tracer, SpanSink {
     // First, so that the span's own tags replace them.
     if (this.o.tags !== undefined) span.setStartTags(this.o.tags);
     resourceAndTags(span, opts);
-    if (sampled !== undefined) span.setTag(RULE_RATE_METRIC, sampled);
+    if (newTrace) this.headSample(span);
     // Service-entry spans: roots, remote-parented spans, and spans switching service.
     if (parent === undefined || parent.service !== span.service) {
       span.setTag('_top_level', 1);
       span.topLevel = true;
     }
     return span;
+  }
+
+  /**
+   * Head sampling of a new trace at its root (after its resource and tags are set, which the
+   * rules match): the first matching rule's rate, else DD_TRACE_SAMPLE_RATE, else no decision.
+   */
+  private headSample(root: RecordingSpan): void {
+    const rules = this.o.samplingRules;
+    const rate = (rules !== undefined ? matchingRule(rules, root)?.sampleRate : undefined) ?? this.o.sampleRate;
+    if (rate === undefined) return;
+    const trace = root.trace;
+    trace.priority = keepsTrace(trace.hi, trace.lo, rate) ? KEEP_PRIORITY : REJECT_PRIORITY;
+    root.setTag(RULE_RATE_METRIC, rate);
   }
 
   async withSpan<T>(name: string, opts: StartSpanOptions, fn: (span: Span) => Promise<T> | T): Promise<T> {

@@ -1,4 +1,5 @@
 /** Public tracing contracts used by the executor and the rshell adapter. */
+import type { SamplingRule } from './sampling-rules.js';
 
 export type TagValue = string | number | boolean;
 
@@ -95,6 +96,11 @@ export interface TracerConfig {
    * else -1 and never sent); traces that arrive with a parent are not sampled here.
    */
   sampleRate?: number;
+  /**
+   * DD_TRACE_SAMPLING_RULES: the first rule the root of a new local trace matches gives its
+   * rate, before sampleRate (sampling-rules.ts).
+   */
+  samplingRules?: readonly SamplingRule[];
   /** Where the one-line JSON warnings go (default: stderr). Never receives the API key. */
   log?: (line: string) => void;
 }
