@@ -167,6 +167,23 @@ describe('the API key as KMS ciphertext (DD_KMS_API_KEY)', () => {
   });
 });
 
+it('a stored key that is blank is a failed read: logged with its source, read again later', async () => {
+  const logger = new MemoryLogger();
+  let value = ' \n';
+  const handler = createSqsHandler(loadConfig({ DD_API_KEY_SSM_NAME: '/datadog/api-key', DD_TRACE_INTAKE_URL: intake.url }), {
+    logger,
+    publisher: new MemoryPublisher(),
+    apiKeyRetryMs: 0,
+    readParameter: async () => value,
+  });
+  const before = intake.requests().length;
+  await handler(fixture('single-task.json'), context());
+  expect(logger.records.find((r) => r.msg.startsWith('could not read the Datadog API key'))).toMatchObject({ source: 'DD_API_KEY_SSM_NAME', error_type: 'EmptyApiKey' });
+  value = 'fixed-key';
+  await handler(fixture('single-task.json'), context());
+  expect(intake.requests().slice(before).map((p) => p.headers['dd-api-key'])).toEqual(['', 'fixed-key']);
+});
+
 it('sending to an agent (the Datadog Extension reads the key itself): no stored key is read', async () => {
   const handler = createSqsHandler(loadConfig({ DD_API_KEY_SECRET_ARN: KEY_ARN, DD_KMS_API_KEY: 'AQID', DD_TRACE_AGENT_URL: 'http://127.0.0.1:9' }), {
     logger: new MemoryLogger(),

@@ -20,20 +20,28 @@ export interface StoredValueReaders {
  */
 export const KMS_CONTEXT_KEY = 'LambdaFunctionName';
 
-/** The Datadog API key from `source`, trimmed (a stored value often ends in a newline). */
+/**
+ * The Datadog API key from `source`, trimmed (a stored value often ends in a newline). An
+ * empty value is an error: the tracer would otherwise go quiet with nothing in the log.
+ */
 export async function readApiKey(source: ApiKeySource, readers: StoredValueReaders, functionName: string | undefined): Promise<string> {
+  const key = (await readStored(source, readers, functionName)).trim();
+  if (key === '') throw Object.assign(new Error('the stored API key is empty'), { name: 'EmptyApiKey' });
+  return key;
+}
+
+async function readStored(source: ApiKeySource, readers: StoredValueReaders, functionName: string | undefined): Promise<string> {
   switch (source.variable) {
     case 'DD_API_KEY_SECRET_ARN':
-      return (await readers.readSecret(source.value)).trim();
+      return readers.readSecret(source.value);
     case 'DD_API_KEY_SSM_NAME':
-      return (await readers.readParameter(source.value)).trim();
+      return readers.readParameter(source.value);
     case 'DD_KMS_API_KEY':
       try {
-        return (await readers.decrypt(source.value)).trim();
+        return await readers.decrypt(source.value);
       } catch (err) {
         if (functionName === undefined) throw err;
-        return (await readers.decrypt(source.value, { [KMS_CONTEXT_KEY]: functionName })).trim();
+        return readers.decrypt(source.value, { [KMS_CONTEXT_KEY]: functionName });
       }
   }
 }
-

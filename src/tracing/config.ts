@@ -62,7 +62,7 @@ function checkSite(name: string, value: string | undefined): string | undefined 
  * Reads DD_TRACE_ENABLED, DD_API_KEY (a key stored in AWS is the runner's to read and fill in),
  * DD_SITE, DD_TRACE_INTAKE_URL, DD_TRACE_AGENT_URL, DD_SERVICE, DD_ENV, DD_VERSION,
  * DD_HOSTNAME, DD_TAGS (whose env, version and service stand in for the unset variables),
- * DD_TRACE_SAMPLE_RATE.
+ * DD_TRACE_SAMPLE_RATE, DD_TRACE_SAMPLING_RULES.
  * Throws an Error naming the variable on an invalid value; the message never echoes it.
  */
 export function tracerConfigFromEnv(env: NodeJS.ProcessEnv): TracerConfig {
