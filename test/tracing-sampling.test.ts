@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createTracer, tracerConfigFromEnv } from '../src/tracing/index.js';
+import { TraceRateLimiter } from '../src/tracing/rate-limiter.js';
 import { globMatch, parseSamplingRules } from '../src/tracing/sampling-rules.js';
 import { keepsTrace } from '../src/tracing/sampling.js';
 import { useLocalIntake } from './helpers/stack.js';
@@ -167,5 +168,51 @@ describe('DD_TRACE_SAMPLING_RULES', () => {
 
     const withRate = createTracer({ apiKey: 'k', intakeUrl: intake.url, sampleRate: 0, samplingRules: [{ resource: 'keep', sampleRate: 1 }] });
     expect([withRate.startSpan('x', { resource: 'keep' }), withRate.startSpan('x', { resource: 'other' })].map((s) => withRate.samplingPriority(s))).toEqual([2, -1]);
+  });
+});
+
+describe('DD_TRACE_RATE_LIMIT', () => {
+  it('a bucket of one second of traces, refilled continuously; the effective rate averages this window and the last', () => {
+    let t = 0;
+    const limiter = new TraceRateLimiter(2, () => t);
+    expect([limiter.allow(), limiter.allow(), limiter.allow()]).toEqual([true, true, false]);
+    expect(limiter.effectiveRate()).toBeCloseTo((2 / 3 + 1) / 2, 10);
+    t = 500; // half a second: one token back
+    expect([limiter.allow(), limiter.allow()]).toEqual([true, false]);
+    t = 1200; // a new window: the last one let 3 of 5 through
+    expect(limiter.allow()).toBe(true);
+    expect(limiter.effectiveRate()).toBeCloseTo((1 + 3 / 5) / 2, 10);
+    t = 5000; // after an idle window, the bucket is full again and nothing counts against it
+    expect([limiter.allow(), limiter.allow(), limiter.allow()]).toEqual([true, true, false]);
+    expect(limiter.effectiveRate()).toBeCloseTo((2 / 3 + 1) / 2, 10);
+    expect(new TraceRateLimiter(0, () => 0).allow()).toBe(false);
+  });
+
+  it('rejects traces a rule or the rate keeps past the limit; leaves undecided and remote-parented traces alone', () => {
+    const t = createTracer({ apiKey: 'k', intakeUrl: intake.url, sampleRate: 1, rateLimit: 3 });
+    const roots = Array.from({ length: 5 }, () => t.startSpan('action.run'));
+    expect(roots.map((s) => t.samplingPriority(s))).toEqual([2, 2, 2, -1, -1]);
+    const remote = t.startSpan('action.run', { childOf: { traceId: 9n, spanId: 1n } });
+    expect(t.samplingPriority(remote)).toBe(2);
+
+    const rulesOnly = createTracer({ apiKey: 'k', intakeUrl: intake.url, rateLimit: 1, samplingRules: [{ resource: 'sampled', sampleRate: 1 }] });
+    const decided = [rulesOnly.startSpan('x', { resource: 'sampled' }), rulesOnly.startSpan('x', { resource: 'sampled' })];
+    const undecided = [rulesOnly.startSpan('x', { resource: 'other' }), rulesOnly.startSpan('x', { resource: 'other' })];
+    expect([...decided, ...undecided].map((s) => rulesOnly.samplingPriority(s))).toEqual([2, -1, 2, 2]);
+
+    // No rule and no rate: no limit either (Datadog's tracers leave it to the agent).
+    const plain = createTracer({ apiKey: 'k', intakeUrl: intake.url, rateLimit: 0 });
+    expect(plain.samplingPriority(plain.startSpan('x'))).toBe(2);
+  });
+
+  it('tags the limited roots with the effective rate, and reads the variable', async () => {
+    const t = createTracer({ apiKey: 'k', intakeUrl: intake.url, sampleRate: 1, rateLimit: 1 });
+    for (let i = 0; i < 2; i++) t.startSpan('action.run').finish();
+    expect(await t.flush({ deadline: Date.now() + 5_000 })).toMatchObject({ sent: 1, sampledOut: 1 });
+    expect(intake.spans().map((s) => [s.metrics['_dd.rule_psr'], s.metrics['_dd.limit_psr']])).toEqual([[1, 1]]);
+    expect(tracerConfigFromEnv({ DD_TRACE_RATE_LIMIT: ' 25 ' }).rateLimit).toBe(25);
+    for (const bad of ['-1', '2.5', 'many']) {
+      expect(() => tracerConfigFromEnv({ DD_TRACE_RATE_LIMIT: bad })).toThrow(/^DD_TRACE_RATE_LIMIT must be a whole number of traces per second, 0 or more$/);
+    }
   });
 });

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { agentTracesUrl, createAgentExporter } from './agent-exporter.js';
 import { parseDdTags } from './global-tags.js';
+import { DEFAULT_TRACES_PER_SECOND, TraceRateLimiter } from './rate-limiter.js';
 import { parseSamplingRules } from './sampling-rules.js';
 import { createTelemetryExporter, telemetryUrl } from './telemetry-exporter.js';
 import { NoopTracer, RecordingTracer } from './tracer.js';
@@ -53,6 +54,14 @@ function checkRate(name: string, value: string | undefined): number | undefined 
   return n;
 }
 
+/** A whole number of traces per second, 0 or more. */
+function checkLimit(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number of traces per second, 0 or more`);
+  return n;
+}
+
 function checkSite(name: string, value: string | undefined): string | undefined {
   if (value !== undefined && !SITE.test(value)) throw new Error(`${name} must be a host name such as datadoghq.com`);
   return value;
@@ -62,7 +71,7 @@ function checkSite(name: string, value: string | undefined): string | undefined 
  * Reads DD_TRACE_ENABLED, DD_API_KEY (a key stored in AWS is the runner's to read and fill in),
  * DD_SITE, DD_TRACE_INTAKE_URL, DD_TRACE_AGENT_URL, DD_SERVICE, DD_ENV, DD_VERSION,
  * DD_HOSTNAME, DD_TAGS (whose env, version and service stand in for the unset variables),
- * DD_TRACE_SAMPLE_RATE, DD_TRACE_SAMPLING_RULES.
+ * DD_TRACE_SAMPLE_RATE, DD_TRACE_SAMPLING_RULES, DD_TRACE_RATE_LIMIT.
  * Throws an Error naming the variable on an invalid value; the message never echoes it.
  */
 export function tracerConfigFromEnv(env: NodeJS.ProcessEnv): TracerConfig {
@@ -80,15 +89,17 @@ export function tracerConfigFromEnv(env: NodeJS.ProcessEnv): TracerConfig {
     tags: fromTags.tags,
     sampleRate: checkRate('DD_TRACE_SAMPLE_RATE', opt(env.DD_TRACE_SAMPLE_RATE)),
     samplingRules: parseSamplingRules(opt(env.DD_TRACE_SAMPLING_RULES)),
+    rateLimit: checkLimit('DD_TRACE_RATE_LIMIT', opt(env.DD_TRACE_RATE_LIMIT)),
   };
 }
 
 /**
- * Datadog sampling settings this tracer does not implement (it reads DD_TRACE_SAMPLE_RATE
- * and DD_TRACE_SAMPLING_RULES). Ignoring them keeps every trace those keep, which is safe but
- * may not be what the operator asked for, so the runtime says which are set.
+ * Datadog sampling settings this tracer does not implement (it reads DD_TRACE_SAMPLE_RATE,
+ * DD_TRACE_SAMPLING_RULES and DD_TRACE_RATE_LIMIT). Ignoring them keeps every trace those
+ * keep, which is safe but may not be what the operator asked for, so the runtime says which
+ * are set.
  */
-const UNREAD_SETTINGS = ['DD_SPAN_SAMPLING_RULES', 'DD_TRACE_RATE_LIMIT'] as const;
+const UNREAD_SETTINGS = ['DD_SPAN_SAMPLING_RULES'] as const;
 
 /** The names (never the values) of the settings in UNREAD_SETTINGS that `env` sets. */
 export function unreadSettings(env: NodeJS.ProcessEnv): string[] {
@@ -115,10 +126,13 @@ export function createTracer(cfg: TracerConfig): Tracer {
   const defaults = { env: opt(cfg.env), version: opt(cfg.version) };
   const sampleRate = cfg.sampleRate === undefined ? undefined : checkRate('sampleRate', String(cfg.sampleRate));
   const samplingRules = cfg.samplingRules?.length ? cfg.samplingRules : undefined;
+  const rateLimit = cfg.rateLimit === undefined ? DEFAULT_TRACES_PER_SECOND : checkLimit('rateLimit', String(cfg.rateLimit))!;
+  // Only traces a rule or the rate keeps are limited, as in Datadog's tracers.
+  const rateLimiter = samplingRules !== undefined || sampleRate !== undefined ? new TraceRateLimiter(rateLimit) : undefined;
   const log = cfg.log ?? ((line: string) => void process.stderr.write(line + '\n'));
 
   if (agentUrl !== undefined) {
-    return new RecordingTracer({ exporter: createAgentExporter(agentTracesUrl(agentUrl), defaults), service, log, tags: cfg.tags, sampleRate, samplingRules });
+    return new RecordingTracer({ exporter: createAgentExporter(agentTracesUrl(agentUrl), defaults), service, log, tags: cfg.tags, sampleRate, samplingRules, rateLimiter });
   }
   if (apiKey === undefined && intakeUrl === undefined) return new NoopTracer();
   const exporter = createTelemetryExporter({
@@ -131,5 +145,5 @@ export function createTracer(cfg: TracerConfig): Tracer {
     debug: site === 'datad0g.com',
     defaults,
   });
-  return new RecordingTracer({ exporter, service, log, tags: cfg.tags, sampleRate, samplingRules });
+  return new RecordingTracer({ exporter, service, log, tags: cfg.tags, sampleRate, samplingRules, rateLimiter });
 }

@@ -10,6 +10,8 @@ export const KEEP_PRIORITY = 2;
 export const REJECT_PRIORITY = -1;
 /** Metric on the sampled root span: the rate, which Datadog uses to extrapolate trace metrics. */
 export const RULE_RATE_METRIC = '_dd.rule_psr';
+/** Metric on a root the rate limiter was asked about: the share it let through. */
+export const LIMIT_RATE_METRIC = '_dd.limit_psr';
 
 const KNUTH_FACTOR = 1111111111111111111n;
 const MASK_64 = (1n << 64n) - 1n;

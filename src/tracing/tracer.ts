@@ -10,7 +10,8 @@ import { hiOf, idHalves, loOf, nextRandomId, parseUint64 } from './ids.js';
 import { MAX_RSHELL_SPANS_PER_RUN } from './rshell-spans.js';
 import { NOOP_SPAN, RecordingSpan, TraceState, type SpanSink } from './span.js';
 import { SpanStore, type EncodedSpans } from './span-store.js';
-import { KEEP_PRIORITY, keepsTrace, REJECT_PRIORITY, RULE_RATE_METRIC } from './sampling.js';
+import { KEEP_PRIORITY, keepsTrace, LIMIT_RATE_METRIC, REJECT_PRIORITY, RULE_RATE_METRIC } from './sampling.js';
+import type { TraceRateLimiter } from './rate-limiter.js';
 import { matchingRule, type SamplingRule } from './sampling-rules.js';
 import { MAX_REQUEST_MS, send } from './transport.js';
 import type { FlushFailure, FlushReport, RemoteParent, Span, StartSpanOptions, Tracer } from './types.js';
@@ -50,6 +51,8 @@ export interface TracerImplOptions {
   sampleRate?: number;
   /** Rules tried before sampleRate (DD_TRACE_SAMPLING_RULES; sampling-rules.ts). */
   samplingRules?: readonly SamplingRule[];
+  /** Caps the traces a rule or sampleRate keeps (DD_TRACE_RATE_LIMIT; rate-limiter.ts). */
+  rateLimiter?: TraceRateLimiter;
 }
 
 export class RecordingTracer implements Tracer, SpanSink {
@@ -135,13 +138,20 @@ export class RecordingTracer implements Tracer, SpanSink {
   /**
    * Head sampling of a new trace at its root (after its resource and tags are set, which the
    * rules match): the first matching rule's rate, else DD_TRACE_SAMPLE_RATE, else no decision.
+   * A trace so kept past the rate limit is rejected.
    */
   private headSample(root: RecordingSpan): void {
     const rules = this.o.samplingRules;
     const rate = (rules !== undefined ? matchingRule(rules, root)?.sampleRate : undefined) ?? this.o.sampleRate;
     if (rate === undefined) return;
     const trace = root.trace;
-    trace.priority = keepsTrace(trace.hi, trace.lo, rate) ? KEEP_PRIORITY : REJECT_PRIORITY;
+    let keep = keepsTrace(trace.hi, trace.lo, rate);
+    const limiter = this.o.rateLimiter;
+    if (keep && limiter !== undefined) {
+      keep = limiter.allow();
+      root.setTag(LIMIT_RATE_METRIC, limiter.effectiveRate());
+    }
+    trace.priority = keep ? KEEP_PRIORITY : REJECT_PRIORITY;
     root.setTag(RULE_RATE_METRIC, rate);
   }
 

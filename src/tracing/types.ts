@@ -101,6 +101,11 @@ export interface TracerConfig {
    * rate, before sampleRate (sampling-rules.ts).
    */
   samplingRules?: readonly SamplingRule[];
+  /**
+   * DD_TRACE_RATE_LIMIT: traces per second a rule or sampleRate may keep (default 100 when
+   * either is set); past it they are rejected (rate-limiter.ts).
+   */
+  rateLimit?: number;
   /** Where the one-line JSON warnings go (default: stderr). Never receives the API key. */
   log?: (line: string) => void;
 }
