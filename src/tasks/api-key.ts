@@ -18,7 +18,7 @@ export interface StoredValueReaders {
  * The encryption context the Lambda console adds when it encrypts an environment variable;
  * the AWS CLI adds none. Datadog's Lambda libraries try without it, then with it.
  */
-export const KMS_CONTEXT_KEY = 'LambdaFunctionName';
+const KMS_CONTEXT_KEY = 'LambdaFunctionName';
 
 /**
  * The Datadog API key from `source`, trimmed (a stored value often ends in a newline). An

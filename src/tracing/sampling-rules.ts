@@ -5,7 +5,7 @@
  * span of a trace this process starts must match; the first rule that matches gives the
  * rate, and DD_TRACE_SAMPLE_RATE (when set) stands for a last rule that matches anything.
  * Rules decide at the root's start: here the root is `action.run`, with the task's resource
- * (the action FQN) and its tags, so a rule can sample by action or by queue, never by what a
+ * (the action FQN) and its tags, so a rule can sample by action, job or tag, never by what a
  * script later does.
  */
 
