@@ -3,8 +3,8 @@
  * context) when present, else the `_datadog` carrier (Datadog text-map or W3C traceparent) of
  * the SNS notification or EventBridge event the task came in, else of the SQS message (a
  * String or Binary attribute), else its `AWSTraceHeader` system attribute when a Datadog
- * tracer wrote it, else a new trace. Each record is read on its own, never the first record for the whole
- * batch.
+ * tracer wrote it, else a new trace. Each record is read on its own, never the first record
+ * for the whole batch.
  */
 import type { SQSRecord } from 'aws-lambda';
 import { parseUint64, type RemoteParent, type Span, type Tracer } from '../tracing/index.js';
