@@ -6,7 +6,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createRunner, type RshellHooks } from '../src/rshell/index.js';
-import { createTracer, rshellHooks } from '../src/tracing/index.js';
+import { createTracer } from '../src/tracing/create-tracer.js';
+import { rshellHooks } from '../src/tracing/index.js';
 import type { RecordingTracer } from '../src/tracing/tracer.js';
 
 export interface SpanTime {

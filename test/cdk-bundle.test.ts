@@ -19,14 +19,15 @@ it('synthesises offline with a small function bundle', () => {
   expect(files).toContain('index.mjs');
   expect(files).toContain('chunks');
 
-  // Follow the entry's static imports: that is what a cold start parses.
+  // Follow the entry's static imports: that is what a cold start parses. An import may open a
+  // line (the first one follows the build's createRequire banner).
   const eager = new Set<string>();
   const visit = (file: string) => {
     if (eager.has(file)) return;
     eager.add(file);
     const code = readFileSync(join(assetDir, file), 'utf8');
-    for (const m of code.matchAll(/(?:^|[;}])import\s*(?:[\w$*{}\s,]+from\s*)?"\.\/(chunks\/[\w.-]+\.mjs)"/g)) visit(m[1]);
-    for (const m of code.matchAll(/(?:^|[;}])import\s*(?:[\w$*{}\s,]+from\s*)?"\.\/([\w.-]+\.mjs)"/g)) visit(file.startsWith('chunks/') ? `chunks/${m[1]}` : m[1]);
+    for (const m of code.matchAll(/(?:^|[;}\n])import\s*(?:[\w$*{}\s,]+from\s*)?"\.\/(chunks\/[\w.-]+\.mjs)"/g)) visit(m[1]);
+    for (const m of code.matchAll(/(?:^|[;}\n])import\s*(?:[\w$*{}\s,]+from\s*)?"\.\/([\w.-]+\.mjs)"/g)) visit(file.startsWith('chunks/') ? `chunks/${m[1]}` : m[1]);
   };
   visit('index.mjs');
   const eagerBytes = [...eager].reduce((s, f) => s + statSync(join(assetDir, f)).size, 0);
@@ -39,4 +40,8 @@ it('synthesises offline with a small function bundle', () => {
   expect(allBytes - eagerBytes).toBeGreaterThan(100 * 1024);
   // No AWS SDK inside: the runtime provides it.
   for (const f of eager) expect(readFileSync(join(assetDir, f), 'utf8')).not.toMatch(/new SQSClient\b|class SQSClient\b/);
+  // Nor the agent exporter: only a function given DD_TRACE_AGENT_URL loads it.
+  const eagerCode = [...eager].map((f) => readFileSync(join(assetDir, f), 'utf8')).join('\n');
+  expect(eagerCode).not.toContain('application/msgpack');
+  expect(eagerCode).toContain('application/json');
 }, 120_000);

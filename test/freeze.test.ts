@@ -4,7 +4,7 @@
  * handler resolved would only arrive when the next invocation thaws the process; this test
  * proves none waits.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,4 +74,26 @@ it('delivers every span before the invocation returns, though the process is the
   const runs = intake.spans().filter((s) => s.name === 'action.run');
   expect(runs).toHaveLength(1);
   expect(runs[0].meta.cold_start).toBe('false');
+});
+
+it('the bundle loads the agent exporter (a lazy chunk) when DD_TRACE_AGENT_URL is set, and sends msgpack to the agent', async () => {
+  intake.clear();
+  const run = `
+    const { handler } = await import(${JSON.stringify(join(dir, 'handler.mjs'))});
+    const event = JSON.parse(process.argv[1]);
+    const deadline = Date.now() + 10000;
+    const res = await handler(event, { awsRequestId: 'req-1', functionName: 'fn', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:fn', getRemainingTimeInMillis: () => deadline - Date.now() });
+    process.stderr.write(JSON.stringify(res));`;
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', run, JSON.stringify(fixture('single-task.json'))],
+      { env: { PATH: process.env.PATH, DD_TRACE_AGENT_URL: intake.baseUrl, ...LAMBDA_DEFAULT_ENVIRONMENT } },
+      (err, _stdout, stderr) => (err ? reject(err) : resolve(stderr)),
+    );
+  });
+  expect(JSON.parse(out)).toEqual({ batchItemFailures: [] });
+  const reqs = intake.requests();
+  expect(reqs.map((r) => [r.method, r.path, r.status, r.headers['content-type']])).toEqual([['PUT', '/v0.4/traces', 200, 'application/msgpack']]);
+  expect(intake.spans().map((s) => s.name).sort()).toEqual(['action.run', 'command', 'command', 'run']);
 });

@@ -506,3 +506,27 @@ describe('the API key through the real SSM and KMS clients', () => {
     expect(JSON.stringify(logger.records)).not.toContain('no such parameter');
   });
 });
+
+it('LOG_LEVEL=warn: no per-task lines, the warnings and the invocation line still written', async () => {
+  const lines: string[] = [];
+  const write = process.stdout.write;
+  // The handler's own logger writes to stdout; a span budget of 0 makes one warning per invocation.
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const config = loadConfig({ DD_API_KEY: 'k', DD_TRACE_INTAKE_URL: intake.url, LOG_LEVEL: 'warn', RSHELL_MAX_SPANS_PER_INVOCATION: '0' });
+    const pub = new MemoryPublisher();
+    const res = await createSqsHandler(config, { publisher: pub })(fixture('single-task.json'), context());
+    expect(res.batchItemFailures).toEqual([]);
+    expect(pub.items.map((i) => i.update.data.id)).toEqual(['succeed_task']);
+  } finally {
+    process.stdout.write = write;
+  }
+  const recs = lines.map((l) => JSON.parse(l));
+  expect(recs.map((r) => [r.level, r.msg])).toEqual([
+    ['warn', 'span budget spent'],
+    ['info', 'invocation done'],
+  ]);
+});

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/tasks/config.js';
 import { parseTaskBody } from '../src/tasks/envelope.js';
 import { TaskError } from '../src/tasks/errors.js';
 import { parseSigningKeys } from '../src/tasks/keys.js';
-import { createLogger, traceFields } from '../src/tasks/log.js';
+import { createLogger, INVOCATION_DONE, traceFields } from '../src/tasks/log.js';
 import { logPublisher } from '../src/tasks/publisher.js';
 import { encodeResult, failed, MAX_RESULT_BYTES, succeeded } from '../src/tasks/results.js';
 import { verifySignedTask } from '../src/tasks/signature.js';
@@ -29,6 +29,7 @@ describe('configuration', () => {
       flushReserveMs: 1000,
       rshellDetailedTelemetry: true,
       rshellMaxSpansPerInvocation: 20_000,
+      logLevel: 'info',
     });
     expect(c.resultsQueueUrl).toBeUndefined();
     expect(c.signingKeys).toBeUndefined();
@@ -60,6 +61,20 @@ describe('configuration', () => {
     expect(loadConfig({}).apiKeySource).toBeUndefined();
   });
 
+  it('reads LOG_LEVEL, raised to the stricter level of Lambda\'s log controls', () => {
+    expect(loadConfig({ LOG_LEVEL: ' WARN ' }).logLevel).toBe('warn');
+    expect(loadConfig({ LOG_LEVEL: 'warning' }).logLevel).toBe('warn');
+    expect(loadConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(loadConfig({ LOG_LEVEL: '' }).logLevel).toBe('info');
+    // Lambda drops lines below its own level anyway: writing them would only cost time.
+    expect(loadConfig({ AWS_LAMBDA_LOG_LEVEL: 'ERROR' }).logLevel).toBe('error');
+    expect(loadConfig({ LOG_LEVEL: 'info', AWS_LAMBDA_LOG_LEVEL: 'FATAL' }).logLevel).toBe('error');
+    expect(loadConfig({ LOG_LEVEL: 'warn', AWS_LAMBDA_LOG_LEVEL: 'DEBUG' }).logLevel).toBe('warn');
+    expect(loadConfig({ AWS_LAMBDA_LOG_LEVEL: 'TRACE' }).logLevel).toBe('info');
+    // The platform's variable, not the operator's: a level it adds later must not fail init.
+    expect(loadConfig({ AWS_LAMBDA_LOG_LEVEL: 'NOTICE' }).logLevel).toBe('info');
+  });
+
   it('takes secrets as values or Secrets Manager ARNs', () => {
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf';
     expect(loadConfig({ TASK_SIGNING_KEYS: arn }).signingKeys).toEqual({ secretArn: arn });
@@ -68,6 +83,7 @@ describe('configuration', () => {
 
   it.each([
     [{ TASK_CONCURRENCY: 'many' }, 'TASK_CONCURRENCY: expected a whole number, got "many"'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected debug, info, warn or error, got "verbose"'],
     [{ TASK_CONCURRENCY: '0' }, 'TASK_CONCURRENCY: must be between 1 and 100, got 0'],
     [{ TASK_TIMEOUT_SECONDS: '-5' }, 'TASK_TIMEOUT_SECONDS: expected a whole number, got "-5"'],
     [{ RSHELL_ALLOWED_PATHS: '[1,2]' }, 'RSHELL_ALLOWED_PATHS: expected a JSON array of strings'],
@@ -325,6 +341,20 @@ describe('log lines', () => {
     // No trace (id 0, or none): no correlation fields at all.
     expect(traceFields({ traceId: 0n, spanId: 5n })).toEqual({});
     expect(traceFields(undefined)).toEqual({});
+  });
+
+  it('leaves out lines below its level, but never the invocation line the metrics are read from', () => {
+    const lines: string[] = [];
+    const logger = createLogger((l) => lines.push(l), 'warn');
+    logger.log('info', 'task started', { task_id: 't-1' });
+    logger.log('debug', 'detail');
+    logger.log('warn', 'span flush failed', { failure: 'timeout' });
+    logger.log('error', 'task runner failed');
+    logger.log('info', INVOCATION_DONE, { records: 1, retried: 0 });
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['span flush failed', 'task runner failed', INVOCATION_DONE]);
+    const errorsOnly: string[] = [];
+    createLogger((l) => errorsOnly.push(l), 'error').log('warn', 'span budget spent');
+    expect(errorsOnly).toEqual([]);
   });
 
   it('without a results queue, writes each result as one "task result" line, and reports nothing undelivered', async () => {

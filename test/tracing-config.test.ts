@@ -1,6 +1,7 @@
 /** Configuration from the environment and the exporter choice. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTracer, tracerConfigFromEnv } from '../src/tracing/index.js';
+import { createTracer } from '../src/tracing/create-tracer.js';
+import { tracerConfigFromEnv } from '../src/tracing/index.js';
 import { LocalIntake } from '../src/tracing/local-intake.js';
 import { agentTracesUrl } from '../src/tracing/agent-exporter.js';
 import { telemetryUrl } from '../src/tracing/telemetry-exporter.js';

@@ -4,7 +4,8 @@
  * Spans are read back through the local intake so the assertions are on what is sent.
  */
 import { describe, expect, it } from 'vitest';
-import { createTracer, NOOP_SPAN, type Span, type Tracer } from '../src/tracing/index.js';
+import { createTracer } from '../src/tracing/create-tracer.js';
+import { NOOP_SPAN, type Span, type Tracer } from '../src/tracing/index.js';
 import type { IntakeSpan } from '../src/tracing/local-intake.js';
 import { useLocalIntake } from './helpers/stack.js';
 

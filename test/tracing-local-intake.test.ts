@@ -1,7 +1,7 @@
 /** The local intake: strict validation with 400 reasons, lossless ids, waiting, printing. */
 import { describe, expect, it } from 'vitest';
 import { MsgpackWriter } from '../src/tracing/encode-msgpack.js';
-import { createTracer } from '../src/tracing/index.js';
+import { createTracer } from '../src/tracing/create-tracer.js';
 import { formatTraceTree, LocalIntake, type IntakeSpan } from '../src/tracing/local-intake.js';
 import { useLocalIntake } from './helpers/stack.js';
 

@@ -4,7 +4,8 @@
  */
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { createTracer, type Span } from '../src/tracing/index.js';
+import { createTracer } from '../src/tracing/create-tracer.js';
+import { type Span } from '../src/tracing/index.js';
 import { RUNTIME_ID, TRACER_VERSION } from '../src/tracing/runtime-info.js';
 import { useLocalIntake } from './helpers/stack.js';
 

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CommandStartInfo } from '../src/rshell/hooks.js';
-import { createTracer, rshellHooks, type Tracer } from '../src/tracing/index.js';
+import { createTracer } from '../src/tracing/create-tracer.js';
+import { rshellHooks, type Tracer } from '../src/tracing/index.js';
 import type { IntakeSpan } from '../src/tracing/local-intake.js';
 import { useLocalIntake } from './helpers/stack.js';
 

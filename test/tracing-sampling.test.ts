@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createTracer, tracerConfigFromEnv } from '../src/tracing/index.js';
+import { createTracer } from '../src/tracing/create-tracer.js';
+import { tracerConfigFromEnv } from '../src/tracing/index.js';
 import { TraceRateLimiter } from '../src/tracing/rate-limiter.js';
 import { globMatch, parseSamplingRules } from '../src/tracing/sampling-rules.js';
 import { keepsTrace } from '../src/tracing/sampling.js';

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createJsonSpanEncoder, writeSpanJson, type EncodeDefaults } from '../src/tracing/encode-json.js';
-import { createMsgpackSpanEncoder, writeSpanMsgpack } from '../src/tracing/encode-msgpack.js';
+import { createMsgpackSpanEncoder, MsgpackSpanStore, writeSpanMsgpack } from '../src/tracing/encode-msgpack.js';
 import { parseJsonExact } from '../src/tracing/json-lossless.js';
 import { decodeMsgpack } from '../src/tracing/msgpack-decode.js';
 import { RecordingSpan, TraceState } from '../src/tracing/span.js';
@@ -93,11 +93,18 @@ function decodeIds(format: Format, rec: Buffer): { trace: bigint; span: bigint; 
   return { trace: m.get('trace_id')!, span: m.get('span_id')!, parent: BigInt(m.get('parent_id')!) };
 }
 
+type Encode = (w: SpanStore, span: RecordingSpan) => number;
+
+function storeFor(format: Format): SpanStore {
+  return format === 'json' ? new SpanStore() : new MsgpackSpanStore();
+}
+
 function encodeBoth(specs: SpanSpec[], defaults: EncodeDefaults, format: Format = 'json'): void {
-  const shaped = format === 'json' ? createJsonSpanEncoder(defaults) : createMsgpackSpanEncoder(defaults);
-  const general = format === 'json' ? writeSpanJson : writeSpanMsgpack;
-  const a = new SpanStore();
-  const b = new SpanStore();
+  // Each format writes into its own kind of store (msgpack's adds the msgpack writer).
+  const shaped = (format === 'json' ? createJsonSpanEncoder(defaults) : createMsgpackSpanEncoder(defaults)) as Encode;
+  const general = (format === 'json' ? writeSpanJson : writeSpanMsgpack) as (w: SpanStore, span: RecordingSpan, d: EncodeDefaults) => number;
+  const a = storeFor(format);
+  const b = storeFor(format);
   const traces = TRACE_IDS.map(([hi, lo]) => new TraceState(hi, lo));
   for (const s of specs) {
     const [service, name, resource] = KINDS[s.kind];
@@ -171,8 +178,8 @@ describe.each(['json', 'msgpack'] as const)('%s span shapes', (format) => {
   it('ids stay exact when many traces interleave (the rendered-id cache is direct-mapped and collides)', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(u32, u32, u32, u32), { minLength: 150, maxLength: 300 }), (ids) => {
-        const encode = format === 'json' ? createJsonSpanEncoder({}) : createMsgpackSpanEncoder({});
-        const store = new SpanStore();
+        const encode = (format === 'json' ? createJsonSpanEncoder({}) : createMsgpackSpanEncoder({})) as Encode;
+        const store = storeFor(format);
         // Traces and parents reused round-robin, so ids come back after others took their slot.
         const traces = ids.slice(0, 97).map(([hi, lo]) => new TraceState(hi, lo));
         ids.forEach(([, , phi, plo], i) => {

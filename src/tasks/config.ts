@@ -4,6 +4,7 @@
  * function fails at init instead of mishandling tasks.
  */
 import { parseDdBool } from '../tracing/config.js';
+import { LOG_LEVELS, type LogLevel } from './log.js';
 
 export interface SecretRef {
   /** Literal value from the environment. */
@@ -51,6 +52,8 @@ export interface RunnerConfig {
   defaultTaskTimeoutSeconds: number;
   publishReserveMs: number;
   flushReserveMs: number;
+  /** Log lines below this level are not written (LOG_LEVEL, raised to AWS_LAMBDA_LOG_LEVEL). */
+  logLevel: LogLevel;
   /** The raw environment, for the tracer's DD_* settings. */
   env: NodeJS.ProcessEnv;
 }
@@ -77,9 +80,30 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     defaultTaskTimeoutSeconds: intVar(env, 'TASK_TIMEOUT_SECONDS', 60, 1, 2 ** 31 - 1),
     publishReserveMs: intVar(env, 'RESULTS_RESERVE_MS', 1500, 0, 60_000),
     flushReserveMs: intVar(env, 'FLUSH_RESERVE_MS', 1000, 0, 60_000),
+    logLevel: logLevelOf(env),
     env,
   };
 }
+
+/**
+ * LOG_LEVEL (default info), raised to the level of Lambda's advanced logging controls when
+ * those are stricter: Lambda sets AWS_LAMBDA_LOG_LEVEL and drops lines below it anyway, so
+ * writing them would only cost time. An AWS_LAMBDA_LOG_LEVEL this runner does not know is
+ * ignored rather than failing the cold start: the platform sets it, not the operator.
+ */
+function logLevelOf(env: NodeJS.ProcessEnv): LogLevel {
+  const raw = nonEmpty(env.LOG_LEVEL)?.toLowerCase();
+  const own = raw === undefined ? 'info' : raw === 'warning' ? 'warn' : raw;
+  if (!(LOG_LEVELS as readonly string[]).includes(own)) {
+    throw new Error(`LOG_LEVEL: expected debug, info, warn or error, got ${JSON.stringify(env.LOG_LEVEL)}`);
+  }
+  const lambda = LAMBDA_LOG_LEVELS[nonEmpty(env.AWS_LAMBDA_LOG_LEVEL)?.toUpperCase() ?? ''];
+  const level = own as LogLevel;
+  return lambda !== undefined && LOG_LEVELS.indexOf(lambda) > LOG_LEVELS.indexOf(level) ? lambda : level;
+}
+
+/** Lambda's application log levels, as this runner's. */
+const LAMBDA_LOG_LEVELS: Record<string, LogLevel> = { TRACE: 'debug', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error', FATAL: 'error' };
 
 /**
  * The stored API key to read, checked whenever set so a typo fails the cold start. When more

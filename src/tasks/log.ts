@@ -6,6 +6,9 @@
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** Least to most severe. */
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
 export type LogFields = Record<string, string | number | boolean | bigint | undefined>;
 
 export interface Logger {
@@ -14,9 +17,13 @@ export interface Logger {
 
 export type LogSink = (line: string) => void;
 
-export function createLogger(sink: LogSink = (l) => process.stdout.write(l + '\n')): Logger {
+/** Lines below `minLevel` are not written, except the invocation line (INVOCATION_DONE). */
+export function createLogger(sink: LogSink = (l) => process.stdout.write(l + '\n'), minLevel: LogLevel = 'info'): Logger {
+  const min = LOG_LEVELS.indexOf(minLevel);
   return {
     log(level, msg, fields) {
+      // The invocation line always comes: the construct's metrics are read from it.
+      if (LOG_LEVELS.indexOf(level) < min && msg !== INVOCATION_DONE) return;
       const rec: Record<string, unknown> = { level, msg, time: new Date().toISOString() };
       if (fields) {
         for (const [k, v] of Object.entries(fields)) {

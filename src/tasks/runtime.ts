@@ -5,7 +5,7 @@
  * One part can repair itself later: a tracer left without its API key by a failed read.
  */
 import { defaultRegistry, type ActionRegistry } from '../actions/registry.js';
-import { createTracer, tracerConfigFromEnv, unreadSettings, type Tracer } from '../tracing/index.js';
+import { openTracer, tracerConfigFromEnv, unreadSettings, type Tracer } from '../tracing/index.js';
 import { readApiKey, type StoredValueReaders } from './api-key.js';
 import type { BatchDeps } from './batch.js';
 import type { RunnerConfig, SecretRef } from './config.js';
@@ -43,7 +43,7 @@ export interface Runtime {
 }
 
 export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = {}): Promise<Runtime> {
-  const logger = o.logger ?? createLogger();
+  const logger = o.logger ?? createLogger(undefined, config.logLevel);
   const readers: StoredValueReaders = {
     readSecret: o.readSecret ?? (async (arn) => (await aws()).readSecret(arn)),
     readParameter: o.readParameter ?? (async (name) => (await aws()).readParameter(name)),
@@ -108,16 +108,16 @@ async function tracerFor(config: RunnerConfig, readers: StoredValueReaders, logg
   // The config leaves the source unset when there is nothing to read (DD_API_KEY set, an
   // agent, tracing off); the stored key only fills in the key.
   const source = config.apiKeySource;
-  if (source === undefined) return { tracer: createTracer(fromEnv), keyMissing: false };
+  if (source === undefined) return { tracer: await openTracer(fromEnv), keyMissing: false };
   try {
     const apiKey = await readApiKey(source, readers, config.env.AWS_LAMBDA_FUNCTION_NAME);
-    return { tracer: createTracer({ ...fromEnv, apiKey }), keyMissing: false };
+    return { tracer: await openTracer({ ...fromEnv, apiKey }), keyMissing: false };
   } catch (err) {
     logger.log('error', 'could not read the Datadog API key; spans will not be sent until it can be read', {
       source: source.variable,
       error_type: errorName(err),
     });
-    return { tracer: createTracer(fromEnv), keyMissing: true };
+    return { tracer: await openTracer(fromEnv), keyMissing: true };
   }
 }
 

@@ -22,7 +22,7 @@ export interface SqsHandler extends BatchHandler {
 }
 
 export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrides = {}): SqsHandler {
-  const logger = overrides.logger ?? createLogger();
+  const logger = overrides.logger ?? createLogger(undefined, config.logLevel);
   let runtime: Promise<Runtime> | undefined;
   let coldStart = true;
   const built = async (): Promise<Runtime> => {

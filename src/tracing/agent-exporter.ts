@@ -5,7 +5,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { batchRecords, chunkSlices } from './batching.js';
 import type { EncodeDefaults } from './encode-json.js';
-import { createMsgpackSpanEncoder } from './encode-msgpack.js';
+import { createMsgpackSpanEncoder, MsgpackSpanStore } from './encode-msgpack.js';
 import { bodyLength, type Exporter, type PreparedBatch } from './exporter.js';
 import { TRACER_VERSION } from './runtime-info.js';
 import type { RecordingSpan } from './span.js';
@@ -38,14 +38,19 @@ function arrayHeader(out: Buffer, p: number, n: number): number {
   return p + 5;
 }
 
+/** The factory config.ts's buildTracer takes: an agent's base URL to its exporter. */
+export const agentExporter = (agentUrl: string, defaults: EncodeDefaults): Exporter => createAgentExporter(agentTracesUrl(agentUrl), defaults);
+
 export function createAgentExporter(url: URL, defaults: EncodeDefaults): Exporter {
   const encodeSpan = createMsgpackSpanEncoder(defaults);
   return {
     method: 'PUT',
     sendsRejected: true,
     url,
+    createStore: () => new MsgpackSpanStore(),
     encodeSpan(store: SpanStore, span: RecordingSpan): number {
-      return encodeSpan(store, span);
+      // The tracer hands an exporter only the store it made.
+      return encodeSpan(store as MsgpackSpanStore, span);
     },
     prepare(d: EncodedSpans): PreparedBatch[] {
       patchPriorities(d, (buf, at, priority) => buf.writeDoubleBE(priority, at));

@@ -1,6 +1,7 @@
 /** Tracer configuration from the environment, and the choice of exporter (or none). */
 import os from 'node:os';
-import { agentTracesUrl, createAgentExporter } from './agent-exporter.js';
+import type { EncodeDefaults } from './encode-json.js';
+import type { Exporter } from './exporter.js';
 import { parseDdTags } from './global-tags.js';
 import { DEFAULT_TRACES_PER_SECOND, TraceRateLimiter } from './rate-limiter.js';
 import { parseSamplingRules } from './sampling-rules.js';
@@ -111,12 +112,26 @@ function cleanHostname(h: string): string {
   return h.replace(/[^\x21-\x7e]/g, '_').slice(0, 255);
 }
 
+/** Makes the exporter for an agent (agent-exporter.ts: msgpack). */
+export type AgentExporterFactory = (agentUrl: string, defaults: EncodeDefaults) => Exporter;
+
+/**
+ * The tracer for the Lambda: the agent's exporter (msgpack) is loaded only when an agent URL
+ * is set, so a container that sends to the intake never parses it.
+ */
+export async function openTracer(cfg: TracerConfig): Promise<Tracer> {
+  if (cfg.enabled === false || opt(cfg.agentUrl) === undefined) return buildTracer(cfg, undefined);
+  const m = await import('./agent-exporter.js');
+  return buildTracer(cfg, m.agentExporter);
+}
+
 /**
  * The noop tracer (records and sends nothing) when tracing is switched off; else the agent
- * exporter when agentUrl is set; else the telemetry exporter when there is an API key or an
- * explicit intake URL; else the noop tracer.
+ * exporter when agentUrl is set (made by `agent`: its module is loaded by the caller); else
+ * the telemetry exporter when there is an API key or an explicit intake URL; else the noop
+ * tracer.
  */
-export function createTracer(cfg: TracerConfig): Tracer {
+export function buildTracer(cfg: TracerConfig, agent: AgentExporterFactory | undefined): Tracer {
   if (cfg.enabled === false) return new NoopTracer();
   const apiKey = opt(cfg.apiKey);
   const agentUrl = checkUrl('agentUrl', opt(cfg.agentUrl));
@@ -132,7 +147,8 @@ export function createTracer(cfg: TracerConfig): Tracer {
   const log = cfg.log ?? ((line: string) => void process.stderr.write(line + '\n'));
 
   if (agentUrl !== undefined) {
-    return new RecordingTracer({ exporter: createAgentExporter(agentTracesUrl(agentUrl), defaults), service, log, tags: cfg.tags, sampleRate, samplingRules, rateLimiter });
+    if (agent === undefined) throw new Error('agentUrl is set but the agent exporter was not loaded');
+    return new RecordingTracer({ exporter: agent(agentUrl, defaults), service, log, tags: cfg.tags, sampleRate, samplingRules, rateLimiter });
   }
   if (apiKey === undefined && intakeUrl === undefined) return new NoopTracer();
   const exporter = createTelemetryExporter({

@@ -7,115 +7,129 @@ import { ByteWriter, EncodedStringCache } from './byte-writer.js';
 import { msParts, splitMs } from './clock.js';
 import { surveyTags, type EncodeDefaults } from './encode-json.js';
 import type { RecordingSpan } from './span.js';
-import type { SpanStore } from './span-store.js';
+import { SpanStore } from './span-store.js';
 import { MAX_SHAPE_BYTES, shapedEncoder, shapeOf, type SpanShape } from './span-shapes.js';
 
-export class MsgpackWriter extends ByteWriter {
-  arrayHeader(n: number): void {
-    this.ensure(5);
-    if (n < 16) this.buf[this.pos++] = 0x90 | n;
-    else if (n < 0x10000) {
-      this.buf[this.pos++] = 0xdc;
-      this.buf.writeUInt16BE(n, this.pos);
-      this.pos += 2;
-    } else {
-      this.buf[this.pos++] = 0xdd;
-      this.buf.writeUInt32BE(n, this.pos);
-      this.pos += 4;
-    }
-  }
+type WriterClass = new (...args: any[]) => ByteWriter;
 
-  mapHeader(n: number): void {
-    this.ensure(5);
-    if (n < 16) this.buf[this.pos++] = 0x80 | n;
-    else if (n < 0x10000) {
-      this.buf[this.pos++] = 0xde;
-      this.buf.writeUInt16BE(n, this.pos);
-      this.pos += 2;
-    } else {
-      this.buf[this.pos++] = 0xdf;
-      this.buf.writeUInt32BE(n, this.pos);
-      this.pos += 4;
+/**
+ * Adds msgpack writing to a byte writer class. A mixin rather than a base class, so that the
+ * span store does not carry it: only an agent's exporter writes msgpack, and its module loads
+ * on first use (a container that sends to the intake never parses it).
+ */
+function withMsgpack<B extends WriterClass>(Base: B) {
+  return class MsgpackMixin extends Base {
+    arrayHeader(n: number): void {
+      this.ensure(5);
+      if (n < 16) this.buf[this.pos++] = 0x90 | n;
+      else if (n < 0x10000) {
+        this.buf[this.pos++] = 0xdc;
+        this.buf.writeUInt16BE(n, this.pos);
+        this.pos += 2;
+      } else {
+        this.buf[this.pos++] = 0xdd;
+        this.buf.writeUInt32BE(n, this.pos);
+        this.pos += 4;
+      }
     }
-  }
 
-  str(s: string): void {
-    const cached = msgpackStrings.get(s);
-    if (cached !== undefined) {
-      this.bytes(cached);
-      return;
+    mapHeader(n: number): void {
+      this.ensure(5);
+      if (n < 16) this.buf[this.pos++] = 0x80 | n;
+      else if (n < 0x10000) {
+        this.buf[this.pos++] = 0xde;
+        this.buf.writeUInt16BE(n, this.pos);
+        this.pos += 2;
+      } else {
+        this.buf[this.pos++] = 0xdf;
+        this.buf.writeUInt32BE(n, this.pos);
+        this.pos += 4;
+      }
     }
-    this.strUncached(s);
-  }
 
-  strUncached(s: string): void {
-    // Worst case 3 UTF-8 bytes per UTF-16 unit, plus the 5-byte header.
-    this.ensure(s.length * 3 + 5);
-    let len: number;
-    if (s.length < 32) {
-      // Guess fixstr; fall back to a wider header if the UTF-8 form turns out longer.
-      const start = this.pos + 1;
-      len = this.buf.write(s, start, 'utf8');
-      if (len < 32) {
-        this.buf[this.pos] = 0xa0 | len;
-        this.pos = start + len;
+    str(s: string): void {
+      const cached = msgpackStrings.get(s);
+      if (cached !== undefined) {
+        this.bytes(cached);
         return;
       }
-    } else {
-      len = Buffer.byteLength(s, 'utf8');
+      this.strUncached(s);
     }
-    if (len < 0x100) {
-      this.buf[this.pos++] = 0xd9;
-      this.buf[this.pos++] = len;
-    } else if (len < 0x10000) {
-      this.buf[this.pos++] = 0xda;
-      this.buf.writeUInt16BE(len, this.pos);
-      this.pos += 2;
-    } else {
-      this.buf[this.pos++] = 0xdb;
-      this.buf.writeUInt32BE(len, this.pos);
-      this.pos += 4;
+
+    strUncached(s: string): void {
+      // Worst case 3 UTF-8 bytes per UTF-16 unit, plus the 5-byte header.
+      this.ensure(s.length * 3 + 5);
+      let len: number;
+      if (s.length < 32) {
+        // Guess fixstr; fall back to a wider header if the UTF-8 form turns out longer.
+        const start = this.pos + 1;
+        len = this.buf.write(s, start, 'utf8');
+        if (len < 32) {
+          this.buf[this.pos] = 0xa0 | len;
+          this.pos = start + len;
+          return;
+        }
+      } else {
+        len = Buffer.byteLength(s, 'utf8');
+      }
+      if (len < 0x100) {
+        this.buf[this.pos++] = 0xd9;
+        this.buf[this.pos++] = len;
+      } else if (len < 0x10000) {
+        this.buf[this.pos++] = 0xda;
+        this.buf.writeUInt16BE(len, this.pos);
+        this.pos += 2;
+      } else {
+        this.buf[this.pos++] = 0xdb;
+        this.buf.writeUInt32BE(len, this.pos);
+        this.pos += 4;
+      }
+      this.pos += this.buf.write(s, this.pos, 'utf8');
     }
-    this.pos += this.buf.write(s, this.pos, 'utf8');
-  }
 
-  /** uint64 from its halves (0xcf). */
-  uint64Parts(hi: number, lo: number): void {
-    this.ensure(9);
-    this.buf[this.pos++] = 0xcf;
-    putU64(this.buf, this.pos, hi, lo);
-    this.pos += 8;
-  }
+    /** uint64 from its halves (0xcf). */
+    uint64Parts(hi: number, lo: number): void {
+      this.ensure(9);
+      this.buf[this.pos++] = 0xcf;
+      putU64(this.buf, this.pos, hi, lo);
+      this.pos += 8;
+    }
 
-  /** Non-negative safe integer as int64 (0xd3). */
-  int64Safe(v: number): void {
-    this.ensure(9);
-    this.buf[this.pos++] = 0xd3;
-    putSafe64(this.buf, this.pos, v);
-    this.pos += 8;
-  }
+    /** Non-negative safe integer as int64 (0xd3). */
+    int64Safe(v: number): void {
+      this.ensure(9);
+      this.buf[this.pos++] = 0xd3;
+      putSafe64(this.buf, this.pos, v);
+      this.pos += 8;
+    }
 
-  /** Epoch ms (fractional) as int64 epoch ns (0xd3); negative clamps to 0. */
-  int64Ns(ms: number): void {
-    this.ensure(9);
-    this.buf[this.pos++] = 0xd3;
-    putNs64(this.buf, this.pos, ms);
-    this.pos += 8;
-  }
+    /** Epoch ms (fractional) as int64 epoch ns (0xd3); negative clamps to 0. */
+    int64Ns(ms: number): void {
+      this.ensure(9);
+      this.buf[this.pos++] = 0xd3;
+      putNs64(this.buf, this.pos, ms);
+      this.pos += 8;
+    }
 
-  /** Non-negative integer below 128 (positive fixint). */
-  fixint(v: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = v & 0x7f;
-  }
+    /** Non-negative integer below 128 (positive fixint). */
+    fixint(v: number): void {
+      this.ensure(1);
+      this.buf[this.pos++] = v & 0x7f;
+    }
 
-  float64(v: number): void {
-    this.ensure(9);
-    this.buf[this.pos++] = 0xcb;
-    this.buf.writeDoubleBE(v, this.pos);
-    this.pos += 8;
-  }
+    float64(v: number): void {
+      this.ensure(9);
+      this.buf[this.pos++] = 0xcb;
+      this.buf.writeDoubleBE(v, this.pos);
+      this.pos += 8;
+    }
+  };
 }
+
+export class MsgpackWriter extends withMsgpack(ByteWriter) {}
+
+/** The span store an agent's exporter writes into: SpanStore's chunks, msgpack's writer. */
+export class MsgpackSpanStore extends withMsgpack(SpanStore) {}
 
 /** Big-endian uint32 at a known-good offset (Buffer#writeUInt32BE checks bounds and type each time). */
 function u32(buf: Buffer, v: number, at: number): void {
@@ -281,7 +295,7 @@ function buildMsgpackShape(span: RecordingSpan, d: EncodeDefaults): MsgpackShape
  * Every msgpack field the span model uses has a fixed width (0xcf/0xd3/0xcb), so a span of a
  * known shape is its template copied whole, then its values written at fixed offsets.
  */
-function writeShapedMsgpack(w: SpanStore, s: MsgpackShape, span: RecordingSpan): number {
+function writeShapedMsgpack(w: MsgpackSpanStore, s: MsgpackShape, span: RecordingSpan): number {
   const t = s.template;
   w.ensure(t.length);
   const buf = w.buf;
@@ -310,6 +324,6 @@ function writeShapedMsgpack(w: SpanStore, s: MsgpackShape, span: RecordingSpan):
 }
 
 /** The msgpack span encoder of one exporter (its defaults, its shape cache). */
-export function createMsgpackSpanEncoder(d: EncodeDefaults): (w: SpanStore, span: RecordingSpan) => number {
-  return shapedEncoder((span) => buildMsgpackShape(span, d), writeShapedMsgpack, (w: SpanStore, span) => writeSpanMsgpack(w, span, d));
+export function createMsgpackSpanEncoder(d: EncodeDefaults): (w: MsgpackSpanStore, span: RecordingSpan) => number {
+  return shapedEncoder((span) => buildMsgpackShape(span, d), writeShapedMsgpack, (w: MsgpackSpanStore, span) => writeSpanMsgpack(w, span, d));
 }

@@ -27,6 +27,8 @@ export interface Exporter {
   readonly url: URL;
   /** Whether traces of priority 0 or below are sent (an agent counts them in its stats) or dropped at flush. */
   readonly sendsRejected: boolean;
+  /** The store spans are encoded into: the tracer makes one, and hands only it to encodeSpan. */
+  createStore(): SpanStore;
   /**
    * Encodes a finished span into the store with the trace's current priority; returns the
    * priority field's offset from the span start, or -1 when the span set its own.

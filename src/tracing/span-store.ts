@@ -9,7 +9,7 @@
  * its priority value sits and which value it holds; a flush patches the few stale ones in
  * place (fixed-width field: see the encoders).
  */
-import { MsgpackWriter } from './encode-msgpack.js';
+import { ByteWriter } from './byte-writer.js';
 import type { TraceState } from './span.js';
 
 const CHUNK_BYTES = 1024 * 1024;
@@ -36,7 +36,7 @@ export interface EncodedSpans {
   top: number[];
 }
 
-export class SpanStore extends MsgpackWriter {
+export class SpanStore extends ByteWriter {
   private spanStart = 0;
   private held = 0;
   private data: EncodedSpans = emptySpans();

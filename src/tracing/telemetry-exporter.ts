@@ -8,7 +8,7 @@ import { createJsonSpanEncoder, writeJsonPriority, type EncodeDefaults } from '.
 import { bodyLength, type Exporter, type PreparedBatch } from './exporter.js';
 import { hostInfo, nextSeqId, RUNTIME_ID, TRACER_VERSION } from './runtime-info.js';
 import type { RecordingSpan } from './span.js';
-import { patchPriorities, type EncodedSpans, type SpanStore } from './span-store.js';
+import { patchPriorities, SpanStore, type EncodedSpans } from './span-store.js';
 
 /**
  * Body cap per request: 4 MiB. The intake publishes no limit; 4 MiB stays under the 5 MB
@@ -87,6 +87,7 @@ export function createTelemetryExporter(o: TelemetryExporterOptions): Exporter {
     method: 'POST',
     sendsRejected: false,
     url: o.url,
+    createStore: () => new SpanStore(),
     encodeSpan(store: SpanStore, span: RecordingSpan): number {
       return encodeSpan(store, span);
     },

@@ -9,7 +9,7 @@ import { msSince, nowMs } from './clock.js';
 import { hiOf, idHalves, loOf, nextRandomId, parseUint64 } from './ids.js';
 import { MAX_RSHELL_SPANS_PER_RUN } from './rshell-spans.js';
 import { NOOP_SPAN, RecordingSpan, TraceState, type SpanSink } from './span.js';
-import { SpanStore, type EncodedSpans } from './span-store.js';
+import type { EncodedSpans, SpanStore } from './span-store.js';
 import { KEEP_PRIORITY, keepsTrace, LIMIT_RATE_METRIC, REJECT_PRIORITY, RULE_RATE_METRIC } from './sampling.js';
 import type { TraceRateLimiter } from './rate-limiter.js';
 import { matchingRule, type SamplingRule } from './sampling-rules.js';
@@ -59,13 +59,14 @@ export class RecordingTracer implements Tracer, SpanSink {
   readonly enabled = true;
   private readonly als = new AsyncLocalStorage<Context>();
   /** Finished spans, encoded at finish (see span-store.ts for why). */
-  private readonly store = new SpanStore();
+  private readonly store: SpanStore;
   private droppedSinceFlush = 0;
   private readonly maxPerTrace: number;
   private readonly maxBuffered: number;
   private readonly maxBufferedBytes: number;
 
   constructor(private readonly o: TracerImplOptions) {
+    this.store = o.exporter.createStore();
     this.maxPerTrace = o.maxSpansPerTrace ?? MAX_SPANS_PER_TRACE;
     this.maxBuffered = o.maxBufferedSpans ?? MAX_BUFFERED_SPANS;
     this.maxBufferedBytes = o.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
