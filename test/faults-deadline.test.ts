@@ -2,14 +2,17 @@
  * Batches that cannot all finish in the invocation's remaining time: finished tasks are
  * answered, unfinished ones go back to SQS (batch item failures), tasks there is no time to
  * start are not started, FIFO groups stop at their first retried message, and the handler
- * returns before the Lambda deadline with the flush reserve kept (spans at the intake).
+ * returns before the Lambda deadline with the flush reserve kept (spans at the intake), and
+ * an API key read again before a batch never holds the batch past a tenth of its time.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/tasks/config.js';
+import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { startLocalIntake, type LocalIntake } from '../src/tracing/local-intake.js';
-import { context } from './helpers/stack.js';
+import { context, fixture, MemoryLogger, MemoryPublisher } from './helpers/stack.js';
 import { event, outputsOf, record, rshellTask, wiredHandler } from './faults-helpers.js';
 
 // Ends only at its deadline; inputs.timeout far away so the invocation is what stops it.
@@ -155,5 +158,63 @@ describe('FIFO queue under a deadline', () => {
     ]);
     // a3 never ran: only a1, a2 (cut short), b1 and b2 have spans.
     expect(intake.spans().filter((s) => s.name === 'action.run')).toHaveLength(4);
+  });
+});
+
+describe('the API key read again before a batch', () => {
+  const KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf';
+
+  it('waits at most a tenth of the time left: a stalled read leaves the tasks to run untraced, in time', async () => {
+    let reads = 0;
+    const pub = new MemoryPublisher();
+    const handler = createSqsHandler(loadConfig({ DD_API_KEY_SECRET_ARN: KEY_ARN, DD_TRACE_INTAKE_URL: 'http://127.0.0.1:9' }), {
+      logger: new MemoryLogger(),
+      publisher: pub,
+      apiKeyRetryMs: 0,
+      readSecret: async () => {
+        reads += 1;
+        if (reads === 1) throw new Error('ThrottlingException');
+        await new Promise((r) => setTimeout(r, 4000)); // a stalled endpoint (the SDK gives up after 5 s)
+        throw new Error('TimeoutError');
+      },
+    });
+    // The cold start's read fails at once; the tasks run untraced.
+    expect((await handler(fixture('single-task.json'), context())).batchItemFailures).toEqual([]);
+    // 2 s left: the key is read again first, and the batch must not wait for it.
+    const t0 = Date.now();
+    const res = await handler(fixture('single-task.json'), context(2000));
+    const took = Date.now() - t0;
+    expect(reads).toBe(2);
+    expect(took).toBeLessThan(1000);
+    expect(res.batchItemFailures).toEqual([]);
+    expect(pub.items.map((i) => i.update.data.id)).toEqual(['succeed_task', 'succeed_task']);
+    // The stalled read is still the one in progress: the next invocation does not start another.
+    await handler(fixture('single-task.json'), context(2000));
+    expect(reads).toBe(2);
+  }, 15_000);
+
+  it('takes the key an earlier invocation was still reading, once it has arrived', async () => {
+    let reads = 0;
+    let answer: (key: string) => void = () => {};
+    const handler = createSqsHandler(loadConfig({ DD_API_KEY_SECRET_ARN: KEY_ARN, DD_TRACE_INTAKE_URL: intake.url }), {
+      logger: new MemoryLogger(),
+      publisher: new MemoryPublisher(),
+      apiKeyRetryMs: 0,
+      readSecret: async () => {
+        reads += 1;
+        if (reads === 1) throw new Error('ThrottlingException');
+        return new Promise<string>((r) => (answer = r));
+      },
+    });
+    // The local intake takes spans without a key too: what tells the tracers apart is the key sent.
+    const keys = () => intake.requests().map((r) => r.headers['dd-api-key']);
+    intake.clear();
+    await handler(fixture('single-task.json'), context());
+    await handler(fixture('single-task.json'), context(2000)); // the read starts, and waits
+    expect(keys()).toEqual(['', '']);
+    answer('late-key');
+    await handler(fixture('single-task.json'), context(2000));
+    expect(reads).toBe(2);
+    expect(keys()).toEqual(['', '', 'late-key']);
   });
 });

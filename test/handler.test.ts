@@ -535,6 +535,10 @@ describe('batch semantics and failures', () => {
       const res = await handler(ev, context());
       expect(Array.isArray(res.batchItemFailures)).toBe(true);
     }
+    // Records that are not a list (a hand-made console test event): nothing to answer, no throw.
+    for (const ev of [{ Records: 'not-a-list' }, { Records: { length: 1 } }, { Records: 42 }] as unknown as SQSEvent[]) {
+      await expect(handler(ev, context())).resolves.toEqual({ batchItemFailures: [] });
+    }
     const res = await handler({ Records: [{ messageId: 'm1' }] } as unknown as SQSEvent, context());
     expect(res).toEqual({ batchItemFailures: [] });
   });

@@ -148,7 +148,7 @@ async function publishSafely(deps: BatchDeps, items: Parameters<ResultPublisher[
  */
 function distinctRecords(records: SQSRecord[] | undefined): SQSRecord[] {
   const seen = new Set<string>();
-  return (records ?? []).filter((r): r is SQSRecord => {
+  return (Array.isArray(records) ? records : []).filter((r): r is SQSRecord => {
     if (typeof r?.messageId !== 'string' || r.messageId === '' || seen.has(r.messageId)) return false;
     seen.add(r.messageId);
     return true;

@@ -115,8 +115,8 @@ export function sqsPublisher(client: SQSClient, queueUrl: string, commands: type
             ...(e.carrier === undefined ? {} : { MessageAttributes: { [TRACE_ATTRIBUTE]: { DataType: 'String', StringValue: e.carrier } } }),
             ...(fifo
               ? {
-                  MessageGroupId: e.it.groupId ?? e.it.update.data.attributes.job_id ?? 'results',
-                  MessageDeduplicationId: e.it.messageId.replace(/[^\w!-/:-@[-`{-~]/g, '').slice(0, 128),
+                  MessageGroupId: fifoId(e.it.groupId ?? e.it.update.data.attributes.job_id) || 'results',
+                  MessageDeduplicationId: fifoId(e.it.messageId),
                 }
               : {}),
           })),
@@ -160,6 +160,15 @@ export function sqsPublisher(client: SQSClient, queueUrl: string, commands: type
       return undelivered.ids;
     },
   };
+}
+
+/**
+ * A FIFO group or deduplication id as SQS takes it (1–128 printable ASCII characters; '' when
+ * nothing is left): a job_id read from an unreadable body is '', and one id SQS refuses fails
+ * the whole SendMessageBatch call, every result in it.
+ */
+function fifoId(v: string): string {
+  return v.replace(/[^\w!-/:-@[-`{-~]/g, '').slice(0, 128);
 }
 
 /** Sleeps `ms` and resolves true; false at once when the pause would reach the deadline. */

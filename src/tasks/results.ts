@@ -58,12 +58,13 @@ function update(kind: TaskUpdate['data']['id'], id: TaskIdentity, messageId: str
 export const MAX_RESULT_BYTES = 256 * 1024;
 
 /**
- * Serialises an update to fit one SQS message. Oversized string outputs (stdout, stderr)
- * are cut from the end, longest first, and the outputs gain `truncated: true` — the exit
- * code and the start of the output arrive rather than nothing.
+ * Serialises an update to fit one SQS message. Oversized outputs (stdout, stderr, then a long
+ * list such as sandboxWarnings) are cut from the end, longest first, by what they take as
+ * JSON (an escaped NUL is six bytes), and the outputs gain `truncated: true` — the exit code
+ * and the start of the output arrive rather than nothing.
  */
 export function encodeResult(u: TaskUpdate, limit = MAX_RESULT_BYTES): string {
-  let body = JSON.stringify(u);
+  let body = toJson(u);
   if (Buffer.byteLength(body) <= limit) return body;
   const payload = u.data.attributes.payload;
   const copy: TaskUpdate = structuredClone(u);
@@ -71,25 +72,66 @@ export function encodeResult(u: TaskUpdate, limit = MAX_RESULT_BYTES): string {
     const outputs = (copy.data.attributes.payload as SuccessPayload).outputs;
     outputs.truncated = true;
     for (let guard = 0; guard < 64; guard++) {
-      body = JSON.stringify(copy);
+      body = toJson(copy);
       const excess = Buffer.byteLength(body) - limit;
       if (excess <= 0) return body;
       const longest = Object.entries(outputs)
-        .filter(([, v]) => typeof v === 'string')
-        .sort((a, b) => (b[1] as string).length - (a[1] as string).length)[0];
+        .filter(([, v]) => (typeof v === 'string' && v !== '') || (Array.isArray(v) && v.length > 0))
+        .map(([k, v]) => [k, v, jsonBytes(v)] as const)
+        .sort((a, b) => b[2] - a[2])[0];
       if (!longest) break;
-      const s = longest[1] as string;
-      outputs[longest[0]] = cutUtf8(s, Math.max(0, Buffer.byteLength(s) - excess - 64));
+      const [key, v, size] = longest;
+      const target = Math.max(0, size - excess - 64);
+      outputs[key] = typeof v === 'string' ? cutJson(v, target - 2) : cutList(v as unknown[], target);
     }
   } else {
     const f = copy.data.attributes.payload as FailurePayload;
     f.error_details = cutUtf8(f.error_details, 4096) + ' [truncated]';
-    body = JSON.stringify(copy);
+    body = toJson(copy);
     if (Buffer.byteLength(body) <= limit) return body;
   }
   // Only an absurd identity (huge task id) gets here: keep the message minimal but valid.
   const a = u.data.attributes;
-  return JSON.stringify(failed({ taskId: cutUtf8(a.task_id, 512), jobId: cutUtf8(a.job_id, 512), fqn: cutUtf8(a.action_fqn, 512) }, a.message_id, 'INTERNAL_ERROR', 'result too large to publish'));
+  return toJson(failed({ taskId: cutUtf8(a.task_id, 512), jobId: cutUtf8(a.job_id, 512), fqn: cutUtf8(a.action_fqn, 512) }, a.message_id, 'INTERNAL_ERROR', 'result too large to publish'));
+}
+
+/**
+ * JSON that SQS takes as a message body. JSON.stringify escapes control characters and lone
+ * surrogates but leaves U+FFFE and U+FFFF as they are, and SQS refuses any message holding one
+ * (it allows #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD, #x10000-#x10FFFF). They can only occur
+ * inside JSON strings, where the \u escape means the same character.
+ */
+function toJson(v: unknown): string {
+  return JSON.stringify(v).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
+function jsonBytes(v: unknown): number {
+  return Buffer.byteLength(toJson(v));
+}
+
+/** The longest prefix of `s` whose JSON string content fits in `bytes`, without splitting a pair. */
+function cutJson(s: string, bytes: number): string {
+  if (bytes <= 0) return '';
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (jsonBytes(s.slice(0, mid)) - 2 <= bytes) lo = mid;
+    else hi = mid - 1;
+  }
+  const c = s.charCodeAt(lo - 1);
+  return s.slice(0, lo > 0 && lo < s.length && c >= 0xd800 && c <= 0xdbff ? lo - 1 : lo);
+}
+
+/** The first entries of `list` whose JSON fits in `bytes`. */
+function cutList(list: unknown[], bytes: number): unknown[] {
+  let used = 2;
+  let n = 0;
+  for (; n < list.length; n++) {
+    used += jsonBytes(list[n]) + (n > 0 ? 1 : 0);
+    if (used > bytes) break;
+  }
+  return list.slice(0, n);
 }
 
 /** The longest prefix of `s` whose UTF-8 form fits in `bytes`, without splitting a character. */

@@ -37,9 +37,10 @@ export interface Runtime {
   /**
    * Called before each invocation. While the API key is missing after a failed read, it
    * reads the key again (at most once per API_KEY_RETRY_MS) and, once read, swaps in a
-   * tracer that sends.
+   * tracer that sends. It waits at most `waitMs` for the read: a read still going on is left
+   * to a later invocation, which takes its tracer if it is ready by then.
    */
-  renew(): Promise<void>;
+  renew(waitMs: number): Promise<void>;
 }
 
 export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = {}): Promise<Runtime> {
@@ -81,10 +82,19 @@ export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = 
   const retryMs = o.apiKeyRetryMs ?? API_KEY_RETRY_MS;
   let keyMissing = traced.keyMissing;
   let nextRead = Date.now() + retryMs;
-  const renew = async (): Promise<void> => {
-    if (!keyMissing || Date.now() < nextRead) return;
-    nextRead = Date.now() + retryMs;
-    const again = await tracerFor(config, readers, logger);
+  let reading: Promise<{ tracer: Tracer; keyMissing: boolean }> | undefined;
+  const renew = async (waitMs: number): Promise<void> => {
+    if (!keyMissing) return;
+    if (reading === undefined) {
+      if (Date.now() < nextRead) return;
+      nextRead = Date.now() + retryMs;
+      reading = tracerFor(config, readers, logger);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const again = await Promise.race([reading, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), Math.max(0, waitMs))))]);
+    clearTimeout(timer);
+    if (again === undefined) return; // still reading: the invocation's deadline comes first
+    reading = undefined;
     if (again.keyMissing) return;
     keyMissing = false;
     deps.tracer = again.tracer;

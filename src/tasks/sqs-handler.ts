@@ -11,6 +11,9 @@ import type { RunnerConfig } from './config.js';
 import { createLogger, errorName, INVOCATION_DONE, invocationFields } from './log.js';
 import { createRuntime, type Runtime, type RuntimeOverrides } from './runtime.js';
 
+/** The longest an invocation waits for the API key to be read again (runtime.ts renew). */
+const RENEW_WAIT_MS = 1000;
+
 export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 export interface SqsHandler extends BatchHandler {
@@ -34,24 +37,25 @@ export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrid
       throw err;
     }
   };
-  const deps = async (): Promise<BatchDeps> => {
+  const deps = async (context: Context): Promise<BatchDeps> => {
     // A runtime built for this invocation has just read its secrets.
     const fresh = runtime === undefined;
     const rt = await built();
-    if (!fresh) await rt.renew();
+    // A key read again is worth a tenth of the time left (at most 1 s), never the deadline.
+    if (!fresh) await rt.renew(Math.min(RENEW_WAIT_MS, 0.1 * context.getRemainingTimeInMillis()));
     return rt.deps;
   };
   const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const wasCold = coldStart;
     coldStart = false;
     try {
-      return (await processBatch(event, context, await deps(), wasCold)).response;
+      return (await processBatch(event, context, await deps(context), wasCold)).response;
     } catch (err) {
       logger.log('error', 'batch failed; returning every record for retry', {
         error_type: errorName(err),
         request_id: context?.awsRequestId,
       });
-      const ids = (event?.Records ?? []).map((r) => r?.messageId).filter((id): id is string => typeof id === 'string' && id !== '');
+      const ids = (Array.isArray(event?.Records) ? event.Records : []).map((r) => r?.messageId).filter((id): id is string => typeof id === 'string' && id !== '');
       // The summary every invocation ends with (batch.ts), so that metrics on `retried` count
       // these records too; no span figures, nothing was flushed.
       logger.log('info', INVOCATION_DONE, invocationFields(context, wasCold, ids.length, ids.length));
