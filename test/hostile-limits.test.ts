@@ -158,6 +158,40 @@ describe('expansion bombs', () => {
     expect(text(await run('echo {1..100000} | wc -w'))).toEqual({ out: '100000\n', err: '', code: 0, outcome: 'success' });
   });
 
+  it('bounds the work of one brace expression: 10,000 nested literal braces are refused, not scanned for seconds', async () => {
+    const n = 10_000;
+    const t0 = Date.now();
+    expect(text(await run(`echo ${'{'.repeat(n)}${'}'.repeat(n)} | wc -c; echo next`))).toEqual({
+      out: '0\nnext\n',
+      err: 'brace expansion is too large\n',
+      code: 0,
+      outcome: 'success',
+    });
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    // Under a short deadline the same expansion stops at it.
+    const t1 = Date.now();
+    const cut = await run(`echo ${'{'.repeat(n)}${'}'.repeat(n)}`, 100);
+    expect([cut.outcome, cut.error]).toEqual(['timeout', 'execution timed out']);
+    expect(Date.now() - t1).toBeLessThan(600);
+    // A few nested literal braces stay literal, as in bash.
+    expect(text(await run('echo {{{x}}} {a{b}c}'))).toEqual({ out: '{{{x}}} {a{b}c}\n', err: '', code: 0, outcome: 'success' });
+  });
+
+  it('a brace list with a 50 KB literal suffix expands at once, without a copy of the suffix per character', async () => {
+    const alts = Array.from({ length: 100 }, (_, i) => `a${i}`).join(',');
+    const t0 = Date.now();
+    const r = await run(`echo {${alts}}${'x'.repeat(50_000)} | wc -c`, 2_000);
+    expect(text(r)).toEqual({ out: `${100 * 50_000 + 290 + 100}\n`, err: '', code: 0, outcome: 'success' });
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+
+  it('ten {1..99999} words in one command stop at the deadline', async () => {
+    const t0 = Date.now();
+    const r = await run(`echo ${Array(10).fill('{1..99999}').join(' ')} >/dev/null`, 100);
+    expect([r.outcome, r.error]).toEqual(['timeout', 'execution timed out']);
+    expect(Date.now() - t0).toBeLessThan(600);
+  });
+
   it('caps one variable at 1 MiB when doubling', async () => {
     const r = await run('x=y; ' + 'x=$x$x; '.repeat(21) + 'echo done');
     expect(text(r)).toEqual({ out: 'done\n', err: `x: value too large (limit ${MIB} bytes)\n`, code: 0, outcome: 'success' });

@@ -8,6 +8,25 @@ import { ExpansionError } from '../interp/errors.js';
 
 /** Caps the words one brace expression may produce (bash has none; we are a sandbox). */
 export const MAX_BRACE_WORDS = 100_000;
+/** Caps the items one brace expression may scan or copy (nested literal braces are quadratic). */
+export const MAX_BRACE_WORK = 20_000_000;
+/** How often (in work units) a long expansion looks at the run's deadline. */
+const CHECK_EVERY = 1 << 16;
+
+interface Budget {
+  work: number;
+  nextCheck: number;
+  check?: () => void;
+}
+
+function spend(b: Budget, n: number): void {
+  b.work += n;
+  if (b.work > MAX_BRACE_WORK) throw new ExpansionError('brace expansion is too large');
+  if (b.work >= b.nextCheck) {
+    b.nextCheck = b.work + CHECK_EVERY;
+    b.check?.();
+  }
+}
 
 type Item = string | WordPart; // a one-char string is brace-syntax-capable; parts and escapes are opaque
 
@@ -29,7 +48,15 @@ function itemsOf(word: Word): Item[] {
         // An escaped char stays escaped and never acts as brace syntax.
         out.push({ type: 'Lit', value: v.slice(i, i + 2), pos: p.pos, end: p.end });
         i++;
-      } else out.push(v[i]!);
+      } else if (v[i] === '{' || v[i] === ',' || v[i] === '}') out.push(v[i]!);
+      else {
+        // A run of ordinary characters is one item: only `{`, `,` and `}` are syntax, and a
+        // sequence body is joined before it is read, so this changes no result.
+        let j = i + 1;
+        while (j < v.length && v[j] !== '\\' && v[j] !== '{' && v[j] !== ',' && v[j] !== '}') j++;
+        out.push(v.slice(i, j));
+        i = j - 1;
+      }
     }
   }
   return out;
@@ -83,8 +110,9 @@ function seqWords(body: string): string[] | null {
   return out;
 }
 
-function expandItems(items: Item[], out: Item[][]): void {
+function expandItems(items: Item[], out: Item[][], b: Budget): void {
   if (out.length >= MAX_BRACE_WORDS) throw tooManyWords();
+  spend(b, items.length);
   for (let i = 0; i < items.length; i++) {
     if (items[i] !== '{') continue;
     let depth = 0;
@@ -101,13 +129,14 @@ function expandItems(items: Item[], out: Item[][]): void {
         depth--;
       } else if (it === ',' && depth === 0) commas.push(j);
     }
+    spend(b, (close < 0 ? items.length : close) - i);
     if (close < 0) return void out.push(items);
     const prefix = items.slice(0, i);
     const suffix = items.slice(close + 1);
     if (commas.length > 0) {
       let start = i + 1;
       for (const end of [...commas, close]) {
-        expandItems([...prefix, ...items.slice(start, end), ...suffix], out);
+        expandItems([...prefix, ...items.slice(start, end), ...suffix], out, b);
         start = end + 1;
       }
       return;
@@ -116,7 +145,7 @@ function expandItems(items: Item[], out: Item[][]): void {
     if (inner.every((x) => typeof x === 'string')) {
       const seq = seqWords((inner as string[]).join(''));
       if (seq) {
-        for (const s of seq) expandItems([...prefix, ...s, ...suffix], out);
+        for (const s of seq) expandItems([...prefix, s, ...suffix], out, b);
         return;
       }
     }
@@ -126,11 +155,11 @@ function expandItems(items: Item[], out: Item[][]): void {
 }
 
 /** The words a word brace-expands to (the word itself when it has no brace expression). */
-export function expandBraces(word: Word): Word[] {
+export function expandBraces(word: Word, check?: () => void): Word[] {
   if (!hasBraceCandidate(word)) return [word];
   const out: Item[][] = [];
   const items = itemsOf(word);
-  expandItems(items, out);
+  expandItems(items, out, { work: 0, nextCheck: CHECK_EVERY, check });
   if (out.length === 1 && out[0] === items) return [word];
   return out.map((items) => wordOf(items, word));
 }

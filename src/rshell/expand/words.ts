@@ -24,6 +24,8 @@ export interface ExpandContext {
   substituted(status: number): void;
   /** Pathname expansion of an escaped pattern; [] when nothing matches. */
   glob(pattern: string): Promise<string[]>;
+  /** Throws when the run is over (deadline, cancellation); called during long expansions. */
+  check?(): void;
 }
 
 const DEFAULT_IFS = ' \t\n';
@@ -287,8 +289,9 @@ function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] 
       }
     }
     const fields: RawField[] = [];
-    for (const bw of expandBraces(w)) wordFields(bw, cx, substs, ifs, fields);
+    for (const bw of expandBraces(w, cx.check && (() => cx.check!()))) wordFields(bw, cx, substs, ifs, fields);
     if (out.length + fields.length > MAX_FIELDS) throw new ExpansionError(`expansion exceeds the maximum of ${MAX_FIELDS} words`);
+    if (fields.length > 1024) cx.check?.();
     for (const f of fields) {
       out.push(f.val);
       if (f.glob && !raw) raw = out.slice(0, -1).map((val) => ({ val, pat: '', glob: false }));

@@ -82,6 +82,10 @@ export class Shell implements ControlState, ExpandContext {
     this.substStatus = status;
   }
 
+  check(): void {
+    this.run.check();
+  }
+
   glob(pattern: string): Promise<string[]> {
     return globPaths(pattern, this.run.settings.fs, this.dir, this.run.globBudget, () => this.run.check());
   }
