@@ -83,6 +83,7 @@ export function makeCtx(opts: HarnessOptions = {}): { ctx: CallContext; out: Col
     now: new Date(0),
     signal: new AbortController().signal,
     checkCanceled() {},
+    checkTimeFor() {},
     procPath: '/proc',
     proc: {
       readFile: async () => {

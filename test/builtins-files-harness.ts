@@ -91,6 +91,7 @@ export async function run(builtin: Builtin, name: string, args: string[], opts: 
       now: opts.now ?? new Date(),
       signal: ac.signal,
       checkCanceled() {},
+      checkTimeFor() {},
       procPath: '/proc',
       proc: opts.proc ?? fakeProc({}),
       isAllowed,

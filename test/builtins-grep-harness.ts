@@ -99,6 +99,7 @@ export async function runBuiltin(
     now: new Date(0),
     signal: ac.signal,
     checkCanceled() {},
+    checkTimeFor() {},
     procPath: '/proc',
     proc: {
       async readFile() {

@@ -119,6 +119,7 @@ export async function run(
     now: new Date(0),
     signal: controller.signal,
     checkCanceled: () => {},
+    checkTimeFor: () => {},
     procPath: '/proc',
     proc: { readFile: async () => Buffer.alloc(0), pids: async () => [] },
     isAllowed: () => true,

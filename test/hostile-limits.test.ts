@@ -247,6 +247,25 @@ describe('scripts that never end', () => {
     expect(took).toBeLessThan(deadline + 1_000);
   });
 
+  // One regex search runs to its end without looking at the clock: its worst case (program
+  // size × line length) decides whether it may start. Before, the first took 8 s past 500 ms
+  // and the run reported success.
+  it.each([
+    ['grep', `grep -cE '(a|aa){1,1000}[^a]'`],
+    ['grep -o', `grep -oE '(a|aa){1,1000}' | wc -l`],
+    ['sed', `sed -E 's/(a|aa){1,1000}[^a]//' | wc -c`],
+  ])('%s with a costly pattern over a 100 KB line ends at its deadline', async (_name, tail) => {
+    const t0 = Date.now();
+    const r = await run(`printf '%10000s' {1..10} | tr ' 0-9' a | ${tail}`, 500);
+    expect([r.outcome, r.error]).toEqual(['timeout', 'execution timed out']);
+    expect(Date.now() - t0).toBeLessThan(1_500);
+  });
+
+  it('the same costly pattern over short lines runs, whatever the deadline', async () => {
+    const r = await run(`printf '%100s\\n' 1 2 3 | tr ' 0-9' a | grep -cE '(a|aa){1,1000}[^a]'; printf 'aab\\n' | grep -cE '(a|aa){1,1000}[^a]'`, 500);
+    expect(text(r)).toEqual({ out: '0\n1\n', err: '', code: 0, outcome: 'success' });
+  });
+
   it('a glob bomb over the whole filesystem ends at its deadline', async () => {
     const t0 = Date.now();
     const r = await createRunner({ allowedPaths: ['/'], dir: '/', allowedCommands: ALL_COMMANDS, timeoutMs: 150 }).run('echo /*/*/*/*/*/* | wc -c');

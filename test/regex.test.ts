@@ -84,6 +84,53 @@ describe('ByteRegex', () => {
   });
 });
 
+describe('the search guard', () => {
+  // The guard refuses every search it is asked about (so no costly search runs here).
+  const calls = (pattern: string, run: (re: ByteRegex) => unknown, opts: { literal?: string } = {}): number[] => {
+    const seen: number[] = [];
+    const refuse = (ms: number) => {
+      seen.push(ms);
+      throw new Error('refused');
+    };
+    try {
+      run(ByteRegex.compile(pattern, { ...opts, guard: refuse }));
+    } catch (e) {
+      if ((e as Error).message !== 'refused') throw e;
+    }
+    return seen;
+  };
+  const line = (n: number) => Buffer.alloc(n, 'a');
+
+  it('is asked before a search whose worst case (program size × bytes) reaches 20 ms, with that worst case', () => {
+    const big = ByteRegex.compile('(a|aa){1,1000}[^a]');
+    expect(big.size).toBeGreaterThan(5_000);
+    const [ms] = calls('(a|aa){1,1000}[^a]', (re) => re.test(line(100_000)));
+    // 25 ns per instruction per byte, the rounded-up worst case.
+    expect(ms).toBeCloseTo((big.size * 100_000 * 25) / 1e6, 6);
+    // exec counts the bytes after `from` only.
+    const [fromMs] = calls('(a|aa){1,1000}[^a]', (re) => re.exec(line(100_000), 50_000));
+    expect(fromMs).toBeCloseTo(ms / 2, 6);
+  });
+
+  it('is not asked for short searches, small programs over ordinary lines, or literal byte searches', () => {
+    expect(calls('(a|aa){1,1000}[^a]', (re) => re.test(line(100)))).toEqual([]);
+    expect(calls('error|warn', (re) => re.test(line(10_000)))).toEqual([]);
+    expect(calls('needle', (re) => re.test(line(10_000_000)), { literal: 'needle' })).toEqual([]);
+  });
+
+  it('is asked before each search of execAll, and a refusal stops it', () => {
+    const seen: number[] = [];
+    const re = ByteRegex.compile('(a|aa){1,100}', { guard: (ms) => {
+      seen.push(ms);
+      if (seen.length === 3) throw new Error('deadline');
+    } });
+    expect(() => re.execAll(line(200_000))).toThrow('deadline');
+    expect(seen).toHaveLength(3);
+    // Each later search starts further on, so its worst case is smaller.
+    expect(seen[1]).toBeLessThan(seen[0]);
+  });
+});
+
 describe('helpers', () => {
   it('literalOf detects operator-free patterns', () => {
     expect(literalOf('foo bar', 'bre')).toBe('foo bar');

@@ -25,6 +25,12 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** Throws the run's cancellation error when the run is over. Cheap: call it often. */
   checkCanceled(): void;
+  /**
+   * checkCanceled, and also throws the run's timeout when `ms` more would pass its deadline:
+   * for a synchronous stretch that cannot look at the clock while it runs (a regex search,
+   * whose worst case is known before it starts).
+   */
+  checkTimeFor(ms: number): void;
   /** Trusted, non-sandboxed proc root for ps/uname (default "/proc"). */
   readonly procPath: string;
   /** Allow-listed reads under the proc root (ps, uname, ss, ip). */

@@ -39,6 +39,9 @@ export class BuiltinContext implements CallContext {
   checkCanceled(): void {
     this.runState.check();
   }
+  checkTimeFor(ms: number): void {
+    this.runState.checkTimeFor(ms);
+  }
   isAllowed(name: string): boolean {
     return this.runState.isAllowed(name);
   }

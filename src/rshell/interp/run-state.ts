@@ -93,6 +93,19 @@ export class RunState {
     }
   }
 
+  /**
+   * check(), and the timeout now when `ms` more would pass the deadline. A stretch that
+   * cannot be interrupted (one regex search) is then not started: it may have ended in time
+   * (its worst case is rarely reached), but it can no longer run far past the deadline.
+   */
+  checkTimeFor(ms: number): void {
+    this.check();
+    if (Date.now() + ms >= this.settings.deadline) {
+      this.abort('timeout');
+      throw this.abortError;
+    }
+  }
+
   /** The per-statement checkpoint; returns a promise only when it yields. */
   tick(): Promise<void> | undefined {
     if (this.abortError) throw this.abortError;

@@ -242,7 +242,22 @@ export function requiredLiteral(re2: string): string | null {
   return best.length >= 3 ? best : null;
 }
 
+/**
+ * Worst-case time of one search, in ns per program instruction per byte searched: RE2's NFA
+ * may step every instruction at every byte. Measured at 14 ns with every thread live
+ * (`(a|aa){1,1000}[^a]` over a line of `a`s, the benchmark VM); rounded up for slower CPUs.
+ */
+const WORST_NS_PER_STEP = 25;
+/** Searches whose worst case is shorter are not worth a guard call (the overrun they allow). */
+const GUARD_FROM_MS = 20;
+
 export interface CompileOptions {
+  /**
+   * Called before a search that could take `worstMs` or longer (at least GUARD_FROM_MS): a
+   * search runs to its end without looking at the clock, so the caller may refuse it by
+   * throwing (the run's deadline would pass during it).
+   */
+  guard?: (worstMs: number) => void;
   ignoreCase?: boolean;
   /**
    * The bytes the pattern matches literally (see `literalOf`), when it has no operator:
@@ -268,12 +283,28 @@ export class ByteRegex {
   private matcher: Matcher | null = null;
   /** A one-byte literal searches with memchr-style indexOf(number). */
   private readonly needle: Buffer | number | null;
+  /** Worst-case ms per byte searched (program size × WORST_NS_PER_STEP). */
+  private readonly worstMsPerByte: number;
   private constructor(
     private readonly re: RE2JS,
     private readonly literal: Buffer | null,
+    private readonly guard: ((worstMs: number) => void) | undefined,
   ) {
     this.groupCount = re.groupCount();
     this.needle = literal === null ? null : literal.length === 1 ? literal[0] : literal;
+    this.worstMsPerByte = (re.programSize() * WORST_NS_PER_STEP) / 1e6;
+  }
+
+  /** Instructions of the compiled program: a search's worst case grows with it. */
+  get size(): number {
+    return this.re.programSize();
+  }
+
+  /** Lets the guard refuse a search of `bytes` whose worst case is long. */
+  private guarded(bytes: number): void {
+    if (this.guard === undefined) return;
+    const worstMs = bytes * this.worstMsPerByte;
+    if (worstMs >= GUARD_FROM_MS) this.guard(worstMs);
   }
 
   /** Matching is a plain byte search (no regex engine involved). */
@@ -295,7 +326,7 @@ export class ByteRegex {
     const source = (opts.ignoreCase ? '(?i)' : '') + toUtf16(re2Pattern);
     const literal = opts.literal && !opts.ignoreCase ? Buffer.from(opts.literal, 'latin1') : null;
     try {
-      return new ByteRegex(RE2JS.compile(source, flags), literal);
+      return new ByteRegex(RE2JS.compile(source, flags), literal, opts.guard);
     } catch (e) {
       throw new RegexError(e instanceof Error ? e.message : String(e));
     }
@@ -304,6 +335,7 @@ export class ByteRegex {
   /** Whether the regex matches anywhere in `subject`. */
   test(subject: Uint8Array): boolean {
     if (this.needle !== null) return asBuffer(subject).indexOf(this.needle) !== -1;
+    this.guarded(subject.length);
     return this.re.test(subject);
   }
 
@@ -316,6 +348,7 @@ export class ByteRegex {
       const at = asBuffer(subject).indexOf(this.needle, from);
       return at === -1 ? null : { start: at, end: at + this.literal.length, groups: [] };
     }
+    this.guarded(subject.length - from);
     const m = this.matcherFor(subject);
     if (!m.find(from)) return null;
     const groups: number[] = [];
@@ -343,6 +376,7 @@ export class ByteRegex {
     let pos = 0;
     let prevEnd = -1;
     while (pos <= subject.length && out.length < limit) {
+      this.guarded(subject.length - pos);
       if (!m.find(pos)) break;
       const start = m.start();
       const end = m.end();

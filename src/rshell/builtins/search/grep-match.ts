@@ -15,6 +15,8 @@ export interface MatchSpec {
   lineRegexp: boolean;
   /** -o needs POSIX leftmost-longest matches, like GNU grep. */
   longest: boolean;
+  /** Refuses a search whose worst case would pass the run's deadline (CompileOptions.guard). */
+  guard?: (worstMs: number) => void;
 }
 
 export interface LineMatcher {
@@ -57,6 +59,7 @@ export function buildMatcher(spec: MatchSpec): LineMatcher {
     ignoreCase: spec.ignoreCase,
     longest: spec.longest,
     literal: literal?.toString('latin1'),
+    guard: spec.guard,
   });
   const test = (line: Uint8Array) => regex.test(line);
   const required = literal || spec.ignoreCase ? null : requiredLiteral(combined);

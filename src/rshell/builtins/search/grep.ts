@@ -94,6 +94,7 @@ export const grep: Builtin = async (ctx: CallContext, args: string[]): Promise<n
       wordRegexp: f.word.value,
       lineRegexp: f.line.value,
       longest: f.only.value,
+      guard: (ms) => ctx.checkTimeFor(ms),
     });
   } catch (e) {
     if (!(e instanceof RegexError)) throw e;

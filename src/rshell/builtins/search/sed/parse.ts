@@ -23,6 +23,7 @@ class Parser {
   constructor(
     private readonly s: string,
     private readonly ere: boolean,
+    private readonly guard: ((worstMs: number) => void) | undefined,
   ) {}
 
   private peek(): string | undefined {
@@ -251,6 +252,7 @@ class Parser {
         ignoreCase: icase,
         longest: true,
         literal: literalOf(raw, syntax),
+        guard: this.guard,
       });
     } catch (e) {
       if (e instanceof RegexError) fail('invalid regex: ' + e.message);
@@ -471,6 +473,7 @@ export function splitChars(s: string): string[] {
   return out;
 }
 
-export function parseScript(script: string, ere: boolean): Program {
-  return new Parser(script, ere).parse();
+/** `guard` refuses a search whose worst case would pass the run's deadline (CompileOptions.guard). */
+export function parseScript(script: string, ere: boolean, guard?: (worstMs: number) => void): Program {
+  return new Parser(script, ere, guard).parse();
 }

@@ -48,7 +48,7 @@ export const sed: Builtin = async (ctx: CallContext, args: string[]): Promise<nu
   }
   let prog;
   try {
-    prog = parseScript(script, f.ere.value || f.ereR.value);
+    prog = parseScript(script, f.ere.value || f.ereR.value, (ms) => ctx.checkTimeFor(ms));
   } catch (e) {
     if (!(e instanceof SedParseError)) throw e;
     await ctx.stderr.write(`sed: ${e.message}\n`);
