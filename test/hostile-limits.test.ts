@@ -192,6 +192,22 @@ describe('expansion bombs', () => {
     expect(Date.now() - t0).toBeLessThan(600);
   });
 
+  // Variables hold 1 MiB in all, but a word may name one many times: 600 references to a
+  // 512 KiB value built a 300 MB word and took 800 MB of memory (a 1 MiB value: an internal
+  // panic, "Invalid string length").
+  const HALF_MIB = 'x=a; for i in {1..19}; do x=$x$x; done; ';
+  it('caps what one expansion produces at 16 MiB, in one word or across words', async () => {
+    const over = 'expansion exceeds the maximum of 16777216 bytes\n';
+    for (const words of ['"' + '$x'.repeat(600) + '"', '$x'.repeat(33), '"$x" '.repeat(33), '$x '.repeat(33)]) {
+      expect(text(await run(`${HALF_MIB}echo ${words} | wc -c; echo next`)), words.slice(0, 12)).toEqual({ out: '0\nnext\n', err: over, code: 0, outcome: 'success' });
+    }
+    expect(text(await run(`${HALF_MIB}for i in ${'$x '.repeat(33)}; do :; done; y=${'$x'.repeat(33)}; echo next $?`))).toEqual({ out: 'next 1\n', err: over + over, code: 0, outcome: 'success' });
+    // Exactly 16 MiB is allowed.
+    expect(text(await run(`${HALF_MIB}echo "${'$x'.repeat(32)}" | wc -c`))).toEqual({ out: '16777217\n', err: '', code: 0, outcome: 'success' });
+    // A heredoc keeps its own 10 MiB cap and message.
+    expect(text(await run(`${HALF_MIB}cat <<EOF | wc -c\n${'$x'.repeat(600)}\nEOF`))).toEqual({ out: '0\n', err: 'heredoc: content exceeds maximum size (10485760 bytes)\n', code: 0, outcome: 'success' });
+  });
+
   it('caps one variable at 1 MiB when doubling', async () => {
     const r = await run('x=y; ' + 'x=$x$x; '.repeat(21) + 'echo done');
     expect(text(r)).toEqual({ out: 'done\n', err: `x: value too large (limit ${MIB} bytes)\n`, code: 0, outcome: 'success' });

@@ -93,6 +93,29 @@ function escapeGlob(s: string): string {
   return s.replace(GLOB_SPECIAL, '\\$&');
 }
 
+/**
+ * Bytes one expansion may produce: the words of one command or list, one word.
+ * Variables hold 1 MiB in all, but a word may name one many times (`"$x$x…"`), and a 300 MB
+ * word took 800 MB of memory to build, past what a Lambda holds.
+ */
+export const MAX_EXPANSION_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Refuses a string past MAX_EXPANSION_BYTES. Concatenation builds a rope whose length is
+ * known at once: checked before anything reads (flattens) it.
+ */
+function capped(s: string): string {
+  counted(0, s.length);
+  return s;
+}
+
+/** `total + n`, refused past MAX_EXPANSION_BYTES (the fields of one expansion together). */
+function counted(total: number, n: number): number {
+  const t = total + n;
+  if (t > MAX_EXPANSION_BYTES) throw new ExpansionError(`expansion exceeds the maximum of ${MAX_EXPANSION_BYTES} bytes`);
+  return t;
+}
+
 /** One field: its final text, its escaped glob pattern, and whether pathname expansion applies. */
 type RawField = { val: string; pat: string; glob: boolean };
 
@@ -108,7 +131,7 @@ class FieldBuilder {
 
   quoted(s: string): void {
     this.has = true;
-    this.val += s;
+    this.val = capped(this.val + s);
     this.pat += s.length && /[*?[\]\\]/.test(s) ? escapeGlob(s) : s;
   }
 
@@ -123,7 +146,7 @@ class FieldBuilder {
   literal(v: string): void {
     if (!/[\\*?[\]]/.test(v)) {
       this.has = true;
-      this.val += v;
+      this.val = capped(this.val + v);
       this.pat += v;
       return;
     }
@@ -156,7 +179,7 @@ class FieldBuilder {
 
   private expanded(s: string): void {
     this.has = true;
-    this.val += s;
+    this.val = capped(this.val + s);
     this.pat += s;
     if (!this.glob && /[*?[]/.test(s)) this.glob = true;
   }
@@ -206,7 +229,7 @@ function removeEscapes(v: string, escapable: string): string {
 
 function dblQuoted(dq: DblQuoted, cx: ExpandContext, substs: Substs): string {
   let out = '';
-  for (const p of dq.parts) out += quotedPart(p, cx, substs, dblQuotedLit);
+  for (const p of dq.parts) out = capped(out + quotedPart(p, cx, substs, dblQuotedLit));
   return out;
 }
 
@@ -266,6 +289,7 @@ export const MAX_FIELDS = 1_000_000;
 function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] | Promise<string[]> {
   const ifs = ifsOf(cx);
   const out: string[] = [];
+  let bytes = 0;
   // Only built once a field needs pathname expansion: the escaped pattern per field.
   let raw: RawField[] | null = null;
   for (const w of words) {
@@ -282,6 +306,7 @@ function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] 
         const v = cx.param(p.param.value);
         if (v === '') continue;
         if (!hasAny(v, ifs) && !/[*?[]/.test(v)) {
+          bytes = counted(bytes, v.length);
           out.push(v);
           raw?.push({ val: v, pat: '', glob: false });
           continue;
@@ -293,6 +318,7 @@ function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] 
     if (out.length + fields.length > MAX_FIELDS) throw new ExpansionError(`expansion exceeds the maximum of ${MAX_FIELDS} words`);
     if (fields.length > 1024) cx.check?.();
     for (const f of fields) {
+      bytes = counted(bytes, f.val.length);
       out.push(f.val);
       if (f.glob && !raw) raw = out.slice(0, -1).map((val) => ({ val, pat: '', glob: false }));
       raw?.push(f);
@@ -330,7 +356,7 @@ function literalSync(word: Word, cx: ExpandContext, substs: Substs): string {
   let out = '';
   for (const p of word.parts) {
     if (p.type === 'Lit') out += unescapeUnquoted(p.value);
-    else out += quotedPart(p, cx, substs, (v) => v);
+    else out = capped(out + quotedPart(p, cx, substs, (v) => v));
   }
   return out;
 }
@@ -395,6 +421,7 @@ export function expandHeredoc(body: Word, delimiter: Word, dash: boolean, cx: Ex
   const w: Word = { ...body, parts };
   const run = (s: Substs) => {
     let out = '';
+    // Not capped here: the interpreter refuses a body past MAX_HEREDOC_BYTES with its own message.
     for (const p of parts) out += quotedPart(p, cx, s, heredocLit);
     return out;
   };
