@@ -21,6 +21,7 @@ import { Construct } from 'constructs';
 import { isBase64, isSsmParameterName } from '../src/tasks/config.js';
 import { parseSigningKeys } from '../src/tasks/keys.js';
 import { INVOCATION_DONE } from '../src/tasks/log.js';
+import { isDatadogSite } from '../src/tracing/config.js';
 import { LAMBDA_DEFAULT_ENVIRONMENT } from './runtime-defaults.js';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,7 +31,7 @@ export interface TaskExecutorProps {
   readonly queue?: sqs.IQueue;
   /** Create a FIFO task queue (ignored with `queue`). Default false. */
   readonly fifo?: boolean;
-  /** Deliveries before a message moves to the dead-letter queue. Default 5 (minimum 5). */
+  /** Deliveries before a message moves to the dead-letter queue. Default 5 (minimum 5). Refused with `queue`. */
   readonly maxReceiveCount?: number;
   /** Visibility timeout of a created task queue. Default 6 × timeout; shorter is refused. */
   readonly visibilityTimeout?: Duration;
@@ -48,7 +49,7 @@ export interface TaskExecutorProps {
   readonly memorySize?: number;
   /** Default ARM_64. */
   readonly architecture?: lambda.Architecture;
-  /** Datadog site. Default datadoghq.com. */
+  /** Datadog site, a host name (`datadoghq.eu`, `us5.datadoghq.com`). Default datadoghq.com. */
   readonly datadogSite?: string;
   /**
    * Secret holding the Datadog API key (plain string). Without it, `apiKeyParameter` or
@@ -295,6 +296,9 @@ function validate(p: TaskExecutorProps, timeout: Duration, fifo: boolean): void 
     const w = p.maxTaskWait.toSeconds();
     if (w < 60 || w > 14 * 86400) fail(`maxTaskWait must be from 1 minute to 14 days (SQS keeps a message at most 14 days), got ${w} s`);
   }
+  if (p.maxReceiveCount !== undefined && p.queue) {
+    fail('maxReceiveCount applies to a queue this construct creates; set the redrive policy on your own queue instead');
+  }
   if (p.maxReceiveCount !== undefined && (!Number.isInteger(p.maxReceiveCount) || p.maxReceiveCount < 5 || p.maxReceiveCount > 1000)) {
     fail(`maxReceiveCount must be a whole number from 5 to 1000 (AWS recommends at least 5), got ${p.maxReceiveCount}`);
   }
@@ -321,6 +325,11 @@ function validate(p: TaskExecutorProps, timeout: Duration, fifo: boolean): void 
   }
   for (const c of p.allowedCommands ?? []) {
     if (!/^rshell:(\*|[^:\s]+)$/.test(c)) fail(`allowedCommands entry ${JSON.stringify(c)} must look like "rshell:<name>" or "rshell:*"`);
+  }
+  // DD_SITE is checked at every cold start: a value it refuses fails init, and every batch goes back to SQS.
+  const site = p.datadogSite?.trim();
+  if (site && !Token.isUnresolved(site) && !isDatadogSite(site)) {
+    fail(`datadogSite ${JSON.stringify(p.datadogSite)} must be a host name such as datadoghq.com or us5.datadoghq.com (no https://, port or path)`);
   }
   const keySources = (['apiKeySecret', 'apiKeyParameter', 'apiKeyKms'] as const).filter((k) => p[k] !== undefined);
   if (keySources.length > 1) fail(`give the Datadog API key one way, not ${keySources.join(' and ')}`);

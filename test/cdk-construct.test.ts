@@ -196,6 +196,10 @@ describe('TaskExecutor construct', () => {
     t2.hasResourceProperties('AWS::Lambda::Function', { Architectures: ['x86_64'], MemorySize: 1024 });
     // No dead-letter alarm (the queue's redrive is its owner's); the wait alarm watches it too.
     t2.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    // So a redrive count for it would be ignored: refused instead.
+    expect(() => new TaskExecutor(stack, 'Exec2', { queue, maxReceiveCount: 10 })).toThrow(
+      'maxReceiveCount applies to a queue this construct creates; set the redrive policy on your own queue instead',
+    );
     t2.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateAgeOfOldestMessage',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Mine'), 'QueueName'] } }],
@@ -217,6 +221,11 @@ describe('TaskExecutor construct', () => {
     [{ allowedPaths: ['var/log'] }, 'allowedPaths entry "var/log" must be absolute'],
     [{ signingKeys: {} }, 'TaskExecutor: signingKeys: no keys (leave signingKeys out to run unsigned tasks)'],
     [{ signingKeys: { k1: 'not a key' } }, 'TaskExecutor: signingKeys: key "k1" is not a valid public key'],
+    // DD_SITE is checked at every cold start: each of these would fail them all.
+    [{ datadogSite: 'https://datadoghq.eu' }, 'datadogSite "https://datadoghq.eu" must be a host name such as datadoghq.com or us5.datadoghq.com (no https://, port or path)'],
+    [{ datadogSite: 'datadoghq.eu/' }, 'datadogSite "datadoghq.eu/" must be a host name'],
+    [{ datadogSite: 'app.datadoghq.com:443' }, 'datadogSite "app.datadoghq.com:443" must be a host name'],
+    [{ datadogSite: 'datadoghq' }, 'datadogSite "datadoghq" must be a host name'],
   ] as [TaskExecutorProps, string][])('refuses %o', (props, message) => {
     expect(() => synth(props, false)).toThrow(message);
   });

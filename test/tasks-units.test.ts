@@ -2,6 +2,7 @@
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { cleanPath, effectiveCommands, effectivePaths } from '../src/actions/rshell/policy.js';
 import { taskBody } from '../src/producer/task.js';
@@ -14,7 +15,7 @@ import { logPublisher } from '../src/tasks/publisher.js';
 import { encodeResult, failed, MAX_RESULT_BYTES, succeeded } from '../src/tasks/results.js';
 import { verifySignedTask } from '../src/tasks/signature.js';
 import { invocationBudget, taskDeadline, timeoutSecondsOf } from '../src/tasks/timeout.js';
-import { fromAwsTraceHeader, parseTraceparent } from '../src/tasks/trace-context.js';
+import { fromAwsTraceHeader, parentContextFor, parseTraceparent } from '../src/tasks/trace-context.js';
 import { ROOT, trustedKeysJson } from './helpers/stack.js';
 
 describe('configuration', () => {
@@ -313,6 +314,33 @@ describe('trace context', () => {
       undefined,
     ]) {
       expect(fromAwsTraceHeader(header), String(header)).toBeUndefined();
+    }
+  });
+});
+
+describe('a propagated sampling priority', () => {
+  const carrier = (priority: unknown) =>
+    ({
+      messageId: 'm-1',
+      messageAttributes: {
+        _datadog: { dataType: 'String', stringValue: JSON.stringify({ 'x-datadog-trace-id': '123', 'x-datadog-parent-id': '456', 'x-datadog-sampling-priority': priority }) },
+      },
+    }) as unknown as SQSRecord;
+  const NO_TASK_IDS = { traceId: 0n, spanId: 0n };
+
+  it('is read from decimal text or a JSON integer', () => {
+    for (const [v, n] of [['2', 2], ['-1', -1], ['0', 0], [' 1 ', 1], [2, 2]] as const) {
+      const ctx = parentContextFor(NO_TASK_IDS, carrier(v));
+      expect(ctx.parent, String(v)).toEqual({ traceId: 123n, spanId: 456n });
+      expect(ctx.samplingPriority, String(v)).toBe(n);
+    }
+  });
+
+  it('is ignored when malformed: a blank one is no decision to drop the trace', () => {
+    for (const v of ['', ' ', '\t', '0x2', '1e0', 1.5, null]) {
+      const ctx = parentContextFor(NO_TASK_IDS, carrier(v));
+      expect(ctx.parent, JSON.stringify(v)).toEqual({ traceId: 123n, spanId: 456n });
+      expect(ctx.samplingPriority, JSON.stringify(v)).toBeUndefined();
     }
   });
 });

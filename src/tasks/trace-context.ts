@@ -96,9 +96,14 @@ export function parseTraceparent(v: unknown): { parent: RemoteParent; sampled: b
   return { parent: { traceId, spanId }, sampled: (parseInt(m[4], 16) & 1) === 1 };
 }
 
+/** A priority as Datadog writes it (decimal integer text, or a JSON integer); anything else is malformed and ignored. */
 function parseInteger(v: unknown): number | undefined {
-  const n = typeof v === 'string' ? Number(v) : v;
-  return typeof n === 'number' && Number.isInteger(n) ? n : undefined;
+  if (typeof v === 'string') {
+    const t = v.trim();
+    // Number('') and Number(' ') are 0: a blank header must not read as a drop.
+    return /^[+-]?\d+$/.test(t) ? Number(t) : undefined;
+  }
+  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
 }
 
 /** The context a task's result hands on to whoever consumes it. */

@@ -63,8 +63,13 @@ function checkLimit(name: string, value: string | undefined): number | undefined
   return n;
 }
 
+/** A Datadog site as DD_SITE takes it: a bare host name such as datadoghq.com (no scheme, port or path). */
+export function isDatadogSite(value: string): boolean {
+  return SITE.test(value);
+}
+
 function checkSite(name: string, value: string | undefined): string | undefined {
-  if (value !== undefined && !SITE.test(value)) throw new Error(`${name} must be a host name such as datadoghq.com`);
+  if (value !== undefined && !isDatadogSite(value)) throw new Error(`${name} must be a host name such as datadoghq.com`);
   return value;
 }
 
