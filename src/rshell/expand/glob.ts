@@ -6,6 +6,7 @@
  */
 import type { SandboxFS } from '../sandbox/types.js';
 import { ExpansionError } from '../interp/errors.js';
+import { starMatch } from '../star-match.js';
 
 export const MAX_GLOB_READDIR_CALLS = 10_000;
 
@@ -97,30 +98,46 @@ function bracket(pat: string, i: number): [string, number] | null {
   return null;
 }
 
-const compiled = new Map<string, RegExp>();
+/** One unit of a compiled component pattern: `*`, `?`, a literal char or a bracket class. */
+type GlobToken = { t: 'star' } | { t: 'any' } | { t: 'lit'; c: string } | { t: 'class'; re: RegExp };
 
-/** Compiles one path component pattern to an anchored RegExp. */
-export function compileGlob(pat: string): RegExp {
-  let re = compiled.get(pat);
-  if (re) return re;
-  let src = '^';
+/** A compiled component pattern; `test` matches a whole name. */
+export interface GlobMatcher {
+  test(name: string): boolean;
+}
+
+const compiled = new Map<string, GlobMatcher>();
+
+/** Compiles one path component pattern, matched by the linear walk of star-match.ts. */
+export function compileGlob(pat: string): GlobMatcher {
+  let m = compiled.get(pat);
+  if (m) return m;
+  const tokens: GlobToken[] = [];
   for (let i = 0; i < pat.length; i++) {
     const c = pat[i]!;
-    if (c === '\\' && i + 1 < pat.length) src += reEscape(pat[++i]!);
-    else if (c === '*') src += '[\\s\\S]*';
-    else if (c === '?') src += '[\\s\\S]';
+    if (c === '\\' && i + 1 < pat.length) tokens.push({ t: 'lit', c: pat[++i]! });
+    else if (c === '*') {
+      if (tokens.at(-1)?.t !== 'star') tokens.push({ t: 'star' });
+    } else if (c === '?') tokens.push({ t: 'any' });
     else if (c === '[') {
       const b = bracket(pat, i);
       if (b) {
-        src += b[0];
+        tokens.push({ t: 'class', re: new RegExp('^' + b[0] + '$') });
         i = b[1] - 1;
-      } else src += '\\[';
-    } else src += reEscape(c);
+      } else tokens.push({ t: 'lit', c: '[' });
+    } else tokens.push({ t: 'lit', c });
   }
-  re = new RegExp(src + '$');
+  m = { test: (name) => starMatch(tokens, name, unitMatches) };
   if (compiled.size > 1000) compiled.clear();
-  compiled.set(pat, re);
-  return re;
+  compiled.set(pat, m);
+  return m;
+}
+
+function unitMatches(tok: GlobToken, ch: string): boolean {
+  if (tok.t === 'any') return true;
+  if (tok.t === 'lit') return tok.c === ch;
+  if (tok.t === 'class') return tok.re.test(ch);
+  return false;
 }
 
 function join(base: string, name: string): string {

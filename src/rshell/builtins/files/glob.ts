@@ -6,6 +6,8 @@
  * dangling trailing backslash never matches.
  */
 
+import { starMatch } from '../../star-match.js';
+
 type Token =
   | { t: 'lit'; c: number }
   | { t: 'any' }
@@ -160,34 +162,5 @@ function matchOne(tok: Token, c: number): boolean {
 
 /** Whether `name` (bstr) matches the compiled glob. Linear-time star backtracking. */
 export function globMatch(g: Glob, name: string): boolean {
-  const s = g.fold ? codePoints(name).map(lower) : codePoints(name);
-  const t = g.tokens;
-  let ti = 0;
-  let si = 0;
-  let starTi = -1;
-  let starSi = 0;
-  while (si < s.length || ti < t.length) {
-    if (ti < t.length) {
-      const tok = t[ti];
-      if (tok.t === 'star') {
-        starTi = ti;
-        starSi = si;
-        ti++;
-        continue;
-      }
-      if (si < s.length && matchOne(tok, s[si])) {
-        ti++;
-        si++;
-        continue;
-      }
-    }
-    if (starTi >= 0 && starSi < s.length) {
-      starSi++;
-      si = starSi;
-      ti = starTi + 1;
-      continue;
-    }
-    return false;
-  }
-  return true;
+  return starMatch(g.tokens, g.fold ? codePoints(name).map(lower) : codePoints(name), matchOne);
 }

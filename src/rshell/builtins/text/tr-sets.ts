@@ -145,8 +145,44 @@ export function parseSet(s: string, warn: (w: string) => void = () => {}): SetEl
   return out;
 }
 
-/** Expands elements to bytes; an indefinite repeat expands to `fill` copies. */
-export function expand(elements: SetElement[], fill = 0): number[] {
+/**
+ * Most bytes a SET operand may have, and most positions an expanded set may hold. GNU tr
+ * has no such bound, but `[b*999999999]` or a 16 MiB operand of ranges would otherwise be
+ * materialised as a JS array: gigabytes, and the whole process killed for lack of memory.
+ */
+export const MAX_SET = 1 << 20;
+
+export const setTooLarge = (): TrError => new TrError(`set too large (limit ${MAX_SET} characters)`);
+
+/** Positions one element expands to (an indefinite repeat: `fill`), capped at `repeatCap`. */
+export function elementSize(e: SetElement, fill = 0, repeatCap = Infinity): number {
+  switch (e.kind) {
+    case 'char':
+    case 'equiv':
+      return 1;
+    case 'range':
+      return e.b - e.a + 1;
+    case 'class': {
+      let n = 0;
+      for (let c = 0; c < 256; c++) if (CLASSES[e.name](c)) n++;
+      return n;
+    }
+    case 'repeat':
+      return Math.min(e.n ?? fill, repeatCap);
+  }
+}
+
+/**
+ * Expands elements to bytes; an indefinite repeat expands to `fill` copies, and no repeat
+ * to more than `repeatCap` (for SET2, whose positions past SET1's length are never used).
+ * Refuses a set of more than MAX_SET positions before building it.
+ */
+export function expand(elements: SetElement[], fill = 0, repeatCap = Infinity): number[] {
+  let total = 0;
+  for (const e of elements) {
+    total += elementSize(e, fill, repeatCap);
+    if (total > MAX_SET) throw setTooLarge();
+  }
   const out: number[] = [];
   for (const e of elements) {
     switch (e.kind) {
@@ -160,9 +196,11 @@ export function expand(elements: SetElement[], fill = 0): number[] {
       case 'class':
         for (let c = 0; c < 256; c++) if (CLASSES[e.name](c)) out.push(c);
         break;
-      case 'repeat':
-        for (let k = 0; k < (e.n ?? fill); k++) out.push(e.c);
+      case 'repeat': {
+        const n = Math.min(e.n ?? fill, repeatCap);
+        for (let k = 0; k < n; k++) out.push(e.c);
         break;
+      }
     }
   }
   return out;

@@ -6,7 +6,7 @@ import { FlagSet, failFlags } from '../flags.js';
 import type { Builtin } from '../types.js';
 import { helpText } from './help.js';
 import { complain } from './io.js';
-import { TrError, complementOf, expand, parseSet, type SetElement } from './tr-sets.js';
+import { MAX_SET, TrError, complementOf, elementSize, expand, parseSet, setTooLarge, type SetElement } from './tr-sets.js';
 
 interface TrTables {
   map: Uint8Array;
@@ -80,6 +80,7 @@ function buildTables(
   o: { complement: boolean; del: boolean; squeeze: boolean; truncate: boolean },
   warn: (w: string) => void,
 ): TrTables {
+  if (ops.some((op) => op.length > MAX_SET)) throw setTooLarge();
   const s1 = parseSet(ops[0], warn);
   const s2: SetElement[] | null = ops.length > 1 ? parseSet(ops[1], warn) : null;
   const translating = s2 !== null && !o.del;
@@ -105,9 +106,11 @@ function buildTables(
   const del = new Uint8Array(256);
   const squeeze = new Uint8Array(256);
   if (translating) {
-    const fixed = expand(s2!, 0).length;
-    if (!o.complement) checkCaseAlignment(s1, s2!, Math.max(set1.length - fixed, 0));
-    let set2 = expand(s2!, Math.max(set1.length - fixed, 0));
+    // SET2 is used up to SET1's length: a longer repeat maps, fills and aligns the same.
+    const cap = Math.max(set1.length, 1);
+    const fixed = expand(s2!, 0, cap).length;
+    if (!o.complement) checkCaseAlignment(s1, s2!, Math.max(set1.length - fixed, 0), cap);
+    let set2 = expand(s2!, Math.max(set1.length - fixed, 0), cap);
     if (set1.length > set2.length && !o.truncate) {
       if (set2.length === 0) throw new TrError('when not truncating set1, string2 must be non-empty');
       if (s2![s2!.length - 1].kind === 'class') {
@@ -124,7 +127,8 @@ function buildTables(
     if (o.squeeze) for (const c of set2) squeeze[c] = 1;
   } else if (o.del) {
     for (const c of set1) del[c] = 1;
-    if (o.squeeze && s2) for (const c of expand(s2)) squeeze[c] = 1;
+    // Only which bytes SET2 holds matters here.
+    if (o.squeeze && s2) for (const c of expand(s2, 0, 1)) squeeze[c] = 1;
   } else if (o.squeeze) {
     for (const c of set1) squeeze[c] = 1;
   }
@@ -138,9 +142,9 @@ const isCaseClass = (e: SetElement | undefined): boolean =>
  * GNU tr: a [:upper:]/[:lower:] in SET2 must start at the same position as a [:upper:] or
  * [:lower:] in SET1 (walking both sets element by element, skipping both classes together).
  */
-function checkCaseAlignment(s1: SetElement[], s2: SetElement[], fill: number): void {
+function checkCaseAlignment(s1: SetElement[], s2: SetElement[], fill: number, repeatCap: number): void {
   if (!s2.some(isCaseClass)) return;
-  const size = (e: SetElement): number => expand([e], fill).length;
+  const size = (e: SetElement): number => elementSize(e, fill, repeatCap);
   let i1 = 0;
   let o1 = 0;
   let i2 = 0;
