@@ -86,11 +86,7 @@ export class RunState {
 
   /** Throws the cancellation error when the run is over. */
   check(): void {
-    if (this.abortError) throw this.abortError;
-    if (Date.now() >= this.settings.deadline) {
-      this.abort('timeout');
-      throw this.abortError;
-    }
+    this.checkTimeFor(0);
   }
 
   /**
@@ -99,7 +95,7 @@ export class RunState {
    * (its worst case is rarely reached), but it can no longer run far past the deadline.
    */
   checkTimeFor(ms: number): void {
-    this.check();
+    if (this.abortError) throw this.abortError;
     if (Date.now() + ms >= this.settings.deadline) {
       this.abort('timeout');
       throw this.abortError;
@@ -108,11 +104,7 @@ export class RunState {
 
   /** The per-statement checkpoint; returns a promise only when it yields. */
   tick(): Promise<void> | undefined {
-    if (this.abortError) throw this.abortError;
-    if (Date.now() >= this.settings.deadline) {
-      this.abort('timeout');
-      throw this.abortError;
-    }
+    this.check();
     if (++this.ticks % YIELD_EVERY_TICKS !== 0) return undefined;
     return yieldToLoop().then(() => this.check());
   }
