@@ -70,7 +70,7 @@ const kib = (files) => files.reduce((s, f) => s + outputs[f].bytes, 0) / 1024;
 const js = Object.keys(outputs).filter((f) => f.endsWith('.mjs'));
 const lazy = js.filter((f) => !eager.has(f));
 console.log(`${entry}: ${kib([...eager]).toFixed(1)} KiB minified loaded at cold start (entry ${kib([entry]).toFixed(1)} KiB + ${eager.size - 1} static chunk(s); AWS SDK external)`);
-console.log(`lazily loaded on first use (grep/sed, the RE2 engine, the AWS readers, the agent exporter): ${kib(lazy).toFixed(1)} KiB in ${lazy.length} chunk(s); ${kib(js).toFixed(1)} KiB of JS in all`);
+console.log(`lazily loaded on first use (grep/sed and the RE2 engine, the system tools, the AWS readers, the agent exporter): ${kib(lazy).toFixed(1)} KiB in ${lazy.length} chunk(s); ${kib(js).toFixed(1)} KiB of JS in all`);
 if (process.argv.includes('--analyze')) {
   const { analyzeMetafile } = await import('esbuild');
   console.log(await analyzeMetafile(result.metafile));

@@ -1,7 +1,8 @@
 /**
- * Finding F5: grep and sed load the RE2 engine on first use. That first load happens inside
- * a run and must end at the run's deadline like any other work. This file's module graph is
- * fresh (vitest isolates files), so the first `grep` below really loads the chunk.
+ * Finding F5: grep and sed load the RE2 engine on first use (the system tools load on first
+ * use too). That first load happens inside a run and must end at the run's deadline like any
+ * other work. This file's module graph is fresh (vitest isolates files), so the first `grep`
+ * below really loads the chunk.
  */
 import { expect, it } from 'vitest';
 import { createRunner } from '../src/rshell/index.js';
@@ -35,4 +36,17 @@ it('many grep/sed calls in one run leave no abort listeners behind (no MaxListen
   } finally {
     process.off('warning', onWarning);
   }
+});
+
+it('the system tools (ps, ss, ip, ping, uname) load on first use too, and every one of them is registered', async () => {
+  const { BUILTINS } = await import('../src/rshell/builtins/registry.js');
+  const system = (await import('../src/rshell/builtins/system/index.js')).builtins;
+  const search = (await import('../src/rshell/builtins/search/index.js')).builtins;
+  // A builtin added to a lazy group's index but not to the registry's list would be missing.
+  for (const name of [...Object.keys(system), ...Object.keys(search)]) {
+    expect(BUILTINS.has(name), name).toBe(true);
+    expect(BUILTINS.get(name), name).not.toBe({ ...system, ...search }[name]); // the loading wrapper
+  }
+  const r = await createRunner({ allowAllCommands: true, timeoutMs: 10_000 }).run('uname -s; ps | head -1');
+  expect([r.outcome, r.stdout.toString()]).toEqual(['success', 'Linux\n   PID TTY              TIME CMD\n']);
 });

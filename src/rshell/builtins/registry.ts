@@ -1,13 +1,13 @@
 /**
  * Every builtin by name. Each group owns its own index; this module only merges them, so
- * groups can grow independently. The regex tools (grep, sed) load on first use: they bring
- * the RE2 engine (~150 KB), which a cold start should not parse unless a script needs it.
+ * groups can grow independently. Two groups load on first use, as code a cold start should
+ * not parse unless a script needs it: the regex tools (grep, sed), which bring the RE2 engine
+ * (~150 KB), and the system tools (ps, ss, ip, ping, uname: ~20 KB of /proc parsing).
  */
 import type { Builtin } from './types.js';
 import { builtins as core } from './core/index.js';
 import { builtins as text } from './text/index.js';
 import { builtins as files } from './files/index.js';
-import { builtins as system } from './system/index.js';
 
 /**
  * Builtins of a group loaded with a dynamic import the first time one of them runs. The wait
@@ -48,6 +48,7 @@ function untilLoadedOrAborted<T>(load: Promise<T>, signal: AbortSignal): Promise
 }
 
 const search = lazyGroup(['grep', 'sed'], () => import('./search/index.js'));
+const system = lazyGroup(['ip', 'ping', 'ps', 'ss', 'uname'], () => import('./system/index.js'));
 
 export const BUILTINS: ReadonlyMap<string, Builtin> = new Map(
   Object.entries({ ...core, ...search, ...text, ...files, ...system }),
