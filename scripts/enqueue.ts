@@ -12,7 +12,13 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { enqueueTask } from '../src/producer/enqueue.js';
 import { DEFAULT_SIGNED_VALIDITY_MS } from '../src/producer/task.js';
 
-const { values } = parseArgs({
+const usage = "usage: npm run enqueue -- --queue-url URL --command '...' [--allowed-path P ...] [--allowed-command rshell:X ...] [--timeout S] [--group G] [--sign-key FILE --key-id ID [--expires-in S]]";
+/** A usage error: a one-line reason and exit 2. */
+function usageError(msg: string): never {
+  console.error(msg);
+  process.exit(2);
+}
+const options = {
   options: {
     'queue-url': { type: 'string' },
     command: { type: 'string' },
@@ -25,17 +31,20 @@ const { values } = parseArgs({
     'expires-in': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
-});
-const usage = "usage: npm run enqueue -- --queue-url URL --command '...' [--allowed-path P ...] [--allowed-command rshell:X ...] [--timeout S] [--group G] [--sign-key FILE --key-id ID [--expires-in S]]";
+} as const;
+let parsed;
+try {
+  parsed = parseArgs(options);
+} catch (err) {
+  usageError(`${(err as Error).message}\n${usage}`);
+}
+const { values } = parsed;
 if (values.help) {
   console.log(usage);
   process.exit(0);
 }
 const queueUrl = values['queue-url'] ?? process.env.TASK_QUEUE_URL;
-if (!queueUrl || values.command === undefined) {
-  console.error(usage);
-  process.exit(2);
-}
+if (!queueUrl || values.command === undefined) usageError(usage);
 const endpoint = process.env.AWS_ENDPOINT_URL_SQS;
 const loopback = endpoint !== undefined && /^https?:\/\/(127\.|localhost|\[::1\])/.test(endpoint);
 const client = new SQSClient(
@@ -44,23 +53,46 @@ const client = new SQSClient(
     : {},
 );
 const inputs: Record<string, unknown> = { command: values.command };
-if (values.timeout !== undefined) inputs.timeout = Number(values.timeout);
+if (values.timeout !== undefined) {
+  // The runner reads inputs.timeout only as whole seconds, 0 < n ≤ 2^31−1, and otherwise uses its default.
+  const t = Number(values.timeout);
+  if (!/^\d+$/.test(values.timeout.trim()) || !Number.isSafeInteger(t) || t <= 0 || t > 2 ** 31 - 1) {
+    usageError(`--timeout must be a positive whole number of seconds, got ${JSON.stringify(values.timeout)}`);
+  }
+  inputs.timeout = t;
+}
+if ((values['sign-key'] === undefined) !== (values['key-id'] === undefined)) {
+  usageError('--sign-key and --key-id go together: give both to sign the task, or neither to send it unsigned');
+}
 // A signed task runs again if it is sent again before it expires.
 const expiresIn = values['expires-in'] === undefined ? DEFAULT_SIGNED_VALIDITY_MS / 1000 : Number(values['expires-in']);
 if (!Number.isFinite(expiresIn) || expiresIn <= 0) {
-  console.error(`--expires-in must be a positive number of seconds, got ${JSON.stringify(values['expires-in'])}`);
-  process.exit(2);
+  usageError(`--expires-in must be a positive number of seconds, got ${JSON.stringify(values['expires-in'])}`);
 }
-const signer =
-  values['sign-key'] && values['key-id']
-    ? { keyId: values['key-id'], key: createPrivateKey(readFileSync(values['sign-key'])), expiresAt: Date.now() + expiresIn * 1000 }
-    : undefined;
-const sent = await enqueueTask(
-  client,
-  queueUrl,
-  { inputs, allowedPaths: values['allowed-path'] ?? [], allowedCommands: values['allowed-command'] ?? [] },
-  signer,
-  values.group,
-);
+let signer;
+if (values['sign-key'] !== undefined && values['key-id'] !== undefined) {
+  let key;
+  try {
+    key = createPrivateKey(readFileSync(values['sign-key']));
+  } catch (err) {
+    usageError(`--sign-key ${values['sign-key']}: not a readable PEM private key (${(err as Error).message})`);
+  }
+  signer = { keyId: values['key-id'], key, expiresAt: Date.now() + expiresIn * 1000 };
+}
+let sent;
+try {
+  sent = await enqueueTask(
+    client,
+    queueUrl,
+    { inputs, allowedPaths: values['allowed-path'] ?? [], allowedCommands: values['allowed-command'] ?? [] },
+    signer,
+    values.group,
+  );
+} catch (err) {
+  const e = err as Error;
+  console.error(`enqueue: could not send to ${queueUrl}: ${e.name}: ${e.message}`);
+  client.destroy();
+  process.exit(1);
+}
 console.log(JSON.stringify({ messageId: sent.messageId, taskId: sent.taskId, traceId: sent.traceId.toString(), parentId: sent.parentId.toString() }));
 client.destroy();
