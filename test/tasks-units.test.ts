@@ -1,6 +1,7 @@
 /** Unit tests of the executor's pieces: configuration, policy, envelope, signatures, results, budget. */
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -124,6 +125,24 @@ describe('allow-list intersection (PAR rules)', () => {
     expect(effectivePaths(['relative/dir'], ['/'])).toEqual([]);
     expect(effectivePaths(['/var'], [])).toEqual([]);
     expect(cleanPath('/a/./b/../c/')).toBe('/a/c');
+  });
+
+  it('drops a task path that leaves the operator path through a symlink (the PAR compares text only)', () => {
+    const base = mkdtempSync(join(tmpdir(), 'policy-'));
+    try {
+      mkdirSync(join(base, 'op/inner'), { recursive: true });
+      mkdirSync(join(base, 'outside'));
+      symlinkSync('../outside', join(base, 'op/out'));
+      symlinkSync('inner', join(base, 'op/alias'));
+      const op = join(base, 'op');
+      // `out` is inside `op` as text, but its target is not: it would be a root of its own.
+      expect(effectivePaths([`${op}/out`, `${op}/inner`, `${op}/alias`, `${op}/missing`], [op])).toEqual([`${op}/alias`, `${op}/inner`, `${op}/missing`]);
+      // The operator's own path may be a link; what counts is where both really are.
+      expect(effectivePaths([`${op}/out`], [`${op}/out`])).toEqual([`${op}/out`]);
+      expect(effectivePaths([`${op}/out`], ['/'])).toEqual([`${op}/out`]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
 

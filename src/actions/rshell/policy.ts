@@ -7,8 +7,12 @@
  *   kill switch), allows nothing.
  * - Paths: cleaned absolute paths compared by containment, the narrower side winning;
  *   operator `/` admits everything; the result is reduced to its broadest entries. `:ro` /
- *   `:rw` suffixes are accepted and dropped: this runner is read-only.
+ *   `:rw` suffixes are accepted and dropped: this runner is read-only. Unlike the PAR's
+ *   text-only comparison, a task path inside an operator path must also lie inside it once
+ *   symlinks are resolved: a link in the operator's directory would otherwise make its
+ *   target a root of its own.
  */
+import { realpathSync } from 'node:fs';
 import { posix } from 'node:path';
 
 export const COMMAND_NAMESPACE = 'rshell:';
@@ -20,18 +24,36 @@ export function effectiveCommands(task: readonly string[] | undefined, operator:
   return [...new Set(admitted)];
 }
 
-export function effectivePaths(task: readonly string[] | undefined, operator: readonly string[]): string[] {
+export function effectivePaths(task: readonly string[] | undefined, operator: readonly string[], real: (p: string) => string | undefined = realPath): string[] {
   if (!task || operator.length === 0) return [];
   const t = task.map(cleanPath).filter((p): p is string => p !== null);
   const o = operator.map(cleanPath).filter((p): p is string => p !== null);
   const out: string[] = [];
   for (const a of t) {
     for (const b of o) {
-      if (contains(b, a)) out.push(a);
-      else if (contains(a, b)) out.push(b);
+      if (contains(b, a)) {
+        if (a === b || staysInside(a, b, real)) out.push(a);
+      } else if (contains(a, b)) out.push(b);
     }
   }
   return broadest(out);
+}
+
+/** The real path, or undefined when it cannot be resolved (missing: nothing to read there). */
+export function realPath(p: string): string | undefined {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `inner` (textually inside `outer`) is still inside it with symlinks resolved. */
+function staysInside(inner: string, outer: string, real: (p: string) => string | undefined): boolean {
+  if (outer === '/') return true;
+  const ri = real(inner);
+  const ro = real(outer);
+  return ri === undefined || ro === undefined || contains(ro, ri);
 }
 
 /** Absolute, cleaned, without access suffix; null for relative or empty entries. */
