@@ -1,6 +1,9 @@
 /**
  * `npm run enqueue` as a user runs it: a subprocess sending to the local SQS server, its
- * signed task's expiry set by --expires-in and checked by the real verifier.
+ * signed task's expiry set by --expires-in and checked by the real verifier. It refuses what
+ * it cannot honour before anything is sent: half a signing pair (it used to send the task
+ * unsigned), a timeout the runner would not read, and bad flags, keys or queues, each
+ * answered in one line, never a stack trace.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -21,11 +24,16 @@ beforeAll(async () => {
 });
 afterAll(() => queues?.close());
 
-function enqueue(...args: string[]) {
-  return run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/enqueue.ts'), '--queue-url', queues.taskQueueUrl, ...args], {
+/** The CLI with exactly these arguments, sending to `endpoint` (the local server). */
+function enqueueRaw(args: string[], endpoint = queues.endpoint) {
+  return run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/enqueue.ts'), ...args], {
     cwd: ROOT,
-    env: { ...process.env, AWS_ENDPOINT_URL_SQS: queues.endpoint },
+    env: { ...process.env, AWS_ENDPOINT_URL_SQS: endpoint },
   });
+}
+
+function enqueue(...args: string[]) {
+  return enqueueRaw(['--queue-url', queues.taskQueueUrl, ...args]);
 }
 
 describe('npm run enqueue', () => {
@@ -50,5 +58,52 @@ describe('npm run enqueue', () => {
   it('refuses an --expires-in that is not a positive number of seconds', async () => {
     const err = await enqueue('--command', 'true', '--sign-key', KEY, '--key-id', 'fixture-ed25519', '--expires-in', '0').catch((e: { code: number; stderr: string }) => e);
     expect(err).toMatchObject({ code: 2, stderr: '--expires-in must be a positive number of seconds, got "0"\n' });
+  });
+});
+
+type Failure = { code: number; stdout: string; stderr: string };
+const failure = (p: Promise<unknown>) => p.then(() => ({ code: 0, stdout: '', stderr: '' }) as Failure, (e: Failure) => e);
+
+describe('npm run enqueue: flags it cannot honour', () => {
+  it('--sign-key without --key-id is refused, not sent unsigned', async () => {
+    const err = await failure(enqueueRaw(['--queue-url', queues.taskQueueUrl, '--command', 'true', '--sign-key', KEY]));
+    expect(err.code).toBe(2);
+    expect(err.stderr).toMatch(/--sign-key and --key-id/);
+    // Nothing reached the queue.
+    expect(await drainQueue(queues, queues.taskQueueUrl, 1, 1500)).toEqual([]);
+  });
+
+  it('--key-id without --sign-key is refused, not sent unsigned', async () => {
+    const err = await failure(enqueueRaw(['--queue-url', queues.taskQueueUrl, '--command', 'true', '--key-id', 'fixture-ed25519']));
+    expect(err.code).toBe(2);
+    expect(await drainQueue(queues, queues.taskQueueUrl, 1, 1500)).toEqual([]);
+  });
+
+  it.each(['abc', '1.5', '0', '-3'])('--timeout %s is refused (the runner would silently use its default)', async (t) => {
+    const err = await failure(enqueueRaw(['--queue-url', queues.taskQueueUrl, '--command', 'true', `--timeout=${t}`]));
+    expect(err.code).toBe(2);
+    expect(err.stderr).toMatch(/--timeout must be a positive whole number of seconds/);
+    expect(await drainQueue(queues, queues.taskQueueUrl, 1, 1000)).toEqual([]);
+  });
+
+  it('an unknown flag prints the usage and exits 2 like other usage errors, without a stack trace', async () => {
+    const err = await failure(enqueueRaw(['--queue-url', queues.taskQueueUrl, '--command', 'true', '--allowed-commands', 'rshell:echo']));
+    expect(err.code).toBe(2);
+    expect(err.stderr).toMatch(/usage: npm run enqueue/);
+    expect(err.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an unreadable --sign-key file is a one-line error, not a stack trace', async () => {
+    const err = await failure(enqueueRaw(['--queue-url', queues.taskQueueUrl, '--command', 'true', '--sign-key', '/nonexistent.pem', '--key-id', 'x']));
+    expect(err.code).toBe(2);
+    expect(err.stderr).toMatch(/\/nonexistent\.pem/);
+    expect(err.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a queue that does not exist is a one-line error, exit 1, not a stack trace', async () => {
+    const err = await failure(enqueueRaw(['--queue-url', queues.taskQueueUrl.replace(/tasks$/, 'missing'), '--command', 'true']));
+    expect(err.code).toBe(1);
+    expect(err.stderr).toMatch(/QueueDoesNotExist/);
+    expect(err.stderr).not.toMatch(/\n\s+at /);
   });
 });
