@@ -256,8 +256,8 @@ function quotedPart(p: WordPart, cx: ExpandContext, substs: Substs, lit: (v: str
   }
 }
 
-function wordFields(word: Word, cx: ExpandContext, substs: Substs, ifs: string, out: RawField[]): void {
-  const b = new FieldBuilder(ifs, cx.check && (() => cx.check!()));
+function wordFields(word: Word, cx: ExpandContext, substs: Substs, ifs: string, out: RawField[], check: (() => void) | undefined): void {
+  const b = new FieldBuilder(ifs, check);
   for (const p of word.parts) {
     switch (p.type) {
       case 'Lit':
@@ -293,6 +293,8 @@ export const MAX_FIELDS = 1_000_000;
 
 function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] | Promise<string[]> {
   const ifs = ifsOf(cx);
+  // The run's clock for long expansions, bound once per expansion (not once per word).
+  const check = cx.check && (() => cx.check!());
   const out: string[] = [];
   let bytes = 0;
   // Only built once a field needs pathname expansion: the escaped pattern per field.
@@ -319,7 +321,7 @@ function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] 
       }
     }
     const fields: RawField[] = [];
-    for (const bw of expandBraces(w, cx.check && (() => cx.check!()))) wordFields(bw, cx, substs, ifs, fields);
+    for (const bw of expandBraces(w, check)) wordFields(bw, cx, substs, ifs, fields, check);
     if (out.length + fields.length > MAX_FIELDS) throw new ExpansionError(`expansion exceeds the maximum of ${MAX_FIELDS} words`);
     if (fields.length > 1024) cx.check?.();
     for (const f of fields) {
