@@ -23,18 +23,50 @@ interface Entry {
   env?: Record<string, string>;
 }
 
+/** A usage error: one line naming what is wrong, exit 2, before anything has run. */
+function usageError(msg: string): never {
+  console.error(msg);
+  process.exit(2);
+}
+
 const args = process.argv.slice(2);
-const timeoutMs = Number(args[args.indexOf('--timeout-ms') + 1]) || 30_000;
-const files = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--timeout-ms');
+const timeoutAt = args.indexOf('--timeout-ms');
+const timeoutArg = timeoutAt >= 0 ? args[timeoutAt + 1] : undefined;
+const timeoutMs = timeoutArg === undefined ? 30_000 : Number(timeoutArg);
+if (timeoutAt >= 0 && (timeoutArg === undefined || !(Number.isSafeInteger(timeoutMs) && timeoutMs > 0))) {
+  usageError(`--timeout-ms must be a positive whole number of milliseconds, got ${JSON.stringify(timeoutArg ?? '')}`);
+}
+const timeoutValueAt = timeoutAt >= 0 ? timeoutAt + 1 : -1;
+const files = args.filter((a, i) => !a.startsWith('--') && i !== timeoutValueAt);
+const unknown = args.find((a, i) => a.startsWith('--') && i !== timeoutAt);
+if (unknown) usageError(`unknown option ${unknown}; usage: npm run invoke -- <event.json> ... [--timeout-ms N]`);
 const entries: Entry[] = files.length
   ? files.map((f) => ({ file: resolve(f) }))
   : (JSON.parse(readFileSync(join(fixtures, 'manifest.json'), 'utf8')) as Entry[]).map((e) => ({ ...e, file: join(fixtures, e.file) }));
+// Every event file is read before the first runs, so a typo is answered at once.
+const events = entries.map((e) => readEvent(e.file));
+
+/** An event file's JSON, or a one-line usage error naming the file and what is wrong. */
+function readEvent(file: string): SQSEvent {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    usageError(`${file}: cannot read the event file (${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message})`);
+  }
+  try {
+    return JSON.parse(text) as SQSEvent;
+  } catch (err) {
+    usageError(`${file}: not JSON (${(err as Error).message})`);
+  }
+}
 
 const intake = await startLocalIntake();
 let failures = 0;
 try {
-  for (const entry of entries) {
-    const event = JSON.parse(readFileSync(entry.file, 'utf8')) as SQSEvent;
+  for (const [i, entry] of entries.entries()) {
+    const event = events[i];
     const env: NodeJS.ProcessEnv = { ...process.env, DD_API_KEY: 'local-development', DD_TRACE_INTAKE_URL: intake.url };
     for (const [k, v] of Object.entries(entry.env ?? {})) env[k] = v.startsWith('@') ? readFileSync(join(root, v.slice(1)), 'utf8') : v;
 

@@ -1,0 +1,48 @@
+/**
+ * `npm run invoke` as a user runs it: a subprocess running an event file through the real
+ * handler and printing its results and span tree. A mistyped file, a file that is not JSON,
+ * an unknown option or a bad `--timeout-ms` is answered in one line with exit 2, before
+ * anything runs, never with a stack trace.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/stack.js';
+
+const run = promisify(execFile);
+
+function invoke(...args: string[]) {
+  return run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/start.ts'), ...args], { cwd: ROOT });
+}
+
+/** The refusal of `args`: exit code and stderr. */
+async function refusal(...args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  const err = (await invoke(...args).then(
+    () => { throw new Error(`invoke ${args.join(' ')} succeeded`); },
+    (e: unknown) => e,
+  )) as { code: number; stderr: string; stdout: string };
+  return { code: err.code, stderr: err.stderr, stdout: err.stdout };
+}
+
+describe('npm run invoke', () => {
+  it('runs one event file through the handler and prints its result and span tree', async () => {
+    const { stdout } = await invoke('test/fixtures/events/single-task.json', '--timeout-ms', '20000');
+    expect(stdout).toMatch(/^✔ \S+ exit=0$/m);
+    expect(stdout).toMatch(/^ {2}action\.run com\.datadoghq\.remoteaction\.rshell\.runCommand \[private-action-runner\]/m);
+    expect(stdout).toContain('1 event file(s) processed; 0 record(s) returned for retry.');
+  }, 30_000);
+
+  it.each([
+    [['missing-event.json'], /^\/\S+\/missing-event\.json: cannot read the event file \(no such file\)\n$/],
+    [['README.md'], /^\/\S+\/README\.md: not JSON \(.+\)\n$/],
+    [['test/fixtures/events/single-task.json', '--timeout-ms', 'soon'], /^--timeout-ms must be a positive whole number of milliseconds, got "soon"\n$/],
+    [['test/fixtures/events/single-task.json', '--timeout-ms'], /^--timeout-ms must be a positive whole number of milliseconds, got ""\n$/],
+    [['--verbose'], /^unknown option --verbose; usage: npm run invoke -- <event\.json> \.\.\. \[--timeout-ms N\]\n$/],
+  ])('refuses %j in one line with exit 2', async (args, message) => {
+    const r = await refusal(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  }, 30_000);
+});
