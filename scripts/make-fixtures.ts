@@ -145,12 +145,13 @@ write('trace-propagation.json', [
   record(task('trace-task-ids', 'echo parented by the task', { traceId: 12345678901234567890n, spanId: 9876543210987654321n })),
   record(task('trace-datadog-attr', 'echo parented by _datadog'), {
     messageAttributes: {
-      _datadog: { stringValue: JSON.stringify({ 'x-datadog-trace-id': '18446744073709551557', 'x-datadog-parent-id': '4611686018427387904', 'x-datadog-sampling-priority': '2' }), dataType: 'String' },
+      // A 128-bit trace, as Datadog's tracers start them by default: the upper half rides in x-datadog-tags.
+      _datadog: { stringValue: JSON.stringify({ 'x-datadog-trace-id': '18446744073709551557', 'x-datadog-parent-id': '4611686018427387904', 'x-datadog-sampling-priority': '2', 'x-datadog-tags': '_dd.p.dm=-4,_dd.p.tid=640cfd8d00000000' }), dataType: 'String' },
     },
   }),
   record(task('trace-traceparent', 'echo parented by traceparent'), {
     messageAttributes: {
-      _datadog: { binaryValue: Buffer.from(JSON.stringify({ traceparent: '00-0000000000000000fedcba9876543210-0123456789abcdef-01' })).toString('base64'), dataType: 'Binary' },
+      _datadog: { binaryValue: Buffer.from(JSON.stringify({ traceparent: '00-640cfd8e00000000fedcba9876543210-0123456789abcdef-01', tracestate: 'dd=s:2;t.dm:-4,other=x' })).toString('base64'), dataType: 'Binary' },
     },
   }),
   record(task('trace-none', 'echo a new trace')),

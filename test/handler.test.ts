@@ -10,6 +10,7 @@ import { startLocalQueues, type LocalQueues } from '../src/local/sqs-server.js';
 import { loadConfig } from '../src/tasks/config.js';
 import { taskBody } from '../src/producer/task.js';
 import { sqsPublisher } from '../src/tasks/publisher.js';
+import { datadogCarrierOf } from '../src/tasks/trace-context.js';
 import type { FailurePayload, SuccessPayload, TaskUpdate } from '../src/tasks/results.js';
 import { startLocalIntake, type IntakeSpan, type LocalIntake } from '../src/tracing/local-intake.js';
 import { context, drainMessages, drainResults, fixture, MemoryLogger, MemoryPublisher, trustedKeysJson } from './helpers/stack.js';
@@ -339,12 +340,37 @@ describe('handler over the fixtures', () => {
     const runs = spansNamed('run').filter((s) => s.trace_id === 12345678901234567890n);
     expect(runs).toHaveLength(1);
     expect(runs[0].parent_id).toBe(byTask.get('trace-task-ids')!.span_id);
-    // Each result continues its task's trace from the action.run span, with the trace's priority.
+    // Each result continues its task's trace from the action.run span, with the trace's
+    // priority and, for a 128-bit trace, its upper half.
+    const high = new Map([['trace-datadog-attr', 0x640cfd8d00000000n], ['trace-traceparent', 0x640cfd8e00000000n]]);
     for (const item of pub.items) {
-      const span = byTask.get(item.update.data.attributes.task_id!)!;
-      expect(item.trace).toEqual({ traceId: span.trace_id, spanId: span.span_id, samplingPriority: span.metrics._sampling_priority_v1 });
+      const task = item.update.data.attributes.task_id!;
+      const span = byTask.get(task)!;
+      const traceIdHigh = high.get(task);
+      expect(item.trace).toEqual({ traceId: span.trace_id, spanId: span.span_id, samplingPriority: span.metrics._sampling_priority_v1, ...(traceIdHigh && { traceIdHigh }) });
     }
-    expect(pub.items.map((i) => i.trace?.samplingPriority)).toEqual([2, 2, 1, 2, 1, 1, 2, 1]);
+    // The traceparent's tracestate says 2 (dd=s:2), beyond what its sampled flag can.
+    expect(pub.items.map((i) => i.trace?.samplingPriority)).toEqual([2, 2, 2, 2, 1, 1, 2, 1]);
+  });
+
+  it('joins a 128-bit trace: every span of it carries _dd.p.tid, and its result hands the upper half on', async () => {
+    const pub = new MemoryPublisher();
+    await createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: pub })(fixture('trace-propagation.json'), context());
+    const tidOfTrace = new Map<bigint, Set<string | undefined>>();
+    for (const s of intake.spans()) {
+      const set = tidOfTrace.get(s.trace_id) ?? new Set();
+      set.add(s.meta['_dd.p.tid']);
+      tidOfTrace.set(s.trace_id, set);
+    }
+    // From x-datadog-tags, and from a traceparent's first 16 hex digits; every other trace is 64-bit.
+    expect(tidOfTrace.get(18446744073709551557n)).toEqual(new Set(['640cfd8d00000000']));
+    expect(tidOfTrace.get(0xfedcba9876543210n)).toEqual(new Set(['640cfd8e00000000']));
+    expect([...tidOfTrace.values()].filter((tids) => !tids.has(undefined))).toHaveLength(2);
+    expect(intake.spans().filter((s) => s.trace_id === 18446744073709551557n).map((s) => s.name).sort()).toEqual(['action.run', 'command', 'run']);
+    const carrier = (task: string) => JSON.parse(datadogCarrierOf(pub.items.find((i) => i.update.data.attributes.task_id === task)!.trace!));
+    expect(carrier('trace-datadog-attr')).toMatchObject({ 'x-datadog-trace-id': '18446744073709551557', 'x-datadog-tags': '_dd.p.tid=640cfd8d00000000' });
+    expect(carrier('trace-traceparent')['x-datadog-tags']).toBe('_dd.p.tid=640cfd8e00000000');
+    expect(carrier('trace-task-ids')['x-datadog-tags']).toBeUndefined();
   });
 
   it('at DD_TRACE_SAMPLE_RATE=0 sends no trace it started, hands the drop on to their results, and keeps traces that came with a parent', async () => {
@@ -403,7 +429,8 @@ describe('handler over the fixtures', () => {
     await createSqsHandler(loadConfig({}), { logger: new MemoryLogger(), publisher: pub })(fixture('trace-propagation.json'), context());
     const traceOf = new Map(pub.items.map((i) => [i.update.data.attributes.task_id, i.trace]));
     expect(traceOf.get('trace-task-ids')).toEqual({ traceId: 12345678901234567890n, spanId: 9876543210987654321n, samplingPriority: undefined });
-    expect(traceOf.get('trace-datadog-attr')).toEqual({ traceId: 18446744073709551557n, spanId: 4611686018427387904n, samplingPriority: 2 });
+    expect(traceOf.get('trace-datadog-attr')).toEqual({ traceId: 18446744073709551557n, spanId: 4611686018427387904n, samplingPriority: 2, traceIdHigh: 0x640cfd8d00000000n });
+    expect(traceOf.get('trace-traceparent')).toEqual({ traceId: 0xfedcba9876543210n, spanId: 0x0123456789abcdefn, samplingPriority: 2, traceIdHigh: 0x640cfd8e00000000n });
     expect(traceOf.get('trace-sns')).toEqual({ traceId: 9223372036854775809n, spanId: 77n, samplingPriority: 1 });
     expect(traceOf.get('trace-eventbridge')).toEqual({ traceId: 13835058055282163713n, spanId: 88n, samplingPriority: 1 });
     expect(traceOf.get('trace-none')).toBeUndefined();

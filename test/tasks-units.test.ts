@@ -300,13 +300,57 @@ describe('time budget', () => {
 });
 
 describe('trace context', () => {
-  it('takes the low 64 bits of a W3C trace id', () => {
+  it('takes the low 64 bits of a W3C trace id as the Datadog id, and keeps the upper 64', () => {
     expect(parseTraceparent('00-11111111111111112222222222222222-3333333333333333-01')).toEqual({
-      parent: { traceId: 0x2222222222222222n, spanId: 0x3333333333333333n },
+      parent: { traceId: 0x2222222222222222n, spanId: 0x3333333333333333n, traceIdHigh: 0x1111111111111111n },
       sampled: true,
     });
-    expect(parseTraceparent('00-00000000000000000000000000000000-3333333333333333-01')).toBeUndefined();
-    expect(parseTraceparent('ff-11111111111111112222222222222222-3333333333333333-01')).toBeUndefined();
+    expect(parseTraceparent('00-00000000000000002222222222222222-3333333333333333-00')).toEqual({
+      parent: { traceId: 0x2222222222222222n, spanId: 0x3333333333333333n },
+      sampled: false,
+    });
+    // A later version may add fields after the four it shares with 00; 00 itself may not.
+    expect(parseTraceparent('01-11111111111111112222222222222222-3333333333333333-01-what-comes-next')?.parent.traceId).toBe(0x2222222222222222n);
+    for (const bad of [
+      '00-11111111111111112222222222222222-3333333333333333-01-extra',
+      '00-00000000000000000000000000000000-3333333333333333-01',
+      '00-11111111111111110000000000000000-3333333333333333-01', // no Datadog id to join
+      '00-11111111111111112222222222222222-0000000000000000-01',
+      'ff-11111111111111112222222222222222-3333333333333333-01',
+      '01-11111111111111112222222222222222-3333333333333333-01x',
+    ]) {
+      expect(parseTraceparent(bad), bad).toBeUndefined();
+    }
+  });
+
+  const viaCarrier = (carrier: Record<string, unknown>) =>
+    parentContextFor({ traceId: 0n, spanId: 0n }, { messageId: 'm', messageAttributes: { _datadog: { dataType: 'String', stringValue: JSON.stringify(carrier) } } } as unknown as SQSRecord);
+
+  it('reads the upper half of a 128-bit Datadog trace id from x-datadog-tags, ignoring a malformed one', () => {
+    const ids = { 'x-datadog-trace-id': '7', 'x-datadog-parent-id': '8' };
+    expect(viaCarrier({ ...ids, 'x-datadog-tags': '_dd.p.dm=-4, _dd.p.tid=640cfd8d00000000' }).parent).toEqual({ traceId: 7n, spanId: 8n, traceIdHigh: 0x640cfd8d00000000n });
+    for (const tags of ['_dd.p.tid=640CFD8D00000000', '_dd.p.tid=640cfd8d', '_dd.p.tid=0000000000000000', '_dd.p.tid=', '_dd.p.dm=-4', 'x_dd.p.tid=640cfd8d00000000', 42]) {
+      expect(viaCarrier({ ...ids, 'x-datadog-tags': tags }).parent, String(tags)).toEqual({ traceId: 7n, spanId: 8n });
+    }
+  });
+
+  it('takes a W3C parent\'s priority from tracestate\'s dd=s: when it agrees with the sampled flag', () => {
+    const tp = (flag: string) => `00-00000000000000002222222222222222-3333333333333333-${flag}`;
+    const cases: Array<[string, unknown, number]> = [
+      ['01', 'dd=s:2;o:rum', 2],
+      ['01', 'vendor=a,dd=t.dm:-4;s:2', 2],
+      ['01', 'dd=s:-1', 1], // sampled wins: at least a keep
+      ['00', 'dd=s:2', 0], // not sampled wins: a drop
+      ['00', 'dd=s:-1;p:0000000000000001', -1],
+      ['01', 'dd=o:rum', 1],
+      ['01', 'ddx=s:2', 1],
+      ['01', 'dd=ts:2', 1],
+      ['01', undefined, 1],
+      ['00', 7, 0],
+    ];
+    for (const [flag, tracestate, priority] of cases) {
+      expect(viaCarrier({ traceparent: tp(flag), tracestate }).samplingPriority, `${flag} ${String(tracestate)}`).toBe(priority);
+    }
   });
 
   it('reads a Datadog context from an AWSTraceHeader, and nothing from an X-Ray one', () => {

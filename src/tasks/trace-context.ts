@@ -51,11 +51,43 @@ function fromCarrier(value: unknown): ParentContext | undefined {
   const traceId = parseUint64(carrier['x-datadog-trace-id']);
   const spanId = parseUint64(carrier['x-datadog-parent-id']);
   if (traceId && traceId !== 0n) {
-    return { parent: { traceId, spanId: spanId ?? 0n }, samplingPriority: priority };
+    const parent: RemoteParent = { traceId, spanId: spanId ?? 0n };
+    const high = tidOfDatadogTags(carrier['x-datadog-tags']);
+    if (high !== undefined) parent.traceIdHigh = high;
+    return { parent, samplingPriority: priority };
   }
   const w3c = parseTraceparent(carrier.traceparent);
-  if (w3c) return { parent: w3c.parent, samplingPriority: priority ?? (w3c.sampled ? 1 : 0) };
+  if (w3c) return { parent: w3c.parent, samplingPriority: priority ?? w3cPriority(w3c.sampled, carrier.tracestate) };
   return undefined;
+}
+
+/**
+ * The upper 64 bits of a 128-bit trace id from Datadog's `x-datadog-tags` header
+ * (`_dd.p.tid=<16 lowercase hex>` among comma-separated `key=value` pairs); a malformed or
+ * zero value is ignored, as Datadog's tracers do.
+ */
+function tidOfDatadogTags(v: unknown): bigint | undefined {
+  if (typeof v !== 'string') return undefined;
+  for (const pair of v.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0 || pair.slice(0, eq).trim() !== '_dd.p.tid') continue;
+    const hex = pair.slice(eq + 1).trim();
+    const high = /^[0-9a-f]{16}$/.test(hex) ? BigInt('0x' + hex) : 0n;
+    return high === 0n ? undefined : high;
+  }
+  return undefined;
+}
+
+/**
+ * A W3C parent's priority: the `s:` of tracestate's `dd` member (the priority a Datadog tracer
+ * upstream decided, e.g. 2 or -1) when it agrees with the sampled flag, else 1 or 0 from the
+ * flag alone, which wins a disagreement (a sampled flag of 0 is a drop whatever `s:` says).
+ */
+function w3cPriority(sampled: boolean, tracestate: unknown): number {
+  const s = typeof tracestate === 'string' ? /(?:^|,)\s*dd=(?:[^,]*;)?s:(-?\d{1,10})(?:;|\s*(?:,|$))/.exec(tracestate) : null;
+  const p = s ? Number(s[1]) : undefined;
+  if (sampled) return p !== undefined && p > 0 ? p : 1;
+  return p !== undefined && p <= 0 ? p : 0;
 }
 
 /**
@@ -85,15 +117,24 @@ export function fromAwsTraceHeader(header: string | undefined): ParentContext | 
   };
 }
 
-/** W3C traceparent: the low 64 bits of the trace id, as Datadog does. */
+/**
+ * W3C traceparent: the low 64 bits of the trace id as Datadog's id, the upper 64 (when not
+ * zero) as `traceIdHigh`. A version above 00 may carry more fields after the four it shares
+ * with 00 (W3C: parse what is known); version 00 may not, and ff is invalid.
+ */
 export function parseTraceparent(v: unknown): { parent: RemoteParent; sampled: boolean } | undefined {
   if (typeof v !== 'string') return undefined;
-  const m = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(v.trim());
-  if (!m || m[1] === 'ff') return undefined;
+  const m = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/.exec(v.trim());
+  if (!m || m[1] === 'ff' || (m[1] === '00' && m[5] !== undefined)) return undefined;
+  const high = BigInt('0x' + m[2].slice(0, 16));
   const traceId = BigInt('0x' + m[2].slice(16));
   const spanId = BigInt('0x' + m[3]);
-  if (traceId === 0n || spanId === 0n) return undefined;
-  return { parent: { traceId, spanId }, sampled: (parseInt(m[4], 16) & 1) === 1 };
+  if ((traceId === 0n && high === 0n) || spanId === 0n) return undefined;
+  // A 128-bit id whose low half is 0 has no Datadog id to join; it starts no parent.
+  if (traceId === 0n) return undefined;
+  const parent: RemoteParent = { traceId, spanId };
+  if (high !== 0n) parent.traceIdHigh = high;
+  return { parent, sampled: (parseInt(m[4], 16) & 1) === 1 };
 }
 
 /** A priority as Datadog writes it (decimal integer text, or a JSON integer); anything else is malformed and ignored. */
@@ -111,6 +152,8 @@ export interface ResultTrace {
   traceId: bigint;
   spanId: bigint;
   samplingPriority?: number;
+  /** The upper 64 bits of a 128-bit trace id, handed on as `_dd.p.tid`. */
+  traceIdHigh?: bigint;
 }
 
 /**
@@ -119,14 +162,22 @@ export interface ResultTrace {
  * off, or for a task refused before its span, the consumer still joins the producer's trace.
  */
 export function resultTraceOf(span: Span | undefined, tracer: Tracer, from: ParentContext): ResultTrace | undefined {
-  if (span !== undefined && span.traceId !== 0n) return { traceId: span.traceId, spanId: span.spanId, samplingPriority: tracer.samplingPriority(span) };
   const p = from.parent;
-  return p === undefined ? undefined : { traceId: p.traceId, spanId: p.spanId, samplingPriority: from.samplingPriority };
+  let t: ResultTrace | undefined;
+  if (span !== undefined && span.traceId !== 0n) t = { traceId: span.traceId, spanId: span.spanId, samplingPriority: tracer.samplingPriority(span) };
+  else if (p !== undefined) t = { traceId: p.traceId, spanId: p.spanId, samplingPriority: from.samplingPriority };
+  // The span joined the parent's trace (same low 64 bits), so it shares its upper half.
+  if (t !== undefined && p?.traceIdHigh !== undefined && p.traceId === t.traceId) t.traceIdHigh = p.traceIdHigh;
+  return t;
 }
 
-/** The `_datadog` carrier for a result message, in Datadog's text-map keys (decimal strings). */
+/**
+ * The `_datadog` carrier for a result message, in Datadog's text-map keys (decimal strings),
+ * with `x-datadog-tags: _dd.p.tid=…` for a 128-bit trace.
+ */
 export function datadogCarrierOf(t: ResultTrace): string {
   const carrier: Record<string, string> = { 'x-datadog-trace-id': t.traceId.toString(), 'x-datadog-parent-id': t.spanId.toString() };
   if (t.samplingPriority !== undefined) carrier['x-datadog-sampling-priority'] = String(t.samplingPriority);
+  if (t.traceIdHigh !== undefined && t.traceIdHigh !== 0n) carrier['x-datadog-tags'] = `_dd.p.tid=${t.traceIdHigh.toString(16).padStart(16, '0')}`;
   return JSON.stringify(carrier);
 }

@@ -40,6 +40,8 @@ export class TraceState {
   priority = 2;
   /** Spans started in this trace, for the per-trace cap. */
   started = 0;
+  /** `_dd.p.tid` (16 lowercase hex digits) of a 128-bit trace joined from another process. */
+  tid: string | undefined;
   private big: bigint | undefined;
 
   constructor(

@@ -30,6 +30,15 @@ export const MAX_SPANS_PER_TRACE = MAX_RSHELL_SPANS_PER_RUN + 16;
 export const MAX_BUFFERED_SPANS = 10 * MAX_SPANS_PER_TRACE;
 /** And at most this many encoded bytes wait (spans with huge tags cannot exhaust a small Lambda). */
 export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** The meta tag carrying the upper 64 bits of a 128-bit trace id, as Datadog's tracers write it. */
+export const TID_TAG = '_dd.p.tid';
+
+/** The tag value for `high` (the upper 64 bits), or undefined for a 64-bit trace or garbage. */
+function tidOf(high: bigint | undefined): string | undefined {
+  const h = parseUint64(high);
+  return h === null || h === 0n ? undefined : h.toString(16).padStart(16, '0');
+}
+
 /** Requests are abandoned this long before the flush deadline, so flush returns in time. */
 export const DEADLINE_MARGIN_MS = 25;
 
@@ -100,6 +109,7 @@ export class RecordingTracer implements Tracer, SpanSink {
       const remoteTrace = remote ? parseUint64(remote.traceId) : null;
       if (remoteTrace !== null && remoteTrace !== 0n) {
         trace = new TraceState(hiOf(remoteTrace), loOf(remoteTrace));
+        trace.tid = tidOf(remote!.traceIdHigh);
         const p = parseUint64(remote!.spanId) ?? 0n;
         parentHi = hiOf(p);
         parentLo = loOf(p);
@@ -127,6 +137,9 @@ export class RecordingTracer implements Tracer, SpanSink {
     // First, so that the span's own tags replace them.
     if (this.o.tags !== undefined) span.setStartTags(this.o.tags);
     resourceAndTags(span, opts);
+    // Every span, not only the first of a request's chunk: a trace's spans may leave in
+    // several requests, and each must join the 128-bit trace.
+    if (trace.tid !== undefined) span.setTag(TID_TAG, trace.tid);
     if (newTrace) this.headSample(span);
     // Service-entry spans: roots, remote-parented spans, and spans switching service.
     if (parent === undefined || parent.service !== span.service) {

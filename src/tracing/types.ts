@@ -8,6 +8,11 @@ export interface RemoteParent {
   traceId: bigint;
   /** 0n allowed: the span joins the trace with no parent. */
   spanId: bigint;
+  /**
+   * The upper 64 bits of a 128-bit trace id (`_dd.p.tid`, or a W3C id's first half); absent or
+   * 0n for a 64-bit trace. Datadog ids stay the low 64 bits; this rides along as a tag.
+   */
+  traceIdHigh?: bigint;
 }
 
 export interface StartSpanOptions {
