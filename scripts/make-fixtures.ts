@@ -189,7 +189,7 @@ writeFileSync(
       { file: 'single-task.json', about: 'one runCommand task' },
       { file: 'batch-of-ten.json', about: 'ten tasks run concurrently: outputs, a non-zero exit, a blocked command, a rejected construct' },
       { file: 'fifo-batch.json', about: 'FIFO queue: two message groups, each in order' },
-      { file: 'trace-propagation.json', about: 'parents from task ids (above 2^63), a _datadog attribute, a W3C traceparent, a Datadog AWSTraceHeader, an SNS notification\'s or EventBridge event\'s _datadog, none' },
+      { file: 'trace-propagation.json', about: 'parents from task ids (above 2^63), a _datadog attribute and a W3C traceparent (both 128-bit traces), a Datadog AWSTraceHeader, an SNS notification\'s or EventBridge event\'s _datadog, none' },
       { file: 'malformed.json', about: 'bodies that are not tasks (also inside SNS notifications and EventBridge events): each gets a specific failed result' },
       { file: 'unknown-action.json', about: 'an action this runner does not have' },
       { file: 'signed.json', about: 'with trusted keys: Ed25519 and RSA signed tasks run; unsigned, expired, unknown-key and tampered ones fail', env: { TASK_SIGNING_KEYS: '@test/fixtures/keys/trusted-keys.json' } },
