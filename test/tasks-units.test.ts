@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { cleanPath, effectiveCommands, effectivePaths } from '../src/actions/rshell/policy.js';
-import { taskBody } from '../src/producer/task.js';
+import { signedEnvelope, taskBody } from '../src/producer/task.js';
 import { loadConfig } from '../src/tasks/config.js';
 import { parseTaskBody } from '../src/tasks/envelope.js';
 import { TaskError } from '../src/tasks/errors.js';
@@ -154,6 +154,28 @@ describe('envelope', () => {
     expect(r.ok && r.task).toMatchObject({ fqn: 'b.runCommand', traceId: 18446744073709551615n, spanId: 9223372036854775809n, allowedPaths: ['/tmp'], inputs: {} });
   });
 
+  it('refuses an id written as a non-integer literal instead of rounding it to another id (uint64, par-telemetry §1.1)', () => {
+    const attrs = (ids: string) => `{"name":"n","bundle_id":"b","job_id":"j","inputs":{"x":2.5,"trace_id":1.0},${ids}}`;
+    // 4503599627370497.5 is no integer, and as a double it is 4503599627370498: a different id.
+    for (const lit of ['4503599627370497.5', '4503599627370497.4', '1.5e0', '123456789012345678.9', '1e-1']) {
+      for (const key of ['trace_id', 'span_id', 'org_id']) {
+        const body = `{"data":{"id":"t","attributes":${attrs(`"${key}":${lit}`)}}}`;
+        expect(parseTaskBody(body), `${key}: ${lit}`).toMatchObject({ ok: false, error: `invalid task: data.attributes.${key}: must be an unsigned 64-bit integer` });
+        // The same inside an SNS notification's Message and an EventBridge event's detail.
+        const sns = JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: body });
+        expect(parseTaskBody(sns).ok, `sns ${key}: ${lit}`).toBe(false);
+        const event = `{"detail-type":"d","source":"s","detail":${body}}`;
+        expect(parseTaskBody(event).ok, `event ${key}: ${lit}`).toBe(false);
+      }
+    }
+    // Numbers elsewhere (inputs, even under the same key names) are still plain JSON numbers.
+    const r = parseTaskBody(`{"data":{"id":"t","attributes":${attrs('"trace_id":4503599627370497')}}}`);
+    expect(r.ok && r.task).toMatchObject({ traceId: 4503599627370497n, inputs: { x: 2.5, trace_id: 1 } });
+    // A literal whose exact value is an integer is that integer, exactly, however it is written.
+    const exact = parseTaskBody(`{"data":{"id":"t","attributes":${attrs('"trace_id":1.8446744073709551615e19,"span_id":4.503599627370497e15,"org_id":1.0')}}}`);
+    expect(exact.ok && exact.task).toMatchObject({ traceId: 18446744073709551615n, spanId: 4503599627370497n, orgId: 1 });
+  });
+
   it('reports every problem with its path', () => {
     const r = parseTaskBody('{"data":{"id":7,"attributes":{"name":"","bundle_id":"b","job_id":"j","inputs":[],"allowed_commands":"rshell:cat"}}}');
     expect(r).toMatchObject({
@@ -241,6 +263,41 @@ describe('signatures', () => {
   ])('%s ⇒ %s', (_name, signer, code) => {
     const t = unsigned(taskBody({ inputs: { command: 'x' } }, signer));
     expect(() => verifySignedTask(t, keys, Date.now())).toThrow(expect.objectContaining({ code }));
+  });
+
+  /** A body whose envelope signs `attributes` (plus name, bundle_id and inputs) as given. */
+  const signedBody = (attributes: string, unsignedExtra = '') => {
+    const data = Buffer.from(`{"data":{"id":"t","type":"task","attributes":{"name":"runCommand","bundle_id":"b","inputs":{"command":"x"},${attributes}}}}`);
+    const env = JSON.stringify(signedEnvelope(data, ed));
+    return `{"data":{"id":"t","attributes":{"name":"runCommand","bundle_id":"b","job_id":"j"${unsignedExtra},"signed_envelope":${env}}}}`;
+  };
+  const outcome = (body: string) => {
+    try {
+      const t = verifySignedTask(unsigned(body), keys, Date.now());
+      return { traceId: t.traceId, spanId: t.spanId };
+    } catch (e) {
+      return { code: (e as TaskError).code, message: (e as Error).message };
+    }
+  };
+
+  it('answers an expiry too far in the past or future for a date with EXPIRED_TASK, not a thrown RangeError (par-telemetry §1.2 step 3)', () => {
+    for (const exp of ['{"seconds":-10000000000000}', '{"seconds":1,"nanos":-1e400}', '{"seconds":1,"nanos":1e400}', '{"seconds":10000000000000}']) {
+      expect(outcome(signedBody(`"expiration_time":${exp}`)), exp).toEqual({ code: 'EXPIRED_TASK', message: 'signed data has no valid expiration_time' });
+    }
+  });
+
+  it('refuses a signed org_id written as a non-integer literal rather than rounding it', () => {
+    expect(outcome(signedBody('"expiration_time":"2099-01-01T00:00:00Z","org_id":4503599627370497.5'))).toEqual({
+      code: 'SIGNATURE_ERROR',
+      message: 'signed data: invalid task: data.attributes.org_id: must be an unsigned 64-bit integer',
+    });
+  });
+
+  it('takes trace_id and span_id from the unsigned wrapper only, never half from the signed data (par-telemetry §1.2 step 6)', () => {
+    const signedIds = '"expiration_time":"2099-01-01T00:00:00Z","trace_id":9,"span_id":77';
+    expect(outcome(signedBody(signedIds, ',"trace_id":5'))).toEqual({ traceId: 5n, spanId: 0n });
+    expect(outcome(signedBody(signedIds))).toEqual({ traceId: 0n, spanId: 0n });
+    expect(outcome(signedBody(signedIds, ',"trace_id":5,"span_id":6'))).toEqual({ traceId: 5n, spanId: 6n });
   });
 
   it('refuses a key of another type under a trusted id', () => {

@@ -13,6 +13,18 @@ import { asSnsNotification } from './sns.js';
 
 export const MAX_UINT64 = (1n << 64n) - 1n;
 
+const ID_KEYS = new Set(['trace_id', 'span_id', 'org_id']);
+
+/**
+ * Where a body holds the envelope's 64-bit ids (data.attributes.<id>, or the same under an
+ * EventBridge event's detail): only integer literals are read as numbers there.
+ */
+export function isEnvelopeIdPath(path: readonly string[]): boolean {
+  const n = path.length;
+  if (n !== 3 && !(n === 4 && path[0] === 'detail')) return false;
+  return path[n - 3] === 'data' && path[n - 2] === 'attributes' && ID_KEYS.has(path[n - 1]);
+}
+
 export interface Task {
   id: string;
   type: string;
@@ -96,14 +108,14 @@ export type Envelope = z.infer<typeof envelopeSchema>;
 export function parseTaskBody(body: string): ParsedTask {
   let raw: unknown;
   try {
-    raw = parseJsonExact(body);
+    raw = parseJsonExact(body, undefined, isEnvelopeIdPath);
   } catch (err) {
     return { ok: false, error: `body is not valid JSON: ${(err as Error).message}`, identity: {} };
   }
   const sns = asSnsNotification(raw);
   if (sns !== undefined) {
     try {
-      raw = parseJsonExact(sns.message);
+      raw = parseJsonExact(sns.message, undefined, isEnvelopeIdPath);
     } catch (err) {
       return { ok: false, error: `the SNS notification's Message is not valid JSON: ${(err as Error).message}`, identity: {} };
     }

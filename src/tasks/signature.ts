@@ -14,7 +14,7 @@
 import { createHash, verify, type KeyObject } from 'node:crypto';
 import { TaskError } from './errors.js';
 import { parseJsonExact } from '../tracing/json-lossless.js';
-import { validateEnvelope, type Task } from './envelope.js';
+import { isEnvelopeIdPath, validateEnvelope, type Task } from './envelope.js';
 
 export type KeyType = 'ED25519' | 'X509_RSA';
 
@@ -45,7 +45,7 @@ export function verifySignedTask(unsigned: Task, keys: TrustedKeys, nowMs: numbe
   // signature, and trusting it would let anyone replay an expired task by moving it forward.
   let signedRaw: unknown;
   try {
-    signedRaw = parseJsonExact(data.toString('utf8'));
+    signedRaw = parseJsonExact(data.toString('utf8'), undefined, isEnvelopeIdPath);
   } catch (err) {
     throw new TaskError('SIGNATURE_ERROR', `signed data is not valid JSON: ${(err as Error).message}`);
   }
@@ -97,6 +97,10 @@ type SignedTask = { data: Record<string, unknown> };
 function withUnsignedMetadata(signedRaw: SignedTask, signed: Record<string, unknown>, unsigned: Task): unknown {
   const d = signedRaw.data;
   const attributes: Record<string, unknown> = { ...signed, job_id: unsigned.jobId };
+  // All three come from the wrapper, as the PAR copies them: a signed trace_id or span_id
+  // must not fill in for (or pair with) the wrapper's.
+  delete attributes.trace_id;
+  delete attributes.span_id;
   if (unsigned.traceId !== 0n) attributes.trace_id = unsigned.traceId;
   if (unsigned.spanId !== 0n) attributes.span_id = unsigned.spanId;
   delete attributes.signed_envelope;
@@ -122,7 +126,13 @@ export function parseExpiration(v: unknown): number | undefined {
     const s = typeof seconds === 'string' ? Number(seconds) : typeof seconds === 'bigint' ? Number(seconds) : seconds;
     if (typeof s !== 'number' || !Number.isFinite(s)) return undefined;
     const n = typeof nanos === 'number' ? nanos : 0;
-    return s * 1000 + Math.floor(n / 1e6);
+    if (!Number.isFinite(n)) return undefined;
+    const t = s * 1000 + Math.floor(n / 1e6);
+    // Beyond what a date can hold (±8.64e15 ms) is no time at all: refused as invalid, not
+    // left to throw when the expiry is written into the error.
+    return Math.abs(t) <= MAX_DATE_MS ? t : undefined;
   }
   return undefined;
 }
+
+const MAX_DATE_MS = 8.64e15;

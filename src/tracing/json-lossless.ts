@@ -35,12 +35,45 @@ export function parseJsonLossless(text: string, maxDepth = 64): JsonValue {
   return parse(text, (raw) => new JsonNumber(raw), maxDepth) as JsonValue;
 }
 
-/** Numbers become JS numbers, except integers outside the safe range, which become bigint. */
-export function parseJsonExact(text: string, maxDepth = 512): unknown {
-  return parse(text, (raw, integer) => {
-    const n = Number(raw);
-    return integer && !Number.isSafeInteger(n) ? BigInt(raw) : n;
-  }, maxDepth);
+/**
+ * Numbers become JS numbers, except integers outside the safe range, which become bigint.
+ * Where `exactAt` says so (by the keys leading to the value; '[]' for an array element), a
+ * number written with a fraction or exponent is read by its exact decimal value: an integer
+ * one (1e3, 1.0) as above, any other kept as its source text, so that a check for an integer
+ * refuses it instead of seeing it rounded (4503599627370497.5 is the double 4503599627370498).
+ */
+export function parseJsonExact(text: string, maxDepth = 512, exactAt?: (path: readonly string[]) => boolean): unknown {
+  return parse(
+    text,
+    (raw, integer, path) => {
+      let exact: bigint | null | undefined;
+      if (!integer && exactAt?.(path)) {
+        exact = exactInteger(raw);
+        if (exact === null) return raw;
+      }
+      const n = exact === undefined ? Number(raw) : Number(exact);
+      if (Number.isSafeInteger(n) || !(integer || exact !== undefined)) return n;
+      return exact ?? BigInt(raw);
+    },
+    maxDepth,
+    exactAt !== undefined,
+  );
+}
+
+/** The exact integer a JSON number literal denotes, or null when it is no integer (or beyond 10^40). */
+function exactInteger(raw: string): bigint | null {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(raw);
+  if (!m) return null;
+  const digits = (m[2] + (m[3] ?? '')).replace(/^0+(?=\d)/, '');
+  const shift = Number(m[4] ?? '0') - (m[3] ?? '').length;
+  if (/^0+$/.test(digits)) return 0n;
+  if (shift >= 0) {
+    if (digits.length + shift > 40) return null;
+    return BigInt(m[1] + digits) * 10n ** BigInt(shift);
+  }
+  const cut = digits.length + shift;
+  if (cut <= 0 || !/^0*$/.test(digits.slice(cut))) return null;
+  return BigInt(m[1] + digits.slice(0, cut));
 }
 
 /** JSON.stringify that writes bigints as raw integer literals. */
@@ -54,9 +87,11 @@ export function stringifyJson(value: unknown): string {
   return marks.length === 0 ? out : out.replace(/"\\u0000big(\d+)\\u0000"/g, (_m, n: string) => marks[Number(n)]);
 }
 
-function parse(text: string, makeNumber: (raw: string, integer: boolean) => unknown, maxDepth: number): unknown {
+function parse(text: string, makeNumber: (raw: string, integer: boolean, path: readonly string[]) => unknown, maxDepth: number, trackPath = false): unknown {
   let i = 0;
   let depth = 0;
+  /** The keys leading to the value being read (only when trackPath). */
+  const path: string[] = [];
 
   const fail = (msg: string): never => {
     throw new JsonSyntaxError(msg, i);
@@ -119,7 +154,9 @@ function parse(text: string, makeNumber: (raw: string, integer: boolean) => unkn
       ws();
       if (text[i] !== ':') fail("expected ':'");
       i++;
+      if (trackPath) path.push(key);
       const v = value();
+      if (trackPath) path.pop();
       // Own data property even for "__proto__", so parsing never touches prototypes (plain
       // assignment otherwise: defineProperty per key made parsing several times slower).
       if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
@@ -148,6 +185,7 @@ function parse(text: string, makeNumber: (raw: string, integer: boolean) => unkn
       depth--;
       return out;
     }
+    if (trackPath) path.push('[]');
     for (;;) {
       out.push(value());
       ws();
@@ -158,6 +196,7 @@ function parse(text: string, makeNumber: (raw: string, integer: boolean) => unkn
       if (text[i] === ']') {
         i++;
         depth--;
+        if (trackPath) path.pop();
         return out;
       }
       fail("expected ',' or ']'");
@@ -223,7 +262,7 @@ function parse(text: string, makeNumber: (raw: string, integer: boolean) => unkn
       if (!(text[i] >= '0' && text[i] <= '9')) fail('invalid number');
       while (text[i] >= '0' && text[i] <= '9') i++;
     }
-    return makeNumber(text.slice(start, i), integer);
+    return makeNumber(text.slice(start, i), integer, path);
   };
 
   const v = value();
