@@ -417,7 +417,7 @@ function stripTabs(parts: WordPart[]): WordPart[] {
  * the body is taken verbatim from the script text (`source`, sliced at the body's span) when
  * given, so it does not matter how the parser split it into parts.
  */
-export function expandHeredoc(body: Word, delimiter: Word, dash: boolean, cx: ExpandContext, source?: string): string | Promise<string> {
+export function expandHeredoc(body: Word, delimiter: Word, dash: boolean, cx: ExpandContext, source?: string, max = Infinity): string | Promise<string> {
   if (isQuotedDelimiter(delimiter)) {
     let raw = '';
     if (source !== undefined && body.end <= source.length && body.pos <= body.end) raw = source.slice(body.pos, body.end);
@@ -428,8 +428,12 @@ export function expandHeredoc(body: Word, delimiter: Word, dash: boolean, cx: Ex
   const w: Word = { ...body, parts };
   const run = (s: Substs) => {
     let out = '';
-    // Not capped here: the interpreter refuses a body past MAX_HEREDOC_BYTES with its own message.
-    for (const p of parts) out += quotedPart(p, cx, s, heredocLit);
+    // The interpreter refuses a body past `max` with its own message; stop once past it, as
+    // 600 references to a 1 MiB value would pass V8's longest string ("Invalid string length").
+    for (const p of parts) {
+      out += quotedPart(p, cx, s, heredocLit);
+      if (out.length > max) break;
+    }
     return out;
   };
   if (needsSubst([w])) return runSubsts([w], cx).then(run);

@@ -26,7 +26,7 @@ import { CONTROL_BUILTINS } from './control.js';
 import { ExpansionError, RunAbortError, ShellAbortError } from './errors.js';
 import { flagNames } from './flagnames.js';
 import { Pipe } from './pipe.js';
-import type { RunState } from './run-state.js';
+import { HELD_BYTES_MESSAGE, MAX_LIVE_STAGES, type RunState } from './run-state.js';
 import { Shell, type IO } from './shell.js';
 import { NULL_WRITER } from './streams.js';
 import { VarTooLargeError } from './vars.js';
@@ -98,6 +98,7 @@ export class Interpreter {
     if (y) await y;
     let sio = io;
     let closers: FileReader[] | null = null;
+    let held = 0;
     if (st.redirs.length) {
       const r = await this.redirects(st.redirs, sh, io);
       if (!r) {
@@ -106,11 +107,13 @@ export class Interpreter {
       }
       sio = r.io;
       closers = r.files;
+      held = r.held;
     }
     try {
       if (st.cmd) await this.command(st.cmd, sh, sio, parent);
       else sh.status = 0;
     } finally {
+      this.run.release(held);
       // A failing close must not mask the command's own result.
       if (closers) for (const f of closers) await f.close().catch(() => undefined);
     }
@@ -183,11 +186,16 @@ export class Interpreter {
     const loop = fc.loop as WordIter;
     const name = loop.name.value;
     let items: string[];
+    let held = 0;
     sh.io = io;
     sh.token = parent;
     try {
       const f = loop.inPos < 0 ? [] : expandFields(loop.items, sh);
       items = Array.isArray(f) ? f : await f;
+      // The list is held while the loop runs, inner loops' lists and commands with it.
+      const bytes = fieldBytes(items);
+      this.run.hold(bytes);
+      held = bytes;
     } catch (e) {
       if (!(e instanceof ExpansionError)) throw e;
       await io.stderr.write(e.message + '\n');
@@ -204,7 +212,16 @@ export class Interpreter {
       for (const v of items) {
         const y = this.run.tick();
         if (y) await y;
-        this.setVar(sh, name, v);
+        try {
+          this.setVar(sh, name, v);
+        } catch (e) {
+          // An item over the one-variable cap ends the loop like a failed assignment.
+          if (!(e instanceof VarTooLargeError)) throw e;
+          await io.stderr.write(e.message + '\n');
+          sh.status = 1;
+          brokeEarly = true;
+          break;
+        }
         const itTok = hooks?.forIterationStart ? started(hooks, hooks.forIterationStart, { index: iterations }, tok) : tok;
         iterations++;
         try {
@@ -232,6 +249,7 @@ export class Interpreter {
         }
       }
     } finally {
+      this.run.release(held);
       sh.loopDepth--;
       try {
         hooks?.forEnd?.(tok, { iterationCount: iterations, brokeEarly });
@@ -245,17 +263,35 @@ export class Interpreter {
 
   /** Flattens `a | b | c` into its stages (nested pipes without own negation/redirects). */
   private stages(st: Stmt, out: Stmt[]): void {
-    const c = st.cmd;
-    if (c && c.type === 'BinaryCmd' && c.op === '|' && !st.negated && st.redirs.length === 0) {
-      this.stages(c.x, out);
-      this.stages(c.y, out);
-    } else out.push(st);
+    // A loop, not recursion: a script may hold a pipeline of 100,000 stages, nested that deep.
+    const todo: Stmt[] = [st];
+    while (todo.length) {
+      const s = todo.pop()!;
+      const c = s.cmd;
+      if (c && c.type === 'BinaryCmd' && c.op === '|' && !s.negated && s.redirs.length === 0) todo.push(c.y, c.x);
+      else out.push(s);
+    }
   }
 
   private async pipeline(cmd: BinaryCmd, sh: Shell, io: IO, parent: unknown): Promise<void> {
     const stages: Stmt[] = [];
     this.stages(cmd.x, stages);
     this.stages(cmd.y, stages);
+    const n = stages.length;
+    if (this.run.liveStages + n > MAX_LIVE_STAGES) {
+      await io.stderr.write(`pipeline: too many stages running at once (limit ${MAX_LIVE_STAGES})\n`);
+      sh.status = 1;
+      return;
+    }
+    this.run.liveStages += n;
+    try {
+      await this.runStages(stages, sh, io, parent);
+    } finally {
+      this.run.liveStages -= n;
+    }
+  }
+
+  private async runStages(stages: Stmt[], sh: Shell, io: IO, parent: unknown): Promise<void> {
     const n = stages.length;
     const hooks = this.run.hooks;
     const ownSpan = !sh.inPipeline && hooks?.pipelineStart !== undefined;
@@ -315,15 +351,28 @@ export class Interpreter {
     sh.token = parent;
     sh.substStatus = 0;
     let fields: string[];
+    let held = 0;
     try {
       const f = cm.args.length ? expandFields(cm.args, sh) : [];
       fields = Array.isArray(f) ? f : await f;
+      // Held while the command runs: concurrent stages and enclosing loops hold theirs too.
+      const bytes = fieldBytes(fields);
+      this.run.hold(bytes);
+      held = bytes;
     } catch (e) {
       if (!(e instanceof ExpansionError)) throw e;
       await io.stderr.write(e.message + '\n');
       sh.status = 1;
       return;
     }
+    try {
+      await this.callWith(cm, fields, sh, io, parent);
+    } finally {
+      this.run.release(held);
+    }
+  }
+
+  private async callWith(cm: CallExpr, fields: string[], sh: Shell, io: IO, parent: unknown): Promise<void> {
     if (fields.length === 0) {
       for (const as of cm.assigns) {
         if (!(await this.assign(sh, io, as.name!.value, as.value))) return;
@@ -468,9 +517,29 @@ export class Interpreter {
     const shortcut = catShortcut(cs);
     if (shortcut) return this.readShortcut(sh, shortcut);
     const out = new CollectWriter(MAX_CMD_SUBST_BYTES);
-    const subIO: IO = { stdin: io.stdin, stdout: out, stderr: io.stderr, stdinPiped: io.stdinPiped, stdoutRedirected: true };
+    const run = this.run;
+    let held = 0;
+    // The capture is held until the substitution ends: a stage blocked in `$(…; cat)` keeps it.
+    const capture: ByteWriter = {
+      write(chunk) {
+        const before = out.size;
+        out.write(chunk);
+        const grew = out.size - before;
+        try {
+          run.hold(grew);
+        } catch {
+          throw new ShellAbortError(1, HELD_BYTES_MESSAGE);
+        }
+        held += grew;
+      },
+    };
+    const subIO: IO = { stdin: io.stdin, stdout: capture, stderr: io.stderr, stdinPiped: io.stdinPiped, stdoutRedirected: true };
     const sub = sh.fork(subIO);
-    await this.shellBody(cs.stmts, sub, subIO, sh.token);
+    try {
+      await this.shellBody(cs.stmts, sub, subIO, sh.token);
+    } finally {
+      run.release(held);
+    }
     return { output: out.bytes().toString('latin1'), status: sub.status };
   };
 
@@ -503,10 +572,12 @@ export class Interpreter {
   }
 
   /** Applies a statement's redirections; null (message printed) when one fails. */
-  private async redirects(redirs: Redirect[], sh: Shell, io: IO): Promise<{ io: IO; files: FileReader[] } | null> {
+  private async redirects(redirs: Redirect[], sh: Shell, io: IO): Promise<{ io: IO; files: FileReader[]; held: number } | null> {
     const out: IO = { ...io };
     const files: FileReader[] = [];
+    let held = 0;
     const fail = async (msg: string) => {
+      this.run.release(held);
       await out.stderr.write(msg + '\n');
       for (const f of files) await f.close().catch(() => undefined);
       return null;
@@ -515,9 +586,16 @@ export class Interpreter {
     for (const rd of redirs) {
       const fd = rd.n ? Number(rd.n.value) : rd.op[0] === '<' ? 0 : 1;
       if (rd.op === '<<' || rd.op === '<<-') {
-        const b = rd.hdoc ? expandHeredoc(rd.hdoc, rd.word, rd.op === '<<-', sh, this.run.settings.source) : '';
+        const b = rd.hdoc ? expandHeredoc(rd.hdoc, rd.word, rd.op === '<<-', sh, this.run.settings.source, MAX_HEREDOC_BYTES) : '';
         const body = typeof b === 'string' ? b : await b;
         if (body.length > MAX_HEREDOC_BYTES) return fail(`heredoc: content exceeds maximum size (${MAX_HEREDOC_BYTES} bytes)`);
+        try {
+          this.run.hold(body.length);
+        } catch (e) {
+          if (!(e instanceof ExpansionError)) throw e;
+          return fail(e.message);
+        }
+        held += body.length;
         out.stdin = new BufferReader(Buffer.from(body, 'latin1'));
         out.stdinPiped = true;
         continue;
@@ -577,8 +655,15 @@ export class Interpreter {
           return fail(`${rd.op}: unsupported redirection`);
       }
     }
-    return { io: out, files };
+    return { io: out, files, held };
   }
+}
+
+/** Bytes of a list of fields (what one expansion holds). */
+function fieldBytes(fields: string[]): number {
+  let n = 0;
+  for (const f of fields) n += f.length;
+  return n;
 }
 
 /** The redirect of a `$(<file)` substitution, or null. */

@@ -9,7 +9,7 @@
 import type { RshellHooks, RunEndInfo } from '../hooks.js';
 import type { SandboxFS, TrustedProc } from '../sandbox/types.js';
 import type { GlobBudget } from '../expand/glob.js';
-import { RunAbortError } from './errors.js';
+import { ExpansionError, RunAbortError } from './errors.js';
 import type { Pipe } from './pipe.js';
 import { CappedOutput, MAX_STDOUT_BYTES } from './streams.js';
 import { CollectWriter } from '../io.js';
@@ -36,6 +36,18 @@ export interface RunSettings {
 
 export const MAX_STDERR_BYTES = 10 * 1024 * 1024;
 
+/**
+ * Bytes one run may hold at once in expansion results (a command's fields, a `for` list),
+ * heredoc bodies and command-substitution captures. Each is capped on its own, but pipeline
+ * stages run concurrently and loops nest, so without a run-wide sum twenty stages each
+ * echoing a 16 MiB word held 1 GB.
+ */
+export const MAX_HELD_BYTES = 32 * 1024 * 1024;
+export const HELD_BYTES_MESSAGE = `expansions held at once exceed the maximum of ${MAX_HELD_BYTES} bytes`;
+
+/** Pipeline stages one run may have running at once (each costs a few KB, and starts at once). */
+export const MAX_LIVE_STAGES = 1024;
+
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class RunState {
@@ -51,6 +63,10 @@ export class RunState {
   readonly globBudget: GlobBudget = { readDirCalls: 0 };
   readonly pipes = new Set<Pipe>();
   abortError: RunAbortError | null = null;
+  /** Bytes held now against MAX_HELD_BYTES. */
+  held = 0;
+  /** Pipeline stages running now, against MAX_LIVE_STAGES. */
+  liveStages = 0;
   private ticks = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly onExternalAbort = () => this.abort('canceled');
@@ -82,6 +98,16 @@ export class RunState {
     this.abortError = new RunAbortError(outcome);
     this.controller.abort(this.abortError);
     for (const p of this.pipes) p.abort(this.abortError);
+  }
+
+  /** Counts `n` more bytes held; throws an ExpansionError (nothing counted) past MAX_HELD_BYTES. */
+  hold(n: number): void {
+    if (this.held + n > MAX_HELD_BYTES) throw new ExpansionError(HELD_BYTES_MESSAGE);
+    this.held += n;
+  }
+
+  release(n: number): void {
+    this.held -= n;
   }
 
   /** Throws the cancellation error when the run is over. */

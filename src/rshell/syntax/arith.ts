@@ -160,6 +160,7 @@ export class ArithParser {
   }
 
   private binary(opPos: number, op: string, x: ArithmExpr, y: ArithmExpr): BinaryArithm {
+    this.p.count(opPos);
     return { type: 'BinaryArithm', pos: x.pos, end: y.end, opPos, op, x, y };
   }
 

@@ -50,6 +50,7 @@ import {
 import { ParseError } from './errors.js';
 import { ArithParser } from './arith.js';
 import { Ctx, ENDS_BRACE, NO_ENDS, WordParser, type ListResult, type SubParser } from './words.js';
+import type { NodeBudget } from './scanner.js';
 import { TestParser } from './testexpr.js';
 
 export { ParseError } from './errors.js';
@@ -112,12 +113,12 @@ const ENDS_DONE = new Set(['done']);
 const ENDS_ESAC = new Set(['esac']);
 
 export class Parser extends WordParser {
-  constructor(src: string, maxDepth: number, depth: number) {
-    super(src, maxDepth, depth);
+  constructor(src: string, maxDepth: number, depth: number, budget?: NodeBudget) {
+    super(src, maxDepth, depth, budget);
   }
 
   protected subParser(inner: string): SubParser {
-    return new Parser(inner, this.maxDepth, this.depth);
+    return new Parser(inner, this.maxDepth, this.depth, this.budget);
   }
 
   // ---------------------------------------------------------------- file & lists
@@ -255,6 +256,7 @@ export class Parser extends WordParser {
   }
 
   private stmt(pos: number, cmd: Command | null, end: number): Stmt {
+    this.count(pos);
     return {
       type: 'Stmt',
       pos,
@@ -639,6 +641,7 @@ export class Parser extends WordParser {
     }
     const parts = this.wordParts(Ctx.Cmd); // `x=#y`: no comment inside a word
     if (parts.length > 0) {
+      this.count(parts[0].pos);
       a.value = { type: 'Word', pos: parts[0].pos, end: this.i, parts };
       a.end = this.i;
     }

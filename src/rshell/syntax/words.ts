@@ -141,7 +141,7 @@ export abstract class WordParser extends Scanner {
       const parts: WordPart[] = [];
       if (end > start) {
         const value = h.dash ? stripTabs(this.src.slice(start, end)) : this.src.slice(start, end);
-        parts.push(this.lit(start, end, value));
+        this.part(parts, this.lit(start, end, value));
       }
       return { type: 'Word', pos: start, end, parts };
     }
@@ -152,6 +152,7 @@ export abstract class WordParser extends Scanner {
     const parts = this.quotedParts(-1, h.dash);
     this.i = saveI;
     this.n = saveN;
+    this.count(start);
     return { type: 'Word', pos: start, end, parts };
   }
 
@@ -166,6 +167,7 @@ export abstract class WordParser extends Scanner {
       // A word made only of line continuations is no word.
       return null;
     }
+    this.count(parts[0].pos);
     return { type: 'Word', pos: parts[0].pos, end: this.i, parts };
   }
 
@@ -179,7 +181,7 @@ export abstract class WordParser extends Scanner {
     const flush = (end: number) => {
       if (litStart < 0) return;
       const value = litVal + s.slice(segStart, end);
-      parts.push({ type: 'Lit', pos: litStart, end, value });
+      this.part(parts, { type: 'Lit', pos: litStart, end, value });
       litStart = -1;
       litVal = '';
     };
@@ -212,7 +214,7 @@ export abstract class WordParser extends Scanner {
           const c1 = this.c(1);
           if ((c === 60 || c === 62) && c1 === 40 && ctx !== Ctx.Regex) {
             flush(this.i);
-            parts.push(this.procSubst());
+            this.part(parts, this.procSubst());
             continue;
           }
           if (ctx === Ctx.Regex) {
@@ -241,22 +243,22 @@ export abstract class WordParser extends Scanner {
       switch (c) {
         case 39: // '
           flush(this.i);
-          parts.push(this.sglQuoted(false));
+          this.part(parts, this.sglQuoted(false));
           continue;
         case 34: // "
           flush(this.i);
-          parts.push(this.dblQuoted(false));
+          this.part(parts, this.dblQuoted(false));
           continue;
         case 96: // `
           flush(this.i);
-          parts.push(this.backquote(false));
+          this.part(parts, this.backquote(false));
           continue;
         case 36: {
           // $
           const p = this.dollar(false);
           if (p !== null) {
             flush(p.pos);
-            parts.push(p);
+            this.part(parts, p);
           } else litChar(1);
           continue;
         }
@@ -281,7 +283,7 @@ export abstract class WordParser extends Scanner {
           }
           if (isExtGlobStart(c) && this.c(1) === 40 && this.c(2) !== 41 && ctx !== Ctx.Regex) {
             flush(this.i);
-            parts.push(this.extGlob());
+            this.part(parts, this.extGlob());
             continue;
           }
           litChar(1);
@@ -354,7 +356,7 @@ export abstract class WordParser extends Scanner {
     let segStart = -1;
     const flush = (end: number) => {
       if (litStart < 0) return;
-      parts.push({ type: 'Lit', pos: litStart, end, value: litVal + s.slice(segStart, end) });
+      this.part(parts, { type: 'Lit', pos: litStart, end, value: litVal + s.slice(segStart, end) });
       litStart = -1;
       litVal = '';
     };
@@ -381,13 +383,13 @@ export abstract class WordParser extends Scanner {
       switch (c) {
         case 96:
           flush(this.i);
-          parts.push(this.backquote(close === 34));
+          this.part(parts, this.backquote(close === 34));
           continue;
         case 36: {
           const p = this.dollar(true);
           if (p !== null) {
             flush(p.pos);
-            parts.push(p);
+            this.part(parts, p);
           } else {
             begin();
             this.i++;
@@ -906,7 +908,7 @@ export abstract class WordParser extends Scanner {
     let litStart = -1;
     const flush = () => {
       if (litStart < 0) return;
-      parts.push(this.lit(litStart, this.i));
+      this.part(parts, this.lit(litStart, this.i));
       litStart = -1;
     };
     for (;;) {
@@ -948,22 +950,22 @@ export abstract class WordParser extends Scanner {
           continue;
         }
         flush();
-        parts.push(p);
+        this.part(parts, p);
         continue;
       }
       if (c === 34) {
         flush();
-        parts.push(this.dblQuoted(false));
+        this.part(parts, this.dblQuoted(false));
         continue;
       }
       if (c === 39) {
         flush();
-        parts.push(this.sglQuoted(false));
+        this.part(parts, this.sglQuoted(false));
         continue;
       }
       if (c === 96) {
         flush();
-        parts.push(this.backquote(false));
+        this.part(parts, this.backquote(false));
         continue;
       }
       if (c === 92 && this.c(1) === NL) {
@@ -975,6 +977,7 @@ export abstract class WordParser extends Scanner {
     }
     flush();
     if (parts.length === 0) return null;
+    this.count(parts[0].pos);
     return { type: 'Word', pos: parts[0].pos, end: this.i, parts };
   }
 
