@@ -16,6 +16,7 @@ const TIMED = [
   'test/handler.test.ts',
   'test/local-stack.test.ts',
   'test/freeze.test.ts',
+  'test/warm-container.test.ts',
 ];
 
 const shared = { testTimeout: 60_000, hookTimeout: 60_000 };

@@ -157,16 +157,33 @@ async function runWithDeadline(
       reject(new TaskTimeoutError());
     }, Math.max(0, deadline - Date.now()));
   });
+  let running: Promise<Record<string, unknown>> | undefined;
   try {
-    return await Promise.race([
-      action.run({ task, deadline, signal: abort.signal, tracer: deps.tracer, span, policy: deps.policy, spanBudget }),
-      expired,
-    ]);
+    running = action.run({ task, deadline, signal: abort.signal, tracer: deps.tracer, span, policy: deps.policy, spanBudget });
+    return await Promise.race([running, expired]);
+  } catch (err) {
+    // Cut short: the action unwinds on the abort and finishes its own spans (rshell's run
+    // span says how it ended). Wait a little for that, so that they leave with this
+    // invocation's flush rather than with the next invocation's.
+    if (abort.signal.aborted && running !== undefined) await settledWithin(running, ABORT_GRACE_MS);
+    throw err;
   } finally {
     clearTimeout(timer);
     expired.catch(() => {});
+    Promise.resolve(running).catch(() => {});
   }
 }
+
+/** How long an action cut short at its deadline is given to unwind (it is aborted, not waited for). */
+export const ABORT_GRACE_MS = 50;
+
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  await Promise.race([p.then(noop, noop), new Promise<void>((r) => (t = setTimeout(r, ms)))]);
+  clearTimeout(t);
+}
+
+function noop(): void {}
 
 function classify(err: unknown): TaskError {
   if (err instanceof TaskError) return err;

@@ -550,7 +550,7 @@ export class Interpreter {
     const target = typeof t === 'string' ? t : await t;
     const fs = this.run.settings.fs;
     try {
-      const r = new FileReader(await fs.open(target, sh.dir));
+      const r = new FileReader(await fs.open(target, sh.dir, { signal: this.run.controller.signal }));
       try {
         const parts: Uint8Array[] = [];
         let size = 0;
@@ -612,7 +612,7 @@ export class Interpreter {
       switch (rd.op) {
         case '<': {
           try {
-            const f = await this.run.settings.fs.open(target, sh.dir);
+            const f = await this.run.settings.fs.open(target, sh.dir, { signal: this.run.controller.signal });
             const r = new FileReader(f);
             files.push(r);
             out.stdin = r;

@@ -26,7 +26,8 @@ export async function openInput(ctx: CallContext, name: string, chunkBytes = REA
   if (name === '-') {
     return { reader: ctx.stdin, label: 'standard input', isStdin: true, regularSize: null, close: async () => {} };
   }
-  const file = await ctx.fs.open(name, ctx.dir);
+  // The run's signal ends a read waiting on a silent FIFO (the run's deadline or cancellation).
+  const file = await ctx.fs.open(name, ctx.dir, { signal: ctx.signal });
   let regularSize: number | null = null;
   try {
     const info = await file.stat();
