@@ -13,7 +13,7 @@ import { TaskError, TaskTimeoutError, describeError, type ErrorCode } from './er
 import { traceFields, type Logger } from './log.js';
 import { failed, succeeded, type TaskUpdate } from './results.js';
 import { verifySignedTask, type TrustedKeys } from './signature.js';
-import { taskDeadline } from './timeout.js';
+import { taskDeadline, within } from './timeout.js';
 import { parentContextFor, resultTraceOf, type ResultTrace } from './trace-context.js';
 
 export const ACTION_RUN = 'action.run';
@@ -165,7 +165,7 @@ async function runWithDeadline(
     // Cut short: the action unwinds on the abort and finishes its own spans (rshell's run
     // span says how it ended). Wait a little for that, so that they leave with this
     // invocation's flush rather than with the next invocation's.
-    if (abort.signal.aborted && running !== undefined) await settledWithin(running, ABORT_GRACE_MS);
+    if (abort.signal.aborted && running !== undefined) await within(running.then(noop, noop), ABORT_GRACE_MS);
     throw err;
   } finally {
     clearTimeout(timer);
@@ -176,12 +176,6 @@ async function runWithDeadline(
 
 /** How long an action cut short at its deadline is given to unwind (it is aborted, not waited for). */
 export const ABORT_GRACE_MS = 50;
-
-async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
-  let t: NodeJS.Timeout | undefined;
-  await Promise.race([p.then(noop, noop), new Promise<void>((r) => (t = setTimeout(r, ms)))]);
-  clearTimeout(t);
-}
 
 function noop(): void {}
 

@@ -12,6 +12,7 @@ import type { RunnerConfig, SecretRef } from './config.js';
 import { parseSigningKeys } from './keys.js';
 import { createLogger, errorName, type Logger } from './log.js';
 import { logPublisher, sqsPublisher, type ResultPublisher } from './publisher.js';
+import { within } from './timeout.js';
 
 /** Tests replace parts; any of the AWS reads (readSecret, readParameter, decrypt) too. */
 export interface RuntimeOverrides extends Partial<StoredValueReaders> {
@@ -90,9 +91,7 @@ export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = 
       nextRead = Date.now() + retryMs;
       reading = tracerFor(config, readers, logger);
     }
-    let timer: NodeJS.Timeout | undefined;
-    const again = await Promise.race([reading, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), Math.max(0, waitMs))))]);
-    clearTimeout(timer);
+    const again = await within(reading, waitMs);
     if (again === undefined) return; // still reading: the invocation's deadline comes first
     reading = undefined;
     if (again.keyMissing) return;

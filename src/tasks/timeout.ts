@@ -58,3 +58,13 @@ export function invocationBudget(nowMs: number, remainingMs: number, cfg: Reserv
   const end = nowMs + rem - safety;
   return { flushEnd: end, publishEnd: end - flush, tasksEnd: end - flush - publish };
 }
+
+/** What `p` settles to if that happens within `ms`, else undefined (the timer is cleared either way). */
+export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), Math.max(0, ms))))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

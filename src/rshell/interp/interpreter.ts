@@ -193,9 +193,7 @@ export class Interpreter {
       const f = loop.inPos < 0 ? [] : expandFields(loop.items, sh);
       items = Array.isArray(f) ? f : await f;
       // The list is held while the loop runs, inner loops' lists and commands with it.
-      const bytes = fieldBytes(items);
-      this.run.hold(bytes);
-      held = bytes;
+      held = this.run.holdFields(items);
     } catch (e) {
       if (!(e instanceof ExpansionError)) throw e;
       await io.stderr.write(e.message + '\n');
@@ -356,9 +354,7 @@ export class Interpreter {
       const f = cm.args.length ? expandFields(cm.args, sh) : [];
       fields = Array.isArray(f) ? f : await f;
       // Held while the command runs: concurrent stages and enclosing loops hold theirs too.
-      const bytes = fieldBytes(fields);
-      this.run.hold(bytes);
-      held = bytes;
+      held = this.run.holdFields(fields);
     } catch (e) {
       if (!(e instanceof ExpansionError)) throw e;
       await io.stderr.write(e.message + '\n');
@@ -657,13 +653,6 @@ export class Interpreter {
     }
     return { io: out, files, held };
   }
-}
-
-/** Bytes of a list of fields (what one expansion holds). */
-function fieldBytes(fields: string[]): number {
-  let n = 0;
-  for (const f of fields) n += f.length;
-  return n;
 }
 
 /** The redirect of a `$(<file)` substitution, or null. */

@@ -106,6 +106,14 @@ export class RunState {
     this.held += n;
   }
 
+  /** Holds the bytes of an expansion's fields (as `hold`) and returns them, for `release`. */
+  holdFields(fields: readonly string[]): number {
+    let n = 0;
+    for (const f of fields) n += f.length;
+    this.hold(n);
+    return n;
+  }
+
   release(n: number): void {
     this.held -= n;
   }
