@@ -135,8 +135,10 @@ describe('ids that are not unsigned 64-bit integers', () => {
 describe('unknown actions and bad inputs', () => {
   it.each([
     ['an unknown name', { name: 'deleteEverything' }, 'could not find action for com.datadoghq.remoteaction.rshell.deleteEverything'],
-    ['__proto__', { bundle_id: 'x', name: '__proto__' }, 'could not find action for x.__proto__'],
-    ['constructor of the real action', { bundle_id: FQN, name: 'constructor' }, `could not find action for ${FQN}.constructor`],
+    // An unknown bundle is named as such, as the PAR looks up the bundle first (§2.2).
+    ['__proto__', { bundle_id: 'x', name: '__proto__' }, 'could not find bundle for x.__proto__'],
+    ['constructor of the real action', { bundle_id: FQN, name: 'constructor' }, `could not find bundle for ${FQN}.constructor`],
+    ['a bundle that is a prefix of the real one', { bundle_id: 'com.datadoghq.remoteaction', name: 'rshell' }, 'could not find bundle for com.datadoghq.remoteaction.rshell'],
     ['toString', { bundle_id: 'com.datadoghq.remoteaction.rshell', name: 'toString' }, 'could not find action for com.datadoghq.remoteaction.rshell.toString'],
   ])('%s is answered, not run', async (_n, attrs, details) => {
     const { u } = await answer(body(attrs));

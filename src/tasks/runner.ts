@@ -5,7 +5,7 @@
  * action runs inside an `action.run` span parented from this record's own context.
  */
 import type { SQSRecord } from 'aws-lambda';
-import type { ActionRegistry } from '../actions/registry.js';
+import { bundleOf, hasBundle, type ActionRegistry } from '../actions/registry.js';
 import type { OperatorPolicy } from '../actions/types.js';
 import type { Span, SpanBudget, Tracer } from '../tracing/index.js';
 import { parseTaskBody, type Task } from './envelope.js';
@@ -71,7 +71,9 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
   const action = deps.registry.get(task.fqn);
   if (!action) {
     deps.logger.log('warn', 'unknown action', { message_id: messageId, task_id: task.id, action_fqn: task.fqn, error_code: 'INTERNAL_ERROR' });
-    return refused(task, failed(identity, messageId, 'INTERNAL_ERROR', `could not find action for ${task.fqn}`));
+    // The PAR looks up the bundle, then the action in it, and says which was missing.
+    const missing = hasBundle(deps.registry, bundleOf(task.fqn)) ? 'action' : 'bundle';
+    return refused(task, failed(identity, messageId, 'INTERNAL_ERROR', `could not find ${missing} for ${task.fqn}`));
   }
 
   const start = Date.now();
