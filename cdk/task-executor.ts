@@ -343,7 +343,7 @@ function validate(p: TaskExecutorProps, timeout: Duration, fifo: boolean): void 
     fail(`apiKeyParameter: ${JSON.stringify(parameterName)} is not a parameter name SSM takes`);
   }
   // An inline map is checked now, with the runtime's own parser: a bad key would otherwise
-  // surface only at the first invocation, sending every batch back until the DLQ.
+  // fail every cold start only once deployed, sending every batch back until the DLQ.
   if (p.signingKeys !== undefined && !isSecret(p.signingKeys)) {
     try {
       parseSigningKeys(JSON.stringify(p.signingKeys), 'signingKeys');

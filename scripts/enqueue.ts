@@ -1,7 +1,8 @@
 /**
  * `npm run enqueue -- --queue-url URL --command '...' [--allowed-path P ...]
  *   [--allowed-command rshell:X ...] [--timeout S] [--group G] [--sign-key FILE --key-id ID [--expires-in S]]`
- * Builds a task in the envelope the handler reads and sends it with the AWS SDK. The
+ * Builds a task in the envelope the handler reads and sends it with the AWS SDK, to
+ * --queue-url or else $TASK_QUEUE_URL. The
  * standard AWS_ENDPOINT_URL_SQS (and AWS_REGION / credentials) apply; a loopback endpoint
  * gets placeholder credentials so `npm run local` needs no AWS account.
  */
@@ -12,7 +13,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { enqueueTask } from '../src/producer/enqueue.js';
 import { DEFAULT_SIGNED_VALIDITY_MS } from '../src/producer/task.js';
 
-const usage = "usage: npm run enqueue -- --queue-url URL --command '...' [--allowed-path P ...] [--allowed-command rshell:X ...] [--timeout S] [--group G] [--sign-key FILE --key-id ID [--expires-in S]]";
+const usage = "usage: npm run enqueue -- --queue-url URL --command '...' [--allowed-path P ...] [--allowed-command rshell:X ...] [--timeout S] [--group G] [--sign-key FILE --key-id ID [--expires-in S]] (--queue-url defaults to $TASK_QUEUE_URL)";
 /** A usage error: a one-line reason and exit 2. */
 function usageError(msg: string): never {
   console.error(msg);

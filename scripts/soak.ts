@@ -1,6 +1,8 @@
 /**
- * `npm run soak -- [--tasks N] [--containers C]`: pushes N tasks (default 10,000) through the
- * local stack (loopback SQS with a DLQ, C concurrent simulated containers, the real handler)
+ * `npm run soak -- [--tasks N] [--containers C] [--poison-every P] [--fail-every F]`: pushes N
+ * tasks (default 10,000) through the local stack (loopback SQS with a DLQ, C concurrent
+ * simulated containers, the real handler); every P-th task (default 500) is poison, its result
+ * never delivered, and every F-th (default 50) fails to parse; 0 turns either off
  * and checks the soak's promises: every task answered exactly once or dead-lettered, resident
  * memory at the end within 10% of after the first thousand answers, and no handle or listener
  * leak between invocations. Prints the figures and exits 1 if a promise was broken.

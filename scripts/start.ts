@@ -2,7 +2,7 @@
  * `npm start` — the embedded default: starts the local intake, runs every fixture batch in
  * test/fixtures/events/ (manifest order) through the real handler with a Lambda-like
  * context, and prints each result, the batch response and the span trees.
- * `npm run invoke -- <event.json> [--timeout-ms N]` does the same for one event file.
+ * `npm run invoke -- <event.json> ... [--timeout-ms N]` does the same for the event files given.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

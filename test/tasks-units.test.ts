@@ -80,7 +80,7 @@ describe('configuration', () => {
   it('takes secrets as values or Secrets Manager ARNs', () => {
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dd-api-key-AbCdEf';
     expect(loadConfig({ TASK_SIGNING_KEYS: arn }).signingKeys).toEqual({ secretArn: arn });
-    expect(loadConfig({ TASK_SIGNING_KEYS: '{"k":"pem"}' }).signingKeys).toEqual({ value: '{"k":"pem"}' });
+    expect(loadConfig({ TASK_SIGNING_KEYS: trustedKeysJson() }).signingKeys).toEqual({ value: trustedKeysJson().trim() });
   });
 
   it.each([
@@ -104,6 +104,9 @@ describe('configuration', () => {
     // Set but blank must not switch signature checks off.
     [{ TASK_SIGNING_KEYS: '' }, 'TASK_SIGNING_KEYS: empty (leave TASK_SIGNING_KEYS out to run unsigned tasks)'],
     [{ TASK_SIGNING_KEYS: '  ' }, 'TASK_SIGNING_KEYS: empty (leave TASK_SIGNING_KEYS out to run unsigned tasks)'],
+    // An inline map is parsed at cold start, as README says; only a secret waits for the runtime.
+    [{ TASK_SIGNING_KEYS: '{}' }, 'TASK_SIGNING_KEYS: no keys (leave TASK_SIGNING_KEYS out to run unsigned tasks)'],
+    [{ TASK_SIGNING_KEYS: '{"k":"pem"}' }, 'TASK_SIGNING_KEYS: key "k" is not a valid public key'],
   ])('refuses %o naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -4,6 +4,7 @@
  * function fails at init instead of mishandling tasks.
  */
 import { parseDdBool } from '../tracing/config.js';
+import { parseSigningKeys } from './keys.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 
 export interface SecretRef {
@@ -66,6 +67,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
   if (keys === undefined && env.TASK_SIGNING_KEYS !== undefined) {
     throw new Error('TASK_SIGNING_KEYS: empty (leave TASK_SIGNING_KEYS out to run unsigned tasks)');
   }
+  // An inline map is checked now; only a secret's has to wait for the runtime to read it.
+  if (keys !== undefined && !isSecretsManagerArn(keys)) parseSigningKeys(keys, 'TASK_SIGNING_KEYS');
   const resultsQueueUrl = nonEmpty(env.RESULTS_QUEUE_URL);
   if (resultsQueueUrl) checkUrl('RESULTS_QUEUE_URL', resultsQueueUrl);
   return {
