@@ -449,6 +449,17 @@ describe('handler over the fixtures', () => {
     expect(span.meta['error.type']).toBe('TimeoutError');
     expect(Object.keys(span.meta).filter((k) => k.startsWith('error.'))).toEqual(['error.type']);
   });
+
+  it("a task cut at its own deadline leaves an rshell run span whose outcome is timeout, not canceled", async () => {
+    // The PAR runs rshell under a context with the task's deadline: rshell classifies
+    // context.DeadlineExceeded as `timeout` (specs/rshell.md §5, par-telemetry §2.3/§3.2).
+    // Before: the executor's deadline timer aborted the run first, as a plain cancel.
+    const pub = new MemoryPublisher();
+    await createSqsHandler(loadConfig(env()), { logger: new MemoryLogger(), publisher: pub })(fixture('timeout.json'), context());
+    expect(failure(pub.items[0].update).error_details).toBe('task execution exceeded timeout of 1 seconds');
+    const [run] = spansNamed('run');
+    expect([run.error, run.meta['rshell.run.outcome'], run.meta['error.type']]).toEqual([1, 'timeout', 'timeout']);
+  });
 });
 
 describe('batch semantics and failures', () => {

@@ -155,7 +155,8 @@ async function runWithDeadline(
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      abort.abort(new TaskTimeoutError());
+      // A deadline, not a cancel: rshell's run ends as `timeout`, as under the PAR's context deadline.
+      abort.abort(new DOMException('task deadline exceeded', 'TimeoutError'));
       reject(new TaskTimeoutError());
     }, Math.max(0, deadline - Date.now()));
   });

@@ -69,7 +69,7 @@ export class RunState {
   liveStages = 0;
   private ticks = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly onExternalAbort = () => this.abort('canceled');
+  private readonly onExternalAbort = () => this.abort(externalOutcome(this.settings.signal!));
 
   constructor(readonly settings: RunSettings) {
     this.stdout = new CappedOutput(MAX_STDOUT_BYTES, () => {
@@ -80,7 +80,7 @@ export class RunState {
       this.timer = setTimeout(() => this.abort('timeout'), Math.max(0, settings.deadline - Date.now()));
     }
     if (settings.signal) {
-      if (settings.signal.aborted) this.abort('canceled');
+      if (settings.signal.aborted) this.abort(externalOutcome(settings.signal));
       else settings.signal.addEventListener('abort', this.onExternalAbort, { once: true });
     }
   }
@@ -147,4 +147,14 @@ export class RunState {
     if (this.timer) clearTimeout(this.timer);
     this.settings.signal?.removeEventListener('abort', this.onExternalAbort);
   }
+}
+
+/**
+ * How an external abort ends the run: a reason named `TimeoutError` (the web platform's name
+ * for a deadline, as AbortSignal.timeout() gives) is a timeout, anything else a cancel, as
+ * rshell tells context.DeadlineExceeded from context.Canceled.
+ */
+function externalOutcome(signal: AbortSignal): 'timeout' | 'canceled' {
+  const reason: unknown = signal.reason;
+  return typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'TimeoutError' ? 'timeout' : 'canceled';
 }
