@@ -101,6 +101,16 @@ describe('control flow', () => {
       outcome: 'success',
     });
   });
+  it('does not let a subshell or pipeline stage break a loop around it, as in bash', async () => {
+    expect(await sh('for v in a b; do ( break; echo in ); echo x | { continue; echo piped; }; echo $v; done')).toEqual({
+      out: 'in\npiped\na\nin\npiped\nb\n',
+      err: 'break is only useful in a loop\ncontinue is only useful in a loop\n'.repeat(2),
+      code: 0,
+      outcome: 'success',
+    });
+    // A loop inside the subshell is its outermost: `break 5` is clamped there and the subshell goes on.
+    expect((await sh('for v in a b; do ( for i in 1; do break 5; done; echo after ); done')).out).toBe('after\nafter\n');
+  });
   it('rejects bad loop counts', async () => {
     expect(await sh('for i in 1 2; do continue 0; echo no; done; echo $i $?')).toMatchObject({
       out: '1 1\n',
@@ -152,6 +162,9 @@ describe('expansion', () => {
   });
   it('expands braces', async () => {
     expect((await sh('echo x{a,b}y {1..3} {c..a} {05..7} {a} "{a,b}"')).out).toBe('xay xby 1 2 3 c b a 05 06 07 {a} {a,b}\n');
+  });
+  it('skips an unclosed { and expands a later brace expression, as bash does', async () => {
+    expect((await sh('echo {{a,b} x{y{1..2} {a,{b,c} {a{1..2}b')).out).toBe('{a {b x{y1 x{y2 {a,b {a,c {a1b {a2b\n');
   });
   it('decodes $\'...\' quoting', async () => {
     expect((await sh("echo $'a\\tb\\x41\\n'")).out).toBe('a\tbA\n\n');

@@ -110,11 +110,24 @@ function seqWords(body: string): string[] | null {
   return out;
 }
 
+/** Marks each `{` that no `}` closes: bash skips it and looks at the next `{` (`{{a,b}` is `{a {b`). */
+function unclosedOpens(items: Item[]): boolean[] {
+  const unclosed: boolean[] = [];
+  const open: number[] = [];
+  for (let i = 0; i < items.length; i++) {
+    if (items[i] === '{') open.push(i);
+    else if (items[i] === '}') open.pop();
+  }
+  for (const i of open) unclosed[i] = true;
+  return unclosed;
+}
+
 function expandItems(items: Item[], out: Item[][], b: Budget): void {
   if (out.length >= MAX_BRACE_WORDS) throw tooManyWords();
   spend(b, items.length);
+  const unclosed = unclosedOpens(items);
   for (let i = 0; i < items.length; i++) {
-    if (items[i] !== '{') continue;
+    if (items[i] !== '{' || unclosed[i]) continue;
     let depth = 0;
     const commas: number[] = [];
     let close = -1;
@@ -129,8 +142,7 @@ function expandItems(items: Item[], out: Item[][], b: Budget): void {
         depth--;
       } else if (it === ',' && depth === 0) commas.push(j);
     }
-    spend(b, (close < 0 ? items.length : close) - i);
-    if (close < 0) return void out.push(items);
+    spend(b, close - i);
     const prefix = items.slice(0, i);
     const suffix = items.slice(close + 1);
     if (commas.length > 0) {

@@ -148,6 +148,8 @@ export class Interpreter {
 
   private async subshell(list: Stmt[], sh: Shell, io: IO, parent: unknown): Promise<void> {
     const sub = sh.fork(io);
+    // Loops outside `( )` are out of its reach, as in bash and rshell: `break` there is only a notice.
+    sub.loopDepth = 0;
     await this.shellBody(list, sub, io, parent);
     sh.status = sub.status;
   }
@@ -314,6 +316,8 @@ export class Interpreter {
         };
         const stageShell = sh.fork(stageIO);
         stageShell.inPipeline = true;
+        // Each stage is a subshell: it cannot break or continue a loop around the pipeline.
+        stageShell.loopDepth = 0;
         runs.push(this.stage(stages[i]!, stageShell, stageIO, tok, pipes[i - 1], pipes[i]));
       }
       const results = await Promise.allSettled(runs);
