@@ -530,3 +530,27 @@ it('LOG_LEVEL=warn: no per-task lines, the warnings and the invocation line stil
     ['info', 'invocation done'],
   ]);
 });
+
+it('treats an action that rejects with its abort signal\'s reason at the deadline as timed out, not as its own failure', async () => {
+  // A plain (non-async) run that rejects with signal.reason, the usual AbortSignal idiom: its
+  // rejection settles before the runner's own timer does, so the runner sees the reason itself.
+  const obedient: Action = {
+    fqn: 'com.example.test.obedient',
+    run({ signal }) {
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    },
+  };
+  const base = fixture('single-task.json').Records[0];
+  const body = (id: string, inputs: Record<string, unknown>) => taskBody({ id, jobId: 'j', bundleId: 'com.example.test', name: 'obedient', inputs });
+  // Its own timeout (1 s): answered as a timeout.
+  const pub = new MemoryPublisher();
+  const handler = createSqsHandler(loadConfig({}), { logger: new MemoryLogger(), publisher: pub, registry: new Map([[obedient.fqn, obedient]]) });
+  await handler({ Records: [{ ...base, body: body('own', { timeout: 1 }) }] }, context());
+  expect(pub.items[0].update.data.attributes.payload).toEqual({ error_code: 'INTERNAL_ERROR', error_details: 'task execution exceeded timeout of 1 seconds' });
+  // Cut by the invocation's end: retried, not answered.
+  const pub2 = new MemoryPublisher();
+  const handler2 = createSqsHandler(loadConfig({}), { logger: new MemoryLogger(), publisher: pub2, registry: new Map([[obedient.fqn, obedient]]) });
+  const res = await handler2({ Records: [{ ...base, messageId: 'cut', body: body('cut', {}) }] }, context(3_000));
+  expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'cut' }]);
+  expect(pub2.items).toHaveLength(0);
+});

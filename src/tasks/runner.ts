@@ -169,6 +169,9 @@ async function runWithDeadline(
     // span says how it ended). Wait a little for that, so that they leave with this
     // invocation's flush rather than with the next invocation's.
     if (abort.signal.aborted && running !== undefined) await within(running.then(noop, noop), ABORT_GRACE_MS);
+    // An action that rejects with the signal's reason may settle before the timer's own
+    // rejection: that is still the deadline (the reason was a TaskTimeoutError before F55).
+    if (abort.signal.aborted && err === abort.signal.reason) throw new TaskTimeoutError();
     throw err;
   } finally {
     clearTimeout(timer);
