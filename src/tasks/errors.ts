@@ -43,6 +43,7 @@ export function describeError(err: unknown): string {
 export class TaskTimeoutError extends TaskError {
   constructor(message = 'task execution exceeded its deadline') {
     super('INTERNAL_ERROR', message, 'TimeoutError');
-    this.name = 'TaskTimeoutError';
+    // The web platform's name for a deadline: as an abort reason, rshell reads it as `timeout`.
+    this.name = 'TimeoutError';
   }
 }

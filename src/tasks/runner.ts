@@ -155,8 +155,9 @@ async function runWithDeadline(
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      // A deadline, not a cancel: rshell's run ends as `timeout`, as under the PAR's context deadline.
-      abort.abort(new DOMException('task deadline exceeded', 'TimeoutError'));
+      // A deadline, not a cancel (its name is TimeoutError): rshell's run ends as `timeout`,
+      // as under the PAR's context deadline, and an action rejecting with it timed out.
+      abort.abort(new TaskTimeoutError());
       reject(new TaskTimeoutError());
     }, Math.max(0, deadline - Date.now()));
   });
@@ -169,9 +170,6 @@ async function runWithDeadline(
     // span says how it ended). Wait a little for that, so that they leave with this
     // invocation's flush rather than with the next invocation's.
     if (abort.signal.aborted && running !== undefined) await within(running.then(noop, noop), ABORT_GRACE_MS);
-    // An action that rejects with the signal's reason may settle before the timer's own
-    // rejection: that is still the deadline (the reason was a TaskTimeoutError before F55).
-    if (abort.signal.aborted && err === abort.signal.reason) throw new TaskTimeoutError();
     throw err;
   } finally {
     clearTimeout(timer);
