@@ -289,6 +289,16 @@ describe('signatures', () => {
     }
   });
 
+  it('refuses an expiry on a day or hour that does not exist instead of rolling it into the next month or day', () => {
+    for (const exp of ['2099-02-29T00:00:00Z', '2100-02-29T00:00:00Z', '2099-04-31T00:00:00Z', '2099-02-30T00:00:00Z', '2099-12-31T24:00:00Z']) {
+      expect(outcome(signedBody(`"expiration_time":"${exp}"`)), exp).toEqual({ code: 'EXPIRED_TASK', message: 'signed data has no valid expiration_time' });
+    }
+    // The last day of each kind of month, and a leap day (2400 is a leap year, 2100 above is not).
+    for (const exp of ['2096-02-29T23:59:59Z', '2400-02-29T00:00:00Z', '2099-04-30T00:00:00Z', '2099-12-31T23:00:00-05:00']) {
+      expect(outcome(signedBody(`"expiration_time":"${exp}"`)), exp).not.toHaveProperty('code');
+    }
+  });
+
   it('refuses a signed org_id written as a non-integer literal rather than rounding it', () => {
     expect(outcome(signedBody('"expiration_time":"2099-01-01T00:00:00Z","org_id":4503599627370497.5'))).toEqual({
       code: 'SIGNATURE_ERROR',

@@ -113,12 +113,28 @@ function decodeBase64(v: unknown): Buffer | undefined {
 }
 
 /** A full RFC 3339 date-time with its offset: nothing Date.parse would read in local time. */
-const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/;
+const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/;
+
+/**
+ * Whether the date and hour exist. Date.parse checks the other fields but rolls a 30 February
+ * or a 31 April into the next month and reads hour 24 as the next midnight; Go's RFC 3339
+ * parser (the PAR's) refuses all three, so a signer's typo is not a different expiry here.
+ */
+function dayAndHourExist(m: RegExpExecArray): boolean {
+  const year = Number(m[1]);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const daysInMonth = m[2] === '02' ? (leap ? 29 : 28) : DAYS_IN_MONTH[Number(m[2]) - 1];
+  return Number(m[3]) <= daysInMonth && Number(m[4]) <= 23;
+}
+
+/** Days per month (February's in a common year). A month out of range reads undefined, which no day is `<=`. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** RFC 3339 string or protobuf Timestamp JSON ({seconds, nanos}); epoch ms. */
 export function parseExpiration(v: unknown): number | undefined {
   if (typeof v === 'string') {
-    const t = RFC3339.test(v) ? Date.parse(v) : NaN;
+    const m = RFC3339.exec(v);
+    const t = m !== null && dayAndHourExist(m) ? Date.parse(v) : NaN;
     return Number.isNaN(t) ? undefined : t;
   }
   if (v && typeof v === 'object') {
