@@ -104,7 +104,7 @@ describe('handler over the fixtures', () => {
   });
 
   it('puts DD_TAGS on every span it sends; a tag the span sets itself wins, and DD_ENV wins over env in DD_TAGS', async () => {
-    const handler = sqsHandler({ DD_TAGS: 'team:sre,cost-center:42 task_id:not-this env:not-this' });
+    const handler = sqsHandler({ DD_TAGS: 'team:sre,cost-center:42,task_id:not-this,env:not-this' });
     expect(await handler(fixture('single-task.json'), context())).toEqual({ batchItemFailures: [] });
     await drainResults(queues, 1);
     const spans = intake.spans();

@@ -48,8 +48,8 @@ describe('tracerConfigFromEnv', () => {
     });
   });
 
-  it('reads DD_TAGS as Datadog does: commas or whitespace, the key up to the first colon; env/version/service fill in unset variables', () => {
-    expect(tracerConfigFromEnv({ DD_TAGS: 'team:sre, cost-center:42\tregion:us:east,,' }).tags).toEqual({ team: 'sre', 'cost-center': '42', region: 'us:east' });
+  it('reads DD_TAGS as Datadog does: commas, else whitespace, the key up to the first colon; env/version/service fill in unset variables', () => {
+    expect(tracerConfigFromEnv({ DD_TAGS: 'team:sre, cost-center:42\t,region:us:east,,' }).tags).toEqual({ team: 'sre', 'cost-center': '42', region: 'us:east' });
     expect(tracerConfigFromEnv({ DD_TAGS: 'team:sre env:staging version:3 service:ops' })).toMatchObject({ tags: { team: 'sre' }, env: 'staging', version: '3', service: 'ops' });
     expect(tracerConfigFromEnv({ DD_TAGS: 'env:staging version:3 service:ops', DD_ENV: 'prod', DD_VERSION: '4', DD_SERVICE: 'svc' })).toMatchObject({
       tags: undefined,
@@ -59,6 +59,15 @@ describe('tracerConfigFromEnv', () => {
     });
     // A later entry with the same key wins, as in a map.
     expect(tracerConfigFromEnv({ DD_TAGS: 'team:a,team:b' }).tags).toEqual({ team: 'b' });
+  });
+
+  it('reads DD_TAGS with a comma as Datadog\'s tracers do: commas alone separate, so a value may hold spaces; keys and values are trimmed', () => {
+    expect(tracerConfigFromEnv({ DD_TAGS: 'owner:Jane Doe,team:platform eng' }).tags).toEqual({ owner: 'Jane Doe', team: 'platform eng' });
+    expect(tracerConfigFromEnv({ DD_TAGS: ' team : sre , region:us east:1 ,' }).tags).toEqual({ team: 'sre', region: 'us east:1' });
+    expect(tracerConfigFromEnv({ DD_TAGS: 'team:sre, cost-center:42\tregion:us:east' }).tags).toEqual({ team: 'sre', 'cost-center': '42\tregion:us:east' });
+    expect(tracerConfigFromEnv({ DD_TAGS: 'env:staging x,service:ops api' })).toMatchObject({ tags: undefined, env: 'staging x', service: 'ops api' });
+    // Without a comma, whitespace separates.
+    expect(tracerConfigFromEnv({ DD_TAGS: ' team:sre\tregion:us ' }).tags).toEqual({ team: 'sre', region: 'us' });
   });
 
   it('reads DD_TRACE_SAMPLE_RATE as a rate from 0 to 1', () => {

@@ -260,6 +260,31 @@ describe('span tags and lifecycle', () => {
     expect(got.start >= BigInt(before - 2) * 1_000_000n && got.start <= BigInt(after + 2) * 1_000_000n).toBe(true);
     expect(got.duration >= 15_000_000n && got.duration <= BigInt(after - before + 2) * 1_000_000n).toBe(true);
   });
+
+  it('replaces a start or end time no request can carry (NaN, ±Infinity, µs or ns given as ms), never corrupting the request or hanging finish()', async () => {
+    for (const t of [newTracer(), createTracer({ agentUrl: intake.baseUrl })]) {
+      intake.clear();
+      const before = Date.now();
+      t.startSpan('ok').finish();
+      for (const [name, startTimeMs] of [['nan', NaN], ['inf', Infinity], ['-inf', -Infinity], ['us', before * 1000]] as const) {
+        t.startSpan(name, { startTimeMs }).finish();
+      }
+      t.startSpan('ns-end').finish(before * 1e6);
+      const report = await t.flush({ deadline: Date.now() + 5000 });
+      const after = Date.now();
+      expect(report).toMatchObject({ sent: 6, dropped: 0, requests: 1 });
+      expect(intake.requests().map((r) => r.status)).toEqual([expect.any(Number)]);
+      expect(intake.requests()[0].status).toBeLessThan(300);
+      const got = new Map(intake.spans().map((s) => [s.name, s]));
+      expect([...got.keys()].sort()).toEqual(['-inf', 'inf', 'nan', 'ns-end', 'ok', 'us']);
+      for (const s of got.values()) {
+        // Started now; an end far past it is the longest duration both encoders write exactly.
+        expect(s.start >= BigInt(before - 2) * 1_000_000n && s.start <= BigInt(after + 2) * 1_000_000n).toBe(true);
+        if (s.name === 'ns-end') expect(s.duration).toBe(BigInt(Number.MAX_SAFE_INTEGER));
+        else expect(s.duration < BigInt(after - before + 2) * 1_000_000n).toBe(true);
+      }
+    }
+  });
 });
 
 describe('noop tracer', () => {

@@ -30,6 +30,9 @@ export function msSince(t0: number): number {
   return Math.round((performance.now() - t0) * 1000) / 1000;
 }
 
+/** Whole epoch ms from which int64 ns overflow (2262-04-11). */
+export const MAX_INT64_WHOLE_MS = 9_223_372_036_854;
+
 /** Result of the last `splitMs`: whole milliseconds and the ns within the millisecond. */
 export const msParts = { whole: 0, frac: 0 };
 

@@ -4,7 +4,7 @@
  * span model needs, so the tracer keeps zero runtime dependencies.
  */
 import { ByteWriter, EncodedStringCache } from './byte-writer.js';
-import { msParts, splitMs } from './clock.js';
+import { MAX_INT64_WHOLE_MS, msParts, splitMs } from './clock.js';
 import { surveyTags, type EncodeDefaults } from './encode-json.js';
 import type { RecordingSpan } from './span.js';
 import { SpanStore } from './span-store.js';
@@ -149,9 +149,6 @@ function putU64(buf: Buffer, at: number, hi: number, lo: number): void {
 function putSafe64(buf: Buffer, at: number, v: number): void {
   putU64(buf, at, Math.floor(v / 4294967296), v % 4294967296);
 }
-
-/** Whole ms from which int64 ns overflow (2262-04-11). */
-const MAX_INT64_WHOLE_MS = 9_223_372_036_854;
 
 /**
  * Writes epoch ms (fractional) as the 8 bytes of a big-endian int64 count of ns, exactly and

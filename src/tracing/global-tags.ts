@@ -1,7 +1,8 @@
 /**
  * DD_TAGS: tags every span carries, as Datadog's tracers read them. Entries are separated by
- * commas or whitespace; each is `key:value`, the key ending at the first colon (so a value
- * may hold colons: `region:us:east`). `env`, `version` and `service` are not span tags but
+ * commas when the value has one (a value may then hold spaces: `owner:Jane Doe`), else by
+ * whitespace; each is `key:value`, the key ending at the first colon (so a value may hold
+ * colons: `region:us:east`), both trimmed. `env`, `version` and `service` are not span tags but
  * the defaults DD_ENV, DD_VERSION and DD_SERVICE set, which win when both are given.
  */
 
@@ -17,14 +18,13 @@ export interface ParsedTags {
 export function parseDdTags(value: string | undefined): ParsedTags {
   const out: ParsedTags = {};
   if (value === undefined) return out;
-  const entries = value.split(/[\s,]+/).filter((e) => e !== '');
+  // Splitting a comma-separated value at spaces too cut `owner:Jane Doe` into a refused entry.
+  const entries = value.split(value.includes(',') ? ',' : /\s+/).filter((e) => e.trim() !== '');
   entries.forEach((entry, i) => {
     const colon = entry.indexOf(':');
-    if (colon <= 0 || colon === entry.length - 1) {
-      throw new Error(`DD_TAGS: entry ${i + 1} of ${entries.length} is not key:value`);
-    }
-    const key = entry.slice(0, colon);
-    const v = entry.slice(colon + 1);
+    const key = colon < 0 ? '' : entry.slice(0, colon).trim();
+    const v = entry.slice(colon + 1).trim();
+    if (key === '' || v === '') throw new Error(`DD_TAGS: entry ${i + 1} of ${entries.length} is not key:value`);
     if (key === 'env' || key === 'version' || key === 'service') out[key] = v;
     else (out.tags ??= {})[key] = v;
   });

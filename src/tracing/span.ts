@@ -167,7 +167,9 @@ export class RecordingSpan implements Span {
   finish(endTimeMs?: number): void {
     if (this.finished) return;
     const end = endTimeMs !== undefined && Number.isFinite(endTimeMs) ? endTimeMs : nowMs();
-    this.durationNs = Math.max(0, Math.round((end - this.startMs) * 1e6));
+    // At most a safe integer, what both encoders write exactly (an end given in µs or ns
+    // would otherwise overflow the duration's field and corrupt the request).
+    this.durationNs = Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, Math.round((end - this.startMs) * 1e6)));
     this.finished = true;
     this.sink.onFinish(this);
   }

@@ -5,7 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { Exporter } from './exporter.js';
-import { msSince, nowMs } from './clock.js';
+import { MAX_INT64_WHOLE_MS, msSince, nowMs } from './clock.js';
 import { hiOf, idHalves, loOf, nextRandomId, parseUint64 } from './ids.js';
 import { MAX_RSHELL_SPANS_PER_RUN } from './rshell-spans.js';
 import { NOOP_SPAN, RecordingSpan, TraceState, type SpanSink } from './span.js';
@@ -131,7 +131,7 @@ export class RecordingTracer implements Tracer, SpanSink {
       parentHi,
       parentLo,
       // A new local trace re-checks the clock anchor (first span after a Lambda thaw).
-      opts?.startTimeMs ?? nowMs(parent === undefined),
+      startTimeOf(opts?.startTimeMs, parent === undefined),
       trace.started > this.maxPerTrace,
     );
     // First, so that the span's own tags replace them.
@@ -315,6 +315,15 @@ export class RecordingTracer implements Tracer, SpanSink {
       // Logging must never break a flush.
     }
   }
+}
+
+/**
+ * A caller's start time, or now when it is none the encoders can write: NaN corrupted the
+ * request's JSON (and with it every span of the request), Infinity hung the digit writer, and
+ * µs or ns given as ms overflowed the start's field.
+ */
+function startTimeOf(t: number | undefined, resync: boolean): number {
+  return t !== undefined && Number.isFinite(t) && t < MAX_INT64_WHOLE_MS ? t : nowMs(resync);
 }
 
 function resourceAndTags(span: RecordingSpan, opts: StartSpanOptions | undefined): void {

@@ -21,7 +21,7 @@ export interface StartSpanOptions {
   tags?: Record<string, TagValue>;
   /** Default: the active span (AsyncLocalStorage), else a new trace. */
   childOf?: Span | RemoteParent;
-  /** Epoch ms (fractional ok); default now. */
+  /** Epoch ms (fractional ok); default now, as for a value that is no time (NaN, ±Infinity, past 2262). */
   startTimeMs?: number;
 }
 
