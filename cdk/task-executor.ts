@@ -18,7 +18,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { isBase64, isSsmParameterName } from '../src/tasks/config.js';
+import { isBase64, isOperatorCommand, isSsmParameterName } from '../src/tasks/config.js';
 import { parseSigningKeys } from '../src/tasks/keys.js';
 import { INVOCATION_DONE } from '../src/tasks/log.js';
 import { isDatadogSite } from '../src/tracing/config.js';
@@ -33,7 +33,7 @@ export interface TaskExecutorProps {
   readonly fifo?: boolean;
   /** Deliveries before a message moves to the dead-letter queue. Default 5 (minimum 5). Refused with `queue`. */
   readonly maxReceiveCount?: number;
-  /** Visibility timeout of a created task queue. Default 6 × timeout; shorter is refused. */
+  /** Visibility timeout of a created task queue. Default 6 × timeout + maxBatchingWindow; shorter is refused. */
   readonly visibilityTimeout?: Duration;
   /** An existing results queue; otherwise one is created (FIFO when the task queue is). */
   readonly resultsQueue?: sqs.IQueue;
@@ -137,7 +137,7 @@ export class TaskExecutor extends Construct {
       });
       this.queue = new sqs.Queue(this, 'TaskQueue', {
         fifo: fifo || undefined,
-        visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(timeout.toSeconds() * 6),
+        visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(minVisibilitySeconds(timeout, props.maxBatchingWindow)),
         deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
@@ -281,6 +281,15 @@ export class TaskExecutor extends Construct {
   }
 }
 
+/**
+ * The shortest visibility timeout of a created task queue: AWS's 6 × the function timeout, so
+ * retries of throttled batches still fit, plus the batching window, during which the event
+ * source already holds the messages it gathers (received, so their visibility runs).
+ */
+function minVisibilitySeconds(timeout: Duration, window: Duration | undefined): number {
+  return 6 * timeout.toSeconds() + (window?.toSeconds() ?? 0);
+}
+
 function isSecret(v: unknown): v is secretsmanager.ISecret {
   return typeof v === 'object' && v !== null && 'secretArn' in v && 'grantRead' in v;
 }
@@ -302,15 +311,20 @@ function validate(p: TaskExecutorProps, timeout: Duration, fifo: boolean): void 
   if (p.maxReceiveCount !== undefined && (!Number.isInteger(p.maxReceiveCount) || p.maxReceiveCount < 5 || p.maxReceiveCount > 1000)) {
     fail(`maxReceiveCount must be a whole number from 5 to 1000 (AWS recommends at least 5), got ${p.maxReceiveCount}`);
   }
+  const window = p.maxBatchingWindow?.toSeconds();
+  const minVisibility = minVisibilitySeconds(timeout, p.maxBatchingWindow);
   if (p.visibilityTimeout !== undefined) {
     if (p.queue) fail('visibilityTimeout applies to a queue this construct creates; set it on your own queue instead');
     const v = p.visibilityTimeout.toSeconds();
-    if (v < 6 * t) fail(`visibilityTimeout (${v} s) must be at least 6 × the function timeout (${6 * t} s) so retries of throttled batches still fit`);
+    if (v < minVisibility) {
+      fail(
+        `visibilityTimeout (${v} s) must be at least 6 × the function timeout (${6 * t} s) plus maxBatchingWindow (${window ?? 0} s) so batched messages stay hidden and retries of throttled batches still fit`,
+      );
+    }
     if (v > 43200) fail(`visibilityTimeout must be at most 12 hours, got ${v} s`);
-  } else if (!p.queue && 6 * t > 43200) {
-    fail(`6 × timeout (${6 * t} s) exceeds SQS's 12-hour visibility limit`);
+  } else if (!p.queue && minVisibility > 43200) {
+    fail(`6 × timeout + maxBatchingWindow (${minVisibility} s) exceeds SQS's 12-hour visibility limit`);
   }
-  const window = p.maxBatchingWindow?.toSeconds();
   if (window !== undefined) {
     if (fifo) fail('maxBatchingWindow is not supported for FIFO queues');
     if (window > 300) fail(`maxBatchingWindow must be at most 5 minutes, got ${window} s`);
@@ -324,7 +338,7 @@ function validate(p: TaskExecutorProps, timeout: Duration, fifo: boolean): void 
     fail(`maxConcurrency must be a whole number from 2 to 1000, got ${p.maxConcurrency}`);
   }
   for (const c of p.allowedCommands ?? []) {
-    if (!/^rshell:(\*|[^:\s]+)$/.test(c)) fail(`allowedCommands entry ${JSON.stringify(c)} must look like "rshell:<name>" or "rshell:*"`);
+    if (!isOperatorCommand(c)) fail(`allowedCommands entry ${JSON.stringify(c)} must look like "rshell:<name>" or "rshell:*"`);
   }
   // DD_SITE is checked at every cold start: a value it refuses fails init, and every batch goes back to SQS.
   const site = p.datadogSite?.trim();

@@ -8,17 +8,12 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseOptions, usageError } from './cli.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { enqueueTask } from '../src/producer/enqueue.js';
 import { DEFAULT_SIGNED_VALIDITY_MS } from '../src/producer/task.js';
 
 const usage = "usage: npm run enqueue -- --queue-url URL --command '...' [--allowed-path P ...] [--allowed-command rshell:X ...] [--timeout S] [--group G] [--sign-key FILE --key-id ID [--expires-in S]] (--queue-url defaults to $TASK_QUEUE_URL)";
-/** A usage error: a one-line reason and exit 2. */
-function usageError(msg: string): never {
-  console.error(msg);
-  process.exit(2);
-}
 const options = {
   options: {
     'queue-url': { type: 'string' },
@@ -33,13 +28,7 @@ const options = {
     help: { type: 'boolean', short: 'h' },
   },
 } as const;
-let parsed;
-try {
-  parsed = parseArgs(options);
-} catch (err) {
-  usageError(`${(err as Error).message}\n${usage}`);
-}
-const { values } = parsed;
+const { values } = parseOptions(options, usage);
 if (values.help) {
   console.log(usage);
   process.exit(0);

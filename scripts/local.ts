@@ -6,7 +6,7 @@
  * Options: --port N (SQS, default 9324), --fifo, --batch-size N, --window-ms N,
  * --max-receive N, --visibility S, --timeout-ms N (per invocation).
  */
-import { parseArgs } from 'node:util';
+import { parseOptions, usageError } from './cli.js';
 import { ReceiveMessageCommand, DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { LocalEventSource } from '../src/local/event-source.js';
@@ -15,24 +15,39 @@ import { startLocalQueues } from '../src/local/sqs-server.js';
 import { loadConfig } from '../src/tasks/config.js';
 import { startLocalIntake } from '../src/tracing/local-intake.js';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '9324' },
-    fifo: { type: 'boolean', default: false },
-    'batch-size': { type: 'string', default: '10' },
-    'window-ms': { type: 'string', default: '0' },
-    'max-receive': { type: 'string', default: '5' },
-    visibility: { type: 'string', default: '10' },
-    'timeout-ms': { type: 'string', default: '30000' },
+const usage = 'usage: npm run local -- [--port N] [--fifo] [--batch-size N] [--window-ms N] [--max-receive N] [--visibility S] [--timeout-ms N]';
+const { values } = parseOptions(
+  {
+    options: {
+      port: { type: 'string', default: '9324' },
+      fifo: { type: 'boolean', default: false },
+      'batch-size': { type: 'string', default: '10' },
+      'window-ms': { type: 'string', default: '0' },
+      'max-receive': { type: 'string', default: '5' },
+      visibility: { type: 'string', default: '10' },
+      'timeout-ms': { type: 'string', default: '30000' },
+    },
   },
-});
+  usage,
+);
+/**
+ * A whole-number option within what SQS, Lambda or a port allow. Number() alone let `abc` or
+ * `0` through: a batch size SQS refuses made every poll fail in silence, and no task ran.
+ */
+function wholeNumber(name: 'port' | 'batch-size' | 'window-ms' | 'max-receive' | 'visibility' | 'timeout-ms', min: number, max: number): number {
+  const raw = values[name];
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) usageError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+const port = wholeNumber('port', 0, 65535);
+const batchSize = wholeNumber('batch-size', 1, 10_000);
+const windowMs = wholeNumber('window-ms', 0, 300_000);
+const maxReceiveCount = wholeNumber('max-receive', 1, 1000);
+const visibilityTimeout = wholeNumber('visibility', 0, 43_200);
+const timeoutMs = wholeNumber('timeout-ms', 1, 900_000);
 
-const queues = await startLocalQueues({
-  port: Number(values.port),
-  fifo: values.fifo,
-  maxReceiveCount: Number(values['max-receive']),
-  visibilityTimeout: Number(values.visibility),
-});
+const queues = await startLocalQueues({ port, fifo: values.fifo, maxReceiveCount, visibilityTimeout });
 const intake = await startLocalIntake({ print: (t) => console.log(t) });
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -46,13 +61,12 @@ const env: NodeJS.ProcessEnv = {
 };
 Object.assign(process.env, env); // the handler's SQS client reads these
 const handler = createSqsHandler(loadConfig(env), { logger: { log: () => undefined } });
-const timeoutMs = Number(values['timeout-ms']);
 const source = new LocalEventSource({
   client: queues.client,
   queueUrl: queues.taskQueueUrl,
   queueArn: queues.taskQueueArn,
-  batchSize: Number(values['batch-size']),
-  batchingWindowMs: Number(values['window-ms']),
+  batchSize,
+  batchingWindowMs: windowMs,
   invoke: (event) => handler(event, lambdaContext({ timeoutMs })),
   onBatch: (b) => console.log(`batch: ${b.records} record(s), ${b.deleted} done, ${b.failed} returned for retry`),
 }).start();

@@ -13,6 +13,7 @@ import { loadConfig } from '../src/tasks/config.js';
 import type { ResultItem, ResultPublisher } from '../src/tasks/publisher.js';
 import { INVOCATION_DONE, type LogFields } from '../src/tasks/log.js';
 import { formatTraceTree, startLocalIntake } from '../src/tracing/local-intake.js';
+import { usageError } from './cli.js';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const fixtures = join(root, 'test/fixtures/events');
@@ -21,12 +22,6 @@ interface Entry {
   file: string;
   about?: string;
   env?: Record<string, string>;
-}
-
-/** A usage error: one line naming what is wrong, exit 2, before anything has run. */
-function usageError(msg: string): never {
-  console.error(msg);
-  process.exit(2);
 }
 
 const args = process.argv.slice(2);

@@ -10,6 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { describe, expect, it } from 'vitest';
+import { appSettings } from '../cdk/context.js';
 import { RunnerStack } from '../cdk/stack.js';
 import { METRICS_NAMESPACE, TaskExecutor, type TaskExecutorProps } from '../cdk/task-executor.js';
 import { loadConfig } from '../src/tasks/config.js';
@@ -206,6 +207,18 @@ describe('TaskExecutor construct', () => {
     });
   });
 
+  it('keeps a created queue\'s messages invisible through the batching window as well as 6 × the timeout', () => {
+    // The event source holds the messages it gathers, already received, for up to the window
+    // before the function starts: a visibility of only 6 × 10 s would let them reappear and be
+    // received again (and count towards the DLQ) while still waiting in the batch.
+    const windowed = synth({ timeout: Duration.seconds(10), batchSize: 100, maxBatchingWindow: Duration.minutes(5) }, false);
+    windowed.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 360, RedrivePolicy: Match.anyValue() });
+    expect(() => synth({ timeout: Duration.seconds(10), batchSize: 100, maxBatchingWindow: Duration.minutes(5), visibilityTimeout: Duration.seconds(60) }, false)).toThrow(
+      'TaskExecutor: visibilityTimeout (60 s) must be at least 6 × the function timeout (60 s) plus maxBatchingWindow (300 s)',
+    );
+    expect(() => synth({ timeout: Duration.seconds(10), batchSize: 100, maxBatchingWindow: Duration.minutes(5), visibilityTimeout: Duration.seconds(360) }, false)).not.toThrow();
+  });
+
   it.each([
     [{ visibilityTimeout: Duration.seconds(200) }, 'visibilityTimeout (200 s) must be at least 6 × the function timeout (360 s)'],
     [{ maxReceiveCount: 3 }, 'maxReceiveCount must be a whole number from 5 to 1000'],
@@ -283,6 +296,27 @@ describe('TaskExecutor construct', () => {
       'TaskExecutor: apiKeyKms.ciphertext must be base64 (the CiphertextBlob of `aws kms encrypt`)',
     );
     expect(() => new TaskExecutor(stack, 'C', { apiKeyParameter: param('P2', 'datadog api key') })).toThrow('TaskExecutor: apiKeyParameter: "datadog api key" is not a parameter name SSM takes');
+  });
+
+  it('the app reads its settings from -c strings and from cdk.json values alike, and refuses what it cannot read', () => {
+    const settings = (context: Record<string, unknown>) => appSettings(new App({ context }).node);
+    // -c key=value: strings.
+    expect(settings({ fifo: 'true', allowedPaths: '/var/log, /tmp', allowedCommands: 'rshell:cat,rshell:grep', stackName: 'Ops' })).toEqual({
+      stackName: 'Ops',
+      props: expect.objectContaining({ executor: expect.objectContaining({ fifo: true, allowedPaths: ['/var/log', '/tmp'], allowedCommands: ['rshell:cat', 'rshell:grep'] }) }),
+    });
+    // cdk.json: a boolean and lists, once silently ignored (a standard queue, every path allowed).
+    expect(settings({ fifo: true, allowedPaths: ['/var/log'], allowedCommands: ['rshell:cat'] }).props.executor).toMatchObject({
+      fifo: true,
+      allowedPaths: ['/var/log'],
+      allowedCommands: ['rshell:cat'],
+    });
+    expect(settings({}).props.executor).toMatchObject({ fifo: false, allowedPaths: undefined, allowedCommands: undefined });
+    expect(settings({ fifo: 'false' }).props.executor?.fifo).toBe(false);
+    expect(() => settings({ fifo: 'True' })).toThrow('context fifo: expected true or false, got "True"');
+    expect(() => settings({ fifo: 'yes' })).toThrow('context fifo: expected true or false, got "yes"');
+    expect(() => settings({ datadogSite: 5 })).toThrow('context datadogSite: expected a string, got 5');
+    expect(() => settings({ allowedPaths: [1] })).toThrow('context allowedPaths: expected a comma-separated string or a list of strings, got [1]');
   });
 
   it('the app stack exposes queue URLs and the function name', () => {

@@ -90,6 +90,10 @@ describe('configuration', () => {
     [{ TASK_TIMEOUT_SECONDS: '-5' }, 'TASK_TIMEOUT_SECONDS: expected a whole number, got "-5"'],
     [{ RSHELL_ALLOWED_PATHS: '[1,2]' }, 'RSHELL_ALLOWED_PATHS: expected a JSON array of strings'],
     [{ RSHELL_ALLOWED_COMMANDS: '[oops' }, 'RSHELL_ALLOWED_COMMANDS: invalid JSON array'],
+    // A bare name or a relative path would match nothing: every task refused, with no word at init.
+    [{ RSHELL_ALLOWED_COMMANDS: 'rshell:cat,grep' }, 'RSHELL_ALLOWED_COMMANDS: entry "grep" must look like "rshell:<name>" or "rshell:*"'],
+    [{ RSHELL_ALLOWED_COMMANDS: '["rshell:"]' }, 'RSHELL_ALLOWED_COMMANDS: entry "rshell:" must look like "rshell:<name>" or "rshell:*"'],
+    [{ RSHELL_ALLOWED_PATHS: '/tmp,var/log' }, 'RSHELL_ALLOWED_PATHS: entry "var/log" must be an absolute path'],
     [{ RESULTS_QUEUE_URL: 'not a url' }, 'RESULTS_QUEUE_URL: not an http(s) URL'],
     [{ RSHELL_DETAILED_TELEMETRY: 'yes' }, 'RSHELL_DETAILED_TELEMETRY: expected true or false, got "yes"'],
     [{ RSHELL_MAX_SPANS_PER_INVOCATION: '-1' }, 'RSHELL_MAX_SPANS_PER_INVOCATION: expected a whole number, got "-1"'],

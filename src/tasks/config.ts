@@ -75,8 +75,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     apiKeySource,
     signingKeys: keys === undefined ? undefined : isSecretsManagerArn(keys) ? { secretArn: keys } : { value: keys },
     resultsQueueUrl,
-    operatorAllowedCommands: listVar(env, 'RSHELL_ALLOWED_COMMANDS', ['rshell:*']),
-    operatorAllowedPaths: listVar(env, 'RSHELL_ALLOWED_PATHS', ['/']),
+    operatorAllowedCommands: checkEntries('RSHELL_ALLOWED_COMMANDS', listVar(env, 'RSHELL_ALLOWED_COMMANDS', ['rshell:*']), isOperatorCommand, 'must look like "rshell:<name>" or "rshell:*"'),
+    operatorAllowedPaths: checkEntries('RSHELL_ALLOWED_PATHS', listVar(env, 'RSHELL_ALLOWED_PATHS', ['/']), (p) => p.startsWith('/'), 'must be an absolute path'),
     rshellDetailedTelemetry: boolVar(env, 'RSHELL_DETAILED_TELEMETRY', true),
     rshellMaxSpansPerInvocation: intVar(env, 'RSHELL_MAX_SPANS_PER_INVOCATION', 20_000, 0, 100_000),
     taskConcurrency: intVar(env, 'TASK_CONCURRENCY', 4, 1, 100),
@@ -172,6 +172,21 @@ export function listVar(env: NodeJS.ProcessEnv, name: string, dflt: string[]): s
     return v.map((s) => s.trim()).filter(Boolean);
   }
   return t === '' ? [] : t.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** An operator allow-list entry: `rshell:<name>` or `rshell:*`. */
+export function isOperatorCommand(v: string): boolean {
+  return /^rshell:(\*|[^:\s]+)$/.test(v);
+}
+
+/**
+ * The list, or an error naming its first bad entry: an entry that can match nothing (a bare
+ * `cat`, a relative path) would otherwise refuse every task that needs it, with no word at init.
+ */
+function checkEntries(name: string, list: string[], ok: (v: string) => boolean, rule: string): string[] {
+  const bad = list.find((v) => !ok(v));
+  if (bad !== undefined) throw new Error(`${name}: entry ${JSON.stringify(bad)} ${rule}`);
+  return list;
 }
 
 /** A boolean in Datadog's spelling (parseDdBool); unset or blank gives the default. */

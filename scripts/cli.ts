@@ -1,0 +1,19 @@
+/**
+ * What the project's command-line scripts share: a usage error is one line naming what is
+ * wrong and exit 2, before anything has started.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export function usageError(msg: string): never {
+  console.error(msg);
+  process.exit(2);
+}
+
+/** parseArgs with an unknown or malformed option answered as a usage error followed by `usage`. */
+export function parseOptions<T extends ParseArgsConfig>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    usageError(`${(err as Error).message}\n${usage}`);
+  }
+}

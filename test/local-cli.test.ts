@@ -1,0 +1,41 @@
+/**
+ * `npm run local` as a user runs it: an option it cannot honour (not a number, outside what
+ * SQS or Lambda allow) or an unknown option is answered in one line with exit 2, before
+ * anything starts. It used to start anyway: `--batch-size abc` or `0` made every poll fail
+ * in silence, so enqueued tasks were never run; `--timeout-ms soon` gave every invocation
+ * no deadline.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/stack.js';
+
+const run = promisify(execFile);
+
+/** The refusal of `args`: exit code and output. A stack that starts is killed after 15 s. */
+async function refusal(...args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const err = (await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/local.ts'), '--port', '0', ...args], { cwd: ROOT, timeout: 15_000 }).then(
+    () => { throw new Error(`local ${args.join(' ')} succeeded`); },
+    (e: unknown) => e,
+  )) as { code: number | null; stderr: string; stdout: string };
+  return { code: err.code, stderr: err.stderr, stdout: err.stdout };
+}
+
+describe('npm run local', () => {
+  it.each([
+    [['--batch-size', 'abc'], /^--batch-size must be a whole number from 1 to 10000, got "abc"\n$/],
+    [['--batch-size', '0'], /^--batch-size must be a whole number from 1 to 10000, got "0"\n$/],
+    [['--window-ms=-1'], /^--window-ms must be a whole number from 0 to 300000, got "-1"\n$/],
+    [['--max-receive', '0'], /^--max-receive must be a whole number from 1 to 1000, got "0"\n$/],
+    [['--visibility', '1.5'], /^--visibility must be a whole number from 0 to 43200, got "1.5"\n$/],
+    [['--timeout-ms', 'soon'], /^--timeout-ms must be a whole number from 1 to 900000, got "soon"\n$/],
+    [['--port', '70000'], /^--port must be a whole number from 0 to 65535, got "70000"\n$/],
+    [['--verbose'], /^Unknown option '--verbose'.*\nusage: npm run local -- \[--port N\] .*\n$/],
+  ])('refuses %j in one line with exit 2, before anything starts', async (args, message) => {
+    const r = await refusal(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  }, 30_000);
+});
