@@ -53,6 +53,26 @@ describe('glob', () => {
     );
   });
 
+  it('matches POSIX character classes in brackets like fnmatch in the C locale', () => {
+    expect(m('f[[:alpha:]]', 'fA')).toBe(true);
+    expect(m('f[[:alpha:]]', 'f1')).toBe(false);
+    expect(m('f[[:digit:][:upper:]]', 'f1')).toBe(true);
+    expect(m('f[![:alnum:]]', 'f_')).toBe(true);
+    expect(m('f[![:alnum:]]', 'fz')).toBe(false);
+    expect(m('f[[:alpha:]-]', 'f-')).toBe(true);
+    expect(m('f[[:space:]]', 'f ')).toBe(true);
+    expect(m('f[[:punct:]]', 'f]')).toBe(true);
+    expect(m('f[[:xdigit:]]', 'fG')).toBe(false);
+    // An unclosed outer bracket is a literal '[' and "[:alpha:]" a plain bracket, as in glibc.
+    expect(m('f[[:alpha:]', 'fa')).toBe(false);
+    expect(m('f[[:alpha:]', 'f[a')).toBe(true);
+    expect(m('f[[:alpha:]', 'f[x')).toBe(false);
+    // Classes test the name's own character even under -iname, as glibc does.
+    expect(m('f[[:upper:]]', 'fA', true)).toBe(true);
+    expect(m('f[[:upper:]]', 'fa', true)).toBe(false);
+    expect(m('F[A-Z]', 'fq', true)).toBe(true);
+  });
+
   it('treats one UTF-8 character as one ? and invalid bytes as units', () => {
     expect(m('?', '\xc3\xa9')).toBe(true);
     expect(m('?', 'ab')).toBe(false);
@@ -91,6 +111,14 @@ describe('find', () => {
       'dir/b.go\ndir/sub/c.txt\n',
     );
     expect((await findIn(tree, ['dir', '-type', 'f,d', '-mindepth', '2'])).stdout).toBe('dir/sub/c.txt\n');
+  });
+
+  it('matches -name and -path patterns with POSIX character classes', async () => {
+    const files = ['a1', 'b_', 'C', '9'].map((n) => ({ path: `d/${n}` }));
+    expect(await findIn(files, ['d', '-name', '[[:alpha:]]*'])).toMatchObject({ stdout: 'd\nd/C\nd/a1\nd/b_\n', stderr: '', code: 0 });
+    expect((await findIn(files, ['d', '-name', '*[[:digit:]]'])).stdout).toBe('d/9\nd/a1\n');
+    expect((await findIn(files, ['d', '-path', 'd/[![:alnum:]]*'])).stdout).toBe('');
+    expect((await findIn(files, ['d', '-iname', '[[:upper:]]'])).stdout).toBe('d/C\n');
   });
 
   it('applies -size rounding, -empty, -perm', async () => {
@@ -168,6 +196,8 @@ describe('find', () => {
       [['.', '-regex', 'x'], 'find: -regex: regular expressions are blocked (ReDoS risk)\n'],
       [['.', '-fprint', 'x'], 'find: -fprint: file writes are blocked\n'],
       [['.', '-newer', '-maxdepth', '3'], "find: unknown predicate '3'\n"],
+      [['.', '-name', 'x', 'constructor'], "find: unknown predicate 'constructor'\n"],
+      [['.', '-name', 'x', '__proto__'], "find: unknown predicate '__proto__'\n"],
       [['-H', '.'], 'find: -H is not supported\n'],
       [['-1'], "find: unknown predicate '-1'\n"],
     ];

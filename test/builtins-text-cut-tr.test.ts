@@ -110,6 +110,9 @@ describe('tr', () => {
       [['-tc', '[:lower:]', 'x'], 'tr: when translating with complemented character classes,\nstring2 must map all characters in the domain to one\n'],
       [['a', ''], 'tr: when not truncating set1, string2 must be non-empty\n'],
       [['[:nope:]', 'x'], "tr: invalid character class 'nope'\n"],
+      // Names of Object's own properties are no classes either (once read as one matching every byte).
+      [['-d', '[:constructor:]'], "tr: invalid character class 'constructor'\n"],
+      [['[:toString:]', 'x'], "tr: invalid character class 'toString'\n"],
     ];
     for (const [args, err] of cases) {
       expect(await run(tr, 'tr', args, { stdin: 'abc' }), args.join(' ')).toMatchObject({ out: '', err, code: 1 });

@@ -19,7 +19,7 @@ describe('count parsing', () => {
   });
 
   it('rejects garbage, overflow and suffixed overflow', () => {
-    for (const s of ['', 'abc', '+-3', '++5', '1Z', '18446744073709551616', '9223372036854775808K', '-9223372036854775808K', '+K', '1x']) {
+    for (const s of ['', 'abc', '+-3', '++5', '1Z', '18446744073709551616', '9223372036854775808K', '-9223372036854775808K', '+K', '1x', '1constructor', '1toString', 'valueOf']) {
       expect(parseCount(s), s).toBeUndefined();
     }
   });

@@ -208,6 +208,8 @@ describe('Go number and quote emulation', () => {
     ['.5s', 500000000n],
     ['1', 'time: missing unit in duration "1"'],
     ['1q', 'time: unknown unit "q" in duration "1q"'],
+    // A unit named like one of Object's own properties is no unit (it once reached BigInt maths and panicked).
+    ['1constructor', 'time: unknown unit "constructor" in duration "1constructor"'],
     ['x', 'time: invalid duration "x"'],
     ['', 'time: invalid duration ""'],
     ['.s', 'time: invalid duration ".s"'],

@@ -195,6 +195,10 @@ describe('heredocs and redirects', () => {
   it('a < file read to its end stays at its end for the next reader, like a shared offset', async () => {
     expect((await sh('{ cat; cat; echo done; } < a.txt')).out).toBe('alpha\ndone\n');
   });
+  it('runs a command named like an Object property as an unknown command, not a parse error', async () => {
+    const r = await sh('constructor; toString 2>&1; __proto__; echo $?');
+    expect(r).toMatchObject({ out: 'toString: command not found\n127\n', err: 'constructor: command not found\n__proto__: command not found\n', code: 0 });
+  });
   it('discards to /dev/null and duplicates 2>&1 and >&2', async () => {
     const r = await sh('echo gone >/dev/null; echo kept; nope 2>/dev/null; echo err >&2; nope2 2>&1');
     expect(r.out).toBe('kept\nnope2: command not found\n');

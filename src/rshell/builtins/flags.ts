@@ -574,16 +574,16 @@ export function parseGoInt(s0: string, signed: boolean): bigint | string {
   return n >= 1n << 63n ? range : n;
 }
 
-const DURATION_UNITS: Record<string, bigint> = {
-  ns: 1n,
-  us: 1000n,
-  '\xc2\xb5s': 1000n, // U+00B5 micro sign (UTF-8 bytes)
-  '\xce\xbcs': 1000n, // U+03BC Greek mu
-  ms: 1000000n,
-  s: 1000000000n,
-  m: 60000000000n,
-  h: 3600000000000n,
-};
+const DURATION_UNITS = new Map<string, bigint>([
+  ['ns', 1n],
+  ['us', 1000n],
+  ['\xc2\xb5s', 1000n], // U+00B5 micro sign (UTF-8 bytes)
+  ['\xce\xbcs', 1000n], // U+03BC Greek mu
+  ['ms', 1000000n],
+  ['s', 1000000000n],
+  ['m', 60000000000n],
+  ['h', 3600000000000n],
+]);
 
 /** time.ParseDuration: nanoseconds, or Go's error text. */
 export function parseGoDuration(orig: string): bigint | string {
@@ -637,7 +637,7 @@ export function parseGoDuration(orig: string): bigint | string {
     if (k === 0) return `time: missing unit in duration ${goQuote(orig)}`;
     const u = s.slice(0, k);
     s = s.slice(k);
-    const unit = DURATION_UNITS[u];
+    const unit = DURATION_UNITS.get(u);
     if (unit === undefined) return `time: unknown unit ${goQuote(u)} in duration ${goQuote(orig)}`;
     if (v > limit / unit) return invalid;
     v *= unit;

@@ -36,21 +36,21 @@ export function unescapeGlob(pat: string): string {
   return out;
 }
 
-const CLASSES: Record<string, string> = {
-  alpha: 'a-zA-Z',
-  digit: '0-9',
-  alnum: 'a-zA-Z0-9',
-  upper: 'A-Z',
-  lower: 'a-z',
-  space: ' \\t\\n\\r\\f\\v',
-  blank: ' \\t',
-  punct: '!-\\/:-@\\[-`{-~',
-  xdigit: '0-9a-fA-F',
-  cntrl: '\\x00-\\x1f\\x7f',
-  print: ' -~',
-  graph: '!-~',
-  word: 'a-zA-Z0-9_',
-};
+const CLASSES = new Map<string, string>([
+  ['alpha', 'a-zA-Z'],
+  ['digit', '0-9'],
+  ['alnum', 'a-zA-Z0-9'],
+  ['upper', 'A-Z'],
+  ['lower', 'a-z'],
+  ['space', ' \\t\\n\\r\\f\\v'],
+  ['blank', ' \\t'],
+  ['punct', '!-\\/:-@\\[-`{-~'],
+  ['xdigit', '0-9a-fA-F'],
+  ['cntrl', '\\x00-\\x1f\\x7f'],
+  ['print', ' -~'],
+  ['graph', '!-~'],
+  ['word', 'a-zA-Z0-9_'],
+]);
 
 function reEscape(c: string): string {
   return /[\\^$.*+?()[\]{}|/-]/.test(c) ? '\\' + c : c;
@@ -75,7 +75,7 @@ function bracket(pat: string, i: number): [string, number] | null {
     first = false;
     if (c === '[' && pat[j + 1] === ':') {
       const end = pat.indexOf(':]', j + 2);
-      const cls = end > 0 ? CLASSES[pat.slice(j + 2, end)] : undefined;
+      const cls = end > 0 ? CLASSES.get(pat.slice(j + 2, end)) : undefined;
       if (cls !== undefined) {
         body += cls;
         j = end + 2;

@@ -91,16 +91,16 @@ export class ScriptTooLargeError extends Error {
   }
 }
 
-const STRAY_WORDS: Record<string, string> = {
-  then: '`then` can only be used in an `if`',
-  elif: '`elif` can only be used in an `if`',
-  fi: '`fi` can only be used to end an `if`',
-  do: '`do` can only be used in a loop',
-  done: '`done` can only be used to end a loop',
-  esac: '`esac` can only be used to end a `case`',
-  '}': '`}` can only be used to close a block',
-  ']]': '`]]` can only be used to close a test',
-};
+const STRAY_WORDS = new Map<string, string>([
+  ['then', '`then` can only be used in an `if`'],
+  ['elif', '`elif` can only be used in an `if`'],
+  ['fi', '`fi` can only be used to end an `if`'],
+  ['do', '`do` can only be used in a loop'],
+  ['done', '`done` can only be used to end a loop'],
+  ['esac', '`esac` can only be used to end a `case`'],
+  ['}', '`}` can only be used to close a block'],
+  [']]', '`]]` can only be used to close a test'],
+]);
 
 const COMPOUND_WORDS = new Set(['{', 'if', 'while', 'until', 'for', 'select', 'case', '[[', 'function']);
 
@@ -165,7 +165,7 @@ export class Parser extends WordParser {
       const w = this.peekWord();
       if (w !== null) {
         if (ends.has(w)) break;
-        const stray = STRAY_WORDS[w];
+        const stray = STRAY_WORDS.get(w);
         if (stray !== undefined) this.err(this.i, stray);
       }
       const s = this.andOr();
@@ -230,7 +230,7 @@ export class Parser extends WordParser {
   private endsCompound(): boolean {
     const w = this.peekWord();
     if (w === null) return false;
-    return STRAY_WORDS[w] !== undefined || w === 'else' || w === 'elif';
+    return STRAY_WORDS.has(w) || w === 'else' || w === 'elif';
   }
 
   // ---------------------------------------------------------------- statements
@@ -338,7 +338,7 @@ export class Parser extends WordParser {
     } else if (c === 40) {
       cmd = this.c(1) === 40 ? this.arithmCmd() : this.subshell();
     } else if (w !== null) {
-      const stray = STRAY_WORDS[w];
+      const stray = STRAY_WORDS.get(w);
       if (stray !== undefined) this.err(pos, stray);
       switch (w) {
         case '{':
@@ -504,7 +504,7 @@ export class Parser extends WordParser {
     const w = this.peekWord();
     if (w === null && !(this.c() === 40)) return;
     if (w !== null) {
-      const stray = STRAY_WORDS[w];
+      const stray = STRAY_WORDS.get(w);
       if (stray !== undefined) this.err(this.i, stray);
     }
     if (this.c() === 40 || (w !== null && COMPOUND_WORDS.has(w))) {
@@ -1234,15 +1234,15 @@ export class Parser extends WordParser {
     // `coproc NAME compound-command`: any word followed by a compound command names it.
     const w = this.peekWord();
     const c0 = this.c();
-    if (!(w !== null && (COMPOUND_WORDS.has(w) || STRAY_WORDS[w] !== undefined || w === '!')) && c0 !== 40) {
+    if (!(w !== null && (COMPOUND_WORDS.has(w) || STRAY_WORDS.has(w) || w === '!')) && c0 !== 40) {
       const save = this.i;
       const wd = this.word(Ctx.Cmd);
       this.skipBlanks();
       const next = this.peekWord();
       if (wd !== null && (this.c() === 40 || (next !== null && COMPOUND_WORDS.has(next) && next !== 'function'))) {
         name = wd;
-      } else if (wd !== null && next !== null && STRAY_WORDS[next] !== undefined) {
-        this.err(this.i, STRAY_WORDS[next]); // mvdan reads the word after a candidate name as a keyword
+      } else if (wd !== null && next !== null && STRAY_WORDS.has(next)) {
+        this.err(this.i, STRAY_WORDS.get(next)!); // mvdan reads the word after a candidate name as a keyword
       } else {
         this.i = save;
       }

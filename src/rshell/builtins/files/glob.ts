@@ -3,16 +3,18 @@
  * `?` also match `/` and leading dots. Matching is per UTF-8 character (so `?` matches `é`);
  * bytes that are not valid UTF-8 are single units. GNU edge cases kept on purpose:
  * an unclosed `[` is a literal, an incomplete range such as `[a-` never matches, and a
- * dangling trailing backslash never matches.
+ * dangling trailing backslash never matches. `[:class:]` names inside brackets are the C
+ * locale's (ASCII) classes, as in the shell's own globbing.
  */
 
 import { starMatch } from '../../star-match.js';
+import { classBit, classBitsOf } from '../lib/char-classes.js';
 
 type Token =
   | { t: 'lit'; c: number }
   | { t: 'any' }
   | { t: 'star' }
-  | { t: 'class'; neg: boolean; ranges: number[] } // [lo0, hi0, lo1, hi1, …]
+  | { t: 'class'; neg: boolean; ranges: number[]; named: number } // ranges [lo0, hi0, …]; named: classBit()s
   | { t: 'never' };
 
 export interface Glob {
@@ -54,6 +56,21 @@ export function codePoints(s: string): number[] {
     }
   }
   return out;
+}
+
+/** The `[:name:]` at p[i] ('[' followed by ':'): its class bit and end, or null if none. */
+function namedClass(p: number[], i: number): { bit: number; end: number } | null {
+  if (p[i] !== 0x5b || p[i + 1] !== 0x3a) return null;
+  let name = '';
+  for (let k = i + 2; k + 1 < p.length && name.length <= 6; k++) {
+    if (p[k] === 0x3a && p[k + 1] === 0x5d) {
+      const bit = classBit(name);
+      return bit === undefined ? null : { bit, end: k + 2 };
+    }
+    if (p[k] < 0x61 || p[k] > 0x7a) return null;
+    name += String.fromCharCode(p[k]);
+  }
+  return null;
 }
 
 function lower(cp: number): number {
@@ -111,10 +128,17 @@ function parseClass(p: number[], start: number): { token: Token; end: number } |
     i++;
   }
   const ranges: number[] = [];
+  let named = 0;
   let first = true;
   while (i < p.length) {
-    if (p[i] === 0x5d /* ] */ && !first) return { token: { t: 'class', neg, ranges }, end: i + 1 };
+    if (p[i] === 0x5d /* ] */ && !first) return { token: { t: 'class', neg, ranges, named }, end: i + 1 };
     first = false;
+    const cls = namedClass(p, i);
+    if (cls) {
+      named |= cls.bit;
+      i = cls.end;
+      continue;
+    }
     let lo = p[i];
     if (lo === 0x5c && i + 1 < p.length) {
       i++;
@@ -139,20 +163,19 @@ function parseClass(p: number[], start: number): { token: Token; end: number } |
   return null;
 }
 
-function matchOne(tok: Token, c: number): boolean {
+/**
+ * Whether `c` matches one token. `folded` is `c` lowered for -iname/-ipath (else `c`): literals
+ * and ranges compare it, named classes test `c` itself, as glibc's FNM_CASEFOLD does.
+ */
+function matchUnit(tok: Token, c: number, folded: number): boolean {
   switch (tok.t) {
     case 'lit':
-      return tok.c === c;
+      return tok.c === folded;
     case 'any':
       return true;
     case 'class': {
-      let hit = false;
-      for (let k = 0; k < tok.ranges.length; k += 2) {
-        if (tok.ranges[k] <= c && c <= tok.ranges[k + 1]) {
-          hit = true;
-          break;
-        }
-      }
+      let hit = (tok.named & classBitsOf(c)) !== 0;
+      for (let k = 0; !hit && k < tok.ranges.length; k += 2) hit = tok.ranges[k] <= folded && folded <= tok.ranges[k + 1];
       return hit !== tok.neg;
     }
     default:
@@ -160,7 +183,15 @@ function matchOne(tok: Token, c: number): boolean {
   }
 }
 
+function matchOne(tok: Token, c: number): boolean {
+  return matchUnit(tok, c, c);
+}
+
+function matchFolded(tok: Token, c: number): boolean {
+  return matchUnit(tok, c, lower(c));
+}
+
 /** Whether `name` (bstr) matches the compiled glob. Linear-time star backtracking. */
 export function globMatch(g: Glob, name: string): boolean {
-  return starMatch(g.tokens, g.fold ? codePoints(name).map(lower) : codePoints(name), matchOne);
+  return starMatch(g.tokens, codePoints(name), g.fold ? matchFolded : matchOne);
 }

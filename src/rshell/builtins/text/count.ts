@@ -9,36 +9,36 @@ import type { FlagValue } from '../flags.js';
 /** rshell clamps every count here. */
 export const MAX_COUNT = 2 ** 31 - 1;
 
-const MULTIPLIERS: Record<string, bigint> = {
-  b: 512n,
-  kB: 1000n,
-  KB: 1000n,
-  k: 1024n,
-  K: 1024n,
-  KiB: 1024n,
-  MB: 1000n ** 2n,
-  m: 1024n ** 2n,
-  M: 1024n ** 2n,
-  MiB: 1024n ** 2n,
-  GB: 1000n ** 3n,
-  G: 1024n ** 3n,
-  GiB: 1024n ** 3n,
-  TB: 1000n ** 4n,
-  T: 1024n ** 4n,
-  TiB: 1024n ** 4n,
-  PB: 1000n ** 5n,
-  P: 1024n ** 5n,
-  PiB: 1024n ** 5n,
-  EB: 1000n ** 6n,
-  E: 1024n ** 6n,
-  EiB: 1024n ** 6n,
-  ZB: 1000n ** 7n,
-  Z: 1024n ** 7n,
-  ZiB: 1024n ** 7n,
-  YB: 1000n ** 8n,
-  Y: 1024n ** 8n,
-  YiB: 1024n ** 8n,
-};
+const MULTIPLIERS = new Map<string, bigint>([
+  ['b', 512n],
+  ['kB', 1000n],
+  ['KB', 1000n],
+  ['k', 1024n],
+  ['K', 1024n],
+  ['KiB', 1024n],
+  ['MB', 1000n ** 2n],
+  ['m', 1024n ** 2n],
+  ['M', 1024n ** 2n],
+  ['MiB', 1024n ** 2n],
+  ['GB', 1000n ** 3n],
+  ['G', 1024n ** 3n],
+  ['GiB', 1024n ** 3n],
+  ['TB', 1000n ** 4n],
+  ['T', 1024n ** 4n],
+  ['TiB', 1024n ** 4n],
+  ['PB', 1000n ** 5n],
+  ['P', 1024n ** 5n],
+  ['PiB', 1024n ** 5n],
+  ['EB', 1000n ** 6n],
+  ['E', 1024n ** 6n],
+  ['EiB', 1024n ** 6n],
+  ['ZB', 1000n ** 7n],
+  ['Z', 1024n ** 7n],
+  ['ZiB', 1024n ** 7n],
+  ['YB', 1000n ** 8n],
+  ['Y', 1024n ** 8n],
+  ['YiB', 1024n ** 8n],
+]);
 
 const INT64_MAX = (1n << 63n) - 1n;
 const UINT64_MAX = (1n << 64n) - 1n;
@@ -71,7 +71,7 @@ export function parseCount(s: string): Count | undefined {
     n = BigInt(digits);
   }
   if (suffix !== '') {
-    const mult = MULTIPLIERS[suffix];
+    const mult = MULTIPLIERS.get(suffix);
     if (mult === undefined) return undefined;
     // Digits beyond int64 cannot take a suffix; a product beyond int64 is only fine for 0.
     if (n > INT64_MAX) return undefined;

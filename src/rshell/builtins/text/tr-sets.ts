@@ -2,6 +2,7 @@
  * tr's SET language, GNU semantics in the C locale: backslash escapes, ranges, [:class:],
  * [=c=] and [c*n] repeats, and the checks GNU tr makes between the two sets.
  */
+import { classBit, classBitsOf } from '../lib/char-classes.js';
 
 export type SetElement =
   | { kind: 'char'; c: number }
@@ -11,31 +12,6 @@ export type SetElement =
   | { kind: 'repeat'; c: number; n: number | null };
 
 export class TrError extends Error {}
-
-const CLASSES: Record<string, (c: number) => boolean> = {
-  alnum: (c) => isDigit(c) || isUpper(c) || isLower(c),
-  alpha: (c) => isUpper(c) || isLower(c),
-  blank: (c) => c === 9 || c === 32,
-  cntrl: (c) => c < 32 || c === 127,
-  digit: (c) => isDigit(c),
-  graph: (c) => c > 32 && c < 127,
-  lower: (c) => isLower(c),
-  print: (c) => c >= 32 && c < 127,
-  punct: (c) => c > 32 && c < 127 && !isDigit(c) && !isUpper(c) && !isLower(c),
-  space: (c) => c === 32 || (c >= 9 && c <= 13),
-  upper: (c) => isUpper(c),
-  xdigit: (c) => isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102),
-};
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-function isUpper(c: number): boolean {
-  return c >= 65 && c <= 90;
-}
-function isLower(c: number): boolean {
-  return c >= 97 && c <= 122;
-}
 
 /** Resolves backslash escapes; `escaped[i]` marks bytes that came from an escape. */
 function unescape(s: string, warn: (w: string) => void): { codes: number[]; escaped: boolean[] } {
@@ -99,7 +75,7 @@ export function parseSet(s: string, warn: (w: string) => void = () => {}): SetEl
         if (j + 1 < len && j >= i + 2) {
           const operand = str(i + 2, j);
           if (open === 0x3a) {
-            if (!(operand in CLASSES)) throw new TrError(`invalid character class ${quote(operand)}`);
+            if (classBit(operand) === undefined) throw new TrError(`invalid character class ${quote(operand)}`);
             out.push({ kind: 'class', name: operand });
           } else {
             if (j - (i + 2) !== 1) throw new TrError(`${operand}: equivalence class operand must be a single character`);
@@ -163,8 +139,9 @@ export function elementSize(e: SetElement, fill = 0, repeatCap = Infinity): numb
     case 'range':
       return e.b - e.a + 1;
     case 'class': {
+      const bit = classBit(e.name)!;
       let n = 0;
-      for (let c = 0; c < 256; c++) if (CLASSES[e.name](c)) n++;
+      for (let c = 0; c < 256; c++) if (classBitsOf(c) & bit) n++;
       return n;
     }
     case 'repeat':
@@ -193,9 +170,11 @@ export function expand(elements: SetElement[], fill = 0, repeatCap = Infinity): 
       case 'range':
         for (let c = e.a; c <= e.b; c++) out.push(c);
         break;
-      case 'class':
-        for (let c = 0; c < 256; c++) if (CLASSES[e.name](c)) out.push(c);
+      case 'class': {
+        const bit = classBit(e.name)!;
+        for (let c = 0; c < 256; c++) if (classBitsOf(c) & bit) out.push(c);
         break;
+      }
       case 'repeat': {
         const n = Math.min(e.n ?? fill, repeatCap);
         for (let k = 0; k < n; k++) out.push(e.c);

@@ -42,17 +42,17 @@ const MAX_INT64 = 9223372036854775807;
 const MAX_EXEC_ARGS = 256;
 
 /** Predicates refused for sandbox safety, with rshell's reasons. */
-const BLOCKED: Record<string, string> = {
-  '-delete': 'file deletion is blocked',
-  '-ok': 'interactive execution is blocked',
-  '-okdir': 'interactive execution is blocked',
-  '-fls': 'file writes are blocked',
-  '-fprint': 'file writes are blocked',
-  '-fprint0': 'file writes are blocked',
-  '-fprintf': 'file writes are blocked',
-  '-regex': 'regular expressions are blocked (ReDoS risk)',
-  '-iregex': 'regular expressions are blocked (ReDoS risk)',
-};
+const BLOCKED = new Map<string, string>([
+  ['-delete', 'file deletion is blocked'],
+  ['-ok', 'interactive execution is blocked'],
+  ['-okdir', 'interactive execution is blocked'],
+  ['-fls', 'file writes are blocked'],
+  ['-fprint', 'file writes are blocked'],
+  ['-fprint0', 'file writes are blocked'],
+  ['-fprintf', 'file writes are blocked'],
+  ['-regex', 'regular expressions are blocked (ReDoS risk)'],
+  ['-iregex', 'regular expressions are blocked (ReDoS risk)'],
+]);
 
 const SIZE_UNITS: Record<string, number> = { c: 1, w: 2, b: 512, k: 1024, M: 1 << 20, G: 1 << 30 };
 
@@ -181,7 +181,7 @@ class Parser {
     if (tok === undefined) throw new FindSyntaxError('find: expected expression');
     this.addNode();
     this.pos++;
-    const reason = BLOCKED[tok];
+    const reason = BLOCKED.get(tok);
     if (reason !== undefined) throw new FindSyntaxError(`find: ${tok}: ${reason}`);
     switch (tok) {
       case '--help':
