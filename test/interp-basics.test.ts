@@ -157,14 +157,43 @@ describe('expansion', () => {
       'a.txt b.txt\n.hidden.txt\nsub/c.log\n*.none\n*.txt\n*.txt\na.txt b.txt\n',
     );
   });
+  it('steps through . and .. only from directories, as bash does', async () => {
+    expect((await sh('echo */.. */. a*/../b.txt nosuch/../*.txt a.txt/./* sub/../*.txt')).out).toBe(
+      'sub/.. sub/. a*/../b.txt nosuch/../*.txt a.txt/./* sub/../a.txt sub/../b.txt\n',
+    );
+  });
+  it('keeps a quoted or escaped ! ^ - literal inside a bracket expression, as bash does', async () => {
+    expect((await sh(`echo [\\!a].txt ["!"b].txt [a"-"c].txt ['^'b].txt; x=-; echo [a"$x"c].txt [a$x\\c].txt`)).out).toBe(
+      'a.txt b.txt a.txt b.txt\na.txt a.txt b.txt\n',
+    );
+  });
   it('matches nothing where the sandbox denies listing', async () => {
     expect((await sh('echo /etc/*')).out).toBe('/etc/*\n');
   });
   it('expands braces', async () => {
     expect((await sh('echo x{a,b}y {1..3} {c..a} {05..7} {a} "{a,b}"')).out).toBe('xay xby 1 2 3 c b a 05 06 07 {a} {a,b}\n');
   });
+  it('expands sequences past 2^53 exactly, and in bounded time', async () => {
+    expect(await sh('echo {9007199254740993..9007199254740995} {9223372036854775807..9223372036854775806}', { timeoutMs: 5000 })).toEqual({
+      out: '9007199254740993 9007199254740994 9007199254740995 9223372036854775807 9223372036854775806\n',
+      err: '',
+      code: 0,
+      outcome: 'success',
+    });
+  });
+  it('accepts a + sign in sequence bounds and steps, as bash does', async () => {
+    expect((await sh('echo {+1..3} {1..+3} {a..e..+2} {+01..2} {-01..+1}')).out).toBe('1 2 3 1 2 3 a c e 1 2 -01 000 001\n');
+  });
   it('skips an unclosed { and expands a later brace expression, as bash does', async () => {
     expect((await sh('echo {{a,b} x{y{1..2} {a,{b,c} {a{1..2}b')).out).toBe('{a {b x{y1 x{y2 {a,b {a,c {a1b {a2b\n');
+  });
+  it('reads a parameter name across line continuations, as bash does', async () => {
+    expect(await sh('za=1; z=0; echo $z\\\na "$z\\\na" ${z\\\na\\\n}; cat <<EOF\n$z\\\na\nEOF')).toEqual({
+      out: '1 1 1\n1\n',
+      err: '',
+      code: 0,
+      outcome: 'success',
+    });
   });
   it('decodes $\'...\' quoting', async () => {
     expect((await sh("echo $'a\\tb\\x41\\n'")).out).toBe('a\tbA\n\n');

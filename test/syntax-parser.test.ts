@@ -348,6 +348,14 @@ describe('parser: line continuations inside keywords and names', () => {
     expect(args[2].parts[0]).toMatchObject({ type: 'DblQuoted', parts: [{ type: 'ParamExp', pos: 11, param: { value: 'y' } }] });
     expect(args[3].parts[0]).toMatchObject({ type: 'ParamExp', short: false, pos: 17, param: { value: 'z' } });
   });
+
+  it('joins parameter names split by backslash-newline, as bash and mvdan do', () => {
+    const args = call(first('echo $z\\\na "$z\\\n\\\nb_1" ${z\\\nc\\\n} $z\\\n-')).args;
+    expect(args[1].parts).toMatchObject([{ type: 'ParamExp', short: true, pos: 5, end: 10, param: { value: 'za', pos: 6, end: 10 } }]);
+    expect(args[2].parts[0]).toMatchObject({ type: 'DblQuoted', parts: [{ type: 'ParamExp', param: { value: 'zb_1' } }] });
+    expect(args[3].parts).toMatchObject([{ type: 'ParamExp', short: false, param: { value: 'zc' } }]);
+    expect(args[4].parts).toMatchObject([{ type: 'ParamExp', param: { value: 'z' } }, { type: 'Lit', value: '-' }]);
+  });
 });
 
 describe('parser: backquotes are lexed like mvdan', () => {

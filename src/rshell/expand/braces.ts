@@ -86,28 +86,61 @@ function tooManyWords(): ExpansionError {
 }
 
 function seqWords(body: string): string[] | null {
-  const m = /^(-?\d+|[a-zA-Z])\.\.(-?\d+|[a-zA-Z])(?:\.\.(-?\d+))?$/.exec(body);
+  // Bounds and step take an optional sign, as bash's and Go's integer parsing do.
+  const m = /^([+-]?\d+|[a-zA-Z])\.\.([+-]?\d+|[a-zA-Z])(?:\.\.([+-]?\d+))?$/.exec(body);
   if (!m) return null;
   const [, a, b, stepText] = m as unknown as [string, string, string, string | undefined];
-  let step = stepText ? Math.abs(parseInt(stepText, 10)) : 1;
-  if (step === 0) step = 1;
   const numeric = /\d/.test(a);
   if (numeric !== /\d/.test(b)) return null;
-  const from = numeric ? parseInt(a, 10) : a.charCodeAt(0);
-  const to = numeric ? parseInt(b, 10) : b.charCodeAt(0);
-  // Too long a sequence is the same error as too many words, not a literal (F9).
-  if (Math.floor(Math.abs(to - from) / step) + 1 > MAX_BRACE_WORDS) throw tooManyWords();
-  const width = numeric && (/^-?0\d/.test(a) || /^-?0\d/.test(b)) ? Math.max(a.length, b.length) : 0;
+  if (numeric) return intSeq(a, b, stepText);
+  let step = stepText ? Math.abs(parseInt(stepText, 10)) : 1;
+  if (step === 0) step = 1;
+  const from = a.charCodeAt(0);
+  const to = b.charCodeAt(0);
   const out: string[] = [];
   const dir = to >= from ? 1 : -1;
-  for (let v = from; dir > 0 ? v <= to : v >= to; v += dir * step) {
-    if (!numeric) out.push(String.fromCharCode(v));
-    else {
-      const s = String(Math.abs(v)).padStart(width - (v < 0 ? 1 : 0), '0');
-      out.push(v < 0 ? '-' + s : s);
-    }
+  for (let v = from; dir > 0 ? v <= to : v >= to; v += dir * step) out.push(String.fromCharCode(v));
+  return out;
+}
+
+/**
+ * An integer sequence, counted exactly in BigInt: past 2^53 a float `v += step` rounds (or
+ * stops moving, looping until memory runs out), so a sequence the doubles cannot step through
+ * is generated in BigInt; ordinary ones stay on numbers.
+ */
+function intSeq(a: string, b: string, stepText: string | undefined): string[] {
+  const from = BigInt(a);
+  const to = BigInt(b);
+  let step = stepText === undefined ? 1n : BigInt(stepText);
+  if (step < 0n) step = -step;
+  if (step === 0n) step = 1n;
+  const up = to >= from;
+  const span = up ? to - from : from - to;
+  // Too long a sequence is the same error as too many words, not a literal (F9).
+  if (span / step + 1n > BigInt(MAX_BRACE_WORDS)) throw tooManyWords();
+  const count = Number(span / step) + 1;
+  const width = /^-?0\d/.test(a) || /^-?0\d/.test(b) ? Math.max(a.length, b.length) : 0;
+  const out: string[] = [];
+  if (isSafeInt(from) && isSafeInt(to) && isSafeInt(step)) {
+    const d = up ? Number(step) : -Number(step);
+    for (let i = 0, v = Number(from); i < count; i++, v += d) out.push(padInt(String(Math.abs(v)), v < 0, width));
+  } else {
+    const d = up ? step : -step;
+    for (let i = 0, v = from; i < count; i++, v += d) out.push(padInt(String(v < 0n ? -v : v), v < 0n, width));
   }
   return out;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function isSafeInt(v: bigint): boolean {
+  return v <= MAX_SAFE && v >= -MAX_SAFE;
+}
+
+/** Zero-pads the digits of a sequence value to `width` (the sign counts), as bash's `{01..10}`. */
+function padInt(digits: string, negative: boolean, width: number): string {
+  const s = digits.padStart(width - (negative ? 1 : 0), '0');
+  return negative ? '-' + s : s;
 }
 
 /** Marks each `{` that no `}` closes: bash skips it and looks at the next `{` (`{{a,b}` is `{a {b`). */

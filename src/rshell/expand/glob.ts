@@ -149,6 +149,24 @@ function byteOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The paths that are directories; the working directory (`''`) and `/` always are. */
+async function dirsOnly(paths: string[], fs: SandboxFS, dir: string, checkCanceled: () => void): Promise<string[]> {
+  const kept: string[] = [];
+  for (const p of paths) {
+    if (p === '' || p === '/') {
+      kept.push(p);
+      continue;
+    }
+    checkCanceled();
+    try {
+      if ((await fs.stat(p, dir)).kind === 'dir') kept.push(p);
+    } catch {
+      // missing, not reachable or not a directory
+    }
+  }
+  return kept;
+}
+
 /**
  * Expands an escaped pattern against the sandbox. Returns the sorted matches (empty when
  * nothing matches; the caller then keeps the word literally). `checkCanceled` runs before
@@ -171,6 +189,13 @@ export async function globPaths(
       // Leading slash, doubled slash or trailing slash: keep it verbatim.
       matches = matches.map((m) => m + '/');
       continue;
+    }
+    if (part === '.' || part === '..') {
+      // The sandbox cleans `x/..` to x's parent even when x is a file or missing; bash (and
+      // mvdan, which only keeps directories before another component) must step through a
+      // directory, so `*/..` does not match `a.txt/..`.
+      matches = await dirsOnly(matches, fs, dir, checkCanceled);
+      if (matches.length === 0) return matches;
     }
     if (!hasGlobMeta(part)) {
       const lit = unescapeGlob(part);

@@ -87,7 +87,9 @@ function needsSubst(words: Word[]): boolean {
 /** Literal text needing no escape, glob or brace processing. */
 const PLAIN_LIT = /^[^\\*?[{]*$/;
 
-const GLOB_SPECIAL = /[*?[\]\\]/g;
+// `!`, `^` and `-` matter inside a bracket expression (`[!a]`, `[a-c]`): quoted, they are literal.
+const GLOB_SPECIAL = /[*?[\]\\!^-]/g;
+const HAS_GLOB_SPECIAL = /[*?[\]\\!^-]/;
 
 function escapeGlob(s: string): string {
   return s.replace(GLOB_SPECIAL, '\\$&');
@@ -135,7 +137,7 @@ class FieldBuilder {
   quoted(s: string): void {
     this.has = true;
     this.val = capped(this.val + s);
-    this.pat += s.length && /[*?[\]\\]/.test(s) ? escapeGlob(s) : s;
+    this.pat += s.length && HAS_GLOB_SPECIAL.test(s) ? escapeGlob(s) : s;
   }
 
   /** Unquoted literal text from the script (after backslash handling). */

@@ -450,16 +450,36 @@ export abstract class WordParser extends Scanner {
         return { ...this.dblQuoted(true), pos, left: pos };
     }
     if (isNameStart(c1)) {
-      let j = pos + 2;
-      while (j < this.n && isNameChar(this.src.charCodeAt(j))) j++;
-      this.i = j;
-      return this.shortParam(pos, this.lit(pos + 1, j));
+      const param = this.nameLit(pos + 1);
+      this.i = param.end;
+      return this.shortParam(pos, param);
     }
     if (isDigit(c1) || isSpecialParam(c1)) {
       this.i = pos + 2;
       return this.shortParam(pos, this.lit(pos + 1, pos + 2));
     }
     return null;
+  }
+
+  /**
+   * The parameter name starting at `start` (a name-start char). Line continuations vanish
+   * before lexing, so a name runs on across them (`$fo\<newline>o` is `$foo` in bash and
+   * mvdan); a continuation not followed by a name char is left to the caller.
+   */
+  private nameLit(start: number): Lit {
+    const s = this.src;
+    let j = start + 1;
+    let joined: string | undefined; // only built when a continuation splits the name
+    let seg = start;
+    for (;;) {
+      while (j < this.n && isNameChar(s.charCodeAt(j))) j++;
+      let k = j;
+      while (s.charCodeAt(k) === 92 && s.charCodeAt(k + 1) === NL) k += 2;
+      if (k === j || k >= this.n || !isNameChar(s.charCodeAt(k))) break;
+      joined = (joined ?? '') + s.slice(seg, j);
+      seg = j = k;
+    }
+    return this.lit(start, j, joined === undefined ? undefined : joined + s.slice(seg, j));
   }
 
   /** `$\<newline>x`: line continuations vanish before lexing, so this is `$x` (bash, mvdan). */
@@ -522,10 +542,10 @@ export abstract class WordParser extends Scanner {
     }
     c = this.c();
     const pstart = this.i;
+    let name: Lit | null = null;
     if (isNameStart(c)) {
-      let j = pstart + 1;
-      while (j < this.n && isNameChar(s.charCodeAt(j))) j++;
-      this.i = j;
+      name = this.nameLit(pstart);
+      this.i = name.end;
     } else if (isDigit(c)) {
       let j = pstart + 1;
       while (j < this.n && isDigit(s.charCodeAt(j))) j++;
@@ -537,7 +557,8 @@ export abstract class WordParser extends Scanner {
     } else {
       this.err(this.i, 'invalid parameter name');
     }
-    pe.param = this.lit(pstart, this.i);
+    pe.param = name ?? this.lit(pstart, this.i);
+    while (this.c() === 92 && this.c(1) === NL) this.i += 2; // `${x\<newline>}`
     c = this.c();
     const p0c = pe.param.value.charCodeAt(0);
     if (pe.excl && (c === 42 || (c === 64 && this.c(1) === 125)) && (isNameStart(p0c) || isDigit(p0c))) {
