@@ -17,3 +17,13 @@ export function parseOptions<T extends ParseArgsConfig>(config: T, usage: string
     usageError(`${(err as Error).message}\n${usage}`);
   }
 }
+
+/**
+ * The option `--name`'s value as a whole number from `min` to `max`, or a usage error naming
+ * it. Number() alone let `abc` through as NaN and `1.5` or `-1` as values nothing could use.
+ */
+export function wholeNumber(name: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) usageError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}

@@ -9,24 +9,26 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { anyScript } from '../test/fuzz-arbitraries.js';
 import { checkRun, DEADLINE_SLACK_MS, parserVerdict } from '../test/fuzz-oracle.js';
+import { parseOptions, usageError, wholeNumber } from './cli.js';
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '2000' },
-    seed: { type: 'string' },
-    target: { type: 'string', default: 'all' },
-    'timeout-ms': { type: 'string', default: '100' },
+const { values } = parseOptions(
+  {
+    options: {
+      runs: { type: 'string', default: '2000' },
+      seed: { type: 'string' },
+      target: { type: 'string', default: 'all' },
+      'timeout-ms': { type: 'string', default: '100' },
+    },
   },
-});
-const runs = Number(values.runs);
-const seed = values.seed !== undefined ? Number(values.seed) : Date.now() % 2 ** 31;
-const timeoutMs = Number(values['timeout-ms']);
-if (!Number.isInteger(runs) || runs <= 0) throw new Error('--runs: expected a positive integer');
-if (!['parser', 'interp', 'all'].includes(values.target!)) throw new Error('--target: parser, interp or all');
+  'usage: npm run fuzz -- [--runs N] [--seed S] [--target parser|interp|all] [--timeout-ms T]',
+);
+const runs = wholeNumber('runs', values.runs, 1, Number.MAX_SAFE_INTEGER);
+const seed = values.seed !== undefined ? wholeNumber('seed', values.seed, 0, 2 ** 31 - 1) : Date.now() % 2 ** 31;
+const timeoutMs = wholeNumber('timeout-ms', values['timeout-ms'], 1, 3_600_000);
+if (!['parser', 'interp', 'all'].includes(values.target)) usageError(`--target must be parser, interp or all, got ${JSON.stringify(values.target)}`);
 
 const SECRET = 'FUZZ-SECRET-long-run';
 let failed = false;

@@ -6,7 +6,7 @@
  * Options: --port N (SQS, default 9324), --fifo, --batch-size N, --window-ms N,
  * --max-receive N, --visibility S, --timeout-ms N (per invocation).
  */
-import { parseOptions, usageError } from './cli.js';
+import { parseOptions, wholeNumber } from './cli.js';
 import { ReceiveMessageCommand, DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { LocalEventSource } from '../src/local/event-source.js';
@@ -30,22 +30,14 @@ const { values } = parseOptions(
   },
   usage,
 );
-/**
- * A whole-number option within what SQS, Lambda or a port allow. Number() alone let `abc` or
- * `0` through: a batch size SQS refuses made every poll fail in silence, and no task ran.
- */
-function wholeNumber(name: 'port' | 'batch-size' | 'window-ms' | 'max-receive' | 'visibility' | 'timeout-ms', min: number, max: number): number {
-  const raw = values[name];
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) usageError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return n;
-}
-const port = wholeNumber('port', 0, 65535);
-const batchSize = wholeNumber('batch-size', 1, 10_000);
-const windowMs = wholeNumber('window-ms', 0, 300_000);
-const maxReceiveCount = wholeNumber('max-receive', 1, 1000);
-const visibilityTimeout = wholeNumber('visibility', 0, 43_200);
-const timeoutMs = wholeNumber('timeout-ms', 1, 900_000);
+// Within what SQS, Lambda or a port allow: a batch size SQS refuses made every poll fail in
+// silence, and no task ran.
+const port = wholeNumber('port', values.port, 0, 65535);
+const batchSize = wholeNumber('batch-size', values['batch-size'], 1, 10_000);
+const windowMs = wholeNumber('window-ms', values['window-ms'], 0, 300_000);
+const maxReceiveCount = wholeNumber('max-receive', values['max-receive'], 1, 1000);
+const visibilityTimeout = wholeNumber('visibility', values.visibility, 0, 43_200);
+const timeoutMs = wholeNumber('timeout-ms', values['timeout-ms'], 1, 900_000);
 
 const queues = await startLocalQueues({ port, fifo: values.fifo, maxReceiveCount, visibilityTimeout });
 const intake = await startLocalIntake({ print: (t) => console.log(t) });

@@ -8,28 +8,31 @@
  * leak between invocations. Prints the figures and exits 1 if a promise was broken.
  * Run under `--expose-gc` (the npm script does) so memory is read after a full collection.
  */
-import { parseArgs } from 'node:util';
 import { runSoak } from '../test/soak-harness.js';
+import { parseOptions, wholeNumber } from './cli.js';
 
-const { values } = parseArgs({
-  options: {
-    tasks: { type: 'string', default: '10000' },
-    containers: { type: 'string', default: '4' },
-    'poison-every': { type: 'string', default: '500' },
-    'fail-every': { type: 'string', default: '50' },
+const { values } = parseOptions(
+  {
+    options: {
+      tasks: { type: 'string', default: '10000' },
+      containers: { type: 'string', default: '4' },
+      'poison-every': { type: 'string', default: '500' },
+      'fail-every': { type: 'string', default: '50' },
+    },
   },
-});
-const tasks = Number(values.tasks);
-const containers = Number(values.containers);
-if (!Number.isInteger(tasks) || tasks < 1) throw new Error('--tasks: expected a positive integer');
-if (!Number.isInteger(containers) || containers < 1) throw new Error('--containers: expected a positive integer');
+  'usage: npm run soak -- [--tasks N] [--containers C] [--poison-every P] [--fail-every F]',
+);
+const tasks = wholeNumber('tasks', values.tasks, 1, 10_000_000);
+const containers = wholeNumber('containers', values.containers, 1, 1000);
+const poisonEvery = wholeNumber('poison-every', values['poison-every'], 0, Number.MAX_SAFE_INTEGER);
+const failEvery = wholeNumber('fail-every', values['fail-every'], 0, Number.MAX_SAFE_INTEGER);
 
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 const r = await runSoak({
   tasks,
   containers,
-  poisonEvery: Number(values['poison-every']),
-  failEvery: Number(values['fail-every']),
+  poisonEvery,
+  failEvery,
   maxReceiveCount: 2,
   limitMs: Math.max(120_000, tasks * 60),
   progress: (l) => console.log(`  ${l}`),
