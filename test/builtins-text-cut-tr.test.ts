@@ -103,6 +103,10 @@ describe('tr', () => {
       [['z-a', 'A-Z'], "tr: range-endpoints of 'z-a' are in reverse collating sequence order\n"],
       [['a', '[=a=]'], 'tr: [=c=] expressions may not appear in string2 when translating\n'],
       [['a', '[b*-1]'], "tr: invalid repeat count '-1' in [c*n] construct\n"],
+      // Counts GNU cannot hold (SIZE_MAX and up) are refused, not read as a double (1e20).
+      [['a', '[b*99999999999999999999]'], "tr: invalid repeat count '99999999999999999999' in [c*n] construct\n"],
+      [['a', '[b*18446744073709551615]'], "tr: invalid repeat count '18446744073709551615' in [c*n] construct\n"],
+      [['a', '[b*01777777777777777777777]'], "tr: invalid repeat count '01777777777777777777777' in [c*n] construct\n"],
       [['abc', '[x*][y*]'], 'tr: only one [c*] repeat construct may appear in string2\n'],
       [['[a*]', 'x'], 'tr: the [c*] repeat construct may not appear in string1\n'],
       [['-ds', 'a', '[x*]'], 'tr: the [c*] construct may appear in string2 only when translating\n'],

@@ -29,6 +29,8 @@ describe('count parsing', () => {
     expect(legacyCountArgs(['f', '-3k'])).toEqual(['f', '-n', '3k']);
     expect(legacyCountArgs(['-n', '-2', '--bytes', '-7'])).toEqual(['-n', '-2', '--bytes', '-7']);
     expect(legacyCountArgs(['--', '-5'])).toEqual(['--', '-5']);
+    // Past ~120k words a spread into push() throws RangeError (an internal panic for `head -- $many`).
+    expect(legacyCountArgs(['-5', '--', ...Array<string>(300_000).fill('f')])).toHaveLength(300_003);
   });
 
   it('marks "+N" as from-start and "-N" as negative', () => {

@@ -74,6 +74,19 @@ describe('FlagSet.parse', () => {
     expect(quiet.value).toBe(false);
   });
 
+  it('takes any number of words after -- or, not interspersed, after the first positional', () => {
+    // A spread of argv into push() threw RangeError (an internal panic) past ~120k words.
+    const many = Array<string>(300_000).fill('-q');
+    const a = headFlags();
+    const r = a.fs.parse(['x', '--', ...many]);
+    expect(r.ok && [r.args.length, r.dashAt]).toEqual([300_001, 1]);
+    const b = headFlags();
+    b.fs.setInterspersed(false);
+    const s = b.fs.parse(['p', ...many]);
+    expect(s.ok && s.args.length).toBe(300_001);
+    expect(b.quiet.value).toBe(false);
+  });
+
   it('handles optional values (NoOptDefVal) and bool =false', () => {
     const { fs, color, quiet } = headFlags();
     fs.parse(['--color', 'file', '--quiet=false']);

@@ -61,6 +61,35 @@ describe('tr: sets are sized before they are built', () => {
   });
 });
 
+describe('script-sized operands are never spread into a call (V8 refuses ~120k arguments)', () => {
+  it('tr: a [:class:] of 524,288 bytes is an invalid class, not an internal panic', async () => {
+    const t = await timed(roots.tr, 'x=a; for i in {1..19}; do x="$x$x"; done; echo a | tr -d "[:$x:]"; echo "$?"', 5_000);
+    expect({ out: t.out, err: t.err, outcome: t.r.outcome }).toEqual({
+      out: '1\n',
+      err: `tr: invalid character class '${'a'.repeat(524288)}'\n`,
+      outcome: 'success',
+    });
+  });
+
+  it('tr: a [c*n] count of 524,288 digits is an invalid repeat count, as in GNU', async () => {
+    const t = await timed(roots.tr, 'x=1; for i in {1..19}; do x="$x$x"; done; echo a | tr a "[b*$x]"; echo "$?"', 5_000);
+    expect({ out: t.out, err: t.err, outcome: t.r.outcome }).toEqual({
+      out: '1\n',
+      err: `tr: invalid repeat count '${'1'.repeat(524288)}' in [c*n] construct\n`,
+      outcome: 'success',
+    });
+  });
+
+  it('262,144 operands after `--` reach the builtin', async () => {
+    const t = await timed(roots.tr, 'y="a "; for i in {1..18}; do y="$y$y"; done; tr -d -- $y; echo "$?"', 5_000);
+    expect({ out: t.out, err: t.err, outcome: t.r.outcome }).toEqual({
+      out: '1\n',
+      err: "tr: extra operand 'a'\n",
+      outcome: 'success',
+    });
+  });
+});
+
 describe('test: integer operands trimmed in linear time', () => {
   it('an operand with a long inner run of blanks fails at once', async () => {
     const t = await timed(roots.test, 'x=" "; for i in {1..17}; do x="$x$x"; done; test "a${x}a" -eq 1; echo "$?"; [ " 7 " -eq 7 ]; echo "$?"', 200);

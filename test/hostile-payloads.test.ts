@@ -252,6 +252,8 @@ describe('signed tasks when trusted keys are configured', () => {
     ['signatures not a list', () => signed((e) => (e.signatures = 'sig')), 'SIGNATURE_ERROR', 'signed envelope has no signatures'],
     ['MD5 hash type', () => signed((e) => (e.hash_type = 'MD5')), 'SIGNATURE_ERROR', 'unsupported hash type "MD5"'],
     ['no hash type', () => signed((e) => delete e.hash_type), 'SIGNATURE_ERROR', 'unsupported hash type null'],
+    // Read exactly as a bigint, which JSON.stringify refuses ("Do not know how to serialize a BigInt").
+    ['hash type beyond 2^53', () => signed((e) => (e.hash_type = '@big')).replace('"@big"', '99999999999999999999'), 'SIGNATURE_ERROR', 'unsupported hash type 99999999999999999999'],
     ['expired', () => signed(() => {}, { ...ed, expiresAt: Date.parse('2021-06-01T00:00:00Z') }), 'EXPIRED_TASK', 'task expired at 2021-06-01T00:00:00.000Z'],
     ['expiring now', () => signed(() => {}, { ...ed, expiresAt: Date.now() - 1 }), 'EXPIRED_TASK', ''],
     ['no expiration in the signed data', () => signedAs(taskData()), 'EXPIRED_TASK', 'signed data has no valid expiration_time'],

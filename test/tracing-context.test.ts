@@ -249,6 +249,20 @@ describe('span tags and lifecycle', () => {
     expect(got.meta).toEqual({ ['k'.repeat(200)]: 'v'.repeat(25_000) });
   });
 
+  it('never cuts a character in two: a surrogate pair at the limit goes whole', async () => {
+    const t = newTracer();
+    const e = '\u{1F600}'; // two UTF-16 units; a lone half reached the intake as U+FFFD
+    const s = t.startSpan('n'.repeat(99) + e, { service: 's'.repeat(99) + e, resource: 'r'.repeat(4999) + e });
+    s.setTag('k'.repeat(199) + e, 'v'.repeat(24_999) + e + 'v');
+    s.finish();
+    await t.flush({ deadline: Date.now() + 5000 });
+    const [got] = intake.spans();
+    expect(got.name).toBe('n'.repeat(99));
+    expect(got.service).toBe('s'.repeat(99));
+    expect(got.resource).toBe('r'.repeat(4999));
+    expect(got.meta).toEqual({ ['k'.repeat(199)]: 'v'.repeat(24_999) });
+  });
+
   it('measures start and duration in ns from the wall clock', async () => {
     const t = newTracer();
     const before = Date.now();

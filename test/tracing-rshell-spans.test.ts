@@ -206,6 +206,9 @@ describe('rshell span adapter', () => {
     h.commandEnd!(c, { exitCode: 1 });
     const long = h.commandStart!(cmd('a'.repeat(500)), run);
     h.commandEnd!(long, { exitCode: 127 });
+    // The cut at 128 falls inside an emoji's surrogate pair: the half is dropped, not sent as U+FFFD.
+    const split = h.commandStart!(cmd('b'.repeat(127) + Buffer.from('\u{1F600}', 'utf8').toString('latin1')), run);
+    h.commandEnd!(split, { exitCode: 127 });
     h.runEnd!(run, { exitCode: 1, outcome: 'success', commands: COUNTERS });
     const spans = await flushed(t);
     const cafe = spans.find((s) => s.meta['rshell.command.name'] === 'caf\u00e9')!;
@@ -215,6 +218,8 @@ describe('rshell span adapter', () => {
     expect(body).not.toContain('hunter2');
     expect(body).not.toContain('secretvalue');
     expect(spans.find((s) => s.resource.startsWith('aaa'))!.resource).toBe('a'.repeat(128));
+    const bbb = spans.find((s) => s.resource.startsWith('bbb'))!;
+    expect([bbb.resource, bbb.meta['rshell.command.name']]).toEqual(['b'.repeat(127), 'b'.repeat(127)]);
   });
 
   it('is harmless with the noop tracer', () => {

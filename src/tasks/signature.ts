@@ -13,7 +13,7 @@
  */
 import { createHash, verify, type KeyObject } from 'node:crypto';
 import { TaskError } from './errors.js';
-import { parseJsonExact } from '../tracing/json-lossless.js';
+import { parseJsonExact, stringifyJson } from '../tracing/json-lossless.js';
 import { isEnvelopeIdPath, validateEnvelope, type Task } from './envelope.js';
 
 export type KeyType = 'ED25519' | 'X509_RSA';
@@ -36,7 +36,8 @@ export function verifySignedTask(unsigned: Task, keys: TrustedKeys, nowMs: numbe
   if (sigs.length === 0) throw new TaskError('SIGNATURE_ERROR', 'signed envelope has no signatures');
   const hashType = String(env.hash_type ?? '');
   if (hashType !== 'SHA256' && hashType !== '1') {
-    throw new TaskError('SIGNATURE_ERROR', `unsupported hash type ${JSON.stringify(env.hash_type ?? null)}`);
+    // stringifyJson: an integer past 2^53 is read as a bigint, which JSON.stringify throws on.
+    throw new TaskError('SIGNATURE_ERROR', `unsupported hash type ${stringifyJson(env.hash_type ?? null)}`);
   }
   const hash = createHash('sha256').update(data).digest();
 

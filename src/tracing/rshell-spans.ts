@@ -5,7 +5,7 @@
  * structure rather than async context. Argument values and script text never become tags.
  */
 import type { CommandStartInfo, RshellHooks, RunEndInfo, RunStartInfo } from '../rshell/hooks.js';
-import { NOOP_SPAN } from './span.js';
+import { NOOP_SPAN, cut } from './span.js';
 import type { Span, Tracer } from './types.js';
 
 export const RSHELL_SERVICE = 'rshell';
@@ -183,8 +183,7 @@ function utf8(s: string): string {
 }
 
 function commandName(bstrName: string): string {
-  const name = utf8(bstrName);
-  return name.length > MAX_NAME_CHARS ? name.slice(0, MAX_NAME_CHARS) : name;
+  return cut(utf8(bstrName), MAX_NAME_CHARS);
 }
 
 /**

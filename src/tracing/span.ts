@@ -18,8 +18,11 @@ export const MAX_TAG_KEY_CHARS = 200;
 /** Node 20's TurboFan inlines this one; `Object.hasOwn` is a call (~40% slower here). */
 const hasOwn = Object.prototype.hasOwnProperty;
 
-function cut(s: string, max: number): string {
-  return s.length > max ? s.slice(0, max) : s;
+/** `s` cut to `max` UTF-16 units, never between the halves of a pair (a lone half is sent as U+FFFD). */
+export function cut(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const c = s.charCodeAt(max - 1);
+  return s.slice(0, c >= 0xd800 && c <= 0xdbff ? max - 1 : max);
 }
 
 /**

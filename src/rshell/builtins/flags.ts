@@ -306,7 +306,8 @@ export class FlagSet {
         if (s.length < 2 || s[0] !== '-') {
           positional.push(s);
           if (!this.interspersed) {
-            positional.push(...argv.slice(i));
+            // A loop, not push(...rest): V8 refuses a spread of ~120k arguments (RangeError).
+            while (i < argv.length) positional.push(argv[i++]);
             break;
           }
           continue;
@@ -314,7 +315,7 @@ export class FlagSet {
         if (s[1] === '-') {
           if (s.length === 2) {
             dashAt = positional.length;
-            positional.push(...argv.slice(i));
+            while (i < argv.length) positional.push(argv[i++]);
             break;
           }
           i = this.parseLong(s, argv, i, set);

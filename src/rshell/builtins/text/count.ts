@@ -142,7 +142,8 @@ export function legacyCountArgs(args: string[]): string[] {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--') {
-      out.push(...args.slice(i));
+      // A loop, not push(...rest): V8 refuses a spread of ~120k arguments (RangeError).
+      while (i < args.length) out.push(args[i++]);
       break;
     }
     if (a.length >= 2 && a[0] === '-' && a[1] >= '0' && a[1] <= '9') {

@@ -59,10 +59,14 @@ function quote(s: string): string {
   return `'${s}'`;
 }
 
+/** GNU tr's REPEAT_COUNT_MAXIMUM + 1 (SIZE_MAX on 64-bit): the first count it refuses. */
+const MAX_REPEAT = (1n << 64n) - 1n;
+
 /** Parses one SET operand into its elements; `warn` receives GNU's portability warnings. */
 export function parseSet(s: string, warn: (w: string) => void = () => {}): SetElement[] {
   const { codes, escaped } = unescape(s, warn);
-  const str = (a: number, b: number): string => String.fromCharCode(...codes.slice(a, b));
+  // Not String.fromCharCode(...codes): V8 refuses a spread of ~120k arguments (RangeError).
+  const str = (a: number, b: number): string => Buffer.from(codes.slice(a, b)).toString('latin1');
   const out: SetElement[] = [];
   const len = codes.length;
   let i = 0;
@@ -93,7 +97,13 @@ export function parseSet(s: string, warn: (w: string) => void = () => {}): SetEl
           let n: number | null = null;
           if (digits !== '') {
             const octal = digits.startsWith('0');
-            if (!(octal ? /^[0-7]+$/ : /^[0-9]+$/).test(digits)) {
+            // GNU refuses counts from SIZE_MAX up; parseInt would read 1e20 as a count.
+            const significant = digits.replace(/^0+/, '');
+            if (
+              !(octal ? /^[0-7]+$/ : /^[0-9]+$/).test(digits) ||
+              significant.length > 22 ||
+              BigInt((octal ? '0o' : '') + (significant || '0')) >= MAX_REPEAT
+            ) {
               throw new TrError(`invalid repeat count ${quote(digits)} in [c*n] construct`);
             }
             n = parseInt(digits, octal ? 8 : 10);
