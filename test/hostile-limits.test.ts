@@ -176,6 +176,14 @@ describe('expansion bombs', () => {
     expect(text(await run('echo {1..100000} | wc -w'))).toEqual({ out: '100000\n', err: '', code: 0, outcome: 'success' });
   });
 
+  it('charges a sequence\'s characters before making them: 100,000 numbers of 20,000 digits are refused, not built in gigabytes', async () => {
+    for (const seq of [`{${'0'.repeat(20_000)}1..100000}`, `{1${'0'.repeat(20_000)}..1${'0'.repeat(19_995)}99999}`]) {
+      expect(text(await run(`echo ${seq} | wc -c; echo next`))).toEqual({ out: '0\nnext\n', err: 'brace expansion is too large\n', code: 0, outcome: 'success' });
+    }
+    // Padding that fits is still made: 1,000 numbers of 198 digits.
+    expect(text(await run(`echo {${'0'.repeat(197)}1..1000} | wc -c`))).toEqual({ out: '199000\n', err: '', code: 0, outcome: 'success' });
+  });
+
   it('bounds the work of one brace expression: 10,000 nested literal braces are refused, not scanned for seconds', async () => {
     const n = 10_000;
     const t0 = Date.now();

@@ -85,14 +85,14 @@ function tooManyWords(): ExpansionError {
   return new ExpansionError(`brace expansion exceeds the maximum of ${MAX_BRACE_WORDS} words`);
 }
 
-function seqWords(body: string): string[] | null {
+function seqWords(body: string, budget: Budget): string[] | null {
   // Bounds and step take an optional sign, as bash's and Go's integer parsing do.
   const m = /^([+-]?\d+|[a-zA-Z])\.\.([+-]?\d+|[a-zA-Z])(?:\.\.([+-]?\d+))?$/.exec(body);
   if (!m) return null;
   const [, a, b, stepText] = m as unknown as [string, string, string, string | undefined];
   const numeric = /\d/.test(a);
   if (numeric !== /\d/.test(b)) return null;
-  if (numeric) return intSeq(a, b, stepText);
+  if (numeric) return intSeq(a, b, stepText, budget);
   let step = stepText ? Math.abs(parseInt(stepText, 10)) : 1;
   if (step === 0) step = 1;
   const from = a.charCodeAt(0);
@@ -108,7 +108,7 @@ function seqWords(body: string): string[] | null {
  * stops moving, looping until memory runs out), so a sequence the doubles cannot step through
  * is generated in BigInt; ordinary ones stay on numbers.
  */
-function intSeq(a: string, b: string, stepText: string | undefined): string[] {
+function intSeq(a: string, b: string, stepText: string | undefined, budget: Budget): string[] {
   const from = BigInt(a);
   const to = BigInt(b);
   let step = stepText === undefined ? 1n : BigInt(stepText);
@@ -119,6 +119,9 @@ function intSeq(a: string, b: string, stepText: string | undefined): string[] {
   // Too long a sequence is the same error as too many words, not a literal (F9).
   if (span / step + 1n > BigInt(MAX_BRACE_WORDS)) throw tooManyWords();
   const count = Number(span / step) + 1;
+  // No value is longer than the longer bound: the characters are charged before they are
+  // made, or 100,000 words padded to 20,000 digits took gigabytes before any cap looked.
+  spend(budget, count * Math.max(a.length, b.length));
   const width = /^-?0\d/.test(a) || /^-?0\d/.test(b) ? Math.max(a.length, b.length) : 0;
   const out: string[] = [];
   if (isSafeInt(from) && isSafeInt(to) && isSafeInt(step)) {
@@ -188,7 +191,7 @@ function expandItems(items: Item[], out: Item[][], b: Budget): void {
     }
     const inner = items.slice(i + 1, close);
     if (inner.every((x) => typeof x === 'string')) {
-      const seq = seqWords((inner as string[]).join(''));
+      const seq = seqWords((inner as string[]).join(''), b);
       if (seq) {
         for (const s of seq) expandItems([...prefix, s, ...suffix], out, b);
         return;
