@@ -189,6 +189,17 @@ describe('results queue faults', () => {
     expect(r.logger.records.some((l) => l.msg === 'results not delivered' && l.count === 3)).toBe(true);
   });
 
+  it('a time left that is not a multiple of 5 ms (a fractional publish deadline) still delivers every result', async () => {
+    // Under 7.5 s left the publish reserve is 20 % of it: 2,999 ms makes a deadline 599.8 ms
+    // after the tasks' end, and AbortSignal.timeout refuses a fraction (RangeError).
+    const { handler } = handlerFor(`${stub.endpoint}/000000000000/results`);
+    const ev = event([rshellTask('echo a'), rshellTask('echo b')]);
+    const ctx = { ...context(2_999), getRemainingTimeInMillis: () => 2_999 };
+    const res = await handler(ev, ctx);
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(stub.requests.map((q) => q.entries.length)).toEqual([2]);
+  });
+
   it('a batch of many results is published with calls in parallel, up to a bound', async () => {
     // 95 results: 10 calls; at most PUBLISH_CONCURRENCY (8) answered at once.
     const r = await runBatch('slow', 10_000, undefined, 95);

@@ -268,6 +268,22 @@ it('retries the whole batch while the signing keys cannot be read, and recovers'
   expect(pub.items.filter((i) => i.update.data.id === 'succeed_task').map((i) => i.update.data.attributes.task_id).sort()).toEqual(['signed-ed25519', 'signed-rsa']);
 });
 
+it('a batch that goes back whole names a message delivered twice once', async () => {
+  const logger = new MemoryLogger();
+  const handler = createSqsHandler(loadConfig({ TASK_SIGNING_KEYS: SIGNING_ARN }), {
+    logger,
+    publisher: new MemoryPublisher(),
+    readSecret: async () => {
+      throw new Error('throttled');
+    },
+  });
+  const [r] = fixture('signed.json').Records;
+  // SQS is at-least-once: the same message (id and body) twice in one batch.
+  const res = await handler({ Records: [r!, { ...r! }] }, context());
+  expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: r!.messageId }] });
+  expect(logger.records.find((l) => l.msg === 'invocation done')).toMatchObject({ records: 1, retried: 1 });
+});
+
 it('prepare() builds the runtime before the first invocation (the init phase), which then reads nothing again', async () => {
   const reads: string[] = [];
   const pub = new MemoryPublisher();

@@ -55,7 +55,7 @@ export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrid
         error_type: errorName(err),
         request_id: context?.awsRequestId,
       });
-      const ids = (Array.isArray(event?.Records) ? event.Records : []).map((r) => r?.messageId).filter((id): id is string => typeof id === 'string' && id !== '');
+      const ids = messageIdsOf(event);
       // The summary every invocation ends with (batch.ts), so that metrics on `retried` count
       // these records too; no span figures, nothing was flushed.
       logger.log('info', INVOCATION_DONE, invocationFields(context, wasCold, ids.length, ids.length));
@@ -72,4 +72,13 @@ export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrid
     }
   };
   return Object.assign(handler, { prepare });
+}
+
+/**
+ * The messages of an event, each once: SQS may deliver a message twice in one batch, and the
+ * response names messages, not deliveries (as batch.ts answers them).
+ */
+function messageIdsOf(event: SQSEvent): string[] {
+  const ids = (Array.isArray(event?.Records) ? event.Records : []).map((r) => r?.messageId);
+  return [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
 }
