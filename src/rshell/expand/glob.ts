@@ -28,12 +28,15 @@ export function hasGlobMeta(pat: string): boolean {
 /** Removes the glob escapes of a pattern without metacharacters. */
 export function unescapeGlob(pat: string): string {
   if (!pat.includes('\\')) return pat;
-  let out = '';
+  // Byte by byte (bstr chars are bytes): char by char, a 16 MiB quoted component made
+  // millions of string pieces.
+  const out = Buffer.allocUnsafe(pat.length);
+  let n = 0;
   for (let i = 0; i < pat.length; i++) {
-    if (pat[i] === '\\' && i + 1 < pat.length) i++;
-    out += pat[i];
+    if (pat.charCodeAt(i) === 0x5c && i + 1 < pat.length) i++;
+    out[n++] = pat.charCodeAt(i);
   }
-  return out;
+  return out.toString('latin1', 0, n);
 }
 
 const CLASSES = new Map<string, string>([
@@ -66,6 +69,10 @@ function bracket(pat: string, i: number): [string, number] | null {
   }
   let body = '';
   let first = true;
+  // Each char, range and class enters the class once: a 16 MiB bracket of repeats would make
+  // a RegExp as long (1.4 s and 350 MB for 5 MiB).
+  const seenChar = new Uint8Array(256);
+  const seen = new Set<string>();
   while (j < pat.length) {
     const c = pat[j]!;
     if (c === ']' && !first) {
@@ -77,7 +84,10 @@ function bracket(pat: string, i: number): [string, number] | null {
       const end = pat.indexOf(':]', j + 2);
       const cls = end > 0 ? CLASSES.get(pat.slice(j + 2, end)) : undefined;
       if (cls !== undefined) {
-        body += cls;
+        if (!seen.has(cls)) {
+          seen.add(cls);
+          body += cls;
+        }
         j = end + 2;
         continue;
       }
@@ -88,11 +98,19 @@ function bracket(pat: string, i: number): [string, number] | null {
       let hi = pat[j + 2]!;
       let k = j + 2;
       if (hi === '\\' && k + 1 < pat.length) hi = pat[++k]!;
-      if (hi >= lit) body += reEscape(lit) + '-' + reEscape(hi);
+      const range = lit + '-' + hi;
+      if (hi >= lit && !seen.has(range)) {
+        seen.add(range);
+        body += reEscape(lit) + '-' + reEscape(hi);
+      }
       j = k + 1;
       continue;
     }
-    body += reEscape(lit);
+    const code = lit.charCodeAt(0);
+    if (code > 0xff || !seenChar[code]) {
+      if (code <= 0xff) seenChar[code] = 1;
+      body += reEscape(lit);
+    }
     j++;
   }
   return null;
@@ -108,12 +126,23 @@ export interface GlobMatcher {
 
 const compiled = new Map<string, GlobMatcher>();
 
+/**
+ * Linux's longest file name in bytes: a component whose pattern needs more chars matches no
+ * name, so compiling stops there (a 16 MiB pattern made 16 million tokens, 8 s and 1.1 GB).
+ */
+const NAME_MAX = 255;
+const MATCHES_NOTHING: GlobMatcher = { test: () => false };
+/** Longer patterns are not cached: the module-wide cache outlives the run. */
+const MAX_CACHED_PATTERN = 1024;
+
 /** Compiles one path component pattern, matched by the linear walk of star-match.ts. */
 export function compileGlob(pat: string): GlobMatcher {
   let m = compiled.get(pat);
   if (m) return m;
   const tokens: GlobToken[] = [];
   for (let i = 0; i < pat.length; i++) {
+    // Stars never follow stars, so past 2 × NAME_MAX + 1 tokens more than NAME_MAX take a char.
+    if (tokens.length > 2 * NAME_MAX + 1) return MATCHES_NOTHING;
     const c = pat[i]!;
     if (c === '\\' && i + 1 < pat.length) tokens.push({ t: 'lit', c: pat[++i]! });
     else if (c === '*') {
@@ -128,6 +157,7 @@ export function compileGlob(pat: string): GlobMatcher {
     } else tokens.push({ t: 'lit', c });
   }
   m = { test: (name) => starMatch(tokens, name, unitMatches) };
+  if (pat.length > MAX_CACHED_PATTERN) return m;
   if (compiled.size > 1000) compiled.clear();
   compiled.set(pat, m);
   return m;

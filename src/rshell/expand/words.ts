@@ -87,12 +87,23 @@ function needsSubst(words: Word[]): boolean {
 /** Literal text needing no escape, glob or brace processing. */
 const PLAIN_LIT = /^[^\\*?[{]*$/;
 
-// `!`, `^` and `-` matter inside a bracket expression (`[!a]`, `[a-c]`): quoted, they are literal.
-const GLOB_SPECIAL = /[*?[\]\\!^-]/g;
+// Chars a quoted char is escaped for in a glob pattern, by code. `!`, `^` and `-` matter
+// inside a bracket expression (`[!a]`, `[a-c]`): quoted, they are literal.
+const GLOB_SPECIAL_CODES = new Uint8Array(256);
+for (const c of '*?[]\\!^-') GLOB_SPECIAL_CODES[c.charCodeAt(0)] = 1;
 const HAS_GLOB_SPECIAL = /[*?[\]\\!^-]/;
 
 function escapeGlob(s: string): string {
-  return s.replace(GLOB_SPECIAL, '\\$&');
+  // Byte by byte (bstr chars are bytes): a regex replace took a second over a 5 MiB value of
+  // 2.5 million backslashes.
+  const out = Buffer.allocUnsafe(s.length * 2);
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (GLOB_SPECIAL_CODES[c]) out[n++] = 0x5c;
+    out[n++] = c;
+  }
+  return out.toString('latin1', 0, n);
 }
 
 /**
@@ -121,9 +132,20 @@ function counted(total: number, n: number): number {
 /** One field: its final text, its escaped glob pattern, and whether pathname expansion applies. */
 type RawField = { val: string; pat: string; glob: boolean };
 
-/** Builds fields for one brace-expanded word. */
+function tooManyFields(): ExpansionError {
+  return new ExpansionError(`expansion exceeds the maximum of ${MAX_FIELDS} words`);
+}
+
+/** Builds the fields of one expansion, word by word (`fields` is taken after each word). */
 class FieldBuilder {
   fields: RawField[] = [];
+  /**
+   * Fields and bytes of the whole expansion so far. Counted as each field is made, not once
+   * a word is done: one word's brace copies or split parts of 16 MiB values took gigabytes
+   * before the caps looked.
+   */
+  private count = 0;
+  private bytes = 0;
   private val = '';
   private pat = '';
   private glob = false;
@@ -134,38 +156,62 @@ class FieldBuilder {
     private readonly check?: () => void,
   ) {}
 
+  /** Counts one more field of `n` bytes; throws past MAX_FIELDS or MAX_EXPANSION_BYTES. */
+  add(n: number): void {
+    if (++this.count > MAX_FIELDS) throw tooManyFields();
+    this.bytes = counted(this.bytes, n);
+    if ((this.count & 65535) === 0) this.check?.();
+  }
+
+  /** A counted field replaced by its pathname matches. */
+  replace(n: number, matches: readonly string[]): void {
+    this.count--;
+    this.bytes -= n;
+    for (const m of matches) this.add(m.length);
+  }
+
+  /** `val + s`, refused (on the rope, before anything flattens it) past the expansion's cap. */
+  private grown(s: string): string {
+    const v = this.val + s;
+    counted(this.bytes, v.length);
+    return v;
+  }
+
   quoted(s: string): void {
     this.has = true;
-    this.val = capped(this.val + s);
+    this.val = this.grown(s);
     this.pat += s.length && HAS_GLOB_SPECIAL.test(s) ? escapeGlob(s) : s;
   }
 
-  /** Unquoted literal text from the script (after backslash handling). */
-  private unquotedChar(c: string): void {
-    this.has = true;
-    this.val += c;
-    this.pat += c;
-    if (c === '*' || c === '?' || c === '[') this.glob = true;
-  }
-
+  /** Unquoted literal text from the script: `\\` quotes the next char, `*`, `?` and `[` glob. */
   literal(v: string): void {
     if (!/[\\*?[\]]/.test(v)) {
       this.has = true;
-      this.val = capped(this.val + v);
+      this.val = this.grown(v);
       this.pat += v;
       return;
     }
+    // Written byte by byte (bstr chars are bytes): appended char by char, a 5 MiB word of
+    // `\a` made millions of string pieces (270 MB, a second past the deadline).
+    const val = Buffer.allocUnsafe(v.length);
+    const pat = Buffer.allocUnsafe(v.length + 1);
+    let nv = 0;
+    let np = 0;
     for (let i = 0; i < v.length; i++) {
-      const c = v[i]!;
-      if (c === '\\') {
-        if (i + 1 >= v.length) {
-          this.quoted('\\');
-          continue;
-        }
-        const n = v[++i]!;
-        if (n !== '\n') this.quoted(n);
-      } else this.unquotedChar(c);
+      let c = v.charCodeAt(i);
+      if (c === 0x5c) {
+        // A trailing backslash stays (quoted); `\<newline>` vanishes.
+        if (i + 1 < v.length) c = v.charCodeAt(++i);
+        if (c === 0x0a) continue;
+        if (GLOB_SPECIAL_CODES[c]) pat[np++] = 0x5c;
+      } else if (c === 0x2a || c === 0x3f || c === 0x5b) this.glob = true;
+      val[nv++] = c;
+      pat[np++] = c;
     }
+    if (nv === 0) return;
+    this.has = true;
+    this.val = this.grown(val.toString('latin1', 0, nv));
+    this.pat += pat.toString('latin1', 0, np);
   }
 
   /** An unquoted expansion result: split by IFS, glob characters stay active. */
@@ -186,13 +232,14 @@ class FieldBuilder {
 
   private expanded(s: string): void {
     this.has = true;
-    this.val = capped(this.val + s);
+    this.val = this.grown(s);
     this.pat += s;
     if (!this.glob && /[*?[]/.test(s)) this.glob = true;
   }
 
   flush(): void {
     if (!this.has) return;
+    this.add(this.val.length);
     this.fields.push({ val: this.val, pat: this.pat, glob: this.glob });
     this.val = this.pat = '';
     this.glob = this.has = false;
@@ -214,24 +261,23 @@ function dblQuotedLit(v: string): string {
  */
 function removeEscapes(v: string, escapable: string): string {
   if (!v.includes('\\')) return v;
-  let out = '';
+  // Written byte by byte (bstr chars are bytes): appended char by char, a 5 MiB quoted word
+  // made millions of string pieces (400 MB, two seconds past the deadline).
+  const out = Buffer.allocUnsafe(v.length);
+  let n = 0;
   for (let i = 0; i < v.length; i++) {
-    const c = v[i]!;
-    if (c === '\\' && i + 1 < v.length) {
-      const n = v[i + 1]!;
-      if (escapable.includes(n)) {
-        out += n;
+    let c = v.charCodeAt(i);
+    if (c === 0x5c && i + 1 < v.length) {
+      const next = v[i + 1]!;
+      if (next === '\n') {
         i++;
         continue;
       }
-      if (n === '\n') {
-        i++;
-        continue;
-      }
+      if (escapable.includes(next)) c = v.charCodeAt(++i);
     }
-    out += c;
+    out[n++] = c;
   }
-  return out;
+  return out.toString('latin1', 0, n);
 }
 
 function dblQuoted(dq: DblQuoted, cx: ExpandContext, substs: Substs): string {
@@ -258,8 +304,7 @@ function quotedPart(p: WordPart, cx: ExpandContext, substs: Substs, lit: (v: str
   }
 }
 
-function wordFields(word: Word, cx: ExpandContext, substs: Substs, ifs: string, out: RawField[], check: (() => void) | undefined): void {
-  const b = new FieldBuilder(ifs, check);
+function wordFields(word: Word, cx: ExpandContext, substs: Substs, b: FieldBuilder): void {
   for (const p of word.parts) {
     switch (p.type) {
       case 'Lit':
@@ -283,7 +328,6 @@ function wordFields(word: Word, cx: ExpandContext, substs: Substs, ifs: string, 
     }
   }
   b.flush();
-  for (const f of b.fields) out.push(f);
 }
 
 function ifsOf(cx: ExpandContext): string {
@@ -297,8 +341,8 @@ function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] 
   const ifs = ifsOf(cx);
   // The run's clock for long expansions, bound once per expansion (not once per word).
   const check = cx.check && (() => cx.check!());
+  const b = new FieldBuilder(ifs, check);
   const out: string[] = [];
-  let bytes = 0;
   // Only built once a field needs pathname expansion: the escaped pattern per field.
   let raw: RawField[] | null = null;
   for (const w of words) {
@@ -307,6 +351,8 @@ function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] 
       const p = parts[0]!;
       // Fast paths: a plain literal, or `$x` whose value needs no splitting or globbing.
       if (p.type === 'Lit' && PLAIN_LIT.test(p.value)) {
+        // A word, but not bytes: the script's own text was never counted against the cap.
+        b.add(0);
         out.push(p.value);
         raw?.push({ val: p.value, pat: '', glob: false });
         continue;
@@ -315,25 +361,23 @@ function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] 
         const v = cx.param(p.param.value);
         if (v === '') continue;
         if (!hasAny(v, ifs) && !/[*?[]/.test(v)) {
-          bytes = counted(bytes, v.length);
+          b.add(v.length);
           out.push(v);
           raw?.push({ val: v, pat: '', glob: false });
           continue;
         }
       }
     }
-    const fields: RawField[] = [];
-    for (const bw of expandBraces(w, check)) wordFields(bw, cx, substs, ifs, fields, check);
-    if (out.length + fields.length > MAX_FIELDS) throw new ExpansionError(`expansion exceeds the maximum of ${MAX_FIELDS} words`);
+    const fields: RawField[] = (b.fields = []);
+    for (const bw of expandBraces(w, check)) wordFields(bw, cx, substs, b);
     if (fields.length > 1024) cx.check?.();
     for (const f of fields) {
-      bytes = counted(bytes, f.val.length);
       out.push(f.val);
       if (f.glob && !raw) raw = out.slice(0, -1).map((val) => ({ val, pat: '', glob: false }));
       raw?.push(f);
     }
   }
-  return raw ? globFields(raw, cx) : out;
+  return raw ? globFields(raw, cx, b) : out;
 }
 
 function hasAny(v: string, chars: string): boolean {
@@ -341,7 +385,7 @@ function hasAny(v: string, chars: string): boolean {
   return false;
 }
 
-async function globFields(raw: RawField[], cx: ExpandContext): Promise<string[]> {
+async function globFields(raw: RawField[], cx: ExpandContext, b: FieldBuilder): Promise<string[]> {
   const out: string[] = [];
   for (const f of raw) {
     if (!f.glob) {
@@ -349,8 +393,13 @@ async function globFields(raw: RawField[], cx: ExpandContext): Promise<string[]>
       continue;
     }
     const matches = await cx.glob(f.pat);
-    if (matches.length) for (const m of matches) out.push(m);
-    else out.push(f.val);
+    if (!matches.length) {
+      out.push(f.val);
+      continue;
+    }
+    // Matches count as fields too: `* * …` over a wide directory made 10 million (900 MB).
+    b.replace(f.val.length, matches);
+    for (const m of matches) out.push(m);
   }
   return out;
 }
@@ -372,15 +421,18 @@ function literalSync(word: Word, cx: ExpandContext, substs: Substs): string {
 
 function unescapeUnquoted(v: string): string {
   if (!v.includes('\\')) return v;
-  let out = '';
+  // Byte by byte, as removeEscapes.
+  const out = Buffer.allocUnsafe(v.length);
+  let n = 0;
   for (let i = 0; i < v.length; i++) {
-    if (v[i] === '\\' && i + 1 < v.length) {
-      i++;
-      if (v[i] === '\n') continue;
+    let c = v.charCodeAt(i);
+    if (c === 0x5c && i + 1 < v.length) {
+      c = v.charCodeAt(++i);
+      if (c === 0x0a) continue;
     }
-    out += v[i];
+    out[n++] = c;
   }
-  return out;
+  return out.toString('latin1', 0, n);
 }
 
 /** Expands a word to one string without splitting or globbing (assignments, redirect targets). */
