@@ -1,5 +1,5 @@
 /**
- * Hostile words against the expansion caps (F76–F79): what one word makes, the pathname
+ * Hostile words against the expansion caps (F78–F81): what one word makes, the pathname
  * matches of many words, glob patterns longer than any name, and 5 MiB words of escapes.
  * Each cap already existed; these check that it looks before the memory is taken, not after.
  * Peak memory is the process's (`maxRSS`), so each test's bound holds when it runs alone,
@@ -13,6 +13,7 @@ import { makeTree, removeTree } from './sandbox-helpers.js';
 const ALL_COMMANDS = [...BUILTINS.keys()].map((n) => `rshell:${n}`);
 const base = makeTree({
   'root/ok.txt': 'ok\n',
+  'root/mib': 'a'.repeat(1_048_576),
   // 1,000 names of 4 characters.
   ...Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`root/wide/f${String(i).padStart(3, '0')}`, ''])),
 });
@@ -36,7 +37,7 @@ const OVER_BYTES = 'expansion exceeds the maximum of 16777216 bytes\n';
 const OVER_WORDS = 'expansion exceeds the maximum of 1000000 words\n';
 
 describe('pathname matches', () => {
-  // F77: matches were never counted. `echo * * …` (2,000 words) over 5,000 names made 10
+  // F79: matches were never counted. `echo * * …` (2,000 words) over 5,000 names made 10
   // million fields (931 MB) and was refused only by the held-bytes total, 30 s later.
   it('counts matches against the 1,000,000-word cap as they come', async () => {
     expect(text(await run(`echo ${'wide/* '.repeat(1001)}| wc -c; echo next`))).toEqual({ out: '0\nnext\n', err: OVER_WORDS, code: 0, outcome: 'success' });
@@ -46,7 +47,7 @@ describe('pathname matches', () => {
 });
 
 describe('escapes in 5 MiB words', () => {
-  // F79: backslash escapes were removed char by char into a string, a piece per char:
+  // F81: backslash escapes were removed char by char into a string, a piece per char:
   // `echo \a\a…` took 270 MB and 1.1 s past a 100 ms deadline, `echo "\a\a…"` 480 MB and 2.1 s.
   it.each([
     ['unquoted', '\\a'.repeat(2_500_000), `${2_500_000 + 1}\n`],
@@ -67,7 +68,7 @@ describe('escapes in 5 MiB words', () => {
 });
 
 describe('glob patterns longer than any name', () => {
-  // F78: a component was compiled a token per char, a RegExp per bracket, and cached by
+  // F80: a component was compiled a token per char, a RegExp per bracket, and cached by
   // module for good: a 15.5 MiB pattern took 8 s and 1.1 GB; a 5 MiB bracket 1.4 s.
   it('a 15.5 MiB pattern matches nothing at once and stays the word', async () => {
     const t0 = Date.now();
@@ -88,7 +89,7 @@ describe('glob patterns longer than any name', () => {
 });
 
 describe("one word's fields", () => {
-  // F76: the 16 MiB and 1,000,000-word caps were checked once a word was done, so brace
+  // F78: the 16 MiB and 1,000,000-word caps were checked once a word was done, so brace
   // copies of a 15.5 MiB quoted value (300 of them ran the process out of memory), a word of
   // split parts, or a word of 4 million split fields (868 MB) were built first.
   it.each([
@@ -102,5 +103,24 @@ describe("one word's fields", () => {
     expect(text(r)).toEqual({ out: '0\nnext\n', err, code: 0, outcome: 'success' });
     expect(Date.now() - t0).toBeLessThan(3_000);
     expect(grew).toBeLessThan(256);
+  });
+});
+
+describe('command substitutions of one command', () => {
+  // F82: each output (up to 1 MiB) was kept until the command's words were expanded, and only
+  // then met the 16 MiB cap: 600 `$(…)` of 1 MiB held 600 MiB (700 MB peak).
+  it('count their outputs against the expansion cap as they come', async () => {
+    const [r, grew] = await peakGrowth(() => run(`echo ${'$(cat mib)'.repeat(600)} | wc -c; echo next`));
+    expect(text(r)).toEqual({ out: '0\nnext\n', err: OVER_BYTES, code: 0, outcome: 'success' });
+    expect(grew).toBeLessThan(128);
+    // Under the cap they expand: one word of 15 outputs of 1 MiB.
+    expect(text(await run(`echo ${'$(cat mib)'.repeat(15)} | wc -c`))).toEqual({ out: `${15 * 1_048_576 + 1}\n`, err: '', code: 0, outcome: 'success' });
+  });
+  it('nested inside one another, hold their outputs against the run-wide total', async () => {
+    // Each level keeps 15 MiB while the next runs: three levels pass the 32 MiB held at once.
+    const level = (inner: string) => `$(echo ${'$(cat mib)'.repeat(15)} ${inner} | head -c 1)`;
+    const r = await run(`echo ${level(level(level('')))} | wc -c; echo next`);
+    expect(text(r)).toMatchObject({ err: expect.stringContaining('expansions held at once exceed the maximum of 33554432 bytes\n'), outcome: 'success' });
+    expect(text(r).out.endsWith('next\n')).toBe(true);
   });
 });

@@ -26,6 +26,9 @@ export interface ExpandContext {
   glob(pattern: string): Promise<string[]>;
   /** Throws when the run is over (deadline, cancellation); called during long expansions. */
   check?(): void;
+  /** Counts bytes the expansion keeps against the run's held total; throws past it. */
+  hold?(n: number): void;
+  release?(n: number): void;
 }
 
 const DEFAULT_IFS = ' \t\n';
@@ -52,15 +55,31 @@ function partsHaveSubst(parts: WordPart[]): boolean {
   return false;
 }
 
-async function runSubsts(words: Word[], cx: ExpandContext): Promise<NonNullable<Substs>> {
+/**
+ * Runs the words' substitutions, then `use` on their outputs. Each output is up to 1 MiB, and
+ * a command of 600 substitutions kept 600 MiB before its expansion's cap looked: together
+ * they now count against that cap as they come (what they expand to is at least as long,
+ * but for IFS whitespace), and are held against the run's total until `use` is done, which
+ * bounds substitutions nested inside substitutions too.
+ */
+async function withSubsts<T>(words: Word[], cx: ExpandContext, use: (s: Substs) => T | Promise<T>): Promise<T> {
   const m: NonNullable<Substs> = new Map();
-  for (const w of words) {
-    for (const cs of substsOf(w)) {
-      const r = await cx.cmdSubst(cs);
-      m.set(cs, { output: trimSubst(r.output), status: r.status });
+  let held = 0;
+  try {
+    for (const w of words) {
+      for (const cs of substsOf(w)) {
+        const r = await cx.cmdSubst(cs);
+        const output = trimSubst(r.output);
+        counted(held, output.length);
+        cx.hold?.(output.length);
+        held += output.length;
+        m.set(cs, { output, status: r.status });
+      }
     }
+    return await use(m);
+  } finally {
+    cx.release?.(held);
   }
-  return m;
 }
 
 /** The output of a substitution already run, making its status the current `$?`. */
@@ -406,7 +425,7 @@ async function globFields(raw: RawField[], cx: ExpandContext, b: FieldBuilder): 
 
 /** Expands words to fields (argv, `for` items). Synchronous when nothing needs awaiting. */
 export function expandFields(words: Word[], cx: ExpandContext): string[] | Promise<string[]> {
-  if (needsSubst(words)) return runSubsts(words, cx).then((s) => fieldsSync(words, cx, s));
+  if (needsSubst(words)) return withSubsts(words, cx, (s) => fieldsSync(words, cx, s));
   return fieldsSync(words, cx, null);
 }
 
@@ -437,7 +456,7 @@ function unescapeUnquoted(v: string): string {
 
 /** Expands a word to one string without splitting or globbing (assignments, redirect targets). */
 export function expandLiteral(word: Word, cx: ExpandContext): string | Promise<string> {
-  if (needsSubst([word])) return runSubsts([word], cx).then((s) => literalSync(word, cx, s));
+  if (needsSubst([word])) return withSubsts([word], cx, (s) => literalSync(word, cx, s));
   return literalSync(word, cx, null);
 }
 
@@ -490,7 +509,7 @@ export function expandHeredoc(body: Word, delimiter: Word, dash: boolean, cx: Ex
     }
     return out;
   };
-  if (needsSubst([w])) return runSubsts([w], cx).then(run);
+  if (needsSubst([w])) return withSubsts([w], cx, run);
   return run(null);
 }
 

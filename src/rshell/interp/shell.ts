@@ -86,6 +86,14 @@ export class Shell implements ControlState, ExpandContext {
     this.run.check();
   }
 
+  hold(n: number): void {
+    this.run.hold(n);
+  }
+
+  release(n: number): void {
+    this.run.release(n);
+  }
+
   glob(pattern: string): Promise<string[]> {
     return globPaths(pattern, this.run.settings.fs, this.dir, this.run.globBudget, () => this.run.check());
   }
