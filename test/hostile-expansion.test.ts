@@ -54,6 +54,8 @@ describe('escapes in 5 MiB words', () => {
     ['double-quoted', `"${'\\a'.repeat(2_500_000)}"`, `${5_000_000 + 1}\n`],
     ['double-quoted, escapes dropped', `"${'\\$'.repeat(2_500_000)}"`, `${2_500_000 + 1}\n`],
     ['unquoted, with globs', `${'\\a*'.repeat(1_700_000)}`, `${3_400_000 + 1}\n`],
+    // F83: `$'…'` (and echo -e, printf) decoded into a string a piece per escape.
+    ['ANSI-C quoted', `$'${'\\t'.repeat(2_500_000)}'`, `${2_500_000 + 1}\n`],
   ])('%s: linear, within 64 MB', async (_what, word, out) => {
     const [r, grew] = await peakGrowth(() => run(`echo ${word} | wc -c`));
     expect(text(r)).toEqual({ out, err: '', code: 0, outcome: 'success' });
