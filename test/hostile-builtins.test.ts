@@ -5,22 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRunner, type RunResult } from '../src/rshell/index.js';
+import { timed } from './helpers/timed-run.js';
 import { makeTree, removeTree } from './sandbox-helpers.js';
-
-interface Timed {
-  r: RunResult;
-  ms: number;
-  out: string;
-  err: string;
-}
-
-async function timed(root: string, script: string, timeoutMs: number): Promise<Timed> {
-  const t0 = performance.now();
-  const r = await createRunner({ allowAllCommands: true, allowedPaths: [root], dir: root, timeoutMs }).run(script);
-  const ms = performance.now() - t0;
-  return { r, ms, out: r.stdout.toString('latin1'), err: r.stderr.toString('latin1') };
-}
 
 const roots = {
   tr: makeTree({ 'ok.txt': 'ok\n' }),

@@ -37,6 +37,8 @@ class PrintfRun {
   }
 
   async err(msg: string): Promise<void> {
+    // One %b argument can carry millions of bad `\u` escapes, each a message.
+    this.check();
     // Keep stdout and stderr in order for readers that merge them.
     await this.flush();
     await this.ctx.stderr.write(`printf: ${msg}\n`);
@@ -84,7 +86,7 @@ async function pass(run: PrintfRun, format: string): Promise<'stop' | 'done'> {
     if (lit) {
       const d = decodeEscapes(lit, 'format');
       await run.out(d.out);
-      for (const w of d.warnings) await run.err(w);
+      for (const c of d.badUnicode) await run.err(`missing unicode digit for \\${c}`);
     }
     if (pct < 0) break;
     i = pct + 1;
@@ -148,7 +150,7 @@ async function convert(run: PrintfRun, conv: string, spec: ConvSpec): Promise<'s
       return 'ok';
     case 'b': {
       const d = decodeEscapes(run.next(), 'b');
-      for (const w of d.warnings) await run.err(w);
+      for (const c of d.badUnicode) await run.err(`missing unicode digit for \\${c}`);
       await run.out(formatString(d.out, spec));
       return d.stop ? 'stop' : 'ok';
     }

@@ -23,6 +23,10 @@ export class SedRuntimeError extends Error {
   }
 }
 
+function spaceTooLarge(what: string): SedRuntimeError {
+  return new SedRuntimeError(`${what} space exceeds maximum size (${MAX_SPACE_BYTES} bytes)`);
+}
+
 const NL = Buffer.from('\n');
 const EMPTY = Buffer.alloc(0);
 
@@ -109,7 +113,7 @@ export class SedEngine {
   }
 
   private checkSpace(b: Buffer, what: string): Buffer {
-    if (b.length > MAX_SPACE_BYTES) throw new SedRuntimeError(`${what} space exceeds maximum size (${MAX_SPACE_BYTES} bytes)`);
+    if (b.length > MAX_SPACE_BYTES) throw spaceTooLarge(what);
     return b;
   }
 
@@ -117,6 +121,9 @@ export class SedEngine {
     const cmds = this.prog.cmds;
     let pc = start;
     while (pc < cmds.length) {
+      // A command may cost a pass over 1 MiB (y, s, G): without the clock, a loop of them ran
+      // to the branch limit, minutes past the deadline.
+      this.checkCanceled();
       const cmd = cmds[pc];
       if (!this.selects(cmd)) {
         pc = cmd.name === '{' ? cmd.jump : pc + 1;
@@ -331,24 +338,49 @@ export class SedEngine {
     if (matches.length < sub.nth) return;
     const chosen = sub.global ? matches.slice(sub.nth - 1) : [matches[sub.nth - 1]];
     const ps = this.ps;
-    const pieces: Uint8Array[] = [];
+    // Sized before it is built: `s/a/&&&&…/g` over a 1 MiB line made gigabytes of pieces
+    // before the cap looked. Case operators keep the length.
+    let size = ps.length;
+    for (const m of chosen) {
+      size -= m.end - m.start;
+      for (const p of sub.repl) {
+        if (p.kind === 'lit') size += p.bytes.length;
+        else if (p.kind === 'group') size += groupLength(p.n, m.start, m.end, m.groups);
+      }
+      if (size > MAX_SPACE_BYTES) throw spaceTooLarge('pattern');
+    }
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
     let prev = 0;
     for (const m of chosen) {
-      pieces.push(ps.subarray(prev, m.start));
-      if (sub.hasCaseOps) pieces.push(expandWithCase(sub.repl, ps, m.start, m.end, m.groups));
+      at += ps.copy(out, at, prev, m.start);
+      if (sub.hasCaseOps) at += expandWithCase(sub.repl, ps, m.start, m.end, m.groups).copy(out, at);
       else {
         for (const p of sub.repl) {
-          if (p.kind === 'lit') pieces.push(p.bytes);
-          else if (p.kind === 'group') pieces.push(groupBytes(ps, p.n, m.start, m.end, m.groups));
+          if (p.kind === 'lit') at += p.bytes.copy(out, at);
+          else if (p.kind === 'group') at += copyGroup(ps, p.n, m.start, m.end, m.groups, out, at);
         }
       }
       prev = m.end;
     }
-    pieces.push(ps.subarray(prev));
-    this.ps = this.checkSpace(Buffer.concat(pieces), 'pattern');
+    ps.copy(out, at, prev);
+    this.ps = out;
     this.subFlag = true;
     if (sub.print) this.emit(this.ps);
   }
+}
+
+function groupLength(n: number, start: number, end: number, groups: number[]): number {
+  if (n === 0) return end - start;
+  const s = groups[2 * (n - 1)];
+  return s < 0 ? 0 : groups[2 * (n - 1) + 1] - s;
+}
+
+/** Copies group `n` of a match into `out` at `at`; returns the bytes copied. */
+function copyGroup(ps: Buffer, n: number, start: number, end: number, groups: number[], out: Buffer, at: number): number {
+  if (n === 0) return ps.copy(out, at, start, end);
+  const s = groups[2 * (n - 1)];
+  return s < 0 ? 0 : ps.copy(out, at, s, groups[2 * (n - 1) + 1]);
 }
 
 function groupBytes(ps: Buffer, n: number, start: number, end: number, groups: number[]): Uint8Array {
