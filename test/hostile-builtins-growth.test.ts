@@ -46,6 +46,24 @@ describe('sed: a cycle reads the clock between commands', () => {
   });
 });
 
+describe('grep and sed: compiling a big pattern is weighed against the deadline', () => {
+  // F86: compiling is one synchronous stretch of ~2–8 µs per pattern character, and only
+  // searches were weighed: a 512 KiB pattern ran seconds past a 300 ms deadline.
+  const pattern = "p=a.; for i in {1..18}; do p=$p$p; done; ";
+  it.each([
+    ['grep', `${pattern}grep -c "$p" ok.txt`],
+    ['sed', `${pattern}sed "s/$p/x/" ok.txt`],
+  ])('%s with a 512 KiB pattern stops at the deadline', async (_name, script) => {
+    const t = await timed(root, script, 300);
+    expect({ out: t.out, err: t.err, outcome: t.r.outcome, code: t.r.exitCode }).toEqual({ out: '', err: '', outcome: 'timeout', code: 124 });
+    expect(t.ms).toBeLessThan(800);
+  });
+  it('a pattern that fits its time still runs', async () => {
+    const t = await timed(root, "p=o.; for i in {1..9}; do p=$p$p; done; grep -c \"$p\" ok.txt; echo $?", 5_000);
+    expect({ out: t.out, err: t.err }).toEqual({ out: '0\n1\n', err: '' });
+  });
+});
+
 describe('escapes: echo -e and printf decode a 16 MiB word without a rope of millions of pieces', () => {
   // 31 references to a 512 KiB value of `\u` (unquoted, so the word is built cheaply).
   const word = '$x'.repeat(31);
