@@ -118,6 +118,13 @@ describe('command substitutions of one command', () => {
     // Under the cap they expand: one word of 15 outputs of 1 MiB.
     expect(text(await run(`echo ${'$(cat mib)'.repeat(15)} | wc -c`))).toEqual({ out: `${15 * 1_048_576 + 1}\n`, err: '', code: 0, outcome: 'success' });
   });
+  it('in a heredoc past the cap fail the redirection, not the run', async () => {
+    // Before, the cap's error escaped the redirection: `internal panic`, outcome 'fatal'.
+    const r = await run(`cat <<EOF | wc -c\n${'$(cat mib)'.repeat(17)}\nEOF\necho "after $?"`);
+    expect(text(r)).toEqual({ out: '0\nafter 0\n', err: OVER_BYTES, code: 0, outcome: 'success' });
+    // The statement itself fails: its command does not run.
+    expect(text(await run(`cat <<EOF\n${'$(cat mib)'.repeat(17)}\nEOF\necho "after $?"`))).toEqual({ out: 'after 1\n', err: OVER_BYTES, code: 0, outcome: 'success' });
+  });
   it('nested inside one another, hold their outputs against the run-wide total', async () => {
     // Each level keeps 15 MiB while the next runs: three levels pass the 32 MiB held at once.
     const level = (inner: string) => `$(echo ${'$(cat mib)'.repeat(15)} ${inner} | head -c 1)`;

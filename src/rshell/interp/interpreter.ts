@@ -586,8 +586,15 @@ export class Interpreter {
     for (const rd of redirs) {
       const fd = rd.n ? Number(rd.n.value) : rd.op[0] === '<' ? 0 : 1;
       if (rd.op === '<<' || rd.op === '<<-') {
-        const b = rd.hdoc ? expandHeredoc(rd.hdoc, rd.word, rd.op === '<<-', sh, this.run.settings.source, MAX_HEREDOC_BYTES) : '';
-        const body = typeof b === 'string' ? b : await b;
+        let body: string;
+        try {
+          // Its substitutions' outputs count against the expansion's caps as they come.
+          const b = rd.hdoc ? expandHeredoc(rd.hdoc, rd.word, rd.op === '<<-', sh, this.run.settings.source, MAX_HEREDOC_BYTES) : '';
+          body = typeof b === 'string' ? b : await b;
+        } catch (e) {
+          if (!(e instanceof ExpansionError)) throw e;
+          return fail(e.message);
+        }
         if (body.length > MAX_HEREDOC_BYTES) return fail(`heredoc: content exceeds maximum size (${MAX_HEREDOC_BYTES} bytes)`);
         try {
           this.run.hold(body.length);
