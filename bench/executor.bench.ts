@@ -9,15 +9,17 @@
  *   files) through the real handler with the tracer sending to a loopback intake, with a span
  *   per command (default) and with RSHELL_DETAILED_TELEMETRY=false, versus the noop tracer:
  *   in separate processes (with the dd-trace variant, same spans, versus itself untraced), in
- *   one process alternating the variants (the steadier figure; there also with head sampling
- *   at DD_TRACE_SAMPLE_RATE=0.1), and as main-thread time counted inside the span hooks;
+ *   one process alternating the variants (the steadier figure; each variant its own copy of
+ *   the bundle, the import order rotating, a second untraced instance as the control; there
+ *   also with head sampling at DD_TRACE_SAMPLE_RATE=0.1), and as main-thread time counted
+ *   inside the span hooks;
  * - per-task time by libuv thread-pool size (1, 2, and Node's default 4), the reason for the
  *   construct's UV_THREADPOOL_SIZE default.
  * Every measured process runs with the function's deployed settings (cdk/runtime-defaults.ts)
  * unless a figure varies one of them.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -45,6 +47,19 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const pairedRatios = (xs: readonly number[], base: readonly number[]): number[] => xs.map((x, rep) => x / base[rep] - 1);
 /** Median of paired overhead ratios with their spread. */
 const range = (xs: number[]): string => `${pct(median(xs))} (${pct(Math.min(...xs))}..${pct(Math.max(...xs))})`;
+
+/**
+ * `n` copies of the built bundle (entry and chunks), each its own module graph when
+ * imported: instances in one process then share no code, as in separate containers.
+ */
+function bundleCopies(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => {
+    const dir = join(tmp, 'instances', `v${i}`);
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(join(root, 'dist'), dir, { recursive: true });
+    return join(dir, 'handler.mjs');
+  });
+}
 
 export default async function executorBench(): Promise<void> {
   const nodeVersion = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim();
@@ -134,31 +149,35 @@ export default async function executorBench(): Promise<void> {
       return { ...s, eventFile };
     });
 
-    // One driver for every overhead figure: it imports a handler bundle once per variant (each
-    // instance reads its own environment at import, as at a cold start), warms them up, then
-    // times invocations round by round, rotating the order of the variants, and prints the
-    // median wall and CPU ms per task of each.
+    // One driver for every overhead figure: it imports one handler bundle per variant (each
+    // instance reads its own environment at import, as at a cold start) in the order given,
+    // warms them up, then times invocations round by round, rotating the order of the
+    // variants, and prints the median wall and CPU ms per task of each.
     const overheadDriver = join(tmp, 'overhead-driver.mjs');
     writeFileSync(
       overheadDriver,
       `import { readFileSync } from 'node:fs';
-const [bundle, eventFile, perArg, roundsArg, variantsJson] = process.argv.slice(2);
+const [bundlesJson, eventFile, perArg, roundsArg, variantsJson, orderJson] = process.argv.slice(2);
 const event = JSON.parse(readFileSync(eventFile, 'utf8'));
 const per = Number(perArg);
 const rounds = Number(roundsArg);
 const variants = JSON.parse(variantsJson);
+// One bundle file per variant (the same file for all means one module graph shared by all).
+const bundles = JSON.parse(bundlesJson);
+// The order the variants are imported and warmed in (default: as given).
+const importOrder = orderJson ? JSON.parse(orderJson) : variants.map((_, v) => v);
 const ctx = { awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f', getRemainingTimeInMillis: () => 60000 };
 const check = (res) => { if (res.batchItemFailures.length > 0) throw new Error('tasks failed'); };
 const base = { ...process.env };
 const handlers = [];
-for (let v = 0; v < variants.length; v++) {
+for (const v of importOrder) {
   for (const k of Object.keys(process.env)) delete process.env[k];
   Object.assign(process.env, base, variants[v]);
-  const { handler } = await import(bundle + '?variant=' + v);
+  const { handler } = await import(bundles[v] + '?variant=' + v);
   for (let i = 0; i < per; i++) check(await handler(event, ctx));
-  handlers.push(handler);
+  handlers[v] = handler;
 }
-for (let w = 0; w < 2; w++) for (const h of handlers) for (let i = 0; i < per; i++) check(await h(event, ctx));
+for (let w = 0; w < 2; w++) for (const v of importOrder) for (let i = 0; i < per; i++) check(await handlers[v](event, ctx));
 const wall = variants.map(() => []);
 const cpu = variants.map(() => []);
 const main = variants.map(() => []);
@@ -195,16 +214,22 @@ process.stderr.write('PER_TASK=' + JSON.stringify({ wall: wall.map(med), cpu: cp
 process.exit(0);
 `,
     );
-    /** Median ms per task of each variant (environment overrides), all in one fresh process. */
+    /**
+     * Median ms per task of each variant (environment overrides), all in one fresh process.
+     * `handlerFiles`: one bundle for every variant, or one per variant; `importOrder`: the
+     * order the variants are imported and warmed in (default: as listed).
+     */
     const perTask = async (
-      handlerFile: string,
+      handlerFiles: string | readonly string[],
       s: { eventFile: string; perRound: number },
       rounds: number,
       envs: readonly NodeJS.ProcessEnv[],
       processEnv: NodeJS.ProcessEnv = {},
+      importOrder?: readonly number[],
     ) => {
+      const files = typeof handlerFiles === 'string' ? envs.map(() => handlerFiles) : handlerFiles;
       // Results go to the log publisher; its stdout is discarded in every run alike.
-      const args = [overheadDriver, handlerFile, s.eventFile, String(s.perRound), String(rounds), JSON.stringify(envs)];
+      const args = [overheadDriver, JSON.stringify(files), s.eventFile, String(s.perRound), String(rounds), JSON.stringify(envs), ...(importOrder ? [JSON.stringify(importOrder)] : [])];
       const out = await runProcess(nodeBin, args, { ...deployedEnv, ...processEnv });
       const m = /PER_TASK=(.*)/.exec(out.stderr);
       if (out.status !== 0 || !m) throw new Error(`overhead run failed: ${out.stderr.slice(-600)}`);
@@ -304,12 +329,24 @@ process.exit(0);
     // The same comparison without the process-to-process spread: this runner's variants
     // alternate inside one process. What it cannot separate: the variants share one heap, so
     // the garbage of the traced instance is partly collected during the untraced one's turns.
+    // Two biases it avoids: each variant loads its own copy of the bundle, chunks included
+    // (one shared module graph would make the shared code's inline caches see every
+    // instance's object shapes, which no Lambda container does), and the import order
+    // rotates from process to process, so no variant is always the first one loaded and
+    // optimised. A second untraced instance is the control: its "overhead" is what the
+    // method reads where there is none.
     const AB_PROCESSES = 5;
     const AB_ROUNDS = 15;
     // Plus head sampling at 0.1: the bench's tasks carry no trace context, so each starts its
     // own trace, and nine in ten make only their action.run span.
     const HEAD_SAMPLED = 3;
-    const abVariants = [...contenders[0].variants, ['on, DD_TRACE_SAMPLE_RATE=0.1: head sampling', { ...ON, DD_TRACE_SAMPLE_RATE: '0.1' }]] as const;
+    const CONTROL = 4;
+    const abVariants = [
+      ...contenders[0].variants,
+      ['on, DD_TRACE_SAMPLE_RATE=0.1: head sampling', { ...ON, DD_TRACE_SAMPLE_RATE: '0.1' }],
+      ['off, a second instance (control)', OFF],
+    ] as const;
+    const abBundles = bundleCopies(abVariants.length);
     const abRows: Array<Record<string, string>> = [];
     const abSummary: string[] = [];
     for (const s of SCRIPTS) {
@@ -320,7 +357,8 @@ process.exit(0);
       const flushWait = abVariants.map(() => [] as number[]);
       const flushShare = abVariants.map(() => [] as number[]);
       for (let p = 0; p < AB_PROCESSES; p++) {
-        const r = await perTask(bundle, s, AB_ROUNDS, abVariants.map(([, env]) => env));
+        const order = abVariants.map((_, j) => (j + p) % abVariants.length);
+        const r = await perTask(abBundles, s, AB_ROUNDS, abVariants.map(([, env]) => env), {}, order);
         abVariants.forEach((_, v) => {
           const wait = r.flushWait[v];
           if (wait !== null) {
@@ -338,9 +376,11 @@ process.exit(0);
       abSummary.push(summary(s.label, ratios));
       const sampled = ratios[HEAD_SAMPLED];
       abSummary.push(`  head sampling at 0.1: ${pct(median(sampled.wall))} wall / ${pct(median(sampled.cpu))} cpu / ${pct(median(sampled.main))} main-thread cpu`);
+      const control = ratios[CONTROL];
+      abSummary.push(`  control (a second untraced instance): ${range(control.wall)} wall / ${pct(median(control.main))} main-thread cpu`);
       abSummary.push(
         `  of which the final span request's wait: ${abVariants
-          .slice(1)
+          .slice(1, CONTROL)
           .map((_, i) => `${median(flushWait[i + 1]).toFixed(2)} ms per invocation of ${TASKS_PER_BATCH} tasks, ${pct(median(flushShare[i + 1]))} of an untraced task`)
           .join('; ')}`,
       );
