@@ -77,8 +77,8 @@ const INVALID: [string, string, string][] = [
   ['inputs string', body({ inputs: 'echo hi' }), 'data.attributes.inputs: expected record, got string'],
   ['commands string', body({ allowed_commands: 'rshell:echo' }), 'data.attributes.allowed_commands: expected array, got string'],
   ['commands numbers', body({ allowed_commands: [1] }), 'data.attributes.allowed_commands.0: expected string, got number'],
-  ['paths number', body({ allowed_paths: 5 }), 'data.attributes.allowed_paths: unexpected number'],
-  ['client object', body({ client: {} }), 'data.attributes.client: unexpected object'],
+  ['paths number', body({ allowed_paths: 5 }), 'data.attributes.allowed_paths: expected array or record, got number'],
+  ['client object', body({ client: {} }), 'data.attributes.client: expected number or string, got object'],
   ['signed envelope string', body({ signed_envelope: 'x' }), 'data.attributes.signed_envelope: expected record, got string'],
   ['several problems at once', body({ name: 1, bundle_id: undefined, job_id: 2 }), 'data.attributes.name: expected string, got number; data.attributes.bundle_id: required string is missing; data.attributes.job_id: expected string, got number'],
 ];
@@ -146,10 +146,10 @@ describe('unknown actions and bad inputs', () => {
   });
 
   it.each([
-    ['numeric command', { command: 5 }, 'command is required'],
+    ['numeric command', { command: 5 }, 'command must be a string, got number'],
     ['missing command', {}, 'command is required'],
     ['empty command', { command: '' }, 'command is required'],
-    ['command array', { command: ['echo', 'hi'] }, 'command is required'],
+    ['command array', { command: ['echo', 'hi'] }, 'command must be a string, got array'],
     ['string sampling priority', { command: 'echo hi', apmSamplingPriority: '1' }, 'apmSamplingPriority must be an integer'],
     ['fractional sampling priority', { command: 'echo hi', apmSamplingPriority: 0.5 }, 'apmSamplingPriority must be an integer'],
   ])('%s', async (_n, inputs, details) => {

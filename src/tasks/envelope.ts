@@ -172,13 +172,30 @@ interface Issue {
   path: PropertyKey[];
   message: string;
   expected?: string;
+  /** invalid_union: each alternative's issues, paths relative to the union's value. */
+  errors?: Issue[][];
 }
 
 function formatIssues(issues: readonly Issue[], raw: unknown): string {
   return issues
+    .flatMap(unionBranch)
     .slice(0, 5)
     .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${describeIssue(i, valueAt(raw, i.path))}`)
     .join('; ');
+}
+
+/**
+ * A union's failure, said by the alternative the value's type matched (its issues lie
+ * inside the value: `allowed_paths.1: expected string, got number`), else as the types it
+ * could have been (`expected array or record, got number`). "unexpected array" for a list
+ * with one bad entry named the one type the field takes.
+ */
+function unionBranch(i: Issue): Issue[] {
+  if (i.code !== 'invalid_union' || !i.errors?.length) return [i];
+  const inside = i.errors.find((b) => b.length > 0 && b.every((e) => e.path.length > 0));
+  if (inside) return inside.flatMap((e) => unionBranch({ ...e, path: [...i.path, ...e.path] }));
+  const expected = [...new Set(i.errors.flatMap((b) => b.map((e) => e.expected).filter((e): e is string => e !== undefined)))];
+  return [{ code: 'invalid_type', path: i.path, message: i.message, expected: expected.join(' or ') || undefined }];
 }
 
 function describeIssue(i: Issue, actual: unknown): string {

@@ -53,7 +53,13 @@ export class Undelivered {
 export function logPublisher(write: (line: string) => void = (l) => process.stdout.write(l + '\n')): ResultPublisher {
   return {
     async publish(items) {
-      for (const it of items) write(JSON.stringify({ level: 'info', msg: 'task result', ...traceFields(it.trace), result: it.update }));
+      for (const it of items) {
+        // The result is cut to fit as on the queue (encodeResult): one line a log pipeline
+        // keeps whole. Written in full, two 256 KiB streams (or binary output, six JSON bytes
+        // a NUL) made a line of 0.5–1.5 MB, which CloudWatch Logs cuts into broken JSON.
+        const head = JSON.stringify({ level: 'info', msg: 'task result', ...traceFields(it.trace), result: null }).slice(0, -'null}'.length);
+        write(head + encodeResult(it.update, MAX_RESULT_BYTES - Buffer.byteLength(head) - 1) + '}');
+      }
       return new Set();
     },
   };

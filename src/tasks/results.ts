@@ -58,8 +58,8 @@ function update(kind: TaskUpdate['data']['id'], id: TaskIdentity, messageId: str
 export const MAX_RESULT_BYTES = 256 * 1024;
 
 /**
- * Serialises an update to fit one SQS message. Oversized outputs (stdout, stderr, then a long
- * list such as sandboxWarnings) are cut from the end, longest first, by what they take as
+ * Serialises an update to fit one SQS message. Oversized outputs (stdout, stderr, a long list
+ * such as sandboxWarnings) are cut from the end, the longest down to a common size, by what they take as
  * JSON (an escaped NUL is six bytes), and the outputs gain `truncated: true` — the exit code
  * and the start of the output arrive rather than nothing.
  */
@@ -75,14 +75,18 @@ export function encodeResult(u: TaskUpdate, limit = MAX_RESULT_BYTES): string {
       body = toJson(copy);
       const excess = Buffer.byteLength(body) - limit;
       if (excess <= 0) return body;
-      const longest = Object.entries(outputs)
+      const cuttable = Object.entries(outputs)
         .filter(([, v]) => (typeof v === 'string' && v !== '') || (Array.isArray(v) && v.length > 0))
         .map(([k, v]) => [k, v, jsonBytes(v)] as const)
-        .sort((a, b) => b[2] - a[2])[0];
-      if (!longest) break;
-      const [key, v, size] = longest;
-      const target = Math.max(0, size - excess - 64);
-      outputs[key] = typeof v === 'string' ? cutJson(v, target - 2) : cutList(v as unknown[], target);
+        .sort((a, b) => b[2] - a[2]);
+      if (cuttable.length === 0) break;
+      // The longest are cut down to one common size: two long streams each keep their start.
+      // Cutting only the longest by the whole excess left stdout empty beside 256 KiB of stderr.
+      const level = levelFor(cuttable.map((c) => c[2]), excess + 64);
+      for (const [key, v, size] of cuttable) {
+        if (size <= level) break;
+        outputs[key] = typeof v === 'string' ? cutJson(v, level - 2) : cutList(v as unknown[], level);
+      }
     }
   } else {
     const f = copy.data.attributes.payload as FailurePayload;
@@ -103,6 +107,20 @@ export function encodeResult(u: TaskUpdate, limit = MAX_RESULT_BYTES): string {
  */
 function toJson(v: unknown): string {
   return JSON.stringify(v).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
+/**
+ * The largest size L such that cutting every size above L down to L frees at least `need`
+ * bytes (`sizes` longest first).
+ */
+function levelFor(sizes: readonly number[], need: number): number {
+  let sum = 0;
+  for (let k = 0; k < sizes.length; k++) {
+    sum += sizes[k]!;
+    const level = Math.floor((sum - need) / (k + 1));
+    if (k + 1 === sizes.length || level >= sizes[k + 1]!) return Math.max(0, level);
+  }
+  return 0;
 }
 
 function jsonBytes(v: unknown): number {

@@ -47,21 +47,25 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
   const messageId = record.messageId;
   const parsed = parseTaskBody(record.body ?? '');
   if (!parsed.ok) {
-    deps.logger.log('warn', 'task rejected', { message_id: messageId, task_id: parsed.identity.taskId, error_code: 'INTERNAL_ERROR' });
     // No task ids to read: the message's own carriers may still say where it came from.
-    const trace = resultTraceOf(undefined, deps.tracer, parentContextFor(NO_TASK_CONTEXT, record));
+    const from = parentContextFor(NO_TASK_CONTEXT, record);
+    // The log line joins the trace the result hands on (no span: the context it came with).
+    deps.logger.log('warn', 'task rejected', { message_id: messageId, task_id: parsed.identity.taskId, error_code: 'INTERNAL_ERROR', ...traceFields(from.parent) });
+    const trace = resultTraceOf(undefined, deps.tracer, from);
     return answered(failed(parsed.identity, messageId, 'INTERNAL_ERROR', `message ${messageId}: ${parsed.error}`), trace);
   }
   let task = parsed.task;
   const contextOf = (t: Task) => parentContextFor(t, record, parsed.carrier);
-  // A task refused before its span hands on the context it came with.
+  // A task refused before its span hands on the context it came with, and its log line
+  // carries the same ids, so that a refusal is found from the trace that sent the task.
   const refused = (t: Task, update: TaskUpdate) => answered(update, resultTraceOf(undefined, deps.tracer, contextOf(t)));
+  const contextFields = (t: Task) => traceFields(contextOf(t).parent);
   if (deps.keys) {
     try {
       task = verifySignedTask(task, deps.keys, Date.now());
     } catch (err) {
       const e = err instanceof TaskError ? err : new TaskError('SIGNATURE_ERROR', describeError(err));
-      deps.logger.log('warn', 'task signature rejected', { message_id: messageId, task_id: task.id, error_code: e.code });
+      deps.logger.log('warn', 'task signature rejected', { message_id: messageId, task_id: task.id, error_code: e.code, ...contextFields(task) });
       return refused(task, failed(identityOf(task), messageId, e.code, e.message));
     }
   }
@@ -70,7 +74,7 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
 
   const action = deps.registry.get(task.fqn);
   if (!action) {
-    deps.logger.log('warn', 'unknown action', { message_id: messageId, task_id: task.id, action_fqn: task.fqn, error_code: 'INTERNAL_ERROR' });
+    deps.logger.log('warn', 'unknown action', { message_id: messageId, task_id: task.id, action_fqn: task.fqn, error_code: 'INTERNAL_ERROR', ...contextFields(task) });
     // The PAR looks up the bundle, then the action in it, and says which was missing.
     const missing = hasBundle(deps.registry, bundleOf(task.fqn)) ? 'action' : 'bundle';
     return refused(task, failed(identity, messageId, 'INTERNAL_ERROR', `could not find ${missing} for ${task.fqn}`));
@@ -78,6 +82,10 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
 
   const start = Date.now();
   if (inv.tasksEnd - start < MIN_TASK_START_MS) {
+    // Otherwise the only trace of this task in the logs would be a count in `retried`.
+    deps.logger.log('warn', 'task not started; no time left', {
+      message_id: messageId, task_id: task.id, job_id: task.jobId, action_fqn: task.fqn, result: 'retry', ...contextFields(task),
+    });
     return { kind: 'retry', reason: 'no time left to start the task' };
   }
   const deadline = taskDeadline(task.inputs, deps.defaultTaskTimeoutSeconds, start, inv.tasksEnd);
@@ -87,7 +95,8 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
   // active: no AsyncLocalStorage scope, so Node 20 runs no promise hooks for task code.
   const span = deps.tracer.startSpan(ACTION_RUN, { resource: task.fqn, childOf: ctxParent.parent, tags: spanTags(task, record, inv, start) });
   if (ctxParent.samplingPriority !== undefined) deps.tracer.setSamplingPriority(span, ctxParent.samplingPriority);
-  const logIds = { message_id: messageId, task_id: task.id, job_id: task.jobId, action_fqn: task.fqn, ...(traceFields(span) as Record<string, string>) };
+  // An untraced span (tracing off) has no ids: the lines then join the context the task came with, as its result does.
+  const logIds = { message_id: messageId, task_id: task.id, job_id: task.jobId, action_fqn: task.fqn, ...(traceFields(span.traceId !== 0n ? span : ctxParent.parent) as Record<string, string>) };
   deps.logger.log('info', 'task started', logIds);
   let outcome: RecordOutcome;
   let errorCode: ErrorCode | undefined;

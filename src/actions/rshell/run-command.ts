@@ -28,7 +28,13 @@ export const runCommand: Action = {
   fqn: `${RSHELL_BUNDLE}.runCommand`,
   async run(ctx: ActionContext): Promise<RunCommandOutputs> {
     const { command, apmSamplingPriority } = ctx.task.inputs;
-    if (typeof command !== 'string' || command.length === 0) {
+    if (command !== undefined && typeof command !== 'string') {
+      // Present but not text (a number, an argv list): "command is required" sent senders
+      // looking for a missing field.
+      const got = command === null ? 'null' : Array.isArray(command) ? 'array' : typeof command;
+      throw new TaskError('ACTION_ERROR', `command must be a string, got ${got}`, 'InvalidInput');
+    }
+    if (command === undefined || command.length === 0) {
       throw new TaskError('ACTION_ERROR', 'command is required', 'InvalidInput');
     }
     if (apmSamplingPriority !== undefined) {
