@@ -31,6 +31,12 @@ export interface CallContext {
    * whose worst case is known before it starts).
    */
   checkTimeFor(ms: number): void;
+  /**
+   * checkCanceled, and a promise (await it) when the run has kept the event loop long
+   * enough that other work must get a turn: for loops that do no I/O for a long while.
+   * Optional so that test contexts need not provide it.
+   */
+  pause?(): Promise<void> | undefined;
   /** Trusted, non-sandboxed proc root for ps/uname (default "/proc"). */
   readonly procPath: string;
   /** Allow-listed reads under the proc root (ps, uname, ss, ip). */

@@ -2,24 +2,80 @@
 import type { CallContext } from '../builtins/types.js';
 import type { ByteReader, ByteWriter } from '../io.js';
 import type { SandboxFS, TrustedProc } from '../sandbox/types.js';
+import { Pipe } from './pipe.js';
 import type { RunState } from './run-state.js';
+import { CappedOutput } from './streams.js';
 
 /** Runs `argv` as a policy-checked builtin (find -exec); provided by the interpreter. */
 export type NestedRunner = (argv: string[], ctx: BuiltinContext, opts: { dir?: string; stdin?: ByteReader }) => Promise<number>;
 
+/**
+ * A builtin's stream that gives the event loop a turn (RunState.pause) as data passes: pipes
+ * between stages hand chunks over by promises alone, so without it a pipeline kept the whole
+ * process, other tasks of the batch included, until its deadline.
+ */
+class PausingReader implements ByteReader {
+  constructor(
+    readonly inner: ByteReader,
+    private readonly run: RunState,
+  ) {}
+  read(): Promise<Uint8Array | null> {
+    let p: Promise<void> | undefined;
+    try {
+      p = this.run.pause();
+    } catch (err) {
+      // A reader's failure is a rejected promise, never a throw (ByteReader's contract).
+      return Promise.reject(err);
+    }
+    return p ? p.then(() => this.inner.read()) : this.inner.read();
+  }
+  cancel(): void {
+    this.inner.cancel();
+  }
+}
+
+class PausingWriter implements ByteWriter {
+  constructor(
+    readonly inner: ByteWriter,
+    private readonly run: RunState,
+  ) {}
+  write(chunk: Uint8Array | string): void | Promise<void> {
+    const w = this.inner.write(chunk);
+    const p = this.run.pause();
+    if (!p) return w;
+    return w ? w.then(() => p) : p;
+  }
+}
+
+// Wrapped: what can take or give data without end by promises alone (a pipe between stages;
+// as outputs also /dev/null, the run's stderr, which drops what passes its cap, and a
+// substitution's output). Not wrapped: the run's stdout, whose cap ends the run, files, read
+// through the thread pool (a real turn of the loop), and heredocs, which are finite. Most
+// commands write to the run's stdout: they pay no clock read per write.
+const pausingReader = (r: ByteReader, run: RunState): ByteReader => (r instanceof Pipe ? new PausingReader(r, run) : r);
+const pausingWriter = (w: ByteWriter, run: RunState): ByteWriter => (w instanceof CappedOutput ? w : w instanceof PausingWriter ? w : new PausingWriter(w, run));
+
 export class BuiltinContext implements CallContext {
+  readonly stdin: ByteReader;
+  readonly stdout: ByteWriter;
+  readonly stderr: ByteWriter;
+
   constructor(
     private readonly runState: RunState,
     readonly name: string,
-    readonly stdin: ByteReader,
-    readonly stdout: ByteWriter,
-    readonly stderr: ByteWriter,
+    stdin: ByteReader,
+    stdout: ByteWriter,
+    stderr: ByteWriter,
     readonly dir: string,
     /** Hook token of this command, the parent of nested commands. */
     readonly token: unknown,
     private readonly nested: NestedRunner,
     private readonly names: () => string[],
-  ) {}
+  ) {
+    this.stdin = pausingReader(stdin, runState);
+    this.stdout = pausingWriter(stdout, runState);
+    this.stderr = pausingWriter(stderr, runState);
+  }
 
   get fs(): SandboxFS {
     return this.runState.settings.fs;
@@ -41,6 +97,9 @@ export class BuiltinContext implements CallContext {
   }
   checkTimeFor(ms: number): void {
     this.runState.checkTimeFor(ms);
+  }
+  pause(): Promise<void> | undefined {
+    return this.runState.pause();
   }
   isAllowed(name: string): boolean {
     return this.runState.isAllowed(name);

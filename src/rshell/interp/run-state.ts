@@ -50,6 +50,14 @@ export const MAX_LIVE_STAGES = 1024;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * Longest a builtin should keep the event loop before `pause` yields it. Builtins pass data
+ * between pipeline stages by promises alone, which never let a timer or another task of the
+ * batch run: `sed ':a;y/a/a/;ba'` or a pipeline of 4 GB held the whole process until the
+ * run's deadline, however far off.
+ */
+export const PAUSE_AFTER_MS = 20;
+
 export class RunState {
   readonly stdout: CappedOutput;
   /**
@@ -68,6 +76,8 @@ export class RunState {
   /** Pipeline stages running now, against MAX_LIVE_STAGES. */
   liveStages = 0;
   private ticks = 0;
+  /** Date.now() when the run last gave the event loop a turn. */
+  private lastYield = Date.now();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly onExternalAbort = () => this.abort(externalOutcome(this.settings.signal!));
 
@@ -140,7 +150,28 @@ export class RunState {
   tick(): Promise<void> | undefined {
     this.check();
     if (++this.ticks % YIELD_EVERY_TICKS !== 0) return undefined;
-    return yieldToLoop().then(() => this.check());
+    return this.yield();
+  }
+
+  /**
+   * check(), and a turn of the event loop (a promise) once the run has held it for
+   * PAUSE_AFTER_MS: for builtins, whose loops and pipes otherwise never yield.
+   */
+  pause(): Promise<void> | undefined {
+    if (this.abortError) throw this.abortError;
+    const now = Date.now();
+    if (now >= this.settings.deadline) {
+      this.abort('timeout');
+      throw this.abortError;
+    }
+    return now - this.lastYield < PAUSE_AFTER_MS ? undefined : this.yield();
+  }
+
+  private yield(): Promise<void> {
+    return yieldToLoop().then(() => {
+      this.lastYield = Date.now();
+      this.check();
+    });
   }
 
   dispose(): void {

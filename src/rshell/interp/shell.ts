@@ -86,6 +86,10 @@ export class Shell implements ControlState, ExpandContext {
     this.run.check();
   }
 
+  pause(): Promise<void> | undefined {
+    return this.run.pause();
+  }
+
   hold(n: number): void {
     this.run.hold(n);
   }

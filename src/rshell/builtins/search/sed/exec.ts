@@ -36,9 +36,11 @@ type CycleEnd = 'next' | 'delete' | 'restart' | 'quit' | 'quit-silent';
  * (`read`), or enough output piled up to be written first (`flush`).
  */
 interface Pending {
-  kind: 'read' | 'flush';
+  kind: 'read' | 'flush' | 'pause';
   append: boolean;
   resume: number;
+  /** For 'pause': the turn of the event loop to wait for. */
+  wait?: Promise<void>;
 }
 
 export class SedEngine {
@@ -58,6 +60,8 @@ export class SedEngine {
     private readonly out: OutBuffer,
     private readonly quiet: boolean,
     private readonly checkCanceled: () => void,
+    /** The run's pause (CallContext.pause): checks the clock, and asks for a turn of the event loop when due. */
+    private readonly pause: () => Promise<void> | undefined = () => (checkCanceled(), undefined),
   ) {
     // `0,/re/`: the range is open before the first line, so line 1 can end it.
     for (const c of prog.cmds) if (c.a1?.kind === 'line' && c.a1.n === 0) c.rangeActive = true;
@@ -79,8 +83,9 @@ export class SedEngine {
       this.jumps = 0;
       let end = this.cycle(0);
       while (typeof end === 'object') {
-        if (end.kind === 'flush') {
-          await this.out.flush();
+        if (end.kind === 'flush' || end.kind === 'pause') {
+          if (end.kind === 'flush') await this.out.flush();
+          else await end.wait;
           end = this.cycle(end.resume);
           continue;
         }
@@ -122,8 +127,10 @@ export class SedEngine {
     let pc = start;
     while (pc < cmds.length) {
       // A command may cost a pass over 1 MiB (y, s, G): without the clock, a loop of them ran
-      // to the branch limit, minutes past the deadline.
-      this.checkCanceled();
+      // to the branch limit, minutes past the deadline; and without a pause, such a loop held
+      // the event loop (every task of the batch) until the deadline.
+      const wait = this.pause();
+      if (wait) return { kind: 'pause', append: false, resume: pc, wait };
       const cmd = cmds[pc];
       if (!this.selects(cmd)) {
         pc = cmd.name === '{' ? cmd.jump : pc + 1;
