@@ -212,6 +212,18 @@ describe('heredocs and redirects', () => {
   it('takes the body verbatim when any part of the delimiter is quoted', async () => {
     expect((await sh('X=1\ncat <<E"N"D\n$X \\$X `x`\nEND\ncat <<-\\END\n\t$X\n\tEND\n')).out).toBe('$X \\$X `x`\n$X\n');
   });
+  it('a line continued by a backslash cannot close an unquoted heredoc (bash, mvdan)', async () => {
+    // The delimiter line after `a \` joins it; an even run of backslashes is no continuation;
+    // a quoted body has none; `$(…)` may span the joined line.
+    expect(await sh('cat <<EOF\na \\\nEOF\nb\nEOF\necho after')).toEqual({ out: 'a EOF\nb\nafter\n', err: '', code: 0, outcome: 'success' });
+    expect((await sh('cat <<EOF\na \\\\\\\nEOF\nEOF\ncat <<EOF\na \\\\\nEOF\ncat <<\'EOF\'\nq \\\nEOF\n')).out).toBe('a \\EOF\na \\\nq \\\n');
+    expect((await sh('cat <<EOF\nx $(echo \\\nEOF\n)\nEOF')).out).toBe('x EOF\n');
+    // mvdan's `<<-` quirk: after a lone backslash a line that starts with a tab still closes
+    // the body; after a run of three it does not.
+    expect((await sh('cat <<-EOF\na \\\nEOF\nEOF\ncat <<-EOF\nc \\\n\tEOF\necho d')).out).toBe('a EOF\nc d\n');
+    expect((await sh('cat <<-EOF\na \\\\\\\n\tEOF\nEOF')).out).toBe('a \\\tEOF\n');
+    expect(await sh('cat <<EOF\nline \\\nEOF\n')).toMatchObject({ err: 'failed to parse command: 1:5: unclosed here-document `EOF`\n', code: 2 });
+  });
   it('reads < file through the sandbox and fails the command when it cannot', async () => {
     expect((await sh('cat < a.txt')).out).toBe('alpha\n');
     expect(await sh('cat < /etc/passwd; echo $?')).toEqual({

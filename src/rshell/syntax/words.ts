@@ -114,15 +114,28 @@ export abstract class WordParser extends Scanner {
       const bodyStart = this.i;
       let j = bodyStart;
       let bodyEnd = -1;
+      // In an unquoted body, a line ending in an odd run of backslashes continues onto the
+      // next, which therefore cannot close the heredoc (bash, mvdan). mvdan's quirk, kept:
+      // after a lone backslash (its escaped newline), a `<<-` line starting with a tab still
+      // closes it; after a run of three or more its lexer takes the newline as the escaped
+      // byte, and nothing closes there.
+      let continued: 'no' | 'lone' | 'run' = 'no';
       while (j < this.n) {
         let lineEnd = s.indexOf('\n', j);
         if (lineEnd < 0 || lineEnd > this.n) lineEnd = this.n;
         let k = j;
         if (h.dash) while (k < lineEnd && s.charCodeAt(k) === 9) k++;
-        if (lineEnd - k === h.delim.length && s.startsWith(h.delim, k)) {
+        const candidate = continued === 'no' || (continued === 'lone' && k > j);
+        if (candidate && lineEnd - k === h.delim.length && s.startsWith(h.delim, k)) {
           bodyEnd = j;
           this.i = lineEnd < this.n ? lineEnd + 1 : lineEnd;
           break;
+        }
+        if (!h.quoted && lineEnd < this.n) {
+          let b = lineEnd;
+          while (b > j && s.charCodeAt(b - 1) === 92) b--;
+          const run = lineEnd - b;
+          continued = run % 2 === 0 ? 'no' : run === 1 ? 'lone' : 'run';
         }
         j = lineEnd + 1;
       }
