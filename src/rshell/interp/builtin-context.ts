@@ -41,9 +41,21 @@ class PausingWriter implements ByteWriter {
   ) {}
   write(chunk: Uint8Array | string): void | Promise<void> {
     const w = this.inner.write(chunk);
-    const p = this.run.pause();
+    let p: Promise<void> | undefined;
+    try {
+      p = this.run.pause();
+    } catch (err) {
+      // The run is over (the pipe is aborted with it): the write's own promise rejects too,
+      // and nobody is left to await it.
+      w?.catch(() => undefined);
+      throw err;
+    }
     if (!p) return w;
-    return w ? w.then(() => p) : p;
+    if (!w) return p;
+    // The pause may reject (run aborted during its turn) before the write settles: handled
+    // here, its error still reaches the caller through the chain below.
+    p.catch(() => undefined);
+    return w.then(() => p);
   }
 }
 
