@@ -1,7 +1,8 @@
 /**
  * Batches that cannot all finish in the invocation's remaining time: finished tasks are
- * answered, unfinished ones go back to SQS (batch item failures), tasks there is no time to
- * start are not started, FIFO groups stop at their first retried message, and the handler
+ * answered, unfinished ones that started late go back to SQS (batch item failures) while one
+ * that had the invocation's whole window is answered as exceeding it, tasks there is no time
+ * to start are not started, FIFO groups stop at their first retried message, and the handler
  * returns before the Lambda deadline with the flush reserve kept (spans at the intake), and
  * an API key read again before a batch never holds the batch past a tenth of its time.
  */
@@ -13,12 +14,18 @@ import { loadConfig } from '../src/tasks/config.js';
 import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { startLocalIntake, type LocalIntake } from '../src/tracing/local-intake.js';
 import { context, fixture, MemoryLogger, MemoryPublisher } from './helpers/stack.js';
-import { event, outputsOf, record, rshellTask, wiredHandler } from './faults-helpers.js';
+import { event, failureOf, outputsOf, record, rshellTask, TimedLogger, WHOLE_WINDOW_FAILURE, wholeWindowSlackMs, wiredHandler } from './faults-helpers.js';
 
 // Ends only at its deadline; inputs.timeout far away so the invocation is what stops it.
 const FOREVER = 'for a in {1..1000}; do for b in {1..1000}; do for c in {1..1000}; do true; done; done; done';
 const forever = () => rshellTask(FOREVER, { timeout: 3600 });
 const quick = (word: string) => rshellTask(`echo ${word}`);
+/**
+ * Holds its slot for its own 1 s timeout (inside the invocation's budget: answered), so that
+ * the tasks queued behind it start late, which is when a retry can give them more time.
+ */
+const blocker = () => rshellTask(FOREVER, { timeout: 1 });
+const OWN_TIMEOUT_1S = 'task execution exceeded timeout of 1 seconds';
 
 let intake: LocalIntake;
 /**
@@ -61,29 +68,69 @@ const stdoutOf = (w: ReturnType<typeof wired>, id: string) =>
 
 describe('standard queue under a deadline', () => {
   it('answers the quick tasks, retries the unfinished ones and returns in time', async () => {
-    // Two runs cut short carry 20,000 spans (rshell's per-run cap): the discarding intake takes them.
+    // Four runs cut short carry 40,000 spans (rshell's per-run cap): the discarding intake takes them.
     const w = wiredHandler({ DD_API_KEY: 'deadline-key', DD_TRACE_INTAKE_URL: sinkUrl, TASK_CONCURRENCY: '2' });
-    const ev = event([quick('q1'), quick('q2'), quick('q3'), quick('q4'), forever(), forever(), forever(), forever()]);
+    // Two blockers hold both slots for 1 s: the never-ending tasks start late (two of them,
+    // cut short at the invocation's deadline) or not at all (the other two).
+    const ev = event([blocker(), blocker(), quick('q1'), quick('q2'), quick('q3'), quick('q4'), forever(), forever(), forever(), forever()]);
     const ids = ev.Records.map((r) => r.messageId);
     const started = Date.now();
-    const res = await w.handler(ev, context(2_500));
-    expect(Date.now() - started).toBeLessThan(2_500);
-    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(ids.slice(4));
-    expect(ids.slice(0, 4).map((id) => stdoutOf(w, id))).toEqual(['q1\n', 'q2\n', 'q3\n', 'q4\n']);
-    expect(w.publisher.items).toHaveLength(4);
+    const res = await w.handler(ev, context(3_500));
+    expect(Date.now() - started).toBeLessThan(3_500);
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(ids.slice(6));
+    expect(ids.slice(2, 6).map((id) => stdoutOf(w, id))).toEqual(['q1\n', 'q2\n', 'q3\n', 'q4\n']);
+    expect(ids.slice(0, 2).map((id) => failureOf(w.publisher.items.find((i) => i.messageId === id)?.update)?.error_details)).toEqual([OWN_TIMEOUT_1S, OWN_TIMEOUT_1S]);
+    expect(w.publisher.items).toHaveLength(6);
+    expect(w.logger.records.filter((l) => l.msg === 'task not started; no time left').map((l) => l.message_id)).toEqual(ids.slice(8));
     // The flush finished inside its reserve.
     expect(w.logger.records.filter((l) => l.msg === 'span flush failed')).toEqual([]);
   });
 
   it('with one slot, tasks after a task that used up the time are not started', async () => {
     const w = wired({ TASK_CONCURRENCY: '1' });
-    const ev = event([quick('first'), forever(), quick('late1'), quick('late2')]);
+    // The blocker makes the never-ending task start ~1 s late: it is retried, not answered.
+    const ev = event([quick('first'), blocker(), forever(), quick('late1'), quick('late2')]);
     const ids = ev.Records.map((r) => r.messageId);
-    const res = await w.handler(ev, context(2_000));
-    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(ids.slice(1));
-    expect(w.publisher.items.map((i) => i.messageId)).toEqual([ids[0]]);
-    // Only two tasks opened a span: the never-started ones did not run at all.
-    expect(intake.spans().filter((s) => s.name === 'action.run')).toHaveLength(2);
+    const res = await w.handler(ev, context(4_000));
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(ids.slice(2));
+    expect(w.publisher.items.map((i) => i.messageId)).toEqual([ids[0], ids[1]]);
+    // Only three tasks opened a span: the never-started ones did not run at all.
+    expect(intake.spans().filter((s) => s.name === 'action.run')).toHaveLength(3);
+  });
+
+  it('a never-ending task alone in a batch had the whole window: answered as exceeding it, not retried', async () => {
+    const w = wiredHandler({ DD_API_KEY: 'deadline-key', DD_TRACE_INTAKE_URL: sinkUrl });
+    const ev = event([forever()]);
+    const started = Date.now();
+    // 6 s left: 3.7 s for tasks, a slack of 185 ms for the task's start.
+    const res = await w.handler(ev, context(6_000));
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(w.publisher.items).toHaveLength(1);
+    const update = w.publisher.items[0]!.update;
+    expect(update.data.id).toBe('fail_task');
+    const failure = failureOf(update)!;
+    expect(failure.error_code).toBe('INTERNAL_ERROR');
+    const m = WHOLE_WINDOW_FAILURE.exec(failure.error_details);
+    expect(m, failure.error_details).not.toBeNull();
+    // N: the time the task had, which is (nearly) the 3.7 s the invocation left for tasks.
+    expect(Number(m![1])).toBeGreaterThanOrEqual(3.4);
+    expect(Number(m![1])).toBeLessThanOrEqual(3.7);
+    expect(m![2]).toBe('3600');
+    expect(w.logger.records.find((l) => l.msg === 'task finished')).toMatchObject({ result: 'error', error_code: 'INTERNAL_ERROR' });
+  });
+
+  it('the same task queued behind one that holds the only slot for 1 s is retried', async () => {
+    const w = wiredHandler({ DD_API_KEY: 'deadline-key', DD_TRACE_INTAKE_URL: sinkUrl, TASK_CONCURRENCY: '1' }, undefined, new TimedLogger());
+    const ev = event([blocker(), forever()]);
+    const started = Date.now();
+    const res = await w.handler(ev, context(4_000));
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([ev.Records[1].messageId]);
+    expect(w.publisher.items.map((i) => [i.messageId, failureOf(i.update)?.error_details])).toEqual([[ev.Records[0].messageId, OWN_TIMEOUT_1S]]);
+    // It did start (and was cut short), past the slack: a later invocation can give it more time.
+    expect(w.logger.startedAt.get(ev.Records[1].messageId)! - started).toBeGreaterThan(wholeWindowSlackMs(4_000));
+    expect(w.logger.records.filter((l) => l.msg === 'task finished').map((l) => l.result)).toEqual(['error', 'retry']);
   });
 
   it("a task's own timeout inside the budget is answered, not retried", async () => {
@@ -105,7 +152,7 @@ describe('standard queue under a deadline', () => {
     [900, true],
     [1_500, true],
   ])('with %i ms left: every record answered or retried (strict timing: %s)', async (remaining, strict) => {
-    const w = wiredHandler({ DD_API_KEY: 'deadline-key', DD_TRACE_INTAKE_URL: sinkUrl, TASK_CONCURRENCY: '4' });
+    const w = wiredHandler({ DD_API_KEY: 'deadline-key', DD_TRACE_INTAKE_URL: sinkUrl, TASK_CONCURRENCY: '4' }, undefined, new TimedLogger());
     const ev = event([quick('a'), forever(), quick('b'), forever(), quick('c')]);
     const started = Date.now();
     const res = await w.handler(ev, context(remaining));
@@ -114,8 +161,25 @@ describe('standard queue under a deadline', () => {
     const answered = new Set(w.publisher.items.map((i) => i.messageId));
     const retried = new Set(res.batchItemFailures.map((f) => f.itemIdentifier));
     for (const r of ev.Records) expect(answered.has(r.messageId) !== retried.has(r.messageId)).toBe(true);
-    // Never-ending tasks can never be answered.
-    expect(retried.has(ev.Records[1].messageId) && retried.has(ev.Records[3].messageId)).toBe(true);
+    // A never-ending task is answered only as exceeding the invocation's window, and only if it
+    // had that window: it started within the slack of the invocation's start. Which side of the
+    // slack (7 to 40 ms here) a task falls on depends on the machine's load; the log tells, up
+    // to a margin either side: the invocation began between the call and the first task's start.
+    const slack = wholeWindowSlackMs(remaining);
+    const MARGIN = 15;
+    const firstStart = Math.min(...w.logger.startedAt.values());
+    for (const r of [ev.Records[1], ev.Records[3]]) {
+      const at = w.logger.startedAt.get(r.messageId);
+      const update = w.publisher.items.find((i) => i.messageId === r.messageId)?.update;
+      if (update) {
+        expect(update.data.id).toBe('fail_task');
+        expect(failureOf(update)?.error_details).toMatch(WHOLE_WINDOW_FAILURE);
+        expect(at).toBeDefined();
+        expect(at! - firstStart, 'answered, but started past the slack').toBeLessThanOrEqual(slack + MARGIN);
+      } else if (at !== undefined) {
+        expect(at - started, 'retried, but started well within the slack').toBeGreaterThan(slack - MARGIN);
+      }
+    }
     // Below MIN_TASK_START_MS of task time nothing starts.
     if (remaining <= 30) expect(w.publisher.items).toEqual([]);
   });
@@ -124,12 +188,14 @@ describe('standard queue under a deadline', () => {
     sinkDelayMs = 300;
     sinkRequests = 0;
     try {
-      const w = wiredHandler({ DD_API_KEY: 'deadline-key', DD_TRACE_INTAKE_URL: sinkUrl });
-      const ev = event([forever(), quick('x')]);
+      // One slot: the blocker makes the never-ending task start late, so it is retried.
+      const w = wiredHandler({ DD_API_KEY: 'deadline-key', DD_TRACE_INTAKE_URL: sinkUrl, TASK_CONCURRENCY: '1' });
+      const ev = event([quick('x'), blocker(), forever()]);
       const started = Date.now();
       const res = await w.handler(ev, context(3_000));
       expect(Date.now() - started).toBeLessThan(3_000);
-      expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([ev.Records[0].messageId]);
+      expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([ev.Records[2].messageId]);
+      expect(w.publisher.items.map((i) => i.messageId)).toEqual([ev.Records[0].messageId, ev.Records[1].messageId]);
       // The task cut short at the deadline left 600 ms for publishing and 600 ms for the flush.
       expect(sinkRequests).toBeGreaterThanOrEqual(1);
       expect(w.logger.records.filter((l) => l.msg === 'span flush failed')).toEqual([]);
@@ -146,18 +212,39 @@ describe('FIFO queue under a deadline', () => {
       attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'x', ApproximateFirstReceiveTimestamp: String(Date.now()), MessageGroupId: group },
     });
 
+  const resultOf = (i: { update: Parameters<typeof outputsOf>[0] }) => (outputsOf(i.update) as { stdout?: string } | undefined)?.stdout ?? failureOf(i.update)?.error_details;
+
   it('stops a group at its first unfinished message; other groups finish', async () => {
     const w = wired({ TASK_CONCURRENCY: '2' });
-    const recs = [fifo(quick('a1'), 'A'), fifo(quick('b1'), 'B'), fifo(forever(), 'A'), fifo(quick('b2'), 'B'), fifo(quick('a3'), 'A')];
-    const res = await w.handler({ Records: recs }, context(2_000));
-    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([recs[2].messageId, recs[4].messageId]);
-    expect(w.publisher.items.map((i) => [i.groupId, (outputsOf(i.update) as { stdout: string }).stdout])).toEqual([
+    // The blocker (its own 1 s) makes the never-ending a3 start late: retried, so its group stops.
+    const recs = [fifo(quick('a1'), 'A'), fifo(quick('b1'), 'B'), fifo(blocker(), 'A'), fifo(forever(), 'A'), fifo(quick('b2'), 'B'), fifo(quick('a4'), 'A')];
+    const res = await w.handler({ Records: recs }, context(3_500));
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([recs[3].messageId, recs[5].messageId]);
+    expect(w.publisher.items.map((i) => [i.groupId, resultOf(i)])).toEqual([
       ['A', 'a1\n'],
       ['B', 'b1\n'],
+      ['A', OWN_TIMEOUT_1S],
       ['B', 'b2\n'],
     ]);
-    // a3 never ran: only a1, a2 (cut short), b1 and b2 have spans.
-    expect(intake.spans().filter((s) => s.name === 'action.run')).toHaveLength(4);
+    // a4 never ran: only a1, the blocker, a3 (cut short), b1 and b2 have spans.
+    expect(intake.spans().filter((s) => s.name === 'action.run')).toHaveLength(5);
+  });
+
+  it("a group whose first message runs forever: that one is answered, the group's later ones retried in order, not run", async () => {
+    const w = wiredHandler({ DD_API_KEY: 'deadline-key', DD_TRACE_INTAKE_URL: sinkUrl, TASK_CONCURRENCY: '2' });
+    const recs = [fifo(forever(), 'A'), fifo(quick('b1'), 'B'), fifo(quick('a2'), 'A'), fifo(quick('a3'), 'A')];
+    const res = await w.handler({ Records: recs }, context(4_000));
+    // a1 had the whole window: answered. It used it up, so a2 has no time left to start (the
+    // group would go on only with time left): retried, and a3 after it, in order.
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([recs[2].messageId, recs[3].messageId]);
+    expect(w.publisher.items.map((i) => [i.messageId, i.groupId])).toEqual([
+      [recs[0].messageId, 'A'],
+      [recs[1].messageId, 'B'],
+    ]);
+    expect(failureOf(w.publisher.items[0]!.update)?.error_details).toMatch(WHOLE_WINDOW_FAILURE);
+    expect(resultOf(w.publisher.items[1]!)).toBe('b1\n');
+    expect(w.logger.records.filter((l) => l.msg === 'task started').map((l) => l.message_id).sort()).toEqual([recs[0].messageId, recs[1].messageId].sort());
+    expect(w.logger.records.filter((l) => l.msg === 'task not started; no time left').map((l) => l.message_id)).toEqual([recs[2].messageId]);
   });
 });
 

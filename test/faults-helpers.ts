@@ -61,10 +61,32 @@ export interface Wired {
 }
 
 /** A handler with an in-memory publisher and logger, configured from `env`. */
-export function wiredHandler(env: NodeJS.ProcessEnv, publisher: ResultPublisher = new MemoryPublisher()): Wired & { publisher: MemoryPublisher } {
-  const logger = new MemoryLogger();
+export function wiredHandler<L extends MemoryLogger = MemoryLogger>(
+  env: NodeJS.ProcessEnv,
+  publisher: ResultPublisher = new MemoryPublisher(),
+  logger: L = new MemoryLogger() as L,
+): Wired & { publisher: MemoryPublisher; logger: L } {
   const handler = createSqsHandler(loadConfig(env), { logger, publisher });
   return { handler, publisher: publisher as MemoryPublisher, logger };
+}
+
+/** A MemoryLogger that also notes when each task's `task started` line was written (epoch ms, by message id). */
+export class TimedLogger extends MemoryLogger {
+  startedAt = new Map<string, number>();
+  override log(...args: Parameters<MemoryLogger['log']>): void {
+    const [, msg, fields] = args;
+    if (msg === 'task started' && typeof fields?.message_id === 'string') this.startedAt.set(fields.message_id, Date.now());
+    super.log(...args);
+  }
+}
+
+/** The failure a task gets when the invocation's deadline cut it short although it had the invocation's whole window. */
+export const WHOLE_WINDOW_FAILURE = /^task execution exceeded the (\d+(?:\.\d)?) seconds an invocation leaves for tasks \(its own timeout is (\d+) seconds\): raise the function's timeout or lower inputs\.timeout$/;
+
+/** The slack hadWholeWindow allows for `remainingMs` left at the handler's start (default reserves: src/tasks/timeout.ts). */
+export function wholeWindowSlackMs(remainingMs: number): number {
+  const window = remainingMs - Math.min(100, remainingMs * 0.25) - Math.min(1000, remainingMs * 0.2) - Math.min(1500, remainingMs * 0.2);
+  return Math.min(1000, 0.05 * window);
 }
 
 export const outputsOf = (u: TaskUpdate | undefined) => (u?.data.attributes.payload as SuccessPayload | undefined)?.outputs;

@@ -11,7 +11,9 @@
  *   the queue took it, and a FIFO group's later result in the same call as its failed one,
  *   RELIABILITY F20), never neither;
  * - a delivered result is the right answer for its kind; a task the invocation's end cut
- *   short is never answered;
+ *   short is answered only if it had the invocation's whole window (it started within the
+ *   slack of the invocation's start: a retry could not give it more time), and then as
+ *   exceeding that window; one that started later is retried;
  * - a permanent failure goes back to SQS only for a transient reason;
  * - FIFO groups run one task at a time, stop at their first retried message and send no
  *   result after it; a standard queue runs at most TASK_CONCURRENCY tasks at once;
@@ -28,8 +30,8 @@ import { loadConfig } from '../src/tasks/config.js';
 import { sqsPublisher } from '../src/tasks/publisher.js';
 import type { TaskUpdate } from '../src/tasks/results.js';
 import { createSqsHandler } from '../src/tasks/sqs-handler.js';
-import { context, MemoryLogger } from './helpers/stack.js';
-import { record, rshellTask } from './faults-helpers.js';
+import { context } from './helpers/stack.js';
+import { record, rshellTask, TimedLogger, WHOLE_WINDOW_FAILURE, wholeWindowSlackMs } from './faults-helpers.js';
 
 const RUNS = Number(process.env.FUZZ_BATCH_RUNS ?? 40);
 const SEED = process.env.FUZZ_BATCH_SEED === undefined ? 5 : Number(process.env.FUZZ_BATCH_SEED);
@@ -231,13 +233,19 @@ function buildRecords(s: Scenario): { records: SQSRecord[]; kinds: Map<string, K
 }
 
 /** Starts and ends of tasks, from the log, in order. */
-function taskEvents(logger: MemoryLogger) {
+function taskEvents(logger: TimedLogger) {
   return logger.records
     .filter((l) => l.msg === 'task started' || l.msg === 'task finished')
     .map((l) => ({ start: l.msg === 'task started', id: String(l.message_id), retry: l.result === 'retry' }));
 }
 
-async function check(s: Scenario, handler: ReturnType<typeof createSqsHandler>, logger: MemoryLogger, q: ReturnType<typeof fakeQueue>) {
+/**
+ * Timing around hadWholeWindow's slack: the invocation began between the handler's call and
+ * the first task's start, and a task's `task started` line comes just after its start.
+ */
+const SLACK_MARGIN_MS = 15;
+
+async function check(s: Scenario, handler: ReturnType<typeof createSqsHandler>, logger: TimedLogger, q: ReturnType<typeof fakeQueue>) {
   const { records, kinds } = buildRecords(s);
   const distinct = [...new Set(records.map((r) => r.messageId))];
   const groupOf = new Map(records.map((r) => [r.messageId, r.attributes.MessageGroupId]));
@@ -255,6 +263,25 @@ async function check(s: Scenario, handler: ReturnType<typeof createSqsHandler>, 
 
   // In time (below 400 ms left timers may fire late on a busy CPU: RELIABILITY F8).
   expect(took).toBeLessThanOrEqual(s.remainingMs + (s.remainingMs < 400 ? 60 : 0));
+
+  const slack = wholeWindowSlackMs(s.remainingMs);
+  const startedAt = (id: string) => logger.startedAt.get(id);
+  const firstStart = Math.min(...distinct.map((id) => startedAt(id) ?? Infinity));
+  /** An answer that the task exceeded the invocation's window: it must have started within the slack. */
+  const expectWholeWindow = (id: string, details: string | undefined, ownSeconds: number, why: string) => {
+    const m = WHOLE_WINDOW_FAILURE.exec(details ?? '');
+    expect(m, `${why}: ${details}`).not.toBeNull();
+    expect(Number(m![2]), why).toBe(ownSeconds);
+    const at = startedAt(id);
+    expect(at, `${why}: answered as cut short, never started`).toBeDefined();
+    expect(at! - firstStart, `${why}: answered as having had the whole window, started ${at! - firstStart} ms after the first task (slack ${slack} ms)`).toBeLessThanOrEqual(slack + SLACK_MARGIN_MS);
+  };
+  // And the other way: a task the runner gave back after starting it started past the slack.
+  for (const l of logger.records.filter((l) => l.msg === 'task finished' && l.result === 'retry')) {
+    const id = String(l.message_id);
+    const late = startedAt(id)! - started;
+    expect(late, `${id} (${kinds.get(id)}) retried although it started ${late} ms after the call (slack ${slack} ms)`).toBeGreaterThan(slack - SLACK_MARGIN_MS);
+  }
 
   const deliveredOf = (id: string) => q.deliveries.filter((d) => d.messageId === id);
   /** Documented at-least-once: delivered in an abandoned call, or after a failed entry of its group in the same call (F20). */
@@ -294,12 +321,17 @@ async function check(s: Scenario, handler: ReturnType<typeof createSqsHandler>, 
           expect([u.data.id, p.outputs?.slept], why).toEqual(['succeed_task', 40]);
           break;
         case 'own_timeout':
-          expect([u.data.id, p.error_code, p.error_details], why).toEqual(['fail_task', 'INTERNAL_ERROR', 'task execution exceeded timeout of 1 seconds']);
+          expect([u.data.id, p.error_code], why).toEqual(['fail_task', 'INTERNAL_ERROR']);
+          // Its own 1 s, or, with less than that left for tasks, the invocation's window.
+          if (p.error_details !== 'task execution exceeded timeout of 1 seconds') expectWholeWindow(id, p.error_details, 1, why);
           break;
         case 'forever':
         case 'deaf':
-          // Only the invocation's end stops these: that is a retry, never an answer.
-          throw new Error(`${why}: a task cut short by the invocation was answered`);
+          // Only the invocation's end stops these: a retry, or, for a task that had the
+          // invocation's whole window, the answer that it exceeded that window.
+          expect([u.data.id, p.error_code], why).toEqual(['fail_task', 'INTERNAL_ERROR']);
+          expectWholeWindow(id, p.error_details, 3600, why);
+          break;
       }
     }
   }
@@ -365,7 +397,7 @@ describe('random batches through the handler and a misbehaving results queue', (
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
         const q = fakeQueue(s.plan);
-        const logger = new MemoryLogger();
+        const logger = new TimedLogger();
         const url = `https://sqs.us-east-1.amazonaws.com/123456789012/results${s.fifoResults ? '.fifo' : ''}`;
         const publisher = sqsPublisher(q.client, url, sqsSdk);
         const env = { TASK_CONCURRENCY: String(s.concurrency), ...(s.broken ? { TASK_SIGNING_KEYS: SIGNING_ARN } : {}) };

@@ -8,6 +8,7 @@ import { loadConfig } from '../src/tasks/config.js';
 import { startLocalIntake, type LocalIntake } from '../src/tracing/local-intake.js';
 import { close, listen, slowKms, slowParameters, slowSecrets } from './helpers/aws-stubs.js';
 import { context, fixture, MemoryLogger, MemoryPublisher, trustedKeysJson } from './helpers/stack.js';
+import { WHOLE_WINDOW_FAILURE } from './faults-helpers.js';
 
 let intake: LocalIntake;
 beforeAll(async () => {
@@ -558,15 +559,24 @@ it('treats an action that rejects with its abort signal\'s reason at the deadlin
   };
   const base = fixture('single-task.json').Records[0];
   const body = (id: string, inputs: Record<string, unknown>) => taskBody({ id, jobId: 'j', bundleId: 'com.example.test', name: 'obedient', inputs });
-  // Its own timeout (1 s): answered as a timeout.
+  const registry = new Map([[obedient.fqn, obedient]]);
+  // One slot. Its own timeout (1 s): answered as a timeout. Behind it, a task without one
+  // starts 1 s late and is cut by the invocation's end: retried (a later invocation can give
+  // it more time), not answered.
   const pub = new MemoryPublisher();
-  const handler = createSqsHandler(loadConfig({}), { logger: new MemoryLogger(), publisher: pub, registry: new Map([[obedient.fqn, obedient]]) });
-  await handler({ Records: [{ ...base, body: body('own', { timeout: 1 }) }] }, context());
-  expect(pub.items[0].update.data.attributes.payload).toEqual({ error_code: 'INTERNAL_ERROR', error_details: 'task execution exceeded timeout of 1 seconds' });
-  // Cut by the invocation's end: retried, not answered.
-  const pub2 = new MemoryPublisher();
-  const handler2 = createSqsHandler(loadConfig({}), { logger: new MemoryLogger(), publisher: pub2, registry: new Map([[obedient.fqn, obedient]]) });
-  const res = await handler2({ Records: [{ ...base, messageId: 'cut', body: body('cut', {}) }] }, context(3_000));
+  const handler = createSqsHandler(loadConfig({ TASK_CONCURRENCY: '1' }), { logger: new MemoryLogger(), publisher: pub, registry });
+  const res = await handler({ Records: [{ ...base, messageId: 'own', body: body('own', { timeout: 1 }) }, { ...base, messageId: 'cut', body: body('cut', {}) }] }, context(3_000));
+  expect(pub.items.map((i) => [i.messageId, i.update.data.attributes.payload])).toEqual([
+    ['own', { error_code: 'INTERNAL_ERROR', error_details: 'task execution exceeded timeout of 1 seconds' }],
+  ]);
   expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'cut' }]);
-  expect(pub2.items).toHaveLength(0);
+  // Alone, it had the invocation's whole window (a slack of 185 ms for its start): cut by the
+  // invocation's end, it is answered as exceeding that window, still not as its own failure.
+  const pub2 = new MemoryPublisher();
+  const handler2 = createSqsHandler(loadConfig({}), { logger: new MemoryLogger(), publisher: pub2, registry });
+  const res2 = await handler2({ Records: [{ ...base, messageId: 'alone', body: body('alone', {}) }] }, context(6_000));
+  expect(res2.batchItemFailures).toEqual([]);
+  expect(pub2.items.map((i) => i.update.data.attributes.payload)).toEqual([
+    { error_code: 'INTERNAL_ERROR', error_details: expect.stringMatching(WHOLE_WINDOW_FAILURE) },
+  ]);
 });

@@ -465,15 +465,21 @@ describe('handler over the fixtures', () => {
 describe('batch semantics and failures', () => {
   it('retries tasks the invocation has no time left to run, and returns before its deadline', async () => {
     const pub = new MemoryPublisher();
-    const event = fixture('timeout.json');
+    const fixed = fixture('timeout.json');
+    // The same task twice, one slot. 2.5 s left (1.4 s for tasks): the first runs to its own
+    // 1 s timeout (answered); the second starts that late, so its own 1 s timeout is capped
+    // by the invocation ⇒ retry, no result (a task that had the invocation's whole window
+    // would be answered instead: a retry could not give it more time).
+    const event: SQSEvent = { Records: [{ ...fixed.Records[0], messageId: 'timeout-ahead' }, fixed.Records[0]] };
     const started = Date.now();
-    // 800 ms left: the task's own 1 s timeout is capped by the invocation ⇒ retry, no result.
-    // No tracer here: the in-process intake would parse the run's 10,000 spans on this same
-    // event loop, which a remote intake never does (tracing faults are covered below).
-    const res = await createSqsHandler(loadConfig({}), { logger: new MemoryLogger(), publisher: pub })(event, context(800));
-    expect(Date.now() - started).toBeLessThan(800);
-    expect(res.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0].messageId }]);
-    expect(pub.items).toEqual([]);
+    // No tracer here: the in-process intake would parse the runs' 10,000 spans each on this
+    // same event loop, which a remote intake never does (tracing faults are covered below).
+    const res = await createSqsHandler(loadConfig({ TASK_CONCURRENCY: '1' }), { logger: new MemoryLogger(), publisher: pub })(event, context(2_500));
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: fixed.Records[0].messageId }]);
+    expect(pub.items.map((i) => [i.messageId, (i.update.data.attributes.payload as FailurePayload).error_details])).toEqual([
+      ['timeout-ahead', 'task execution exceeded timeout of 1 seconds'],
+    ]);
   });
 
   it('turns an unreachable results queue into batch item failures', async () => {

@@ -15,7 +15,7 @@ import { createLogger, INVOCATION_DONE, traceFields } from '../src/tasks/log.js'
 import { logPublisher } from '../src/tasks/publisher.js';
 import { encodeResult, failed, MAX_RESULT_BYTES, succeeded } from '../src/tasks/results.js';
 import { verifySignedTask } from '../src/tasks/signature.js';
-import { invocationBudget, taskDeadline, timeoutSecondsOf } from '../src/tasks/timeout.js';
+import { hadWholeWindow, invocationBudget, taskDeadline, timeoutSecondsOf, WHOLE_WINDOW_SLACK_MS } from '../src/tasks/timeout.js';
 import { fromAwsTraceHeader, parentContextFor, parseTraceparent } from '../src/tasks/trace-context.js';
 import { ROOT, trustedKeysJson } from './helpers/stack.js';
 
@@ -370,6 +370,43 @@ describe('time budget', () => {
   it('caps a task by the invocation and says so', () => {
     expect(taskDeadline({ timeout: 5 }, 60, 0, 10_000)).toEqual({ at: 5000, ownSeconds: 5, cappedByInvocation: false });
     expect(taskDeadline({}, 60, 0, 10_000)).toEqual({ at: 10_000, ownSeconds: 60, cappedByInvocation: true });
+  });
+});
+
+describe('hadWholeWindow: a task that started within the slack of the invocation\'s start', () => {
+  const t0 = 1_700_000_000_000; // epoch ms, as the runner passes them
+
+  it('allows at most 1 s on a long window, boundary included', () => {
+    expect(WHOLE_WINDOW_SLACK_MS).toBe(1000);
+    // 57.4 s for tasks (a 60 s function): 5 % would be 2,870 ms; 1 s is the cap.
+    expect(hadWholeWindow(t0, t0, t0 + 57_400)).toBe(true);
+    expect(hadWholeWindow(t0 + 999, t0, t0 + 57_400)).toBe(true);
+    expect(hadWholeWindow(t0 + 1000, t0, t0 + 57_400)).toBe(true);
+    expect(hadWholeWindow(t0 + 1001, t0, t0 + 57_400)).toBe(false);
+    expect(hadWholeWindow(t0 + 30_000, t0, t0 + 57_400)).toBe(false);
+  });
+
+  it('allows 5 % of a short window, boundary included; the two bounds meet at 20 s', () => {
+    // 20 s: 5 % is exactly 1 s.
+    expect(hadWholeWindow(t0 + 1000, t0, t0 + 20_000)).toBe(true);
+    expect(hadWholeWindow(t0 + 1001, t0, t0 + 20_000)).toBe(false);
+    // 19.98 s: 999 ms.
+    expect(hadWholeWindow(t0 + 999, t0, t0 + 19_980)).toBe(true);
+    expect(hadWholeWindow(t0 + 1000, t0, t0 + 19_980)).toBe(false);
+    // 3.7 s (6 s left, default reserves): 185 ms.
+    expect(hadWholeWindow(t0 + 185, t0, t0 + 3_700)).toBe(true);
+    expect(hadWholeWindow(t0 + 186, t0, t0 + 3_700)).toBe(false);
+    // 1,461 ms: 73.05 ms, so 73 ms is in and 74 ms is not.
+    expect(hadWholeWindow(t0 + 73, t0, t0 + 1_461)).toBe(true);
+    expect(hadWholeWindow(t0 + 74, t0, t0 + 1_461)).toBe(false);
+  });
+
+  it('counts a start at or before the invocation\'s (a clock stepped back) as having had the window', () => {
+    expect(hadWholeWindow(t0, t0, t0 + 100)).toBe(true);
+    expect(hadWholeWindow(t0 - 50, t0, t0 + 100)).toBe(true);
+    // No window at all: only a start at the invocation's own moment or earlier.
+    expect(hadWholeWindow(t0, t0, t0)).toBe(true);
+    expect(hadWholeWindow(t0 + 1, t0, t0)).toBe(false);
   });
 });
 

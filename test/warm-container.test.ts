@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { startLocalIntake, type LocalIntake } from '../src/tracing/local-intake.js';
 import { context } from './helpers/stack.js';
 import { createRunner } from '../src/rshell/index.js';
-import { event, rshellTask, wiredHandler } from './faults-helpers.js';
+import { event, failureOf, rshellTask, WHOLE_WINDOW_FAILURE, wiredHandler } from './faults-helpers.js';
 
 const FOREVER = 'for a in {1..1000}; do for b in {1..1000}; do for c in {1..1000}; do true; done; done; done';
 
@@ -48,7 +48,16 @@ describe('a task cut short at the deadline, then a normal invocation', () => {
     const w = wiredHandler({ DD_API_KEY: 'k', DD_TRACE_INTAKE_URL: intake.url, RSHELL_DETAILED_TELEMETRY: 'false' });
     const first = event([task()]);
     const res = await w.handler(first, context(1_500));
-    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([first.Records[0].messageId]);
+    // Cut short by the invocation: retried, or, if it had the invocation's whole window (a
+    // start within 40 ms of the invocation's, which a loaded machine may miss), answered as
+    // exceeding it (test/faults-deadline.test.ts pins both down).
+    const answered = w.publisher.items.find((i) => i.messageId === first.Records[0].messageId);
+    if (answered) {
+      expect(failureOf(answered.update)?.error_details).toMatch(WHOLE_WINDOW_FAILURE);
+      expect(res.batchItemFailures).toEqual([]);
+    } else {
+      expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([first.Records[0].messageId]);
+    }
     const atReturn = intake.spans();
     const cutTrace = atReturn.find((s) => s.name === 'action.run')!.trace_id;
     // The rshell run span (its outcome says why the task ended) left with its invocation.

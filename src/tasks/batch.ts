@@ -5,7 +5,9 @@
  * to a bound; FIFO queues run each message group in order and, after a group's first
  * retried message, fail the rest of that group without running it. Spans leave as tasks
  * finish (invocation-flush.ts) and all are sent before returning, within what is left of
- * the invocation; the last request overlaps the publishing of results.
+ * the invocation; the last request overlaps the publishing of results. A task the
+ * invocation's deadline cut short is retried only if it started late (runner.ts): one that
+ * had the invocation's whole window is answered, as a retry could not give it more time.
  */
 import { performance } from 'node:perf_hooks';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -28,7 +30,18 @@ export interface BatchReport {
   flush: FlushReport;
 }
 
-export async function processBatch(event: SQSEvent, context: Context, deps: BatchDeps, coldStart: boolean): Promise<BatchReport> {
+/**
+ * `invokedAt` is when the handler was entered (epoch ms): time spent before the batch (a cold
+ * runtime build, an API key read again) is time a later invocation may not spend, so a task
+ * that waited for it did not have the invocation's whole window (timeout.ts hadWholeWindow).
+ */
+export async function processBatch(
+  event: SQSEvent,
+  context: Context,
+  deps: BatchDeps,
+  coldStart: boolean,
+  invokedAt: number = Date.now(),
+): Promise<BatchReport> {
   const startedAt = performance.now();
   const budget = invocationBudget(Date.now(), context.getRemainingTimeInMillis(), deps.reserves);
   const records = distinctRecords(event?.Records);
@@ -36,6 +49,7 @@ export async function processBatch(event: SQSEvent, context: Context, deps: Batc
     requestId: context.awsRequestId,
     functionArn: unversionedArn(context.invokedFunctionArn),
     coldStart,
+    startedAt: invokedAt,
     tasksEnd: budget.tasksEnd,
     // One budget for the whole batch bounds what the flush must send (RELIABILITY F7).
     spanBudget: deps.policy.maxSpansPerInvocation === undefined ? undefined : { remaining: deps.policy.maxSpansPerInvocation, refused: 0 },

@@ -1,8 +1,11 @@
 /**
  * One SQS record → one outcome: an answered result (success or a permanent failure), or a
- * retry (a transient failure: no time left to start, the invocation's deadline cut the task
- * short). Mirrors the PAR's RunTask: lookup failures are answered without a span; a found
- * action runs inside an `action.run` span parented from this record's own context.
+ * retry (a transient failure: no time left to start the task, or the invocation's deadline
+ * cut short a task that started late, which another invocation can give more time). A task
+ * that had the invocation's whole window and was still cut short by its deadline is answered
+ * (`fail_task`): run again, it would only be cut again, until the dead-letter queue. Mirrors
+ * the PAR's RunTask: lookup failures are answered without a span; a found action runs inside
+ * an `action.run` span parented from this record's own context.
  */
 import type { SQSRecord } from 'aws-lambda';
 import { bundleOf, hasBundle, type ActionRegistry } from '../actions/registry.js';
@@ -13,7 +16,7 @@ import { TaskError, TaskTimeoutError, describeError, type ErrorCode } from './er
 import { traceFields, type Logger } from './log.js';
 import { failed, succeeded, type TaskUpdate } from './results.js';
 import { verifySignedTask, type TrustedKeys } from './signature.js';
-import { taskDeadline, within } from './timeout.js';
+import { hadWholeWindow, taskDeadline, within } from './timeout.js';
 import { parentContextFor, resultTraceOf, type ResultTrace } from './trace-context.js';
 
 export const ACTION_RUN = 'action.run';
@@ -35,6 +38,8 @@ export interface InvocationInfo {
   requestId: string;
   functionArn: string;
   coldStart: boolean;
+  /** Epoch ms the invocation began (the handler's entry): its tasks' window opens then. */
+  startedAt: number;
   /** Epoch ms by which every task must be finished. */
   tasksEnd: number;
   /** Detail spans left to this invocation's tasks; undefined ⇒ no limit. */
@@ -109,7 +114,7 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
     span.setError(e);
     span.setTag('error.type', e.type);
     errorCode = e.code;
-    outcome = failureOutcome(e, identity, messageId, deadline);
+    outcome = failureOutcome(e, identity, messageId, deadline, hadWholeWindow(start, inv.startedAt, inv.tasksEnd) ? deadline.at - start : undefined);
   } finally {
     span.finish();
   }
@@ -124,15 +129,30 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
   return outcome;
 }
 
-/** A failed task's outcome: a timeout the invocation caused is retried, anything else answered. */
+/**
+ * A failed task's outcome: a timeout the invocation caused is retried when a retry can give
+ * the task more time (it started late: see hadWholeWindow), else answered as exceeding the
+ * invocation's window; anything else is answered.
+ */
 function failureOutcome(
   e: TaskError,
   identity: ReturnType<typeof identityOf>,
   messageId: string,
   deadline: ReturnType<typeof taskDeadline>,
+  /** The task's window in ms when it had the invocation's whole window, else undefined. */
+  wholeWindowMs: number | undefined,
 ): RecordOutcome {
   if (e instanceof TaskTimeoutError && deadline.cappedByInvocation) {
-    return { kind: 'retry', reason: 'the invocation ended before the task' };
+    if (wholeWindowMs === undefined) return { kind: 'retry', reason: 'the invocation ended before the task' };
+    const seconds = Math.round(wholeWindowMs / 100) / 10;
+    return answered(
+      failed(
+        identity,
+        messageId,
+        'INTERNAL_ERROR',
+        `task execution exceeded the ${seconds} seconds an invocation leaves for tasks (its own timeout is ${deadline.ownSeconds} seconds): raise the function's timeout or lower inputs.timeout`,
+      ),
+    );
   }
   if (e instanceof TaskTimeoutError) {
     return answered(failed(identity, messageId, 'INTERNAL_ERROR', `task execution exceeded timeout of ${deadline.ownSeconds} seconds`));

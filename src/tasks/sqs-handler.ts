@@ -46,10 +46,12 @@ export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrid
     return rt.deps;
   };
   const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    // Where the invocation's time starts for its tasks (batch.ts): before the runtime and the key.
+    const invokedAt = Date.now();
     const wasCold = coldStart;
     coldStart = false;
     try {
-      return (await processBatch(event, context, await deps(context), wasCold)).response;
+      return (await processBatch(event, context, await deps(context), wasCold, invokedAt)).response;
     } catch (err) {
       logger.log('error', 'batch failed; returning every record for retry', {
         error_type: errorName(err),

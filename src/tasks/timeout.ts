@@ -29,6 +29,23 @@ export function taskDeadline(inputs: Record<string, unknown>, defaultSeconds: nu
     : { at: invocationCap, ownSeconds, cappedByInvocation: true };
 }
 
+/** At most this late after the invocation began, a task counts as having had its whole window. */
+export const WHOLE_WINDOW_SLACK_MS = 1000;
+
+/**
+ * Whether a task had (nearly) all the time an invocation leaves for tasks: started within
+ * WHOLE_WINDOW_SLACK_MS, or 5 % of that time if less, of the invocation's start (the
+ * handler's entry, so that a wait for a cold runtime or an API key read again counts as
+ * late). Cut short by the invocation's deadline, such a task would get no more time from a
+ * retry: it is answered as timed out instead of being run again, attempt after attempt,
+ * until the dead-letter queue, with no answer at all. A task that started later (queued
+ * behind others, later in its FIFO group) is retried: another invocation can give it more.
+ */
+export function hadWholeWindow(taskStartMs: number, invocationStartMs: number, tasksEndMs: number): boolean {
+  const slack = Math.min(WHOLE_WINDOW_SLACK_MS, 0.05 * (tasksEndMs - invocationStartMs));
+  return taskStartMs - invocationStartMs <= slack;
+}
+
 /** How an invocation's remaining time is split (all epoch ms). */
 export interface InvocationBudget {
   /** Tasks must be done by then. */
