@@ -158,13 +158,8 @@ export class RunState {
    * PAUSE_AFTER_MS: for builtins, whose loops and pipes otherwise never yield.
    */
   pause(): Promise<void> | undefined {
-    if (this.abortError) throw this.abortError;
-    const now = Date.now();
-    if (now >= this.settings.deadline) {
-      this.abort('timeout');
-      throw this.abortError;
-    }
-    return now - this.lastYield < PAUSE_AFTER_MS ? undefined : this.yield();
+    this.check();
+    return Date.now() - this.lastYield < PAUSE_AFTER_MS ? undefined : this.yield();
   }
 
   private yield(): Promise<void> {
