@@ -147,7 +147,8 @@ async function runRecordSafely(r: SQSRecord, deps: TaskRunnerDeps, inv: Invocati
 async function publishSafely(deps: BatchDeps, items: Parameters<ResultPublisher['publish']>[0], deadline: number): Promise<Set<string>> {
   try {
     const failed = await deps.publisher.publish(items, deadline);
-    if (failed.size) deps.logger.log('warn', 'results not delivered', { count: failed.size });
+    // Which messages, not only how many: an SRE following one task must find why it ran again.
+    if (failed.size) deps.logger.log('warn', 'results not delivered', { count: failed.size, message_ids: [...failed].join(',') });
     return failed;
   } catch (err) {
     deps.logger.log('error', 'results publisher failed', { error_type: errorName(err) });

@@ -124,7 +124,8 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
     ...logIds,
     duration_ms: Date.now() - start,
     result: outcome.kind === 'retry' ? 'retry' : errorCode ? 'error' : 'success',
-    error_code: errorCode,
+    // A retried task was not answered: no error code was sent for it.
+    error_code: outcome.kind === 'retry' ? undefined : errorCode,
   });
   return outcome;
 }
