@@ -232,6 +232,10 @@ describe('FIFO queue under a deadline', () => {
     ]);
     // a4 never ran: only a1, the blocker, a3 (cut short), b1 and b2 have spans.
     expect(intake.spans().filter((s) => s.name === 'action.run')).toHaveLength(5);
+    // a4 says why it goes back unrun.
+    expect(w.logger.records.filter((l) => l.msg === 'task not started; its FIFO group stopped')).toEqual([
+      { level: 'warn', msg: 'task not started; its FIFO group stopped', message_id: recs[5].messageId, after_message_id: recs[3].messageId, result: 'retry' },
+    ]);
   });
 
   it("a group whose first message runs forever: that one is answered, the group's later ones retried in order, not run", async () => {

@@ -65,9 +65,14 @@ export async function processBatch(
   const groups = fifo ? groupInOrder(records) : undefined;
   if (groups) {
     await pool([...groups.values()], deps.taskConcurrency, async (group) => {
-      for (const r of group) {
-        await run(r);
-        if (outcomes.get(r.messageId)?.kind === 'retry') break;
+      for (let i = 0; i < group.length; i++) {
+        await run(group[i]!);
+        if (outcomes.get(group[i]!.messageId)?.kind !== 'retry') continue;
+        // The rest of the group goes back unrun: each says so, or the logs would not show why it ran again.
+        for (const held of group.slice(i + 1)) {
+          deps.logger.log('warn', 'task not started; its FIFO group stopped', { message_id: held.messageId, after_message_id: group[i]!.messageId, result: 'retry' });
+        }
+        break;
       }
     });
   } else {
