@@ -13,7 +13,7 @@ import type { OperatorPolicy } from '../actions/types.js';
 import type { Span, SpanBudget, Tracer } from '../tracing/index.js';
 import { parseTaskBody, type Task } from './envelope.js';
 import { TaskError, TaskTimeoutError, describeError, type ErrorCode } from './errors.js';
-import { traceFields, type Logger } from './log.js';
+import { traceFields, type LogFields, type Logger } from './log.js';
 import { failed, succeeded, type TaskUpdate } from './results.js';
 import { verifySignedTask, type TrustedKeys } from './signature.js';
 import { hadWholeWindow, taskDeadline, within } from './timeout.js';
@@ -61,17 +61,19 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
   }
   let task = parsed.task;
   const contextOf = (t: Task) => parentContextFor(t, record, parsed.carrier);
-  // A task refused before its span hands on the context it came with, and its log line
+  // A task refused before its span hands on the context it came with, and its warning
   // carries the same ids, so that a refusal is found from the trace that sent the task.
-  const refused = (t: Task, update: TaskUpdate) => answered(update, resultTraceOf(undefined, deps.tracer, contextOf(t)));
-  const contextFields = (t: Task) => traceFields(contextOf(t).parent);
+  const refused = (t: Task, msg: string, fields: LogFields, update: TaskUpdate): RecordOutcome => {
+    const from = contextOf(t);
+    deps.logger.log('warn', msg, { message_id: messageId, task_id: t.id, ...fields, ...traceFields(from.parent) });
+    return answered(update, resultTraceOf(undefined, deps.tracer, from));
+  };
   if (deps.keys) {
     try {
       task = verifySignedTask(task, deps.keys, Date.now());
     } catch (err) {
       const e = err instanceof TaskError ? err : new TaskError('SIGNATURE_ERROR', describeError(err));
-      deps.logger.log('warn', 'task signature rejected', { message_id: messageId, task_id: task.id, error_code: e.code, ...contextFields(task) });
-      return refused(task, failed(identityOf(task), messageId, e.code, e.message));
+      return refused(task, 'task signature rejected', { error_code: e.code }, failed(identityOf(task), messageId, e.code, e.message));
     }
   }
   // From here on the task is what was signed (when keys are configured): answer as that task.
@@ -79,22 +81,26 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
 
   const action = deps.registry.get(task.fqn);
   if (!action) {
-    deps.logger.log('warn', 'unknown action', { message_id: messageId, task_id: task.id, action_fqn: task.fqn, error_code: 'INTERNAL_ERROR', ...contextFields(task) });
     // The PAR looks up the bundle, then the action in it, and says which was missing.
     const missing = hasBundle(deps.registry, bundleOf(task.fqn)) ? 'action' : 'bundle';
-    return refused(task, failed(identity, messageId, 'INTERNAL_ERROR', `could not find ${missing} for ${task.fqn}`));
+    return refused(
+      task,
+      'unknown action',
+      { action_fqn: task.fqn, error_code: 'INTERNAL_ERROR' },
+      failed(identity, messageId, 'INTERNAL_ERROR', `could not find ${missing} for ${task.fqn}`),
+    );
   }
 
+  const ctxParent = contextOf(task);
   const start = Date.now();
   if (inv.tasksEnd - start < MIN_TASK_START_MS) {
     // Otherwise the only trace of this task in the logs would be a count in `retried`.
     deps.logger.log('warn', 'task not started; no time left', {
-      message_id: messageId, task_id: task.id, job_id: task.jobId, action_fqn: task.fqn, result: 'retry', ...contextFields(task),
+      message_id: messageId, task_id: task.id, job_id: task.jobId, action_fqn: task.fqn, result: 'retry', ...traceFields(ctxParent.parent),
     });
     return { kind: 'retry', reason: 'no time left to start the task' };
   }
   const deadline = taskDeadline(task.inputs, deps.defaultTaskTimeoutSeconds, start, inv.tasksEnd);
-  const ctxParent = contextOf(task);
 
   // The span is handed down explicitly (actions get it in their context) rather than made
   // active: no AsyncLocalStorage scope, so Node 20 runs no promise hooks for task code.
