@@ -14,3 +14,29 @@ export async function timed(root: string, script: string, timeoutMs: number): Pr
   const ms = performance.now() - t0;
   return { r, ms, out: r.stdout.toString('latin1'), err: r.stderr.toString('latin1') };
 }
+
+export interface Probed extends Timed {
+  /** The longest stretch in which no timer of the process could run, ms. */
+  gap: number;
+  /** Growth of the process's peak RSS during the run, MiB. */
+  peakMiB: number;
+}
+
+/** `timed`, with the longest event-loop gap and the peak RSS growth seen while it ran. */
+export async function probed(root: string, script: string, timeoutMs: number): Promise<Probed> {
+  const maxRss0 = process.resourceUsage().maxRSS;
+  let last = performance.now();
+  let gap = 0;
+  const iv = setInterval(() => {
+    const now = performance.now();
+    gap = Math.max(gap, now - last);
+    last = now;
+  }, 5);
+  try {
+    const t = await timed(root, script, timeoutMs);
+    gap = Math.max(gap, performance.now() - last);
+    return { ...t, gap, peakMiB: (process.resourceUsage().maxRSS - maxRss0) / 1024 };
+  } finally {
+    clearInterval(iv);
+  }
+}

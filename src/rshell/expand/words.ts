@@ -401,7 +401,9 @@ function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] 
         if (f.glob && !raw) raw = out.slice(0, -1).map((val) => ({ val, pat: '', glob: false }));
         raw?.push(f);
       }
-      if (fields.length > 1024 && i + 1 < words.length) {
+      // After the last large word too: else the command it starts (a loop's next
+      // iteration) carried the stretch on, and a loop of such commands never yielded.
+      if (fields.length > 1024) {
         const wait = cx.pause?.();
         if (wait) return wait.then(() => from(i + 1));
       }

@@ -372,21 +372,34 @@ export class ByteRegex {
    */
   execAll(subject: Uint8Array, limit = Infinity): Match[] {
     const out: Match[] = [];
+    if (limit <= 0) return out;
+    for (const m of this.matches(subject)) {
+      // Stops before searching on: the guard is asked only for searches that run.
+      if (out.push(m) >= limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * execAll's matches one at a time: a 1 MiB line holds a million, and building them all at
+   * once took gigabytes (grep -o) and one long stretch. Shares the reusable matcher: no other
+   * search with this regex may run until the caller is done with the generator.
+   */
+  *matches(subject: Uint8Array): Generator<Match, void, undefined> {
     if (this.literal && this.needle !== null) {
       const b = asBuffer(subject);
       const n = this.literal.length;
-      const needle = this.needle;
-      for (let at = b.indexOf(needle); at !== -1 && out.length < limit; at = b.indexOf(needle, at + n)) {
-        out.push({ start: at, end: at + n, groups: [] });
+      for (let at = b.indexOf(this.needle); at !== -1; at = b.indexOf(this.needle, at + n)) {
+        yield { start: at, end: at + n, groups: [] };
       }
-      return out;
+      return;
     }
     const m = this.matcherFor(subject);
     let pos = 0;
     let prevEnd = -1;
-    while (pos <= subject.length && out.length < limit) {
+    while (pos <= subject.length) {
       this.guarded(subject.length - pos);
-      if (!m.find(pos)) break;
+      if (!m.find(pos)) return;
       const start = m.start();
       const end = m.end();
       if (start === end && start === prevEnd) {
@@ -395,11 +408,10 @@ export class ByteRegex {
       }
       const groups: number[] = [];
       for (let g = 1; g <= this.groupCount; g++) groups.push(m.start(g), m.end(g));
-      out.push({ start, end, groups });
       prevEnd = end;
       pos = end > start ? end : end + charWidth(subject, end);
+      yield { start, end, groups };
     }
-    return out;
   }
 }
 

@@ -144,7 +144,7 @@ export const grep: Builtin = async (ctx: CallContext, args: string[]): Promise<n
     text: f.text.value,
   };
   const out = new OutBuffer(ctx.stdout);
-  const shared: ScanShared = { out, groupPrinted: false, checkCanceled: () => ctx.checkCanceled() };
+  const shared: ScanShared = { out, groupPrinted: false, checkCanceled: () => ctx.checkCanceled(), pause: () => (ctx.pause ? ctx.pause() : (ctx.checkCanceled(), undefined)) };
   let anyMatch = false;
   let anyError = false;
 

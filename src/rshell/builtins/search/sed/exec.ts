@@ -5,7 +5,7 @@
  * treated as immutable values, so the common path (read, s///, print) never decodes text.
  * Unlike GNU sed, output lines always end with a newline (rshell's documented choice).
  */
-import type { ByteRegex } from '../../lib/regex.js';
+import type { ByteRegex, Match } from '../../lib/regex.js';
 import type { OutBuffer } from '../../lib/outbuf.js';
 import type { Address, Command, Program, ReplPart, Subst } from './program.js';
 import type { SedInput } from './input.js';
@@ -43,6 +43,17 @@ interface Pending {
   wait?: Promise<void>;
 }
 
+/**
+ * An s/// paused while collecting its matches. `flat` holds the chosen matches, each as
+ * `stride` numbers: start and end of the match, then of each group (-1 when unset).
+ */
+interface PendingSubst {
+  iter: Generator<Match, void, undefined>;
+  flat: number[];
+  stride: number;
+  count: number;
+}
+
 export class SedEngine {
   private ps: Buffer = EMPTY;
   private hs: Buffer = EMPTY;
@@ -53,6 +64,8 @@ export class SedEngine {
   private appendBytes = 0;
   private exitCode = 0;
   private jumps = 0;
+  /** The s/// at the pc a 'pause' resumes at, part-way through its matches. */
+  private pendingSubst: PendingSubst | null = null;
 
   constructor(
     private readonly prog: Program,
@@ -132,7 +145,8 @@ export class SedEngine {
       const wait = this.pause();
       if (wait) return { kind: 'pause', append: false, resume: pc, wait };
       const cmd = cmds[pc];
-      if (!this.selects(cmd)) {
+      // A resumed s/// was selected already (selecting again would move range state).
+      if (this.pendingSubst === null && !this.selects(cmd)) {
         pc = cmd.name === '{' ? cmd.jump : pc + 1;
         continue;
       }
@@ -225,9 +239,11 @@ export class SedEngine {
           if (!this.subFlag) target = cmd.jump;
           else this.subFlag = false;
           break;
-        case 's':
-          this.substitute(cmd.subst!);
+        case 's': {
+          const wait = this.substitute(cmd.subst!);
+          if (wait) return { kind: 'pause', append: false, resume: pc, wait };
           break;
+        }
         case 'y':
           this.ps = transliterate(this.ps, cmd.ymap!);
           break;
@@ -336,69 +352,93 @@ export class SedEngine {
     return true;
   }
 
-  private substitute(sub: Subst): void {
-    const re = this.regexFor(sub.re);
-    // A match-only test (no captures) is much cheaper and rejects most lines; a literal's
-    // execAll is already just a byte search.
-    if (!re.isLiteral && !re.test(this.ps)) return;
-    const matches = re.execAll(this.ps, sub.global ? Infinity : sub.nth);
-    if (matches.length < sub.nth) return;
-    const chosen = sub.global ? matches.slice(sub.nth - 1) : [matches[sub.nth - 1]];
+  /**
+   * Returns a turn of the event loop to await (then the cycle resumes here): a 1 MiB line
+   * holds a million matches, whose search and capture took over a second in one stretch.
+   */
+  private substitute(sub: Subst): Promise<void> | undefined {
+    let st = this.pendingSubst;
+    this.pendingSubst = null;
+    if (st === null) {
+      const re = this.regexFor(sub.re);
+      // A match-only test (no captures) is much cheaper and rejects most lines; a literal's
+      // search is already just a byte search.
+      if (!re.isLiteral && !re.test(this.ps)) return undefined;
+      st = { iter: re.matches(this.ps), flat: [], stride: 2 + 2 * re.groupCount, count: 0 };
+    }
+    const limit = sub.global ? Infinity : sub.nth;
+    while (st.count < limit) {
+      const r = st.iter.next();
+      if (r.done) break;
+      if (++st.count >= sub.nth) st.flat.push(r.value.start, r.value.end, ...r.value.groups);
+      if ((st.count & 1023) === 0) {
+        const wait = this.pause();
+        if (wait) {
+          this.pendingSubst = st;
+          return wait;
+        }
+      }
+    }
+    if (st.count < sub.nth) return undefined;
+    const { flat, stride } = st;
+    // `s//\N/` reuses the last regex, which the parser could not check: a group past its
+    // last was an internal panic, and would now read the next match's numbers.
+    for (const p of sub.repl) {
+      if (p.kind === 'group' && 2 * p.n + 2 > stride) throw new SedRuntimeError(`invalid reference \\${p.n} on \`s' command's RHS`);
+    }
     const ps = this.ps;
     // Sized before it is built: `s/a/&&&&…/g` over a 1 MiB line made gigabytes of pieces
     // before the cap looked. Case operators keep the length.
     let size = ps.length;
-    for (const m of chosen) {
-      size -= m.end - m.start;
+    for (let m = 0; m < flat.length; m += stride) {
+      size -= flat[m + 1] - flat[m];
       for (const p of sub.repl) {
         if (p.kind === 'lit') size += p.bytes.length;
-        else if (p.kind === 'group') size += groupLength(p.n, m.start, m.end, m.groups);
+        else if (p.kind === 'group') size += groupLength(flat, m, p.n);
       }
       if (size > MAX_SPACE_BYTES) throw spaceTooLarge('pattern');
     }
     const out = Buffer.allocUnsafe(size);
     let at = 0;
     let prev = 0;
-    for (const m of chosen) {
-      at += ps.copy(out, at, prev, m.start);
-      if (sub.hasCaseOps) at += expandWithCase(sub.repl, ps, m.start, m.end, m.groups).copy(out, at);
+    for (let m = 0; m < flat.length; m += stride) {
+      at += ps.copy(out, at, prev, flat[m]);
+      if (sub.hasCaseOps) at += expandWithCase(sub.repl, ps, flat, m).copy(out, at);
       else {
         for (const p of sub.repl) {
           if (p.kind === 'lit') at += p.bytes.copy(out, at);
-          else if (p.kind === 'group') at += copyGroup(ps, p.n, m.start, m.end, m.groups, out, at);
+          else if (p.kind === 'group') at += copyGroup(ps, flat, m, p.n, out, at);
         }
       }
-      prev = m.end;
+      prev = flat[m + 1];
     }
     ps.copy(out, at, prev);
     this.ps = out;
     this.subFlag = true;
     if (sub.print) this.emit(this.ps);
+    return undefined;
   }
 }
 
-function groupLength(n: number, start: number, end: number, groups: number[]): number {
-  if (n === 0) return end - start;
-  const s = groups[2 * (n - 1)];
-  return s < 0 ? 0 : groups[2 * (n - 1) + 1] - s;
+/** Group `n` (0: the whole match) of the match at flat[m] spans flat[m + 2n] to flat[m + 2n + 1]. */
+function groupLength(flat: number[], m: number, n: number): number {
+  const s = flat[m + 2 * n];
+  return s < 0 ? 0 : flat[m + 2 * n + 1] - s;
 }
 
-/** Copies group `n` of a match into `out` at `at`; returns the bytes copied. */
-function copyGroup(ps: Buffer, n: number, start: number, end: number, groups: number[], out: Buffer, at: number): number {
-  if (n === 0) return ps.copy(out, at, start, end);
-  const s = groups[2 * (n - 1)];
-  return s < 0 ? 0 : ps.copy(out, at, s, groups[2 * (n - 1) + 1]);
+/** Copies group `n` of the match at flat[m] into `out` at `at`; returns the bytes copied. */
+function copyGroup(ps: Buffer, flat: number[], m: number, n: number, out: Buffer, at: number): number {
+  const s = flat[m + 2 * n];
+  return s < 0 ? 0 : ps.copy(out, at, s, flat[m + 2 * n + 1]);
 }
 
-function groupBytes(ps: Buffer, n: number, start: number, end: number, groups: number[]): Uint8Array {
-  if (n === 0) return ps.subarray(start, end);
-  const s = groups[2 * (n - 1)];
-  const e = groups[2 * (n - 1) + 1];
-  return s < 0 ? EMPTY : ps.subarray(s, e);
+function groupBytes(ps: Buffer, flat: number[], m: number, n: number): Uint8Array {
+  const s = flat[m + 2 * n];
+  return s < 0 ? EMPTY : ps.subarray(s, flat[m + 2 * n + 1]);
 }
 
 /** Replacement with GNU \U \L \u \l \E (ASCII case mapping, as in the C locale). */
-function expandWithCase(repl: ReplPart[], ps: Buffer, start: number, end: number, groups: number[]): Buffer {
+function expandWithCase(repl: ReplPart[], ps: Buffer, flat: number[], m: number): Buffer {
   let mode: 'U' | 'L' | null = null;
   let once: 'u' | 'l' | null = null;
   const out: number[] = [];
@@ -415,7 +455,7 @@ function expandWithCase(repl: ReplPart[], ps: Buffer, start: number, end: number
   };
   for (const p of repl) {
     if (p.kind === 'lit') add(p.bytes);
-    else if (p.kind === 'group') add(groupBytes(ps, p.n, start, end, groups));
+    else if (p.kind === 'group') add(groupBytes(ps, flat, m, p.n));
     else if (p.op === 'U' || p.op === 'L') {
       mode = p.op;
       once = null;
@@ -427,7 +467,32 @@ function expandWithCase(repl: ReplPart[], ps: Buffer, start: number, end: number
   return Buffer.from(out);
 }
 
+/** y's byte table when it maps ASCII bytes to single bytes only (null otherwise); cached per map. */
+const byteTables = new WeakMap<Map<string, string>, Uint8Array | null>();
+function byteTable(map: Map<string, string>): Uint8Array | null {
+  let t = byteTables.get(map);
+  if (t !== undefined) return t;
+  t = Uint8Array.from({ length: 256 }, (_, i) => i);
+  for (const [k, v] of map) {
+    if (k.length !== 1 || k.charCodeAt(0) >= 0x80 || v.length !== 1) {
+      t = null;
+      break;
+    }
+    t[k.charCodeAt(0)] = v.charCodeAt(0);
+  }
+  byteTables.set(map, t);
+  return t;
+}
+
 function transliterate(ps: Buffer, map: Map<string, string>): Buffer {
+  // A byte loop when it can be (bytes of multibyte characters are never ASCII): the general
+  // path over a 1 MiB line held the event loop for up to 0.4 s per command.
+  const table = byteTable(map);
+  if (table) {
+    const out = Buffer.allocUnsafe(ps.length);
+    for (let i = 0; i < ps.length; i++) out[i] = table[ps[i]];
+    return out;
+  }
   const s = ps.toString('latin1');
   let out = '';
   for (let i = 0; i < s.length; ) {
@@ -457,20 +522,31 @@ const L_ESCAPES: Record<number, string> = {
   0x0b: '\\v',
 };
 
-/** `l`: escapes and octal for non-printable bytes, wrapped at 70 columns, `$` at the end. */
+/** What `l` prints for each byte. */
+const L_REPS = Array.from({ length: 256 }, (_, b) =>
+  Buffer.from(L_ESCAPES[b] ?? (b < 0x20 || b >= 0x7f ? '\\' + b.toString(8).padStart(3, '0') : String.fromCharCode(b)), 'latin1'),
+);
+
+/**
+ * `l`: escapes and octal for non-printable bytes, wrapped at 70 columns, `$` at the end.
+ * Written into one buffer: a string built a piece at a time held the loop 0.1–0.4 s per 1 MiB.
+ */
 export function listing(ps: Uint8Array): string {
-  let out = '';
+  // At most 4 bytes per byte, and a 2-byte wrap before each.
+  const out = Buffer.allocUnsafe(6 * ps.length + 2);
+  let at = 0;
   let col = 0;
   for (const b of ps) {
-    const rep =
-      L_ESCAPES[b] ??
-      (b < 0x20 || b >= 0x7f ? '\\' + b.toString(8).padStart(3, '0') : String.fromCharCode(b));
+    const rep = L_REPS[b];
     if (col + rep.length > L_WIDTH - 1) {
-      out += '\\\n';
+      out[at++] = 0x5c;
+      out[at++] = 0x0a;
       col = 0;
     }
-    out += rep;
+    for (let i = 0; i < rep.length; i++) out[at++] = rep[i];
     col += rep.length;
   }
-  return out + '$\n';
+  out[at++] = 0x24;
+  out[at++] = 0x0a;
+  return out.toString('latin1', 0, at);
 }
