@@ -59,6 +59,12 @@ describe('tracerConfigFromEnv', () => {
     });
     // A later entry with the same key wins, as in a map.
     expect(tracerConfigFromEnv({ DD_TAGS: 'team:a,team:b' }).tags).toEqual({ team: 'b' });
+    // Keys an object literal would treat specially are tags like the others (__proto__ was dropped).
+    expect(Object.entries(tracerConfigFromEnv({ DD_TAGS: '__proto__:x,constructor:y,toString:z' }).tags!)).toEqual([
+      ['__proto__', 'x'],
+      ['constructor', 'y'],
+      ['toString', 'z'],
+    ]);
   });
 
   it('reads DD_TAGS with a comma as Datadog\'s tracers do: commas alone separate, so a value may hold spaces; keys and values are trimmed', () => {

@@ -26,7 +26,8 @@ export function parseDdTags(value: string | undefined): ParsedTags {
     const v = entry.slice(colon + 1).trim();
     if (key === '' || v === '') throw new Error(`DD_TAGS: entry ${i + 1} of ${entries.length} is not key:value`);
     if (key === 'env' || key === 'version' || key === 'service') out[key] = v;
-    else (out.tags ??= {})[key] = v;
+    // No prototype: `__proto__:x` is a tag like any other, not a prototype to set.
+    else (out.tags ??= Object.create(null) as Record<string, string>)[key] = v;
   });
   return out;
 }

@@ -358,7 +358,11 @@ function ifsOf(cx: ExpandContext): string {
 /** Fields one expansion may produce: brace lists in a 5 MiB script could otherwise exhaust memory. */
 export const MAX_FIELDS = 1_000_000;
 
-function fieldsSync(words: Word[], cx: ExpandContext, substs: Substs): string[] | Promise<string[]> {
+/**
+ * The fields of `words` once their command substitutions are done: synchronous, except that
+ * after a large word it may return a promise that resumes once the run has paused.
+ */
+function fieldsOf(words: Word[], cx: ExpandContext, substs: Substs): string[] | Promise<string[]> {
   const ifs = ifsOf(cx);
   // The run's clock for long expansions, bound once per expansion (not once per word).
   const check = cx.check && (() => cx.check!());
@@ -439,8 +443,8 @@ async function globFields(raw: RawField[], cx: ExpandContext, b: FieldBuilder): 
 
 /** Expands words to fields (argv, `for` items). Synchronous when nothing needs awaiting. */
 export function expandFields(words: Word[], cx: ExpandContext): string[] | Promise<string[]> {
-  if (needsSubst(words)) return withSubsts(words, cx, (s) => fieldsSync(words, cx, s));
-  return fieldsSync(words, cx, null);
+  if (needsSubst(words)) return withSubsts(words, cx, (s) => fieldsOf(words, cx, s));
+  return fieldsOf(words, cx, null);
 }
 
 function literalSync(word: Word, cx: ExpandContext, substs: Substs): string {
