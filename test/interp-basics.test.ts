@@ -143,6 +143,10 @@ describe('expansion', () => {
   it('makes $? the status of the substitution just expanded, in word order', async () => {
     expect((await sh('false; echo "x$(true)$?"; true; echo "x$(false)$?"; true; echo $? $(false) $?')).out).toBe('x0\nx1\n0 1\n');
   });
+  it('starts each substitution with the $? the one before it left, as bash (found by the differential test)', async () => {
+    expect((await sh('false; for i in $(echo hi) $(echo $?); do echo "<$i>"; done')).out).toBe('<hi>\n<0>\n');
+    expect((await sh('false; echo $(echo $?) $(true) $(echo $?); a=$(false) b=$(echo $?); echo $b')).out).toBe('1 0\n1\n');
+  });
   it('reads files with $(<file) through the sandbox; a directory is empty', async () => {
     expect((await sh('echo "$(<b.txt)|$(<sub)|"')).out).toBe('beta||\n');
     expect(await sh('x=$(<missing.txt); echo $?')).toEqual({

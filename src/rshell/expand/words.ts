@@ -15,8 +15,11 @@ export interface ExpandContext {
   param(name: string): string;
   /** The IFS value (the default when unset, '' when set empty). */
   ifs(): string;
-  /** Runs a command substitution; returns its captured stdout and exit status. */
-  cmdSubst(cs: CmdSubst): Promise<{ output: string; status: number }>;
+  /**
+   * Runs a command substitution; returns its captured stdout and exit status. `status`: the
+   * `$?` it starts with, when not the current one.
+   */
+  cmdSubst(cs: CmdSubst, status?: number): Promise<{ output: string; status: number }>;
   /**
    * Called as expansion passes a command substitution, in word order: from there on `$?`
    * is that substitution's status (bash: `false; echo "$(true)$?"` prints 0).
@@ -67,10 +70,15 @@ function partsHaveSubst(parts: WordPart[]): boolean {
 async function withSubsts<T>(words: Word[], cx: ExpandContext, use: (s: Substs) => T | Promise<T>): Promise<T> {
   const m: NonNullable<Substs> = new Map();
   let held = 0;
+  // Substitutions run ahead of the rest of the expansion, but each still starts with the `$?`
+  // the one before it left, as in bash's left-to-right expansion (`false; echo $(true)
+  // $(echo $?)` prints 0).
+  let status: number | undefined;
   try {
     for (const w of words) {
       for (const cs of substsOf(w)) {
-        const r = await cx.cmdSubst(cs);
+        const r = await cx.cmdSubst(cs, status);
+        status = r.status;
         const output = trimSubst(r.output);
         counted(held, output.length);
         cx.hold?.(output.length);

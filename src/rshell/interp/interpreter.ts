@@ -512,7 +512,7 @@ export class Interpreter {
   };
 
   /** Command substitution: a child shell whose stdout is captured (1 MiB, excess dropped). */
-  readonly substitute = async (sh: Shell, cs: CmdSubst): Promise<{ output: string; status: number }> => {
+  readonly substitute = async (sh: Shell, cs: CmdSubst, status?: number): Promise<{ output: string; status: number }> => {
     const io = sh.io;
     const shortcut = catShortcut(cs);
     if (shortcut) return this.readShortcut(sh, shortcut);
@@ -535,6 +535,7 @@ export class Interpreter {
     };
     const subIO: IO = { stdin: io.stdin, stdout: capture, stderr: io.stderr, stdinPiped: io.stdinPiped, stdoutRedirected: true };
     const sub = sh.fork(subIO);
+    if (status !== undefined) sub.status = status;
     try {
       await this.shellBody(cs.stmts, sub, subIO, sh.token);
     } finally {

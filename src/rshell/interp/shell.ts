@@ -23,7 +23,7 @@ export interface IO {
 }
 
 /** Runs a command substitution in a child of `sh`; implemented by the interpreter. */
-export type SubstRunner = (sh: Shell, cs: CmdSubst) => Promise<{ output: string; status: number }>;
+export type SubstRunner = (sh: Shell, cs: CmdSubst, status?: number) => Promise<{ output: string; status: number }>;
 
 export class Shell implements ControlState, ExpandContext {
   status = 0;
@@ -73,8 +73,8 @@ export class Shell implements ControlState, ExpandContext {
     return this.vars.get('IFS') ?? DEFAULT_IFS;
   }
 
-  cmdSubst(cs: CmdSubst): Promise<{ output: string; status: number }> {
-    return this.substRunner(this, cs);
+  cmdSubst(cs: CmdSubst, status?: number): Promise<{ output: string; status: number }> {
+    return this.substRunner(this, cs, status);
   }
 
   substituted(status: number): void {
