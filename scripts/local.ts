@@ -7,12 +7,12 @@
  * --max-receive N, --visibility S, --timeout-ms N (per invocation).
  */
 import { parseOptions, wholeNumber } from './cli.js';
+import { runnerConfig } from './runner-config.js';
 import { ReceiveMessageCommand, DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { LocalEventSource } from '../src/local/event-source.js';
 import { lambdaContext } from '../src/local/lambda-context.js';
 import { startLocalQueues } from '../src/local/sqs-server.js';
-import { loadConfig } from '../src/tasks/config.js';
 import { startLocalIntake } from '../src/tracing/local-intake.js';
 
 const usage = 'usage: npm run local -- [--port N] [--fifo] [--batch-size N] [--window-ms N] [--max-receive N] [--visibility S] [--timeout-ms N]';
@@ -39,20 +39,31 @@ const maxReceiveCount = wholeNumber('max-receive', values['max-receive'], 1, 100
 const visibilityTimeout = wholeNumber('visibility', values.visibility, 0, 43_200);
 const timeoutMs = wholeNumber('timeout-ms', values['timeout-ms'], 1, 900_000);
 
-const queues = await startLocalQueues({ port, fifo: values.fifo, maxReceiveCount, visibilityTimeout });
-const intake = await startLocalIntake({ print: (t) => console.log(t) });
-const env: NodeJS.ProcessEnv = {
+const stackEnv = (intakeUrl: string, resultsQueueUrl: string, endpoint: string): NodeJS.ProcessEnv => ({
   ...process.env,
   DD_API_KEY: process.env.DD_API_KEY ?? 'local-development',
-  DD_TRACE_INTAKE_URL: intake.url,
-  RESULTS_QUEUE_URL: queues.resultsQueueUrl,
-  AWS_ENDPOINT_URL_SQS: queues.endpoint,
+  DD_TRACE_INTAKE_URL: intakeUrl,
+  RESULTS_QUEUE_URL: resultsQueueUrl,
+  AWS_ENDPOINT_URL_SQS: endpoint,
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'local',
   AWS_SECRET_ACCESS_KEY: 'local',
-};
+});
+// Before anything starts: a bad DD_* value used to start the stack and return every batch
+// for retry in silence until the tasks were dead-lettered.
+runnerConfig(stackEnv('http://127.0.0.1:1/', 'http://127.0.0.1:1/q', 'http://127.0.0.1:1'));
+
+const queues = await startLocalQueues({ port, fifo: values.fifo, maxReceiveCount, visibilityTimeout });
+const intake = await startLocalIntake({ print: (t) => console.log(t) });
+const env = stackEnv(intake.url, queues.resultsQueueUrl, queues.endpoint);
 Object.assign(process.env, env); // the handler's SQS client reads these
-const handler = createSqsHandler(loadConfig(env), { logger: { log: () => undefined } });
+// Task lines are left out (results print as they arrive); errors (a batch returned for retry) are not.
+const logger = {
+  log: (level: string, msg: string, fields?: Record<string, unknown>) => {
+    if (level === 'error') console.error(JSON.stringify({ level, msg, ...fields }));
+  },
+};
+const handler = createSqsHandler(runnerConfig(env), { logger });
 const source = new LocalEventSource({
   client: queues.client,
   queueUrl: queues.taskQueueUrl,

@@ -9,11 +9,11 @@ import { join, resolve } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
 import { createSqsHandler } from '../src/tasks/sqs-handler.js';
 import { lambdaContext } from '../src/local/lambda-context.js';
-import { loadConfig } from '../src/tasks/config.js';
 import type { ResultItem, ResultPublisher } from '../src/tasks/publisher.js';
 import { INVOCATION_DONE, type LogFields } from '../src/tasks/log.js';
 import { formatTraceTree, startLocalIntake } from '../src/tracing/local-intake.js';
 import { usageError } from './cli.js';
+import { runnerConfig } from './runner-config.js';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const fixtures = join(root, 'test/fixtures/events');
@@ -40,6 +40,17 @@ const entries: Entry[] = files.length
   : (JSON.parse(readFileSync(join(fixtures, 'manifest.json'), 'utf8')) as Entry[]).map((e) => ({ ...e, file: join(fixtures, e.file) }));
 // Every event file is read before the first runs, so a typo is answered at once.
 const events = entries.map((e) => readEvent(e.file));
+// Every configuration is checked before the first runs too, as the Lambda's cold start checks
+// it (src/handlers/sqs.ts): a bad DD_* value is named at once, not a batch silently retried.
+for (const entry of entries) runnerConfig(envFor(entry, 'http://127.0.0.1:1/'));
+
+/** The environment a batch runs with: the process's, the local intake, and the manifest's. */
+function envFor(entry: Entry, intakeUrl: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, DD_API_KEY: 'local-development', DD_TRACE_INTAKE_URL: intakeUrl };
+  for (const [k, v] of Object.entries(entry.env ?? {})) env[k] = v.startsWith('@') ? readFileSync(join(root, v.slice(1)), 'utf8') : v;
+  return env;
+}
+
 
 /** An event file's JSON, or a one-line usage error naming the file and what is wrong. */
 function readEvent(file: string): SQSEvent {
@@ -51,7 +62,9 @@ function readEvent(file: string): SQSEvent {
     usageError(`${file}: cannot read the event file (${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message})`);
   }
   try {
-    return JSON.parse(text) as SQSEvent;
+    const event = JSON.parse(text) as SQSEvent;
+    if (!Array.isArray(event?.Records)) usageError(`${file}: not an SQS event (no "Records" array)`);
+    return event;
   } catch (err) {
     usageError(`${file}: not JSON (${(err as Error).message})`);
   }
@@ -62,9 +75,6 @@ let failures = 0;
 try {
   for (const [i, entry] of entries.entries()) {
     const event = events[i];
-    const env: NodeJS.ProcessEnv = { ...process.env, DD_API_KEY: 'local-development', DD_TRACE_INTAKE_URL: intake.url };
-    for (const [k, v] of Object.entries(entry.env ?? {})) env[k] = v.startsWith('@') ? readFileSync(join(root, v.slice(1)), 'utf8') : v;
-
     const results: ResultItem[] = [];
     const publisher: ResultPublisher = {
       async publish(items) {
@@ -72,14 +82,16 @@ try {
         return new Set();
       },
     };
-    // Task lines are left out (results print below); the invocation's summary is kept.
+    // Task lines are left out (results print below); the invocation's summary is kept, and
+    // errors (a batch returned for retry) are written to stderr.
     let summary: LogFields | undefined;
     const quiet = {
-      log: (_level: string, msg: string, fields?: LogFields) => {
+      log: (level: string, msg: string, fields?: LogFields) => {
         if (msg === INVOCATION_DONE) summary = fields;
+        else if (level === 'error') console.error(JSON.stringify({ level, msg, ...fields }));
       },
     };
-    const handler = createSqsHandler(loadConfig(env), { publisher, logger: quiet });
+    const handler = createSqsHandler(runnerConfig(envFor(entry, intake.url)), { publisher, logger: quiet });
 
     console.log(`\n━━ ${entry.file.replace(root + '/', '')}${entry.about ? ` — ${entry.about}` : ''}`);
     intake.clear();
@@ -88,7 +100,7 @@ try {
     const ms = Date.now() - started;
     for (const r of results) printResult(r);
     console.log(`batch response (${ms} ms): ${JSON.stringify(response)}`);
-    if (summary) console.log(`spans: ${summary.spans_sent} sent in ${summary.span_requests} request(s) before the response, which waited ${summary.flush_wait_ms} ms for them after the last task`);
+    if (summary?.spans_sent !== undefined) console.log(`spans: ${summary.spans_sent} sent in ${summary.span_requests} request(s) before the response, which waited ${summary.flush_wait_ms} ms for them after the last task`);
     failures += response.batchItemFailures.length;
     // The handler flushed before resolving: every span is already at the intake.
     for (const trace of intake.traces()) console.log(clip(formatTraceTree(trace), 40));

@@ -13,12 +13,20 @@ import { ROOT } from './helpers/stack.js';
 const run = promisify(execFile);
 
 function invoke(...args: string[]) {
-  return run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/start.ts'), ...args], { cwd: ROOT });
+  return invokeWith({}, ...args);
+}
+
+function invokeWith(env: NodeJS.ProcessEnv, ...args: string[]) {
+  return run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/start.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
 }
 
 /** The refusal of `args`: exit code and stderr. */
 async function refusal(...args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const err = (await invoke(...args).then(
+  return refusalWith({}, ...args);
+}
+
+async function refusalWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  const err = (await invokeWith(env, ...args).then(
     () => { throw new Error(`invoke ${args.join(' ')} succeeded`); },
     (e: unknown) => e,
   )) as { code: number; stderr: string; stdout: string };
@@ -38,9 +46,24 @@ describe('npm run invoke', () => {
     [['README.md'], /^\/\S+\/README\.md: not JSON \(.+\)\n$/],
     [['test/fixtures/events/single-task.json', '--timeout-ms', 'soon'], /^--timeout-ms must be a positive whole number of milliseconds, got "soon"\n$/],
     [['test/fixtures/events/single-task.json', '--timeout-ms'], /^--timeout-ms must be a positive whole number of milliseconds, got ""\n$/],
+    [['test/fixtures/events/manifest.json'], /^\/\S+\/manifest\.json: not an SQS event \(no "Records" array\)\n$/],
     [['--verbose'], /^unknown option --verbose; usage: npm run invoke -- <event\.json> \.\.\. \[--timeout-ms N\]\n$/],
   ])('refuses %j in one line with exit 2', async (args, message) => {
     const r = await refusal(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  }, 30_000);
+
+  // The Lambda's cold start refuses these (src/handlers/sqs.ts); invoke used to run the batch,
+  // drop the error log and print every record returned for retry, naming nothing.
+  it.each([
+    [{ DD_SITE: 'https://datadoghq.eu' }, /^DD_SITE must be a host name such as datadoghq\.com/],
+    [{ DD_TAGS: 'team' }, /^DD_TAGS: entry 1 of 1 is not key:value\n$/],
+    [{ DD_TRACE_SAMPLE_RATE: '2' }, /^DD_TRACE_SAMPLE_RATE must be a number from 0 to 1\n$/],
+    [{ TASK_TIMEOUT_SECONDS: '-5' }, /^TASK_TIMEOUT_SECONDS: expected a whole number, got "-5"\n$/],
+  ])('refuses the configuration %j in one line with exit 2, naming the variable', async (env, message) => {
+    const r = await refusalWith(env, 'test/fixtures/events/single-task.json');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');

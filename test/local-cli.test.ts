@@ -15,7 +15,11 @@ const run = promisify(execFile);
 
 /** The refusal of `args`: exit code and output. A stack that starts is killed after 15 s. */
 async function refusal(...args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  const err = (await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/local.ts'), '--port', '0', ...args], { cwd: ROOT, timeout: 15_000 }).then(
+  return refusalWith({}, ...args);
+}
+
+async function refusalWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const err = (await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/local.ts'), '--port', '0', ...args], { cwd: ROOT, timeout: 15_000, env: { ...process.env, ...env } }).then(
     () => { throw new Error(`local ${args.join(' ')} succeeded`); },
     (e: unknown) => e,
   )) as { code: number | null; stderr: string; stdout: string };
@@ -34,6 +38,19 @@ describe('npm run local', () => {
     [['--verbose'], /^Unknown option '--verbose'.*\nusage: npm run local -- \[--port N\] .*\n$/],
   ])('refuses %j in one line with exit 2, before anything starts', async (args, message) => {
     const r = await refusal(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  }, 30_000);
+
+  // A bad DD_* value used to start the stack, whose handler returned every batch for retry
+  // with the error log dropped; a bad runner variable threw a stack trace after the queues started.
+  it.each([
+    [{ DD_SITE: 'https://datadoghq.eu' }, /^DD_SITE must be a host name such as datadoghq\.com/],
+    [{ DD_TAGS: 'team' }, /^DD_TAGS: entry 1 of 1 is not key:value\n$/],
+    [{ TASK_TIMEOUT_SECONDS: '-5' }, /^TASK_TIMEOUT_SECONDS: expected a whole number, got "-5"\n$/],
+  ])('refuses the configuration %j in one line with exit 2, before anything starts', async (env, message) => {
+    const r = await refusalWith(env);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');

@@ -83,7 +83,7 @@ describe('tracerConfigFromEnv', () => {
   it('throws naming the variable, without echoing its value', () => {
     expect(() => tracerConfigFromEnv({ DD_TRACE_INTAKE_URL: 'not a url sekrit' })).toThrow(/^DD_TRACE_INTAKE_URL is not a valid URL$/);
     expect(() => tracerConfigFromEnv({ DD_TRACE_AGENT_URL: 'ftp://x' })).toThrow(/^DD_TRACE_AGENT_URL must be an http:\/\/ or https:\/\/ URL$/);
-    expect(() => tracerConfigFromEnv({ DD_SITE: 'https://datadoghq.com' })).toThrow(/^DD_SITE must be a host name/);
+    expect(() => tracerConfigFromEnv({ DD_SITE: 'https://datadoghq.com' })).toThrow(/^DD_SITE must be a host name such as datadoghq\.com or us5\.datadoghq\.com \(no https:\/\/, port or path\)$/);
     expect(() => tracerConfigFromEnv({ DD_SITE: 'localhost' })).toThrow(/^DD_SITE/);
     expect(() => tracerConfigFromEnv({ DD_TRACE_ENABLED: 'nope sekrit' })).toThrow(/^DD_TRACE_ENABLED must be true or false$/);
     for (const rate of ['1.5', '-0.1', 'half', 'Infinity']) {

@@ -69,7 +69,7 @@ export function isDatadogSite(value: string): boolean {
 }
 
 function checkSite(name: string, value: string | undefined): string | undefined {
-  if (value !== undefined && !isDatadogSite(value)) throw new Error(`${name} must be a host name such as datadoghq.com`);
+  if (value !== undefined && !isDatadogSite(value)) throw new Error(`${name} must be a host name such as datadoghq.com or us5.datadoghq.com (no https://, port or path)`);
   return value;
 }
 
