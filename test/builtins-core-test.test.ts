@@ -29,6 +29,7 @@ describe('test: strings, integers and logic (exit codes agree with bash 5.2)', (
     [['(', '', '-o', 'x', ')'], 0], [['!', '(', 'a', '=', 'b', ')'], 0], [['(', '(', 'x', ')', ')'], 0],
     [['', '-a', '', '-o', ' '], 0], [['', '-a', 'y', '-o', ''], 1], [['', '-o', 'x', '-o', ''], 0],
     [['a', '=', 'b', '-o', 'c', '=', 'c'], 0], [['!', '!', '!', 'x'], 1],
+    [['(', '-n', ')', ')', '-a', 'x'], 0], [['(', '(', 'x', ')', '-a', '(', '-z', '', ')', ')'], 0],
   ])('test %j → %i', async (args, want) => {
     expect(await t(...(args as string[]))).toEqual({ code: want, stdout: '', stderr: '' });
   });
@@ -45,15 +46,21 @@ describe('test: syntax errors', () => {
     [['x', '-a'], 'test: missing argument\n'],
     [['(', 'x', '-a', 'y'], "test: missing ')'\n"],
     [['-f', '-a', '-d', '-o', 'x'], 'test: too many arguments\n'],
+    // Past four arguments a unary operator takes the next argument, `)` or `-a` included, as
+    // bash and GNU test do (an unset operand, found by the differential test).
+    [['(', '(', '-z', ')', ')'], "test: missing ')'\n"],
+    [['(', '-z', '-a', '-z', ')'], "test: missing ')'\n"],
+    [['(', '-z', 'a b', '-a', '-z', ')'], "test: missing ')'\n"],
   ])('test %j', async (args, stderr) => {
     expect(await t(...(args as string[]))).toEqual({ code: 2, stdout: '', stderr });
   });
 
-  it('limits nesting to 128 levels', async () => {
-    const ok = [...Array(127).fill('!'), 'x'];
-    expect(await code(...ok)).toBe(1);
-    const deep = [...Array(129).fill('!'), 'x'];
-    expect(await t(...deep)).toEqual({ code: 2, stdout: '', stderr: 'test: expression too deeply nested\n' });
+  it('limits parenthesis nesting to 128 levels; a run of ! is read in a loop, not nested', async () => {
+    expect(await code(...[...Array(127).fill('!'), 'x'])).toBe(1);
+    expect(await t(...[...Array(10_001).fill('!'), 'x'])).toEqual({ code: 1, stdout: '', stderr: '' });
+    expect(await code(...[...Array(10_000).fill('!'), 'x'])).toBe(0);
+    const nested = [...Array(128).fill('('), 'x', ...Array(128).fill(')')];
+    expect(await t(...nested)).toEqual({ code: 0, stdout: '', stderr: '' });
     const parens = [...Array(200).fill('('), 'x', ...Array(200).fill(')')];
     expect(await t(...parens)).toEqual({ code: 2, stdout: '', stderr: 'test: expression too deeply nested\n' });
   });

@@ -1,9 +1,10 @@
 /**
- * test EXPRESSION / [ EXPRESSION ]: a recursive-descent evaluator with the POSIX
- * argument-count disambiguation rules applied per sub-expression (the whole argument list,
- * the operand of `!`, the inside of a parenthesised group), which is how rshell keeps bash's
- * answers for inputs like `test ! = x` or `test ( -n )`. Files are examined only through the
- * sandbox; any sandbox error makes a file test false.
+ * test EXPRESSION / [ EXPRESSION ]: bash's reading. Up to four arguments follow POSIX's
+ * argument-count rules (which give `test ! = x` or `test ( -n )` their meaning); longer lists
+ * are parsed as expressions, where a unary operator takes the next argument whatever it is
+ * and a parenthesised group is an expression too (`test ( ( -z ) )`, an unset operand, is a
+ * syntax error, as in bash and GNU test). Files are examined only through the sandbox; any
+ * sandbox error makes a file test false.
  */
 import type { Builtin, CallContext } from '../types.js';
 import { SandboxError, type FileInfo } from '../../sandbox/types.js';
@@ -42,6 +43,7 @@ const BINARY = new Set(['=', '==', '!=', '<', '>', '-eq', '-ne', '-lt', '-le', '
 const FILE_UNARY = new Set(['-a', '-e', '-f', '-d', '-s', '-r', '-w', '-x', '-h', '-L', '-p']);
 const isBinary = (s: string | undefined): boolean => s !== undefined && BINARY.has(s);
 const isBinaryOrLogical = (s: string | undefined): boolean => isBinary(s) || s === '-a' || s === '-o';
+const isUnary = (s: string | undefined): boolean => s !== undefined && (FILE_UNARY.has(s) || s === '-z' || s === '-n' || s === '-o');
 
 /** The blanks test's integer operands may have around them: space, \t \n \v \f \r. */
 const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
@@ -51,22 +53,17 @@ class SyntaxFail extends Error {}
 
 class Evaluator {
   private pos = 0;
-  /** Bounds [lo, hi) of the sub-expression being parsed, for the argument-count rules. */
-  private lo = 0;
-  private hi: number;
   private depth = 0;
 
   constructor(
     private readonly ctx: CallContext,
     private readonly cmd: string,
     private readonly args: string[],
-  ) {
-    this.hi = args.length;
-  }
+  ) {}
 
   async run(): Promise<number> {
     try {
-      const r = await this.or();
+      const r = await this.posix(this.args.length);
       if (this.pos < this.args.length) return await this.fail('too many arguments');
       return r ? 0 : 1;
     } catch (e) {
@@ -80,14 +77,69 @@ class Evaluator {
     throw new SyntaxFail();
   }
 
-  private async nest(): Promise<void> {
-    if (this.depth >= MAX_DEPTH) await this.fail('expression too deeply nested');
-    this.depth++;
+  /** The whole argument list (`n` of them): POSIX's rules up to four, else an expression. */
+  private async posix(n: number): Promise<boolean> {
+    const a = this.args;
+    switch (n) {
+      case 1:
+        return this.one();
+      case 2:
+        return this.two();
+      case 3:
+        return this.three();
+      case 4:
+        if (a[0] === '!') {
+          this.pos++;
+          return !(await this.three());
+        }
+        if (a[0] === '(' && a[3] === ')') {
+          this.pos++;
+          const r = await this.two();
+          this.pos++;
+          return r;
+        }
+        return this.or();
+      default:
+        return this.or();
+    }
+  }
+
+  /** One argument: a non-empty string. */
+  private one(): boolean {
+    return this.args[this.pos++] !== '';
+  }
+
+  /** Two arguments: `! X`, or a unary operator and its operand. */
+  private async two(): Promise<boolean> {
+    const cur = this.args[this.pos];
+    if (cur === '!') {
+      this.pos++;
+      return !this.one();
+    }
+    if (isUnary(cur)) return this.unary();
+    // An operator with nothing after it lacks its operand; two plain words are one too many.
+    return this.fail(cur === '(' || isBinaryOrLogical(this.args[this.pos + 1]) ? 'missing argument' : 'too many arguments');
+  }
+
+  /** Three arguments: a binary operator (-a and -o of two strings too), `! X Y`, or `( X )`. */
+  private async three(): Promise<boolean> {
+    const a = this.args;
+    const p = this.pos;
+    if (isBinaryOrLogical(a[p + 1])) return this.binary();
+    if (a[p] === '!') {
+      this.pos++;
+      return !(await this.two());
+    }
+    if (a[p] === '(' && a[p + 2] === ')') {
+      this.pos += 3;
+      return a[p + 1] !== '';
+    }
+    return this.fail('too many arguments');
   }
 
   private async or(): Promise<boolean> {
     let v = await this.and();
-    while (this.pos < this.hi && this.args[this.pos] === '-o') {
+    while (this.pos < this.args.length && this.args[this.pos] === '-o') {
       this.ctx.checkCanceled();
       this.pos++;
       const r = await this.and();
@@ -97,108 +149,53 @@ class Evaluator {
   }
 
   private async and(): Promise<boolean> {
-    let v = await this.not();
-    while (this.pos < this.hi && this.args[this.pos] === '-a') {
+    let v = await this.term();
+    while (this.pos < this.args.length && this.args[this.pos] === '-a') {
       this.ctx.checkCanceled();
       this.pos++;
-      const r = await this.not();
+      const r = await this.term();
       v = v && r;
     }
     return v;
   }
 
-  private async not(): Promise<boolean> {
+  /** `! … TERM`, `( EXPR )`, `X OP Y`, `-op X`, or a string. */
+  private async term(): Promise<boolean> {
     const a = this.args;
-    if (a[this.pos] !== '!' || this.pos >= this.hi) return this.primary();
-    const len = this.hi - this.lo;
-    if (len === 1) {
+    const n = a.length;
+    if (this.pos >= n) return this.fail('missing argument');
+    if (a[this.pos] === '!') {
+      let negate = false;
+      while (this.pos < n && a[this.pos] === '!') {
+        this.pos++;
+        negate = !negate;
+      }
+      return negate !== (await this.term());
+    }
+    if (a[this.pos] === '(') {
+      if (this.depth >= MAX_DEPTH) await this.fail('expression too deeply nested');
+      this.depth++;
       this.pos++;
-      return true; // a lone "!" is a non-empty string
+      const r = await this.or();
+      if (this.pos >= n || a[this.pos] !== ')') return this.fail("missing ')'");
+      this.pos++;
+      this.depth--;
+      return r;
     }
-    if (len === 3 && isBinaryOrLogical(a[this.pos + 1])) return this.primary(); // "! = x"
-    await this.nest();
-    this.pos++;
-    const savedLo = this.lo;
-    this.lo = this.pos;
-    const r = !(await this.not());
-    this.lo = savedLo;
-    this.depth--;
-    return r;
+    if (this.pos + 3 <= n && isBinary(a[this.pos + 1])) return this.binary();
+    if (this.pos + 2 <= n && isUnary(a[this.pos])) return this.unary();
+    return this.one();
   }
 
-  private async primary(): Promise<boolean> {
-    const a = this.args;
-    if (this.pos >= this.hi) return this.fail('missing argument');
-    const cur = a[this.pos];
-    const remaining = this.hi - this.pos;
-    const len = this.hi - this.lo;
-
-    if (cur === '(') {
-      if (len === 3 && a[this.pos + 2] === ')' && !isBinaryOrLogical(a[this.pos + 1])) {
-        // "( X )": X is a plain string.
-        this.pos += 3;
-        return a[this.pos - 2] !== '';
-      }
-      if (len === 4 && a[this.pos + 3] === ')') {
-        // "( X Y )": the inside is a two-argument expression.
-        this.pos++;
-        return this.group(this.pos + 2);
-      }
-      if ((remaining > 1 || len > 1) && !(len === 3 && isBinaryOrLogical(a[this.pos + 1]))) {
-        await this.nest();
-        this.pos++;
-        if (this.pos >= a.length || a[this.pos] === ')') return this.fail('missing argument');
-        const r = await this.group(this.matchingParen(this.pos));
-        this.depth--;
-        return r;
-      }
-    }
-
-    if (remaining >= 3) {
-      const op = a[this.pos + 1];
-      if (isBinary(op) || (len === 3 && (op === '-a' || op === '-o'))) return this.binary();
-    }
-
-    if (remaining >= 2) {
-      if (FILE_UNARY.has(cur)) {
-        this.pos += 2;
-        return this.fileTest(cur, a[this.pos - 1]);
-      }
-      if (cur === '-z' || cur === '-n') {
-        this.pos += 2;
-        return (cur === '-z') === (a[this.pos - 1] === '');
-      }
-      if (cur === '-o') {
-        // "-o OPTION": shell options do not exist here.
-        this.pos += 2;
-        return false;
-      }
-    }
-
-    this.pos++;
-    return cur !== '';
-  }
-
-  /** Parses up to `end` (exclusive) as a sub-expression, then requires ")". */
-  private async group(end: number): Promise<boolean> {
-    const [lo, hi] = [this.lo, this.hi];
-    this.lo = this.pos;
-    this.hi = end;
-    const r = await this.or();
-    this.lo = lo;
-    this.hi = hi;
-    if (this.args[this.pos] !== ')' || this.pos >= this.args.length) return this.fail("missing ')'");
-    this.pos++;
-    return r;
-  }
-
-  private matchingParen(from: number): number {
-    let depth = 1;
-    for (let i = from; i < this.args.length; i++) {
-      if (this.args[i] === '(') depth++;
-      else if (this.args[i] === ')' && --depth === 0) return i;
-    }
-    return this.args.length;
+  private async unary(): Promise<boolean> {
+    const op = this.args[this.pos];
+    const operand = this.args[this.pos + 1];
+    this.pos += 2;
+    if (op === '-z') return operand === '';
+    if (op === '-n') return operand !== '';
+    // "-o OPTION": shell options do not exist here.
+    if (op === '-o') return false;
+    return this.fileTest(op, operand);
   }
 
   private async binary(): Promise<boolean> {
