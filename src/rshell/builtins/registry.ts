@@ -40,11 +40,23 @@ function lazyGroup(names: readonly string[], load: () => Promise<{ builtins: Rec
 /** The load, or the signal's reason (the run's cancellation error) if it aborts first. */
 function untilLoadedOrAborted<T>(load: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    load.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+  return Promise.race([load, whenAborted(signal)]);
+}
+
+const abortions = new WeakMap<AbortSignal, Promise<never>>();
+
+/**
+ * One listener a run, however many commands wait for the load: a listener each, twelve
+ * grep stages of a cold process printed Node's MaxListenersExceededWarning.
+ */
+function whenAborted(signal: AbortSignal): Promise<never> {
+  let p = abortions.get(signal);
+  if (!p) {
+    p = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    p.catch(() => undefined);
+    abortions.set(signal, p);
+  }
+  return p;
 }
 
 const search = lazyGroup(['grep', 'sed'], () => import('./search/index.js'));

@@ -37,6 +37,12 @@ export interface CallContext {
    * Optional so that test contexts need not provide it.
    */
   pause?(): Promise<void> | undefined;
+  /**
+   * Counts `n` more bytes the builtin keeps in memory (negative: given back) against the
+   * run's total; false, nothing counted, when that would pass it. What is counted is given
+   * back when the builtin returns. Optional so that test contexts need not provide it.
+   */
+  buffer?(n: number): boolean;
   /** Trusted, non-sandboxed proc root for ps/uname (default "/proc"). */
   readonly procPath: string;
   /** Allow-listed reads under the proc root (ps, uname, ss, ip). */

@@ -9,6 +9,7 @@ import type { CmdSubst, DblQuoted, Word, WordPart } from '../syntax/ast.js';
 import { decodeEscapes } from '../escapes.js';
 import { expandBraces } from './braces.js';
 import { ExpansionError } from '../interp/errors.js';
+import { fieldsCost } from '../interp/run-state.js';
 
 export interface ExpandContext {
   /** `$name` (including `?`; unknown specials are empty). */
@@ -416,13 +417,32 @@ function fieldsOf(words: Word[], cx: ExpandContext, substs: Substs): string[] | 
       // After the last large word too: else the command it starts (a loop's next
       // iteration) carried the stretch on, and a loop of such commands never yielded.
       if (fields.length > 1024) {
+        // What is built so far is held as it grows, so while this pauses: twelve stages
+        // each expanding a million words took 1.6 GB before any of them was counted.
+        const n = fieldsCost(out, heldTo);
+        cx.hold?.(n);
+        held += n;
+        heldTo = out.length;
         const wait = cx.pause?.();
         if (wait) return wait.then(() => from(i + 1));
       }
     }
     return raw ? globFields(raw, cx, b) : out;
   };
-  return from(0);
+  // Given back when done: the caller holds the finished fields itself. (No closure on the
+  // common path: this runs for every command.)
+  let held = 0;
+  let heldTo = 0;
+  let r: string[] | Promise<string[]>;
+  try {
+    r = from(0);
+  } catch (e) {
+    if (held > 0) cx.release?.(held);
+    throw e;
+  }
+  if (!Array.isArray(r)) return r.finally(() => cx.release?.(held));
+  if (held > 0) cx.release?.(held);
+  return r;
 }
 
 function hasAny(v: string, chars: string): boolean {

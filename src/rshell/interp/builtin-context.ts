@@ -113,6 +113,17 @@ export class BuiltinContext implements CallContext {
   pause(): Promise<void> | undefined {
     return this.runState.pause();
   }
+  /** Bytes counted by `buffer`, given back by `releaseBuffered` when the builtin returns. */
+  private buffered = 0;
+  buffer(n: number): boolean {
+    if (!this.runState.buffer(n)) return false;
+    this.buffered += n;
+    return true;
+  }
+  releaseBuffered(): void {
+    this.runState.buffer(-this.buffered);
+    this.buffered = 0;
+  }
   isAllowed(name: string): boolean {
     return this.runState.isAllowed(name);
   }

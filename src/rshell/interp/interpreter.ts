@@ -318,7 +318,15 @@ export class Interpreter {
         stageShell.inPipeline = true;
         // Each stage is a subshell: it cannot break or continue a loop around the pipeline.
         stageShell.loopDepth = 0;
-        runs.push(this.stage(stages[i]!, stageShell, stageIO, tok, pipes[i - 1], pipes[i]));
+        const run = this.stage(stages[i]!, stageShell, stageIO, tok, pipes[i - 1], pipes[i]);
+        // Handled now, read by allSettled below: a stage can fail while the next waits.
+        run.catch(() => undefined);
+        runs.push(run);
+        // Stages start synchronously until one awaits: twelve each expanding a large word
+        // first held the loop for all of them. An aborted run's rejection is left to the
+        // stages, which see it too.
+        const wait = this.run.pause();
+        if (wait) await wait.catch(() => undefined);
       }
       const results = await Promise.allSettled(runs);
       for (const r of results) if (r.status === 'rejected') throw r.reason;
@@ -496,6 +504,8 @@ export class Interpreter {
       if (isControlFlowError(e)) throw e;
       if (this.run.abortError) throw this.run.abortError;
       throw new InternalPanic(e);
+    } finally {
+      ctx.releaseBuffered();
     }
   }
 

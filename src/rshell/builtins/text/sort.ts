@@ -9,6 +9,7 @@ import type { Builtin, CallContext } from '../types.js';
 import { LineReader, LineTooLongError } from '../lib/lines.js';
 import { eachLine } from './each-line.js';
 import { helpText } from './help.js';
+import { BUFFERED_BYTES_MESSAGE, STRING_LINE_COST } from '../lib/buffered.js';
 import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
 import {
   INDEX_WIDTH,
@@ -173,7 +174,7 @@ export const sort: Builtin = async (ctx, args) => {
       await emit(line);
     }
   } else {
-    const keyed = await sortStrings(lines, order, pause);
+    const keyed = await sortStrings(lines, order, pause, ctx.buffer && ((n) => ctx.buffer!(n)));
     if (keyed === null) {
       // Keys too large to copy: compare them in place, the deadline checked as it goes, and
       // the event loop given turns (50 keys over 400,000 lines took one 14 s stretch).
@@ -220,7 +221,12 @@ export const SORT_MAX_KEYED_BYTES = 64 * 1024 * 1024;
  * The sort string of every line, pausing every 4,096 lines (1M lines with keys took 1.3 s);
  * null when they could pass SORT_MAX_KEYED_BYTES.
  */
-async function sortStrings(lines: string[], order: SortOrder, pause: () => Promise<void> | undefined): Promise<string[] | null> {
+async function sortStrings(
+  lines: string[],
+  order: SortOrder,
+  pause: () => Promise<void> | undefined,
+  buffer: (n: number) => boolean = () => true,
+): Promise<string[] | null> {
   const keyed: string[] = new Array(lines.length);
   let total = 0;
   for (let i = 0; i < lines.length; i++) {
@@ -230,6 +236,9 @@ async function sortStrings(lines: string[], order: SortOrder, pause: () => Promi
     if (total + (order.keys.length + 1) * (2 * line.length + 1) + INDEX_WIDTH > SORT_MAX_KEYED_BYTES) return null;
     keyed[i] = sortString(line, order, i);
     total += keyed[i].length;
+    // Counted with the run's other buffers, else twenty sorts built 64 MiB each at once;
+    // past that total, keys are compared in place too (kept counted until sort returns).
+    if (!buffer(keyed[i].length + STRING_LINE_COST)) return null;
   }
   return keyed;
 }
@@ -281,6 +290,7 @@ async function readLines(ctx: CallContext, name: string, lines: string[], budget
       budget.bytes += line.length;
       if (budget.bytes > SORT_MAX_BYTES) throw new SortLimitError('input exceeds maximum total size');
       if (lines.length >= SORT_MAX_LINES) throw new SortLimitError(`input exceeds maximum of ${SORT_MAX_LINES} lines`, false);
+      if (ctx.buffer?.(line.length + STRING_LINE_COST) === false) throw new SortLimitError(BUFFERED_BYTES_MESSAGE, false);
       lines.push(Buffer.from(line.buffer, line.byteOffset, line.length).toString('latin1'));
       if ((lines.length & 4095) === 0) ctx.checkCanceled();
       return undefined;

@@ -11,6 +11,7 @@ import { LineTooLongError } from '../lib/lines.js';
 import { eachLine } from './each-line.js';
 import { ModeFlag, SWITCH_SENTINEL, SwitchFlag, legacyCountArgs, parseCount } from './count.js';
 import { helpText } from './help.js';
+import { BUFFERED_BYTES_MESSAGE, VIEW_LINE_COST } from '../lib/buffered.js';
 import { OutBuffer, fileErrorText, forEachInput } from './io.js';
 
 export const TAIL_MAX_RING_LINES = 100_000;
@@ -118,27 +119,34 @@ async function lastLines(ctx: CallContext, reader: ByteReader, n: number, delim:
   let held = 0;
   let heldBytes = 0;
   let read = 0;
-  await eachLine(
-    reader,
-    (line) => {
-      read += line.length;
-      if (read > readCap) throw new TailLimitError('input too large: read limit exceeded');
-      if (held === size) {
-        if (size < n) throw new TailLimitError('input too large: line buffer limit exceeded');
-        heldBytes -= ring[head].length;
-      } else {
-        held++;
-      }
-      ring[head] = line;
-      heldBytes += line.length;
-      if (heldBytes > TAIL_MAX_RING_BYTES) throw new TailLimitError('input too large: ring buffer memory limit exceeded');
-      head = (head + 1) % size;
-      return undefined;
-    },
-    { delim, withDelimiter: true, checkCanceled: () => ctx.checkCanceled() },
-  );
-  const start = (head - held + size) % size;
-  for (let i = 0; i < held; i++) await ctx.stdout.write(ring[(start + i) % size]);
+  try {
+    await eachLine(
+      reader,
+      (line) => {
+        read += line.length;
+        if (read > readCap) throw new TailLimitError('input too large: read limit exceeded');
+        if (held === size && size < n) throw new TailLimitError('input too large: line buffer limit exceeded');
+        if (ctx.buffer?.(line.length + VIEW_LINE_COST) === false) throw new TailLimitError(BUFFERED_BYTES_MESSAGE);
+        if (held === size) {
+          heldBytes -= ring[head].length;
+          ctx.buffer?.(-ring[head].length - VIEW_LINE_COST);
+        } else {
+          held++;
+        }
+        ring[head] = line;
+        heldBytes += line.length;
+        if (heldBytes > TAIL_MAX_RING_BYTES) throw new TailLimitError('input too large: ring buffer memory limit exceeded');
+        head = (head + 1) % size;
+        return undefined;
+      },
+      { delim, withDelimiter: true, checkCanceled: () => ctx.checkCanceled() },
+    );
+    const start = (head - held + size) % size;
+    for (let i = 0; i < held; i++) await ctx.stdout.write(ring[(start + i) % size]);
+  } finally {
+    // The next file's ring starts empty: 2,000 files of one 1 MiB line passed the total.
+    ctx.buffer?.(-(heldBytes + held * VIEW_LINE_COST));
+  }
 }
 
 async function lastBytes(ctx: CallContext, reader: ByteReader, n: number, readCap: number): Promise<void> {
@@ -146,22 +154,32 @@ async function lastBytes(ctx: CallContext, reader: ByteReader, n: number, readCa
   const chunks: Uint8Array[] = [];
   let held = 0;
   let read = 0;
-  for (let chunk = await reader.read(); chunk; chunk = await reader.read()) {
-    ctx.checkCanceled();
-    read += chunk.length;
-    if (read > readCap) throw new TailLimitError('input too large: read limit exceeded');
-    chunks.push(chunk);
-    held += chunk.length;
-    while (chunks.length > 1 && held - chunks[0].length >= n) held -= chunks.shift()!.length;
-    if (Math.min(n, held) > TAIL_MAX_RING_BYTES) throw new TailLimitError('input too large: byte buffer limit exceeded');
-  }
-  let skip = Math.max(held - n, 0);
-  for (const c of chunks) {
-    if (skip >= c.length) {
-      skip -= c.length;
-      continue;
+  try {
+    for (let chunk = await reader.read(); chunk; chunk = await reader.read()) {
+      ctx.checkCanceled();
+      read += chunk.length;
+      if (read > readCap) throw new TailLimitError('input too large: read limit exceeded');
+      if (ctx.buffer?.(chunk.length) === false) throw new TailLimitError(BUFFERED_BYTES_MESSAGE);
+      chunks.push(chunk);
+      held += chunk.length;
+      while (chunks.length > 1 && held - chunks[0].length >= n) {
+        const dropped = chunks.shift()!.length;
+        held -= dropped;
+        ctx.buffer?.(-dropped);
+      }
+      if (Math.min(n, held) > TAIL_MAX_RING_BYTES) throw new TailLimitError('input too large: byte buffer limit exceeded');
     }
-    await ctx.stdout.write(skip > 0 ? c.subarray(skip) : c);
-    skip = 0;
+    let skip = Math.max(held - n, 0);
+    for (const c of chunks) {
+      if (skip >= c.length) {
+        skip -= c.length;
+        continue;
+      }
+      await ctx.stdout.write(skip > 0 ? c.subarray(skip) : c);
+      skip = 0;
+    }
+  } finally {
+    // Given back for the next file, as lastLines does.
+    ctx.buffer?.(-held);
   }
 }

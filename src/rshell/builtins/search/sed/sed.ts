@@ -65,7 +65,7 @@ export const sed: Builtin = async (ctx: CallContext, args: string[]): Promise<nu
   };
   const input = new SedInput(ctx, files, report);
   const quiet = f.quiet.value || f.silent.value || prog.quietFromScript;
-  const engine = new SedEngine(prog, input, out, quiet, () => ctx.checkCanceled(), ctx.pause && (() => ctx.pause!()));
+  const engine = new SedEngine(prog, input, out, quiet, () => ctx.checkCanceled(), ctx.pause && (() => ctx.pause!()), ctx.buffer && ((n) => ctx.buffer!(n)));
   let code: number | null;
   try {
     await input.start();
