@@ -6,7 +6,7 @@
  * Options: --port N (SQS, default 9324), --fifo, --batch-size N, --window-ms N,
  * --max-receive N, --visibility S, --timeout-ms N (per invocation).
  */
-import { parseOptions, wholeNumber } from './cli.js';
+import { parseOptions, usageError, wholeNumber } from './cli.js';
 import { runnerConfig } from './runner-config.js';
 import { ReceiveMessageCommand, DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsHandler } from '../src/tasks/sqs-handler.js';
@@ -38,6 +38,11 @@ const windowMs = wholeNumber('window-ms', values['window-ms'], 0, 300_000);
 const maxReceiveCount = wholeNumber('max-receive', values['max-receive'], 1, 1000);
 const visibilityTimeout = wholeNumber('visibility', values.visibility, 0, 43_200);
 const timeoutMs = wholeNumber('timeout-ms', values['timeout-ms'], 1, 900_000);
+// Lambda's rules for an SQS trigger, as the construct checks them: a stack that polls in a
+// way AWS refuses would show behaviour no deployment can have.
+if (values.fifo && batchSize > 10) usageError(`--batch-size must be at most 10 with --fifo (Lambda's FIFO maximum), got ${batchSize}`);
+if (values.fifo && windowMs > 0) usageError('--window-ms is not supported with --fifo (Lambda has no batching window for FIFO queues)');
+if (batchSize > 10 && windowMs < 1000) usageError(`--batch-size above 10 (${batchSize}) needs --window-ms of at least 1000, as Lambda requires`);
 
 const stackEnv = (intakeUrl: string, resultsQueueUrl: string, endpoint: string): NodeJS.ProcessEnv => ({
   ...process.env,

@@ -35,6 +35,10 @@ describe('npm run local', () => {
     [['--visibility', '1.5'], /^--visibility must be a whole number from 0 to 43200, got "1.5"\n$/],
     [['--timeout-ms', 'soon'], /^--timeout-ms must be a whole number from 1 to 900000, got "soon"\n$/],
     [['--port', '70000'], /^--port must be a whole number from 0 to 65535, got "70000"\n$/],
+    // Lambda's own rules for an SQS trigger (the construct refuses the same).
+    [['--fifo', '--batch-size', '11', '--window-ms', '1000'], /^--batch-size must be at most 10 with --fifo \(Lambda's FIFO maximum\), got 11\n$/],
+    [['--fifo', '--window-ms', '100'], /^--window-ms is not supported with --fifo \(Lambda has no batching window for FIFO queues\)\n$/],
+    [['--batch-size', '11'], /^--batch-size above 10 \(11\) needs --window-ms of at least 1000, as Lambda requires\n$/],
     [['--verbose'], /^Unknown option '--verbose'.*\nusage: npm run local -- \[--port N\] .*\n$/],
   ])('refuses %j in one line with exit 2, before anything starts', async (args, message) => {
     const r = await refusal(...args);
