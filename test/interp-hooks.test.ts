@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { createRunner, type RshellHooks } from '../src/rshell/index.js';
 import { flagNames } from '../src/rshell/interp/flagnames.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 interface Span {
   id: number;
@@ -149,5 +152,40 @@ describe('flagNames', () => {
   });
   it('is empty without flags', () => {
     expect(flagNames(['a', 'b'])).toEqual([]);
+  });
+});
+
+describe('hooks when the deadline passes while a pipeline starts its stages', () => {
+  it('ends every stage command before its pipeline and the run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rshell-hooks-'));
+    writeFileSync(join(dir, 'big.txt'), 'line of text\n'.repeat(400_000));
+    const late: string[] = [];
+    const open = new Set<number>();
+    let ended = false;
+    let id = 0;
+    const hooks: RshellHooks<number> = {
+      runStart: () => 0,
+      runEnd: () => {
+        ended = true;
+        if (open.size > 0) late.push(`run ended with ${open.size} open`);
+      },
+      commandStart: () => (open.add(++id), id),
+      commandEnd: (k) => {
+        open.delete(k);
+        if (ended) late.push('command ended after the run');
+      },
+      pipelineStart: () => (open.add(++id), id),
+      pipelineEnd: (k) => {
+        open.delete(k);
+        if (open.size > 0) late.push(`pipeline ended with ${open.size} open`);
+      },
+    };
+    // cat waits on a pipe with no reader yet; the second stage's words run past the deadline.
+    const r = await createRunner({ allowAllCommands: true, allowedPaths: [dir], dir, timeoutMs: 30, hooks }).run(
+      'cat big.txt | echo {1..100000} {1..100000} {1..100000} {1..100000} {1..100000} | wc -c | cat',
+    );
+    await new Promise((res) => setTimeout(res, 100));
+    expect(r.outcome).toBe('timeout');
+    expect(late).toEqual([]);
   });
 });

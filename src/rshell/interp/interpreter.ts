@@ -323,9 +323,15 @@ export class Interpreter {
         run.catch(() => undefined);
         runs.push(run);
         // Stages start synchronously until one awaits: twelve each expanding a large word
-        // first held the loop for all of them. An aborted run's rejection is left to the
-        // stages, which see it too.
-        const wait = this.run.pause();
+        // first held the loop for all of them. An aborted run (pause throws or rejects) is
+        // left to the stages, which see it too: skipping the allSettled below would end the
+        // pipeline, and the run, with started stages still running.
+        let wait: Promise<void> | undefined;
+        try {
+          wait = this.run.pause();
+        } catch {
+          wait = undefined;
+        }
         if (wait) await wait.catch(() => undefined);
       }
       const results = await Promise.allSettled(runs);
