@@ -11,6 +11,7 @@ import { buildMatcher, type GrepSyntax } from './grep-match.js';
 import { scanInput, ScanError, type ScanOptions, type ScanShared } from './grep-scan.js';
 import { openInput } from './input.js';
 import { OutBuffer } from '../lib/outbuf.js';
+import { pauseOf } from '../lib/pause.js';
 
 const MAX_CONTEXT_LINES = 1000;
 
@@ -144,7 +145,7 @@ export const grep: Builtin = async (ctx: CallContext, args: string[]): Promise<n
     text: f.text.value,
   };
   const out = new OutBuffer(ctx.stdout);
-  const shared: ScanShared = { out, groupPrinted: false, checkCanceled: () => ctx.checkCanceled(), pause: () => (ctx.pause ? ctx.pause() : (ctx.checkCanceled(), undefined)) };
+  const shared: ScanShared = { out, groupPrinted: false, checkCanceled: () => ctx.checkCanceled(), pause: pauseOf(ctx) };
   let anyMatch = false;
   let anyError = false;
 

@@ -10,6 +10,7 @@ import { LineReader, LineTooLongError } from '../lib/lines.js';
 import { eachLine } from './each-line.js';
 import { helpText } from './help.js';
 import { BUFFERED_BYTES_MESSAGE, STRING_LINE_COST } from '../lib/buffered.js';
+import { pauseOf } from '../lib/pause.js';
 import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
 import {
   INDEX_WIDTH,
@@ -153,7 +154,7 @@ export const sort: Builtin = async (ctx, args) => {
   const out = new OutBuffer(ctx.stdout);
   // Output loops pause every few thousand lines: a million lines to the run's stdout (a
   // writer that never pauses) were one long stretch.
-  const pause = (): Promise<void> | undefined => (ctx.pause ? ctx.pause() : (ctx.checkCanceled(), undefined));
+  const pause = pauseOf(ctx);
   let seen = 0;
   const emit = async (line: string): Promise<void> => {
     let w = out.write(line);
