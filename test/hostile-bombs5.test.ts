@@ -80,6 +80,25 @@ describe('what builtins buffer counts against one run-wide total', () => {
   });
 });
 
+describe('stages working on long lines count against the same total', () => {
+  it.each(['uniq a1m.txt', 'grep -c a a1m.txt', 'sed -n p a1m.txt', 'cut -c1-3 a1m.txt', 'tail -n 1 a1m.txt'])(
+    '500 stages of %s over a 1 MiB line: refused past the total (uniq 1.7 GB, grep -c 572 MB before)',
+    async (cmd) => {
+      const t = await probed(root, stages(500, cmd) + ' | wc -c', 60_000);
+      const name = cmd.split(' ')[0];
+      expect(otherErrors(t.err, `${name}: a1m.txt: `, BUFFERED)).toEqual([]);
+      // About 42 such stages fit: 3 MiB counted each against 128 MiB.
+      expect(t.err.split('\n').length).toBeGreaterThan(400);
+      expect(t.peakMiB).toBeLessThan(800);
+    },
+  );
+
+  it('one at a time, long lines run as before: each stage gives its room back', async () => {
+    const t = await probed(root, 'for i in {1..200}; do uniq a1m.txt; done | wc -c; uniq a1m.txt | sed -n p | cut -c1-2 | grep -c aa', 60_000);
+    expect({ out: t.out, err: t.err }).toEqual({ out: `${200 * MIB}\n1\n`, err: '' });
+  });
+});
+
 describe('concurrent expansions count against the run-wide total as they grow', () => {
   it('twelve stages each expanding a million words: refused, not 1.6 GB of fields held at once', async () => {
     const t = await probed(root, Array(12).fill(MILLION).join(' | ') + '; echo $?', 60_000);

@@ -4,11 +4,21 @@
  * "ends with newline" apart from "does not", as GNU tools must.
  */
 import type { ByteReader } from '../../io.js';
+import { BUFFERED_BYTES_MESSAGE, LongLineReserve } from './buffered.js';
 
 export class LineTooLongError extends Error {
   constructor(readonly limit: number) {
     super(`line too long (limit ${limit} bytes)`);
     this.name = 'LineTooLongError';
+  }
+}
+
+/** A long line refused because the run's buffered total has no room (reported like a too-long line). */
+export class LongLinesRefusedError extends LineTooLongError {
+  constructor() {
+    super(MAX_LINE_BYTES);
+    this.message = BUFFERED_BYTES_MESSAGE;
+    this.name = 'LongLinesRefusedError';
   }
 }
 
@@ -19,12 +29,17 @@ export class LineReader {
   private chunk: Uint8Array | null = null;
   private offset = 0;
   private done = false;
+  private readonly longLine: LongLineReserve;
 
   constructor(
     private readonly reader: ByteReader,
     private readonly maxLine = MAX_LINE_BYTES,
     private readonly delimiter = 0x0a,
-  ) {}
+    /** The run's buffered total (CallContext.buffer), for long lines. */
+    buffer?: (n: number) => boolean,
+  ) {
+    this.longLine = new LongLineReserve(buffer);
+  }
 
   /** The next line including its delimiter, or null at end of input. */
   async next(): Promise<Uint8Array | null> {
@@ -37,6 +52,7 @@ export class LineReader {
         if (c === null) {
           this.done = true;
           this.chunk = null;
+          this.longLine.release();
           break;
         }
         this.chunk = c;
@@ -48,6 +64,7 @@ export class LineReader {
       const piece = c.subarray(this.offset, stop);
       this.offset = stop;
       if (pendingLen + piece.length > this.maxLine + 1) throw new LineTooLongError(this.maxLine);
+      if (!this.longLine.check(pendingLen + piece.length)) throw new LongLinesRefusedError();
       if (at !== -1 && pending === null) return piece;
       (pending ??= []).push(piece);
       pendingLen += piece.length;
@@ -61,6 +78,7 @@ export class LineReader {
   cancel(): void {
     this.chunk = null;
     this.done = true;
+    this.longLine.release();
     this.reader.cancel();
   }
 }

@@ -6,6 +6,7 @@
  * Lines follow Go's bufio.ScanLines, as rshell does: the newline and one CR before it are
  * not part of the line, and a last line without newline still counts.
  */
+import { BUFFERED_BYTES_MESSAGE, type LongLineReserve } from '../lib/buffered.js';
 import type { ByteReader } from '../../io.js';
 import { MAX_LINE_BYTES } from '../lib/lines.js';
 import type { LineMatcher } from './grep-match.js';
@@ -40,6 +41,8 @@ export interface ScanShared {
   checkCanceled(): void;
   /** The run's pause (CallContext.pause), or checkCanceled without one. */
   pause(): Promise<void> | undefined;
+  /** Counts a stage carrying long lines against the run's buffered total (once a grep). */
+  longLine: LongLineReserve;
 }
 
 export class ScanError extends Error {
@@ -263,6 +266,9 @@ export async function scanInput(
   let carry: Uint8Array[] = [];
   let carryLen = 0;
   const lineTooLong = () => new ScanError('bufio.Scanner: token too long');
+  const carried = (): void => {
+    if (!shared.longLine.check(carryLen)) throw new ScanError(BUFFERED_BYTES_MESSAGE);
+  };
 
   for (let raw = await reader.read(); raw !== null && !done; raw = await reader.read()) {
     shared.checkCanceled();
@@ -279,6 +285,7 @@ export async function scanInput(
         if (carryLen + chunk.length > MAX_LINE_BYTES) throw lineTooLong();
         carry.push(Buffer.from(chunk)); // copy: the source may reuse its chunk after our next read
         carryLen += chunk.length;
+        carried();
         continue;
       }
       if (carryLen + nl > MAX_LINE_BYTES) throw lineTooLong();
@@ -346,6 +353,7 @@ export async function scanInput(
       if (chunk.length - pos > MAX_LINE_BYTES) throw lineTooLong();
       carry.push(Buffer.from(chunk.subarray(pos))); // copy, as above
       carryLen += chunk.length - pos;
+      carried();
     }
     await out.maybeFlush();
   }

@@ -12,6 +12,7 @@ import { scanInput, ScanError, type ScanOptions, type ScanShared } from './grep-
 import { openInput } from './input.js';
 import { OutBuffer } from '../lib/outbuf.js';
 import { pauseOf } from '../lib/pause.js';
+import { bufferOf, LongLineReserve } from '../lib/buffered.js';
 
 const MAX_CONTEXT_LINES = 1000;
 
@@ -145,7 +146,7 @@ export const grep: Builtin = async (ctx: CallContext, args: string[]): Promise<n
     text: f.text.value,
   };
   const out = new OutBuffer(ctx.stdout);
-  const shared: ScanShared = { out, groupPrinted: false, checkCanceled: () => ctx.checkCanceled(), pause: pauseOf(ctx) };
+  const shared: ScanShared = { out, groupPrinted: false, checkCanceled: () => ctx.checkCanceled(), pause: pauseOf(ctx), longLine: new LongLineReserve(bufferOf(ctx)) };
   let anyMatch = false;
   let anyError = false;
 

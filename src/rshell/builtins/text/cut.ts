@@ -4,6 +4,7 @@
  * apart so --output-delimiter still separates "1-2,3-4".
  */
 import { FlagSet, failFlags } from '../flags.js';
+import { bufferOf } from '../lib/buffered.js';
 import type { Builtin, CallContext } from '../types.js';
 import type { ByteReader } from '../../io.js';
 import { LineTooLongError } from '../lib/lines.js';
@@ -169,7 +170,7 @@ async function cutStream(ctx: CallContext, reader: ByteReader, cfg: CutConfig, o
       cutLine(raw);
       return undefined;
     },
-    { checkCanceled: () => ctx.checkCanceled() },
+    { checkCanceled: () => ctx.checkCanceled(), buffer: bufferOf(ctx) },
   );
 }
 

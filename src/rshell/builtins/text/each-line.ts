@@ -5,15 +5,31 @@
  * `terminated` tells whether it was there (only the very last line of input can lack it).
  */
 import type { ByteReader } from '../../io.js';
-import { LineTooLongError, MAX_LINE_BYTES } from '../lib/lines.js';
+import { LineTooLongError, LongLinesRefusedError, MAX_LINE_BYTES } from '../lib/lines.js';
+import { LongLineReserve } from '../lib/buffered.js';
 
 export type LineCallback = (line: Uint8Array, terminated: boolean) => Promise<void> | undefined;
 
-export async function eachLine(
-  reader: ByteReader,
-  onLine: LineCallback,
-  opts: { delim?: number; maxLine?: number; withDelimiter?: boolean; checkCanceled?: () => void } = {},
-): Promise<void> {
+export interface EachLineOptions {
+  delim?: number;
+  maxLine?: number;
+  withDelimiter?: boolean;
+  checkCanceled?: () => void;
+  /** The run's buffered total (CallContext.buffer): a long line takes LONG_LINE_RESERVE of it. */
+  buffer?: (n: number) => boolean;
+}
+
+export async function eachLine(reader: ByteReader, onLine: LineCallback, opts: EachLineOptions = {}): Promise<void> {
+  const longLine = new LongLineReserve(opts.buffer);
+  try {
+    await lines(reader, onLine, opts, longLine);
+  } finally {
+    // Files are read one after another: each holds the reserve only while it is read.
+    longLine.release();
+  }
+}
+
+async function lines(reader: ByteReader, onLine: LineCallback, opts: EachLineOptions, longLine: LongLineReserve): Promise<void> {
   const delim = opts.delim ?? 0x0a;
   const keep = opts.withDelimiter ? 1 : 0;
   const maxLine = opts.maxLine ?? MAX_LINE_BYTES;
@@ -28,6 +44,7 @@ export async function eachLine(
       if (carryLen + piece.length - (at === -1 ? 0 : keep) > maxLine) throw new LineTooLongError(maxLine);
       carry.push(piece);
       carryLen += piece.length;
+      if (!longLine.check(carryLen)) throw new LongLinesRefusedError();
       if (at === -1) continue;
       const line = Buffer.concat(carry, carryLen);
       carry = [];
@@ -40,12 +57,14 @@ export async function eachLine(
       const at = chunk.indexOf(delim, start);
       if (at === -1) break;
       if (at - start > maxLine) throw new LineTooLongError(maxLine);
+      if (!longLine.check(at - start)) throw new LongLinesRefusedError();
       const p = onLine(chunk.subarray(start, at + keep), true);
       if (p) await p;
       start = at + 1;
     }
     if (start < chunk.length) {
       if (chunk.length - start > maxLine) throw new LineTooLongError(maxLine);
+      if (!longLine.check(chunk.length - start)) throw new LongLinesRefusedError();
       carry.push(chunk.subarray(start));
       carryLen = chunk.length - start;
     }

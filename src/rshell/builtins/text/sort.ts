@@ -9,7 +9,7 @@ import type { Builtin, CallContext } from '../types.js';
 import { LineReader, LineTooLongError } from '../lib/lines.js';
 import { eachLine } from './each-line.js';
 import { helpText } from './help.js';
-import { BUFFERED_BYTES_MESSAGE, STRING_LINE_COST } from '../lib/buffered.js';
+import { BUFFERED_BYTES_MESSAGE, STRING_LINE_COST, bufferOf } from '../lib/buffered.js';
 import { pauseOf } from '../lib/pause.js';
 import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
 import {
@@ -175,7 +175,7 @@ export const sort: Builtin = async (ctx, args) => {
       await emit(line);
     }
   } else {
-    const keyed = await sortStrings(lines, order, pause, ctx.buffer && ((n) => ctx.buffer!(n)));
+    const keyed = await sortStrings(lines, order, pause, bufferOf(ctx));
     if (keyed === null) {
       // Keys too large to copy: compare them in place, the deadline checked as it goes, and
       // the event loop given turns (50 keys over 400,000 lines took one 14 s stretch).
@@ -295,7 +295,7 @@ async function readLines(ctx: CallContext, name: string, lines: string[], budget
       lines.push(Buffer.from(line.buffer, line.byteOffset, line.length).toString('latin1'));
       if ((lines.length & 4095) === 0) ctx.checkCanceled();
       return undefined;
-    });
+    }, { buffer: bufferOf(ctx) });
   } catch (e) {
     input.reader.cancel();
     if (e instanceof SortLimitError) return e.perInput ? `${input.label}: ${e.message}` : e.message;
@@ -315,7 +315,7 @@ async function checkOrder(ctx: CallContext, name: string, order: SortOrder, quie
     await complain(ctx, `${name}: ${fileErrorText(e)}`);
     return 2;
   }
-  const lr = new LineReader(input.reader);
+  const lr = new LineReader(input.reader, undefined, undefined, bufferOf(ctx));
   let prev: Prepared | null = null;
   let n = 0;
   try {

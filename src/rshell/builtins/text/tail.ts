@@ -11,7 +11,7 @@ import { LineTooLongError } from '../lib/lines.js';
 import { eachLine } from './each-line.js';
 import { ModeFlag, SWITCH_SENTINEL, SwitchFlag, legacyCountArgs, parseCount } from './count.js';
 import { helpText } from './help.js';
-import { BUFFERED_BYTES_MESSAGE, VIEW_LINE_COST } from '../lib/buffered.js';
+import { BUFFERED_BYTES_MESSAGE, VIEW_LINE_COST, bufferOf } from '../lib/buffered.js';
 import { OutBuffer, fileErrorText, forEachInput } from './io.js';
 
 export const TAIL_MAX_RING_LINES = 100_000;
@@ -94,7 +94,7 @@ async function fromLine(ctx: CallContext, reader: ByteReader, n: number, delim: 
       }
       return out.write(line);
     },
-    { delim, withDelimiter: true, checkCanceled: () => ctx.checkCanceled() },
+    { delim, withDelimiter: true, checkCanceled: () => ctx.checkCanceled(), buffer: bufferOf(ctx) },
   );
   await out.flush();
 }
@@ -139,7 +139,7 @@ async function lastLines(ctx: CallContext, reader: ByteReader, n: number, delim:
         head = (head + 1) % size;
         return undefined;
       },
-      { delim, withDelimiter: true, checkCanceled: () => ctx.checkCanceled() },
+      { delim, withDelimiter: true, checkCanceled: () => ctx.checkCanceled(), buffer: bufferOf(ctx) },
     );
     const start = (head - held + size) % size;
     for (let i = 0; i < held; i++) await ctx.stdout.write(ring[(start + i) % size]);

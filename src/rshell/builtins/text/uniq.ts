@@ -3,6 +3,7 @@
  * -f/-s/-w field and character windows, -i, -z). Streams: only the previous line is kept.
  */
 import { FlagSet, failFlags, goQuote } from '../flags.js';
+import { bufferOf } from '../lib/buffered.js';
 import type { Builtin } from '../types.js';
 import { LineTooLongError } from '../lib/lines.js';
 import { eachLine } from './each-line.js';
@@ -129,7 +130,7 @@ export const uniq: Builtin = async (ctx, args) => {
           delimitGroups: allRepeated.changed ? allRepeated.value : 'none',
         });
   try {
-    await eachLine(input.reader, (line) => sink.line(line), { delim, checkCanceled: () => ctx.checkCanceled() });
+    await eachLine(input.reader, (line) => sink.line(line), { delim, checkCanceled: () => ctx.checkCanceled(), buffer: bufferOf(ctx) });
     await sink.end();
   } catch (e) {
     await out.flush();

@@ -6,7 +6,8 @@
  */
 import type { ByteReader } from '../../../io.js';
 import { SandboxError } from '../../../sandbox/types.js';
-import { LineTooLongError, MAX_LINE_BYTES } from '../../lib/lines.js';
+import { LineTooLongError, LongLinesRefusedError, MAX_LINE_BYTES } from '../../lib/lines.js';
+import { bufferOf, LongLineReserve } from '../../lib/buffered.js';
 import type { CallContext } from '../../types.js';
 import { openInput, type Input } from '../input.js';
 
@@ -37,12 +38,15 @@ export class SedInput {
   private aheadName = '';
   /** Name of the operand the current line came from (for runtime error messages). */
   currentName = '';
+  private readonly longLine: LongLineReserve;
 
   constructor(
     private readonly ctx: CallContext,
     private readonly files: string[],
     private readonly report: FileErrorReporter,
-  ) {}
+  ) {
+    this.longLine = new LongLineReserve(bufferOf(ctx));
+  }
 
   async start(): Promise<void> {
     this.ahead = await this.fetch();
@@ -104,6 +108,7 @@ export class SedInput {
         this.off = stop;
         if (this.off >= this.chunk.length) this.chunk = null;
         if (this.carryLen + piece.length > MAX_LINE_BYTES + 1) throw new LineTooLongError(MAX_LINE_BYTES);
+        if (!this.longLine.check(this.carryLen + piece.length)) throw new LongLinesRefusedError();
         if (nl !== -1) {
           if (this.carryLen === 0) return piece;
           this.carry.push(piece);
@@ -151,7 +156,7 @@ export class SedInput {
         }
       } catch (e) {
         if (!(e instanceof SandboxError || e instanceof LineTooLongError || e instanceof InputLimitError)) throw e;
-        await this.report(name, e instanceof LineTooLongError ? 'bufio.Scanner: token too long' : e.message);
+        await this.report(name, e instanceof LineTooLongError && !(e instanceof LongLinesRefusedError) ? 'bufio.Scanner: token too long' : e.message);
       }
       await this.input?.close();
       this.input = null;

@@ -7,6 +7,7 @@ import { FlagSet, failFlags } from '../../flags.js';
 import type { Builtin, CallContext } from '../../types.js';
 import { OutBuffer } from '../../lib/outbuf.js';
 import { pauseOf } from '../../lib/pause.js';
+import { bufferOf } from '../../lib/buffered.js';
 import { SedEngine, SedRuntimeError } from './exec.js';
 import { SedInput } from './input.js';
 import { parseScript } from './parse.js';
@@ -66,7 +67,7 @@ export const sed: Builtin = async (ctx: CallContext, args: string[]): Promise<nu
   };
   const input = new SedInput(ctx, files, report);
   const quiet = f.quiet.value || f.silent.value || prog.quietFromScript;
-  const engine = new SedEngine(prog, input, out, quiet, () => ctx.checkCanceled(), pauseOf(ctx), ctx.buffer && ((n) => ctx.buffer!(n)));
+  const engine = new SedEngine(prog, input, out, quiet, () => ctx.checkCanceled(), pauseOf(ctx), bufferOf(ctx));
   let code: number | null;
   try {
     await input.start();
