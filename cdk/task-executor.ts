@@ -27,7 +27,11 @@ import { LAMBDA_DEFAULT_ENVIRONMENT } from './runtime-defaults.js';
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface TaskExecutorProps {
-  /** An existing task queue. Its redrive policy and visibility timeout are then the owner's job. */
+  /**
+   * An existing task queue. Its redrive policy and visibility timeout are then the owner's
+   * job; a queue defined in the same app with a dead-letter queue passes its maxReceiveCount
+   * on (TASK_MAX_RECEIVE_COUNT), an imported one does not (set it in `environment`).
+   */
   readonly queue?: sqs.IQueue;
   /** Create a FIFO task queue (ignored with `queue`). Default false. */
   readonly fifo?: boolean;
@@ -152,6 +156,9 @@ export class TaskExecutor extends Construct {
         enforceSSL: true,
       });
 
+    // Known for a queue made here, or one made in the same app with a redrive policy.
+    const redrive = this.queue instanceof sqs.Queue ? this.queue.deadLetterQueue : undefined;
+    const maxReceiveCount = redrive?.maxReceiveCount;
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.TWO_WEEKS });
     const signing = props.signingKeys;
     const signingSecret = signing && isSecret(signing) ? signing : undefined;
@@ -159,6 +166,8 @@ export class TaskExecutor extends Construct {
       ...LAMBDA_DEFAULT_ENVIRONMENT,
       DD_SITE: props.datadogSite ?? 'datadoghq.com',
       RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
+      // The runner answers, rather than retries, a task out of time on its last delivery.
+      ...(maxReceiveCount !== undefined ? { TASK_MAX_RECEIVE_COUNT: String(maxReceiveCount) } : {}),
       RSHELL_ALLOWED_COMMANDS: JSON.stringify(props.allowedCommands ?? ['rshell:*']),
       RSHELL_ALLOWED_PATHS: JSON.stringify(props.allowedPaths ?? ['/']),
       ...(props.apiKeySecret ? { DD_API_KEY_SECRET_ARN: props.apiKeySecret.secretArn } : {}),

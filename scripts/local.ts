@@ -49,6 +49,8 @@ const stackEnv = (intakeUrl: string, resultsQueueUrl: string, endpoint: string):
   DD_API_KEY: process.env.DD_API_KEY ?? 'local-development',
   DD_TRACE_INTAKE_URL: intakeUrl,
   RESULTS_QUEUE_URL: resultsQueueUrl,
+  // As the construct passes its queue's redrive count: the last delivery is answered, not lost.
+  TASK_MAX_RECEIVE_COUNT: String(maxReceiveCount),
   AWS_ENDPOINT_URL_SQS: endpoint,
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'local',

@@ -61,6 +61,7 @@ describe('TaskExecutor construct', () => {
           RSHELL_ALLOWED_COMMANDS: '["rshell:*"]',
           RSHELL_ALLOWED_PATHS: '["/"]',
           RESULTS_QUEUE_URL: Match.anyValue(),
+          TASK_MAX_RECEIVE_COUNT: '5',
           DD_API_KEY_SECRET_ARN: Match.anyValue(),
           TASK_SIGNING_KEYS: Match.anyValue(),
         }),
@@ -197,6 +198,8 @@ describe('TaskExecutor construct', () => {
     t2.hasResourceProperties('AWS::Lambda::Function', { Architectures: ['x86_64'], MemorySize: 1024 });
     // No dead-letter alarm (the queue's redrive is its owner's); the wait alarm watches it too.
     t2.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    // Without a redrive policy no delivery is known to be the last.
+    expect(Object.values(t2.findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables).not.toHaveProperty('TASK_MAX_RECEIVE_COUNT');
     // So a redrive count for it would be ignored: refused instead.
     expect(() => new TaskExecutor(stack, 'Exec2', { queue, maxReceiveCount: 10 })).toThrow(
       'maxReceiveCount applies to a queue this construct creates; set the redrive policy on your own queue instead',
@@ -204,6 +207,20 @@ describe('TaskExecutor construct', () => {
     t2.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateAgeOfOldestMessage',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Mine'), 'QueueName'] } }],
+    });
+  });
+
+  it("passes the redrive count of its own queue, or of a caller's queue defined in the app, to the runner", () => {
+    synth({ maxReceiveCount: 12 }, false).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TASK_MAX_RECEIVE_COUNT: '12' }) },
+    });
+    const app = new App({ context: noBundling });
+    const stack = new Stack(app, 'Redriven');
+    const dlq = new sqs.Queue(stack, 'Dlq');
+    const queue = new sqs.Queue(stack, 'Mine', { visibilityTimeout: Duration.minutes(10), deadLetterQueue: { queue: dlq, maxReceiveCount: 7 } });
+    new TaskExecutor(stack, 'Exec', { queue });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TASK_MAX_RECEIVE_COUNT: '7' }) },
     });
   });
 

@@ -137,6 +137,58 @@ describe('standard queue under a deadline', () => {
     ]);
   });
 
+  describe("on the queue's last delivery (TASK_MAX_RECEIVE_COUNT)", () => {
+    /** The records of `ev`, delivered for the `n`th time. */
+    const atReceive = (ev: ReturnType<typeof event>, n: number) => ({
+      Records: ev.Records.map((r) => ({ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: String(n) } })),
+    });
+    const LAST_CUT = /^task execution was cut short by the invocation's deadline on its last delivery \(receive (\d+); the queue's maxReceiveCount is (\d+)\); it started late, behind other tasks: raise the function's timeout, lower inputs\.timeout or lower the batch size$/;
+    const LAST_NOT_STARTED = "task not started: its last delivery (receive 5; the queue's maxReceiveCount is 5) found no time left in the invocation: raise the function's timeout or lower the batch size";
+    const lastWired = (max: string) =>
+      wiredHandler({ DD_API_KEY: 'deadline-key', DD_TRACE_INTAKE_URL: sinkUrl, TASK_CONCURRENCY: '1', TASK_MAX_RECEIVE_COUNT: max }, undefined, new TimedLogger());
+
+    it('a task that started late is answered, not sent on to the dead-letter queue', async () => {
+      const w = lastWired('5');
+      const ev = atReceive(event([blocker(), forever()]), 5);
+      const started = Date.now();
+      const res = await w.handler(ev, context(4_000));
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(res).toEqual({ batchItemFailures: [] });
+      expect(w.logger.startedAt.get(ev.Records[1].messageId)! - started).toBeGreaterThan(wholeWindowSlackMs(4_000));
+      const details = failureOf(w.publisher.items.find((i) => i.messageId === ev.Records[1].messageId)?.update);
+      expect(details?.error_code).toBe('INTERNAL_ERROR');
+      expect(LAST_CUT.exec(details?.error_details ?? '')?.slice(1)).toEqual(['5', '5']);
+      expect(w.logger.records.filter((l) => l.msg === 'task finished').map((l) => [l.result, l.error_code])).toEqual([
+        ['error', 'INTERNAL_ERROR'],
+        ['error', 'INTERNAL_ERROR'],
+      ]);
+    });
+
+    it('a task there was no time to start is answered with the same ids, and says it never ran', async () => {
+      const w = lastWired('5');
+      // The first task runs until the 1.4 s left for tasks are spent (its own 5 s is longer): nothing after it starts.
+      const ev = atReceive(event([rshellTask(FOREVER, { timeout: 5 }), quick('never')]), 5);
+      const res = await w.handler(ev, context(2_500));
+      expect(res).toEqual({ batchItemFailures: [] });
+      const update = w.publisher.items.find((i) => i.messageId === ev.Records[1].messageId)?.update;
+      expect(update?.data.attributes.task_id).toBe(JSON.parse(ev.Records[1].body).data.id);
+      expect(failureOf(update)).toEqual({ error_code: 'INTERNAL_ERROR', error_details: LAST_NOT_STARTED });
+      expect(w.logger.records.filter((l) => l.msg === 'task not started; no time left').map((l) => [l.message_id, l.result, l.error_code])).toEqual([
+        [ev.Records[1].messageId, 'error', 'INTERNAL_ERROR'],
+      ]);
+      // It never ran: one action.run span, the first task's.
+      expect(w.logger.records.filter((l) => l.msg === 'task started').map((l) => l.message_id)).toEqual([ev.Records[0].messageId]);
+    });
+
+    it('an earlier delivery is still retried', async () => {
+      const w = lastWired('5');
+      const ev = atReceive(event([blocker(), forever(), quick('later')]), 4);
+      const res = await w.handler(ev, context(4_000));
+      expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([ev.Records[1].messageId, ev.Records[2].messageId]);
+      expect(w.publisher.items.map((i) => i.messageId)).toEqual([ev.Records[0].messageId]);
+    });
+  });
+
   it("a task's own timeout inside the budget is answered, not retried", async () => {
     const w = wired();
     const ev = event([rshellTask(FOREVER, { timeout: 1 }), quick('fine')]);

@@ -88,6 +88,8 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected debug, info, warn or error, got "verbose"'],
     [{ TASK_CONCURRENCY: '0' }, 'TASK_CONCURRENCY: must be between 1 and 100, got 0'],
     [{ TASK_TIMEOUT_SECONDS: '-5' }, 'TASK_TIMEOUT_SECONDS: expected a whole number, got "-5"'],
+    [{ TASK_MAX_RECEIVE_COUNT: '0' }, 'TASK_MAX_RECEIVE_COUNT: must be between 1 and 1000, got 0'],
+    [{ TASK_MAX_RECEIVE_COUNT: 'five' }, 'TASK_MAX_RECEIVE_COUNT: expected a whole number, got "five"'],
     [{ RSHELL_ALLOWED_PATHS: '[1,2]' }, 'RSHELL_ALLOWED_PATHS: expected a JSON array of strings'],
     [{ RSHELL_ALLOWED_COMMANDS: '[oops' }, 'RSHELL_ALLOWED_COMMANDS: invalid JSON array'],
     // A bare name or a relative path would match nothing: every task refused, with no word at init.

@@ -51,6 +51,12 @@ export interface RunnerConfig {
   taskConcurrency: number;
   /** Task timeout when inputs.timeout is absent. */
   defaultTaskTimeoutSeconds: number;
+  /**
+   * TASK_MAX_RECEIVE_COUNT: the task queue's maxReceiveCount (its redrive policy). On that
+   * delivery a task is answered rather than retried for lack of time, since SQS would move it
+   * to the dead-letter queue unanswered. Unset ⇒ unknown: such a task is always retried.
+   */
+  maxReceiveCount?: number;
   publishReserveMs: number;
   flushReserveMs: number;
   /** Log lines below this level are not written (LOG_LEVEL, raised to AWS_LAMBDA_LOG_LEVEL). */
@@ -81,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     rshellMaxSpansPerInvocation: intVar(env, 'RSHELL_MAX_SPANS_PER_INVOCATION', 20_000, 0, 100_000),
     taskConcurrency: intVar(env, 'TASK_CONCURRENCY', 4, 1, 100),
     defaultTaskTimeoutSeconds: intVar(env, 'TASK_TIMEOUT_SECONDS', 60, 1, 2 ** 31 - 1),
+    maxReceiveCount: intVar(env, 'TASK_MAX_RECEIVE_COUNT', undefined, 1, 1000),
     publishReserveMs: intVar(env, 'RESULTS_RESERVE_MS', 1500, 0, 60_000),
     flushReserveMs: intVar(env, 'FLUSH_RESERVE_MS', 1000, 0, 60_000),
     logLevel: logLevelOf(env),
@@ -197,7 +204,7 @@ function boolVar(env: NodeJS.ProcessEnv, name: string, dflt: boolean): boolean {
   return b;
 }
 
-function intVar(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
+function intVar<D extends number | undefined>(env: NodeJS.ProcessEnv, name: string, dflt: D, min: number, max: number): number | D {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return dflt;
   if (!/^\d+$/.test(raw)) throw new Error(`${name}: expected a whole number, got ${JSON.stringify(raw)}`);

@@ -3,7 +3,9 @@
  * retry (a transient failure: no time left to start the task, or the invocation's deadline
  * cut short a task that started late, which another invocation can give more time). A task
  * that had the invocation's whole window and was still cut short by its deadline is answered
- * (`fail_task`): run again, it would only be cut again, until the dead-letter queue. Mirrors
+ * (`fail_task`): run again, it would only be cut again, until the dead-letter queue. So is a
+ * task that would be retried on the delivery after which SQS dead-letters it (its queue's
+ * maxReceiveCount, when configured): a retry would reach nobody. Mirrors
  * the PAR's RunTask: lookup failures are answered without a span; a found action runs inside
  * an `action.run` span parented from this record's own context.
  */
@@ -31,6 +33,8 @@ export interface TaskRunnerDeps {
   keys?: TrustedKeys;
   policy: OperatorPolicy;
   defaultTaskTimeoutSeconds: number;
+  /** The task queue's maxReceiveCount; undefined ⇒ unknown (no delivery is known to be the last). */
+  maxReceiveCount?: number;
   logger: Logger;
 }
 
@@ -93,12 +97,20 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
 
   const ctxParent = contextOf(task);
   const start = Date.now();
+  const last = lastDelivery(record, deps.maxReceiveCount);
   if (inv.tasksEnd - start < MIN_TASK_START_MS) {
     // Otherwise the only trace of this task in the logs would be a count in `retried`.
-    deps.logger.log('warn', 'task not started; no time left', {
-      message_id: messageId, task_id: task.id, job_id: task.jobId, action_fqn: task.fqn, result: 'retry', ...traceFields(ctxParent.parent),
-    });
-    return { kind: 'retry', reason: 'no time left to start the task' };
+    const fields = { job_id: task.jobId, action_fqn: task.fqn };
+    if (last === undefined) {
+      deps.logger.log('warn', 'task not started; no time left', { message_id: messageId, task_id: task.id, ...fields, result: 'retry', ...traceFields(ctxParent.parent) });
+      return { kind: 'retry', reason: 'no time left to start the task' };
+    }
+    return refused(
+      task,
+      'task not started; no time left',
+      { ...fields, result: 'error', error_code: 'INTERNAL_ERROR' },
+      failed(identity, messageId, 'INTERNAL_ERROR', `task not started: its last delivery (${deliveryOf(last)}) found no time left in the invocation: raise the function's timeout or lower the batch size`),
+    );
   }
   const deadline = taskDeadline(task.inputs, deps.defaultTaskTimeoutSeconds, start, inv.tasksEnd);
 
@@ -120,7 +132,7 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
     span.setError(e);
     span.setTag('error.type', e.type);
     errorCode = e.code;
-    outcome = failureOutcome(e, identity, messageId, deadline, hadWholeWindow(start, inv.startedAt, inv.tasksEnd) ? deadline.at - start : undefined);
+    outcome = failureOutcome(e, identity, messageId, deadline, hadWholeWindow(start, inv.startedAt, inv.tasksEnd) ? deadline.at - start : undefined, last);
   } finally {
     span.finish();
   }
@@ -138,8 +150,8 @@ export async function runRecord(record: SQSRecord, deps: TaskRunnerDeps, inv: In
 
 /**
  * A failed task's outcome: a timeout the invocation caused is retried when a retry can give
- * the task more time (it started late: see hadWholeWindow), else answered as exceeding the
- * invocation's window; anything else is answered.
+ * the task more time (it started late: see hadWholeWindow) and there is a retry left, else
+ * answered; anything else is answered.
  */
 function failureOutcome(
   e: TaskError,
@@ -148,9 +160,20 @@ function failureOutcome(
   deadline: ReturnType<typeof taskDeadline>,
   /** The task's window in ms when it had the invocation's whole window, else undefined. */
   wholeWindowMs: number | undefined,
+  last: LastDelivery | undefined,
 ): RecordOutcome {
   if (e instanceof TaskTimeoutError && deadline.cappedByInvocation) {
-    if (wholeWindowMs === undefined) return { kind: 'retry', reason: 'the invocation ended before the task' };
+    if (wholeWindowMs === undefined) {
+      if (last === undefined) return { kind: 'retry', reason: 'the invocation ended before the task' };
+      return answered(
+        failed(
+          identity,
+          messageId,
+          'INTERNAL_ERROR',
+          `task execution was cut short by the invocation's deadline on its last delivery (${deliveryOf(last)}); it started late, behind other tasks: raise the function's timeout, lower inputs.timeout or lower the batch size`,
+        ),
+      );
+    }
     const seconds = Math.round(wholeWindowMs / 100) / 10;
     return answered(
       failed(
@@ -165,6 +188,29 @@ function failureOutcome(
     return answered(failed(identity, messageId, 'INTERNAL_ERROR', `task execution exceeded timeout of ${deadline.ownSeconds} seconds`));
   }
   return answered(failed(identity, messageId, e.code, e.message));
+}
+
+interface LastDelivery {
+  receives: number;
+  max: number;
+}
+
+/**
+ * This delivery is the queue's last (SQS dead-letters the message if it comes back): its
+ * ApproximateReceiveCount has reached the configured maxReceiveCount.
+ */
+function lastDelivery(record: SQSRecord, max: number | undefined): LastDelivery | undefined {
+  const receives = receiveCountOf(record);
+  return max !== undefined && receives !== undefined && receives >= max ? { receives, max } : undefined;
+}
+
+function deliveryOf(last: LastDelivery): string {
+  return `receive ${last.receives}; the queue's maxReceiveCount is ${last.max}`;
+}
+
+function receiveCountOf(record: SQSRecord): number | undefined {
+  const n = Number(record.attributes?.ApproximateReceiveCount);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 function identityOf(task: Task): { taskId: string; jobId: string; fqn: string; client?: number | string } {
@@ -237,7 +283,7 @@ function spanTags(task: Task, record: SQSRecord, inv: InvocationInfo, now: numbe
   };
   const sent = Number(record.attributes?.SentTimestamp);
   if (Number.isFinite(sent) && sent > 0) tags['sqs.queue_time_ms'] = Math.max(0, now - sent);
-  const receives = Number(record.attributes?.ApproximateReceiveCount);
-  if (Number.isFinite(receives) && receives > 0) tags['sqs.receive_count'] = receives;
+  const receives = receiveCountOf(record);
+  if (receives !== undefined) tags['sqs.receive_count'] = receives;
   return tags;
 }

@@ -71,6 +71,7 @@ export async function createRuntime(config: RunnerConfig, o: RuntimeOverrides = 
       maxSpansPerInvocation: config.rshellMaxSpansPerInvocation,
     },
     defaultTaskTimeoutSeconds: config.defaultTaskTimeoutSeconds,
+    maxReceiveCount: config.maxReceiveCount,
     logger,
     publisher,
     reserves: { publishReserveMs: config.publishReserveMs, flushReserveMs: config.flushReserveMs },
