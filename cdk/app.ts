@@ -11,6 +11,12 @@ import { appSettings } from './context.js';
 import { RunnerStack } from './stack.js';
 
 const app = new App();
-const { stackName, props } = appSettings(app.node);
-new RunnerStack(app, stackName ?? 'LambdaActionRunner', props);
+try {
+  const { stackName, props } = appSettings(app.node);
+  new RunnerStack(app, stackName ?? 'LambdaActionRunner', props);
+} catch (err) {
+  // A context value or prop refused: its message names it; a stack trace would bury it.
+  console.error((err as Error).message);
+  process.exit(1);
+}
 app.synth();

@@ -34,7 +34,8 @@ if (values.help) {
   process.exit(0);
 }
 const queueUrl = values['queue-url'] ?? process.env.TASK_QUEUE_URL;
-if (!queueUrl || values.command === undefined) usageError(usage);
+if (!queueUrl) usageError(`--queue-url is required (or set TASK_QUEUE_URL)\n${usage}`);
+if (values.command === undefined) usageError(`--command is required\n${usage}`);
 const endpoint = process.env.AWS_ENDPOINT_URL_SQS;
 const loopback = endpoint !== undefined && /^https?:\/\/(127\.|localhost|\[::1\])/.test(endpoint);
 const client = new SQSClient(
@@ -53,6 +54,10 @@ if (values.timeout !== undefined) {
 }
 if ((values['sign-key'] === undefined) !== (values['key-id'] === undefined)) {
   usageError('--sign-key and --key-id go together: give both to sign the task, or neither to send it unsigned');
+}
+// Only the signed copy carries an expiry: an unsigned task never expires, whatever was asked.
+if (values['expires-in'] !== undefined && values['sign-key'] === undefined) {
+  usageError('--expires-in applies to a signed task: give --sign-key and --key-id too (an unsigned task never expires)');
 }
 // A signed task runs again if it is sent again before it expires.
 const expiresIn = values['expires-in'] === undefined ? DEFAULT_SIGNED_VALIDITY_MS / 1000 : Number(values['expires-in']);

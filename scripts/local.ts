@@ -60,7 +60,11 @@ const stackEnv = (intakeUrl: string, resultsQueueUrl: string, endpoint: string):
 // for retry in silence until the tasks were dead-lettered.
 runnerConfig(stackEnv('http://127.0.0.1:1/', 'http://127.0.0.1:1/q', 'http://127.0.0.1:1'));
 
-const queues = await startLocalQueues({ port, fifo: values.fifo, maxReceiveCount, visibilityTimeout });
+const queues = await startLocalQueues({ port, fifo: values.fifo, maxReceiveCount, visibilityTimeout }).catch((err: NodeJS.ErrnoException) =>
+  err.code === 'EADDRINUSE' || err.code === 'EACCES'
+    ? usageError(`--port ${port}: 127.0.0.1:${port} ${err.code === 'EADDRINUSE' ? 'is already in use (another npm run local?)' : 'may not be listened on'}; give another port, or --port 0 for any free one`)
+    : Promise.reject(err),
+);
 const intake = await startLocalIntake({ print: (t) => console.log(t) });
 const env = stackEnv(intake.url, queues.resultsQueueUrl, queues.endpoint);
 Object.assign(process.env, env); // the handler's SQS client reads these

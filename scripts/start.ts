@@ -64,6 +64,9 @@ function readEvent(file: string): SQSEvent {
   try {
     const event = JSON.parse(text) as SQSEvent;
     if (!Array.isArray(event?.Records)) usageError(`${file}: not an SQS event (no "Records" array)`);
+    // The handler cannot answer a record without a message id, and skips it: say so instead.
+    const bad = event.Records.findIndex((r) => typeof r?.messageId !== 'string' || r.messageId === '');
+    if (bad >= 0) usageError(`${file}: not an SQS event (record ${bad + 1} has no "messageId")`);
     return event;
   } catch (err) {
     usageError(`${file}: not JSON (${(err as Error).message})`);

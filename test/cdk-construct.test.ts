@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -15,7 +20,7 @@ import { RunnerStack } from '../cdk/stack.js';
 import { METRICS_NAMESPACE, TaskExecutor, type TaskExecutorProps } from '../cdk/task-executor.js';
 import { loadConfig } from '../src/tasks/config.js';
 import { createSqsHandler } from '../src/tasks/sqs-handler.js';
-import { context, fixture, MemoryLogger, MemoryPublisher } from './helpers/stack.js';
+import { context, fixture, MemoryLogger, MemoryPublisher, ROOT } from './helpers/stack.js';
 
 // Skip esbuild bundling in template tests: they assert resources, not the asset.
 const noBundling = { 'aws:cdk:bundling-stacks': [] };
@@ -335,6 +340,23 @@ describe('TaskExecutor construct', () => {
     expect(() => settings({ datadogSite: 5 })).toThrow('context datadogSite: expected a string, got 5');
     expect(() => settings({ allowedPaths: [1] })).toThrow('context allowedPaths: expected a comma-separated string or a list of strings, got [1]');
   });
+
+  // `npx cdk synth -c fifo=yes` printed the message inside a 10-line stack trace.
+  it.each([
+    [{ fifo: 'yes' }, 'context fifo: expected true or false, got "yes"\n'],
+    [{ allowedPaths: 'var/log' }, 'TaskExecutor: allowedPaths entry "var/log" must be absolute\n'],
+  ])('the app refuses the context %j in one line, exit 1', async (context, message) => {
+    const outdir = mkdtempSync(join(tmpdir(), 'cdk-app-'));
+    const err = (await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'cdk/app.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: outdir },
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    ));
+    expect(err.code).toBe(1);
+    expect(err.stderr).toBe(message);
+  }, 30_000);
 
   it('the app stack exposes queue URLs and the function name', () => {
     const app = new App({ context: noBundling });

@@ -55,6 +55,16 @@ describe('npm run enqueue', () => {
     expect(pub.items[0].update.data.attributes.payload).toEqual({ branch: 'main', outputs: { exitCode: 0, stdout: 'from the cli\n', stderr: '', sandboxWarnings: [] } });
   });
 
+  // Under Node 20 the AWS SDK's warning that its 2027 releases need Node 22 took nine lines.
+  it('prints nothing on stderr when the task is sent', async () => {
+    const { stderr } = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/enqueue.ts'), '--queue-url', queues.taskQueueUrl, '--command', 'true'], {
+      cwd: ROOT,
+      env: { ...process.env, AWS_ENDPOINT_URL_SQS: queues.endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined },
+    });
+    expect(await drainQueue(queues, queues.taskQueueUrl, 1)).toHaveLength(1);
+    expect(stderr).toBe('');
+  });
+
   it('refuses an --expires-in that is not a positive number of seconds', async () => {
     const err = await enqueue('--command', 'true', '--sign-key', KEY, '--key-id', 'fixture-ed25519', '--expires-in', '0').catch((e: { code: number; stderr: string }) => e);
     expect(err).toMatchObject({ code: 2, stderr: '--expires-in must be a positive number of seconds, got "0"\n' });
@@ -84,6 +94,30 @@ describe('npm run enqueue: flags it cannot honour', () => {
     expect(err.code).toBe(2);
     expect(err.stderr).toMatch(/--timeout must be a positive whole number of seconds/);
     expect(await drainQueue(queues, queues.taskQueueUrl, 1, 1000)).toEqual([]);
+  });
+
+  // As their own argument, negative values got three lines from parseArgs on how to spell them.
+  it.each([
+    [['--timeout', '-3'], '--timeout must be a positive whole number of seconds, got "-3"\n'],
+    [['--sign-key', KEY, '--key-id', 'fixture-ed25519', '--expires-in', '-5'], '--expires-in must be a positive number of seconds, got "-5"\n'],
+  ])('%j is refused in one line', async (args, message) => {
+    const err = await failure(enqueueRaw(['--queue-url', queues.taskQueueUrl, '--command', 'true', ...args]));
+    expect(err).toMatchObject({ code: 2, stderr: message });
+  });
+
+  it('--expires-in without a signing key is refused, not sent as an unsigned task that never expires', async () => {
+    const err = await failure(enqueueRaw(['--queue-url', queues.taskQueueUrl, '--command', 'true', '--expires-in', '60']));
+    expect(err).toMatchObject({ code: 2, stderr: '--expires-in applies to a signed task: give --sign-key and --key-id too (an unsigned task never expires)\n' });
+    expect(await drainQueue(queues, queues.taskQueueUrl, 1, 1000)).toEqual([]);
+  });
+
+  it('a missing --command or queue is named before the usage', async () => {
+    const noCommand = await failure(enqueueRaw(['--queue-url', queues.taskQueueUrl]));
+    expect(noCommand.code).toBe(2);
+    expect(noCommand.stderr).toMatch(/^--command is required\nusage: npm run enqueue -- /);
+    const noQueue = await failure(run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/enqueue.ts'), '--command', 'true'], { cwd: ROOT, env: { ...process.env, TASK_QUEUE_URL: undefined } }));
+    expect(noQueue.code).toBe(2);
+    expect(noQueue.stderr).toMatch(/^--queue-url is required \(or set TASK_QUEUE_URL\)\nusage: npm run enqueue -- /);
   });
 
   it('an unknown flag prints the usage and exits 2 like other usage errors, without a stack trace', async () => {

@@ -4,13 +4,22 @@
  * an unknown option or a bad `--timeout-ms` is answered in one line with exit 2, before
  * anything runs, never with a stack trace.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/stack.js';
 
 const run = promisify(execFile);
+
+/** A hand-written event file in a temporary folder. */
+function eventFile(name: string, event: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'invoke-cli-')), `${name}.json`);
+  writeFileSync(file, JSON.stringify(event));
+  return file;
+}
 
 function invoke(...args: string[]) {
   return invokeWith({}, ...args);
@@ -41,12 +50,25 @@ describe('npm run invoke', () => {
     expect(stdout).toContain('1 event file(s) processed; 0 record(s) returned for retry.');
   }, 30_000);
 
+  // `npm start | head` ended with Node's unhandled EPIPE error and its stack trace.
+  it('ends quietly when its output is piped to a reader that stops early', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/start.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((r) => child.on('close', r));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  }, 60_000);
+
   it.each([
     [['missing-event.json'], /^\/\S+\/missing-event\.json: cannot read the event file \(no such file\)\n$/],
     [['README.md'], /^\/\S+\/README\.md: not JSON \(.+\)\n$/],
     [['test/fixtures/events/single-task.json', '--timeout-ms', 'soon'], /^--timeout-ms must be a positive whole number of milliseconds, got "soon"\n$/],
     [['test/fixtures/events/single-task.json', '--timeout-ms'], /^--timeout-ms must be a positive whole number of milliseconds, got ""\n$/],
     [['test/fixtures/events/manifest.json'], /^\/\S+\/manifest\.json: not an SQS event \(no "Records" array\)\n$/],
+    // The handler skips a record it cannot answer: invoke printed an empty batch as a success.
+    [[eventFile('no-message-id', { Records: [{ messageId: 'm1', body: '{}' }, { body: '{}' }] })], /^\/\S+\/no-message-id\.json: not an SQS event \(record 2 has no "messageId"\)\n$/],
     [['--verbose'], /^unknown option --verbose; usage: npm run invoke -- <event\.json> \.\.\. \[--timeout-ms N\]\n$/],
   ])('refuses %j in one line with exit 2', async (args, message) => {
     const r = await refusal(...args);

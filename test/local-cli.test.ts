@@ -6,6 +6,7 @@
  * no deadline.
  */
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -40,11 +41,30 @@ describe('npm run local', () => {
     [['--fifo', '--window-ms', '100'], /^--window-ms is not supported with --fifo \(Lambda has no batching window for FIFO queues\)\n$/],
     [['--batch-size', '11'], /^--batch-size above 10 \(11\) needs --window-ms of at least 1000, as Lambda requires\n$/],
     [['--verbose'], /^Unknown option '--verbose'.*\nusage: npm run local -- \[--port N\] .*\n$/],
+    // A negative value as its own argument got three lines from parseArgs on how to spell it.
+    [['--visibility', '-1'], /^--visibility must be a whole number from 0 to 43200, got "-1"\n$/],
+    [['--timeout-ms', '-100'], /^--timeout-ms must be a whole number from 1 to 900000, got "-100"\n$/],
+    [['--timeout-ms', '--fifo'], /^Option '--timeout-ms <value>' argument missing\nusage: npm run local -- \[--port N\] .*\n$/],
   ])('refuses %j in one line with exit 2, before anything starts', async (args, message) => {
     const r = await refusal(...args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
+  }, 30_000);
+
+  // A taken port crashed with Node's unhandled 'error' event and its stack trace.
+  it('refuses a port already in use in one line with exit 2, before anything starts', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const r = await refusalWith({}, '--port', String(port));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`--port ${port}: 127.0.0.1:${port} is already in use (another npm run local?); give another port, or --port 0 for any free one\n`);
+      expect(r.stdout).toBe('');
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
   }, 30_000);
 
   // A bad DD_* value used to start the stack, whose handler returned every batch for retry

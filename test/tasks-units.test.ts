@@ -97,6 +97,8 @@ describe('configuration', () => {
     [{ RSHELL_ALLOWED_COMMANDS: '["rshell:"]' }, 'RSHELL_ALLOWED_COMMANDS: entry "rshell:" must look like "rshell:<name>" or "rshell:*"'],
     [{ RSHELL_ALLOWED_PATHS: '/tmp,var/log' }, 'RSHELL_ALLOWED_PATHS: entry "var/log" must be an absolute path'],
     [{ RESULTS_QUEUE_URL: 'not a url' }, 'RESULTS_QUEUE_URL: not an http(s) URL'],
+    // The SDK took it and failed every send: each batch retried until the DLQ, the variable unnamed.
+    [{ AWS_ENDPOINT_URL_SQS: 'localhost:9324' }, 'AWS_ENDPOINT_URL_SQS: not an http(s) URL'],
     [{ RSHELL_DETAILED_TELEMETRY: 'yes' }, 'RSHELL_DETAILED_TELEMETRY: expected true or false, got "yes"'],
     [{ RSHELL_MAX_SPANS_PER_INVOCATION: '-1' }, 'RSHELL_MAX_SPANS_PER_INVOCATION: expected a whole number, got "-1"'],
     [{ RSHELL_MAX_SPANS_PER_INVOCATION: '100001' }, 'RSHELL_MAX_SPANS_PER_INVOCATION: must be between 0 and 100000, got 100001'],

@@ -3,7 +3,7 @@
  * queues the executor uses: tasks (with a redrive policy to the DLQ) and results.
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 
@@ -30,6 +30,9 @@ export interface LocalQueuesOptions {
 export const LOCAL_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 
 export async function startLocalQueues(o: LocalQueuesOptions = {}): Promise<LocalQueues> {
+  // createSqsServer's promise never settles when its port is taken (the server's 'error'
+  // event then crashes the process): a taken port is found first, and rejects here.
+  if (o.port) await portIsFree(o.port);
   const server: Server = await createSqsServer({ port: o.port ?? 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
@@ -63,6 +66,15 @@ export async function startLocalQueues(o: LocalQueuesOptions = {}): Promise<Loca
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** Resolves when `port` can be listened on at 127.0.0.1; else rejects with the error (EADDRINUSE, EACCES). */
+function portIsFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
 }
 
 async function arnOf(client: SQSClient, url: string): Promise<string> {

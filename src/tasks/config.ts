@@ -77,6 +77,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
   if (keys !== undefined && !isSecretsManagerArn(keys)) parseSigningKeys(keys, 'TASK_SIGNING_KEYS');
   const resultsQueueUrl = nonEmpty(env.RESULTS_QUEUE_URL);
   if (resultsQueueUrl) checkUrl('RESULTS_QUEUE_URL', resultsQueueUrl);
+  // The SDK's own override, checked whenever set: a bad one failed every send of the results.
+  const sqsEndpoint = nonEmpty(env.AWS_ENDPOINT_URL_SQS);
+  if (sqsEndpoint) checkUrl('AWS_ENDPOINT_URL_SQS', sqsEndpoint);
   return {
     apiKeySource,
     signingKeys: keys === undefined ? undefined : isSecretsManagerArn(keys) ? { secretArn: keys } : { value: keys },
