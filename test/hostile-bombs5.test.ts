@@ -87,8 +87,10 @@ describe('stages working on long lines count against the same total', () => {
       const t = await probed(root, stages(500, cmd) + ' | wc -c', 60_000);
       const name = cmd.split(' ')[0];
       expect(otherErrors(t.err, `${name}: a1m.txt: `, BUFFERED)).toEqual([]);
-      // About 42 such stages fit: 3 MiB counted each against 128 MiB.
-      expect(t.err.split('\n').length).toBeGreaterThan(400);
+      // About 42 such stages fit at once: 3 MiB counted each against 128 MiB. How many are
+      // refused depends on how many hold the line together: stages pause after each read
+      // (F113), so some finish before others read.
+      expect(t.err).toContain(BUFFERED);
       expect(t.peakMiB).toBeLessThan(800);
     },
   );

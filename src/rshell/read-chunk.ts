@@ -59,7 +59,7 @@ export class FileReader implements ByteReader {
   private buf: Buffer | undefined;
   constructor(
     private readonly file: OpenFile,
-    private readonly chunkBytes = READ_CHUNK,
+    readonly chunkBytes = READ_CHUNK,
     private readonly reuse = false,
   ) {}
   async read(): Promise<Uint8Array | null> {

@@ -2,7 +2,7 @@
 import type { CallContext } from '../builtins/types.js';
 import type { ByteReader, ByteWriter } from '../io.js';
 import type { SandboxFS, TrustedProc } from '../sandbox/types.js';
-import { Pipe } from './pipe.js';
+import { HeldChunkReader } from '../builtins/lib/held-input.js';
 import type { RunState } from './run-state.js';
 import { CappedOutput } from './streams.js';
 
@@ -10,30 +10,11 @@ import { CappedOutput } from './streams.js';
 export type NestedRunner = (argv: string[], ctx: BuiltinContext, opts: { dir?: string; stdin?: ByteReader }) => Promise<number>;
 
 /**
- * A builtin's stream that gives the event loop a turn (RunState.pause) as data passes: pipes
+ * A builtin's output that gives the event loop a turn (RunState.pause) as data passes: pipes
  * between stages hand chunks over by promises alone, so without it a pipeline kept the whole
- * process, other tasks of the batch included, until its deadline.
+ * process, other tasks of the batch included, until its deadline. Its input pauses too
+ * (HeldChunkReader).
  */
-class PausingReader implements ByteReader {
-  constructor(
-    readonly inner: ByteReader,
-    private readonly run: RunState,
-  ) {}
-  read(): Promise<Uint8Array | null> {
-    let p: Promise<void> | undefined;
-    try {
-      p = this.run.pause();
-    } catch (err) {
-      // A reader's failure is a rejected promise, never a throw (ByteReader's contract).
-      return Promise.reject(err);
-    }
-    return p ? p.then(() => this.inner.read()) : this.inner.read();
-  }
-  cancel(): void {
-    this.inner.cancel();
-  }
-}
-
 class PausingWriter implements ByteWriter {
   constructor(
     readonly inner: ByteWriter,
@@ -59,12 +40,10 @@ class PausingWriter implements ByteWriter {
   }
 }
 
-// Wrapped: what can take or give data without end by promises alone (a pipe between stages;
-// as outputs also /dev/null, the run's stderr, which drops what passes its cap, and a
-// substitution's output). Not wrapped: the run's stdout, whose cap ends the run, files, read
-// through the thread pool (a real turn of the loop), and heredocs, which are finite. Most
-// commands write to the run's stdout: they pay no clock read per write.
-const pausingReader = (r: ByteReader, run: RunState): ByteReader => (r instanceof Pipe ? new PausingReader(r, run) : r);
+// Wrapped: what can take data without end by promises alone (a pipe between stages, /dev/null,
+// the run's stderr, which drops what passes its cap, and a substitution's output). Not
+// wrapped: the run's stdout, whose cap ends the run. Most commands write to the run's stdout:
+// they pay no clock read per write.
 const pausingWriter = (w: ByteWriter, run: RunState): ByteWriter => (w instanceof CappedOutput ? w : w instanceof PausingWriter ? w : new PausingWriter(w, run));
 
 export class BuiltinContext implements CallContext {
@@ -84,7 +63,9 @@ export class BuiltinContext implements CallContext {
     private readonly nested: NestedRunner,
     private readonly names: () => string[],
   ) {
-    this.stdin = pausingReader(stdin, runState);
+    // Every input, files and heredocs too: a batch of thread-pool reads completes in one turn.
+    // A nested command (find -exec) reads its caller's stdin unwrapped, counted once.
+    this.stdin = new HeldChunkReader(stdin instanceof HeldChunkReader ? stdin.inner : stdin, () => runState.pause(), (n) => this.buffer(n));
     this.stdout = pausingWriter(stdout, runState);
     this.stderr = pausingWriter(stderr, runState);
   }
@@ -116,6 +97,8 @@ export class BuiltinContext implements CallContext {
   /** Bytes counted by `buffer`, given back by `releaseBuffered` when the builtin returns. */
   private buffered = 0;
   buffer(n: number): boolean {
+    // What a reader gives back after releaseBuffered was already given back.
+    if (n < 0) n = Math.max(n, -this.buffered);
     if (!this.runState.buffer(n)) return false;
     this.buffered += n;
     return true;

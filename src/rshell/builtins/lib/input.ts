@@ -6,6 +6,9 @@ import type { ByteReader } from '../../io.js';
 import { FileReader, READ_CHUNK } from '../../read-chunk.js';
 import { SandboxError } from '../../sandbox/types.js';
 import type { CallContext } from '../types.js';
+import { bufferOf } from './buffered.js';
+import { HeldChunkReader } from './held-input.js';
+import { pauseOf } from './pause.js';
 
 export interface Input {
   reader: ByteReader;
@@ -35,7 +38,13 @@ export async function openInput(ctx: CallContext, name: string, chunkBytes = REA
   } catch (e) {
     if (!(e instanceof SandboxError)) throw e;
   }
-  const reader = new FileReader(file, chunkBytes, reuseChunks);
-  return { reader, label: name, isStdin: false, regularSize, close: () => reader.close() };
+  const raw = new FileReader(file, chunkBytes, reuseChunks);
+  // Counted and paused like stdin (BuiltinContext): a batch of thread-pool reads completes in one turn.
+  const reader = new HeldChunkReader(raw, pauseOf(ctx), bufferOf(ctx));
+  const close = (): Promise<void> => {
+    reader.release();
+    return raw.close();
+  };
+  return { reader, label: name, isStdin: false, regularSize, close };
 }
 

@@ -122,6 +122,9 @@ export async function scanInput(
     }
   };
   const printLine = (num: number, line: Uint8Array, sep: number) => {
+    // A long line printed is held three times over (the line, the output, the pipe's copy),
+    // whether it was carried across reads or came in one chunk from a pipe.
+    if (!shared.longLine.check(line.length)) throw new ScanError(BUFFERED_BYTES_MESSAGE);
     prefix(num, sep);
     out.push(line);
     out.pushByte(NL);

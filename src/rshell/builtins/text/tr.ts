@@ -5,7 +5,7 @@
 import { FlagSet, failFlags } from '../flags.js';
 import type { Builtin } from '../types.js';
 import { helpText } from './help.js';
-import { complain } from './io.js';
+import { complain, fileErrorText } from './io.js';
 import { MAX_SET, TrError, complementOf, elementSize, expand, parseSet, setTooLarge, type SetElement } from './tr-sets.js';
 
 interface TrTables {
@@ -57,20 +57,26 @@ export const tr: Builtin = async (ctx, args) => {
   for (const w of warnings) await complain(ctx, `warning: ${w}`);
   const { map, del: drop, squeeze: sq } = tables;
   let last = -1;
-  for (let chunk = await ctx.stdin.read(); chunk; chunk = await ctx.stdin.read()) {
-    ctx.checkCanceled();
-    // Output never exceeds input: one pass into a chunk-sized buffer, one write per chunk.
-    const out = Buffer.allocUnsafe(chunk.length);
-    let j = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i];
-      if (drop[b]) continue;
-      const c = map[b];
-      if (c === last && sq[c]) continue;
-      last = c;
-      out[j++] = c;
+  try {
+    for (let chunk = await ctx.stdin.read(); chunk; chunk = await ctx.stdin.read()) {
+      ctx.checkCanceled();
+      // Output never exceeds input: one pass into a chunk-sized buffer, one write per chunk.
+      const out = Buffer.allocUnsafe(chunk.length);
+      let j = 0;
+      for (let i = 0; i < chunk.length; i++) {
+        const b = chunk[i];
+        if (drop[b]) continue;
+        const c = map[b];
+        if (c === last && sq[c]) continue;
+        last = c;
+        out[j++] = c;
+      }
+      if (j > 0) await ctx.stdout.write(out.subarray(0, j));
     }
-    if (j > 0) await ctx.stdout.write(out.subarray(0, j));
+  } catch (e) {
+    // A read refused by the run's buffered total (ChunkRefusedError) or failed.
+    await complain(ctx, fileErrorText(e));
+    return 1;
   }
   return 0;
 };
