@@ -34,6 +34,25 @@ describe('sed addresses', () => {
     expect(await out(['-n', '7,3p'], nums)).toBe('7\n');
     expect(await out(['-n', '/1/,3p'], nums)).toBe('1\n2\n3\n10\n');
   });
+  it('ends and starts ranges over lines that n, N, b or t skipped as GNU does', async () => {
+    // found by the differential test against GNU sed 4.9
+    const five = '1\n2\n3\n4\n5\n';
+    // +N and ~N end like a regex: the first line looked at past the end is the range's last
+    expect(await out(['1,+1n;s/^/x/'], five)).toBe('1\nx2\n3\nx4\nx5\n');
+    expect(await out(['1,~2n;s/^/x/'], five)).toBe('1\nx2\n3\nx4\nx5\n');
+    // a line-number end that was skipped closes the range without the line, and the start
+    // is not looked at again on that line
+    expect(await out(['1,2n;s/^/x/'], five)).toBe('1\nx2\nx3\nx4\nx5\n');
+    expect(await out(['-n', '/a/,2{=;N;N}'], 'a\nb\nc\na\nb\nc\n')).toBe('1\n');
+    expect(await out(['-n', '/a/,+1{=;N;N}'], 'a\nb\nc\na\nb\nc\n')).toBe('1\n4\n');
+    // a line-number start that was skipped opens the range on the next line looked at, once
+    expect(await out(['-n', '1{N;N};2,4='], five)).toBe('3\n4\n');
+    expect(await out(['-n', '1{N;N};2,+1='], five)).toBe('3\n4\n');
+    expect(await out(['-n', '1{N;N};2,/x/='], five)).toBe('3\n4\n5\n');
+    expect(await out(['-n', '1{N;N};2,1='], five)).toBe('');
+    expect(await out(['-n', '2,+0='], five)).toBe('2\n');
+    expect(await out(['-n', '2,3=;2,3='], five)).toBe('2\n2\n3\n3\n');
+  });
   it('treats several files as one stream', async () => {
     const files = { a: 'a1\na2\n', b: 'b1\nb2\n' };
     expect((await run(['-n', '$p;1p', 'a', 'b'], undefined, files)).stdout).toBe('a1\nb2\n');
@@ -62,6 +81,16 @@ describe('sed s command', () => {
     expect(await out(['s/x/a\\&b\\\\c/'], 'x\n')).toBe('a&b\\c\n');
     expect(await out(['s|/|\\||g'], '/a/\n')).toBe('|a|\n');
   });
+  it('lets `.` match a newline in the pattern space, as GNU sed does', async () => {
+    // found by the differential test against GNU sed 4.9
+    expect(await out(['N;s/a.b/X/'], 'a\nb\n')).toBe('X\n');
+    expect(await out(['-E', 'N;s/a.b/X/'], 'a\nb\n')).toBe('X\n');
+    expect(await out(['-n', 'N;/a.b/p'], 'a\nb\n')).toBe('a\nb\n');
+    expect(await out(['G;s/^\\(.\\)\\(.*\\)/\\2\\1/'], 'ab\n')).toBe('b\na\n');
+    expect(await out(['N;s/.*/[&]/I'], 'a\nB\n')).toBe('[a\nB]\n');
+    // `^` and `$` still only at the ends of the pattern space
+    expect(await out(['N;s/^b/X/;s/a$/Y/'], 'a\nb\n')).toBe('a\nb\n');
+  });
   it('follows Go/POSIX rules for empty and longest matches', async () => {
     expect(await out(['s/x*/-/g'], 'abc\n')).toBe('-a-b-c-\n');
     expect(await out(['s/b*/x/g'], 'abbc\n')).toBe('xaxcx\n');
@@ -74,6 +103,30 @@ describe('sed s command', () => {
   it('works on bytes: invalid UTF-8 and NUL survive', async () => {
     expect(await out(['s/./X/g'], 'a\xe9\xc3\xa9\0\n')).toBe('XXXX\n');
     expect(await out(['s/b/\\x/'], 'a\0b\xff\n')).toBe('a\0x\xff\n');
+  });
+  it('reads the delimiter inside a bracket expression as a member, as GNU sed does', async () => {
+    // found by the differential test against GNU sed 4.9: `s/[/]/_/` was refused
+    expect(await out(['s/[/]/_/g'], 'a/b/c\n')).toBe('a_b_c\n');
+    expect(await out(['s/[]/]/x/g'], 'a]b/\n')).toBe('axbx\n');
+    expect(await out(['s/[^/]/x/g'], 'a^/b\n')).toBe('xx/x\n');
+    expect(await out(['s/[[:alpha:]/]/x/g'], 'a/1\n')).toBe('xx1\n');
+    expect(await out(['s,[,],x,'], 'a,b\n')).toBe('axb\n');
+    expect(await out(['-n', '/[/]/p'], 'a/b\nc\n')).toBe('a/b\n');
+    expect(await out(['-n', '\\,[,],p'], 'a,b\nc\n')).toBe('a,b\n');
+    // a backslash in brackets is a member and does not escape the `]`; `\n` and `\t` are
+    // still the control characters
+    expect(await out(['s/[\\]/x/g'], 'a\\]b\n')).toBe('ax]b\n');
+    expect(await out(['s/[\\/]/x/g'], 'a\\/b\n')).toBe('axxb\n');
+    expect(await out(['s/[\\t]/x/g'], 'a\tb\n')).toBe('axb\n');
+    expect(await out(['N;s/[\\n]/x/'], 'a\nnb\n')).toBe('axnb\n');
+    // unclosed: the command is unterminated, as in GNU
+    expect((await run(['s/[/x/'], 'a[b\n')).code).toBe(1);
+    expect((await run(['s/[[:]/x/g'], 'a\n')).code).toBe(1);
+    // `[` as the delimiter opens no bracket
+    expect(await out(['s[b[X['], 'abc\n')).toBe('aXc\n');
+    expect(await out(['\\[b[d'], 'abc\nd\n')).toBe('d\n');
+    // y has no brackets
+    expect(await out(['y/[/]/'], 'a[\n')).toBe('a]\n');
   });
   it('sets the t flag even for identity substitutions', async () => {
     expect(await out(['s/a/a/;ta;s/$/!/;:a'], 'a\nb\n')).toBe('a\nb!\n');

@@ -25,6 +25,9 @@
  *   `\b(?:p)\b`, kept by rshell, is not GNU's check of the neighbours), and `grep -v ''`
  *   with -c (GNU 3.8 prints no count).
  * - unread shared stdin, stderr text, `2>&1` (it would put the differing wording on stdout).
+ * - rshell's loop-control errors (`break 0`, `continue 1 2`: status 1, the innermost loop left;
+ *   bash leaves every loop or exits) and counts with blanks (`exit " 3"`, read as Go's Atoi).
+ * - NULs in words (`$'\0'`: bash's C strings end there) and a grep fed printf's `%c`/`%b`.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -63,13 +66,21 @@ const word: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom("'a  b'", "'$v'", "'*'", "''", "'a\"b'", "'\\n'") },
   { weight: 3, arbitrary: fc.constantFrom('"a  b"', '"$v and $w"', '"\\$v"', '"a\\"b"', '"`echo q`"', '"$(echo  q  r)"', '"\\\\"', '"*.txt"', '"a\\b"', '""', '"\\`"', '"a\\\nb"') },
   { weight: 2, arbitrary: fc.constantFrom("$'a\\tb'", "$'\\x41\\101'", "$'it\\'s'", "$'\\n'", "$'a\\\\b'", "$'\\e[0m'", "$'\\0101'", "$'x\\x'", "$'\\q'", "$'\"'", "$'\\x4g'", "$'\\101\\1011'", "$'a b'") },
-  { weight: 3, arbitrary: fc.constantFrom('{a,b}', '{1..3}', '{a..c}', 'x{1,2}y', '{3..1}', '{1..10..3}', '{a,b}{c,d}', '{a,}', '{,b}c', '{a}', '{1..2}{a..b}', '{-2..2}', '{01..03}', '{a,{b,c}}', '"{a,b}"', '\\{a,b}', '{z..x}', '{a..e..2}', '{1..-3..2}', '{$v,x}', '{a,b}$v') },
-  { weight: 3, arbitrary: fc.constantFrom('*.txt', '?.txt', '[ab].txt', 'sub/*', '*', '*.none', '[!a]*.txt', '[^b]*', '*/*.txt', '"*".txt', '\\*.txt', '[a-b]*', '[[:alpha:]].txt', '*.{txt,log}', 's?b', '.*', 'sub/../*.log', '[]a].txt') },
-  { weight: 2, arbitrary: fc.constantFrom('$(echo hi)', '`echo hi`', '$(cat a.txt)', '"$(cat a.txt)"', '$(printf "%s\\n" a b)', '$(echo a; echo b)', '"$(printf "x\\n\\n")"', '$(echo "$v")', '$(<a.txt)', '"$(<b.txt)"', '$(false)', '$(exit 3)', '$(echo $?)') },
+  { weight: 3, arbitrary: fc.constantFrom('{a,b}', '{1..3}', '{a..c}', 'x{1,2}y', '{3..1}', '{1..10..3}', '{a,b}{c,d}', '{a,}', '{,b}c', '{a}', '{1..2}{a..b}', '{-2..2}', '{01..03}', '{a,{b,c}}', '"{a,b}"', '\\{a,b}', '{z..x}', '{a..e..2}', '{1..-3..2}', '{$v,x}', '{a,b}$v', '{a..c}{1..2}', 'a{b,c{d,e}}f', '{a,b\\,c}', '{"a,b"}', '{a..1}', '{1.5..3}', '{a,b}}', '{{a,b}', 'x{}y', '{a,b,}', '{,}', '{1..3..0}', '{a..c..-1}', '{-01..2}', '{1..010}', '{x..z}') },
+  { weight: 3, arbitrary: fc.constantFrom('*.txt', '?.txt', '[ab].txt', 'sub/*', '*', '*.none', '[!a]*.txt', '[^b]*', '*/*.txt', '"*".txt', '\\*.txt', '[a-b]*', '[[:alpha:]].txt', '*.{txt,log}', 's?b', '.*', 'sub/../*.log', '[]a].txt', '[!]]*', '[a-]*', '*[0-9]*', 'sub/?.txt', '?', '[.]*', '*.tx?', '[[:upper:]]*', '[!.]*') },
+  { weight: 2, arbitrary: fc.constantFrom('$(echo hi)', '`echo hi`', '$(cat a.txt)', '"$(cat a.txt)"', '$(printf "%s\\n" a b)', '$(echo a; echo b)', '"$(printf "x\\n\\n")"', '$(echo "$v")', '$(<a.txt)', '"$(<b.txt)"', '$(false)', '$(exit 3)', '$(echo $?)', '`echo \\`echo n\\``', '$(echo $(echo a  b))', '"$(echo "$(echo x  y)")"', '"$(echo "$v")"', '$(echo a; exit 2; echo b)', '`echo \\$v`', '"`echo \\"$w\\"`"', '$(echo a # c\n)') },
   { weight: 2, arbitrary: fc.constantFrom('a\\ b', '\\*', '\\$v', 'a\\\\b', '\\"', "\\'", 'a"b"c', "a'b'c", '"a"\'b\'', '\\a') },
 );
 
-const words = (max: number) => fc.array(word, { maxLength: max }).map((ws) => ws.join(' '));
+/**
+ * `$'…'` over random escape tokens. None makes a NUL (`\0`, `\x0`, `\400`: bash ends its C
+ * string there, rshell keeps the byte), a byte past 0x7f (`wc -m` counts UTF-8 characters in
+ * rshell, bytes in GNU under LC_ALL=C) nor uses `\c`/`\u` (header).
+ */
+const ANSI_TOKENS = ['a', ' ', '\\n', '\\t', '\\x41', '\\x4', '\\101', '\\1', '\\12', '\\e', '\\E', '\\?', "\\'", '\\"', '\\\\', '\\z', '\\x', '\\xg', '$v', '*', '\\x7F'];
+const ansiWord: fc.Arbitrary<string> = fc.array(fc.constantFrom(...ANSI_TOKENS), { minLength: 1, maxLength: 4 }).map((ts) => `$'${ts.join('')}'`);
+
+const words = (max: number) => fc.array(fc.oneof({ weight: 12, arbitrary: word }, { weight: 1, arbitrary: ansiWord }), { maxLength: max }).map((ws) => ws.join(' '));
 
 const value: fc.Arbitrary<string> = fc.oneof(
   word,
@@ -77,15 +88,20 @@ const value: fc.Arbitrary<string> = fc.oneof(
 );
 const assign = fc.tuple(fc.constantFrom(...VARS), value).map(([n, v]) => `${n}=${v}`);
 
-const num = fc.constantFrom('0', '1', '2', '3', '-1', '10', '007', 'x', '');
+const num = fc.constantFrom('0', '1', '2', '3', '-1', '10', '007', 'x', '', "' 5'", "'5 '", '+3', '-0', "' -2 '", '1a', '-');
+/** Operands that look like operators, to exercise how `test` picks its reading. */
+const testWord = fc.constantFrom('-n', '-z', '=', '!', '\\(', '\\)', '-a', '-o', ']', '-f', '!=', '-eq', "''");
 const testExpr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
   e: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     fc.tuple(fc.constantFrom('-z', '-n'), word).map(([o, w]) => `${o} ${w}`),
     fc.tuple(word, fc.constantFrom('=', '!=', '==', '<', '>'), word).map(([a, o, b]) => `${a} ${o === '<' || o === '>' ? '\\' + o : o} ${b}`),
     fc.tuple(num, fc.constantFrom('-eq', '-ne', '-lt', '-le', '-gt', '-ge'), num).map(([a, o, b]) => `${a || "''"} ${o} ${b || "''"}`),
-    fc.tuple(fc.constantFrom('-f', '-d', '-e', '-s', '-r', '-h', '-L'), fc.constantFrom('a.txt', 'sub', 'nosuch', 'c.log', '""', 'sub/d.txt')).map(([o, f]) => `${o} ${f}`),
+    fc.tuple(fc.constantFrom('-f', '-d', '-e', '-s', '-r', '-h', '-L', '-a', '-w', '-x', '-p'), fc.constantFrom('a.txt', 'sub', 'nosuch', 'c.log', '""', 'sub/d.txt')).map(([o, f]) => `${o} ${f}`),
     word,
+    testWord,
+    fc.tuple(testWord, fc.oneof(testWord, word)).map(([a, b]) => `${a} ${b}`),
+    fc.tuple(fc.oneof(testWord, word), testWord, fc.oneof(testWord, word)).map(([a, o, b]) => `${a} ${o} ${b}`),
     tie('e').map((e) => `! ${e}`),
     fc.tuple(tie('e'), fc.constantFrom('-a', '-o'), tie('e')).map(([a, o, b]) => `${a} ${o} ${b}`),
     tie('e').map((e) => `\\( ${e} \\)`),
@@ -117,6 +133,38 @@ const randomCmd: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(fc.constantFrom('head', 'tail'), fc.constantFrom('-n', '-c'), fc.constantFrom('0', '1', '2', '5', '+1', '+3', '1b', '1k', '007'), someFiles).filter(([c, , n]) => c === 'tail' || !n.startsWith('+')).map(([c, o, n, f]) => `${c} ${o} ${n} ${f}`),
 );
 
+/**
+ * A sed script of one to three addressed commands: ranges over lines that n/N skip, and
+ * regexes over a pattern space that N/G made multi-line. No `D` (with `G` it never ends in GNU)
+ * and no labels (no loops); `a`/`i`/`c` text only last, where it runs to the end of the script.
+ */
+const SED_ADDR = ['', '', '1', '2', '$', '/a/', '/^$/', '2,3', '/a/,/b/', '1~2', '0,/a/', '/a/,+1', '$!', '2!', '/[/:]/', '\\,[,],', '/A/I', '3,1', '/p/,$', '2,~4', '0~3', '/x*/'];
+const SED_CMD = ['p', 'd', '=', 'l', 'n', 'N', 'P', 'h', 'H', 'g', 'G', 'x', 's/a/X/', 's/[ab]/<&>/g', 's/\\(.\\)$/\\1\\1/', 's/[/:]/_/g', 's,[^,]*,(&),', 's/a*/-/2', 's/[[:space:]]\\+/ /g', 'y/ab/ba/', 'q', 'Q', 'q3', '{p;d}', '{s/p/P/;t}', 'b', 't', 'T', 's/x/&&/;T', 's/^\\(.\\)\\(.*\\)/\\2\\1/', 's/.*/[&]/', 's/a.b/-/', 's/\\n/|/g', '{=;l}'];
+const SED_TEXT = ['a z', 'i z', 'c z', 'a\\', 'i\\\n  two', 'a  lead'];
+const randomSed: fc.Arbitrary<string> = fc
+  .tuple(fc.array(fc.tuple(fc.constantFrom(...SED_ADDR), fc.constantFrom(...SED_CMD)), { minLength: 1, maxLength: 3 }), fc.option(fc.tuple(fc.constantFrom(...SED_ADDR), fc.constantFrom(...SED_TEXT)), { nil: undefined }), fc.boolean())
+  .map(([cs, t, n]) => `sed ${n ? '-n ' : ''}'${[...cs, ...(t ? [t] : [])].map(([a, c]) => a + c).join(';').replace(/;([aic])/g, '\n$1')}'`);
+
+/**
+ * A grep over a random BRE or ERE: alternatives of atoms (literals, `.`, brackets, classes,
+ * groups) each with at most one quantifier. Never two quantifiers in a row nor one with
+ * nothing before it: RE2 (upstream's Go regexp too) refuses `a**`, and rshell reads a leading
+ * ERE `*` literally where GNU grep drops it; no back-references (RE2) nor a lone `\{`.
+ */
+const reSeq = (ere: boolean): fc.Arbitrary<string> => {
+  const atom = fc.constantFrom('a', 'b', 'p', 'x', '.', ':', ' ', '[ab]', '[^a]', '\\.', '[[:digit:]]', '[[:upper:]]', '[]a]', 'an', '1');
+  const quant = fc.constantFrom('', '', '', '*', ...(ere ? ['+', '?', '{2}', '{1,2}', '{,1}'] : ['\\+', '\\?', '\\{2\\}', '\\{1,2\\}']));
+  const item = fc.oneof(
+    { weight: 4, arbitrary: atom },
+    { weight: 1, arbitrary: fc.array(atom, { minLength: 1, maxLength: 3 }).map((as) => (ere ? `(${as.join('')})` : `\\(${as.join('')}\\)`)) },
+  );
+  const seq = fc.array(fc.tuple(item, quant).map(([a, q]) => a + q), { minLength: 1, maxLength: 3 }).map((xs) => xs.join(''));
+  return fc.tuple(fc.boolean(), fc.array(seq, { minLength: 1, maxLength: 2 }), fc.boolean()).map(([b, alts, e]) => `${b ? '^' : ''}${alts.join(ere ? '|' : '\\|')}${e ? '$' : ''}`);
+};
+const randomGrep: fc.Arbitrary<string> = fc
+  .tuple(fc.constantFrom('', '-o', '-c', '-v', '-i', '-x', '-n', '-on', '-io', '-vc'), fc.boolean())
+  .chain(([f, ere]) => reSeq(ere).map((re) => `grep ${ere ? '-E ' : ''}${f ? f + ' ' : ''}'${re}'`));
+
 /** Commands reading stdin (pipeline stages after the first, and `< file`). */
 const filter: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom('cat', 'cat -n', 'cat -b', 'cat -s', 'cat -E', 'cat -A', 'cat -T', 'cat -v', 'cat -e', 'cat -nb', 'cat -'),
@@ -139,10 +187,20 @@ const filter: fc.Arbitrary<string> = fc.oneof(
     .map(([f, p]) => `grep ${f} ${p}`),
   fc.constantFrom('sed s/a/X/', 'sed s/a/X/g', 'sed -n p', 'sed -n 1p', 'sed 1d', 'sed "$d"', 'sed -n "$p"', 'sed y/abc/xyz/', 'sed =', 'sed -n /a/p', 'sed /a/d', "sed 's/\\(a\\)\\(p\\)/\\2\\1/'", "sed -E 's/(a|b)+/<&>/g'", 'sed 2q', 'sed -n 2,3p', "sed 's/^/> /'", 'sed G', 'sed -n l', "sed '1!G;h;$!d'", 'sed N', "sed '$!N;s/\\n/ /'", "sed 's/a/A/2'", "sed 's/[[:digit:]]/#/g'", 'sed -n "/a/="', "sed '2i\\\nins'", "sed '1a\\\napp'", "sed '2c\\\nchg'", "sed 's/a*/x/g'", 'sed "s/p/P/gi"', "sed -e 's/a/b/' -e 's/b/c/'", "sed '/a/,/c/d'", "sed '0~2d'", "sed -n '1~2p'", "sed 's/.*/[&]/'", "sed 's/x*$//'", 'sed "y/\\t/T/"', "sed '/^$/d'", "sed 'n;d'", "sed -n 'h;n;G;p'", "sed 's/a/\\n/'", "sed '$='", "sed -n '/b/{p;q}'", "sed 's/\\(.\\)\\(.\\)/\\2\\1/g'", "sed 'x;1d;$G'", "sed 's/A/a/I'", "sed -E 's/^(.)(.*)$/\\2\\1/'", "sed 'D'", "sed 'P;D'", "sed '1~3d'", "sed 's/a/b/;T;s/$/!/'", "sed ':a;s/aa/a/;ta'"),
   fc.constantFrom('strings', 'strings -n 2', 'strings -n 5'),
+  randomSed,
+  randomGrep,
 );
 
 /** Whether a filter is sed: fed only newline-terminated input (see the header). */
 const isSed = (f: string) => f.startsWith('sed');
+
+/**
+ * Whether text upstream of a grep may write a NUL: printf's `%c` of an empty or missing
+ * argument, or `%b` of a `\0`. GNU grep then reads the input as binary and may split lines
+ * at the NUL (header: NUL bytes); no grep is put after such a stage.
+ */
+const mayNul = (upstream: string) => /%[-+ #0-9.]*[cb]/.test(upstream);
+const nulSafe = (upstream: string, f: string) => !f.startsWith('grep') || !mayNul(upstream);
 
 /** A simple command producing output from files or arguments. */
 const source: fc.Arbitrary<string> = fc.oneof(
@@ -162,11 +220,15 @@ const simple: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('true', 'false', 'true x', 'false --help') },
   { weight: 3, arbitrary: assign },
   { weight: 1, arbitrary: fc.tuple(assign, source).map(([a, s]) => `${a} ${s}`) },
+  // several assignments on one line (each sees the ones before it), and an assignment's
+  // status (its last substitution's)
+  { weight: 1, arbitrary: fc.tuple(assign, assign).map(([a, b]) => `${a} ${b}; echo "[$v|$w|$?]"`) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...VARS), fc.constantFrom('$(false)', '$(exit 3)', '$(true)', '"$(exit 2)$(echo x)"', '$(exit 4)$(true)', '`false`')).map(([n, v]) => `${n}=${v}; echo "$?:$${n}"`) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom('IFS=:', "IFS=' '", 'IFS=', "IFS=' :'"), fc.constantFrom('echo $v', 'for i in $v; do echo "[$i]"; done', 'echo $(echo a:b c)', 'echo "$v"')).map(([i, s]) => `( v='a:b c'; ${i}; ${s} )`) },
   // not wc: its stdin column width is 7 even from a regular file (upstream's wc.go), where GNU
   // sizes it by the file
   { weight: 2, arbitrary: fc.tuple(filter, file).filter(([f]) => !isSed(f) && !f.startsWith('wc')).map(([f, fl]) => `${f} < ${fl}`) },
-  { weight: 3, arbitrary: fc.tuple(filter, fc.constantFrom('EOF', "'EOF'", '"EOF"', '-EOF'), fc.array(fc.constantFrom('apple $v', 'b\\$x', '\ttab `echo t`', '$(echo sub)', 'plain', '', "it's \"q\"", 'a\\\\b', '${w}x', 'line \\', 'cont'), { minLength: 0, maxLength: 4 }))
+  { weight: 3, arbitrary: fc.tuple(filter, fc.constantFrom('EOF', "'EOF'", '"EOF"', '-EOF'), fc.array(fc.constantFrom('apple $v', 'b\\$x', '\ttab `echo t`', '$(echo sub)', 'plain', '', "it's \"q\"", 'a\\\\b', '${w}x', 'line \\', 'cont', '"$v" \'$w\'', '\\`x\\` \\"q\\"', '$(cat b.txt)', '`echo b`x$?', 'x\\\\$v', '$nope.$'), { minLength: 0, maxLength: 4 }))
     // Under `<<-` a continued line that starts with a tab closes the body in mvdan (so in
     // upstream rshell), not in bash: no continuation lines there.
     // A continued last line would swallow the delimiter: bash and mvdan then fail to parse.
@@ -186,6 +248,7 @@ const pipeline: fc.Arbitrary<string> = fc
   .tuple(simple, fc.array(filter, { maxLength: 2 }))
   // sed only right after a stage that ends every line it writes (see the header)
   .filter(([s, fs]) => fs.every((f, i) => !isSed(f) || /^(sort|uniq|grep)\b/.test(i === 0 ? s : fs[i - 1])))
+  .filter(([s, fs]) => fs.every((f, i) => nulSafe([s, ...fs.slice(0, i)].join(' | '), f)))
   .map(([s, fs]) => [s, ...fs].join(' | '));
 
 // No `< /dev/null`: input redirections are sandboxed, so outside the allowed dir it is
@@ -208,8 +271,20 @@ export const statement: fc.Arbitrary<string> = fc.letrec<{ stmt: string; list: s
     // no heredoc inside a quoted `$( )`: bash 5.2 re-reads the substitution's text and loses
     // the newline after the body (`syntax error near unexpected token`), mvdan does not
     { weight: 2, arbitrary: tie('list').filter((l) => !l.includes('<<')).map((l) => `echo "[$( ${l})]"`) },
-    { weight: 1, arbitrary: fc.tuple(tie('list'), filter).filter(([, f]) => !isSed(f)).map(([l, f]) => `{ ${l}; } | ${f}`) },
+    { weight: 1, arbitrary: fc.tuple(tie('list'), filter).filter(([l, f]) => !isSed(f) && nulSafe(l, f)).map(([l, f]) => `{ ${l}; } | ${f}`) },
     { weight: 1, arbitrary: fc.constantFrom('(exit 3); echo $?', 'exit 5', '( exit 300 ); echo $?', 'exit', 'false; exit', '$(exit 7); echo $?', 'exit 1 2', 'exit x') },
+    // exit in a pipeline stage or a substitution ends only that subshell
+    { weight: 1, arbitrary: fc.constantFrom('echo a | exit 3; echo $?', 'exit 4 | cat; echo $?', '{ exit 6; } | cat; echo $?', 'true | { false; }; echo $?', 'echo $(exit 5) $?', '( exit -1 ); echo $?', 'exit -- 2', 'exit 256; echo no', '! exit 3 | true; echo $?', 'echo $(echo a; exit 9) $?', 'exit 0x1') },
+    // (no `exit " 3"`: bash trims the blanks, rshell reads the count as Go's Atoi does)
+    // loop control at the edges: outside a loop, counts past the nesting (clamped), a
+    // subshell or pipeline stage (no loop there), `for NAME; do` over the (empty) parameters.
+    // No `break 1 2`: bash exits the shell, rshell fails the command and leaves the innermost
+    // loop (its loop-control semantics, pinned in interp-basics since e1cad34). Nor a count
+    // below 1: bash leaves every loop, rshell only the innermost (same semantics).
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('break', 'continue', 'break 5', 'continue 3', '( break )', 'echo x | break', 'v=$(break)', 'break x', '{ break; }', 'true && continue', 'false || break 2'), words(3), tie('list')).map(([ctl, ws, b]) => `for i in ${ws}; do for j in a b; do echo "$i$j"; ${ctl}; echo "c$?"; done; ${b}; done; echo "e$?"`) },
+    { weight: 1, arbitrary: fc.constantFrom('break; echo $?', 'continue 2; echo $?', 'for x; do echo $x; done; echo $?', 'for x do echo $x; done', 'for x in; do echo n; done; echo $?') },
+    // a compound command as a pipeline's first stage
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('for', 'sub', 'if'), tie('list'), words(3), filter).filter(([, l, , f]) => !isSed(f) && nulSafe(l, f)).map(([k, l, ws, f]) => `${k === 'for' ? `for i in ${ws}; do echo "$i"; ${l}; done` : k === 'sub' ? `( ${l} )` : `if ${l}; then echo y; else echo n; fi`} | ${f}`) },
     { weight: 1, arbitrary: tie('stmt').map((s) => `${s}; echo "st=$?"`) },
   ),
   list: fc.array(tie('stmt'), { minLength: 1, maxLength: 2 }).map((xs) => xs.join('; ')),

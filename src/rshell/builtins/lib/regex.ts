@@ -266,6 +266,8 @@ export interface CompileOptions {
    */
   guard?: (worstMs: number) => void;
   ignoreCase?: boolean;
+  /** `.` matches a newline too (sed's pattern space, which n/N/G/H can make multi-line). */
+  dotNewline?: boolean;
   /**
    * The bytes the pattern matches literally (see `literalOf`), when it has no operator:
    * matching then uses Buffer.indexOf, with identical results.
@@ -330,7 +332,7 @@ export class ByteRegex {
   static compile(re2Pattern: string, opts: CompileOptions = {}): ByteRegex {
     let flags = 0;
     if (opts.longest) flags |= RE2JS.LONGEST_MATCH;
-    const source = (opts.ignoreCase ? '(?i)' : '') + toUtf16(re2Pattern);
+    const source = (opts.ignoreCase ? '(?i)' : '') + (opts.dotNewline ? '(?s)' : '') + toUtf16(re2Pattern);
     const compileMs = (source.length * COMPILE_NS_PER_CHAR) / 1e6;
     if (opts.guard !== undefined && compileMs >= GUARD_FROM_MS) opts.guard(compileMs);
     const literal = opts.literal && !opts.ignoreCase ? Buffer.from(opts.literal, 'latin1') : null;

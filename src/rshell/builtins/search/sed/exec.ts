@@ -310,36 +310,39 @@ export class SedEngine {
     }
   }
 
-  /** Address selection, updating range state (GNU semantics). */
+  /**
+   * Address selection, updating range state (GNU's match_address_p). Lines that n, N, b or t
+   * skipped matter: a line-number start opens the range on the first line looked at past it
+   * (once), a line-number end that was passed closes the range without the line, and a `+N`
+   * or `~N` end, like a regex, takes the first line looked at past it as the range's last.
+   */
   private selects(cmd: Command): boolean {
     if (!cmd.a1) return true;
     if (!cmd.a2) return this.matchAddr(cmd.a1) !== cmd.negate;
     const a2 = cmd.a2;
-    let r: boolean;
+    let r = true;
     if (cmd.rangeActive) {
-      r = true;
       switch (a2.kind) {
         case 'line':
-        case 'plus':
-        case 'mult': {
-          const end = a2.kind === 'line' ? a2.n : cmd.rangeEnd;
-          if (this.lineNum >= end) {
-            cmd.rangeActive = false;
-            if (this.lineNum > end) r = false;
+          if (this.lineNum >= a2.n) {
+            this.closeRange(cmd);
+            r = this.lineNum === a2.n;
           }
           break;
-        }
+        case 'plus':
+        case 'mult':
+          if (this.lineNum >= cmd.rangeEnd) this.closeRange(cmd);
+          break;
         case 'last':
-          if (this.input.isLast()) cmd.rangeActive = false;
+          if (this.input.isLast()) this.closeRange(cmd);
           break;
         case 're':
-          if (this.regexFor(a2.re).test(this.ps)) cmd.rangeActive = false;
+          if (this.regexFor(a2.re).test(this.ps)) this.closeRange(cmd);
           break;
         default:
-          if (this.matchAddr(a2)) cmd.rangeActive = false;
+          if (this.matchAddr(a2)) this.closeRange(cmd);
       }
-      if (!r && this.matchAddr(cmd.a1)) r = this.openRange(cmd);
-    } else if (this.matchAddr(cmd.a1)) {
+    } else if (cmd.a1.kind === 'line' ? !cmd.rangeClosed && this.lineNum >= cmd.a1.n : this.matchAddr(cmd.a1)) {
       r = this.openRange(cmd);
     } else {
       r = false;
@@ -347,13 +350,21 @@ export class SedEngine {
     return r !== cmd.negate;
   }
 
-  /** addr1 matched: decide whether the range stays open past this line. */
-  private openRange(cmd: Command): true {
+  private closeRange(cmd: Command): void {
+    cmd.rangeActive = false;
+    cmd.rangeClosed = true;
+  }
+
+  /** addr1 matched: decide whether the range stays open past this line, and whether it holds it. */
+  private openRange(cmd: Command): boolean {
     const a2 = cmd.a2!;
     const n = this.lineNum;
+    let r = true;
     switch (a2.kind) {
       case 'line':
         cmd.rangeActive = a2.n > n;
+        // opened past its end (a line-number start skipped over): only an exact start holds
+        r = n <= a2.n || this.matchAddr(cmd.a1!);
         break;
       case 'plus':
         cmd.rangeEnd = n + a2.n;
@@ -370,7 +381,8 @@ export class SedEngine {
       default:
         cmd.rangeActive = true; // a regex end is looked for from the next line on
     }
-    return true;
+    if (!cmd.rangeActive) cmd.rangeClosed = true;
+    return r;
   }
 
   /**

@@ -10,6 +10,16 @@ const MAX_GROUP_DEPTH = 256;
 /** Escapes kept as written in a regex (RE2 operators and classes); others lose the `\`. */
 const PATTERN_KEEP = new Set('123456789\\.^$*[](){}+?|<>BAZzwWsSdDb`\''.split(''));
 
+/** `\n` `\t` …: the characters themselves (in a regex, in or out of brackets). */
+const CONTROL_ESCAPES: ReadonlyMap<string, string> = new Map([
+  ['n', '\n'],
+  ['t', '\t'],
+  ['a', '\x07'],
+  ['f', '\f'],
+  ['r', '\r'],
+  ['v', '\v'],
+]);
+
 function fail(msg: string): never {
   throw new SedParseError(msg);
 }
@@ -216,22 +226,26 @@ class Parser {
    * Reads up to an unescaped `delim` (consumed). In a regex (`pattern`), `\n` `\t` … become
    * the characters, RE2 escapes stay, other escapes lose their backslash; in a replacement
    * every escape but `\delim` and the control-character ones is kept for later.
+   * In a regex a bracket expression is read whole, as GNU sed does: the delimiter inside it
+   * is a member (`s/[/]/_/`), and so is a backslash (it escapes nothing there, the `]`
+   * included), except that `\n` `\t` … are still the control characters.
    * Returns null when the delimiter never comes.
    */
   private delimited(delim: string, pattern: boolean): string | null {
     let out = '';
     while (this.pos < this.s.length) {
       const c = this.s[this.pos];
+      if (c === '[' && pattern && delim !== '[') {
+        const bracket = this.bracket();
+        if (bracket === null) return null;
+        out += bracket;
+        continue;
+      }
       if (c === '\\' && this.pos + 1 < this.s.length) {
         const n = this.s[this.pos + 1];
         this.pos += 2;
         if (n === delim) out += delim;
-        else if (n === 'n') out += '\n';
-        else if (n === 't') out += '\t';
-        else if (n === 'a') out += '\x07';
-        else if (n === 'f') out += '\f';
-        else if (n === 'r') out += '\r';
-        else if (n === 'v') out += '\v';
+        else if (CONTROL_ESCAPES.has(n)) out += CONTROL_ESCAPES.get(n);
         else if (n === 'b' && !pattern) out += '\b';
         else if (pattern && !PATTERN_KEEP.has(n)) out += n;
         else out += '\\' + n;
@@ -245,11 +259,48 @@ class Parser {
     return null;
   }
 
+  /**
+   * Reads the bracket expression at `[` (consumed up to its `]`), turning the control-character
+   * escapes into their characters and keeping every other byte; null when it is not closed
+   * on this line.
+   */
+  private bracket(): string | null {
+    const s = this.s;
+    let j = this.pos + 1;
+    let out = '[';
+    if (s[j] === '^') out += s[j++];
+    if (s[j] === ']') out += s[j++];
+    while (j < s.length && s[j] !== '\n') {
+      const c = s[j];
+      if (c === ']') {
+        this.pos = j + 1;
+        return out + ']';
+      }
+      if (c === '[' && (s[j + 1] === ':' || s[j + 1] === '=' || s[j + 1] === '.')) {
+        const end = s.indexOf(s[j + 1] + ']', j + 2);
+        if (end === -1 || s.slice(j, end).includes('\n')) return null;
+        out += s.slice(j, end + 2);
+        j = end + 2;
+        continue;
+      }
+      const ctl = c === '\\' ? CONTROL_ESCAPES.get(s[j + 1] ?? '') : undefined;
+      if (ctl !== undefined) {
+        out += ctl;
+        j += 2;
+        continue;
+      }
+      out += c;
+      j++;
+    }
+    return null;
+  }
+
   private compile(raw: string, icase: boolean): ByteRegex {
     try {
       const syntax = this.ere ? 'ere' : 'bre';
       return ByteRegex.compile(translateRegex(raw, syntax), {
         ignoreCase: icase,
+        dotNewline: true,
         longest: true,
         literal: literalOf(raw, syntax),
         guard: this.guard,
@@ -421,6 +472,7 @@ function newCommand(name: string): Command {
     subst: null,
     ymap: null,
     rangeActive: false,
+    rangeClosed: false,
     rangeEnd: 0,
   };
 }

@@ -50,6 +50,8 @@ export interface Command {
   ymap: Map<string, string> | null;
   /** Range state, per command. */
   rangeActive: boolean;
+  /** A range has ended: a line-number start does not open it again. */
+  rangeClosed: boolean;
   rangeEnd: number;
 }
 
