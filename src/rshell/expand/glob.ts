@@ -6,7 +6,7 @@
  */
 import type { SandboxFS } from '../sandbox/types.js';
 import { ExpansionError } from '../interp/errors.js';
-import { starMatch } from '../star-match.js';
+import { BracketScans, starMatch } from '../star-match.js';
 
 export const MAX_GLOB_READDIR_CALLS = 10_000;
 
@@ -59,8 +59,11 @@ function reEscape(c: string): string {
   return /[\\^$.*+?()[\]{}|/-]/.test(c) ? '\\' + c : c;
 }
 
+/** The longest class name (`[:xdigit:]`): a `[:` further from its `:]` names no class. */
+const MAX_CLASS_NAME = 6;
+
 /** Parses a bracket expression starting at pat[i] === '['; returns [regex, next index] or null. */
-function bracket(pat: string, i: number): [string, number] | null {
+function bracket(pat: string, i: number, scans: BracketScans): [string, number] | null {
   let j = i + 1;
   let neg = false;
   if (pat[j] === '!' || pat[j] === '^') {
@@ -75,13 +78,18 @@ function bracket(pat: string, i: number): [string, number] | null {
   const seen = new Set<string>();
   while (j < pat.length) {
     const c = pat[j]!;
+    if (!first && scans.doomed(j)) return null;
     if (c === ']' && !first) {
-      if (!body) return null;
+      if (!body) {
+        scans.forget(i, j + 1);
+        return null;
+      }
       return [(neg ? '[^' : '[') + body + ']', j + 1];
     }
     first = false;
     if (c === '[' && pat[j + 1] === ':') {
-      const end = pat.indexOf(':]', j + 2);
+      const k = pat.substring(j + 2, j + 4 + MAX_CLASS_NAME).indexOf(':]');
+      const end = k < 0 ? -1 : j + 2 + k;
       const cls = end > 0 ? CLASSES.get(pat.slice(j + 2, end)) : undefined;
       if (cls !== undefined) {
         if (!seen.has(cls)) {
@@ -140,6 +148,7 @@ export function compileGlob(pat: string): GlobMatcher {
   let m = compiled.get(pat);
   if (m) return m;
   const tokens: GlobToken[] = [];
+  const scans = new BracketScans(pat.length);
   for (let i = 0; i < pat.length; i++) {
     // Stars never follow stars, so past 2 × NAME_MAX + 1 tokens more than NAME_MAX take a char.
     if (tokens.length > 2 * NAME_MAX + 1) return MATCHES_NOTHING;
@@ -149,7 +158,7 @@ export function compileGlob(pat: string): GlobMatcher {
       if (tokens.at(-1)?.t !== 'star') tokens.push({ t: 'star' });
     } else if (c === '?') tokens.push({ t: 'any' });
     else if (c === '[') {
-      const b = bracket(pat, i);
+      const b = bracket(pat, i, scans);
       if (b) {
         tokens.push({ t: 'class', re: new RegExp('^' + b[0] + '$') });
         i = b[1] - 1;

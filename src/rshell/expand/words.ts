@@ -182,7 +182,7 @@ class FieldBuilder {
   private has = false;
 
   constructor(
-    private readonly ifs: string,
+    private readonly ifs: IfsChars,
     private readonly check?: () => void,
   ) {}
 
@@ -251,7 +251,7 @@ class FieldBuilder {
     for (let i = 0; i < v.length; i++) {
       // A 1 MiB value splits into 500,000 fields: ~350 ms without a look at the clock.
       if ((i & 65535) === 65535) this.check?.();
-      if (ifs.includes(v[i]!)) {
+      if (ifs.has(v.charCodeAt(i))) {
         if (start >= 0) this.expanded(v.slice(start, i));
         start = -1;
         this.flush();
@@ -360,8 +360,42 @@ function wordFields(word: Word, cx: ExpandContext, substs: Substs, b: FieldBuild
   b.flush();
 }
 
-function ifsOf(cx: ExpandContext): string {
-  return cx.ifs();
+/**
+ * IFS as a set of its distinct chars. Tested with `includes` on the whole value, a 512 KiB IFS
+ * made splitting a 1 MiB value 8.7 s of one stretch (a scan of IFS per character).
+ */
+class IfsChars {
+  /** Each distinct char once: at most 256 (bstr chars are bytes). */
+  readonly chars: string;
+  private readonly table = new Uint8Array(256);
+  private readonly wide = new Set<number>();
+
+  constructor(readonly value: string) {
+    let chars = '';
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (this.has(c)) continue;
+      if (c < 256) this.table[c] = 1;
+      else this.wide.add(c);
+      chars += value[i];
+    }
+    this.chars = chars;
+  }
+
+  has(c: number): boolean {
+    return c < 256 ? this.table[c] === 1 : this.wide.has(c);
+  }
+}
+
+/** The last short IFS seen (a long one is not kept past its run): built once for a loop. */
+let lastIfs = new IfsChars(DEFAULT_IFS);
+
+function ifsOf(cx: ExpandContext): IfsChars {
+  const ifs = cx.ifs();
+  if (ifs === lastIfs.value) return lastIfs;
+  const chars = new IfsChars(ifs);
+  if (ifs.length <= 256) lastIfs = chars;
+  return chars;
 }
 
 /** Fields one expansion may produce: brace lists in a 5 MiB script could otherwise exhaust memory. */
@@ -398,7 +432,7 @@ function fieldsOf(words: Word[], cx: ExpandContext, substs: Substs): string[] | 
         if (p.type === 'ParamExp' && p.short) {
           const v = cx.param(p.param.value);
           if (v === '') continue;
-          if (!hasAny(v, ifs) && !/[*?[]/.test(v)) {
+          if (!hasAny(v, ifs.chars) && !/[*?[]/.test(v)) {
             b.add(v.length);
             out.push(v);
             raw?.push({ val: v, pat: '', glob: false });

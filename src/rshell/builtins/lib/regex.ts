@@ -9,6 +9,7 @@
  */
 import { MatcherInput, RE2JS, type Matcher } from 're2js';
 import { toUtf16 } from '../../bytes.js';
+import { BracketScans } from '../../star-match.js';
 
 export type RegexSyntax = 'bre' | 'ere';
 
@@ -28,7 +29,7 @@ const ERE_SPECIAL = new Set(['(', ')', '{', '}', '+', '?', '|']);
  * escaped. Returns the RE2 text and the index after the closing `]`, or null when the
  * bracket is not closed (the caller then treats `[` literally, which RE2 rejects like GNU).
  */
-function translateBracket(pattern: string, i: number): { text: string; next: number } | null {
+function translateBracket(pattern: string, i: number, scans: BracketScans, ends: ClassEnds): { text: string; next: number } | null {
   let j = i + 1;
   let out = '[';
   if (pattern[j] === '^') {
@@ -38,11 +39,13 @@ function translateBracket(pattern: string, i: number): { text: string; next: num
   let first = true;
   while (j < pattern.length) {
     const c = pattern[j];
+    // Every way this scan can fail depends only on where it is (past the first token).
+    if (!first && scans.doomed(j)) return null;
     if (c === ']' && !first) return { text: out + ']', next: j + 1 };
     first = false;
     if (c === '[' && (pattern[j + 1] === ':' || pattern[j + 1] === '=' || pattern[j + 1] === '.')) {
       const kind = pattern[j + 1];
-      const end = pattern.indexOf(kind + ']', j + 2);
+      const end = ends.find(pattern, kind, j + 2);
       if (end === -1) return null;
       const name = pattern.slice(j + 2, end);
       if (kind === ':') out += `[:${name}:]`;
@@ -54,6 +57,22 @@ function translateBracket(pattern: string, i: number): { text: string; next: num
     j++;
   }
   return null;
+}
+
+/**
+ * `pattern.indexOf(kind + ']', from)`, reusing the last answer for each kind: every `[:` of
+ * `[[:[:[:…` looked for its `:]` to the end of the pattern.
+ */
+class ClassEnds {
+  private readonly last = new Map<string, { from: number; at: number }>();
+
+  find(pattern: string, kind: string, from: number): number {
+    const l = this.last.get(kind);
+    if (l && from >= l.from && (l.at === -1 || from <= l.at)) return l.at;
+    const at = pattern.indexOf(kind + ']', from);
+    this.last.set(kind, { from, at });
+    return at;
+  }
 }
 
 function escapeClassChar(c: string): string {
@@ -71,6 +90,10 @@ export function translateRegex(pattern: string, syntax: RegexSyntax): string {
   let out = '';
   // True where a `*` would have nothing to repeat (start, after `(`, `|` or a leading `^`).
   let atExprStart = true;
+  // An unclosed `[` is literal and the scan moves on by one: without these, each `[` of a
+  // 100 KB run of them scanned (and copied) the rest of the pattern, 127 s in one stretch.
+  const scans = new BracketScans(pattern.length);
+  const ends = new ClassEnds();
   for (let i = 0; i < pattern.length; ) {
     const c = pattern[i];
     if (c === '\\' && i + 1 < pattern.length) {
@@ -95,7 +118,7 @@ export function translateRegex(pattern: string, syntax: RegexSyntax): string {
       continue;
     }
     if (c === '[') {
-      const br = translateBracket(pattern, i);
+      const br = translateBracket(pattern, i, scans, ends);
       if (br) {
         out += br.text;
         i = br.next;
@@ -256,6 +279,23 @@ const GUARD_FROM_MS = 20;
  * VM); rounded up for slower CPUs.
  */
 const COMPILE_NS_PER_CHAR = 4000;
+/**
+ * RE2's parser looks ahead from each `[:` for its `:]`: ns per character looked at (2–3 ns
+ * measured; `[` followed by 20,000 `[:` took 1.8 s, 100,000 of them 9.5 s, far past what
+ * COMPILE_NS_PER_CHAR gives them).
+ */
+const LOOKAHEAD_NS_PER_CHAR = 6;
+
+/** Characters RE2's parser reads looking for the `:]` of each `[:` (to the end if none). */
+function classLookahead(source: string): number {
+  let total = 0;
+  let close = source.length;
+  for (let i = source.length - 2; i >= 0; i--) {
+    if (source.charCodeAt(i) === 0x3a && source.charCodeAt(i + 1) === 0x5d) close = i;
+    else if (source.charCodeAt(i) === 0x5b && source.charCodeAt(i + 1) === 0x3a) total += close - i;
+  }
+  return total;
+}
 
 export interface CompileOptions {
   /**
@@ -333,7 +373,7 @@ export class ByteRegex {
     let flags = 0;
     if (opts.longest) flags |= RE2JS.LONGEST_MATCH;
     const source = (opts.ignoreCase ? '(?i)' : '') + (opts.dotNewline ? '(?s)' : '') + toUtf16(re2Pattern);
-    const compileMs = (source.length * COMPILE_NS_PER_CHAR) / 1e6;
+    const compileMs = (source.length * COMPILE_NS_PER_CHAR + classLookahead(source) * LOOKAHEAD_NS_PER_CHAR) / 1e6;
     if (opts.guard !== undefined && compileMs >= GUARD_FROM_MS) opts.guard(compileMs);
     const literal = opts.literal && !opts.ignoreCase ? Buffer.from(opts.literal, 'latin1') : null;
     try {

@@ -88,8 +88,15 @@ export function newerRefs(e: Expr | null, out: string[] = []): string[] {
 /** Whether a builtin name may run from -exec/-execdir (checked at parse time, like rshell). */
 export type ExecPolicy = (name: string) => boolean;
 
-export function parseExpression(args: string[], allowed: ExecPolicy): Parsed {
-  return new Parser(args, allowed).parse();
+/** Linux's longest file name in bytes, so in characters: the most one -name character takes. */
+const NAME_MAX = 255;
+
+/**
+ * `longestPath`: the most characters a path find prints may have, so the most a -path
+ * pattern can use (past it a pattern matches nothing and is not compiled further).
+ */
+export function parseExpression(args: string[], allowed: ExecPolicy, longestPath = Infinity): Parsed {
+  return new Parser(args, allowed, longestPath).parse();
 }
 
 class Parser {
@@ -102,6 +109,7 @@ class Parser {
   constructor(
     private readonly args: string[],
     private readonly allowed: ExecPolicy,
+    private readonly longestPath: number,
   ) {}
 
   parse(): Parsed {
@@ -187,15 +195,15 @@ class Parser {
       case '--help':
         throw new FindHelpRequest();
       case '-name':
-        return { k: 'name', glob: compileGlob(this.arg(tok)) };
+        return { k: 'name', glob: compileGlob(this.arg(tok), false, NAME_MAX) };
       case '-iname':
-        return { k: 'name', glob: compileGlob(this.arg(tok), true) };
+        return { k: 'name', glob: compileGlob(this.arg(tok), true, NAME_MAX) };
       case '-path':
       case '-wholename':
-        return { k: 'path', glob: compileGlob(this.arg(tok)) };
+        return { k: 'path', glob: compileGlob(this.arg(tok), false, this.longestPath) };
       case '-ipath':
       case '-iwholename':
-        return { k: 'path', glob: compileGlob(this.arg(tok), true) };
+        return { k: 'path', glob: compileGlob(this.arg(tok), true, this.longestPath) };
       case '-type':
         return { k: 'type', types: parseTypes(this.arg(tok)) };
       case '-size':

@@ -82,7 +82,10 @@ export const find: Builtin = async (ctx, args) => {
 
   let parsed: Parsed;
   try {
-    parsed = parseExpression(args.slice(i), (name) => ctx.isAllowed(name));
+    // Below a start path, each of at most MAX_DEPTH levels adds a `/` and a name of at most
+    // 255 bytes: no printed path is longer.
+    const longest = paths.reduce((n, p) => Math.max(n, p.length), 0);
+    parsed = parseExpression(args.slice(i), (name) => ctx.isAllowed(name), longest + MAX_DEPTH * 256);
   } catch (e) {
     if (e instanceof FindHelpRequest) {
       await ctx.stdout.write(HELP);
