@@ -65,6 +65,12 @@ describe('a thousand stages fed by pipes', () => {
 });
 
 describe('a refused chunk is reported like a read error', () => {
+  it('grep -s still says so: it hides file errors, not the run\'s limit', async () => {
+    const t = await probed(root, 'uniq a1m.txt | ' + stages(500, 'grep -s a') + ' | wc -c; grep -s a nosuch.txt; echo $?', 60_000);
+    expect({ out: t.out, err: t.err }).toEqual({ out: '0\n2\n', err: `grep: (standard input): ${BUFFERED}\n` });
+  });
+
+
   it('tr names it and fails, no internal panic', async () => {
     const stdin = new HeldChunkReader(new BufferReader(Buffer.from('abc\n')), () => undefined, () => false);
     expect(await run(tr, 'tr', ['a', 'b'], { stdin })).toMatchObject({ out: '', err: `tr: ${BUFFERED}\n`, code: 1 });

@@ -12,7 +12,7 @@ import { scanInput, ScanError, type ScanOptions, type ScanShared } from './grep-
 import { openInput } from './input.js';
 import { OutBuffer } from '../lib/outbuf.js';
 import { pauseOf } from '../lib/pause.js';
-import { bufferOf, LongLineReserve } from '../lib/buffered.js';
+import { BUFFERED_BYTES_MESSAGE, bufferOf, LongLineReserve } from '../lib/buffered.js';
 
 const MAX_CONTEXT_LINES = 1000;
 
@@ -166,7 +166,8 @@ export const grep: Builtin = async (ctx: CallContext, args: string[]): Promise<n
     } catch (e) {
       if (!(e instanceof SandboxError || e instanceof ScanError)) throw e;
       anyError = true;
-      if (!f.noMessages.value) {
+      // -s hides file errors, not the run's own limit: a refused stage must say why it stopped.
+      if (!f.noMessages.value || e.message === BUFFERED_BYTES_MESSAGE) {
         await out.flush();
         await ctx.stderr.write(`grep: ${displayName}: ${e.message}\n`);
       }
