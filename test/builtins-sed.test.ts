@@ -128,6 +128,14 @@ describe('sed s command', () => {
     // y has no brackets
     expect(await out(['y/[/]/'], 'a[\n')).toBe('a]\n');
   });
+  it('reads `\\` in a bracket as one escaped backslash, so a `n` or `t` after it is a member', async () => {
+    // GNU sed 4.9: `[\\n]` is a backslash and an `n`, not a backslash and a newline (F116 review)
+    expect(await out(['s/[\\\\n]/X/g'], 'a\\bnc\n')).toBe('aXbXc\n');
+    expect(await out(['-E', 's/[\\\\t]+/X/g'], 'a\\tb\tc\n')).toBe('aXb\tc\n');
+    expect(await out(['s/[^\\\\n]/X/g'], 'a\\n\n')).toBe('X\\n\n');
+    // after the pair, `\n` is still the newline
+    expect(await out(['N;s/[\\\\\\n]/X/g'], 'a\\n\nb\n')).toBe('aXnXb\n');
+  });
   it('sets the t flag even for identity substitutions', async () => {
     expect(await out(['s/a/a/;ta;s/$/!/;:a'], 'a\nb\n')).toBe('a\nb!\n');
   });

@@ -10,6 +10,7 @@ import { run } from './builtins-text-ctx.js';
 import { tr } from '../src/rshell/builtins/text/tr.js';
 import { BufferReader } from '../src/rshell/io.js';
 import { HeldChunkReader } from '../src/rshell/builtins/lib/held-input.js';
+import { createRunner } from '../src/rshell/index.js';
 
 const MIB = 1 << 20;
 const root = makeTree({
@@ -74,5 +75,20 @@ describe('a refused chunk is reported like a read error', () => {
   it('tr names it and fails, no internal panic', async () => {
     const stdin = new HeldChunkReader(new BufferReader(Buffer.from('abc\n')), () => undefined, () => false);
     expect(await run(tr, 'tr', ['a', 'b'], { stdin })).toMatchObject({ out: '', err: `tr: ${BUFFERED}\n`, code: 1 });
+  });
+});
+
+describe("the run's own stdin", () => {
+  it('is read in chunks like a file: 129 MiB of it is not refused as one chunk held (F113 review)', async () => {
+    // One chunk of the caller's bytes was counted past the run's 128 MiB total: wc, cat, grep refused it
+    const stdin = Buffer.alloc(129 * MIB, 0x61);
+    const runner = createRunner({ allowAllCommands: true, stdin, timeoutMs: 60_000 });
+    for (const [script, out] of [
+      ['wc -c', `${129 * MIB}\n`],
+      ['cat | wc -c', `${129 * MIB}\n`],
+    ]) {
+      const r = await runner.run(script);
+      expect({ script, out: r.stdout.toString(), err: r.stderr.toString(), code: r.exitCode }).toEqual({ script, out, err: '', code: 0 });
+    }
   });
 });

@@ -30,14 +30,21 @@ export interface ByteWriter {
 
 const EMPTY = new Uint8Array(0);
 
-/** A reader over bytes already in memory. */
+/** A reader over bytes already in memory, handed out whole or in views of at most `chunkBytes`. */
 export class BufferReader implements ByteReader {
   private data: Uint8Array | null;
-  constructor(data: Uint8Array = EMPTY) {
+  constructor(
+    data: Uint8Array = EMPTY,
+    private readonly chunkBytes = Infinity,
+  ) {
     this.data = data.length ? data : null;
   }
   read(): Promise<Uint8Array | null> {
     const d = this.data;
+    if (d !== null && d.length > this.chunkBytes) {
+      this.data = d.subarray(this.chunkBytes);
+      return Promise.resolve(d.subarray(0, this.chunkBytes));
+    }
     this.data = null;
     return Promise.resolve(d);
   }

@@ -6,6 +6,7 @@ import type { File } from '../syntax/ast.js';
 import type { RunOutcome } from '../hooks.js';
 import { BufferReader } from '../io.js';
 import { BrokenPipeError } from '../io.js';
+import { READ_CHUNK } from '../read-chunk.js';
 import { RunAbortError } from './errors.js';
 import { InternalPanic, Interpreter } from './interpreter.js';
 import { RunState, type RunSettings } from './run-state.js';
@@ -41,7 +42,9 @@ export async function execute(file: File, opts: ExecuteOptions): Promise<Execute
     runTok = undefined;
   }
   const io: IO = {
-    stdin: new BufferReader(opts.stdin),
+    // In a file's chunks: a builtin counts the chunk it holds against the run's buffered
+    // total (F113), and a caller's stdin of 128 MiB in one chunk was refused to `wc -c`.
+    stdin: new BufferReader(opts.stdin, READ_CHUNK),
     stdout: run.stdout,
     stderr: run.stderr,
     stdinPiped: false,

@@ -283,6 +283,12 @@ class Parser {
         j = end + 2;
         continue;
       }
+      // `\\` is one escaped backslash, as GNU reads it: `[\\n]` is a backslash and an `n`.
+      if (c === '\\' && s[j + 1] === '\\') {
+        out += '\\\\';
+        j += 2;
+        continue;
+      }
       const ctl = c === '\\' ? CONTROL_ESCAPES.get(s[j + 1] ?? '') : undefined;
       if (ctl !== undefined) {
         out += ctl;
