@@ -1,7 +1,5 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import type { ByteReader } from '../src/rshell/io.js';
+import { gc, liveBytes, sampled } from './helpers/live-memory.js';
 import { sed } from '../src/rshell/builtins/search/sed/sed.js';
 import { listing } from '../src/rshell/builtins/search/sed/exec.js';
 import { repeatReader, runBuiltin, type FileTree } from './builtins-grep-harness.js';
@@ -228,42 +226,17 @@ describe('sed errors', () => {
 });
 
 describe('sed streaming', () => {
-  // A collection on demand, without --expose-gc on the command line.
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  /** Live memory after a full collection: what the process holds, not garbage waiting for one. */
-  const live = (): number => {
-    gc();
-    const m = process.memoryUsage();
-    return m.heapUsed + m.external;
-  };
-  /** Calls `sample` after every `every` bytes read. */
-  const sampled = (reader: ByteReader, every: number, sample: () => void): ByteReader => {
-    let since = 0;
-    return {
-      async read() {
-        const chunk = await reader.read();
-        if (chunk && (since += chunk.length) >= every) {
-          since = 0;
-          sample();
-        }
-        return chunk;
-      },
-      cancel: () => reader.cancel?.(),
-    };
-  };
-
   it('substitutes over 40 MB with bounded memory', async () => {
     // RSS alone measures when V8 collects: on Node 24, next to another test file's CPU
     // burst, the garbage of a 40 MB run reached 160 MiB before a collection. What the run
     // holds is sampled after a collection every 4 MB, and RSS is read after one too.
-    const live0 = live();
+    const live0 = liveBytes();
     const rss0 = process.memoryUsage().rss;
     let held = 0;
     const unit = 'the quick brown fox jumps over the lazy dog\n';
     const units = Math.floor((40 * 1024 * 1024) / unit.length);
     // Output is counted by `$=` only, so nothing accumulates in the collector.
-    const stdin = sampled(repeatReader(unit, units * unit.length), 4 * 1024 * 1024, () => (held = Math.max(held, live() - live0)));
+    const stdin = sampled(repeatReader(unit, units * unit.length), 4 * 1024 * 1024, () => (held = Math.max(held, liveBytes() - live0)));
     const r = await runBuiltin(sed, 'sed', ['-n', 's/o/0/g;$='], { stdin });
     expect(r).toEqual({ code: 0, stdout: `${units}\n`, stderr: '' });
     // Holding a fifth of the input at any sample would exceed this.
