@@ -57,6 +57,14 @@ describe('parser against the sh-syntax oracle', () => {
 });
 
 describe('fixed divergences', () => {
+  it.each(['for \\IFS in ""; do echo; done', 'for a\\ b in x; do :; done', 'select \\a in x; do :; done'])(
+    'a loop name with backslash escapes (fixed): %j is accepted, as mvdan does',
+    async (script) => {
+      const v = await parserVerdict(script);
+      expect(v.oracle).toBe(true);
+      expect(v.ours).toBe(true);
+    },
+  );
   it.each(['for [j in a; do echo; done', 'for [[j in a; do echo; done', 'echo | for [[ in a; do echo; done'])(
     'F13 (fixed): %j is accepted, as mvdan does',
     async (script) => {

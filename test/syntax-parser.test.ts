@@ -381,6 +381,12 @@ describe('parser: for-loop names', () => {
     expect(cmdOf('for [j in a; do b; done', 'ForClause').loop).toMatchObject({ name: { value: '[j' } });
     expect(cmdOf('for [[ in a; do b; done', 'ForClause').loop).toMatchObject({ name: { value: '[[' } });
     expect(cmdOf('for 1 in a; do b; done', 'ForClause').loop).toMatchObject({ name: { value: '1' } });
+    // Backslash escapes stay in the name, as in mvdan's Lit (found by the parser fuzz, seed 1206003).
+    expect(cmdOf('for \\IFS in a; do b; done', 'ForClause').loop).toMatchObject({ name: { value: '\\IFS' } });
+    expect(cmdOf('for a\\ b in a; do b; done', 'ForClause').loop).toMatchObject({ name: { value: 'a\\ b' } });
+    expect(cmdOf('for a\\\nb in a; do b; done', 'ForClause').loop).toMatchObject({ name: { value: 'ab' } });
+    expect(cmdOf('for a\\$b in a; do b; done', 'ForClause').loop).toMatchObject({ name: { value: 'a\\$b' } });
+    expect(() => parse('for a\\b$c in a; do b; done')).toThrow('1:1:');
     expect(() => parse('for a[ in a; do b; done')).toThrow('1:1: `for foo` must be followed by `in`, `do`, `;`, or a newline');
   });
 });

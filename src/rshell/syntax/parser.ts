@@ -901,7 +901,9 @@ export class Parser extends WordParser {
       loop = this.cStyleLoop();
     } else {
       const nameStart = this.i;
-      const w = this.peekWord();
+      // mvdan takes a literal with backslash escapes too, escapes and all (`for \IFS in`).
+      const word = this.wordAt(this.i) ?? this.escapedWordAt(this.i);
+      const w = word?.value ?? null;
       if (w === null) {
         const c = this.c();
         if (c < 0 || c === NL || isMeta(c) || c === 35) this.err(forPos, `\`${kw}\` must be followed by a literal`);
@@ -912,7 +914,7 @@ export class Parser extends WordParser {
         // `for a[…`: mvdan reads `a[` as the start of an index, which a loop name cannot have.
         this.err(forPos, `\`${kw} foo\` must be followed by \`in\`, \`do\`, \`;\`, or a newline`);
       }
-      this.skipWord();
+      this.i = word!.end;
       const name = this.lit(nameStart, this.i, w);
       const iter: WordIter = { type: 'WordIter', pos: nameStart, end: this.i, name, inPos: -1, items: [] };
       // `in` may follow on the same line or after newlines; `;` or a newline may precede `do`.

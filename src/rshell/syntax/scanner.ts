@@ -192,6 +192,34 @@ export abstract class Scanner {
     return { value, end: j };
   }
 
+  /**
+   * A literal word at `start` that may hold backslash escapes, kept in its value as mvdan's
+   * Lit keeps them (`\IFS`), ending at a word boundary; null when it holds quotes, `$` or
+   * backquotes. Line continuations are removed, as in wordAt.
+   */
+  escapedWordAt(start: number): { value: string; end: number } | null {
+    const s = this.src;
+    let j = start;
+    let value = '';
+    let seg = start;
+    while (j < this.n) {
+      const c = s.charCodeAt(j);
+      if (c === 92 && j + 1 < this.n) {
+        if (s.charCodeAt(j + 1) === NL) {
+          value += s.slice(seg, j);
+          seg = j + 2;
+        }
+        j += 2;
+        continue;
+      }
+      if (isBoundary(c) || c === 39 || c === 34 || c === 96 || c === 36) break;
+      j++;
+    }
+    value += s.slice(seg, j);
+    if (value.length === 0 || (j < this.n && !isBoundary(s.charCodeAt(j)))) return null;
+    return { value, end: j };
+  }
+
   /** The reserved-word candidate at the cursor (see wordAt), or null. */
   peekWord(): string | null {
     return this.wordAt(this.i)?.value ?? null;
