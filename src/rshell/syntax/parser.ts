@@ -902,7 +902,7 @@ export class Parser extends WordParser {
     } else {
       const nameStart = this.i;
       // mvdan takes a literal with backslash escapes too, escapes and all (`for \IFS in`).
-      const word = this.wordAt(this.i) ?? this.escapedWordAt(this.i);
+      const word = this.wordAt(this.i, true);
       const w = word?.value ?? null;
       if (w === null) {
         const c = this.c();

@@ -163,9 +163,10 @@ export abstract class Scanner {
   /**
    * The plain literal word starting at `start` (no quotes, `$`, backquotes or escapes other
    * than line continuations, which mvdan removes before lexing), ending at a word boundary:
-   * its value and raw end offset, or null.
+   * its value and raw end offset, or null. With `escapes`, backslash escapes are part of the
+   * word, kept in its value as mvdan's Lit keeps them (`\IFS`).
    */
-  wordAt(start: number): { value: string; end: number } | null {
+  wordAt(start: number, escapes = false): { value: string; end: number } | null {
     const s = this.src;
     let j = start;
     let value = '';
@@ -176,6 +177,10 @@ export abstract class Scanner {
         value += s.slice(seg, j);
         j += 2;
         seg = j;
+        continue;
+      }
+      if (escapes && c === 92 && j + 1 < this.n) {
+        j += 2;
         continue;
       }
       if (isBoundary(c) || c === 39 || c === 34 || c === 96 || c === 36 || c === 92) break;
@@ -189,34 +194,6 @@ export abstract class Scanner {
     // `!(pat)` is an extglob word, not negation; `x<(…)` continues the word.
     if (c === 40 && value.length === 1 && isExtGlobStart(value.charCodeAt(0)) && c1 !== 41) return null;
     if ((c === 60 || c === 62) && c1 === 40) return null;
-    return { value, end: j };
-  }
-
-  /**
-   * A literal word at `start` that may hold backslash escapes, kept in its value as mvdan's
-   * Lit keeps them (`\IFS`), ending at a word boundary; null when it holds quotes, `$` or
-   * backquotes. Line continuations are removed, as in wordAt.
-   */
-  escapedWordAt(start: number): { value: string; end: number } | null {
-    const s = this.src;
-    let j = start;
-    let value = '';
-    let seg = start;
-    while (j < this.n) {
-      const c = s.charCodeAt(j);
-      if (c === 92 && j + 1 < this.n) {
-        if (s.charCodeAt(j + 1) === NL) {
-          value += s.slice(seg, j);
-          seg = j + 2;
-        }
-        j += 2;
-        continue;
-      }
-      if (isBoundary(c) || c === 39 || c === 34 || c === 96 || c === 36) break;
-      j++;
-    }
-    value += s.slice(seg, j);
-    if (value.length === 0 || (j < this.n && !isBoundary(s.charCodeAt(j)))) return null;
     return { value, end: j };
   }
 
