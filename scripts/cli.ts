@@ -45,8 +45,9 @@ export function parseOptions<T extends ParseArgsConfig>(config: T, usage: string
     return parseArgs<T>({ ...config, args });
   } catch (err) {
     const e = err as Error & { code?: string };
-    // An option followed by another option: say the value is missing, in one line.
-    const message = e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? e.message.split('\n')[0]!.replace(/^Option '(--[^']+)' argument is ambiguous\.$/, "Option '$1 <value>' argument missing") : e.message;
+    // An option followed by another option: say the value is missing, and how to give one
+    // that looks like an option (`--command=-hx`), in one line.
+    const message = e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? e.message.split('\n')[0]!.replace(/^Option '(--[^']+)' argument is ambiguous\.$/, "Option '$1 <value>' argument missing (a value that starts with an option's letter is written $1=-…)") : e.message;
     usageError(`${message}\n${usage}`);
   }
 }

@@ -105,6 +105,15 @@ describe('npm run enqueue: flags it cannot honour', () => {
     expect(err).toMatchObject({ code: 2, stderr: message });
   });
 
+  it('a --command value that looks like one of its options is refused with how to write it, and sent when written so', async () => {
+    const err = await failure(enqueueRaw(['--queue-url', queues.taskQueueUrl, '--command', '-hx']));
+    expect(err.code).toBe(2);
+    expect(err.stderr).toMatch(/^Option '--command <value>' argument missing \(a value that starts with an option's letter is written --command=-…\)\nusage: npm run enqueue -- /);
+    await enqueueRaw(['--queue-url', queues.taskQueueUrl, '--command=-hx']);
+    const [body] = await drainQueue(queues, queues.taskQueueUrl, 1, 5000);
+    expect(JSON.parse(body!).data.attributes.inputs.command).toBe('-hx');
+  });
+
   it('--expires-in without a signing key is refused, not sent as an unsigned task that never expires', async () => {
     const err = await failure(enqueueRaw(['--queue-url', queues.taskQueueUrl, '--command', 'true', '--expires-in', '60']));
     expect(err).toMatchObject({ code: 2, stderr: '--expires-in applies to a signed task: give --sign-key and --key-id too (an unsigned task never expires)\n' });

@@ -44,7 +44,7 @@ describe('npm run local', () => {
     // A negative value as its own argument got three lines from parseArgs on how to spell it.
     [['--visibility', '-1'], /^--visibility must be a whole number from 0 to 43200, got "-1"\n$/],
     [['--timeout-ms', '-100'], /^--timeout-ms must be a whole number from 1 to 900000, got "-100"\n$/],
-    [['--timeout-ms', '--fifo'], /^Option '--timeout-ms <value>' argument missing\nusage: npm run local -- \[--port N\] .*\n$/],
+    [['--timeout-ms', '--fifo'], /^Option '--timeout-ms <value>' argument missing \(a value that starts with an option's letter is written --timeout-ms=-…\)\nusage: npm run local -- \[--port N\] .*\n$/],
   ])('refuses %j in one line with exit 2, before anything starts', async (args, message) => {
     const r = await refusal(...args);
     expect(r.code).toBe(2);
