@@ -4,6 +4,9 @@
  * trailing slashes and maps '' to '.', which differs from Go in ways that show in messages.
  */
 
+/** Linux's PATH_MAX: the kernel refuses a path of this many bytes or more (ENAMETOOLONG). */
+export const PATH_MAX = 4096;
+
 /** Go's filepath.Clean for '/'-separated paths. */
 export function clean(p: string): string {
   if (p === '') return '.';

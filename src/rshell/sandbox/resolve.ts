@@ -21,7 +21,7 @@ import { promises as fsp, type BigIntStats } from 'node:fs';
 import { bytesOf } from '../bytes.js';
 import { fromErrno, denied } from './errors.js';
 import { type DenyList } from './denylist.js';
-import { clean, componentsBelow, isAbs, join, splitComponents, toAbs } from './paths.js';
+import { PATH_MAX, clean, componentsBelow, isAbs, join, splitComponents, toAbs } from './paths.js';
 import { PathEscapeError, SandboxError } from './types.js';
 
 /** Go's os.Root limit (rootMaxSymlinks, __POSIX_SYMLOOP_MAX). */
@@ -91,6 +91,10 @@ export class Resolver {
    * ("openat", "statat", ...). Throws SandboxError.
    */
   async resolve(path: string, dir: string, followLast: boolean, op: string, rootOp: string): Promise<Resolved> {
+    // Linux refuses such a path before reading it. The sandbox cleans paths itself, so
+    // without this a start path inflated to megabytes (`./././…`) resolved, and every
+    // lookup a walk or glob made below it copied and cleaned it again.
+    if (path.length >= PATH_MAX) throw fromErrno({ code: 'ENAMETOOLONG' }, path, rootOp);
     const abs = toAbs(path, dir);
     if (this.deny.check(abs)) throw denied(path, op);
     const hit = this.rootFor(abs);
