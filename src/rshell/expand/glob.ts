@@ -185,21 +185,18 @@ function join(base: string, name: string): string {
 }
 
 /**
- * `m` with `parts` added as join (a component) or '' (a slash) would add them one by one, in
- * one copy: one by one, each join looked at the end of a path that grew by a component, and
- * 256 Ki components of a 512 KiB pattern held the event loop for 50 s.
+ * What adding `parts` (components, and '' for a slash) with join, one at a time, appends to
+ * a path; `bare`: the path is empty or ends with '/'. One at a time, each join looked at the
+ * end of a path grown by a component: 256 Ki components held the event loop for 50 s.
  */
-function appendLiterals(m: string, parts: string[]): string {
-  let empty = m === '';
-  let slash = m.endsWith('/');
-  let tail = '';
+function literalTail(parts: string[], bare: boolean): string {
+  const out: string[] = [];
   for (const p of parts) {
-    if (p !== '' && !empty && !slash) tail += '/';
-    tail += p === '' ? '/' : p;
-    empty = false;
-    slash = p === '';
+    if (p !== '' && !bare) out.push('/');
+    out.push(p === '' ? '/' : p);
+    bare = p === '';
   }
-  return m + tail;
+  return out.join('');
 }
 
 function byteOrder(a: string, b: string): number {
@@ -240,22 +237,34 @@ export async function globPaths(
   let matches: string[] = [''];
   let lastLiteral = false;
   let sawMeta = false;
-  // Literal components and slashes not yet added to the matches (see appendLiterals).
+  // Literal components and slashes not yet added to the matches (see literalTail).
   let pending: string[] = [];
   const flush = () => {
-    if (pending.length > 0) matches = matches.map((m) => appendLiterals(m, pending));
+    if (pending.length === 0) return;
+    // Two tails at most, each shared by the matches it extends.
+    const tails: (string | undefined)[] = [];
+    matches = matches.map((m) => {
+      const bare = m === '' || m.endsWith('/') ? 1 : 0;
+      return m + (tails[bare] ??= literalTail(pending, bare === 1));
+    });
     pending = [];
   };
+  // The matches are directories, checked, with only `.` components added since.
+  let dirsChecked = false;
   for (let k = 0; k < parts.length; k++) {
     const part = parts[k]!;
     if (part === '') {
       // Leading slash, doubled slash or trailing slash: keep it verbatim.
       pending.push('');
+      dirsChecked = false;
       continue;
     }
-    if (!hasGlobMeta(part) && part !== '.' && part !== '..') {
+    // `x/.` is a directory just when x is: after a check, a run of `.` needs no other.
+    const literal = part === '.' ? dirsChecked : part !== '..' && !hasGlobMeta(part);
+    if (literal) {
       pending.push(unescapeGlob(part));
       lastLiteral = true;
+      dirsChecked &&= part === '.';
       continue;
     }
     flush();
@@ -265,14 +274,14 @@ export async function globPaths(
       // directory, so `*/..` does not match `a.txt/..`.
       matches = await dirsOnly(matches, fs, dir, checkCanceled);
       if (matches.length === 0) return matches;
-    }
-    if (!hasGlobMeta(part)) {
       matches = matches.map((m) => join(m, part));
       lastLiteral = true;
+      dirsChecked = part === '.';
       continue;
     }
     sawMeta = true;
     lastLiteral = false;
+    dirsChecked = false;
     const re = compileGlob(part);
     const showHidden = part[0] === '.' || part.startsWith('\\.');
     const next: string[] = [];
@@ -297,13 +306,16 @@ export async function globPaths(
   }
   if (!sawMeta) return [];
   flush();
-  if (lastLiteral || pattern.endsWith('/')) {
+  const dirsOnlyWanted = pattern.endsWith('/');
+  if (lastLiteral || dirsOnlyWanted) {
     // Components after the last pattern were joined blindly: keep only paths that exist.
     const kept: string[] = [];
     for (const m of matches) {
       checkCanceled();
       try {
-        if (m.endsWith('/')) {
+        // Every match ends with '/' just when the pattern does; asking each match would read
+        // (and copy) each one whole when a long literal tail is shared by them all.
+        if (dirsOnlyWanted) {
           if ((await fs.stat(m, dir)).kind === 'dir') kept.push(m);
         } else {
           await fs.lstat(m, dir);
