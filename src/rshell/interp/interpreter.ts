@@ -20,7 +20,7 @@ import { BUILTINS } from '../builtins/registry.js';
 import type { RshellHooks } from '../hooks.js';
 import { SandboxError } from '../sandbox/types.js';
 import { expandFields, expandHeredoc, expandLiteral } from '../expand/words.js';
-import { FileReader } from '../read-chunk.js';
+import { FileReader, READ_CHUNK } from '../read-chunk.js';
 import { BuiltinContext } from './builtin-context.js';
 import { CONTROL_BUILTINS } from './control.js';
 import { ExpansionError, RunAbortError, ShellAbortError } from './errors.js';
@@ -620,7 +620,9 @@ export class Interpreter {
           return fail(e.message);
         }
         held += body.length;
-        out.stdin = new BufferReader(Buffer.from(body, 'latin1'));
+        // In 64 KiB views, as files and the run's stdin are read: one 10 MiB chunk held a
+        // line tool for its whole length in one stretch.
+        out.stdin = new BufferReader(Buffer.from(body, 'latin1'), READ_CHUNK);
         out.stdinPiped = true;
         continue;
       }
