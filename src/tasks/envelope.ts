@@ -3,10 +3,10 @@
  * { "data": { "id", "type", "attributes": { "name", "bundle_id", "inputs", "job_id",
  *   "trace_id", "span_id", "allowed_commands", "allowed_paths", "org_id", "client",
  *   "signed_envelope" } } }
- * Parsed losslessly (ids are unsigned 64-bit JSON numbers) and validated with zod/mini;
+ * Parsed losslessly (ids are unsigned 64-bit JSON numbers) and validated with valibot;
  * every problem is reported with its JSON path.
  */
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { parseJsonExact } from '../tracing/json-lossless.js';
 import { asEventBridgeEvent } from './eventbridge.js';
 import { asSnsNotification } from './sns.js';
@@ -67,38 +67,84 @@ export type ParsedTask =
   | { ok: false; error: string; identity: TaskIdentity };
 
 // One message whatever the wrong value is (string, float, negative, too large).
-const uint64 = z.custom<number | bigint>(
-  (v) => (typeof v === 'number' ? Number.isSafeInteger(v) && v >= 0 : typeof v === 'bigint' && v >= 0n && v <= MAX_UINT64),
+const uint64 = v.custom<number | bigint>(
+  (x) => (typeof x === 'number' ? Number.isSafeInteger(x) && x >= 0 : typeof x === 'bigint' && x >= 0n && x <= MAX_UINT64),
   'must be an unsigned 64-bit integer',
 );
 
-const nonEmpty = z.string().check(z.minLength(1, 'must not be empty'));
-const stringList = z.array(z.string());
+/** The message of a value of the wrong type: "expected string, got number", "required string is missing". */
+const wrongType =
+  (expected: string) =>
+  (i: v.BaseIssue<unknown>): string =>
+    i.input === undefined ? `required ${expected} is missing` : `expected ${expected}, got ${typeName(i.input)}`;
 
-const attributesSchema = z.object({
+/** An object that is not an array (valibot's `object` and `record` take arrays too). */
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * An object with these entries, unknown keys dropped. A missing key is said as its schema
+ * says undefined ("required string is missing"); the guard leaves `v.object` no other issue.
+ */
+const object = <E extends v.ObjectEntries>(entries: E) =>
+  v.pipe(
+    v.custom<Record<string, unknown>>(isObject, wrongType('object')),
+    v.object(entries, (i) => v.safeParse(entries[i.path![0].key as keyof E], undefined).issues![0].message),
+  );
+
+/**
+ * A string of at least one character. As before, a value of another type that has a length
+ * under 1 (`[]`) is also said to be empty: "expected string, got array; must not be empty".
+ */
+const nonEmpty = v.pipe(
+  v.unknown(),
+  v.check((x) => typeof x === 'string', wrongType('string')),
+  v.check((x) => x == null || (x as { length?: unknown }).length === undefined || ((x as { length: number }).length >= 1), 'must not be empty'),
+) as v.GenericSchema<unknown, string>;
+
+const string = v.string(wrongType('string'));
+const stringList = v.array(string, wrongType('array'));
+
+// A record: a non-array object, its own keys kept but `__proto__`. valibot's `record` would
+// also drop `constructor` and `prototype` (and take arrays), so the entries are read, checked
+// as a map (issues at `allowed_paths.<key>.<i>`), then rebuilt.
+const ownEntries = (o: Record<string, unknown>) => Object.entries(o).filter(([k]) => k !== '__proto__');
+const record = v.pipe(
+  v.custom<Record<string, unknown>>(isObject, wrongType('record')),
+  v.transform((o) => Object.fromEntries(ownEntries(o))),
+);
+const recordOf = <T>(value: v.GenericSchema<unknown, T>) =>
+  v.pipe(
+    v.custom<Record<string, unknown>>(isObject, wrongType('record')),
+    v.transform((o) => new Map(ownEntries(o))),
+    v.map(v.string(), value),
+    v.transform((m) => Object.fromEntries(m) as Record<string, T>),
+  );
+
+const attributesSchema = object({
   name: nonEmpty,
   bundle_id: nonEmpty,
-  inputs: z.optional(z.record(z.string(), z.unknown())),
+  inputs: v.optional(record),
   job_id: nonEmpty,
-  trace_id: z.optional(uint64),
-  span_id: z.optional(uint64),
-  allowed_commands: z.optional(stringList),
+  trace_id: v.optional(uint64),
+  span_id: v.optional(uint64),
+  allowed_commands: v.optional(stringList),
   // PAR: keyed by environment ("default" / "containerized"); a plain list is accepted too.
-  allowed_paths: z.optional(z.union([stringList, z.record(z.string(), stringList)])),
-  org_id: z.optional(uint64),
-  client: z.optional(z.union([z.number(), z.string()])),
-  signed_envelope: z.optional(z.record(z.string(), z.unknown())),
+  allowed_paths: v.optional(v.union([stringList, recordOf(stringList)], wrongType('array or record'))),
+  org_id: v.optional(uint64),
+  // Number.isFinite: NaN and ±Infinity (1e999) are not numbers here.
+  client: v.optional(v.union([v.custom<number>(Number.isFinite), v.string()], wrongType('number or string'))),
+  signed_envelope: v.optional(record),
 });
 
-export const envelopeSchema = z.object({
-  data: z.object({
+export const envelopeSchema = object({
+  data: object({
     id: nonEmpty,
-    type: z.optional(z.string()),
+    type: v.optional(string),
     attributes: attributesSchema,
   }),
 });
 
-export type Envelope = z.infer<typeof envelopeSchema>;
+export type Envelope = v.InferOutput<typeof envelopeSchema>;
 
 /**
  * A message body: the task envelope, an SNS notification whose `Message` is one (sns.ts), or
@@ -133,11 +179,9 @@ function wrapped(parsed: ParsedTask, where: string, carrier: unknown): ParsedTas
 }
 
 export function validateEnvelope(raw: unknown): ParsedTask {
-  const r = z.safeParse(envelopeSchema, raw);
-  if (!r.success) {
-    return { ok: false, error: `invalid task: ${formatIssues(r.error.issues, raw)}`, identity: identityOf(raw) };
-  }
-  return { ok: true, task: toTask(r.data) };
+  const r = v.safeParse(envelopeSchema, raw);
+  if (!r.success) return { ok: false, error: `invalid task: ${envelopeProblems(r.issues).slice(0, 5).join('; ')}`, identity: identityOf(raw) };
+  return { ok: true, task: toTask(r.output) };
 }
 
 export function toTask(env: Envelope): Task {
@@ -162,67 +206,39 @@ export function toTask(env: Envelope): Task {
 }
 
 /** A Lambda is a bare-metal-like environment: the "default" list applies. */
-function pathsFor(v: string[] | Record<string, string[]> | undefined): string[] | undefined {
-  if (v === undefined || Array.isArray(v)) return v;
-  return v.default ?? v.DEFAULT ?? v.bare_metal ?? v.BARE_METAL ?? [];
+function pathsFor(p: string[] | Record<string, string[]> | undefined): string[] | undefined {
+  if (p === undefined || Array.isArray(p)) return p;
+  return p.default ?? p.DEFAULT ?? p.bare_metal ?? p.BARE_METAL ?? [];
 }
 
-interface Issue {
-  code: string;
-  path: PropertyKey[];
-  message: string;
-  expected?: string;
-  /** invalid_union: each alternative's issues, paths relative to the union's value. */
-  errors?: Issue[][];
-}
-
-function formatIssues(issues: readonly Issue[], raw: unknown): string {
-  return issues
-    .flatMap(unionBranch)
-    .slice(0, 5)
-    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${describeIssue(i, valueAt(raw, i.path))}`)
-    .join('; ');
+/** Every problem, "path: message", in the order found (the error shows the first 5). */
+export function envelopeProblems(issues: readonly v.BaseIssue<unknown>[]): string[] {
+  return issues.flatMap((i) => unionBranch(i)).map(({ path, message }) => `${path.map(String).join('.') || '(root)'}: ${message}`);
 }
 
 /**
- * A union's failure, said by the alternative the value's type matched (its issues lie
- * inside the value: `allowed_paths.1: expected string, got number`), else as the types it
- * could have been (`expected array or record, got number`). "unexpected array" for a list
- * with one bad entry named the one type the field takes.
+ * A union's failure is said by the alternative the value's type matched (its issues lie
+ * inside the value: `allowed_paths.1: expected string, got number`), else by the union's own
+ * message, the types it could have been (`expected array or record, got number`). valibot
+ * gives the alternatives' issues in one list: those with a path are the matching one's (a
+ * list or a map, never both).
  */
-function unionBranch(i: Issue): Issue[] {
-  if (i.code !== 'invalid_union' || !i.errors?.length) return [i];
-  const inside = i.errors.find((b) => b.length > 0 && b.every((e) => e.path.length > 0));
-  if (inside) return inside.flatMap((e) => unionBranch({ ...e, path: [...i.path, ...e.path] }));
-  const expected = [...new Set(i.errors.flatMap((b) => b.map((e) => e.expected).filter((e): e is string => e !== undefined)))];
-  return [{ code: 'invalid_type', path: i.path, message: i.message, expected: expected.join(' or ') || undefined }];
+function unionBranch(i: v.BaseIssue<unknown>, prefix: PropertyKey[] = []): { path: PropertyKey[]; message: string }[] {
+  const path = [...prefix, ...(i.path ?? []).map((p) => p.key as PropertyKey)];
+  const inside = i.type === 'union' ? (i.issues ?? []).filter((e) => e.path?.length) : [];
+  if (inside.length) return inside.flatMap((e) => unionBranch(e, path));
+  return [{ path, message: i.message }];
 }
 
-function describeIssue(i: Issue, actual: unknown): string {
-  if (i.code === 'invalid_type') {
-    return actual === undefined ? `required ${i.expected ?? 'value'} is missing` : `expected ${i.expected}, got ${typeName(actual)}`;
-  }
-  if (i.code === 'invalid_union') return `unexpected ${typeName(actual)}`;
-  return i.message === 'Invalid input' ? 'invalid value' : i.message;
+function typeName(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'array';
+  if (typeof x === 'bigint') return 'number';
+  return typeof x;
 }
 
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'bigint') return 'number';
-  return typeof v;
-}
-
-function valueAt(raw: unknown, path: PropertyKey[]): unknown {
-  let v = raw;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[k];
-  }
-  return v;
-}
-
-function identityOf(raw: unknown): TaskIdentity {
+/** What a body that failed validation still says of its task (for its failed result). */
+export function identityOf(raw: unknown): TaskIdentity {
   const d = (raw as { data?: Record<string, unknown> } | null)?.data;
   if (!d || typeof d !== 'object') return {};
   const a = (d.attributes ?? {}) as Record<string, unknown>;
