@@ -25,6 +25,21 @@ export class LongLinesRefusedError extends LineTooLongError {
 /** rshell's per-line buffer cap in line tools. */
 export const MAX_LINE_BYTES = 1 << 20;
 
+/**
+ * Adds a piece to the parts of a line carried across reads. A pipe hands on each write as
+ * it was made, so a 1 MiB line of one-byte writes was a million views (~190 MB for one
+ * stage). The last two parts merge while the earlier is no longer (a binary counter): a
+ * line keeps at most ~20 parts, each byte copied at most ~20 times.
+ */
+export function carryPiece(parts: Uint8Array[], piece: Uint8Array): void {
+  let n = parts.push(piece);
+  while (n > 1 && parts[n - 2].length <= parts[n - 1].length) {
+    const last = parts.pop()!;
+    parts[n - 2] = Buffer.concat([parts[n - 2], last]);
+    n--;
+  }
+}
+
 export class LineReader {
   private chunk: Uint8Array | null = null;
   private offset = 0;
@@ -66,7 +81,7 @@ export class LineReader {
       if (pendingLen + piece.length > this.maxLine + 1) throw new LineTooLongError(this.maxLine);
       if (!this.longLine.check(pendingLen + piece.length)) throw new LongLinesRefusedError();
       if (at !== -1 && pending === null) return piece;
-      (pending ??= []).push(piece);
+      carryPiece((pending ??= []), piece);
       pendingLen += piece.length;
       if (at !== -1) break;
     }

@@ -8,7 +8,7 @@
  */
 import { BUFFERED_BYTES_MESSAGE, type LongLineReserve } from '../lib/buffered.js';
 import type { ByteReader } from '../../io.js';
-import { MAX_LINE_BYTES } from '../lib/lines.js';
+import { MAX_LINE_BYTES, carryPiece } from '../lib/lines.js';
 import type { LineMatcher } from './grep-match.js';
 import type { OutBuffer } from '../lib/outbuf.js';
 
@@ -225,6 +225,8 @@ export async function scanInput(
     if (line.length > MAX_CONTEXT_BYTES) return;
     held.push({ num: lineNum, bytes: Buffer.from(line) });
     heldBytes += line.length;
+    // Up to 512 KiB of context per stage: a thousand `grep -B` stages held 124 MiB more.
+    if (!shared.longLine.check(heldBytes)) throw new ScanError(BUFFERED_BYTES_MESSAGE);
   };
 
   const printGroupStart = (num: number) => {
@@ -286,7 +288,7 @@ export async function scanInput(
       const nl = chunk.indexOf(NL);
       if (nl === -1) {
         if (carryLen + chunk.length > MAX_LINE_BYTES) throw lineTooLong();
-        carry.push(Buffer.from(chunk)); // copy: the source may reuse its chunk after our next read
+        carryPiece(carry, Buffer.from(chunk)); // copy: the source may reuse its chunk after our next read
         carryLen += chunk.length;
         carried();
         continue;

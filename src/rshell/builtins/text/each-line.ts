@@ -5,7 +5,7 @@
  * `terminated` tells whether it was there (only the very last line of input can lack it).
  */
 import type { ByteReader } from '../../io.js';
-import { LineTooLongError, LongLinesRefusedError, MAX_LINE_BYTES } from '../lib/lines.js';
+import { LineTooLongError, LongLinesRefusedError, MAX_LINE_BYTES, carryPiece } from '../lib/lines.js';
 import { LongLineReserve } from '../lib/buffered.js';
 
 export type LineCallback = (line: Uint8Array, terminated: boolean) => Promise<void> | undefined;
@@ -42,7 +42,7 @@ async function lines(reader: ByteReader, onLine: LineCallback, opts: EachLineOpt
       const at = chunk.indexOf(delim);
       const piece = chunk.subarray(0, at === -1 ? chunk.length : at + keep);
       if (carryLen + piece.length - (at === -1 ? 0 : keep) > maxLine) throw new LineTooLongError(maxLine);
-      carry.push(piece);
+      carryPiece(carry, piece);
       carryLen += piece.length;
       if (!longLine.check(carryLen)) throw new LongLinesRefusedError();
       if (at === -1) continue;

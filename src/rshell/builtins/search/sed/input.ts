@@ -6,7 +6,7 @@
  */
 import type { ByteReader } from '../../../io.js';
 import { SandboxError } from '../../../sandbox/types.js';
-import { LineTooLongError, LongLinesRefusedError, MAX_LINE_BYTES } from '../../lib/lines.js';
+import { LineTooLongError, LongLinesRefusedError, MAX_LINE_BYTES, carryPiece } from '../../lib/lines.js';
 import { bufferOf, LongLineReserve } from '../../lib/buffered.js';
 import type { CallContext } from '../../types.js';
 import { openInput, type Input } from '../input.js';
@@ -118,7 +118,7 @@ export class SedInput {
           return line;
         }
         if (piece.length > 0) {
-          this.carry.push(piece);
+          carryPiece(this.carry, piece);
           this.carryLen += piece.length;
         }
         continue;
