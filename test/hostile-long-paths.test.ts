@@ -4,6 +4,7 @@
  * below such a start path copied it again. Bounds are wide: they check scale, not speed.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { createRunner } from '../src/rshell/index.js';
 import { probed } from './helpers/timed-run.js';
 import { makeTree, removeTree } from './sandbox-helpers.js';
 
@@ -99,5 +100,46 @@ describe('the limit itself', () => {
       err: `cat: ${long}: file name too long\n`,
       code: 0,
     });
+  });
+});
+
+describe('denials come before the length', () => {
+  // Every read outside the root (or of a denied path) is "permission denied" before the path
+  // is looked at (RELIABILITY.md, sandbox escapes), however long it is: the length check
+  // answered "file name too long" for them, and `open` became `openat` in `<` messages.
+  const pad = './'.repeat(2100);
+  const scripts = (root: string) =>
+    [
+      `cat /etc/${pad}passwd`,
+      `cat ../${pad}x`,
+      `cat ${root}/../${pad}x`,
+      `cat /proc/self/${pad}environ`,
+      `cat /dev/${pad}zero`,
+      `ls /etc/${pad}`,
+      `find /etc/${pad}`,
+      `cat < /etc/${pad}passwd`,
+      `echo $(</etc/${pad}passwd)`,
+    ].join('; ');
+  const expected = [
+    `cat: /etc/${pad}passwd: permission denied`,
+    `cat: ../${pad}x: permission denied`,
+    `cat: ${root}/../${pad}x: permission denied`,
+    `cat: /proc/self/${pad}environ: permission denied`,
+    `cat: /dev/${pad}zero: permission denied`,
+    `ls: cannot access '/etc/${pad}': permission denied`,
+    `find: '/etc/${pad}': permission denied`,
+    `open /etc/${pad}passwd: permission denied`,
+    `open /etc/${pad}passwd: permission denied`,
+  ];
+
+  it('outside the root: permission denied, as for a short path', async () => {
+    const r = await createRunner({ allowAllCommands: true, allowedPaths: [root], dir: root }).run(scripts(root));
+    expect(r.stderr.toString('latin1')).toBe(expected.map((l) => l + '\n').join(''));
+    expect(r.stdout.toString('latin1')).toBe('\n');
+  });
+
+  it('with no allowed paths every access is denied, however long the path', async () => {
+    const r = await createRunner({ allowAllCommands: true, dir: root }).run(`${scripts(root)}; cat ${pad}ok.txt`);
+    expect(r.stderr.toString('latin1')).toBe([...expected, `cat: ${pad}ok.txt: permission denied`].map((l) => l + '\n').join(''));
   });
 });

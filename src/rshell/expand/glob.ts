@@ -4,6 +4,7 @@
  * hidden unless the component starts with a literal `.`, results sorted in byte order.
  * Patterns arrive "escaped": a backslash makes the next char literal (quoted text).
  */
+import { PATH_MAX } from '../sandbox/paths.js';
 import type { SandboxFS } from '../sandbox/types.js';
 import { ExpansionError } from '../interp/errors.js';
 import { BracketScans, starMatch } from '../star-match.js';
@@ -199,6 +200,14 @@ function literalTail(parts: string[], bare: boolean): string {
   return out.join('');
 }
 
+/**
+ * A path the sandbox refuses whatever it names (denied, or PATH_MAX bytes or more): no match.
+ * Not asked about, so a long shared tail is not cleaned again for every match.
+ */
+function tooLong(p: string): boolean {
+  return p.length >= PATH_MAX;
+}
+
 function byteOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -212,6 +221,7 @@ async function dirsOnly(paths: string[], fs: SandboxFS, dir: string, checkCancel
       continue;
     }
     checkCanceled();
+    if (tooLong(p)) continue;
     try {
       if ((await fs.stat(p, dir)).kind === 'dir') kept.push(p);
     } catch {
@@ -291,6 +301,7 @@ export async function globPaths(
         throw new ExpansionError(`glob expansion exceeded maximum number of directory reads (${MAX_GLOB_READDIR_CALLS})`);
       }
       let entries;
+      if (tooLong(m)) continue;
       try {
         entries = await fs.readDir(m === '' ? '.' : m, dir);
       } catch {
@@ -312,6 +323,7 @@ export async function globPaths(
     const kept: string[] = [];
     for (const m of matches) {
       checkCanceled();
+      if (tooLong(m)) continue;
       try {
         // Every match ends with '/' just when the pattern does; asking each match would read
         // (and copy) each one whole when a long literal tail is shared by them all.

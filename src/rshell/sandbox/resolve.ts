@@ -91,16 +91,19 @@ export class Resolver {
    * ("openat", "statat", ...). Throws SandboxError.
    */
   async resolve(path: string, dir: string, followLast: boolean, op: string, rootOp: string): Promise<Resolved> {
-    // Linux refuses such a path before reading it. The sandbox cleans paths itself, so
-    // without this a start path inflated to megabytes (`./././…`) resolved, and every
-    // lookup a walk or glob made below it copied and cleaned it again.
-    if (path.length >= PATH_MAX) throw fromErrno({ code: 'ENAMETOOLONG' }, path, rootOp);
     const abs = toAbs(path, dir);
+    // Denials first, whatever the path's length: every read outside the roots (or of a
+    // denied path) is "permission denied" before the path is looked at, as in rshell.
     if (this.deny.check(abs)) throw denied(path, op);
     const hit = this.rootFor(abs);
     if (!hit) throw denied(path, op);
     const rel = hit.parts.length ? hit.parts.join('/') : '.';
     if (abs.includes('\0')) throw new SandboxError('EINVAL', path, rootOp, undefined, rel);
+    // Linux refuses such a path before reading it. The sandbox cleans paths itself, so
+    // without this a start path inflated to megabytes (`./././…`) resolved, and every
+    // lookup a walk or glob made below it copied and cleaned it again (glob no longer asks
+    // about such paths at all: expand/glob.ts).
+    if (path.length >= PATH_MAX) throw fromErrno({ code: 'ENAMETOOLONG' }, path, rootOp);
 
     const first = await this.walk(hit.root, hit.parts, followLast);
     if (first.kind === 'ok') return { root: hit.root, real: first.real, st: first.st, rel };
