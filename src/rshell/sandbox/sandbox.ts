@@ -24,6 +24,35 @@ const DIRENT_KINDS: Array<[(d: Dirent<Buffer>) => boolean, DirEntry['kind']]> = 
   [(d) => d.isBlockDevice(), 'block'],
 ];
 
+/** An entry's kind from its dirent; 'unknown' for DT_UNKNOWN (the caller asks lstat). */
+function direntKind(d: Dirent<Buffer>): DirEntry['kind'] {
+  for (const [is, kind] of DIRENT_KINDS) if (is(d)) return kind;
+  return 'unknown';
+}
+
+/**
+ * Every entry of an open directory, at most `limit` (EMFILE past it). One promise for the
+ * whole listing: `Dir.read()` without a callback makes a promise per entry, which was most of
+ * what `ls` allocated (a 135-entry /etc: ~80 KiB per listing).
+ */
+function listEntries(handle: Dir, limit: number, path: string): Promise<DirEntry[]> {
+  const entries: DirEntry[] = [];
+  return new Promise((resolve, reject) => {
+    const next = (err: Error | null, d: Dirent<Buffer> | null): void => {
+      if (err) return reject(err);
+      if (!d) return resolve(entries);
+      if (entries.length >= limit) {
+        return reject(new SandboxError('EMFILE', path, 'readdir', `directory has too many entries (cap: ${limit})`));
+      }
+      const name = Buffer.isBuffer(d.name) ? d.name.toString('latin1') : String(d.name);
+      entries.push({ name, kind: direntKind(d) });
+      // Buffered entries come back on the next tick, so a large directory never recurses deeply.
+      handle.read(next as (err: Error | null, d: Dirent | null) => void);
+    };
+    handle.read(next as (err: Error | null, d: Dirent | null) => void);
+  });
+}
+
 /** Some filesystems report DT_UNKNOWN in listings: ask lstat instead (the entry may be gone). */
 async function lstatKind(real: string): Promise<DirEntry['kind']> {
   try {
@@ -107,17 +136,10 @@ export class RootSandbox implements SandboxFS {
     } catch (e) {
       throw fromErrno(e, path, 'openat', r.rel);
     }
-    const entries: DirEntry[] = [];
+    let entries: DirEntry[];
     try {
-      for (;;) {
-        const d = (await handle.read()) as Dirent<Buffer> | null;
-        if (!d) break;
-        if (entries.length >= limit) {
-          throw new SandboxError('EMFILE', path, 'readdir', `directory has too many entries (cap: ${limit})`);
-        }
-        const name = Buffer.isBuffer(d.name) ? d.name.toString('latin1') : String(d.name);
-        entries.push({ name, kind: DIRENT_KINDS.find(([is]) => is(d))?.[1] ?? (await lstatKind(`${r.real}/${name}`)) });
-      }
+      entries = await listEntries(handle, limit, path);
+      for (const e of entries) if (e.kind === 'unknown') e.kind = await lstatKind(`${r.real}/${e.name}`);
     } catch (e) {
       throw e instanceof SandboxError ? e : fromErrno(e, path, 'readdirent');
     } finally {

@@ -118,9 +118,14 @@ class Lister {
   }
 
   private async out(s: string): Promise<void> {
+    if (this.push(s)) await this.flush();
+  }
+
+  /** Buffers `s`; true once the buffer should be flushed. Synchronous, for the per-entry loop. */
+  private push(s: string): boolean {
     this.buf.push(s);
     this.bufSize += s.length;
-    if (this.bufSize >= FLUSH_AT) await this.flush();
+    return this.bufSize >= FLUSH_AT;
   }
 
   private async flush(): Promise<void> {
@@ -266,7 +271,7 @@ class Lister {
   private async print(entries: Entry[], withTotal: boolean): Promise<void> {
     const { opts } = this;
     if (!opts.long) {
-      for (const e of entries) await this.out(e.name + indicator(e.kind, e.info?.perm ?? 0, opts.style) + '\n');
+      for (const e of entries) if (this.push(e.name + indicator(e.kind, e.info?.perm ?? 0, opts.style) + '\n')) await this.flush();
       return;
     }
     const rows = entries.map((e) => {
