@@ -11,6 +11,7 @@ import { BuiltinContext } from '../src/rshell/interp/builtin-context.js';
 import { RunAbortError } from '../src/rshell/interp/errors.js';
 import { Pipe } from '../src/rshell/interp/pipe.js';
 import { PAUSE_AFTER_MS, RunState } from '../src/rshell/interp/run-state.js';
+import { WarningSink } from '../src/rshell/interp/warnings.js';
 import { createRunner } from '../src/rshell/index.js';
 
 const unhandled: unknown[] = [];
@@ -42,7 +43,7 @@ function runState(deadline: number): RunState {
     hooks: undefined,
     deadline,
     signal: undefined,
-    warnings: [],
+    warnings: new WarningSink(),
   });
 }
 

@@ -118,6 +118,17 @@ describe('a result too large for one message', () => {
     expect(outputs).toMatchObject({ exitCode: 2, stderr: 'grep: x: permission denied\n', sandboxWarnings: ['w'], truncated: true });
     expect(outputs.stdout.length).toBeGreaterThan(250 * 1024);
   });
+
+  it('a list longer than a message is cut from its end (rshell caps its warnings, but a list is still cut)', () => {
+    const list = Array.from({ length: 4_000 }, (_, i) => `warning ${i} `.padEnd(100, 'w'));
+    const u = succeeded({ taskId: 't', jobId: 'j', fqn: 'f' }, 'm', { exitCode: 0, stdout: 'ok\n', stderr: '', sandboxWarnings: list });
+    const encoded = encodeResult(u);
+    expect(Buffer.byteLength(encoded)).toBeLessThanOrEqual(MAX_RESULT_BYTES);
+    const outputs = JSON.parse(encoded).data.attributes.payload.outputs;
+    expect(outputs).toMatchObject({ exitCode: 0, stdout: 'ok\n', truncated: true });
+    expect(outputs.sandboxWarnings.length).toBeGreaterThan(2_000);
+    expect(outputs.sandboxWarnings).toEqual(list.slice(0, outputs.sandboxWarnings.length));
+  });
 });
 
 describe('refusals say which field is wrong and how', () => {

@@ -15,6 +15,7 @@ import { parse, ParseError } from './syntax/parser.js';
 import { validate } from './validate.js';
 import { execute } from './interp/execute.js';
 import type { File } from './syntax/ast.js';
+import { WarningSink } from './interp/warnings.js';
 
 export const RSHELL_VERSION = '0.0.10-ts';
 
@@ -55,7 +56,7 @@ export interface RunResult {
   stdout: Buffer;
   stderr: Buffer;
   outcome: RunOutcome;
-  /** Sandbox warnings (skipped allowed paths) and builtin warnings (ctx.warn). */
+  /** Sandbox warnings (skipped allowed paths) and builtin warnings (ctx.warn), capped (interp/warnings.ts). */
   warnings: string[];
   /** Parse error text or fatal reason, when outcome is not a plain exit. */
   error?: string;
@@ -105,6 +106,7 @@ export function createRunner(opts: RunnerOptions = {}): Runner {
   const warnings = [...sandbox.warnings];
 
   async function run(script: string | Uint8Array): Promise<RunResult> {
+    const runWarnings = new WarningSink(warnings);
     const src = typeof script === 'string' ? fromUtf16(script) : Buffer.from(script.buffer, script.byteOffset, script.byteLength).toString('latin1');
     let file: File;
     try {
@@ -112,16 +114,15 @@ export function createRunner(opts: RunnerOptions = {}): Runner {
     } catch (e) {
       const text = e instanceof ParseError ? e.toString() : e instanceof Error ? e.message : String(e);
       const error = `failed to parse command: ${text}`;
-      return { exitCode: 2, stdout: Buffer.alloc(0), stderr: Buffer.from(error + '\n', 'latin1'), outcome: 'fatal', warnings: [...warnings], error };
+      return { exitCode: 2, stdout: Buffer.alloc(0), stderr: Buffer.from(error + '\n', 'latin1'), outcome: 'fatal', warnings: runWarnings.list, error };
     }
-    const runWarnings = [...warnings];
     let rejection: string | null;
     try {
       rejection = validate(file);
     } catch (e) {
       const text = e instanceof Error ? e.message : String(e);
       const error = `internal error: ${text}`;
-      return { exitCode: 1, stdout: Buffer.alloc(0), stderr: Buffer.from(`rshell: internal panic: ${text}\n`, 'latin1'), outcome: 'fatal', warnings: runWarnings, error };
+      return { exitCode: 1, stdout: Buffer.alloc(0), stderr: Buffer.from(`rshell: internal panic: ${text}\n`, 'latin1'), outcome: 'fatal', warnings: runWarnings.list, error };
     }
     const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : Infinity;
     const r = await execute(file, {
@@ -143,7 +144,7 @@ export function createRunner(opts: RunnerOptions = {}): Runner {
       version: RSHELL_VERSION,
       rejection,
     });
-    return { ...r, warnings: runWarnings };
+    return { ...r, warnings: runWarnings.list };
   }
 
   return { run, warnings };

@@ -117,6 +117,6 @@ export class BuiltinContext implements CallContext {
     return this.nested(argv, this, opts);
   }
   warn(message: string): void {
-    this.runState.settings.warnings.push(message);
+    this.runState.settings.warnings.add(message);
   }
 }

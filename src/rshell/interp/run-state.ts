@@ -14,6 +14,7 @@ import type { Pipe } from './pipe.js';
 import { CappedOutput, MAX_STDOUT_BYTES } from './streams.js';
 import { CollectWriter } from '../io.js';
 import { MAX_BUFFERED_BYTES } from '../builtins/lib/buffered.js';
+import type { WarningSink } from './warnings.js';
 
 /** About a millisecond of simple commands. */
 const YIELD_EVERY_TICKS = 256;
@@ -30,7 +31,8 @@ export interface RunSettings {
   /** Absolute ms (Date.now() clock) or Infinity. */
   deadline: number;
   signal: AbortSignal | undefined;
-  warnings: string[];
+  /** The run's warnings list, capped. */
+  warnings: WarningSink;
   /** The script text (bstr) the AST positions refer to. */
   source?: string;
 }
