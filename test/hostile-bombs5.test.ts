@@ -22,7 +22,8 @@ const BUFFERED = "input buffered at once by the run's commands exceeds the maxim
 /** `n` copies of `cmd` as one pipeline. */
 const stages = (n: number, cmd: string) => Array(n).fill(cmd).join(' | ');
 /** The stderr lines that are not `message`, after `prefix`. */
-const otherErrors = (err: string, prefix: string, message: string) => err.split('\n').filter((l) => l && l !== prefix + message);
+// A stage past the run's open files (hostile-bombs8) is refused too, as a file error.
+const otherErrors = (err: string, prefix: string, message: string) => err.split('\n').filter((l) => l && l !== prefix + message && !l.endsWith(': too many open files'));
 
 const HELD = 'expansions held at once exceed the maximum of 33554432 bytes\n';
 /** One command of a million short words (ten 99,999-word brace sequences). */

@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { liveBytes } from './helpers/live-memory.js';
-import { probed, type Probed } from './helpers/timed-run.js';
+import { probed, probedPeak, type Probed } from './helpers/timed-run.js';
 import { makeTree, removeTree } from './sandbox-helpers.js';
 import { Pipe } from '../src/rshell/interp/pipe.js';
 import { carryPiece } from '../src/rshell/builtins/lib/lines.js';
@@ -32,15 +32,8 @@ afterAll(() => removeTree(root));
  * test's peak hides a later one's.
  */
 async function liveProbed(script: string, timeoutMs: number): Promise<Probed & { liveMiB: number }> {
-  const base = liveBytes();
-  let peak = 0;
-  const iv = setInterval(() => (peak = Math.max(peak, liveBytes() - base)), 200);
-  try {
-    const t = await probed(root, script, timeoutMs);
-    return { ...t, liveMiB: Math.max(peak, liveBytes() - base) / MIB };
-  } finally {
-    clearInterval(iv);
-  }
+  const t = await probedPeak(root, script, timeoutMs, liveBytes, 200);
+  return { ...t, liveMiB: t.peak / MIB };
 }
 
 /** `for` over 1..n of a command (a list this short is not held as a big expansion). */

@@ -40,3 +40,20 @@ export async function probed(root: string, script: string, timeoutMs: number): P
     clearInterval(iv);
   }
 }
+
+/**
+ * `probed`, with the most `sample()` read during the run over what it read before (sampled
+ * every `everyMs`, and once at the end): a process-wide peak such as RSS hides a later
+ * test's behind an earlier one's, a sample taken around this run does not.
+ */
+export async function probedPeak(root: string, script: string, timeoutMs: number, sample: () => number, everyMs: number): Promise<Probed & { peak: number }> {
+  const base = sample();
+  let peak = 0;
+  const iv = setInterval(() => (peak = Math.max(peak, sample() - base)), everyMs);
+  try {
+    const t = await probed(root, script, timeoutMs);
+    return { ...t, peak: Math.max(peak, sample() - base) };
+  } finally {
+    clearInterval(iv);
+  }
+}

@@ -9,6 +9,7 @@ import { BrokenPipeError } from '../io.js';
 import { READ_CHUNK } from '../read-chunk.js';
 import { RunAbortError } from './errors.js';
 import { InternalPanic, Interpreter } from './interpreter.js';
+import { OpenFiles } from './open-files.js';
 import { RunState, type RunSettings } from './run-state.js';
 import { Shell, type IO } from './shell.js';
 import { Vars } from './vars.js';
@@ -33,7 +34,9 @@ export interface ExecuteOptions {
 }
 
 export async function execute(file: File, opts: ExecuteOptions): Promise<ExecuteResult> {
-  const run = new RunState(opts.settings);
+  // Every descriptor the run opens counts against its MAX_OPEN_FILES.
+  const files = new OpenFiles();
+  const run = new RunState({ ...opts.settings, fs: files.fs(opts.settings.fs), proc: files.proc(opts.settings.proc) });
   const hooks = opts.settings.hooks;
   let runTok: unknown;
   try {

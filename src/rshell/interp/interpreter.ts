@@ -599,6 +599,15 @@ export class Interpreter {
       for (const f of files) await f.close().catch(() => undefined);
       return null;
     };
+    // A later `<` or heredoc replaces the stdin an earlier one of this list opened: close that
+    // file now, as dup2 does (3,000 `< f` held 3,000 descriptors), and give back a body.
+    let bodyHeld = 0;
+    const replaceStdin = async () => {
+      if (out.stdin === files[files.length - 1]) await files.pop()!.close().catch(() => undefined);
+      this.run.release(bodyHeld);
+      held -= bodyHeld;
+      bodyHeld = 0;
+    };
     sh.io = io;
     for (const rd of redirs) {
       const fd = rd.n ? Number(rd.n.value) : rd.op[0] === '<' ? 0 : 1;
@@ -620,6 +629,8 @@ export class Interpreter {
           return fail(e.message);
         }
         held += body.length;
+        await replaceStdin();
+        bodyHeld = body.length;
         // In 64 KiB views, as files and the run's stdin are read: one 10 MiB chunk held a
         // line tool for its whole length in one stretch.
         out.stdin = new BufferReader(Buffer.from(body, 'latin1'), READ_CHUNK);
@@ -640,6 +651,7 @@ export class Interpreter {
           try {
             const f = await this.run.settings.fs.open(target, sh.dir, { signal: this.run.controller.signal });
             const r = new FileReader(f);
+            await replaceStdin();
             files.push(r);
             out.stdin = r;
             out.stdinPiped = true;

@@ -3,7 +3,7 @@
  * one matcher, the way rshell does (each pattern translated to RE2, joined with `|`).
  * A lone operator-free pattern also yields a literal for Buffer.indexOf fast paths.
  */
-import { ByteRegex, literalOf, quoteMeta, requiredLiteral, translateRegex, type RegexSyntax } from '../lib/regex.js';
+import { ByteRegex, compileEstimateMs, guardCompile, literalOf, quoteMeta, requiredLiteral, translateRegex, type RegexSyntax } from '../lib/regex.js';
 
 export type GrepSyntax = RegexSyntax | 'fixed';
 
@@ -40,7 +40,12 @@ export function buildMatcher(spec: MatchSpec): LineMatcher {
   );
   // rshell's exact assembly (error messages quote the compiled text): ERE patterns are
   // validated one by one, then all are joined with `|` and wrapped for -x / -w.
-  if (spec.syntax === 'ere') for (const p of parts) ByteRegex.compile(p);
+  // Each is compiled twice, alone and joined: the guard sees both, as one stretch (a thousand
+  // `-e '(a|aa){1,1000}N'`, each too short to guard, ran 4 s past a 0.5 s deadline).
+  if (spec.syntax === 'ere') {
+    guardCompile(2 * parts.reduce((ms, p) => ms + compileEstimateMs(p), 0), spec.guard);
+    for (const p of parts) ByteRegex.compile(p);
+  }
   let combined = parts.join('|');
   if (spec.lineRegexp) combined = `^(?:${combined})$`;
   else if (spec.wordRegexp) combined = `(?:\\b)(?:${combined})(?:\\b)`;

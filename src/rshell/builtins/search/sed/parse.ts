@@ -2,6 +2,7 @@
  * sed script parser (GNU syntax as rshell accepts it). Messages follow rshell's wording;
  * blocked commands (e w W r R, s///w, s///e) are rejected here, before any input is read.
  */
+import { BUFFERED_BYTES_MESSAGE } from '../../lib/buffered.js';
 import { ByteRegex, charWidth, literalOf, RegexError, translateRegex } from '../../lib/regex.js';
 import { SedParseError, type Address, type Command, type Program, type ReplPart, type Subst } from './program.js';
 
@@ -34,6 +35,7 @@ class Parser {
     private readonly s: string,
     private readonly ere: boolean,
     private readonly guard: ((worstMs: number) => void) | undefined,
+    private readonly limits: ScriptLimits = {},
   ) {}
 
   private peek(): string | undefined {
@@ -44,7 +46,7 @@ class Parser {
     while (this.s[this.pos] === ' ' || this.s[this.pos] === '\t') this.pos++;
   }
 
-  parse(): Program {
+  async parse(): Promise<Program> {
     const quietFromScript = this.s.startsWith('#n\n') || this.s === '#n';
     for (;;) {
       while (this.pos < this.s.length && ' \t\n\r;'.includes(this.s[this.pos])) this.pos++;
@@ -65,6 +67,9 @@ class Parser {
         continue;
       }
       this.command();
+      // Between commands: a script of a thousand small regexes compiled in one stretch.
+      const wait = this.limits.pause?.();
+      if (wait) await wait;
     }
     if (this.openGroups.length > 0) fail("unterminated '{'");
     this.resolveLabels();
@@ -304,13 +309,15 @@ class Parser {
   private compile(raw: string, icase: boolean): ByteRegex {
     try {
       const syntax = this.ere ? 'ere' : 'bre';
-      return ByteRegex.compile(translateRegex(raw, syntax), {
+      const re = ByteRegex.compile(translateRegex(raw, syntax), {
         ignoreCase: icase,
         dotNewline: true,
         longest: true,
         literal: literalOf(raw, syntax),
         guard: this.guard,
       });
+      if (this.limits.keep && !this.limits.keep(re.size * REGEX_BYTES_PER_INST)) fail(BUFFERED_BYTES_MESSAGE);
+      return re;
     } catch (e) {
       if (e instanceof RegexError) fail('invalid regex: ' + e.message);
       throw e;
@@ -531,7 +538,20 @@ export function splitChars(s: string): string[] {
   return out;
 }
 
+/**
+ * What a compiled regex holds on the heap per instruction of its program (150–235 bytes
+ * measured): a sed script of a thousand `s/(a|aa){1,1000}N/x/` commands held 1.5 GB.
+ */
+export const REGEX_BYTES_PER_INST = 256;
+
+export interface ScriptLimits {
+  /** Counts `n` more bytes the script's regexes hold against the run's total; false when no room. */
+  keep?: (n: number) => boolean;
+  /** The run's pause (and clock check) between commands. */
+  pause?: () => Promise<void> | undefined;
+}
+
 /** `guard` refuses a search whose worst case would pass the run's deadline (CompileOptions.guard). */
-export function parseScript(script: string, ere: boolean, guard?: (worstMs: number) => void): Program {
-  return new Parser(script, ere, guard).parse();
+export function parseScript(script: string, ere: boolean, guard?: (worstMs: number) => void, limits?: ScriptLimits): Promise<Program> {
+  return new Parser(script, ere, guard, limits).parse();
 }

@@ -1,0 +1,91 @@
+/**
+ * A run's cap on descriptors it holds at once. Every file and directory a run opens is a
+ * descriptor of the one Lambda process, whose limit (1,024) the batch's other tasks, the
+ * results queue's sockets and the trace flush share: 400 nested `{ …; } < f` groups, or a
+ * thousand pipeline stages each reading a file, held one each, and past the process's
+ * limit every open of every task failed. Past MAX_OPEN_FILES an open fails as the kernel's
+ * would (`openat f: too many open files`), for this run only; the count is given back when
+ * the file is closed.
+ */
+import { SandboxError, type DirEntry, type OpenFile, type SandboxFS, type TrustedProc } from '../sandbox/types.js';
+
+/**
+ * Files and directory listings one run may have open at once. With the default four
+ * tasks at a time (TASK_CONCURRENCY) that is half the process's 1,024.
+ */
+export const MAX_OPEN_FILES = 128;
+
+/** The run's count of open descriptors, shared by its file system and proc views. */
+export class OpenFiles {
+  open = 0;
+  constructor(readonly max = MAX_OPEN_FILES) {}
+
+  /** Counts one more; throws EMFILE (nothing counted) when the run holds its maximum. */
+  take(path: string, op: string): void {
+    if (this.open >= this.max) throw new SandboxError('EMFILE', path, op);
+    this.open++;
+  }
+
+  give(): void {
+    this.open--;
+  }
+
+  /** `fs`, with every open file and directory listing counted. */
+  fs(fs: SandboxFS): SandboxFS {
+    const count = this;
+    return {
+      async open(path: string, dir: string, opts?: { signal?: AbortSignal }): Promise<OpenFile> {
+        count.take(path, 'openat');
+        let f: OpenFile;
+        try {
+          f = await fs.open(path, dir, opts);
+        } catch (e) {
+          count.give();
+          throw e;
+        }
+        let closed = false;
+        return {
+          read: (buf) => f.read(buf),
+          stat: () => f.stat(),
+          close() {
+            if (!closed) {
+              closed = true;
+              count.give();
+            }
+            return f.close();
+          },
+        };
+      },
+      async readDir(path: string, dir: string, limit?: number): Promise<DirEntry[]> {
+        count.take(path, 'openat');
+        try {
+          return await fs.readDir(path, dir, limit);
+        } finally {
+          count.give();
+        }
+      },
+      stat: (path, dir) => fs.stat(path, dir),
+      lstat: (path, dir) => fs.lstat(path, dir),
+      readlink: (path, dir) => fs.readlink(path, dir),
+      access: (path, dir, mode) => fs.access(path, dir, mode),
+      abs: (path, dir) => fs.abs(path, dir),
+    };
+  }
+
+  /** `proc`, with each file read and listing counted while it runs. */
+  proc(proc: TrustedProc): TrustedProc {
+    const count = this;
+    const counted = async <T>(path: string, f: () => Promise<T>): Promise<T> => {
+      count.take(path, 'openat');
+      try {
+        return await f();
+      } finally {
+        count.give();
+      }
+    };
+    return {
+      readFile: (rel) => counted(rel, () => proc.readFile(rel)),
+      pids: () => counted('.', () => proc.pids()),
+    };
+  }
+}
