@@ -28,6 +28,9 @@
  * - rshell's loop-control errors (`break 0`, `continue 1 2`: status 1, the innermost loop left;
  *   bash leaves every loop or exits) and counts with blanks (`exit " 3"`, read as Go's Atoi).
  * - NULs in words (`$'\0'`: bash's C strings end there) and a grep fed printf's `%c`/`%b`.
+ * - redirection targets that bash globs or splits but mvdan reads literally, redirections on an
+ *   assignment-only command, and `sort`/`grep -c`/`strings` over a directory as stdin (see
+ *   `redirStmt`).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -255,6 +258,64 @@ const pipeline: fc.Arbitrary<string> = fc
 // `permission denied` (scenario shell/allowed_redirects/input_redirect_dev_null).
 const redir = fc.constantFrom('', '', '', '', ' >/dev/null', ' 2>/dev/null', ' >&2', ' 1>&2 2>/dev/null', ' >>/dev/null', ' &>/dev/null');
 
+/**
+ * Input redirections anywhere in a statement: before the command name (`< f cat`, also before
+ * an inline assignment), between its arguments, as `0<`, with a quoted, relative or variable
+ * target (`f` is set first, to one name, a missing one, a directory, two names or ''), and
+ * after a compound command (`for …; done < f`), next to output redirections to /dev/null in
+ * their other spellings (`>|`, `&>>`). Left out (mvdan's rules, kept by upstream rshell): a
+ * target that is an unquoted glob or holds one (bash expands it, mvdan reads the word
+ * literally), an assignment-only command (bash assigns even when its redirection fails, mvdan
+ * skips the command), `< /dev/null` (sandboxed) and a `$( )` reading stdin on the redirected
+ * command (bash expands before redirecting, mvdan after). Every reader inside a compound
+ * command reads to the end, since a reader that stops early leaves shared stdin unread
+ * (header), and `wc` is not fed a file (its width, see `simple`).
+ */
+const REDIR_READERS = ['cat', 'cat -n', 'cat - b.txt', 'sort', 'sort -r', 'tr a-z A-Z', 'grep a', 'grep -c a', 'grep -v a', 'uniq -c', 'cut -c1-3', 'cat -A'];
+const REDIR_ONE_SHOT = ['head -n 1', 'tail -n 1', 'echo x', "printf '%s\\n' a b", 'true', 'false', 'strings'];
+const REDIR_TARGET = ['a.txt', 'b.txt', 'sub/d.txt', 'nosuch.txt', 'sub', './c.log', "'c.log'", '"a.txt"', '"$f"', '$f', 'sub/../a.txt', 'a\\.txt'];
+const F_VALUE = ['a.txt', 'c.log', 'nosuch.txt', 'sub', "'a.txt b.txt'", "''", 'sub/d.txt', "'*.txt'"];
+const inRedir = fc.tuple(fc.constantFrom('<', '< ', '0<', '0< '), fc.constantFrom(...REDIR_TARGET)).map(([o, t]) => o + t);
+const outRedir = fc.constantFrom('>/dev/null', '>|/dev/null', '&>>/dev/null', '>>/dev/null', '2>/dev/null', '>&2', '1>&2', '2>&2', '>&1');
+const anyRedir = fc.oneof({ weight: 3, arbitrary: inRedir }, { weight: 1, arbitrary: outRedir });
+/** A command's words with redirections put at random places among them (before the name too). */
+const redirCmd: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.constantFrom(...REDIR_READERS, ...REDIR_ONE_SHOT),
+    fc.option(fc.constantFrom('v=1', 'w=$v', 'v='), { nil: undefined }),
+    fc.array(fc.tuple(anyRedir, fc.nat()), { minLength: 1, maxLength: 3 }),
+  )
+  .map(([c, a, rs]) => {
+    // (no command above has a blank inside a word)
+    const words = [...(a ? [a] : []), ...c.split(' ')];
+    for (const [r, at] of rs) words.splice(at % (words.length + 1), 0, r);
+    return words.join(' ');
+  });
+const redirStmt: fc.Arbitrary<string> = fc
+  .tuple(
+    // always set here, so that no `f` from an earlier statement slips past the filter below
+    fc.constantFrom(...F_VALUE),
+    fc.oneof(
+      { weight: 4, arbitrary: redirCmd },
+      { weight: 1, arbitrary: fc.tuple(redirCmd, fc.constantFrom('cat -n', 'sort', 'wc -l', 'grep -c a')).map(([c, f]) => `${c} | ${f}`) },
+      {
+        weight: 3,
+        arbitrary: fc
+          .tuple(fc.constantFrom('for', 'if', 'sub', 'group', 'not'), fc.constantFrom(...REDIR_READERS), fc.array(anyRedir, { minLength: 1, maxLength: 2 }))
+          .map(([k, c, rs]) => {
+            const body =
+              k === 'for' ? `for i in 1 2; do echo "<$i>"; ${c}; done` : k === 'if' ? `if ${c}; then echo y; else echo n; fi` : k === 'sub' ? `( ${c}; echo "[$?]" )` : k === 'group' ? `{ ${c}; echo "[$?]"; }` : `! ${c}`;
+            return `${body} ${rs.join(' ')}`;
+          }),
+      },
+    ),
+  )
+  .map(([f, s]) => `f=${f}; ${s}; echo "s=$?"`)
+  // a directory as stdin: sort exits 1 (upstream's status for its errors), grep -c prints no
+  // count and strings fails (upstream stops at the read error; GNU counts 0, strings ignores it)
+  // (a redirection may sit between grep and its -c, hence the loose test)
+  .filter((s) => !(/\b(sort|strings)\b|\bgrep\b.*-c/.test(s) && /(^|[<= ])sub(?![/\w])/.test(s)));
+
 export const statement: fc.Arbitrary<string> = fc.letrec<{ stmt: string; list: string }>((tie) => ({
   stmt: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -286,6 +347,7 @@ export const statement: fc.Arbitrary<string> = fc.letrec<{ stmt: string; list: s
     // a compound command as a pipeline's first stage
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom('for', 'sub', 'if'), tie('list'), words(3), filter).filter(([, l, , f]) => !isSed(f) && nulSafe(l, f)).map(([k, l, ws, f]) => `${k === 'for' ? `for i in ${ws}; do echo "$i"; ${l}; done` : k === 'sub' ? `( ${l} )` : `if ${l}; then echo y; else echo n; fi`} | ${f}`) },
     { weight: 1, arbitrary: tie('stmt').map((s) => `${s}; echo "st=$?"`) },
+    { weight: 2, arbitrary: redirStmt },
   ),
   list: fc.array(tie('stmt'), { minLength: 1, maxLength: 2 }).map((xs) => xs.join('; ')),
 })).stmt;
@@ -322,7 +384,10 @@ export function runBash(dir: string, script: string): Outcome {
     cwd: dir,
     env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
     input: '',
-    timeout: 5000,
+    // Not 5 s, as rshell's deadline: bash forks for every `$( )`, subshell and pipeline stage,
+    // and a generated nest of loops (seed 6120710, case 2471) takes it 6 s on a loaded box
+    // where rshell needs 2.5 s; a timeout there is the oracle's, not a divergence.
+    timeout: 30_000,
     encoding: 'latin1',
   });
   return { out: r.stdout, code: r.status ?? -1, err: r.stderr };
