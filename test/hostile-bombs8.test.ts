@@ -10,6 +10,8 @@ import { makeTree, removeTree } from './sandbox-helpers.js';
 const root = makeTree({
   'f.txt': 'hello\n',
   'big.txt': 'b'.repeat(256 * 1024),
+  'out.txt': { link: '../outside.txt' },
+  emptyd: { dir: true },
   ...Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`many/f${i}`, `${i}\n`])),
 });
 afterAll(() => removeTree(root));
@@ -45,6 +47,11 @@ describe('open files', () => {
     expect(t.err).toContain('openat big.txt: too many open files\n');
     expect(t.r.outcome).toBe('success');
     expect(t.fds).toBeLessThan(200);
+  });
+
+  it("find -empty reports a listing refused at the cap, rather than taking it for a directory's many entries", async () => {
+    const t = await probed(root, `${'{ '.repeat(128)}find emptyd -maxdepth 0 -empty; echo $?${'; } < f.txt'.repeat(128)}; find emptyd -maxdepth 0 -empty`, 5_000);
+    expect({ out: t.out, err: t.err }).toEqual({ out: '1\nemptyd\n', err: "find: 'emptyd': too many open files\n" });
   });
 
   it('files a builtin opens count too, and are given back when closed', async () => {
@@ -83,6 +90,14 @@ describe('wc over many operands', () => {
       err: 'wc: nope: no such file or directory\nwc: invalid zero-length file name\nwc: many: is a directory\n',
     });
   });
+
+  it('a symlink out of the roots is reported as its open words it, not as the width stat did', async () => {
+    const t = await probed(root, 'wc out.txt f.txt; wc -l out.txt; echo $?', 5_000);
+    expect({ out: t.out, err: t.err }).toEqual({
+      out: '1 1 6 f.txt\n1 1 6 total\n1\n',
+      err: 'wc: out.txt: openat out.txt: path escapes from parent\nwc: out.txt: openat out.txt: path escapes from parent\n',
+    });
+  });
 });
 
 describe('many regexes', () => {
@@ -105,6 +120,15 @@ describe('many regexes', () => {
     const t = await probed(root, 'x=$(printf -- "-e (a|aa){1,1000}%s " {1..1000}); echo a | grep -E -c $x', 500);
     expect(t.r.outcome).toBe('timeout');
     expect(t.ms).toBeLessThan(2_000);
+  });
+
+  it('a repeat count RE2 rejects is an invalid pattern, not a run timed out by the compile guard', async () => {
+    const t = await probed(root, "echo a | grep -E 'a{99999999}'; echo $?; echo a | sed -E 's/(a{1000}){1000}/x/'; echo $?", 2_000);
+    expect({ out: t.out, err: t.err, outcome: t.r.outcome }).toEqual({
+      out: '2\n1\n',
+      err: 'grep: invalid regular expression: error parsing regexp: invalid repeat count: `{99999999}`\nsed: invalid regex: error parsing regexp: invalid repeat count: `{1000}`\n',
+      outcome: 'success',
+    });
   });
 
   it('ordinary scripts and patterns still run', async () => {

@@ -118,6 +118,14 @@ describe('the search guard', () => {
     expect(calls('needle', (re) => re.test(line(10_000_000)), { literal: 'needle' })).toEqual([]);
   });
 
+  it('is not asked to compile a pattern RE2 rejects for its repeat counts (reported as invalid, not a timeout)', () => {
+    for (const pattern of ['a{99999999}', '(a{1000}){1000}', '((ab{100}){100}){100}']) {
+      const seen: number[] = [];
+      expect(() => ByteRegex.compile(pattern, { guard: (ms) => void seen.push(ms) })).toThrow(RegexError);
+      expect(seen).toEqual([]);
+    }
+  });
+
   it('is asked before each search of execAll, and a refusal stops it', () => {
     const seen: number[] = [];
     const re = ByteRegex.compile('(a|aa){1,100}', { guard: (ms) => {

@@ -295,14 +295,22 @@ const LOOKAHEAD_NS_PER_CHAR = 6;
  */
 export function expandedSize(source: string): number {
   const CAP = 1e12;
-  // Per open group: its size so far, and the size of its last atom (what a count repeats).
+  // RE2 rejects a count over 1,000, and counts whose nesting multiplies past 1,000, while
+  // parsing (nothing compiled): no atom is written out more than this many times.
+  const MAX_COPIES = 1001;
+  // Per open group: its size so far, and the size of its last atom (what a count repeats);
+  // and the atoms (each counted one) in each.
   const size: number[] = [0];
   const last: number[] = [0];
+  const atoms: number[] = [0];
+  const lastAtoms: number[] = [0];
   let top = 0;
   let noClassClose = 0; // Infinity once no `:]` is left
-  const atom = (n: number) => {
+  const atom = (n: number, k = 1) => {
     size[top] = Math.min(CAP, size[top]! + n);
     last[top] = n;
+    atoms[top] = Math.min(CAP, atoms[top]! + k);
+    lastAtoms[top] = k;
   };
   for (let i = 0; i < source.length; i++) {
     const c = source.charCodeAt(i);
@@ -330,10 +338,13 @@ export function expandedSize(source: string): number {
       top++;
       size[top] = 0;
       last[top] = 0;
+      atoms[top] = 0;
+      lastAtoms[top] = 0;
     } else if (c === 0x29 && top > 0) {
       const n = Math.max(1, size[top]!);
+      const k = Math.max(1, atoms[top]!);
       top--;
-      atom(n);
+      atom(n, k);
     } else if (c === 0x7b) {
       const m = /^\{(\d+)(?:,(\d*))?\}/.exec(source.slice(i, i + 24));
       if (!m) {
@@ -341,7 +352,7 @@ export function expandedSize(source: string): number {
         continue;
       }
       const count = Math.max(Number(m[1]), m[2] === undefined ? 0 : m[2] === '' ? Number(m[1]) + 1 : Number(m[2]));
-      const grown = Math.min(CAP, last[top]! * count);
+      const grown = Math.min(CAP, last[top]! * count, lastAtoms[top]! * MAX_COPIES);
       size[top] = Math.min(CAP, size[top]! + grown - last[top]!);
       last[top] = grown;
       i += m[0].length - 1;
@@ -349,8 +360,9 @@ export function expandedSize(source: string): number {
   }
   while (top > 0) {
     const n = size[top]!;
+    const k = atoms[top]!;
     top--;
-    atom(n);
+    atom(n, k);
   }
   return size[0]!;
 }

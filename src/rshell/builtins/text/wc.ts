@@ -6,7 +6,7 @@
 import { FlagSet, failFlags } from '../flags.js';
 import type { Builtin } from '../types.js';
 import { helpText } from './help.js';
-import { SandboxError, type FileInfo } from '../../sandbox/types.js';
+import { PathEscapeError, SandboxError, type FileInfo } from '../../sandbox/types.js';
 import { pauseOf } from '../lib/pause.js';
 import { complain, fileErrorText, openInput, READ_CHUNK, type Input } from './io.js';
 import { WcCounter, zeroCounts, type WcCounts, type WcWants } from './wc-core.js';
@@ -68,7 +68,9 @@ export const wc: Builtin = async (ctx, args) => {
         info = await ctx.fs.stat(name, ctx.dir);
       } catch (e) {
         const text = fileErrorText(e);
-        if (e instanceof SandboxError && (e.code === 'ENOENT' || e.code === 'EACCES')) missing[i] = text;
+        // Not a symlink leading out: its message names the operation ("statat …"), and the
+        // open that reports it says "openat …".
+        if (e instanceof SandboxError && (e.code === 'ENOENT' || e.code === 'EACCES') && !(e instanceof PathEscapeError)) missing[i] = text;
         continue;
       }
       if (info.kind === 'file') total += info.size;

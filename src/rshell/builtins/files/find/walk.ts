@@ -298,7 +298,8 @@ export class Walker {
       // A limit of one entry: "more than one" (EMFILE) already means "not empty".
       return (await this.ctx.fs.readDir(path, this.ctx.dir, 1)).length === 0;
     } catch (e) {
-      if (e instanceof SandboxError && e.code === 'EMFILE') return false;
+      // Not the run's cap on open files (op "openat"): that is an error, as any other.
+      if (e instanceof SandboxError && e.code === 'EMFILE' && e.op === 'readdir') return false;
       await this.error(`find: '${path}': ${fsMessage(e)}\n`);
       return false;
     }
