@@ -2,7 +2,11 @@
  * Resource bombs an eighth hunt found: each test failed before its fix. Memory, time and
  * descriptor bounds are wide (CI is a loaded 2-core machine); they check scale, not speed.
  */
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRunner } from '../src/rshell/index.js';
+import { MAX_PROCESS_OPEN_FILES, OpenFiles } from '../src/rshell/interp/open-files.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probed, probedPeak, type Probed } from './helpers/timed-run.js';
 import { makeTree, removeTree } from './sandbox-helpers.js';
@@ -52,6 +56,60 @@ describe('open files', () => {
   it("find -empty reports a listing refused at the cap, rather than taking it for a directory's many entries", async () => {
     const t = await probed(root, `${'{ '.repeat(128)}find emptyd -maxdepth 0 -empty; echo $?${'; } < f.txt'.repeat(128)}; find emptyd -maxdepth 0 -empty`, 5_000);
     expect({ out: t.out, err: t.err }).toEqual({ out: '1\nemptyd\n', err: "find: 'emptyd': too many open files\n" });
+  });
+
+  it(`the runs of one process share ${MAX_PROCESS_OPEN_FILES} descriptors: 7 runs of 111 leave room for sockets (777 held before)`, async () => {
+    // Each run nests 110 groups reading f.txt, then waits in `cat` on its own FIFO, which
+    // this test holds open (so the FIFO has a writer) until every run is waiting or done.
+    const runs = 7;
+    const fifos = Array.from({ length: runs }, (_, i) => join(root, `p${i}`));
+    for (const f of fifos) execFileSync('mkfifo', [f]);
+    const ends = fifos.map((f) => openSync(f, constants.O_RDWR | constants.O_NONBLOCK));
+    const readersOf = (f: string) =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === f;
+        } catch {
+          return false;
+        }
+      }).length;
+    const settled = new Set<number>();
+    const results = fifos.map((_, i) =>
+      createRunner({ allowAllCommands: true, allowedPaths: [root], dir: root, timeoutMs: 20_000 })
+        .run(`${'{ '.repeat(110)}cat p${i}${'; } < f.txt'.repeat(110)}; echo $?`)
+        .finally(() => settled.add(i)),
+    );
+    let peak = 0;
+    const base = openFds();
+    for (;;) {
+      peak = Math.max(peak, openFds() - base);
+      if (fifos.every((f, i) => settled.has(i) || readersOf(f) > 1)) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const fd of ends) {
+      writeSync(fd, 'x\n');
+      closeSync(fd);
+    }
+    const outs = (await Promise.all(results)).map((r) => ({ out: r.stdout.toString(), err: r.stderr.toString() }));
+    const refused = outs.filter((o) => o.err !== '');
+    expect(refused.length).toBeGreaterThan(0);
+    for (const o of refused) expect(o).toEqual({ out: '1\n', err: 'openat f.txt: too many open files\n' });
+    for (const o of outs.filter((x) => x.err === '')) expect(o.out).toBe('x\n0\n');
+    expect(peak).toBeLessThanOrEqual(MAX_PROCESS_OPEN_FILES + runs);
+  });
+
+  it('a run gives back to the process what it gives back to itself', () => {
+    const all = { open: 0, max: 3 };
+    const a = new OpenFiles(2, all);
+    const b = new OpenFiles(2, all);
+    a.take('x', 'openat');
+    a.take('x', 'openat');
+    expect(() => a.take('x', 'openat')).toThrow('too many open files');
+    b.take('y', 'openat');
+    expect(() => b.take('y', 'openat')).toThrow('too many open files');
+    a.give();
+    b.take('y', 'openat');
+    expect({ a: a.open, b: b.open, all: all.open }).toEqual({ a: 1, b: 2, all: 3 });
   });
 
   it('files a builtin opens count too, and are given back when closed', async () => {

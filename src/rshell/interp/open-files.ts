@@ -15,19 +15,40 @@ import { SandboxError, type DirEntry, type OpenFile, type SandboxFS, type Truste
  */
 export const MAX_OPEN_FILES = 128;
 
+/**
+ * Files and listings all runs of the process may have open at once: three quarters of
+ * Lambda's 1,024, so that however many tasks run at a time (TASK_CONCURRENCY goes to 100),
+ * hostile runs together leave a quarter for the results queue's and the intake's sockets.
+ */
+export const MAX_PROCESS_OPEN_FILES = 768;
+
+/** A count of open descriptors and its maximum. */
+export interface OpenCount {
+  open: number;
+  readonly max: number;
+}
+
+/** Every run's files, counted together (one process, one descriptor table). */
+const PROCESS_FILES: OpenCount = { open: 0, max: MAX_PROCESS_OPEN_FILES };
+
 /** The run's count of open descriptors, shared by its file system and proc views. */
 export class OpenFiles {
   open = 0;
-  constructor(readonly max = MAX_OPEN_FILES) {}
+  constructor(
+    readonly max = MAX_OPEN_FILES,
+    private readonly all: OpenCount = PROCESS_FILES,
+  ) {}
 
-  /** Counts one more; throws EMFILE (nothing counted) when the run holds its maximum. */
+  /** Counts one more; throws EMFILE (nothing counted) when the run, or the process, holds its maximum. */
   take(path: string, op: string): void {
-    if (this.open >= this.max) throw new SandboxError('EMFILE', path, op);
+    if (this.open >= this.max || this.all.open >= this.all.max) throw new SandboxError('EMFILE', path, op);
     this.open++;
+    this.all.open++;
   }
 
   give(): void {
     this.open--;
+    this.all.open--;
   }
 
   /** `fs`, with every open file and directory listing counted. */
