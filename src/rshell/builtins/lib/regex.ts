@@ -465,7 +465,7 @@ export class ByteRegex {
     if (opts.longest) flags |= RE2JS.LONGEST_MATCH;
     const source = (opts.ignoreCase ? '(?i)' : '') + (opts.dotNewline ? '(?s)' : '') + toUtf16(re2Pattern);
     const compileMs = compileEstimateMs(source);
-    if (opts.guard !== undefined && compileMs >= GUARD_FROM_MS) opts.guard(compileMs);
+    guardCompile(compileMs, opts.guard);
     const literal = opts.literal && !opts.ignoreCase ? Buffer.from(opts.literal, 'latin1') : null;
     try {
       return new ByteRegex(RE2JS.compile(source, flags), literal, opts.guard);
