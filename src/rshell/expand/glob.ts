@@ -134,6 +134,8 @@ export interface GlobMatcher {
 }
 
 const compiled = new Map<string, GlobMatcher>();
+/** Characters of the patterns in `compiled`, against MAX_CACHED_CHARS. */
+let cachedChars = 0;
 
 /**
  * Linux's longest file name in bytes: a component whose pattern needs more chars matches no
@@ -143,6 +145,12 @@ const NAME_MAX = 255;
 const MATCHES_NOTHING: GlobMatcher = { test: () => false };
 /** Longer patterns are not cached: the module-wide cache outlives the run. */
 const MAX_CACHED_PATTERN = 1024;
+/**
+ * The cache's patterns together, in chars. It outlives every run and no run's limits count
+ * it, and a pattern holds about 45 bytes of tokens per char (a RegExp per 3-char `[a]`):
+ * 900 patterns of 1,000 chars, made by one loop, kept 40 MiB after the run ended.
+ */
+const MAX_CACHED_CHARS = 64 * 1024;
 
 /** Compiles one path component pattern, matched by the linear walk of star-match.ts. */
 export function compileGlob(pat: string): GlobMatcher {
@@ -168,8 +176,12 @@ export function compileGlob(pat: string): GlobMatcher {
   }
   m = { test: (name) => starMatch(tokens, name, unitMatches) };
   if (pat.length > MAX_CACHED_PATTERN) return m;
-  if (compiled.size > 1000) compiled.clear();
+  if (compiled.size > 1000 || cachedChars + pat.length > MAX_CACHED_CHARS) {
+    compiled.clear();
+    cachedChars = 0;
+  }
   compiled.set(pat, m);
+  cachedChars += pat.length;
   return m;
 }
 

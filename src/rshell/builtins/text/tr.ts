@@ -122,8 +122,10 @@ function buildTables(
       if (s2![s2!.length - 1].kind === 'class') {
         throw new TrError('when translating with string1 longer than string2,\nthe latter string must not end with a character class');
       }
-      const lastChar = set2[set2.length - 1];
-      set2 = set2.concat(new Array(set1.length - set2.length).fill(lastChar));
+      const padded = new Uint8Array(set1.length);
+      padded.set(set2);
+      padded.fill(set2[set2.length - 1], set2.length);
+      set2 = padded;
     }
     if (o.complement && s1.some((e) => e.kind === 'class') && !(set2.length === set1.length && new Set(set2).size <= 1)) {
       throw new TrError('when translating with complemented character classes,\nstring2 must map all characters in the domain to one');
