@@ -49,6 +49,12 @@ export interface RunnerConfig {
   rshellMaxSpansPerInvocation: number;
   /** Tasks of a standard queue run at most this many at once. */
   taskConcurrency: number;
+  /**
+   * AWS_LAMBDA_FUNCTION_MEMORY_SIZE, MB, which Lambda sets: what rshell's runs may hold
+   * together is sized from it (src/rshell/interp/process-memory.ts). Set by the platform, so
+   * never refused: anything but a whole number is unknown (undefined).
+   */
+  functionMemoryMb?: number;
   /** Task timeout when inputs.timeout is absent. */
   defaultTaskTimeoutSeconds: number;
   /**
@@ -89,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     rshellDetailedTelemetry: boolVar(env, 'RSHELL_DETAILED_TELEMETRY', true),
     rshellMaxSpansPerInvocation: intVar(env, 'RSHELL_MAX_SPANS_PER_INVOCATION', 20_000, 0, 100_000),
     taskConcurrency: intVar(env, 'TASK_CONCURRENCY', 4, 1, 100),
+    functionMemoryMb: /^\d{1,6}$/.test(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '') ? Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) : undefined,
     defaultTaskTimeoutSeconds: intVar(env, 'TASK_TIMEOUT_SECONDS', 60, 1, 2 ** 31 - 1),
     maxReceiveCount: intVar(env, 'TASK_MAX_RECEIVE_COUNT', undefined, 1, 1000),
     publishReserveMs: intVar(env, 'RESULTS_RESERVE_MS', 1500, 0, 60_000),

@@ -10,6 +10,7 @@ import { processBatch, type BatchDeps } from './batch.js';
 import type { RunnerConfig } from './config.js';
 import { createLogger, errorName, INVOCATION_DONE, invocationFields } from './log.js';
 import { createRuntime, type Runtime, type RuntimeOverrides } from './runtime.js';
+import { setFunctionMemory } from '../rshell/interp/process-memory.js';
 
 /** The longest an invocation waits for the API key to be read again (runtime.ts renew). */
 const RENEW_WAIT_MS = 1000;
@@ -25,6 +26,8 @@ export interface SqsHandler extends BatchHandler {
 }
 
 export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrides = {}): SqsHandler {
+  // The runs of the process share a memory budget sized from the function's (rshell/interp/process-memory.ts).
+  setFunctionMemory(config.functionMemoryMb);
   const logger = overrides.logger ?? createLogger(undefined, config.logLevel);
   let runtime: Promise<Runtime> | undefined;
   let coldStart = true;

@@ -543,8 +543,9 @@ export class Interpreter {
         const grew = out.size - before;
         try {
           run.hold(grew);
-        } catch {
-          throw new ShellAbortError(1, HELD_BYTES_MESSAGE);
+        } catch (e) {
+          // The run's cap, or the process's: each says which (process-memory.ts).
+          throw new ShellAbortError(1, e instanceof ExpansionError ? e.message : HELD_BYTES_MESSAGE);
         }
         held += grew;
       },

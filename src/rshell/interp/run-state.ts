@@ -13,7 +13,8 @@ import { ExpansionError, RunAbortError } from './errors.js';
 import type { Pipe } from './pipe.js';
 import { CappedOutput, MAX_STDOUT_BYTES } from './streams.js';
 import { CollectWriter } from '../io.js';
-import { MAX_BUFFERED_BYTES } from '../builtins/lib/buffered.js';
+import { BUFFERED_BYTES_MESSAGE, MAX_BUFFERED_BYTES, noteRefusal } from '../builtins/lib/buffered.js';
+import { PROCESS_MEMORY, processMemoryMessage, type ByteBudget } from './process-memory.js';
 import type { WarningSink } from './warnings.js';
 
 /** About a millisecond of simple commands. */
@@ -99,8 +100,16 @@ export class RunState {
   private readonly waiters: (() => void)[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly onExternalAbort = () => this.abort(externalOutcome(this.settings.signal!));
+  /** What the run counts now against the process's budget; all of it is given back at dispose. */
+  private taken = 0;
+  /** Set by dispose: later counts are the run's alone. */
+  private disposed = false;
 
-  constructor(readonly settings: RunSettings) {
+  /** `memory`: the process's budget for held and buffered bytes, shared by every run (process-memory.ts). */
+  constructor(
+    readonly settings: RunSettings,
+    private readonly memory: ByteBudget = PROCESS_MEMORY,
+  ) {
     this.stdout = new CappedOutput(MAX_STDOUT_BYTES, () => {
       this.abort('output_limit');
       throw this.abortError;
@@ -129,9 +138,13 @@ export class RunState {
     for (const p of this.pipes) p.abort(this.abortError);
   }
 
-  /** Counts `n` more bytes held; throws an ExpansionError (nothing counted) past MAX_HELD_BYTES. */
+  /**
+   * Counts `n` more bytes held; throws an ExpansionError (nothing counted) past MAX_HELD_BYTES,
+   * or past the process's budget, which every run's held and buffered bytes share.
+   */
   hold(n: number): void {
     if (this.held + n > MAX_HELD_BYTES) throw new ExpansionError(HELD_BYTES_MESSAGE);
+    if (!this.take(n)) throw new ExpansionError(processMemoryMessage(this.memory.max));
     this.held += n;
   }
 
@@ -144,12 +157,34 @@ export class RunState {
 
   release(n: number): void {
     this.held -= n;
+    this.take(-n);
   }
 
-  /** Counts `n` more bytes buffered (negative: given back); false (nothing counted) past MAX_BUFFERED_BYTES. */
+  /**
+   * Counts `n` more bytes buffered (negative: given back); false (nothing counted) past
+   * MAX_BUFFERED_BYTES or the process's budget, noting which (bufferedRefusal() names it).
+   */
   buffer(n: number): boolean {
-    if (n > 0 && this.buffered + n > MAX_BUFFERED_BYTES) return false;
+    if (n > 0 && this.buffered + n > MAX_BUFFERED_BYTES) {
+      noteRefusal(BUFFERED_BYTES_MESSAGE);
+      return false;
+    }
+    if (!this.take(n)) {
+      noteRefusal(processMemoryMessage(this.memory.max));
+      return false;
+    }
     this.buffered += n;
+    return true;
+  }
+
+  /** Counts `n` bytes against the process's budget (negative: given back); false (nothing counted) past it. */
+  private take(n: number): boolean {
+    if (this.disposed) return true;
+    if (n > 0 && this.memory.used + n > this.memory.max) return false;
+    // Never gives back more than the run took: a count of its own gone wrong stays its own.
+    n = Math.max(n, -this.taken);
+    this.taken += n;
+    this.memory.used += n;
     return true;
   }
 
@@ -208,6 +243,10 @@ export class RunState {
   };
 
   dispose(): void {
+    // A stage still unwinding gives back to its run alone from now on.
+    this.memory.used -= this.taken;
+    this.taken = 0;
+    this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.settings.signal?.removeEventListener('abort', this.onExternalAbort);
   }

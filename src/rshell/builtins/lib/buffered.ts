@@ -10,6 +10,34 @@ import type { CallContext } from '../types.js';
 export const MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
 export const BUFFERED_BYTES_MESSAGE = `input buffered at once by the run's commands exceeds the maximum of ${MAX_BUFFERED_BYTES} bytes`;
 
+/**
+ * Why the last refusal of a buffered total was made: the run's own total
+ * (BUFFERED_BYTES_MESSAGE) or the process's, shared by every run (interp/process-memory.ts).
+ * Set by the total that refuses; read, and reset, by the builtin that reports the refusal,
+ * in the same synchronous step.
+ */
+let lastRefusal = BUFFERED_BYTES_MESSAGE;
+/** Every message noteRefusal was given. */
+const refusals = new Set([BUFFERED_BYTES_MESSAGE]);
+
+/** Notes why the total just refused (RunState.buffer). */
+export function noteRefusal(message: string): void {
+  lastRefusal = message;
+  refusals.add(message);
+}
+
+/** The message for the refusal just made (BUFFERED_BYTES_MESSAGE unless the process's budget made it). */
+export function bufferedRefusal(): string {
+  const m = lastRefusal;
+  lastRefusal = BUFFERED_BYTES_MESSAGE;
+  return m;
+}
+
+/** Whether `message` reports a buffered total's refusal, the run's or the process's. */
+export function isBufferedRefusal(message: string): boolean {
+  return refusals.has(message);
+}
+
 /** What a line kept as a string costs the heap beyond its bytes (header and array slot). */
 export const STRING_LINE_COST = 32;
 /** The same for a line kept as a Uint8Array view (~110 bytes measured). */

@@ -7,7 +7,7 @@
 import type { ByteReader } from '../../io.js';
 import { FileReader } from '../../read-chunk.js';
 import { SandboxError } from '../../sandbox/types.js';
-import { BUFFERED_BYTES_MESSAGE } from './buffered.js';
+import { bufferedRefusal } from './buffered.js';
 
 /**
  * Counted with each chunk for what a stage holds while it works on one: up to 64 KiB of output
@@ -19,7 +19,7 @@ export const CHUNK_OUTPUT_SHARE = 128 * 1024;
 /** A chunk refused by the run's buffered total; reported like a read error by every tool. */
 export class ChunkRefusedError extends SandboxError {
   constructor() {
-    super('EIO', '', 'read', BUFFERED_BYTES_MESSAGE);
+    super('EIO', '', 'read', bufferedRefusal());
     this.name = 'ChunkRefusedError';
   }
 }

@@ -4,7 +4,7 @@
  * "ends with newline" apart from "does not", as GNU tools must.
  */
 import type { ByteReader } from '../../io.js';
-import { BUFFERED_BYTES_MESSAGE, LongLineReserve } from './buffered.js';
+import { bufferedRefusal, LongLineReserve } from './buffered.js';
 
 export class LineTooLongError extends Error {
   constructor(readonly limit: number) {
@@ -17,7 +17,7 @@ export class LineTooLongError extends Error {
 export class LongLinesRefusedError extends LineTooLongError {
   constructor() {
     super(MAX_LINE_BYTES);
-    this.message = BUFFERED_BYTES_MESSAGE;
+    this.message = bufferedRefusal();
     this.name = 'LongLinesRefusedError';
   }
 }

@@ -6,7 +6,7 @@
  * Lines follow Go's bufio.ScanLines, as rshell does: the newline and one CR before it are
  * not part of the line, and a last line without newline still counts.
  */
-import { BUFFERED_BYTES_MESSAGE, type LongLineReserve } from '../lib/buffered.js';
+import { bufferedRefusal, type LongLineReserve } from '../lib/buffered.js';
 import type { ByteReader } from '../../io.js';
 import { MAX_LINE_BYTES, carryPiece } from '../lib/lines.js';
 import type { LineMatcher } from './grep-match.js';
@@ -124,7 +124,7 @@ export async function scanInput(
   const printLine = (num: number, line: Uint8Array, sep: number) => {
     // A long line printed is held three times over (the line, the output, the pipe's copy),
     // whether it was carried across reads or came in one chunk from a pipe.
-    if (!shared.longLine.check(line.length)) throw new ScanError(BUFFERED_BYTES_MESSAGE);
+    if (!shared.longLine.check(line.length)) throw new ScanError(bufferedRefusal());
     prefix(num, sep);
     out.push(line);
     out.pushByte(NL);
@@ -226,7 +226,7 @@ export async function scanInput(
     held.push({ num: lineNum, bytes: Buffer.from(line) });
     heldBytes += line.length;
     // Up to 512 KiB of context per stage: a thousand `grep -B` stages held 124 MiB more.
-    if (!shared.longLine.check(heldBytes)) throw new ScanError(BUFFERED_BYTES_MESSAGE);
+    if (!shared.longLine.check(heldBytes)) throw new ScanError(bufferedRefusal());
   };
 
   const printGroupStart = (num: number) => {
@@ -272,7 +272,7 @@ export async function scanInput(
   let carryLen = 0;
   const lineTooLong = () => new ScanError('bufio.Scanner: token too long');
   const carried = (): void => {
-    if (!shared.longLine.check(carryLen)) throw new ScanError(BUFFERED_BYTES_MESSAGE);
+    if (!shared.longLine.check(carryLen)) throw new ScanError(bufferedRefusal());
   };
 
   for (let raw = await reader.read(); raw !== null && !done; raw = await reader.read()) {

@@ -12,7 +12,7 @@ import { scanInput, ScanError, type ScanOptions, type ScanShared } from './grep-
 import { openInput } from './input.js';
 import { OutBuffer } from '../lib/outbuf.js';
 import { pauseOf } from '../lib/pause.js';
-import { BUFFERED_BYTES_MESSAGE, bufferOf, LongLineReserve } from '../lib/buffered.js';
+import { bufferOf, isBufferedRefusal, LongLineReserve } from '../lib/buffered.js';
 
 const MAX_CONTEXT_LINES = 1000;
 
@@ -167,7 +167,7 @@ export const grep: Builtin = async (ctx: CallContext, args: string[]): Promise<n
       if (!(e instanceof SandboxError || e instanceof ScanError)) throw e;
       anyError = true;
       // -s hides file errors, not the run's own limit: a refused stage must say why it stopped.
-      if (!f.noMessages.value || e.message === BUFFERED_BYTES_MESSAGE) {
+      if (!f.noMessages.value || isBufferedRefusal(e.message)) {
         await out.flush();
         await ctx.stderr.write(`grep: ${displayName}: ${e.message}\n`);
       }

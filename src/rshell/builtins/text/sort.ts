@@ -9,7 +9,7 @@ import type { Builtin, CallContext } from '../types.js';
 import { LineReader, LineTooLongError } from '../lib/lines.js';
 import { eachLine } from './each-line.js';
 import { helpText } from './help.js';
-import { BUFFERED_BYTES_MESSAGE, STRING_LINE_COST, bufferOf } from '../lib/buffered.js';
+import { bufferedRefusal, STRING_LINE_COST, bufferOf } from '../lib/buffered.js';
 import { pauseOf } from '../lib/pause.js';
 import { OutBuffer, complain, fileErrorText, openInput } from './io.js';
 import {
@@ -291,7 +291,7 @@ async function readLines(ctx: CallContext, name: string, lines: string[], budget
       budget.bytes += line.length;
       if (budget.bytes > SORT_MAX_BYTES) throw new SortLimitError('input exceeds maximum total size');
       if (lines.length >= SORT_MAX_LINES) throw new SortLimitError(`input exceeds maximum of ${SORT_MAX_LINES} lines`, false);
-      if (ctx.buffer?.(line.length + STRING_LINE_COST) === false) throw new SortLimitError(BUFFERED_BYTES_MESSAGE, false);
+      if (ctx.buffer?.(line.length + STRING_LINE_COST) === false) throw new SortLimitError(bufferedRefusal(), false);
       lines.push(Buffer.from(line.buffer, line.byteOffset, line.length).toString('latin1'));
       if ((lines.length & 4095) === 0) ctx.checkCanceled();
       return undefined;

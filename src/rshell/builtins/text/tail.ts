@@ -11,7 +11,7 @@ import { LineTooLongError } from '../lib/lines.js';
 import { eachLine } from './each-line.js';
 import { ModeFlag, SWITCH_SENTINEL, SwitchFlag, legacyCountArgs, parseCount } from './count.js';
 import { helpText } from './help.js';
-import { BUFFERED_BYTES_MESSAGE, VIEW_LINE_COST, bufferOf } from '../lib/buffered.js';
+import { bufferedRefusal, VIEW_LINE_COST, bufferOf } from '../lib/buffered.js';
 import { OutBuffer, fileErrorText, forEachInput } from './io.js';
 
 export const TAIL_MAX_RING_LINES = 100_000;
@@ -126,7 +126,7 @@ async function lastLines(ctx: CallContext, reader: ByteReader, n: number, delim:
         read += line.length;
         if (read > readCap) throw new TailLimitError('input too large: read limit exceeded');
         if (held === size && size < n) throw new TailLimitError('input too large: line buffer limit exceeded');
-        if (ctx.buffer?.(line.length + VIEW_LINE_COST) === false) throw new TailLimitError(BUFFERED_BYTES_MESSAGE);
+        if (ctx.buffer?.(line.length + VIEW_LINE_COST) === false) throw new TailLimitError(bufferedRefusal());
         if (held === size) {
           heldBytes -= ring[head].length;
           ctx.buffer?.(-ring[head].length - VIEW_LINE_COST);
@@ -159,7 +159,7 @@ async function lastBytes(ctx: CallContext, reader: ByteReader, n: number, readCa
       ctx.checkCanceled();
       read += chunk.length;
       if (read > readCap) throw new TailLimitError('input too large: read limit exceeded');
-      if (ctx.buffer?.(chunk.length) === false) throw new TailLimitError(BUFFERED_BYTES_MESSAGE);
+      if (ctx.buffer?.(chunk.length) === false) throw new TailLimitError(bufferedRefusal());
       chunks.push(chunk);
       held += chunk.length;
       while (chunks.length > 1 && held - chunks[0].length >= n) {

@@ -9,7 +9,7 @@ import type { ByteRegex, Match } from '../../lib/regex.js';
 import type { OutBuffer } from '../../lib/outbuf.js';
 import type { Address, Command, Program, ReplPart, Subst } from './program.js';
 import type { SedInput } from './input.js';
-import { BUFFERED_BYTES_MESSAGE } from '../../lib/buffered.js';
+import { bufferedRefusal } from '../../lib/buffered.js';
 
 export const MAX_SPACE_BYTES = 1 << 20;
 export const MAX_BRANCH_ITERATIONS = 10_000;
@@ -171,7 +171,7 @@ export class SedEngine {
     if (!this.buffer) return;
     const n = this.ps.length + this.hs.length + this.spare.length + extra;
     if (n === this.counted) return;
-    if (!this.buffer(n - this.counted)) throw new SedRuntimeError(BUFFERED_BYTES_MESSAGE);
+    if (!this.buffer(n - this.counted)) throw new SedRuntimeError(bufferedRefusal());
     this.counted = n;
   }
 

@@ -2,7 +2,7 @@
  * sed script parser (GNU syntax as rshell accepts it). Messages follow rshell's wording;
  * blocked commands (e w W r R, s///w, s///e) are rejected here, before any input is read.
  */
-import { BUFFERED_BYTES_MESSAGE } from '../../lib/buffered.js';
+import { bufferedRefusal } from '../../lib/buffered.js';
 import { ByteRegex, charWidth, literalOf, RegexError, translateRegex } from '../../lib/regex.js';
 import { SedParseError, type Address, type Command, type Program, type ReplPart, type Subst } from './program.js';
 
@@ -322,7 +322,7 @@ class Parser {
         literal: literalOf(raw, syntax),
         guard: this.guard,
       });
-      if (this.limits.keep && !this.limits.keep(re.size * REGEX_BYTES_PER_INST)) fail(BUFFERED_BYTES_MESSAGE);
+      if (this.limits.keep && !this.limits.keep(re.size * REGEX_BYTES_PER_INST)) fail(bufferedRefusal());
       return re;
     } catch (e) {
       if (e instanceof RegexError) fail('invalid regex: ' + e.message);
