@@ -91,7 +91,9 @@ describe('stages working on long lines count against the same total', () => {
       // About 42 such stages fit at once: 3 MiB counted each against 128 MiB. How many are
       // refused depends on how many hold the line together: stages pause after each read
       // (F113), so some finish before others read.
-      expect(t.err).toContain(BUFFERED);
+      // Since F133 a run also holds at most 128 open files: which limit refuses first depends
+      // on how the stages' opens and reads interleave, so either one will do.
+      expect(t.err.includes(BUFFERED) || t.err.includes(': too many open files\n')).toBe(true);
       expect(t.peakMiB).toBeLessThan(800);
     },
   );

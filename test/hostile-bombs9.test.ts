@@ -52,7 +52,9 @@ describe('a cold group of builtins', () => {
   it('twelve stages waiting for grep to load resume one a turn (2.0 s of one stretch)', async () => {
     const t = await probed(root, `x=$(head -c 200000 a1m.txt); grep -cF "$x" f.txt${' | grep -cF "$x"'.repeat(11)}`, 30_000);
     expect({ out: t.out, err: t.err }).toEqual({ out: '0\n', err: '' });
-    expect(t.gap).toBeLessThan(800);
+    // A share of the run, not a time: on a loaded machine each stage's compile is slower, and
+    // two can still run back to back (RELIABILITY F140); before, all twelve were one stretch.
+    expect(t.gap / t.ms).toBeLessThan(0.6);
   });
 });
 
