@@ -10,7 +10,7 @@ import { pauseOf } from '../../lib/pause.js';
 import { bufferOf } from '../../lib/buffered.js';
 import { SedEngine, SedRuntimeError } from './exec.js';
 import { SedInput } from './input.js';
-import { parseScript, type ScriptLimits } from './parse.js';
+import { parseScript } from './parse.js';
 import { SedParseError } from './program.js';
 
 function declare() {
@@ -48,25 +48,11 @@ export const sed: Builtin = async (ctx: CallContext, args: string[]): Promise<nu
     await ctx.stderr.write('sed: no script command has been specified\n');
     return 1;
   }
-  // The script's compiled regexes count against the run's buffered total until sed returns.
-  const buffer = bufferOf(ctx);
-  let kept = 0;
-  const keep = (n: number) => {
-    if (buffer && !buffer(n)) return false;
-    kept += n;
-    return true;
-  };
-  try {
-    return await run(ctx, script, files, f, { keep, pause: pauseOf(ctx) });
-  } finally {
-    if (kept > 0) buffer?.(-kept);
-  }
-};
-
-async function run(ctx: CallContext, script: string, files: string[], f: ReturnType<typeof declare>['f'], limits: ScriptLimits): Promise<number> {
   let prog;
   try {
-    prog = await parseScript(script, f.ere.value || f.ereR.value, (ms) => ctx.checkTimeFor(ms), limits);
+    // The script's compiled regexes count against the run's buffered total until sed returns
+    // (the call context gives back all it counted then).
+    prog = await parseScript(script, f.ere.value || f.ereR.value, (ms) => ctx.checkTimeFor(ms), { keep: bufferOf(ctx), pause: pauseOf(ctx) });
   } catch (e) {
     if (!(e instanceof SedParseError)) throw e;
     await ctx.stderr.write(`sed: ${e.message}\n`);
