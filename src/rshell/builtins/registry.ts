@@ -5,7 +5,7 @@
  * (~150 KB), and the system tools (ps, ss, ip, ping, uname: ~20 KB of /proc parsing).
  */
 import type { Builtin } from './types.js';
-import { pauseOf } from './lib/pause.js';
+import { turnOf } from './lib/pause.js';
 import { builtins as core } from './core/index.js';
 import { builtins as text } from './text/index.js';
 import { builtins as files } from './files/index.js';
@@ -36,8 +36,9 @@ function lazyGroup(names: readonly string[], load: () => Promise<{ builtins: Rec
           builtins = await untilLoadedOrAborted(group(), ctx.signal);
           // Every command waiting for the load resumes in the same turn: twelve cold sed
           // stages then parsed their scripts in one stretch (4.9 s past a 1 s deadline).
-          // The run's pause lets them through one a turn, and checks the clock.
-          await pauseOf(ctx)();
+          // The run's queue lets them through one a turn, and checks the clock: a turn, not
+          // a pause, which lets them all through at once when the last turn was recent.
+          await turnOf(ctx)();
         }
         return builtins[name](ctx, args);
       },

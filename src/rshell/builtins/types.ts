@@ -37,6 +37,8 @@ export interface CallContext {
    * Optional so that test contexts need not provide it.
    */
   pause?(): Promise<void> | undefined;
+  /** checkCanceled, and a turn of the event loop whether or not one is due. Optional, as pause. */
+  turn?(): Promise<void>;
   /**
    * Counts `n` more bytes the builtin keeps in memory (negative: given back) against the
    * run's total; false, nothing counted, when that would pass it. What is counted is given

@@ -94,6 +94,9 @@ export class BuiltinContext implements CallContext {
   pause(): Promise<void> | undefined {
     return this.runState.pause();
   }
+  turn(): Promise<void> {
+    return this.runState.turn();
+  }
   /** Bytes counted by `buffer`, given back by `releaseBuffered` when the builtin returns. */
   private buffered = 0;
   buffer(n: number): boolean {

@@ -222,6 +222,16 @@ export class RunState {
     return Date.now() - this.lastYield < PAUSE_AFTER_MS ? undefined : this.yield();
   }
 
+  /**
+   * check(), and a turn of the event loop now, however recent the last: for commands that
+   * resume together (the waiters of a lazy load), which pause() would let through all at
+   * once when the last turn was recent.
+   */
+  turn(): Promise<void> {
+    this.check();
+    return this.yield();
+  }
+
   private yield(): Promise<void> {
     const p = new Promise<void>((resolve) => {
       if (this.waiters.push(resolve) === 1) setImmediate(this.resumeNext);

@@ -7,3 +7,8 @@ import type { CallContext } from '../types.js';
 export function pauseOf(ctx: CallContext): () => Promise<void> | undefined {
   return ctx.pause ? () => ctx.pause!() : () => (ctx.checkCanceled(), undefined);
 }
+
+/** The run's turn (CallContext.turn: one now, due or not), or the clock check without one. */
+export function turnOf(ctx: CallContext): () => Promise<void> | undefined {
+  return ctx.turn ? () => ctx.turn!() : () => (ctx.checkCanceled(), undefined);
+}
