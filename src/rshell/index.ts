@@ -45,6 +45,14 @@ export interface RunnerOptions {
   procPath?: string;
   /** Container mode: prefix for host-absolute symlink targets. */
   hostPrefix?: string;
+  /**
+   * Bytes of stdout and of stderr each kept in the result: only the first this many are held
+   * in memory (default: all, up to the 10 MiB caps). Every byte still counts toward the caps
+   * (stdout past 10 MiB is still output_limit), and `stdoutLength`/`stderrLength` report the
+   * whole length. For a caller that sends only the start of the output: ten concurrent runs
+   * each holding 20 MiB nobody reads is what pushes a 512 MB Lambda toward its limit.
+   */
+  retainOutputBytes?: number;
 }
 
 export interface RunResult {
@@ -53,8 +61,13 @@ export interface RunResult {
    * 'output_limit' the status when the cap was hit; for a parse error 2; for a panic 1.
    */
   exitCode: number;
+  /** The first `retainOutputBytes` bytes of stdout, or all of it. */
   stdout: Buffer;
   stderr: Buffer;
+  /** Bytes the script wrote to stdout within its cap; above stdout.length when retainOutputBytes cut it. */
+  stdoutLength: number;
+  /** Bytes the script wrote to stderr within its cap (excess past 10 MiB is dropped uncounted, as before). */
+  stderrLength: number;
   outcome: RunOutcome;
   /** Sandbox warnings (skipped allowed paths) and builtin warnings (ctx.warn), capped (interp/warnings.ts). */
   warnings: string[];
@@ -104,6 +117,13 @@ export function createRunner(opts: RunnerOptions = {}): Runner {
   if (opts.allowedPaths !== undefined) baseVars.ALLOWED_PATHS = sandbox.roots.join(':');
   const stdin = opts.stdin ?? new Uint8Array(0);
   const warnings = [...sandbox.warnings];
+  const retain = opts.retainOutputBytes;
+  if (retain !== undefined && !(Number.isInteger(retain) && retain >= 0)) throw new Error(`retainOutputBytes: ${retain} is not a byte count`);
+  /** A run that ended before executing: its only output is the message on stderr. */
+  const early = (exitCode: number, stderr: string, error: string, runWarnings: WarningSink): RunResult => {
+    const bytes = Buffer.from(stderr, 'latin1');
+    return { exitCode, stdout: Buffer.alloc(0), stderr: bytes.subarray(0, retain), stdoutLength: 0, stderrLength: bytes.length, outcome: 'fatal', warnings: runWarnings.list, error };
+  };
 
   async function run(script: string | Uint8Array): Promise<RunResult> {
     const runWarnings = new WarningSink(warnings);
@@ -114,7 +134,7 @@ export function createRunner(opts: RunnerOptions = {}): Runner {
     } catch (e) {
       const text = e instanceof ParseError ? e.toString() : e instanceof Error ? e.message : String(e);
       const error = `failed to parse command: ${text}`;
-      return { exitCode: 2, stdout: Buffer.alloc(0), stderr: Buffer.from(error + '\n', 'latin1'), outcome: 'fatal', warnings: runWarnings.list, error };
+      return early(2, error + '\n', error, runWarnings);
     }
     let rejection: string | null;
     try {
@@ -122,7 +142,7 @@ export function createRunner(opts: RunnerOptions = {}): Runner {
     } catch (e) {
       const text = e instanceof Error ? e.message : String(e);
       const error = `internal error: ${text}`;
-      return { exitCode: 1, stdout: Buffer.alloc(0), stderr: Buffer.from(`rshell: internal panic: ${text}\n`, 'latin1'), outcome: 'fatal', warnings: runWarnings.list, error };
+      return early(1, `rshell: internal panic: ${text}\n`, error, runWarnings);
     }
     const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : Infinity;
     const r = await execute(file, {
@@ -138,6 +158,7 @@ export function createRunner(opts: RunnerOptions = {}): Runner {
         signal: opts.signal,
         warnings: runWarnings,
         source: src,
+        retainOutputBytes: retain,
       },
       vars: baseVars,
       stdin,

@@ -57,27 +57,40 @@ export class BufferReader implements ByteReader {
  * A writer that keeps everything, optionally up to a cap (excess is dropped and flagged).
  * Writes are copied into one buffer grown by doubling: kept as a chunk each, 3 million
  * one-byte writes to a run's stdout held 291 MiB of objects for 3 MB.
+ *
+ * `keep` stores only the first `keep` bytes while `size` still counts every byte up to the
+ * cap, so the cap fires at the same byte: a caller that sends only the start of a stream
+ * (a result is one SQS message) need not hold the whole 10 MiB of each concurrent run.
  */
 export class CollectWriter implements ByteWriter {
   private buf = Buffer.alloc(0);
   size = 0;
   overflowed = false;
-  constructor(protected readonly cap = Infinity) {}
+  constructor(
+    protected readonly cap = Infinity,
+    private readonly keep = Infinity,
+  ) {}
   write(chunk: Uint8Array | string): void {
     const n = Math.min(chunk.length, this.cap - this.size);
     if (n < chunk.length) this.overflowed = true;
     if (n <= 0) return;
-    if (this.size + n > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.min(this.cap, Math.max(this.size + n, 2 * this.buf.length, 256)));
-      this.buf.copy(grown, 0, 0, this.size);
-      this.buf = grown;
+    // Stored bytes are always the first min(size, keep) of the stream.
+    const k = Math.min(n, this.keep - this.size);
+    if (k > 0) {
+      if (this.size + k > this.buf.length) {
+        const grown = Buffer.allocUnsafe(Math.min(this.cap, this.keep, Math.max(this.size + k, 2 * this.buf.length, 256)));
+        this.buf.copy(grown, 0, 0, this.size);
+        this.buf = grown;
+      }
+      if (typeof chunk === 'string') this.buf.write(chunk, this.size, k, 'latin1');
+      else this.buf.set(k < chunk.length ? chunk.subarray(0, k) : chunk, this.size);
     }
-    if (typeof chunk === 'string') this.buf.write(chunk, this.size, n, 'latin1');
-    else this.buf.set(n < chunk.length ? chunk.subarray(0, n) : chunk, this.size);
     this.size += n;
   }
+  /** The stored bytes: all of them, or the first `keep`. */
   bytes(): Buffer {
-    if (this.buf.length !== this.size) this.buf = Buffer.from(this.buf.subarray(0, this.size));
+    const stored = Math.min(this.size, this.keep);
+    if (this.buf.length !== stored) this.buf = Buffer.from(this.buf.subarray(0, stored));
     return this.buf;
   }
 }

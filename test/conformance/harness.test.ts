@@ -7,7 +7,7 @@ import { check, formatReport, runConformance, type ScenarioSpec } from './harnes
 import type { RunResult } from '../../src/rshell/index.js';
 
 function result(stdout: string, stderr = '', exitCode = 0): RunResult {
-  return { stdout: Buffer.from(stdout), stderr: Buffer.from(stderr), exitCode, outcome: 'success', warnings: [] };
+  return { stdout: Buffer.from(stdout), stderr: Buffer.from(stderr), stdoutLength: Buffer.byteLength(stdout), stderrLength: Buffer.byteLength(stderr), exitCode, outcome: 'success', warnings: [] };
 }
 
 describe('check', () => {

@@ -19,6 +19,8 @@ export interface ExecuteResult {
   outcome: RunOutcome;
   stdout: Buffer;
   stderr: Buffer;
+  stdoutLength: number;
+  stderrLength: number;
   error?: string;
 }
 
@@ -95,5 +97,5 @@ export async function execute(file: File, opts: ExecuteOptions): Promise<Execute
   } catch {
     // hooks never break a run
   }
-  return { exitCode, outcome, stdout: run.stdout.bytes(), stderr: run.stderr.bytes(), error };
+  return { exitCode, outcome, stdout: run.stdout.bytes(), stderr: run.stderr.bytes(), stdoutLength: run.stdout.size, stderrLength: run.stderr.size, error };
 }

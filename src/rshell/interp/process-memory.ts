@@ -17,8 +17,9 @@ export const DEFAULT_FUNCTION_MEMORY_MB = 512;
  * the task runner's configuration: rshell reads no environment; unset or outside Lambda's
  * 128–10,240 MB: DEFAULT_FUNCTION_MEMORY_MB): three eighths of it. At 512 MB that is 192 MiB, so
  * one run still reaches both its caps (160 MiB) alone; the rest is for Node itself, the
- * tracer's buffered spans, the runs' stdout and stderr (10 MiB each a run, not counted here)
- * and what the counted bytes cost beyond their count (measured at about 1.1×).
+ * tracer's buffered spans, the runs' stdout and stderr (not counted here: up to 10 MiB each a
+ * run, but a task's run keeps only the 256 KiB of each its result can carry, F144) and what
+ * the counted bytes cost beyond their count (measured at about 1.1×).
  */
 export function processMemoryBudget(memoryMb: number | undefined): number {
   const m = memoryMb !== undefined && Number.isInteger(memoryMb) && memoryMb >= 128 && memoryMb <= 10_240 ? memoryMb : DEFAULT_FUNCTION_MEMORY_MB;

@@ -36,6 +36,8 @@ export interface RunSettings {
   warnings: WarningSink;
   /** The script text (bstr) the AST positions refer to. */
   source?: string;
+  /** Bytes of stdout and of stderr each stored for the result (RunnerOptions.retainOutputBytes); default all. */
+  retainOutputBytes?: number;
 }
 
 export const MAX_STDERR_BYTES = 10 * 1024 * 1024;
@@ -80,7 +82,7 @@ export class RunState {
    * rshell leaves stderr uncapped; in a Lambda an endless error loop would exhaust memory
    * before the deadline, so excess stderr beyond MAX_STDERR_BYTES is dropped silently.
    */
-  readonly stderr = new CollectWriter(MAX_STDERR_BYTES);
+  readonly stderr: CollectWriter;
   readonly controller = new AbortController();
   readonly now = new Date();
   readonly counters: RunEndInfo['commands'] = { total: 0, dispatched: 0, unallowed: 0, unknown: 0 };
@@ -110,10 +112,12 @@ export class RunState {
     readonly settings: RunSettings,
     private readonly memory: ByteBudget = PROCESS_MEMORY,
   ) {
-    this.stdout = new CappedOutput(MAX_STDOUT_BYTES, () => {
+    const keep = settings.retainOutputBytes ?? Infinity;
+    this.stdout = new CappedOutput(MAX_STDOUT_BYTES, keep, () => {
       this.abort('output_limit');
       throw this.abortError;
     });
+    this.stderr = new CollectWriter(MAX_STDERR_BYTES, keep);
     if (settings.deadline !== Infinity) {
       this.timer = setTimeout(() => this.abort('timeout'), Math.max(0, settings.deadline - Date.now()));
     }

@@ -5,14 +5,16 @@ export const MAX_STDOUT_BYTES = 10 * 1024 * 1024;
 
 /**
  * The run's stdout: synchronous appends up to the cap; the write that crosses it keeps what
- * fits and calls `onOverflow` (which aborts the run with the output_limit outcome).
+ * fits and calls `onOverflow` (which aborts the run with the output_limit outcome). `keep`:
+ * bytes stored (CollectWriter); the cap counts every byte whatever is stored.
  */
 export class CappedOutput extends CollectWriter {
   constructor(
     cap: number,
+    keep: number,
     private readonly onOverflow: () => never,
   ) {
-    super(cap);
+    super(cap, keep);
   }
 
   override write(chunk: Uint8Array | string): void {
