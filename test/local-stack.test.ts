@@ -33,9 +33,9 @@ beforeAll(async () => {
   // never be answered, so SQS redelivers it until the redrive limit.
   const real = sqsPublisher(queues.client, queues.resultsQueueUrl, sqs);
   const publisher: ResultPublisher = {
-    async publish(items, deadline) {
+    async publish(items, deadline, abortAt) {
       const refused = items.filter((i) => i.update.data.attributes.task_id === 'poison').map((i) => i.messageId);
-      const undelivered = await real.publish(items.filter((i) => !refused.includes(i.messageId)), deadline);
+      const undelivered = await real.publish(items.filter((i) => !refused.includes(i.messageId)), deadline, abortAt);
       return new Set([...undelivered, ...refused]);
     },
   };

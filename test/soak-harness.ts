@@ -97,9 +97,9 @@ const quietLogger: Logger = { log: () => undefined };
 /** Poison tasks' results are reported undelivered, every time: SQS must dead-letter them. */
 function poisoning(inner: ResultPublisher): ResultPublisher {
   return {
-    async publish(items, deadline) {
+    async publish(items, deadline, abortAt) {
       const poison = items.filter((i) => i.update.data.attributes.task_id.startsWith('poison-'));
-      const failed = await inner.publish(items.filter((i) => !poison.includes(i)), deadline);
+      const failed = await inner.publish(items.filter((i) => !poison.includes(i)), deadline, abortAt);
       for (const p of poison) failed.add(p.messageId);
       return failed;
     },

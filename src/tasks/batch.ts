@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { msSince, type FlushReport } from '../tracing/index.js';
 import { InvocationFlush } from './invocation-flush.js';
-import { errorName, INVOCATION_DONE, invocationFields } from './log.js';
+import { errorName, INVOCATION_DONE, invocationFields, type LogFields } from './log.js';
 import type { ResultPublisher } from './publisher.js';
 import { runRecord, type InvocationInfo, type RecordOutcome, type TaskRunnerDeps } from './runner.js';
 import { pool } from './pool.js';
@@ -86,7 +86,9 @@ export async function processBatch(
   // Every task's spans have finished: the last span request goes out while the results are
   // published, not after them (two independent round trips; the response waits for both).
   const flushing = spans.finish();
-  const undelivered = toPublish.length ? await publishSafely(deps, toPublish, budget.publishEnd) : new Set<string>();
+  // Calls start until the publish deadline; one in flight then may run on into the flush's
+  // reserve, which the span request shares (both are waits on the network).
+  const undelivered = toPublish.length ? await publishSafely(deps, toPublish, budget.publishEnd, budget.flushEnd) : new Set<string>();
 
   // A record is done only if its result was delivered; in a FIFO group, nothing after the
   // first record that is not done counts as done (SQS must redeliver the rest in order).
@@ -149,16 +151,34 @@ async function runRecordSafely(r: SQSRecord, deps: TaskRunnerDeps, inv: Invocati
   }
 }
 
-async function publishSafely(deps: BatchDeps, items: Parameters<ResultPublisher['publish']>[0], deadline: number): Promise<Set<string>> {
+async function publishSafely(deps: BatchDeps, items: Parameters<ResultPublisher['publish']>[0], deadline: number, abortAt: number): Promise<Set<string>> {
   try {
-    const failed = await deps.publisher.publish(items, deadline);
+    const failed = await deps.publisher.publish(items, deadline, abortAt);
     // Which messages, not only how many: an SRE following one task must find why it ran again.
-    if (failed.size) deps.logger.log('warn', 'results not delivered', { count: failed.size, message_ids: [...failed].join(',') });
+    for (const fields of undeliveredLines(failed)) deps.logger.log('warn', 'results not delivered', fields);
     return failed;
   } catch (err) {
     deps.logger.log('error', 'results publisher failed', { error_type: errorName(err) });
     return new Set(items.map((i) => i.messageId));
   }
+}
+
+/** Message ids per "results not delivered" line: 1,000 SQS ids are about 37 KB. */
+export const IDS_PER_LOG_LINE = 1000;
+
+/**
+ * The fields of the "results not delivered" lines for `ids`: one line, or one per
+ * IDS_PER_LOG_LINE ids with `part` ("2/10"). A batch window's 10,000 ids in one line made
+ * about 370 KB, past CloudWatch's 256 KB per event, which cuts it.
+ */
+export function undeliveredLines(ids: ReadonlySet<string>): LogFields[] {
+  const all = [...ids];
+  const parts = Math.ceil(all.length / IDS_PER_LOG_LINE);
+  return Array.from({ length: parts }, (_, i) => ({
+    count: all.length,
+    message_ids: all.slice(i * IDS_PER_LOG_LINE, (i + 1) * IDS_PER_LOG_LINE).join(','),
+    ...(parts > 1 ? { part: `${i + 1}/${parts}` } : {}),
+  }));
 }
 
 /**

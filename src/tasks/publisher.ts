@@ -24,9 +24,11 @@ export interface ResultPublisher {
    * Publishes in order; resolves to the message ids whose result was NOT delivered. Items
    * of a FIFO message group (`groupId`) after the group's first undelivered one are not
    * sent either: SQS redelivers the rest of that group, and its tasks are answered then,
-   * once.
+   * once. No call starts at or after `deadline`; one in flight is waited for until
+   * `abortAt` (default `deadline`): SQS may already hold its results, and abandoned, they
+   * would be retried as well as delivered.
    */
-  publish(items: readonly ResultItem[], deadline: number): Promise<Set<string>>;
+  publish(items: readonly ResultItem[], deadline: number, abortAt?: number): Promise<Set<string>>;
 }
 
 /**
@@ -104,11 +106,11 @@ export function sqsPublisher(client: SQSClient, queueUrl: string, commands: type
   const fifo = queueUrl.endsWith('.fifo');
 
   /** One SendMessageBatch call; resolves to the entries worth sending again. */
-  const send = async (entries: Entry[], undelivered: Undelivered, deadline: number, lastTry: boolean): Promise<Entry[]> => {
+  const send = async (entries: Entry[], undelivered: Undelivered, deadline: number, abortAt: number, lastTry: boolean): Promise<Entry[]> => {
     // Whole milliseconds: AbortSignal.timeout throws a RangeError on a fraction, and the
     // invocation's deadlines have one whenever 20 % of the time left has (under 7.5 s left).
-    const remaining = Math.floor(deadline - Date.now());
-    if (remaining <= 0) {
+    const remaining = Math.floor(Math.max(deadline, abortAt) - Date.now());
+    if (deadline - Date.now() <= 0) {
       for (const e of entries) undelivered.add(e.it);
       return [];
     }
@@ -131,13 +133,21 @@ export function sqsPublisher(client: SQSClient, queueUrl: string, commands: type
         }),
         { abortSignal: AbortSignal.timeout(remaining) },
       );
+      // Delivered means listed as Successful: an entry the answer leaves out (a 200 of `{}`
+      // from a proxy or an emulator) is not known to be in the queue, so its task is retried.
+      // Ids are matched as the strings sent ("02" is not entry 2).
+      const byId = new Map(entries.map((e, i) => [String(i), e]));
+      const unconfirmed = new Map(byId);
+      for (const s of out.Successful ?? []) unconfirmed.delete(s.Id ?? '');
       for (const f of out.Failed ?? []) {
-        const e = entries[Number(f.Id)];
+        const e = byId.get(f.Id ?? '');
         if (e === undefined) continue;
+        unconfirmed.delete(f.Id!);
         // A sender fault (the entry itself is refused) fails the same way when sent again.
         if (f.SenderFault === false && !lastTry) again.push(e);
         else undelivered.add(e.it);
       }
+      for (const e of unconfirmed.values()) undelivered.add(e.it);
     } catch {
       // The SDK has already retried the call as its retry policy allows.
       for (const e of entries) undelivered.add(e.it);
@@ -146,13 +156,13 @@ export function sqsPublisher(client: SQSClient, queueUrl: string, commands: type
   };
 
   return {
-    async publish(items, deadline) {
+    async publish(items, deadline, abortAt = deadline) {
       const undelivered = new Undelivered();
       const calls = [...batches(items.map(entryOf))];
       const publishCall = async (batch: Entry[]): Promise<void> => {
         let pending = batch.filter((e) => !undelivered.heldBack(e.it));
         for (let sends = 1; pending.length > 0; sends++) {
-          pending = await send(pending, undelivered, deadline, sends === MAX_ENTRY_SENDS);
+          pending = await send(pending, undelivered, deadline, abortAt, sends === MAX_ENTRY_SENDS);
           if (pending.length > 0 && !(await pausedBefore(RESEND_DELAY_MS[sends - 1]!, deadline))) {
             for (const e of pending) undelivered.add(e.it);
             break;

@@ -11,6 +11,7 @@ import type { RunnerConfig } from './config.js';
 import { createLogger, errorName, INVOCATION_DONE, invocationFields } from './log.js';
 import { createRuntime, type Runtime, type RuntimeOverrides } from './runtime.js';
 import { setFunctionMemory } from '../rshell/interp/process-memory.js';
+import { invocationBudget, saneRemainingMs, within } from './timeout.js';
 
 /** The longest an invocation waits for the API key to be read again (runtime.ts renew). */
 const RENEW_WAIT_MS = 1000;
@@ -31,6 +32,7 @@ export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrid
   const logger = overrides.logger ?? createLogger(undefined, config.logLevel);
   let runtime: Promise<Runtime> | undefined;
   let coldStart = true;
+  const reserves = { publishReserveMs: config.publishReserveMs, flushReserveMs: config.flushReserveMs };
   const built = async (): Promise<Runtime> => {
     const rt = runtime ?? (runtime = createRuntime(config, { ...overrides, logger }));
     try {
@@ -43,9 +45,14 @@ export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrid
   const deps = async (context: Context): Promise<BatchDeps> => {
     // A runtime built for this invocation has just read its secrets.
     const fresh = runtime === undefined;
-    const rt = await built();
+    // A read of the stored keys can hang (5 s a call in the SDK, two calls for KMS): waited
+    // for past the time left for tasks, the handler returned after Lambda's timeout. The
+    // build goes on for a later invocation; this one sends its records back.
+    const now = Date.now();
+    const rt = await within(built(), invocationBudget(now, context.getRemainingTimeInMillis(), reserves).tasksEnd - now);
+    if (rt === undefined) throw Object.assign(new Error('runtime not ready'), { name: 'RuntimeNotReady' });
     // A key read again is worth a tenth of the time left (at most 1 s), never the deadline.
-    if (!fresh) await rt.renew(Math.min(RENEW_WAIT_MS, 0.1 * context.getRemainingTimeInMillis()));
+    if (!fresh) await rt.renew(Math.min(RENEW_WAIT_MS, 0.1 * saneRemainingMs(context.getRemainingTimeInMillis())));
     return rt.deps;
   };
   const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {

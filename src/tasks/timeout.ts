@@ -67,13 +67,25 @@ export interface ReserveConfig {
  * ahead of Lambda's own timeout.
  */
 export function invocationBudget(nowMs: number, remainingMs: number, cfg: ReserveConfig): InvocationBudget {
-  const rem = Math.max(0, remainingMs);
+  const rem = saneRemainingMs(remainingMs);
   // A quarter of a short budget: timers fire late on a busy CPU, and returning late loses the batch.
   const safety = Math.min(100, rem * 0.25);
   const flush = Math.min(cfg.flushReserveMs, rem * 0.2);
   const publish = Math.min(cfg.publishReserveMs, rem * 0.2);
   const end = nowMs + rem - safety;
   return { flushEnd: end, publishEnd: end - flush, tasksEnd: end - flush - publish };
+}
+
+/** Lambda's longest timeout, 15 minutes. */
+const MAX_INVOCATION_MS = 15 * 60_000;
+
+/**
+ * The context's time left as a budget can use it: at most Lambda's longest timeout (past 2^32
+ * ms a timer or an AbortSignal.timeout throws, and the results of tasks that ran were never
+ * sent), and 0 for NaN, as for a negative value: with no time known nothing is started.
+ */
+export function saneRemainingMs(ms: number): number {
+  return Number.isNaN(ms) ? 0 : Math.min(Math.max(0, ms), MAX_INVOCATION_MS);
 }
 
 /** What `p` settles to if that happens within `ms`, else undefined (the timer is cleared either way). */
