@@ -69,4 +69,35 @@ describe('the event loop gets a turn during long builtins and expansions', () =>
     // (A half, not a tenth: on a loaded 2-core machine one word's expansion took 40 % of a run.)
     expect(t.gap).toBeLessThan(t.ms / 2);
   });
+
+  it('one 99,999-word brace word yields between its words (one stretch of 0.1–0.9 s before)', async () => {
+    const w = 'a'.repeat(43) + '{1..99999}';
+    // The smallest of three: a loaded machine can only lengthen a gap (GC, another process).
+    // Before, each of the six words was one stretch, at least a sixth of the run (0.20–0.34
+    // measured); now the run yields every 20 ms or so (0.03–0.11).
+    let least = Infinity;
+    for (let k = 0; k < 3; k++) {
+      const t = await timedWithGap(`for i in 1 2 3 4 5 6; do true ${w}; done; echo $?`, 60_000);
+      expect({ out: t.out, err: t.err, outcome: t.r.outcome }).toEqual({ out: '0\n', err: '', outcome: 'success' });
+      least = Math.min(least, t.gap / t.ms);
+    }
+    expect(least).toBeLessThan(0.12);
+  });
+});
+
+describe('long regex compiles of pipeline stages', () => {
+  it('two grep stages compiling a 512 KiB pattern each are two stretches, not one (the whole run, 1.2–4 s)', async () => {
+    await timedWithGap('grep -c a a1m.txt | grep -c a', 5_000); // grep loaded: the stages start without waiting for it
+    const s = `x=$(head -c 524288 a1m.txt); grep -c "x$x" a1m.txt | grep -c "x$x"`;
+    // One compile cannot be cut (its guard only refuses one that would pass the deadline), so
+    // the bound is a share of the run: before, the second compile came straight after the
+    // first, 0.99–1.00 of the run in one stretch; now 0.50–0.61, loaded or not.
+    let least = Infinity;
+    for (let k = 0; k < 2; k++) {
+      const t = await timedWithGap(s, 60_000);
+      expect({ out: t.out, err: t.err, outcome: t.r.outcome }).toEqual({ out: '0\n', err: '', outcome: 'success' });
+      least = Math.min(least, t.gap / t.ms);
+    }
+    expect(least).toBeLessThan(0.8);
+  });
 });
