@@ -1,0 +1,154 @@
+/**
+ * Tracing overhead counted in instructions, not time: the 100-command diagnostic task of the
+ * executor bench, tracing on versus off, under valgrind's callgrind. Wall-clock ratios on a
+ * shared 2-core VM move by several points from run to run; an instruction count does not
+ * depend on load. Each process warms up uncounted (callgrind `--instr-atstart=no`), then
+ * counts every thread's user-space instructions over its timed invocations (the flush
+ * included), and the difference is split by where it runs: V8's garbage collector and
+ * compiler, IC and other builtins, JavaScript (JIT code, named through `--perf-basic-prof`),
+ * the rest of Node and libc. Kernel work (file calls, the span request's socket) and waiting
+ * are not counted: the gap between this figure and the wall-clock one is theirs.
+ *
+ * Needs `valgrind` (Debian package; skipped without it). About 5 minutes on 2 cores.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LAMBDA_DEFAULT_ENVIRONMENT } from '../cdk/runtime-defaults.js';
+import { sqsEvent } from './events.js';
+import { runProcess } from './measure.js';
+
+const root = join(import.meta.dirname, '..');
+const TASKS_PER_BATCH = 5;
+const WARM_INVOCATIONS = 10;
+const COUNTED_INVOCATIONS = 30;
+const REPLICATES = 2;
+const SCRIPT = Array.from({ length: 20 }, () =>
+  ['grep -c processor /proc/cpuinfo', 'wc -l /etc/passwd', 'head -n 3 /proc/meminfo', 'ls /etc | head -n 5'].join('\n'),
+).join('\n');
+
+/** Warms up, then has callgrind count the timed invocations (instrumentation toggled by pid). */
+const DRIVER = `import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+const [bundle, eventFile, variant, warm, counted] = process.argv.slice(2);
+const ctl = (on) => new Promise((res) => spawn('callgrind_control', ['-i', on, String(process.pid)], { stdio: 'ignore' }).on('exit', res));
+const sink = http.createServer((q, r) => { q.resume(); q.on('end', () => r.writeHead(202).end('{}')); });
+await new Promise((res) => sink.listen(0, '127.0.0.1', res));
+const url = 'http://127.0.0.1:' + sink.address().port + '/api/v2/apmtelemetry';
+Object.assign(process.env, variant === 'on' ? { DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: url, DD_TRACE_AGENT_URL: '' } : { DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '' });
+const { handler } = await import(bundle);
+const event = JSON.parse(readFileSync(eventFile, 'utf8'));
+const ctx = { awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f', getRemainingTimeInMillis: () => 600000 };
+process.stdout.write = () => true;
+const check = (r) => { if (r.batchItemFailures.length > 0) throw new Error('tasks failed'); };
+for (let i = 0; i < Number(warm); i++) check(await handler(event, ctx));
+await ctl('on');
+for (let i = 0; i < Number(counted); i++) check(await handler(event, ctx));
+await ctl('off');
+process.exit(0);
+`;
+
+type Category = 'garbage collector' | 'JIT compiler' | 'IC builtins' | 'other builtins' | 'JavaScript' | 'Node, V8 runtime, libc';
+
+function categoryOf(name: string): Category {
+  if (name.startsWith('JS ')) return 'JavaScript';
+  if (/Marking|Sweep|Scaveng|Heap|Evacuat|Pretenur|MemoryChunk|RememberedSet|SlotSet|BodyDescriptor|SizeFromMap|Compactor|ArrayBufferSweeper/.test(name)) return 'garbage collector';
+  if (/compiler::|maglev|RelocIterator/i.test(name)) return 'JIT compiler';
+  if (/Builtins_\w*IC/.test(name)) return 'IC builtins';
+  if (name.includes('Builtins_')) return 'other builtins';
+  return 'Node, V8 runtime, libc';
+}
+
+/** Instructions per category of one callgrind profile; JIT code is named from the process's perf map. */
+function profile(outFile: string): Map<Category, number> {
+  const pid = /^pid: (\d+)/m.exec(readFileSync(outFile, 'utf8'))![1];
+  const mapFile = `/tmp/perf-${pid}.map`;
+  const jit = readFileSync(mapFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [a, size] = l.split(' ');
+      return [parseInt(a!, 16), parseInt(size!, 16)] as const;
+    })
+    .sort((x, y) => x[0] - y[0]);
+  rmSync(mapFile, { force: true });
+  const isJit = (addr: number): boolean => {
+    let lo = 0;
+    let hi = jit.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (jit[mid]![0] <= addr) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return hi >= 0 && addr < jit[hi]![0] + jit[hi]![1];
+  };
+  const text = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', outFile], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const out = new Map<Category, number>();
+  for (const line of text.split('\n')) {
+    const m = /^\s*([\d,]+)\s+\([^)]*\)\s+(.*)$/.exec(line);
+    if (!m || m[2]!.startsWith('PROGRAM TOTALS')) continue;
+    const addr = /^\?\?\?:0x([0-9a-f]+)/.exec(m[2]!);
+    const name = addr && isJit(parseInt(addr[1]!, 16)) ? 'JS ' : m[2]!;
+    const c = categoryOf(name);
+    out.set(c, (out.get(c) ?? 0) + Number(m[1]!.replace(/,/g, '')));
+  }
+  return out;
+}
+
+const total = (p: Map<Category, number>) => [...p.values()].reduce((a, b) => a + b, 0);
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+
+export default async function instructionsBench(): Promise<void> {
+  if (spawnSync('valgrind', ['--version']).status !== 0) {
+    console.log('valgrind is not installed (apt-get install valgrind): instruction counts skipped');
+    return;
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'bench-instr-'));
+  try {
+    execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
+    cpSync(join(root, 'dist'), join(tmp, 'dist'), { recursive: true });
+    const driver = join(tmp, 'driver.mjs');
+    const eventFile = join(tmp, 'event.json');
+    writeFileSync(driver, DRIVER);
+    writeFileSync(eventFile, JSON.stringify(sqsEvent(SCRIPT, TASKS_PER_BATCH, ['rshell:grep', 'rshell:wc', 'rshell:head', 'rshell:ls'], ['/etc', '/proc'])));
+    const counted = async (variant: 'on' | 'off', rep: number): Promise<Map<Category, number>> => {
+      const out = join(tmp, `${variant}-${rep}.out`);
+      const args = ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`];
+      const r = await runProcess('valgrind', [...args, process.execPath, '--perf-basic-prof', driver, join(tmp, 'dist/handler.mjs'), eventFile, variant, String(WARM_INVOCATIONS), String(COUNTED_INVOCATIONS)], {
+        ...process.env,
+        ...LAMBDA_DEFAULT_ENVIRONMENT,
+      });
+      if (r.status !== 0) throw new Error(`callgrind run failed: ${r.stderr.slice(-600)}`);
+      return profile(out);
+    };
+    const pairs: Array<[Map<Category, number>, Map<Category, number>]> = [];
+    // One traced and one untraced process at a time, one per core.
+    for (let rep = 0; rep < REPLICATES; rep++) pairs.push(await Promise.all([counted('off', rep), counted('on', rep)]));
+    const tasks = COUNTED_INVOCATIONS * TASKS_PER_BATCH;
+    const offTotal = pairs.reduce((a, [off]) => a + total(off), 0);
+    const rows = (['garbage collector', 'JIT compiler', 'IC builtins', 'other builtins', 'JavaScript', 'Node, V8 runtime, libc'] as const).map((c) => {
+      const off = pairs.reduce((a, [o]) => a + (o.get(c) ?? 0), 0);
+      const on = pairs.reduce((a, [, n]) => a + (n.get(c) ?? 0), 0);
+      return {
+        where: c,
+        'off, M per task': (off / REPLICATES / tasks / 1e6).toFixed(2),
+        'on, M per task': (on / REPLICATES / tasks / 1e6).toFixed(2),
+        'share of the overhead (points)': ((on - off) / offTotal * 100).toFixed(2),
+      };
+    });
+    console.log(
+      `user-space instructions per task, 100-command diagnostic script, ${TASKS_PER_BATCH} tasks per invocation, ` +
+        `${COUNTED_INVOCATIONS} counted invocations after ${WARM_INVOCATIONS} uncounted, ${REPLICATES} processes per variant (callgrind; Node ${process.version})`,
+    );
+    console.table(rows);
+    const ratios = pairs.map(([off, on]) => total(on) / total(off) - 1);
+    // Processes differ by a few points (when a major GC or a batch of compiles falls in the
+    // counted window): the pooled figure, with each pair's.
+    const onTotal = pairs.reduce((a, [, on]) => a + total(on), 0);
+    console.log(`tracing overhead in instructions: ${pct(onTotal / offTotal - 1)} pooled (pairs: ${ratios.map(pct).join(', ')})`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
