@@ -199,3 +199,31 @@ describe('the "results not delivered" log line', () => {
     expect(lines.flatMap((l) => String(l.message_ids).split(','))).toEqual([...all]);
   });
 });
+
+describe('a FIFO group whose earlier result is not delivered, and a later one to send again', () => {
+  const item = (id: string, groupId: string): ResultItem => ({
+    messageId: id,
+    groupId,
+    update: succeeded({ taskId: `t-${id}`, jobId: 'j', fqn: 'com.datadoghq.remoteaction.rshell.runCommand' }, id, { exitCode: 0, stdout: id, stderr: '', sandboxWarnings: [] }),
+  });
+  // [case, answer to the first call of a1, a2 (group a) and b1 (group b), calls made, undelivered]
+  const cases: [string, Answer, string[][], string[]][] = [
+    // Before: a2 was sent again and delivered, while a1 (unconfirmed) went back to SQS with
+    // the rest of group a: a2's task ran again and was answered twice.
+    ['a1 left out of the answer, a2 failed on the SQS side', (es) => ({ Successful: [ok(es[2]!)], Failed: [refused(es[1]!.Id, false)] }), [['a1', 'a2', 'b1']], ['a1', 'a2']],
+    ['a1 refused (sender fault), a2 failed on the SQS side', (es) => ({ Successful: [ok(es[2]!)], Failed: [refused(es[0]!.Id, true), refused(es[1]!.Id, false)] }), [['a1', 'a2', 'b1']], ['a1', 'a2']],
+    // The one to send again comes first in its group: it is sent again (and delivered).
+    ['a1 failed on the SQS side, a2 refused', (es) => ({ Successful: [ok(es[2]!)], Failed: [refused(es[0]!.Id, false), refused(es[1]!.Id, true)] }), [['a1', 'a2', 'b1'], ['a1']], ['a2']],
+  ];
+  it.each(cases)('%s', async (_name, first, calls, undelivered) => {
+    let n = 0;
+    queue.answer = (entries) => (n++ === 0 ? first(entries) : { Successful: entries.map(ok), Failed: [] });
+    queue.requests = [];
+    queue.delayMs = 0;
+    const client = new sqsSdk.SQSClient({ endpoint: queue.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    const items = [item('a1', 'a'), item('a2', 'a'), item('b1', 'b')];
+    const failed = await sqsPublisher(client, `${queue.endpoint}/000000000000/results.fifo`, sqsSdk).publish(items, Date.now() + 10_000);
+    expect(callsOf(queue)).toEqual(calls);
+    expect([...failed].sort()).toEqual(undelivered);
+  });
+});

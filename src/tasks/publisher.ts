@@ -163,6 +163,11 @@ export function sqsPublisher(client: SQSClient, queueUrl: string, commands: type
         let pending = batch.filter((e) => !undelivered.heldBack(e.it));
         for (let sends = 1; pending.length > 0; sends++) {
           pending = await send(pending, undelivered, deadline, abortAt, sends === MAX_ENTRY_SENDS);
+          // Not sent again after an earlier result of its FIFO group that was not delivered
+          // (left out of the answer, or refused): SQS redelivers the group from there, this
+          // task with it, and a result delivered now as well would answer it twice.
+          for (const e of pending) if (stoppedBefore(batch, e, undelivered)) undelivered.add(e.it);
+          pending = pending.filter((e) => !undelivered.ids.has(e.it.messageId));
           if (pending.length > 0 && !(await pausedBefore(RESEND_DELAY_MS[sends - 1]!, deadline))) {
             for (const e of pending) undelivered.add(e.it);
             break;
@@ -187,6 +192,17 @@ export function sqsPublisher(client: SQSClient, queueUrl: string, commands: type
  */
 function fifoId(v: string): string {
   return v.replace(/[^\w!-/:-@[-`{-~]/g, '').slice(0, 128);
+}
+
+/** True when a result before `e` in `batch` of the same FIFO group is undelivered. */
+function stoppedBefore(batch: readonly Entry[], e: Entry, undelivered: Undelivered): boolean {
+  const g = e.it.groupId;
+  if (g === undefined) return false;
+  for (const p of batch) {
+    if (p === e) return false;
+    if (p.it.groupId === g && undelivered.ids.has(p.it.messageId)) return true;
+  }
+  return false;
 }
 
 /** Sleeps `ms` and resolves true; false at once when the pause would reach the deadline. */

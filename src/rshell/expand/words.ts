@@ -442,7 +442,10 @@ function fieldsOf(words: Word[], cx: ExpandContext, substs: Substs): string[] | 
     try {
       for (let r = braced.next(), n = 1; !r.done; r = braced.next(), n++) {
         wordFields(r.value, cx, substs, b);
-        if ((n & 1023) !== 0 || refused) continue;
+        // Only once the word has more than 1,024 fields, where it was held at its end anyway:
+        // a word of exactly 1,024 (or of words making few fields) was never held, and held
+        // here it was refused where it ran before (and before a later word's own error).
+        if ((n & 1023) !== 0 || refused || made + b.fields.length <= 1024) continue;
         commit();
         try {
           holdOut();
@@ -460,8 +463,14 @@ function fieldsOf(words: Word[], cx: ExpandContext, substs: Substs): string[] | 
       if (e instanceof ExpansionError) while (!braced.next().done);
       throw e;
     }
-    if (refused) throw refused;
     commit();
+    if (refused) {
+      // As where the whole word was held at its end: the deadline first, then the hold of
+      // all of it, which is refused again (with the message a hold of all of it gives).
+      cx.check?.();
+      holdOut();
+      throw refused;
+    }
     // After the last large word too: else the command it starts (a loop's next
     // iteration) carried the stretch on, and a loop of such commands never yielded.
     if (made > 1024) {
