@@ -199,7 +199,7 @@ export class TaskExecutor extends Construct {
         forceDockerBundling: false,
         // Replace the single-file bundle with the project's split build (scripts/build.mjs):
         // the same esbuild, but grep/sed and the RE2 engine become chunks loaded on first
-        // use, so a cold start parses ~286 KiB instead of ~500 KiB.
+        // use, so a cold start parses ~288 KiB instead of ~500 KiB.
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
