@@ -25,7 +25,9 @@ describe('what outlives a run', () => {
     const t = await timed(root, script, 30_000);
     const kept = (liveBytes() - before) / MiB;
     expect({ out: t.out, err: t.err }).toEqual({ out: '899\n', err: '' });
-    expect(kept).toBeLessThan(12);
+    // With the cap: under 12 MiB on Node 20, 13–13.7 on Node 24 (more compiled code kept);
+    // without it, 42 and 52.
+    expect(kept).toBeLessThan(20);
   });
 });
 
