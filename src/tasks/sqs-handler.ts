@@ -32,7 +32,6 @@ export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrid
   const logger = overrides.logger ?? createLogger(undefined, config.logLevel);
   let runtime: Promise<Runtime> | undefined;
   let coldStart = true;
-  const reserves = { publishReserveMs: config.publishReserveMs, flushReserveMs: config.flushReserveMs };
   const built = async (): Promise<Runtime> => {
     const rt = runtime ?? (runtime = createRuntime(config, { ...overrides, logger }));
     try {
@@ -49,7 +48,7 @@ export function createSqsHandler(config: RunnerConfig, overrides: RuntimeOverrid
     // for past the time left for tasks, the handler returned after Lambda's timeout. The
     // build goes on for a later invocation; this one sends its records back.
     const now = Date.now();
-    const rt = await within(built(), invocationBudget(now, context.getRemainingTimeInMillis(), reserves).tasksEnd - now);
+    const rt = await within(built(), invocationBudget(now, context.getRemainingTimeInMillis(), config).tasksEnd - now);
     if (rt === undefined) throw Object.assign(new Error('runtime not ready'), { name: 'RuntimeNotReady' });
     // A key read again is worth a tenth of the time left (at most 1 s), never the deadline.
     if (!fresh) await rt.renew(Math.min(RENEW_WAIT_MS, 0.1 * saneRemainingMs(context.getRemainingTimeInMillis())));
