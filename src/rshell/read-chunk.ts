@@ -55,7 +55,8 @@ export async function readChunk(file: OpenFile, size: number): Promise<Uint8Arra
  * wait: RELIABILITY.md F17).
  */
 export class FileReader implements ByteReader {
-  private closed = false;
+  /** The one close, which every later close() returns: a cancel() starts it without waiting. */
+  private closing: Promise<void> | undefined;
   private buf: Buffer | undefined;
   constructor(
     private readonly file: OpenFile,
@@ -63,7 +64,7 @@ export class FileReader implements ByteReader {
     private readonly reuse = false,
   ) {}
   async read(): Promise<Uint8Array | null> {
-    if (this.closed) return null;
+    if (this.closing !== undefined) return null;
     let chunk: Uint8Array | null;
     if (this.reuse) {
       const buf = (this.buf ??= take(this.chunkBytes));
@@ -76,11 +77,14 @@ export class FileReader implements ByteReader {
   cancel(): void {
     void this.close();
   }
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.buf !== undefined) giveBack(this.buf);
-    this.buf = undefined;
-    await this.file.close().catch(() => undefined);
+  close(): Promise<void> {
+    // Returning early to a second caller let a builtin that cancelled, then closed, return
+    // (and the run end) before the descriptor was closed.
+    if (this.closing === undefined) {
+      if (this.buf !== undefined) giveBack(this.buf);
+      this.buf = undefined;
+      this.closing = this.file.close().catch(() => undefined);
+    }
+    return this.closing;
   }
 }

@@ -15,6 +15,8 @@ const FIFO_POLL_MAX_MS = 200;
  */
 export class FdFile implements OpenFile {
   private closed = false;
+  /** The one close, which every later close() returns (it ends once the descriptor is closed). */
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly fh: fsp.FileHandle,
@@ -66,9 +68,8 @@ export class FdFile implements OpenFile {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
     this.closed = true;
-    await this.fh.close();
+    return (this.closing ??= this.fh.close());
   }
 }
