@@ -14,8 +14,7 @@ const FIFO_POLL_MAX_MS = 200;
  * caller's abort signal.
  */
 export class FdFile implements OpenFile {
-  private closed = false;
-  /** The one close, which every later close() returns (it ends once the descriptor is closed). */
+  /** The one close, which every later close() returns (it ends once the descriptor is closed); set: reads end. */
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -29,7 +28,7 @@ export class FdFile implements OpenFile {
   async read(buf: Uint8Array): Promise<number> {
     if (buf.length === 0) return 0;
     for (let delay = FIFO_POLL_MIN_MS; ; delay = Math.min(delay * 2, FIFO_POLL_MAX_MS)) {
-      if (this.closed) return 0;
+      if (this.closing !== undefined) return 0;
       try {
         const { bytesRead } = await this.fh.read(buf, 0, buf.length, null);
         return bytesRead;
@@ -69,7 +68,6 @@ export class FdFile implements OpenFile {
   }
 
   close(): Promise<void> {
-    this.closed = true;
     return (this.closing ??= this.fh.close());
   }
 }
