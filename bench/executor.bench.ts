@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { LAMBDA_DEFAULT_ENVIRONMENT, LAMBDA_UV_THREADPOOL_SIZE } from '../cdk/runtime-defaults.js';
 import { sqsEvent } from './events.js';
-import { startIntakeProcess } from './intake-process.js';
+import { startIntakeProcess, tracingOn, TRACING_OFF } from './intake-process.js';
 import { coldStarts, median, runProcess } from './measure.js';
 import { spanTime } from './span-time.js';
 
@@ -89,7 +89,7 @@ export default async function executorBench(): Promise<void> {
   // A fast intake in its own process: its work is not the runner's overhead.
   const intake = await startIntakeProcess({ sink: true });
   try {
-    const env = { DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intake.url, DD_TRACE_AGENT_URL: '' };
+    const env = tracingOn(intake.url);
     const coldEvent = join(tmp, 'cold-event.json');
     writeFileSync(coldEvent, JSON.stringify(sqsEvent('echo hello; printf "%s\\n" world', 1, ECHO_COMMANDS)));
     const [ours, withMaps, dd] = await coldStarts(
@@ -236,8 +236,8 @@ process.exit(0);
       return JSON.parse(m[1]) as { wall: number[]; cpu: number[]; main: Array<number | null>; flushWait: Array<number | null> };
     };
 
-    const OFF = { DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '' };
-    const ON = { DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intake.url, DD_TRACE_AGENT_URL: '' };
+    const OFF = TRACING_OFF;
+    const ON = tracingOn(intake.url);
     const DD = { DD_API_KEY: 'bench', DD_TRACE_AGENT_URL: intake.baseUrl, DD_TRACE_INTAKE_URL: '' };
     const RUN_SPANS_ONLY = { RSHELL_DETAILED_TELEMETRY: 'false' };
     // Per contender: its untraced baseline first, then the traced variants measured against it.

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAMBDA_DEFAULT_ENVIRONMENT } from '../cdk/runtime-defaults.js';
 import { sqsEvent } from './events.js';
+import { startIntakeProcess, tracingOn, TRACING_OFF } from './intake-process.js';
 import { runProcess } from './measure.js';
 
 const root = join(import.meta.dirname, '..');
@@ -28,16 +29,15 @@ const SCRIPT = Array.from({ length: 20 }, () =>
   ['grep -c processor /proc/cpuinfo', 'wc -l /etc/passwd', 'head -n 3 /proc/meminfo', 'ls /etc | head -n 5'].join('\n'),
 ).join('\n');
 
-/** Warms up, then has callgrind count the timed invocations (instrumentation toggled by pid). */
-const DRIVER = `import http from 'node:http';
-import { spawn } from 'node:child_process';
+/**
+ * Warms up, then has callgrind count the timed invocations (instrumentation toggled by pid).
+ * The variant's tracing settings come in its environment; the intake is another process, so
+ * its work on the span requests is not counted as the traced variant's.
+ */
+const DRIVER = `import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-const [bundle, eventFile, variant, warm, counted] = process.argv.slice(2);
+const [bundle, eventFile, warm, counted] = process.argv.slice(2);
 const ctl = (on) => new Promise((res) => spawn('callgrind_control', ['-i', on, String(process.pid)], { stdio: 'ignore' }).on('exit', res));
-const sink = http.createServer((q, r) => { q.resume(); q.on('end', () => r.writeHead(202).end('{}')); });
-await new Promise((res) => sink.listen(0, '127.0.0.1', res));
-const url = 'http://127.0.0.1:' + sink.address().port + '/api/v2/apmtelemetry';
-Object.assign(process.env, variant === 'on' ? { DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: url, DD_TRACE_AGENT_URL: '' } : { DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '' });
 const { handler } = await import(bundle);
 const event = JSON.parse(readFileSync(eventFile, 'utf8'));
 const ctx = { awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f', getRemainingTimeInMillis: () => 600000 };
@@ -106,6 +106,9 @@ export default async function instructionsBench(): Promise<void> {
     return;
   }
   const tmp = mkdtempSync(join(tmpdir(), 'bench-instr-'));
+  const intake = await startIntakeProcess({ sink: true });
+  // As the executor bench's variants: tracing on (to the intake) or off.
+  const variants = { on: tracingOn(intake.url), off: TRACING_OFF };
   try {
     execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
     cpSync(join(root, 'dist'), join(tmp, 'dist'), { recursive: true });
@@ -116,9 +119,10 @@ export default async function instructionsBench(): Promise<void> {
     const counted = async (variant: 'on' | 'off', rep: number): Promise<Map<Category, number>> => {
       const out = join(tmp, `${variant}-${rep}.out`);
       const args = ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`];
-      const r = await runProcess('valgrind', [...args, process.execPath, '--perf-basic-prof', driver, join(tmp, 'dist/handler.mjs'), eventFile, variant, String(WARM_INVOCATIONS), String(COUNTED_INVOCATIONS)], {
+      const r = await runProcess('valgrind', [...args, process.execPath, '--perf-basic-prof', driver, join(tmp, 'dist/handler.mjs'), eventFile, String(WARM_INVOCATIONS), String(COUNTED_INVOCATIONS)], {
         ...process.env,
         ...LAMBDA_DEFAULT_ENVIRONMENT,
+        ...variants[variant],
       });
       if (r.status !== 0) throw new Error(`callgrind run failed: ${r.stderr.slice(-600)}`);
       return profile(out);
@@ -149,6 +153,7 @@ export default async function instructionsBench(): Promise<void> {
     const onTotal = pairs.reduce((a, [, on]) => a + total(on), 0);
     console.log(`tracing overhead in instructions: ${pct(onTotal / offTotal - 1)} pooled (pairs: ${ratios.map(pct).join(', ')})`);
   } finally {
+    await intake.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
 }

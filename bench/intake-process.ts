@@ -36,3 +36,7 @@ export async function startIntakeProcess(opts: { sink?: boolean } = {}): Promise
       }),
   };
 }
+
+/** The environment of a handler that traces to `intakeUrl`, and of one that does not. */
+export const tracingOn = (intakeUrl: string) => ({ DD_API_KEY: 'bench', DD_TRACE_INTAKE_URL: intakeUrl, DD_TRACE_AGENT_URL: '' });
+export const TRACING_OFF = { DD_API_KEY: '', DD_TRACE_INTAKE_URL: '', DD_TRACE_AGENT_URL: '' };
