@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -18,10 +19,10 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { isBase64, isOperatorCommand, isSsmParameterName } from '../src/tasks/config.js';
+import { isBase64, isOperatorCommand, isSsmParameterName, loadConfig } from '../src/tasks/config.js';
 import { parseSigningKeys } from '../src/tasks/keys.js';
 import { INVOCATION_DONE } from '../src/tasks/log.js';
-import { isDatadogSite } from '../src/tracing/config.js';
+import { isDatadogSite, tracerConfigFromEnv } from '../src/tracing/config.js';
 import { LAMBDA_DEFAULT_ENVIRONMENT } from './runtime-defaults.js';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,7 +31,9 @@ export interface TaskExecutorProps {
   /**
    * An existing task queue. Its redrive policy and visibility timeout are then the owner's
    * job; a queue defined in the same app with a dead-letter queue passes its maxReceiveCount
-   * on (TASK_MAX_RECEIVE_COUNT), an imported one does not (set it in `environment`).
+   * on (TASK_MAX_RECEIVE_COUNT), an imported one does not (set it in `environment`). A queue
+   * defined in the same app must have a visibility timeout of at least 6 × timeout +
+   * maxBatchingWindow, as a created one (an imported one's is not known here).
    */
   readonly queue?: sqs.IQueue;
   /** Create a FIFO task queue (ignored with `queue`). Default false. */
@@ -177,6 +180,7 @@ export class TaskExecutor extends Construct {
       ...(signing && !signingSecret ? { TASK_SIGNING_KEYS: JSON.stringify(signing) } : {}),
       ...props.environment,
     };
+    validateEnvironment(environment, props.environment ?? {});
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: join(projectRoot, 'src/handlers/sqs.ts'),
@@ -218,9 +222,20 @@ export class TaskExecutor extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-    this.resultsQueue.grantSendMessages(this.function);
+    // Only what the function calls. SendMessageBatch is authorized by sqs:SendMessage
+    // (grantSendMessages would add GetQueueAttributes and GetQueueUrl, and Encrypt and
+    // ReEncrypt* on a customer-managed key); a producer to a queue under such a key needs
+    // GenerateDataKey and Decrypt on it.
+    this.resultsQueue.grant(this.function, 'sqs:SendMessage');
+    this.resultsQueue.encryptionMasterKey?.grant(this.function, 'kms:GenerateDataKey', 'kms:Decrypt');
     props.apiKeySecret?.grantRead(this.function);
-    props.apiKeyParameter?.grantRead(this.function);
+    // GetParameter only (with decryption): grantRead adds GetParameterHistory, which returns
+    // every earlier value of the parameter, i.e. API keys since rotated out.
+    if (props.apiKeyParameter) {
+      // Its customer-managed key, if given (ssm's parameters carry it but IParameter does not declare it).
+      if (isEncryptedResource(props.apiKeyParameter)) props.apiKeyParameter.grantOnKey(this.function, 'kms:Decrypt');
+      this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [props.apiKeyParameter.parameterArn] }));
+    }
     props.apiKeyKms?.key.grantDecrypt(this.function);
     signingSecret?.grantRead(this.function);
 
@@ -299,6 +314,49 @@ function minVisibilitySeconds(timeout: Duration, window: Duration | undefined): 
   return 6 * timeout.toSeconds() + (window?.toSeconds() ?? 0);
 }
 
+/** Lambda's limit on a function's environment variables, all together. */
+const LAMBDA_ENVIRONMENT_MAX_BYTES = 4096;
+
+/** The prop each of the construct's variables comes from, for messages. */
+const ENVIRONMENT_SOURCES: Record<string, string> = {
+  TASK_SIGNING_KEYS: 'signingKeys',
+  RSHELL_ALLOWED_COMMANDS: 'allowedCommands',
+  RSHELL_ALLOWED_PATHS: 'allowedPaths',
+  DD_KMS_API_KEY: 'apiKeyKms',
+  DD_SITE: 'datadogSite',
+};
+
+/**
+ * The function's environment checked with the runtime's own rules (loadConfig and the DD_*
+ * settings it validates at cold start): `environment` wins over the construct's own
+ * variables, so a value the runtime refuses would otherwise fail every cold start, sending
+ * every batch back until the dead-letter queue. Values not known until deploy are left out.
+ */
+function validateEnvironment(environment: Readonly<Record<string, string>>, callers: Readonly<Record<string, string>>): void {
+  const literal = Object.fromEntries(Object.entries(environment).filter(([, v]) => !Token.isUnresolved(v)));
+  // Lambda refuses a function whose variables, measured as their JSON, pass 4 KB: what is
+  // known now is a lower bound (the ARNs and URLs resolved at deploy only add to it).
+  const bytes = Buffer.byteLength(JSON.stringify(literal));
+  if (bytes > LAMBDA_ENVIRONMENT_MAX_BYTES) {
+    const [name, value] = Object.entries(literal).reduce((a, b) => (Buffer.byteLength(b[1]) > Buffer.byteLength(a[1]) ? b : a));
+    const from = name in callers ? 'environment' : (ENVIRONMENT_SOURCES[name] ?? 'environment');
+    throw new Error(
+      `TaskExecutor: the function's environment would take at least ${bytes} bytes, over Lambda's limit of ${LAMBDA_ENVIRONMENT_MAX_BYTES} for all its variables; the largest is ${name} (${Buffer.byteLength(value)} bytes, from ${from})` +
+        (name === 'TASK_SIGNING_KEYS' ? ': keep the signing keys in a Secrets Manager secret instead' : ''),
+    );
+  }
+  try {
+    loadConfig(literal);
+    tracerConfigFromEnv(literal);
+  } catch (err) {
+    throw new Error(`TaskExecutor: environment: ${(err as Error).message}`);
+  }
+}
+
+function isEncryptedResource(v: object): v is iam.IEncryptedResource {
+  return typeof (v as Partial<iam.IEncryptedResource>).grantOnKey === 'function';
+}
+
 function isSecret(v: unknown): v is secretsmanager.ISecret {
   return typeof v === 'object' && v !== null && 'secretArn' in v && 'grantRead' in v;
 }
@@ -309,7 +367,9 @@ function validate(p: TaskExecutorProps, timeout: Duration, fifo: boolean): void 
   };
   const t = timeout.toSeconds();
   if (t < 1 || t > 900) fail(`timeout must be between 1 second and 15 minutes, got ${t} s`);
-  if (p.memorySize !== undefined && (p.memorySize < 128 || p.memorySize > 10240)) fail(`memorySize must be 128–10240 MB, got ${p.memorySize}`);
+  if (p.memorySize !== undefined && (!Number.isInteger(p.memorySize) || p.memorySize < 128 || p.memorySize > 10240)) {
+    fail(`memorySize must be 128–10240 MB, a whole number, got ${p.memorySize}`);
+  }
   if (p.maxTaskWait !== undefined) {
     const w = p.maxTaskWait.toSeconds();
     if (w < 60 || w > 14 * 86400) fail(`maxTaskWait must be from 1 minute to 14 days (SQS keeps a message at most 14 days), got ${w} s`);
@@ -322,6 +382,17 @@ function validate(p: TaskExecutorProps, timeout: Duration, fifo: boolean): void 
   }
   const window = p.maxBatchingWindow?.toSeconds();
   const minVisibility = minVisibilitySeconds(timeout, p.maxBatchingWindow);
+  // A caller's queue defined in the same app: its visibility timeout is known, and held to the
+  // same rule (under the function timeout, Lambda refuses the event source mapping at deploy).
+  const ownVisibility = p.queue instanceof sqs.Queue ? (p.queue.node.defaultChild as sqs.CfnQueue).visibilityTimeout : undefined;
+  if (p.queue instanceof sqs.Queue && !Token.isUnresolved(ownVisibility)) {
+    const v = ownVisibility ?? 30; // SQS's default
+    if (v < minVisibility) {
+      fail(
+        `queue: its visibility timeout (${v} s) must be at least 6 × the function timeout (${6 * t} s) plus maxBatchingWindow (${window ?? 0} s) so batched messages stay hidden and retries of throttled batches still fit`,
+      );
+    }
+  }
   if (p.visibilityTimeout !== undefined) {
     if (p.queue) fail('visibilityTimeout applies to a queue this construct creates; set it on your own queue instead');
     const v = p.visibilityTimeout.toSeconds();

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,10 +45,18 @@ describe('TaskExecutor construct', () => {
 
   it('creates the task queue with a DLQ after 5 receives and a 6x visibility timeout', () => {
     t.resourceCountIs('AWS::SQS::Queue', 3);
-    t.hasResourceProperties('AWS::SQS::Queue', {
+    // Every property of the three queues, exactly.
+    const queues = t.findResources('AWS::SQS::Queue');
+    const byPrefix = (prefix: string) => Object.entries(queues).find(([k]) => k.startsWith(prefix))!;
+    const [dlqId, dlq] = byPrefix('ExecDeadLetterQueue');
+    expect(byPrefix('ExecTaskQueue')[1].Properties).toEqual({
       VisibilityTimeout: 360,
-      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+      SqsManagedSseEnabled: true,
     });
+    // Longer than the task queue's (default 4 days): a standard queue's message keeps its first enqueue time in the DLQ.
+    expect(dlq.Properties).toEqual({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
+    expect(byPrefix('ExecResultsQueue')[1].Properties).toEqual({ MessageRetentionPeriod: 345600, SqsManagedSseEnabled: true });
   });
 
   it('runs the function on the newest Node.js runtime, arm64, with a 14-day log group', () => {
@@ -58,26 +66,34 @@ describe('TaskExecutor construct', () => {
       Handler: 'index.handler',
       Timeout: 60,
       MemorySize: 512,
-      LoggingConfig: { LogGroup: Match.anyValue() },
+      LoggingConfig: { LogGroup: { Ref: Object.keys(t.findResources('AWS::Logs::LogGroup'))[0] } },
       Environment: {
-        Variables: Match.objectLike({
+        // Exactly these: nothing else (NODE_OPTIONS, a plain DD_API_KEY) rides along.
+        Variables: Match.objectEquals({
           UV_THREADPOOL_SIZE: '2',
           DD_SITE: 'datadoghq.com',
           RSHELL_ALLOWED_COMMANDS: '["rshell:*"]',
           RSHELL_ALLOWED_PATHS: '["/"]',
-          RESULTS_QUEUE_URL: Match.anyValue(),
+          RESULTS_QUEUE_URL: { Ref: Object.keys(t.findResources('AWS::SQS::Queue')).find((k) => k.startsWith('ExecResultsQueue')) },
           TASK_MAX_RECEIVE_COUNT: '5',
           DD_API_KEY_SECRET_ARN: Match.anyValue(),
           TASK_SIGNING_KEYS: Match.anyValue(),
         }),
       },
     });
+    t.resourceCountIs('AWS::Logs::LogGroup', 1);
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
   });
 
   it('reports batch item failures from the event source', () => {
-    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    const [mapping] = Object.values(t.findResources('AWS::Lambda::EventSourceMapping'));
+    const id = (type: string, prefix: string) => Object.keys(t.findResources(type)).find((k) => k.startsWith(prefix))!;
+    // Exactly: no batching window, no concurrency cap by default; the task queue, this function.
+    expect(mapping!.Properties).toEqual({
       BatchSize: 10,
+      EventSourceArn: { 'Fn::GetAtt': [id('AWS::SQS::Queue', 'ExecTaskQueue'), 'Arn'] },
+      FunctionName: { Ref: id('AWS::Lambda::Function', 'ExecFunction') },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
@@ -92,11 +108,29 @@ describe('TaskExecutor construct', () => {
       [
         'secretsmanager:DescribeSecret,secretsmanager:GetSecretValue',
         'secretsmanager:DescribeSecret,secretsmanager:GetSecretValue',
-        'sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage',
+        // The function only calls SendMessageBatch, which sqs:SendMessage authorizes.
+        'sqs:SendMessage',
         'sqs:ChangeMessageVisibility,sqs:DeleteMessage,sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:ReceiveMessage',
       ].sort(),
     );
+    // Each on the resource it is for.
+    const queueArn = (prefix: string) => ({ 'Fn::GetAtt': [Object.keys(t.findResources('AWS::SQS::Queue')).find((k) => k.startsWith(prefix))!, 'Arn'] });
+    expect(statements.find((s) => s.Action === 'sqs:SendMessage')!.Resource).toEqual(queueArn('ExecResultsQueue'));
+    expect(statements.find((s) => [s.Action].flat().includes('sqs:ReceiveMessage'))!.Resource).toEqual(queueArn('ExecTaskQueue'));
     for (const s of statements) expect(s.Resource).not.toBe('*');
+  });
+
+  it('sends to a results queue under a customer-managed key with only the calls a producer makes (SendMessage; GenerateDataKey and Decrypt on its key)', () => {
+    const app = new App({ context: noBundling });
+    const stack = new Stack(app, 'Cmk');
+    const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/99999999-2222-3333-4444-555555555555';
+    const resultsQueue = sqs.Queue.fromQueueAttributes(stack, 'Results', { queueArn: 'arn:aws:sqs:us-east-1:123456789012:results', keyArn });
+    new TaskExecutor(stack, 'Exec', { resultsQueue });
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+      (p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
+    );
+    expect(statements.filter((s) => s.Resource === 'arn:aws:sqs:us-east-1:123456789012:results').map((s) => [s.Action].flat().sort())).toEqual([['sqs:SendMessage']]);
+    expect(statements.filter((s) => s.Resource === keyArn).map((s) => [s.Action].flat().sort())).toEqual([['kms:Decrypt', 'kms:GenerateDataKey']]);
   });
 
   it('alarms on dead-letter depth, function errors, throttles, dropped spans and the oldest task\'s wait', () => {
@@ -215,6 +249,24 @@ describe('TaskExecutor construct', () => {
     });
   });
 
+  it("refuses a caller's queue defined in the app whose visibility timeout is under 6 × the function timeout plus the window", () => {
+    const app = new App({ context: noBundling });
+    const stack = new Stack(app, 'Visibility');
+    // SQS's default, 30 s, is under the 60 s function timeout: Lambda refuses the event source mapping at deploy.
+    expect(() => new TaskExecutor(stack, 'A', { queue: new sqs.Queue(stack, 'Default') })).toThrow(
+      'TaskExecutor: queue: its visibility timeout (30 s) must be at least 6 × the function timeout (360 s) plus maxBatchingWindow (0 s)',
+    );
+    const short = new sqs.Queue(stack, 'Short', { visibilityTimeout: Duration.seconds(120) });
+    expect(() => new TaskExecutor(stack, 'B', { queue: short })).toThrow('TaskExecutor: queue: its visibility timeout (120 s) must be at least 6 × the function timeout (360 s)');
+    expect(() => new TaskExecutor(stack, 'C', { queue: short, timeout: Duration.seconds(20) })).not.toThrow();
+    const windowed = new sqs.Queue(stack, 'Windowed', { visibilityTimeout: Duration.seconds(360) });
+    expect(() => new TaskExecutor(stack, 'D', { queue: windowed, batchSize: 100, maxBatchingWindow: Duration.seconds(30) })).toThrow(
+      'TaskExecutor: queue: its visibility timeout (360 s) must be at least 6 × the function timeout (360 s) plus maxBatchingWindow (30 s)',
+    );
+    // An imported queue's visibility timeout is not known here: its owner's to set.
+    expect(() => new TaskExecutor(stack, 'E', { queue: sqs.Queue.fromQueueArn(stack, 'Imported', 'arn:aws:sqs:us-east-1:123456789012:tasks') })).not.toThrow();
+  });
+
   it("passes the redrive count of its own queue, or of a caller's queue defined in the app, to the runner", () => {
     synth({ maxReceiveCount: 12 }, false).hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ TASK_MAX_RECEIVE_COUNT: '12' }) },
@@ -250,6 +302,8 @@ describe('TaskExecutor construct', () => {
     [{ maxConcurrency: 1 }, 'maxConcurrency must be a whole number from 2 to 1000'],
     [{ timeout: Duration.minutes(20) }, 'timeout must be between 1 second and 15 minutes'],
     [{ memorySize: 64 }, 'memorySize must be 128–10240 MB'],
+    // CloudFormation takes whole megabytes only: synth merely warned, the deploy failed.
+    [{ memorySize: 512.5 }, 'TaskExecutor: memorySize must be 128–10240 MB, a whole number, got 512.5'],
     [{ maxTaskWait: Duration.seconds(30) }, 'maxTaskWait must be from 1 minute to 14 days (SQS keeps a message at most 14 days), got 30 s'],
     [{ maxTaskWait: Duration.days(15) }, 'maxTaskWait must be from 1 minute to 14 days'],
     [{ allowedCommands: ['cat'] }, 'allowedCommands entry "cat" must look like "rshell:<name>"'],
@@ -261,6 +315,14 @@ describe('TaskExecutor construct', () => {
     [{ datadogSite: 'datadoghq.eu/' }, 'datadogSite "datadoghq.eu/" must be a host name'],
     [{ datadogSite: 'app.datadoghq.com:443' }, 'datadogSite "app.datadoghq.com:443" must be a host name'],
     [{ datadogSite: 'datadoghq' }, 'datadogSite "datadoghq" must be a host name'],
+    // `environment` wins over the construct's own variables, so what it sets is checked with the
+    // runtime's own rules too: each of these would fail every cold start.
+    [{ datadogSite: 'datadoghq.eu', environment: { DD_SITE: 'https://datadoghq.eu' } }, 'TaskExecutor: environment: DD_SITE must be a host name such as datadoghq.com or us5.datadoghq.com'],
+    [{ environment: { LOG_LEVEL: 'verbose' } }, 'TaskExecutor: environment: LOG_LEVEL: expected debug, info, warn or error, got "verbose"'],
+    [{ environment: { TASK_CONCURRENCY: '0' } }, 'TaskExecutor: environment: TASK_CONCURRENCY: must be between 1 and 100, got 0'],
+    [{ environment: { RSHELL_ALLOWED_PATHS: 'var/log' } }, 'TaskExecutor: environment: RSHELL_ALLOWED_PATHS: entry "var/log" must be an absolute path'],
+    [{ environment: { DD_TRACE_ENABLED: 'yes' } }, 'TaskExecutor: environment: DD_TRACE_ENABLED must be true or false'],
+    [{ environment: { DD_API_KEY_SECRET_ARN: 'dd-api-key' } }, 'TaskExecutor: environment: DD_API_KEY_SECRET_ARN: expected a Secrets Manager ARN'],
   ] as [TaskExecutorProps, string][])('refuses %o', (props, message) => {
     expect(() => synth(props, false)).toThrow(message);
   });
@@ -289,7 +351,8 @@ describe('TaskExecutor construct', () => {
     }));
     expect(variables(withParameter)).toMatchObject({ DD_API_KEY_SSM_NAME: '/datadog/api-key' });
     expect(variables(withParameter)).not.toHaveProperty('DD_API_KEY_SECRET_ARN');
-    expect(policyActions(withParameter)).toEqual(['kms:Decrypt', 'ssm:DescribeParameters,ssm:GetParameter,ssm:GetParameterHistory,ssm:GetParameters']);
+    // GetParameter only (what the runtime calls): GetParameterHistory would hand out every earlier key, rotated out or not.
+    expect(policyActions(withParameter)).toEqual(['kms:Decrypt', 'ssm:GetParameter']);
 
     const withKms = build((stack) => ({
       apiKeyKms: { ciphertext: 'AQICAHgAbCdEf0123456789+/w==', key: kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555') },
@@ -303,7 +366,19 @@ describe('TaskExecutor construct', () => {
     const app = new App({ context: noBundling });
     const stack = new RunnerStack(app, 'Runner', { apiKeyParameterName: '/datadog/api-key' });
     expect(variables(Template.fromStack(stack))).toMatchObject({ DD_API_KEY_SSM_NAME: '/datadog/api-key' });
-    expect(policyActions(Template.fromStack(stack))).toEqual(['ssm:DescribeParameters,ssm:GetParameter,ssm:GetParameterHistory,ssm:GetParameters']);
+    expect(policyActions(Template.fromStack(stack))).toEqual(['ssm:GetParameter']);
+  });
+
+  it("refuses an environment over Lambda's 4 KB limit at synth, naming what fills it, rather than at deploy", () => {
+    const pem = readFileSync(join(ROOT, 'test/fixtures/keys/rsa-test-public.pem'), 'utf8');
+    // Ten trusted RSA keys inline (rotation across a few signers): each a valid key, together past 4 KB.
+    const signingKeys = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`signer-${i}`, pem]));
+    expect(() => synth({ signingKeys }, false)).toThrow(
+      /^TaskExecutor: the function's environment would take at least \d+ bytes, over Lambda's limit of 4096 for all its variables; the largest is TASK_SIGNING_KEYS \(\d+ bytes, from signingKeys\): keep the signing keys in a Secrets Manager secret instead$/,
+    );
+    // Three fit.
+    expect(() => synth({ signingKeys: Object.fromEntries(Object.entries(signingKeys).slice(0, 3)) }, false)).not.toThrow();
+    expect(() => synth({ environment: { DD_TAGS: 'x'.repeat(4000) } }, false)).toThrow('the largest is DD_TAGS (4000 bytes, from environment)');
   });
 
   it('refuses two ways of giving the API key, and a ciphertext or parameter name the runtime would refuse', () => {
