@@ -222,6 +222,26 @@ describe('rshell span adapter', () => {
     expect([bbb.resource, bbb.meta['rshell.command.name']]).toEqual(['b'.repeat(127), 'b'.repeat(127)]);
   });
 
+  it('command spans carry DD_TAGS too, their own tags taking precedence over a tag of the same key', async () => {
+    const t = createTracer({ intakeUrl: intake.url, tags: { team: 'sre', 'rshell.command.name': 'from-dd-tags' } });
+    const h = rshellHooks(t);
+    const run = h.runStart!({ version: 'v' });
+    const c = h.commandStart!(cmd('grep', { argc: 2, flags: ['-c'], hasStdinPipe: true }), run);
+    h.commandEnd!(c, { exitCode: 1 });
+    h.runEnd!(run, { exitCode: 1, outcome: 'success', commands: COUNTERS });
+    const grep = (await flushed(t)).find((s) => s.name === 'command')!;
+    expect(grep.meta).toMatchObject({
+      team: 'sre',
+      'rshell.command.name': 'grep',
+      'rshell.command.is_allowed': 'true',
+      'rshell.command.is_known': 'true',
+      'rshell.command.has_stdin_pipe': 'true',
+      'rshell.command.has_output_redirect': 'false',
+      'rshell.command.flags': '-c',
+    });
+    expect(grep.metrics).toMatchObject({ 'rshell.command.argc': 2, 'rshell.command.exit_code': 1 });
+  });
+
   it('is harmless with the noop tracer', () => {
     const t = createTracer({});
     const h = rshellHooks(t);

@@ -202,4 +202,33 @@ describe.each(['json', 'msgpack'] as const)('%s span shapes', (format) => {
       { numRuns: 40, seed: 7 },
     );
   });
+
+  it('shapes evicted from the cache while many traces interleave still write the general bytes', () => {
+    // Five tag values per resource, each for a stretch of 200 spans (the cache keeps four
+    // shapes per resource, so shapes come and go; it stops building for a resource after
+    // sixteen), across twelve traces (more than a shape keeps template copies for).
+    const shaped = (format === 'json' ? createJsonSpanEncoder({ env: 'prod' }) : createMsgpackSpanEncoder({ env: 'prod' })) as Encode;
+    const general = (format === 'json' ? writeSpanJson : writeSpanMsgpack) as (w: SpanStore, span: RecordingSpan, d: EncodeDefaults) => number;
+    const a = storeFor(format);
+    const b = storeFor(format);
+    const traces = Array.from({ length: 12 }, (_, i) => new TraceState(0x9e3779b9 ^ (i * 0x01000193), i * 2654435761 >>> 0));
+    for (let i = 0; i < 3000; i++) {
+      const trace = traces[Math.floor(i / 3) % traces.length];
+      const span = new RecordingSpan(sink, trace, 'command', 'rshell', i, i ^ 0x5bd1e995, i % 5, (i * 31) >>> 0, 1_795_000_000_000 + i * 0.37, false);
+      span.setResource(`cmd${i % 3}`);
+      span.setTag('rshell.command.flags', `-${'abcde'[Math.floor(i / 200) % 5]}`).setTag('rshell.command.argc', i % 4);
+      span.finish(1_795_000_000_001 + i);
+      for (const [store, write] of [
+        [a, (st: SpanStore) => shaped(st, span)],
+        [b, (st: SpanStore) => general(st, span, { env: 'prod' })],
+      ] as const) {
+        store.beginSpan();
+        store.endSpan(trace, write(store), trace.priority, false);
+      }
+    }
+    const da = a.take();
+    const db = b.take();
+    expect(da.count).toBe(3000);
+    for (let i = 0; i < da.count; i++) expect(record(da, i).equals(record(db, i))).toBe(true);
+  });
 });

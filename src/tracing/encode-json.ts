@@ -244,37 +244,105 @@ export function writeSpanJson(w: SpanStore, span: RecordingSpan, d: EncodeDefaul
   return at;
 }
 
-/** A span shape as pre-encoded JSON (see span-shapes.ts). */
-interface JsonShape extends SpanShape {
-  /**
-   * `{"service":…,"resource":…,"trace_id":` + slots + `,"error":E,"meta":{…},"metrics":{`
-   * and the first metric's key. Slots that rarely change between spans of a shape hold the
-   * last values written (trace_id and parent_id: siblings share them; the start's whole
-   * milliseconds), so only the changing digits are written per span.
-   */
-  template: Buffer;
-  /** Offset of the slots in the template. */
-  slots: number;
-  traceHi: number;
-  traceLo: number;
-  parentHi: number;
-  parentLo: number;
+/**
+ * Copies of a shape's template per live trace, at most this many: the tasks of a batch run
+ * concurrently (TASK_CONCURRENCY, default 4), so consecutive spans of one shape mostly belong
+ * to different traces, and a single template would rewrite its trace and parent slots for
+ * nearly every span. With a copy per trace those slots are written once per trace and parent.
+ */
+const COPIES_PER_SHAPE = 8;
+/** Bytes of template copies beyond each shape's first, per encoder (bounds a hostile mix of shapes). */
+const MAX_EXTRA_COPY_BYTES = 2 * 1024 * 1024;
+
+/** One copy of a shape's template, its slowly changing slots holding the last values written. */
+class TemplateCopy {
+  traceHi = -1;
+  traceLo = -1;
+  parentHi = -1;
+  parentLo = -1;
   /** Whole epoch ms held in the start slot (-1: none) and where its ns digits go. */
-  startWhole: number;
-  fracAt: number;
-  /** `,"key":` per metric after the first, in tag order. */
-  metricKeys: Buffer[];
-  /** Closing bytes: the priority entry (value padded to PRIORITY_WIDTH) then `},"type":""},`. */
-  tail: Buffer;
-  /** Offset of the priority value in `tail`, -1 when the span sets its own priority. */
-  tailAt: number;
-  /** Priority value currently written in `tail`. */
-  tailPriority: number;
-  /** Upper bound of one span's bytes. */
-  maxBytes: number;
+  startWhole = -1;
+  fracAt = 0;
+
+  constructor(readonly bytes: Buffer) {}
 }
 
-function buildJsonShape(span: RecordingSpan, d: EncodeDefaults): JsonShape | undefined {
+/** Extra template bytes an encoder may still make. */
+interface CopyBudget {
+  left: number;
+}
+
+/**
+ * A span shape as pre-encoded JSON (see span-shapes.ts). A class, not an object spread from
+ * the shape: every shape then has one hidden class, and the encoder's loads and stores of its
+ * fields stay monomorphic (spread objects sent them through V8's generic IC handlers).
+ */
+class JsonShape implements SpanShape {
+  /** One per recent trace; once no more can be made, they are reused round-robin. */
+  private readonly copies: TemplateCopy[];
+  private nextVictim = 0;
+  /** Priority value currently written in `tail`. */
+  tailPriority: number;
+
+  constructor(
+    readonly service: string,
+    readonly name: string,
+    readonly resource: string,
+    readonly error: 0 | 1,
+    readonly pattern: ReadonlyArray<string | null>,
+    /**
+     * `{"service":…,"resource":…,"trace_id":` + slots + `,"error":E,"meta":{…},"metrics":{`
+     * and the first metric's key, with blank slots (each copy fills its own).
+     */
+    private readonly template: Buffer,
+    /** Offset of the slots in the template. */
+    readonly slots: number,
+    /** `,"key":` per metric after the first, in tag order. */
+    readonly metricKeys: Buffer[],
+    /** Closing bytes: the priority entry (value padded to PRIORITY_WIDTH) then `},"type":""},`. */
+    readonly tail: Buffer,
+    /** Offset of the priority value in `tail`, -1 when the span sets its own priority. */
+    readonly tailAt: number,
+    priority: number,
+    /** Upper bound of one span's bytes. */
+    readonly maxBytes: number,
+    private readonly budget: CopyBudget,
+  ) {
+    this.tailPriority = priority;
+    this.copies = [new TemplateCopy(Buffer.from(template))];
+  }
+
+  /** The copy whose trace slot holds this trace (filled now if none did). */
+  copyFor(hi: number, lo: number): TemplateCopy {
+    const copies = this.copies;
+    for (let i = 0; i < copies.length; i++) {
+      const c = copies[i];
+      if (c.traceHi === hi && c.traceLo === lo) return c;
+    }
+    let c: TemplateCopy;
+    const size = this.template.length;
+    if (copies.length < COPIES_PER_SHAPE && this.budget.left >= size) {
+      this.budget.left -= size;
+      c = new TemplateCopy(Buffer.from(this.template));
+      copies.push(c);
+    } else {
+      c = copies[this.nextVictim];
+      this.nextVictim = (this.nextVictim + 1) % copies.length;
+    }
+    fillIdSlot(c.bytes, this.slots, hi, lo);
+    c.traceHi = hi;
+    c.traceLo = lo;
+    return c;
+  }
+
+  /** Gives the bytes of the extra copies back to the budget (the shape left the cache). */
+  discard(): void {
+    this.budget.left += (this.copies.length - 1) * this.template.length;
+    this.copies.length = 1;
+  }
+}
+
+function buildJsonShape(span: RecordingSpan, d: EncodeDefaults, budget: CopyBudget): JsonShape | undefined {
   const shape = shapeOf(span);
   const p = shape.pattern;
   const { addEnv, addVersion, ownPriority } = surveyTags(p, d);
@@ -297,47 +365,42 @@ function buildJsonShape(span: RecordingSpan, d: EncodeDefaults): JsonShape | und
   let fixed = template.length + tail.length;
   for (const k of metricKeys) fixed += k.length;
   if (fixed > MAX_SHAPE_BYTES) return undefined;
-  return {
-    ...shape,
+  return new JsonShape(
+    shape.service,
+    shape.name,
+    shape.resource,
+    shape.error,
+    p,
     template,
-    slots: head.length,
-    traceHi: -1,
-    traceLo: -1,
-    parentHi: -1,
-    parentLo: -1,
-    startWhole: -1,
-    fracAt: 0,
-    metricKeys: metricKeys.slice(1),
+    head.length,
+    metricKeys.slice(1),
     tail,
-    tailAt: ownPriority ? -1 : tail.length - END_TYPE.length - PRIORITY_WIDTH,
-    tailPriority: span.trace.priority,
-    maxBytes: fixed + 24 * metricKeys.length,
-  };
+    ownPriority ? -1 : tail.length - END_TYPE.length - PRIORITY_WIDTH,
+    span.trace.priority,
+    fixed + 24 * metricKeys.length,
+    budget,
+  );
 }
 
 /** The JSON of a span with a known shape: one block copy, its digits, its metrics. */
 function writeShapedJson(w: SpanStore, s: JsonShape, span: RecordingSpan): number {
-  const t = s.template;
   const trace = span.trace;
-  // First bring the template's slowly changing slots up to date, then copy it.
-  if (s.traceHi !== trace.hi || s.traceLo !== trace.lo) {
-    fillIdSlot(t, s.slots, trace.hi, trace.lo);
-    s.traceHi = trace.hi;
-    s.traceLo = trace.lo;
-  }
-  if (s.parentHi !== span.parentHi || s.parentLo !== span.parentLo) {
+  // First bring the copy's slowly changing slots up to date, then copy it.
+  const c = s.copyFor(trace.hi, trace.lo);
+  const t = c.bytes;
+  if (c.parentHi !== span.parentHi || c.parentLo !== span.parentLo) {
     fillIdSlot(t, s.slots + AT_PARENT, span.parentHi, span.parentLo);
-    s.parentHi = span.parentHi;
-    s.parentLo = span.parentLo;
+    c.parentHi = span.parentHi;
+    c.parentLo = span.parentLo;
   }
   splitMs(span.startMs);
   const whole = msParts.whole;
   const frac = msParts.frac;
-  if (whole !== s.startWhole && whole > 0) {
+  if (whole !== c.startWhole && whole > 0) {
     const at = s.slots + AT_START;
     t.fill(0x20, at, at + SLOT);
-    s.fracAt = putUint(t, at, whole);
-    s.startWhole = whole;
+    c.fracAt = putUint(t, at, whole);
+    c.startWhole = whole;
   }
 
   w.ensure(s.maxBytes);
@@ -347,7 +410,7 @@ function writeShapedJson(w: SpanStore, s: JsonShape, span: RecordingSpan): numbe
   buf.set(t, start);
   const slots = start + s.slots;
   putUint64(buf, slots + AT_SPAN, span.idHi, span.idLo);
-  if (whole > 0) putPadded(buf, start + s.fracAt, frac, 6);
+  if (whole > 0) putPadded(buf, start + c.fracAt, frac, 6);
   else {
     // Not via the template's whole-ms digits (a clock before 1970-01-01T00:00:00.001).
     buf.fill(0x20, slots + AT_START, slots + AT_START + SLOT);
@@ -381,5 +444,11 @@ function writeShapedJson(w: SpanStore, s: JsonShape, span: RecordingSpan): numbe
 
 /** The JSON span encoder of one exporter (its defaults, its shape cache). */
 export function createJsonSpanEncoder(d: EncodeDefaults): (w: SpanStore, span: RecordingSpan) => number {
-  return shapedEncoder((span) => buildJsonShape(span, d), writeShapedJson, (w: SpanStore, span) => writeSpanJson(w, span, d));
+  const budget: CopyBudget = { left: MAX_EXTRA_COPY_BYTES };
+  return shapedEncoder(
+    (span) => buildJsonShape(span, d, budget),
+    writeShapedJson,
+    (w: SpanStore, span) => writeSpanJson(w, span, d),
+    (shape) => shape.discard(),
+  );
 }

@@ -58,119 +58,141 @@ export interface RshellSpanToken {
   readonly run: RunState;
 }
 
+/**
+ * The span hooks of one run or group of runs. Hooks are objects of two classes, not
+ * closures made per task: their methods stay compiled across tasks (V8 dropped the optimised
+ * code of per-task closures at major GCs and compiled them again), and the interpreter's loads
+ * of `hooks.commandStart` and the like see two hidden classes, not a new object each time.
+ */
 export function rshellHooks(tracer: Tracer, opts?: RshellHooksOptions): RshellHooks<RshellSpanToken> {
   const service = opts?.service ?? RSHELL_SERVICE;
   const max = opts?.maxSpans ?? MAX_RSHELL_SPANS_PER_RUN;
-  const budget = opts?.budget;
+  return opts?.detailed === false
+    ? new RunSpanHooks(tracer, service, max, opts?.parent, opts?.budget)
+    : new DetailedSpanHooks(tracer, service, max, opts?.parent, opts?.budget);
+}
 
-  const child = (
-    parent: RshellSpanToken | undefined,
-    name: string,
-    resource: string,
-    tags: Record<string, string | number | boolean>,
-  ): RshellSpanToken => {
+/** Only the `run` span (outcome, exit code, command counters). */
+class RunSpanHooks implements RshellHooks<RshellSpanToken> {
+  constructor(
+    protected readonly tracer: Tracer,
+    protected readonly service: string,
+    protected readonly max: number,
+    private readonly parent: Span | undefined,
+    protected readonly budget: SpanBudget | undefined,
+  ) {}
+
+  runStart(info: RunStartInfo): RshellSpanToken {
+    const run: RunState = { spans: 0, dropped: 0 };
+    if (this.max <= 0) return { span: NOOP_SPAN, run };
+    run.spans = 1;
+    const span = this.tracer.startSpan('run', {
+      service: this.service,
+      resource: 'run',
+      tags: { 'rshell.version': info.version },
+      // Unset childOf would also pick the active span; explicit keeps a root run a root.
+      childOf: this.parent ?? this.tracer.activeSpan(),
+    });
+    return { span, run };
+  }
+
+  runEnd(t: RshellSpanToken, info: RunEndInfo): void {
+    const s = t.span;
+    s.setTag('rshell.run.outcome', info.outcome)
+      .setTag('rshell.run.exit_code', info.exitCode)
+      .setTag('rshell.run.commands.total', info.commands.total)
+      .setTag('rshell.run.commands.dispatched', info.commands.dispatched)
+      .setTag('rshell.run.commands.unallowed', info.commands.unallowed)
+      .setTag('rshell.run.commands.unknown', info.commands.unknown);
+    // Not in rshell's layout: says why a trace lacks command detail (the caps above).
+    if (t.run.dropped > 0) s.setTag('rshell.run.spans_dropped', t.run.dropped);
+    // A script exiting non-zero is still a success; only abnormal outcomes are errors.
+    if (info.outcome !== 'success') s.setError({ code: info.outcome });
+    s.finish();
+  }
+}
+
+/** The run span, and a span per command and control-flow construct. */
+class DetailedSpanHooks extends RunSpanHooks {
+  commandStart(info: CommandStartInfo, parent: RshellSpanToken): RshellSpanToken {
+    const name = commandName(info.name);
+    const flags = flagNames(info.flags);
+    // Flat pairs, not an object: this runs once per command (see StartSpanOptions.tagList).
+    const tags: Array<string | number | boolean> = [
+      'rshell.command.name',
+      name,
+      'rshell.command.argc',
+      info.argc,
+      'rshell.command.is_allowed',
+      info.isAllowed,
+      'rshell.command.is_known',
+      info.isKnown,
+      'rshell.command.has_stdin_pipe',
+      info.hasStdinPipe,
+      'rshell.command.has_output_redirect',
+      info.hasOutputRedirect,
+    ];
+    if (flags !== '') tags.push('rshell.command.flags', flags);
+    return this.child(parent, 'command', name, tags);
+  }
+
+  commandEnd(t: RshellSpanToken, info: { exitCode: number }): void {
+    t.span.setTag('rshell.command.exit_code', info.exitCode).finish();
+  }
+
+  pipelineStart(info: { stageCount: number }, parent: RshellSpanToken): RshellSpanToken {
+    return this.child(parent, 'control_flow', 'pipeline', ['rshell.pipeline.stage_count', info.stageCount]);
+  }
+
+  pipelineEnd(t: RshellSpanToken, info: { exitCode: number }): void {
+    t.span.setTag('rshell.pipeline.exit_code', info.exitCode).finish();
+  }
+
+  ifStart(info: { branchCount: number }, parent: RshellSpanToken): RshellSpanToken {
+    return this.child(parent, 'control_flow', 'if', ['rshell.if.branch_count', info.branchCount]);
+  }
+
+  ifEnd(t: RshellSpanToken, info: { branchTaken: number }): void {
+    t.span.setTag('rshell.if.branch_taken', info.branchTaken).finish();
+  }
+
+  forStart(info: { variableName: string }, parent: RshellSpanToken): RshellSpanToken {
+    return this.child(parent, 'control_flow', 'for', ['rshell.for.variable_name', utf8(info.variableName)]);
+  }
+
+  forEnd(t: RshellSpanToken, info: { iterationCount: number; brokeEarly: boolean }): void {
+    t.span.setTag('rshell.for.iteration_count', info.iterationCount).setTag('rshell.for.broke_early', info.brokeEarly).finish();
+  }
+
+  forIterationStart(info: { index: number }, parent: RshellSpanToken): RshellSpanToken {
+    return this.child(parent, 'control_flow', 'for.iteration', ['rshell.for.iteration.index', info.index]);
+  }
+
+  forIterationEnd(t: RshellSpanToken): void {
+    t.span.finish();
+  }
+
+  /** A command or control-flow span, unless a cap or the shared budget says no. */
+  private child(parent: RshellSpanToken | undefined, name: string, resource: string, tagList: Array<string | number | boolean>): RshellSpanToken {
     // A start without a run token (should not happen) still gets its own cap.
     const run = parent?.run ?? { spans: 0, dropped: 0 };
+    const budget = this.budget;
     const spent = budget !== undefined && budget.remaining <= 0;
-    if (run.spans >= max || spent || (parent !== undefined && parent.span === NOOP_SPAN)) {
+    if (run.spans >= this.max || spent || (parent !== undefined && parent.span === NOOP_SPAN)) {
       run.dropped += 1;
       if (spent) budget.refused += 1;
       return { span: NOOP_SPAN, run };
     }
     run.spans += 1;
     if (budget !== undefined) budget.remaining -= 1;
-    const span = tracer.startSpan(name, {
-      service,
+    const span = this.tracer.startSpan(name, {
+      service: this.service,
       resource,
-      tags,
-      childOf: parent?.span ?? tracer.activeSpan(),
+      tagList,
+      childOf: parent?.span ?? this.tracer.activeSpan(),
     });
     return { span, run };
-  };
-
-  const runHooks: RshellHooks<RshellSpanToken> = {
-    runStart(info: RunStartInfo): RshellSpanToken {
-      const run: RunState = { spans: 0, dropped: 0 };
-      if (max <= 0) return { span: NOOP_SPAN, run };
-      run.spans = 1;
-      const span = tracer.startSpan('run', {
-        service,
-        resource: 'run',
-        tags: { 'rshell.version': info.version },
-        // Unset childOf would also pick the active span; explicit keeps a root run a root.
-        childOf: opts?.parent ?? tracer.activeSpan(),
-      });
-      return { span, run };
-    },
-    runEnd(t: RshellSpanToken, info: RunEndInfo): void {
-      const s = t.span;
-      s.setTag('rshell.run.outcome', info.outcome)
-        .setTag('rshell.run.exit_code', info.exitCode)
-        .setTag('rshell.run.commands.total', info.commands.total)
-        .setTag('rshell.run.commands.dispatched', info.commands.dispatched)
-        .setTag('rshell.run.commands.unallowed', info.commands.unallowed)
-        .setTag('rshell.run.commands.unknown', info.commands.unknown);
-      // Not in rshell's layout: says why a trace lacks command detail (the caps above).
-      if (t.run.dropped > 0) s.setTag('rshell.run.spans_dropped', t.run.dropped);
-      // A script exiting non-zero is still a success; only abnormal outcomes are errors.
-      if (info.outcome !== 'success') s.setError({ code: info.outcome });
-      s.finish();
-    },
-  };
-  if (opts?.detailed === false) return runHooks;
-
-  return {
-    ...runHooks,
-
-    commandStart(info: CommandStartInfo, parent: RshellSpanToken): RshellSpanToken {
-      const name = commandName(info.name);
-      const tags: Record<string, string | number | boolean> = {
-        'rshell.command.name': name,
-        'rshell.command.argc': info.argc,
-        'rshell.command.is_allowed': info.isAllowed,
-        'rshell.command.is_known': info.isKnown,
-        'rshell.command.has_stdin_pipe': info.hasStdinPipe,
-        'rshell.command.has_output_redirect': info.hasOutputRedirect,
-      };
-      const flags = flagNames(info.flags);
-      if (flags !== '') tags['rshell.command.flags'] = flags;
-      return child(parent, 'command', name, tags);
-    },
-    commandEnd(t: RshellSpanToken, info: { exitCode: number }): void {
-      t.span.setTag('rshell.command.exit_code', info.exitCode).finish();
-    },
-
-    pipelineStart(info: { stageCount: number }, parent: RshellSpanToken): RshellSpanToken {
-      return child(parent, 'control_flow', 'pipeline', { 'rshell.pipeline.stage_count': info.stageCount });
-    },
-    pipelineEnd(t: RshellSpanToken, info: { exitCode: number }): void {
-      t.span.setTag('rshell.pipeline.exit_code', info.exitCode).finish();
-    },
-
-    ifStart(info: { branchCount: number }, parent: RshellSpanToken): RshellSpanToken {
-      return child(parent, 'control_flow', 'if', { 'rshell.if.branch_count': info.branchCount });
-    },
-    ifEnd(t: RshellSpanToken, info: { branchTaken: number }): void {
-      t.span.setTag('rshell.if.branch_taken', info.branchTaken).finish();
-    },
-
-    forStart(info: { variableName: string }, parent: RshellSpanToken): RshellSpanToken {
-      return child(parent, 'control_flow', 'for', { 'rshell.for.variable_name': utf8(info.variableName) });
-    },
-    forEnd(t: RshellSpanToken, info: { iterationCount: number; brokeEarly: boolean }): void {
-      t.span
-        .setTag('rshell.for.iteration_count', info.iterationCount)
-        .setTag('rshell.for.broke_early', info.brokeEarly)
-        .finish();
-    },
-
-    forIterationStart(info: { index: number }, parent: RshellSpanToken): RshellSpanToken {
-      return child(parent, 'control_flow', 'for.iteration', { 'rshell.for.iteration.index': info.index });
-    },
-    forIterationEnd(t: RshellSpanToken): void {
-      t.span.finish();
-    },
-  };
+  }
 }
 
 /** bstr (one char per byte) → JS string, so spans carry valid UTF-8 text. */

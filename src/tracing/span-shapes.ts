@@ -62,8 +62,14 @@ interface Entry<S> {
 export class ShapeCache<S extends SpanShape> {
   private readonly byResource = new Map<string, Entry<S>>();
 
-  /** `build` returns undefined for a span not worth a shape (e.g. huge tag values). */
-  constructor(private readonly build: (span: RecordingSpan) => S | undefined) {}
+  /**
+   * `build` returns undefined for a span not worth a shape (e.g. huge tag values); `evicted`
+   * hears of each shape that leaves the cache.
+   */
+  constructor(
+    private readonly build: (span: RecordingSpan) => S | undefined,
+    private readonly evicted?: (shape: S) => void,
+  ) {}
 
   /** The shape of this span, built on first sight; undefined: use the general path. */
   find(span: RecordingSpan): S | undefined {
@@ -91,7 +97,7 @@ export class ShapeCache<S extends SpanShape> {
     const s = this.build(span);
     if (s === undefined) return undefined;
     e.shapes.unshift(s);
-    if (e.shapes.length > SHAPES_PER_RESOURCE) e.shapes.pop();
+    if (e.shapes.length > SHAPES_PER_RESOURCE) this.evicted?.(e.shapes.pop()!);
     return s;
   }
 }
@@ -110,8 +116,9 @@ export function shapedEncoder<S extends SpanShape, W>(
   build: (span: RecordingSpan) => S | undefined,
   shaped: (w: W, s: S, span: RecordingSpan) => number,
   general: SpanEncoder<W>,
+  evicted?: (shape: S) => void,
 ): SpanEncoder<W> {
-  const shapes = new ShapeCache<S>(build);
+  const shapes = new ShapeCache<S>(build, evicted);
   return (w, span) => {
     const s = shapes.find(span);
     return s !== undefined ? shaped(w, s, span) : general(w, span);

@@ -124,23 +124,33 @@ export class RecordingSpan implements Span {
     return this;
   }
 
-  /**
-   * The tags given at start, on a span that has none yet: an object's keys are distinct, so
-   * no duplicate check (for-in rather than Object.keys: no array allocated per span).
-   */
+  /** The tags given at start (an object's keys are distinct). */
   setStartTags(tags: Record<string, TagValue>): void {
-    let list = this.tags;
-    if (list !== undefined) {
-      for (const k in tags) if (hasOwn.call(tags, k)) this.setTag(k, tags[k]);
+    const fresh = this.tags === undefined;
+    // for-in rather than Object.keys: no array allocated per span.
+    for (const k in tags) if (hasOwn.call(tags, k)) this.startTag(fresh, k, tags[k]);
+  }
+
+  /** Flat [key, value, ...] pairs with distinct keys (StartSpanOptions.tagList). */
+  setStartTagList(pairs: ReadonlyArray<string | TagValue>): void {
+    const fresh = this.tags === undefined;
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      const k = pairs[i];
+      if (typeof k === 'string') this.startTag(fresh, k, pairs[i + 1]);
+    }
+  }
+
+  /**
+   * One of a set of distinct start tags: on a span that had none before the set, no
+   * duplicate check (setTag's scan of the list per tag).
+   */
+  private startTag(fresh: boolean, key: string, value: TagValue): void {
+    if (!fresh) {
+      this.setTag(key, value);
       return;
     }
-    for (const k in tags) {
-      if (!hasOwn.call(tags, k)) continue;
-      const v = tagValue(tags[k]);
-      if (v === undefined) continue;
-      (list ??= []).push(cut(k, MAX_TAG_KEY_CHARS), v);
-    }
-    this.tags = list;
+    const v = tagValue(value);
+    if (v !== undefined) (this.tags ??= []).push(cut(key, MAX_TAG_KEY_CHARS), v);
   }
 
   /** A tag's value (a sampling rule reads it). */

@@ -330,6 +330,7 @@ function resourceAndTags(span: RecordingSpan, opts: StartSpanOptions | undefined
   if (opts === undefined) return;
   if (opts.resource !== undefined) span.setResource(opts.resource);
   if (opts.tags !== undefined) span.setStartTags(opts.tags);
+  if (opts.tagList !== undefined) span.setStartTagList(opts.tagList);
 }
 
 /** Tracer used when there is nowhere to send: records nothing; spans are the shared noop. */

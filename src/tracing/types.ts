@@ -19,6 +19,12 @@ export interface StartSpanOptions {
   resource?: string;
   service?: string;
   tags?: Record<string, TagValue>;
+  /**
+   * Tags as flat [key, value, key, value, ...] pairs with distinct keys, set after `tags`:
+   * for spans made many times over (one per rshell command), where building and walking an
+   * object per span is a visible part of its cost.
+   */
+  tagList?: ReadonlyArray<string | TagValue>;
   /** Default: the active span (AsyncLocalStorage), else a new trace. */
   childOf?: Span | RemoteParent;
   /** Epoch ms (fractional ok); default now, as for a value that is no time (NaN, ±Infinity, past 2262). */
