@@ -32,7 +32,7 @@ export class JsonSyntaxError extends Error {
 }
 
 export function parseJsonLossless(text: string, maxDepth = 64): JsonValue {
-  return parse(text, (raw) => new JsonNumber(raw), maxDepth) as JsonValue;
+  return new JsonParser(text, maxDepth, null).parse() as JsonValue;
 }
 
 /**
@@ -43,21 +43,19 @@ export function parseJsonLossless(text: string, maxDepth = 64): JsonValue {
  * refuses it instead of seeing it rounded (4503599627370497.5 is the double 4503599627370498).
  */
 export function parseJsonExact(text: string, maxDepth = 512, exactAt?: (path: readonly string[]) => boolean): unknown {
-  return parse(
-    text,
-    (raw, integer, path) => {
-      let exact: bigint | null | undefined;
-      if (!integer && exactAt?.(path)) {
-        exact = exactInteger(raw);
-        if (exact === null) return raw;
-      }
-      const n = exact === undefined ? Number(raw) : Number(exact);
-      if (Number.isSafeInteger(n) || !(integer || exact !== undefined)) return n;
-      return exact ?? BigInt(raw);
-    },
-    maxDepth,
-    exactAt !== undefined,
-  );
+  return new JsonParser(text, maxDepth, exactAt ?? false).parse();
+}
+
+/** A number of parseJsonExact: see there. */
+function exactNumber(raw: string, integer: boolean, path: readonly string[], exactAt: ((path: readonly string[]) => boolean) | false): unknown {
+  let exact: bigint | null | undefined;
+  if (!integer && exactAt !== false && exactAt(path)) {
+    exact = exactInteger(raw);
+    if (exact === null) return raw;
+  }
+  const n = exact === undefined ? Number(raw) : Number(exact);
+  if (Number.isSafeInteger(n) || !(integer || exact !== undefined)) return n;
+  return exact ?? BigInt(raw);
 }
 
 /** The exact integer a JSON number literal denotes, or null when it is no integer (or beyond 10^40). */
@@ -87,187 +85,228 @@ export function stringifyJson(value: unknown): string {
   return marks.length === 0 ? out : out.replace(/"\\u0000big(\d+)\\u0000"/g, (_m, n: string) => marks[Number(n)]);
 }
 
-function parse(text: string, makeNumber: (raw: string, integer: boolean, path: readonly string[]) => unknown, maxDepth: number, trackPath = false): unknown {
-  let i = 0;
-  let depth = 0;
-  /** The keys leading to the value being read (only when trackPath). */
-  const path: string[] = [];
+/**
+ * One parse. A class rather than closures made per call: task bodies are parsed on every
+ * invocation, and V8 drops the optimised code of closures that are no longer alive at each
+ * major GC, so per-call helpers were compiled again and again in a warm container.
+ */
+class JsonParser {
+  private i = 0;
+  private depth = 0;
+  /** The keys leading to the value being read (only with an `exactAt`). */
+  private readonly path: string[] = [];
+  private readonly trackPath: boolean;
 
-  const fail = (msg: string): never => {
-    throw new JsonSyntaxError(msg, i);
-  };
-  const ws = () => {
+  /** `exact`: null for parseJsonLossless; parseJsonExact's `exactAt`, or false without one. */
+  constructor(
+    private readonly text: string,
+    private readonly maxDepth: number,
+    private readonly exact: ((path: readonly string[]) => boolean) | false | null,
+  ) {
+    this.trackPath = typeof exact === 'function';
+  }
+
+  parse(): unknown {
+    const v = this.value();
+    this.ws();
+    if (this.i < this.text.length) this.fail('unexpected data after JSON value');
+    return v;
+  }
+
+  private fail(msg: string): never {
+    throw new JsonSyntaxError(msg, this.i);
+  }
+
+  private ws(): void {
+    const text = this.text;
+    let i = this.i;
     for (;;) {
       const c = text.charCodeAt(i);
       if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-      else return;
+      else break;
     }
-  };
+    this.i = i;
+  }
 
-  const value = (): unknown => {
-    ws();
-    switch (text.charCodeAt(i)) {
+  private value(): unknown {
+    this.ws();
+    const text = this.text;
+    switch (text.charCodeAt(this.i)) {
       case 0x7b: // {
-        return object();
+        return this.object();
       case 0x5b: // [
-        return array();
+        return this.array();
       case 0x22: // "
-        return string();
+        return this.string();
       case 0x74: // t
-        return literal('true', true);
+        return this.literal('true', true);
       case 0x66: // f
-        return literal('false', false);
+        return this.literal('false', false);
       case 0x6e: // n
-        return literal('null', null);
+        return this.literal('null', null);
       default: {
-        const c = text[i];
-        if (c === '-' || (c >= '0' && c <= '9')) return number();
-        return fail(c === undefined ? 'unexpected end of JSON input' : `unexpected character ${JSON.stringify(c)}`);
+        const c = text[this.i];
+        if (c === '-' || (c >= '0' && c <= '9')) return this.number();
+        return this.fail(c === undefined ? 'unexpected end of JSON input' : `unexpected character ${JSON.stringify(c)}`);
       }
     }
-  };
+  }
 
-  const literal = (word: string, v: unknown) => {
-    if (!text.startsWith(word, i)) fail(`invalid literal`);
-    i += word.length;
+  private literal(word: string, v: unknown): unknown {
+    if (!this.text.startsWith(word, this.i)) this.fail(`invalid literal`);
+    this.i += word.length;
     return v;
-  };
+  }
 
-  const nest = () => {
-    if (++depth > maxDepth) fail(`nesting deeper than ${maxDepth}`);
-  };
+  private nest(): void {
+    if (++this.depth > this.maxDepth) this.fail(`nesting deeper than ${this.maxDepth}`);
+  }
 
-  const object = () => {
-    nest();
-    i++;
+  private object(): Record<string, unknown> {
+    const text = this.text;
+    this.nest();
+    this.i++;
     const out: Record<string, unknown> = {};
-    ws();
-    if (text[i] === '}') {
-      i++;
-      depth--;
+    this.ws();
+    if (text[this.i] === '}') {
+      this.i++;
+      this.depth--;
       return out;
     }
     for (;;) {
-      ws();
-      if (text[i] !== '"') fail('expected a property name');
-      const key = string();
-      ws();
-      if (text[i] !== ':') fail("expected ':'");
-      i++;
-      if (trackPath) path.push(key);
-      const v = value();
-      if (trackPath) path.pop();
+      this.ws();
+      if (text[this.i] !== '"') this.fail('expected a property name');
+      const key = this.string();
+      this.ws();
+      if (text[this.i] !== ':') this.fail("expected ':'");
+      this.i++;
+      if (this.trackPath) this.path.push(key);
+      const v = this.value();
+      if (this.trackPath) this.path.pop();
       // Own data property even for "__proto__", so parsing never touches prototypes (plain
       // assignment otherwise: defineProperty per key made parsing several times slower).
       if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
       else out[key] = v;
-      ws();
-      if (text[i] === ',') {
-        i++;
+      this.ws();
+      if (text[this.i] === ',') {
+        this.i++;
         continue;
       }
-      if (text[i] === '}') {
-        i++;
-        depth--;
+      if (text[this.i] === '}') {
+        this.i++;
+        this.depth--;
         return out;
       }
-      fail("expected ',' or '}'");
+      this.fail("expected ',' or '}'");
     }
-  };
+  }
 
-  const array = () => {
-    nest();
-    i++;
+  private array(): unknown[] {
+    const text = this.text;
+    this.nest();
+    this.i++;
     const out: unknown[] = [];
-    ws();
-    if (text[i] === ']') {
-      i++;
-      depth--;
+    this.ws();
+    if (text[this.i] === ']') {
+      this.i++;
+      this.depth--;
       return out;
     }
-    if (trackPath) path.push('[]');
+    if (this.trackPath) this.path.push('[]');
     for (;;) {
-      out.push(value());
-      ws();
-      if (text[i] === ',') {
-        i++;
+      out.push(this.value());
+      this.ws();
+      if (text[this.i] === ',') {
+        this.i++;
         continue;
       }
-      if (text[i] === ']') {
-        i++;
-        depth--;
-        if (trackPath) path.pop();
+      if (text[this.i] === ']') {
+        this.i++;
+        this.depth--;
+        if (this.trackPath) this.path.pop();
         return out;
       }
-      fail("expected ',' or ']'");
+      this.fail("expected ',' or ']'");
     }
-  };
+  }
 
-  const string = () => {
-    const start = i;
-    i++;
+  private string(): string {
+    const text = this.text;
+    const start = this.i;
+    let i = start + 1;
     // Fast path: no escapes.
     for (;;) {
       const c = text.charCodeAt(i);
-      if (Number.isNaN(c)) fail('unterminated string');
+      if (Number.isNaN(c)) {
+        this.i = i;
+        this.fail('unterminated string');
+      }
       if (c === 0x22) break;
       if (c === 0x5c) {
         // Defer escapes to JSON.parse on the exact literal.
-        return escapedString(start);
+        this.i = i;
+        return this.escapedString(start);
       }
-      if (c < 0x20) fail('control character in string');
+      if (c < 0x20) {
+        this.i = i;
+        this.fail('control character in string');
+      }
       i++;
     }
-    i++;
-    return text.slice(start + 1, i - 1);
-  };
+    this.i = i + 1;
+    return text.slice(start + 1, i);
+  }
 
-  const escapedString = (start: number) => {
+  private escapedString(start: number): string {
+    const text = this.text;
     for (;;) {
-      const c = text.charCodeAt(i);
-      if (Number.isNaN(c)) fail('unterminated string');
+      const c = text.charCodeAt(this.i);
+      if (Number.isNaN(c)) this.fail('unterminated string');
       if (c === 0x5c) {
-        i += 2;
+        this.i += 2;
         continue;
       }
       if (c === 0x22) break;
-      if (c < 0x20) fail('control character in string');
-      i++;
+      if (c < 0x20) this.fail('control character in string');
+      this.i++;
     }
-    i++;
+    this.i++;
     try {
-      return JSON.parse(text.slice(start, i)) as string;
+      return JSON.parse(text.slice(start, this.i)) as string;
     } catch {
-      return fail('invalid escape in string');
+      return this.fail('invalid escape in string');
     }
-  };
+  }
 
-  const number = () => {
-    const start = i;
+  private number(): unknown {
+    const text = this.text;
+    const start = this.i;
+    let i = start;
     if (text[i] === '-') i++;
     if (text[i] === '0') i++;
     else if (text[i] >= '1' && text[i] <= '9') while (text[i] >= '0' && text[i] <= '9') i++;
-    else fail('invalid number');
+    else this.failAt(i, 'invalid number');
     let integer = true;
     if (text[i] === '.') {
       integer = false;
       i++;
-      if (!(text[i] >= '0' && text[i] <= '9')) fail('invalid number');
+      if (!(text[i] >= '0' && text[i] <= '9')) this.failAt(i, 'invalid number');
       while (text[i] >= '0' && text[i] <= '9') i++;
     }
     if (text[i] === 'e' || text[i] === 'E') {
       integer = false;
       i++;
       if (text[i] === '+' || text[i] === '-') i++;
-      if (!(text[i] >= '0' && text[i] <= '9')) fail('invalid number');
+      if (!(text[i] >= '0' && text[i] <= '9')) this.failAt(i, 'invalid number');
       while (text[i] >= '0' && text[i] <= '9') i++;
     }
-    return makeNumber(text.slice(start, i), integer, path);
-  };
+    this.i = i;
+    const raw = text.slice(start, i);
+    return this.exact === null ? new JsonNumber(raw) : exactNumber(raw, integer, this.path, this.exact);
+  }
 
-  const v = value();
-  ws();
-  if (i < text.length) fail('unexpected data after JSON value');
-  return v;
+  private failAt(i: number, msg: string): never {
+    this.i = i;
+    return this.fail(msg);
+  }
 }
-

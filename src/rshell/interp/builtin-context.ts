@@ -65,7 +65,9 @@ export class BuiltinContext implements CallContext {
   ) {
     // Every input, files and heredocs too: a batch of thread-pool reads completes in one turn.
     // A nested command (find -exec) reads its caller's stdin unwrapped, counted once.
-    this.stdin = new HeldChunkReader(stdin instanceof HeldChunkReader ? stdin.inner : stdin, () => runState.pause(), (n) => this.buffer(n));
+    // Bound methods, not arrows made per command: V8 drops the optimised code of closures
+    // no longer alive at each major GC and compiles them again.
+    this.stdin = new HeldChunkReader(stdin instanceof HeldChunkReader ? stdin.inner : stdin, runState.pause.bind(runState), this.buffer.bind(this));
     this.stdout = pausingWriter(stdout, runState);
     this.stderr = pausingWriter(stderr, runState);
   }

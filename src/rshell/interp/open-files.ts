@@ -7,7 +7,7 @@
  * would (`openat f: too many open files`), for this run only; the count is given back when
  * the file is closed.
  */
-import { SandboxError, type DirEntry, type OpenFile, type SandboxFS, type TrustedProc } from '../sandbox/types.js';
+import { SandboxError, type DirEntry, type FileInfo, type OpenFile, type SandboxFS, type TrustedProc } from '../sandbox/types.js';
 
 /**
  * Files and directory listings one run may have open at once. With the default four
@@ -30,6 +30,36 @@ export interface OpenCount {
 
 /** Every run's files, counted together (one process, one descriptor table). */
 const PROCESS_FILES: OpenCount = { open: 0, max: MAX_PROCESS_OPEN_FILES };
+
+/**
+ * An open file counted until its first close. A class, not an object of closures made per
+ * open: V8 drops the optimised code of closures no longer alive at each major GC and
+ * compiles them again, file after file.
+ */
+class CountedFile implements OpenFile {
+  private closed = false;
+
+  constructor(
+    private readonly f: OpenFile,
+    private readonly count: OpenFiles,
+  ) {}
+
+  read(buf: Uint8Array): Promise<number> {
+    return this.f.read(buf);
+  }
+
+  stat(): Promise<FileInfo> {
+    return this.f.stat();
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.count.give();
+    }
+    return this.f.close();
+  }
+}
 
 /** The run's count of open descriptors, shared by its file system and proc views. */
 export class OpenFiles {
@@ -64,18 +94,7 @@ export class OpenFiles {
           count.give();
           throw e;
         }
-        let closed = false;
-        return {
-          read: (buf) => f.read(buf),
-          stat: () => f.stat(),
-          close() {
-            if (!closed) {
-              closed = true;
-              count.give();
-            }
-            return f.close();
-          },
-        };
+        return new CountedFile(f, count);
       },
       async readDir(path: string, dir: string, limit?: number): Promise<DirEntry[]> {
         count.take(path, 'openat');

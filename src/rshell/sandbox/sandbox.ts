@@ -36,21 +36,64 @@ function direntKind(d: Dirent<Buffer>): DirEntry['kind'] {
  * what `ls` allocated (a 135-entry /etc: ~80 KiB per listing).
  */
 function listEntries(handle: Dir, limit: number, path: string): Promise<DirEntry[]> {
-  const entries: DirEntry[] = [];
-  return new Promise((resolve, reject) => {
-    const next = (err: Error | null, d: Dirent<Buffer> | null): void => {
-      if (err) return reject(err);
-      if (!d) return resolve(entries);
-      if (entries.length >= limit) {
-        return reject(new SandboxError('EMFILE', path, 'readdir', `directory has too many entries (cap: ${limit})`));
-      }
-      const name = Buffer.isBuffer(d.name) ? d.name.toString('latin1') : String(d.name);
-      entries.push({ name, kind: direntKind(d) });
-      // Buffered entries come back on the next tick, so a large directory never recurses deeply.
-      handle.read(next as (err: Error | null, d: Dirent | null) => void);
-    };
-    handle.read(next as (err: Error | null, d: Dirent | null) => void);
-  });
+  const listing = new Listing(handle, limit, path);
+  handle.read(listing.next as (err: Error | null, d: Dirent | null) => void);
+  return listing.promise;
+}
+
+/**
+ * One listing's state and its read callback: a class with a bound method rather than
+ * closures made per listing, whose optimised code V8 drops at each major GC once none is
+ * alive (and then compiles again, listing after listing).
+ */
+class Listing {
+  readonly entries: DirEntry[] = [];
+  readonly promise: Promise<DirEntry[]>;
+  private readonly settle: Settlers<DirEntry[]>;
+  readonly next: (err: Error | null, d: Dirent<Buffer> | null) => void;
+
+  constructor(
+    private readonly handle: Dir,
+    private readonly limit: number,
+    private readonly path: string,
+  ) {
+    this.promise = new Promise<DirEntry[]>(captureSettlers);
+    this.settle = captured as Settlers<DirEntry[]>;
+    this.next = this.read.bind(this);
+  }
+
+  private read(err: Error | null, d: Dirent<Buffer> | null): void {
+    if (err) return this.settle.reject(err);
+    const entries = this.entries;
+    if (!d) return this.settle.resolve(entries);
+    if (entries.length >= this.limit) {
+      return this.settle.reject(new SandboxError('EMFILE', this.path, 'readdir', `directory has too many entries (cap: ${this.limit})`));
+    }
+    const name = Buffer.isBuffer(d.name) ? d.name.toString('latin1') : String(d.name);
+    entries.push({ name, kind: direntKind(d) });
+    // Buffered entries come back on the next tick, so a large directory never recurses deeply.
+    this.handle.read(this.next as (err: Error | null, d: Dirent | null) => void);
+  }
+}
+
+interface Settlers<T> {
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * The settlers of the promise being made, taken by `captureSettlers`, a module function
+ * (Node 20 has no Promise.withResolvers): a promise's executor runs synchronously inside
+ * its constructor, so each `new Promise(captureSettlers)` reads its own right after.
+ */
+let captured: Settlers<unknown> | undefined;
+function captureSettlers(resolve: (v: never) => void, reject: (e: unknown) => void): void {
+  captured = { resolve: resolve as (v: unknown) => void, reject };
+}
+
+/** bstr names in byte order (every char code is one byte); a module function, see Listing. */
+function byBytes(a: DirEntry, b: DirEntry): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** Some filesystems report DT_UNKNOWN in listings: ask lstat instead (the entry may be gone). */
@@ -155,7 +198,7 @@ export class RootSandbox implements SandboxFS {
     }
     if (after.dev !== r.st.dev || after.ino !== r.st.ino) throw denied(path, 'readdir');
     // bstr comparison is byte order (every char code is one byte).
-    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return entries.sort(byBytes);
   }
 
   /** rshell always lets scripts stat the null device (test -e /dev/null), even without roots. */

@@ -14,9 +14,8 @@ export type Visitor = (node: Node) => boolean | void;
 export function walk(root: Node, visit: Visitor): void {
   const stack: Node[] = [root];
   const kids: Node[] = [];
-  const collect = (n: Node) => {
-    kids.push(n);
-  };
+  // A bound builtin, not an arrow made per walk (see src/rshell/builtins/lib/pause.ts).
+  const collect: (n: Node) => void = kids.push.bind(kids);
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (visit(node) === false) continue;

@@ -78,5 +78,6 @@ export class LongLineReserve {
 
 /** The run's buffered total as a function (CallContext.buffer), or undefined without one. */
 export function bufferOf(ctx: CallContext): ((n: number) => boolean) | undefined {
-  return ctx.buffer && ((n) => ctx.buffer!(n));
+  // Bound, not an arrow made per call (see pauseOf).
+  return ctx.buffer?.bind(ctx);
 }

@@ -27,7 +27,7 @@ export interface Input {
  */
 export async function openInput(ctx: CallContext, name: string, chunkBytes = READ_CHUNK, reuseChunks = false): Promise<Input> {
   if (name === '-') {
-    return { reader: ctx.stdin, label: 'standard input', isStdin: true, regularSize: null, close: async () => {} };
+    return { reader: ctx.stdin, label: 'standard input', isStdin: true, regularSize: null, close: closeNothing };
   }
   // The run's signal ends a read waiting on a silent FIFO (the run's deadline or cancellation).
   const file = await ctx.fs.open(name, ctx.dir, { signal: ctx.signal });
@@ -41,10 +41,28 @@ export async function openInput(ctx: CallContext, name: string, chunkBytes = REA
   const raw = new FileReader(file, chunkBytes, reuseChunks);
   // Counted and paused like stdin (BuiltinContext): a batch of thread-pool reads completes in one turn.
   const reader = new HeldChunkReader(raw, pauseOf(ctx), bufferOf(ctx));
-  const close = (): Promise<void> => {
-    reader.release();
-    return raw.close();
-  };
-  return { reader, label: name, isStdin: false, regularSize, close };
+  return new FileInput(reader, raw, name, regularSize);
+}
+
+/*
+ * Closing as a module function and a method, not closures made per operand: V8 drops the
+ * optimised code of closures no longer alive at each major GC and compiles them again.
+ */
+async function closeNothing(): Promise<void> {}
+
+class FileInput implements Input {
+  readonly isStdin = false;
+
+  constructor(
+    readonly reader: HeldChunkReader,
+    private readonly raw: FileReader,
+    readonly label: string,
+    readonly regularSize: number | null,
+  ) {}
+
+  close(): Promise<void> {
+    this.reader.release();
+    return this.raw.close();
+  }
 }
 

@@ -35,12 +35,8 @@ export const head: Builtin = async (ctx, rawArgs) => {
     return 0;
   }
   // Every given count must be valid, even one a later -n/-c overrides (GNU head).
-  const valid = (text: string): boolean => {
-    const c = parseCount(text);
-    return c !== undefined && !c.negative;
-  };
   for (const [flag, what] of [[lines, 'lines'], [bytes, 'bytes']] as const) {
-    if (flag.pos > 0 && !valid(flag.value)) {
+    if (flag.pos > 0 && !validCount(flag.value)) {
       await complain(ctx, `invalid number of ${what}: ${goQuote(flag.value)}`);
       return 1;
     }
@@ -64,6 +60,12 @@ export const head: Builtin = async (ctx, rawArgs) => {
     }
   });
 };
+
+/** Whether a count operand is one head accepts (a module function, see pauseOf). */
+function validCount(text: string): boolean {
+  const c = parseCount(text);
+  return c !== undefined && !c.negative;
+}
 
 /** Copies the first `n` newline-terminated lines (the last one may lack its newline). */
 async function copyLines(ctx: CallContext, reader: ByteReader, n: number): Promise<void> {

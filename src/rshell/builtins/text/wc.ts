@@ -85,7 +85,8 @@ export const wc: Builtin = async (ctx, args) => {
     if (wants.chars) cols.push(c.chars);
     if (wants.bytes) cols.push(c.bytes);
     if (wants.maxLine) cols.push(c.maxLine);
-    const text = cols.map((n) => String(n).padStart(width, ' ')).join(' ');
+    let text = '';
+    for (const n of cols) text += (text === '' ? '' : ' ') + String(n).padStart(width, ' ');
     return (label === null ? text : `${text} ${label}`) + '\n';
   };
 
