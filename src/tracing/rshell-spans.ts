@@ -6,7 +6,7 @@
  */
 import type { CommandStartInfo, RshellHooks, RunEndInfo, RunStartInfo } from '../rshell/hooks.js';
 import { NOOP_SPAN, cut } from './span.js';
-import type { Span, Tracer } from './types.js';
+import type { Span, StartSpanOptions, Tracer } from './types.js';
 
 export const RSHELL_SERVICE = 'rshell';
 /** Spans per run beyond which starts become no-ops (rshell's maxTelemetrySpans). */
@@ -112,26 +112,44 @@ class RunSpanHooks implements RshellHooks<RshellSpanToken> {
   }
 }
 
+/** A command span's tags, in rshell's order; the values are filled per command. */
+const COMMAND_TAGS: ReadonlyArray<string | number | boolean> = [
+  'rshell.command.name',
+  '',
+  'rshell.command.argc',
+  0,
+  'rshell.command.is_allowed',
+  false,
+  'rshell.command.is_known',
+  false,
+  'rshell.command.has_stdin_pipe',
+  false,
+  'rshell.command.has_output_redirect',
+  false,
+];
+
 /** The run span, and a span per command and control-flow construct. */
 class DetailedSpanHooks extends RunSpanHooks {
+  /**
+   * One command's tags as flat pairs (StartSpanOptions.tagList), refilled for every command:
+   * startSpan copies them, so one array serves every span of these hooks (this runs once per
+   * command; an object, or an array, per span showed in the tracer's cost).
+   */
+  private readonly commandTags = [...COMMAND_TAGS];
+  /** The options of every start, refilled likewise (startSpan keeps neither). */
+  private readonly startOpts: StartSpanOptions = { service: this.service, resource: '', tagList: undefined, childOf: undefined };
+
   commandStart(info: CommandStartInfo, parent: RshellSpanToken): RshellSpanToken {
     const name = commandName(info.name);
     const flags = flagNames(info.flags);
-    // Flat pairs, not an object: this runs once per command (see StartSpanOptions.tagList).
-    const tags: Array<string | number | boolean> = [
-      'rshell.command.name',
-      name,
-      'rshell.command.argc',
-      info.argc,
-      'rshell.command.is_allowed',
-      info.isAllowed,
-      'rshell.command.is_known',
-      info.isKnown,
-      'rshell.command.has_stdin_pipe',
-      info.hasStdinPipe,
-      'rshell.command.has_output_redirect',
-      info.hasOutputRedirect,
-    ];
+    const tags = this.commandTags;
+    tags[1] = name;
+    tags[3] = info.argc;
+    tags[5] = info.isAllowed;
+    tags[7] = info.isKnown;
+    tags[9] = info.hasStdinPipe;
+    tags[11] = info.hasOutputRedirect;
+    tags.length = COMMAND_TAGS.length;
     if (flags !== '') tags.push('rshell.command.flags', flags);
     return this.child(parent, 'command', name, tags);
   }
@@ -185,12 +203,14 @@ class DetailedSpanHooks extends RunSpanHooks {
     }
     run.spans += 1;
     if (budget !== undefined) budget.remaining -= 1;
-    const span = this.tracer.startSpan(name, {
-      service: this.service,
-      resource,
-      tagList,
-      childOf: parent?.span ?? this.tracer.activeSpan(),
-    });
+    const opts = this.startOpts;
+    opts.resource = resource;
+    opts.tagList = tagList;
+    opts.childOf = parent?.span ?? this.tracer.activeSpan();
+    const span = this.tracer.startSpan(name, opts);
+    // Nothing held past the start (a parent span, a script's command name).
+    opts.childOf = undefined;
+    opts.tagList = undefined;
     return { span, run };
   }
 }

@@ -15,6 +15,7 @@ export interface RemoteParent {
   traceIdHigh?: bigint;
 }
 
+/** Read by `startSpan` during the call, never kept (a caller may reuse one for every start). */
 export interface StartSpanOptions {
   resource?: string;
   service?: string;
