@@ -26,15 +26,21 @@ export async function spanTime(script: string, allowedCommands: string[], allowe
   let hooksMs = 0;
   const timed = <T>(h: RshellHooks<T>): RshellHooks<T> => {
     const out: Record<string, (...a: unknown[]) => unknown> = {};
-    for (const [k, f] of Object.entries(h) as Array<[string, (...a: unknown[]) => unknown]>) {
-      out[k] = (...a) => {
-        const t = performance.now();
-        try {
-          return f(...a);
-        } finally {
-          hooksMs += performance.now() - t;
-        }
-      };
+    // The hooks are class instances (src/tracing/rshell-spans.ts): their methods are on the
+    // prototype chain, not own entries, and are called on the hooks object.
+    for (let o: object | null = h; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+      for (const k of Object.getOwnPropertyNames(o)) {
+        const f = (h as Record<string, unknown>)[k];
+        if (k === 'constructor' || k in out || typeof f !== 'function') continue;
+        out[k] = (...a) => {
+          const t = performance.now();
+          try {
+            return f.apply(h, a);
+          } finally {
+            hooksMs += performance.now() - t;
+          }
+        };
+      }
     }
     return out as RshellHooks<T>;
   };

@@ -32,7 +32,7 @@ export class JsonSyntaxError extends Error {
 }
 
 export function parseJsonLossless(text: string, maxDepth = 64): JsonValue {
-  return new JsonParser(text, maxDepth, null).parse() as JsonValue;
+  return new JsonParser(text, maxDepth, true, undefined).parse() as JsonValue;
 }
 
 /**
@@ -43,13 +43,14 @@ export function parseJsonLossless(text: string, maxDepth = 64): JsonValue {
  * refuses it instead of seeing it rounded (4503599627370497.5 is the double 4503599627370498).
  */
 export function parseJsonExact(text: string, maxDepth = 512, exactAt?: (path: readonly string[]) => boolean): unknown {
-  return new JsonParser(text, maxDepth, exactAt ?? false).parse();
+  return new JsonParser(text, maxDepth, false, exactAt).parse();
 }
 
 /** A number of parseJsonExact: see there. */
-function exactNumber(raw: string, integer: boolean, path: readonly string[], exactAt: ((path: readonly string[]) => boolean) | false): unknown {
+function exactNumber(raw: string, integer: boolean, path: readonly string[], exactAt: ((path: readonly string[]) => boolean) | undefined): unknown {
   let exact: bigint | null | undefined;
-  if (!integer && exactAt !== false && exactAt(path)) {
+  // `?.()` as before: an untyped caller's `exactAt` of null is none, and one of false still throws.
+  if (!integer && exactAt?.(path)) {
     exact = exactInteger(raw);
     if (exact === null) return raw;
   }
@@ -97,13 +98,15 @@ class JsonParser {
   private readonly path: string[] = [];
   private readonly trackPath: boolean;
 
-  /** `exact`: null for parseJsonLossless; parseJsonExact's `exactAt`, or false without one. */
+  /** `lossless`: parseJsonLossless (numbers as JsonNumber); else parseJsonExact with its `exactAt`. */
   constructor(
     private readonly text: string,
     private readonly maxDepth: number,
-    private readonly exact: ((path: readonly string[]) => boolean) | false | null,
+    private readonly lossless: boolean,
+    private readonly exactAt: ((path: readonly string[]) => boolean) | undefined,
   ) {
-    this.trackPath = typeof exact === 'function';
+    // Any given `exactAt` (not only a function), as before: see exactNumber.
+    this.trackPath = exactAt !== undefined;
   }
 
   parse(): unknown {
@@ -302,7 +305,7 @@ class JsonParser {
     }
     this.i = i;
     const raw = text.slice(start, i);
-    return this.exact === null ? new JsonNumber(raw) : exactNumber(raw, integer, this.path, this.exact);
+    return this.lossless ? new JsonNumber(raw) : exactNumber(raw, integer, this.path, this.exactAt);
   }
 
   private failAt(i: number, msg: string): never {

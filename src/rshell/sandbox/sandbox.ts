@@ -59,6 +59,8 @@ class Listing {
   ) {
     this.promise = new Promise<DirEntry[]>(captureSettlers);
     this.settle = captured as Settlers<DirEntry[]>;
+    // Not kept past here: the settlers hold their promise, and so its entries once resolved.
+    captured = undefined;
     this.next = this.read.bind(this);
   }
 
