@@ -406,56 +406,102 @@ export const MAX_FIELDS = 1_000_000;
  * after a large word it may return a promise that resumes once the run has paused.
  */
 function fieldsOf(words: Word[], cx: ExpandContext, substs: Substs): string[] | Promise<string[]> {
-  const ifs = ifsOf(cx);
-  // The run's clock for long expansions, bound once per expansion (not once per word).
-  const check = cx.check && (() => cx.check!());
-  const b = new FieldBuilder(ifs, check);
-  const out: string[] = [];
-  // Only built once a field needs pathname expansion: the escaped pattern per field.
-  let raw: RawField[] | null = null;
-  // What is built so far is held as it grows, so while this pauses: twelve stages each
-  // expanding a million words took 1.6 GB before any of them was counted.
-  const holdOut = (): void => {
-    const n = fieldsCost(out, heldTo);
-    cx.hold?.(n);
-    held += n;
-    heldTo = out.length;
-  };
-  // Moves the current word's fields made so far to `out`.
-  const commit = (): void => {
+  return new FieldsExpansion(words, cx, substs).run();
+}
+
+/**
+ * One expansion of a command's words to fields. A class rather than closures made per
+ * expansion: this runs for every command, and V8 drops the optimised code of closures no
+ * longer alive at each major GC and compiles them again.
+ */
+class FieldsExpansion {
+  private readonly ifs: IfsChars;
+  /** The run's clock for long expansions, bound once per expansion (not once per word). */
+  private readonly check: (() => void) | undefined;
+  private readonly b: FieldBuilder;
+  private readonly out: string[] = [];
+  /** Only built once a field needs pathname expansion: the escaped pattern per field. */
+  private raw: RawField[] | null = null;
+  /** Fields of the current word so far, across its pauses. */
+  private made = 0;
+  /** Given back when done: the caller holds the finished fields itself. */
+  private held = 0;
+  private heldTo = 0;
+
+  constructor(
+    private readonly words: Word[],
+    private readonly cx: ExpandContext,
+    private readonly substs: Substs,
+  ) {
+    this.ifs = ifsOf(cx);
+    this.check = cx.check?.bind(cx);
+    this.b = new FieldBuilder(this.ifs, this.check);
+  }
+
+  run(): string[] | Promise<string[]> {
+    const cx = this.cx;
+    let r: string[] | Promise<string[]>;
+    try {
+      r = this.from(0);
+    } catch (e) {
+      if (this.held > 0) cx.release?.(this.held);
+      throw e;
+    }
+    if (!Array.isArray(r)) return r.finally(() => cx.release?.(this.held));
+    if (this.held > 0) cx.release?.(this.held);
+    return r;
+  }
+
+  /**
+   * What is built so far is held as it grows, so while this pauses: twelve stages each
+   * expanding a million words took 1.6 GB before any of them was counted.
+   */
+  private holdOut(): void {
+    const n = fieldsCost(this.out, this.heldTo);
+    this.cx.hold?.(n);
+    this.held += n;
+    this.heldTo = this.out.length;
+  }
+
+  /** Moves the current word's fields made so far to `out`. */
+  private commit(): void {
+    const b = this.b;
+    const out = this.out;
     for (const f of b.fields) {
       out.push(f.val);
-      if (f.glob && !raw) raw = out.slice(0, -1).map((val) => ({ val, pat: '', glob: false }));
-      raw?.push(f);
+      if (f.glob && !this.raw) this.raw = out.slice(0, -1).map(plainRawField);
+      this.raw?.push(f);
     }
-    made += b.fields.length;
+    this.made += b.fields.length;
     b.fields = [];
-  };
-  // Fields of the current word so far, across its pauses.
-  let made = 0;
-  // The rest of words[i] from `braced`, its brace words: a promise when it pauses, which
-  // resumes with the words after it. One 100,000-word brace word was 0.2–0.9 s of one stretch.
-  const rest = (i: number, braced: Iterator<Word>): Promise<string[]> | undefined => {
+  }
+
+  /**
+   * The rest of words[i] from `braced`, its brace words: a promise when it pauses, which
+   * resumes with the words after it. One 100,000-word brace word was 0.2–0.9 s of one stretch.
+   */
+  private rest(i: number, braced: Iterator<Word>): Promise<string[]> | undefined {
+    const cx = this.cx;
     // A held-bytes refusal within the word waits for the word's end, where the whole word
     // was held before it could pause: an error the rest of the word makes comes first.
     let refused: ExpansionError | null = null;
     try {
       for (let r = braced.next(), n = 1; !r.done; r = braced.next(), n++) {
-        wordFields(r.value, cx, substs, b);
+        wordFields(r.value, cx, this.substs, this.b);
         // Only once the word has more than 1,024 fields, where it was held at its end anyway:
         // a word of exactly 1,024 (or of words making few fields) was never held, and held
         // here it was refused where it ran before (and before a later word's own error).
-        if ((n & 1023) !== 0 || refused || made + b.fields.length <= 1024) continue;
-        commit();
+        if ((n & 1023) !== 0 || refused || this.made + this.b.fields.length <= 1024) continue;
+        this.commit();
         try {
-          holdOut();
+          this.holdOut();
         } catch (e) {
           if (!(e instanceof ExpansionError)) throw e;
           refused = e;
           continue;
         }
         const wait = cx.pause?.();
-        if (wait) return wait.then(() => rest(i, braced) ?? from(i + 1));
+        if (wait) return wait.then(() => this.rest(i, braced) ?? this.from(i + 1));
       }
     } catch (e) {
       // The whole word was brace-expanded before any field was made, so a refusal of the
@@ -463,27 +509,34 @@ function fieldsOf(words: Word[], cx: ExpandContext, substs: Substs): string[] | 
       if (e instanceof ExpansionError) while (!braced.next().done);
       throw e;
     }
-    commit();
+    this.commit();
     if (refused) {
       // As where the whole word was held at its end: the deadline first, then the hold of
       // all of it, which is refused again (with the message a hold of all of it gives).
       cx.check?.();
-      holdOut();
+      this.holdOut();
       throw refused;
     }
     // After the last large word too: else the command it starts (a loop's next
     // iteration) carried the stretch on, and a loop of such commands never yielded.
-    if (made > 1024) {
+    if (this.made > 1024) {
       cx.check?.();
-      holdOut();
+      this.holdOut();
       const wait = cx.pause?.();
-      if (wait) return wait.then(() => from(i + 1));
+      if (wait) return wait.then(() => this.from(i + 1));
     }
     return undefined;
-  };
-  // Resumes after a pause: a command of ten 100,000-word brace sequences took 2.5 s to expand,
-  // all of it one synchronous stretch that held every task of the batch.
-  const from = (start: number): string[] | Promise<string[]> => {
+  }
+
+  /**
+   * The fields from words[start] on; resumes after a pause: a command of ten 100,000-word
+   * brace sequences took 2.5 s to expand, all of it one synchronous stretch that held every
+   * task of the batch.
+   */
+  private from(start: number): string[] | Promise<string[]> {
+    const words = this.words;
+    const b = this.b;
+    const out = this.out;
     for (let i = start; i < words.length; i++) {
       const w = words[i]!;
       const parts = w.parts;
@@ -494,41 +547,32 @@ function fieldsOf(words: Word[], cx: ExpandContext, substs: Substs): string[] | 
           // A word, but not bytes: the script's own text was never counted against the cap.
           b.add(0);
           out.push(p.value);
-          raw?.push({ val: p.value, pat: '', glob: false });
+          this.raw?.push({ val: p.value, pat: '', glob: false });
           continue;
         }
         if (p.type === 'ParamExp' && p.short) {
-          const v = cx.param(p.param.value);
+          const v = this.cx.param(p.param.value);
           if (v === '') continue;
-          if (!hasAny(v, ifs.chars) && !/[*?[]/.test(v)) {
+          if (!hasAny(v, this.ifs.chars) && !/[*?[]/.test(v)) {
             b.add(v.length);
             out.push(v);
-            raw?.push({ val: v, pat: '', glob: false });
+            this.raw?.push({ val: v, pat: '', glob: false });
             continue;
           }
         }
       }
       b.fields = [];
-      made = 0;
-      const wait = rest(i, expandBraces(w, check));
+      this.made = 0;
+      const wait = this.rest(i, expandBraces(w, this.check));
       if (wait) return wait;
     }
-    return raw ? globFields(raw, cx, b) : out;
-  };
-  // Given back when done: the caller holds the finished fields itself. (No closure on the
-  // common path: this runs for every command.)
-  let held = 0;
-  let heldTo = 0;
-  let r: string[] | Promise<string[]>;
-  try {
-    r = from(0);
-  } catch (e) {
-    if (held > 0) cx.release?.(held);
-    throw e;
+    return this.raw ? globFields(this.raw, this.cx, b) : out;
   }
-  if (!Array.isArray(r)) return r.finally(() => cx.release?.(held));
-  if (held > 0) cx.release?.(held);
-  return r;
+}
+
+/** A field made before the first that needs pathname expansion: matched as itself. */
+function plainRawField(val: string): RawField {
+  return { val, pat: '', glob: false };
 }
 
 function hasAny(v: string, chars: string): boolean {
