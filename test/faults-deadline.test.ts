@@ -340,6 +340,43 @@ describe('the API key read again before a batch', () => {
     expect(reads).toBe(2);
   }, 15_000);
 
+  /** A handler whose first key read fails at once and every later one stalls for 4 s. */
+  const stalling = (publisher = new MemoryPublisher()) =>
+    createSqsHandler(loadConfig({ DD_API_KEY_SECRET_ARN: KEY_ARN, DD_TRACE_INTAKE_URL: 'http://127.0.0.1:9' }), {
+      logger: new MemoryLogger(),
+      publisher,
+      apiKeyRetryMs: 0,
+      readSecret: (() => {
+        let reads = 0;
+        return async () => {
+          if (++reads === 1) throw new Error('ThrottlingException');
+          await new Promise((r) => setTimeout(r, 4000));
+          throw new Error('TimeoutError');
+        };
+      })(),
+    });
+
+  it('waits at most 1 s for it however much time is left', async () => {
+    const handler = stalling();
+    await handler(fixture('single-task.json'), context());
+    const t0 = Date.now();
+    // 30 s left: a tenth would be 3 s.
+    expect((await handler(fixture('single-task.json'), context(30_000))).batchItemFailures).toEqual([]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(990);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  }, 15_000);
+
+  it("counts that wait as the tasks' own: a task cut short after it started late is retried, not answered", async () => {
+    const pub = new MemoryPublisher();
+    const handler = stalling(pub);
+    await handler(event([quick('warm')]), context());
+    // 1.5 s left: a 150 ms wait for the key, then about 0.7 s for tasks, of which 43 ms is the slack.
+    const e = event([forever()]);
+    const res = await handler(e, context(1500));
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: e.Records[0]!.messageId }]);
+    expect(pub.items).toHaveLength(1);
+  }, 15_000);
+
   it('takes the key an earlier invocation was still reading, once it has arrived', async () => {
     let reads = 0;
     let answer: (key: string) => void = () => {};

@@ -15,7 +15,7 @@ import { createLogger, INVOCATION_DONE, traceFields } from '../src/tasks/log.js'
 import { logPublisher } from '../src/tasks/publisher.js';
 import { encodeResult, failed, MAX_RESULT_BYTES, succeeded } from '../src/tasks/results.js';
 import { verifySignedTask } from '../src/tasks/signature.js';
-import { hadWholeWindow, invocationBudget, taskDeadline, timeoutSecondsOf, WHOLE_WINDOW_SLACK_MS } from '../src/tasks/timeout.js';
+import { hadWholeWindow, invocationBudget, saneRemainingMs, taskDeadline, timeoutSecondsOf, WHOLE_WINDOW_SLACK_MS } from '../src/tasks/timeout.js';
 import { fromAwsTraceHeader, parentContextFor, parseTraceparent } from '../src/tasks/trace-context.js';
 import { ROOT, trustedKeysJson } from './helpers/stack.js';
 
@@ -126,6 +126,7 @@ describe('allow-list intersection (PAR rules)', () => {
     expect(effectiveCommands(['rshell:cat', 'rshell:grep'], ['rshell:grep', 'rshell:ls'])).toEqual(['rshell:grep']);
     expect(effectiveCommands(undefined, ['rshell:*'])).toEqual([]);
     expect(effectiveCommands(['rshell:cat'], [])).toEqual([]);
+    expect(effectiveCommands(['rshell:cat', 'rshell:ls', 'rshell:cat'], ['rshell:*'])).toEqual(['rshell:cat', 'rshell:ls']);
   });
 
   it('narrows paths by containment and keeps the broadest', () => {
@@ -185,6 +186,31 @@ describe('envelope', () => {
     // A literal whose exact value is an integer is that integer, exactly, however it is written.
     const exact = parseTaskBody(`{"data":{"id":"t","attributes":${attrs('"trace_id":1.8446744073709551615e19,"span_id":4.503599627370497e15,"org_id":1.0')}}}`);
     expect(exact.ok && exact.task).toMatchObject({ traceId: 18446744073709551615n, spanId: 4503599627370497n, orgId: 1 });
+  });
+
+  it('reads the bare-metal list of allowed_paths keyed by environment, and none when it has no such key', () => {
+    const paths = (p: string) => {
+      const r = parseTaskBody(`{"data":{"id":"t","attributes":{"name":"n","bundle_id":"b","job_id":"j","allowed_paths":${p}}}}`);
+      return r.ok ? r.task.allowedPaths : r.error;
+    };
+    expect(paths('{"DEFAULT":["/a"],"bare_metal":["/b"]}')).toEqual(['/a']);
+    expect(paths('{"bare_metal":["/b"],"BARE_METAL":["/c"]}')).toEqual(['/b']);
+    expect(paths('{"BARE_METAL":["/c"],"containerized":["/d"]}')).toEqual(['/c']);
+    expect(paths('{"containerized":["/d"]}')).toEqual([]);
+  });
+
+  it("types a task 'task' when data.type is left out, with no inputs when they are", () => {
+    const r = parseTaskBody('{"data":{"id":"t","attributes":{"name":"n","bundle_id":"b","job_id":"j"}}}');
+    expect(r.ok && r.task.type).toBe('task');
+    expect(r.ok && r.task.inputs).toEqual({});
+  });
+
+  it('keeps what an invalid task says of itself for its failed result: non-empty ids, a number or string client', () => {
+    const bad = (attrs: string) => parseTaskBody(`{"data":{"id":"t-1","attributes":{${attrs},"inputs":[]}}}`);
+    expect(bad('"name":"n","bundle_id":"b","job_id":"j","client":"c-1"')).toMatchObject({ ok: false, identity: { taskId: 't-1', jobId: 'j', fqn: 'b.n', client: 'c-1' } });
+    expect(bad('"name":"n","bundle_id":"b","job_id":"j","client":7')).toMatchObject({ ok: false, identity: { client: 7 } });
+    const empty = parseTaskBody('{"data":{"id":"","attributes":{"name":"","bundle_id":"b","job_id":"","client":true}}}');
+    expect(empty.ok === false && empty.identity).toEqual({ taskId: undefined, jobId: undefined, fqn: undefined, client: undefined });
   });
 
   it('reports every problem with its path', () => {
@@ -248,6 +274,8 @@ describe('envelope', () => {
   it('reads the timeout the PAR way', () => {
     expect(timeoutSecondsOf({ timeout: 30 })).toBe(30);
     for (const t of [0, -1, 1.5, '30', 2 ** 31]) expect(timeoutSecondsOf({ timeout: t })).toBeUndefined();
+    expect(timeoutSecondsOf({ timeout: 1 })).toBe(1);
+    expect(timeoutSecondsOf({ timeout: 2 ** 31 - 1 })).toBe(2 ** 31 - 1);
   });
 });
 
@@ -334,6 +362,82 @@ describe('signatures', () => {
     expect(err).toMatchObject({ code: 'SIGNATURE_ERROR', message: 'key type ED25519 does not match trusted key fixture-rsa' });
   });
 
+  /** A signed body whose envelope's hash_type and first signature's key_type are replaced. */
+  const withTypes = (body: string, hashType: unknown, keyType: unknown) => {
+    const b = JSON.parse(body);
+    const env = b.data.attributes.signed_envelope;
+    env.hash_type = hashType;
+    env.signatures[0].key_type = keyType;
+    return JSON.stringify(b);
+  };
+  const rsa = { keyId: 'fixture-rsa', key: createPrivateKey(readFileSync(join(ROOT, 'test/fixtures/keys/rsa-test-private.pem'))) };
+
+  it('takes the protobuf enum numbers for the hash and key types (SHA256 = 1, X509_RSA = 1, ED25519 = 2)', () => {
+    const edBody = taskBody({ id: 'ed-num', inputs: { command: 'x' } }, ed);
+    const rsaBody = taskBody({ id: 'rsa-num', inputs: { command: 'x' } }, rsa);
+    expect(verifySignedTask(unsigned(withTypes(edBody, 1, 2)), keys, Date.now()).id).toBe('ed-num');
+    expect(verifySignedTask(unsigned(withTypes(rsaBody, 1, 1)), keys, Date.now()).id).toBe('rsa-num');
+    // Swapped numbers name the other key type: refused, not verified with the wrong algorithm.
+    expect(() => verifySignedTask(unsigned(withTypes(edBody, 1, 1)), keys, Date.now())).toThrow(
+      expect.objectContaining({ code: 'SIGNATURE_ERROR', message: 'key type 1 does not match trusted key fixture-ed25519' }),
+    );
+    expect(() => verifySignedTask(unsigned(withTypes(edBody, 2, 2)), keys, Date.now())).toThrow(
+      expect.objectContaining({ code: 'SIGNATURE_ERROR', message: 'unsupported hash type 2' }),
+    );
+  });
+
+  it('reads a protobuf Timestamp expiry: seconds as JSON text (int64), nanos cut to the millisecond below', () => {
+    const at = (exp: string, now: number) => {
+      try {
+        return verifySignedTask(unsigned(signedBody(`"expiration_time":${exp}`)), keys, now).id;
+      } catch (e) {
+        return (e as TaskError).code;
+      }
+    };
+    expect(at('{"seconds":"4102444800"}', 4102444799999)).toBe('t');
+    expect(at('{"seconds":"4102444800"}', 4102444800000)).toBe('EXPIRED_TASK');
+    // 0.6 ms past the second counts from that millisecond: a sub-millisecond expiry is never read later than it is.
+    expect(at('{"seconds":4102444800,"nanos":600000}', 4102444800000)).toBe('EXPIRED_TASK');
+    expect(at('{"seconds":4102444800,"nanos":1600000}', 4102444800000)).toBe('t');
+  });
+
+  it('says which part of the envelope is missing or malformed', () => {
+    const env = (patch: Record<string, unknown>) => {
+      const b = JSON.parse(taskBody({ inputs: { command: 'x' } }, ed));
+      Object.assign(b.data.attributes.signed_envelope, patch);
+      return unsigned(JSON.stringify(b));
+    };
+    const refusal = (t: ReturnType<typeof unsigned>) => {
+      try {
+        verifySignedTask(t, keys, Date.now());
+        return undefined;
+      } catch (e) {
+        return { code: (e as TaskError).code, message: (e as Error).message };
+      }
+    };
+    expect(refusal(unsigned(taskBody({ inputs: { command: 'x' } })))).toEqual({ code: 'SIGNATURE_ERROR', message: 'task is not signed and signing keys are configured' });
+    expect(refusal(env({ data: '' }))).toEqual({ code: 'SIGNATURE_ERROR', message: 'signed envelope has no data' });
+    expect(refusal(env({ data: 'e30*' }))).toEqual({ code: 'SIGNATURE_ERROR', message: 'signed envelope has no data' });
+    expect(refusal(env({ signatures: [] }))).toEqual({ code: 'SIGNATURE_ERROR', message: 'signed envelope has no signatures' });
+    // A signature with a character outside base64 is refused, not decoded around it.
+    const b = JSON.parse(taskBody({ inputs: { command: 'x' } }, ed));
+    const sig = b.data.attributes.signed_envelope.signatures[0];
+    sig.signature = `${sig.signature.slice(0, 10)}!${sig.signature.slice(10)}`;
+    expect(refusal(unsigned(JSON.stringify(b)))).toEqual({ code: 'SIGNATURE_ERROR', message: 'invalid signature for key id fixture-ed25519' });
+  });
+
+  it('runs the signed task without a signed_envelope of its own, even when the signed data carries one', () => {
+    const t = verifySignedTask(unsigned(signedBody('"expiration_time":"2099-01-01T00:00:00Z","signed_envelope":{"data":"e30="}')), keys, Date.now());
+    expect(t.signedEnvelope).toBeUndefined();
+  });
+
+  it('is expired at its expiration_time, to the millisecond', () => {
+    const at = Date.parse('2099-01-01T00:00:00.500Z');
+    const t = unsigned(taskBody({ id: 'exp', inputs: { command: 'x' } }, { ...ed, expiresAt: at }));
+    expect(verifySignedTask(t, keys, at - 1).id).toBe('exp');
+    expect(() => verifySignedTask(t, keys, at)).toThrow(expect.objectContaining({ code: 'EXPIRED_TASK', message: 'task expired at 2099-01-01T00:00:00.500Z' }));
+  });
+
   it('rejects malformed key configuration with the variable named', () => {
     expect(() => parseSigningKeys('{"k": 5}')).toThrow('TASK_SIGNING_KEYS: key "k" is not a PEM string');
     expect(() => parseSigningKeys('{"k": "-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----"}')).toThrow('TASK_SIGNING_KEYS: key "k" is not a valid public key');
@@ -358,6 +462,30 @@ describe('results', () => {
     expect(JSON.parse(body).data.attributes.payload.outputs.stdout).toMatch(/^€+$/);
   });
 
+  it('cuts a long output in one pass to 64 bytes under the limit', () => {
+    const body = encodeResult(succeeded(id, 'm', { stdout: 'x'.repeat(300_000) }));
+    expect(Buffer.byteLength(body)).toBe(MAX_RESULT_BYTES - 64);
+    const outputs = JSON.parse(body).data.attributes.payload.outputs;
+    expect(outputs).toEqual({ stdout: expect.stringMatching(/^x+$/), truncated: true });
+  });
+
+  it('keeps as many list entries as fit in the level, commas counted between entries only', () => {
+    const list = Array.from({ length: 50 }, () => 'w'.repeat(1000));
+    const u = succeeded(id, 'm', { w: list });
+    // The body as first cut (with `truncated`), and the list's JSON: 50 entries of 1,002 bytes, 49 commas.
+    const flagged = Buffer.byteLength(JSON.stringify(u)) + ',"truncated":true'.length;
+    const listBytes = 2 + 50 * 1002 + 49;
+    // A limit whose level (listBytes - excess - 64) is exactly what 10 entries take: 2 + 10 × 1,002 + 9.
+    const limit = 2 + 10 * 1002 + 9 - listBytes + flagged + 64;
+    expect(JSON.parse(encodeResult(u, limit)).data.attributes.payload.outputs.w).toHaveLength(10);
+  });
+
+  it("cuts an oversized failure's details to 4 KiB of whole characters and says so", () => {
+    const body = encodeResult(failed(id, 'm', 'ACTION_ERROR', '€'.repeat(200_000)));
+    // 4096 bytes hold 1365 three-byte characters; the 1366th would be split.
+    expect(JSON.parse(body).data.attributes.payload).toEqual({ error_code: 'ACTION_ERROR', error_details: `${'€'.repeat(1365)} [truncated]` });
+  });
+
   it('leaves small results untouched', () => {
     const u = failed(id, 'm', 'ACTION_ERROR', 'boom');
     expect(JSON.parse(encodeResult(u))).toEqual(u);
@@ -374,6 +502,19 @@ describe('time budget', () => {
   it('caps a task by the invocation and says so', () => {
     expect(taskDeadline({ timeout: 5 }, 60, 0, 10_000)).toEqual({ at: 5000, ownSeconds: 5, cappedByInvocation: false });
     expect(taskDeadline({}, 60, 0, 10_000)).toEqual({ at: 10_000, ownSeconds: 60, cappedByInvocation: true });
+    // Its own deadline falling on the cap is its own: a timeout then is the task's, answered.
+    expect(taskDeadline({ timeout: 10 }, 60, 0, 10_000)).toEqual({ at: 10_000, ownSeconds: 10, cappedByInvocation: false });
+    expect(taskDeadline({ timeout: 10 }, 60, 1, 10_000)).toEqual({ at: 10_000, ownSeconds: 10, cappedByInvocation: true });
+  });
+
+  it("reads the context's time left as at most 15 minutes, and no time for a negative or NaN value", () => {
+    const reserves = { publishReserveMs: 1500, flushReserveMs: 1000 };
+    expect(saneRemainingMs(20 * 60_000)).toBe(900_000);
+    expect(saneRemainingMs(-5)).toBe(0);
+    expect(saneRemainingMs(Number.NaN)).toBe(0);
+    expect(invocationBudget(0, 2 ** 32, reserves)).toEqual({ flushEnd: 899_900, publishEnd: 898_900, tasksEnd: 897_400 });
+    expect(invocationBudget(0, Number.NaN, reserves)).toEqual({ flushEnd: 0, publishEnd: 0, tasksEnd: 0 });
+    expect(invocationBudget(0, -1000, reserves)).toEqual({ flushEnd: 0, publishEnd: 0, tasksEnd: 0 });
   });
 });
 
@@ -575,5 +716,16 @@ describe('log lines', () => {
       { level: 'info', msg: 'task result', 'dd.trace_id': '18446744073709551615', 'dd.span_id': '3', result },
       { level: 'info', msg: 'task result', result },
     ]);
+  });
+
+  it('cuts a result that fits a message alone but not the log line around it', async () => {
+    const lines: string[] = [];
+    const id = { taskId: 't-1', fqn: 'b.a', jobId: 'j-1' };
+    const base = Buffer.byteLength(JSON.stringify(succeeded(id, 'm-1', { stdout: '' })));
+    // The body is one byte under a message; the line's head and closing brace take ~40 more.
+    const update = succeeded(id, 'm-1', { stdout: 'x'.repeat(MAX_RESULT_BYTES - 1 - base) });
+    await logPublisher((l) => lines.push(l)).publish([{ messageId: 'm-1', update }], Date.now() + 1000);
+    expect(Buffer.byteLength(lines[0]!)).toBeLessThanOrEqual(MAX_RESULT_BYTES);
+    expect(JSON.parse(lines[0]!).result.data.attributes.payload.outputs.truncated).toBe(true);
   });
 });
