@@ -22,9 +22,14 @@ import { runProcess } from './measure.js';
 
 const root = join(import.meta.dirname, '..');
 const TASKS_PER_BATCH = 5;
-const WARM_INVOCATIONS = 10;
-const COUNTED_INVOCATIONS = 30;
-const REPLICATES = 2;
+/** INSTR_WARM, INSTR_COUNTED, INSTR_REPLICATES override these (e.g. a longer warm-up). */
+const intEnv = (name: string, dflt: number): number => {
+  const v = Number(process.env[name]);
+  return Number.isSafeInteger(v) && v > 0 ? v : dflt;
+};
+const WARM_INVOCATIONS = intEnv('INSTR_WARM', 10);
+const COUNTED_INVOCATIONS = intEnv('INSTR_COUNTED', 30);
+const REPLICATES = intEnv('INSTR_REPLICATES', 2);
 const SCRIPT = Array.from({ length: 20 }, () =>
   ['grep -c processor /proc/cpuinfo', 'wc -l /etc/passwd', 'head -n 3 /proc/meminfo', 'ls /etc | head -n 5'].join('\n'),
 ).join('\n');
@@ -73,7 +78,7 @@ function profile(outFile: string): Map<Category, number> {
       return [parseInt(a!, 16), parseInt(size!, 16)] as const;
     })
     .sort((x, y) => x[0] - y[0]);
-  rmSync(mapFile, { force: true });
+  if (process.env.INSTR_KEEP !== '1') rmSync(mapFile, { force: true });
   const isJit = (addr: number): boolean => {
     let lo = 0;
     let hi = jit.length - 1;
@@ -152,8 +157,17 @@ export default async function instructionsBench(): Promise<void> {
     // counted window): the pooled figure, with each pair's.
     const onTotal = pairs.reduce((a, [, on]) => a + total(on), 0);
     console.log(`tracing overhead in instructions: ${pct(onTotal / offTotal - 1)} pooled (pairs: ${ratios.map(pct).join(', ')})`);
+    // Each process's own count, and its compiler's: a pair far from the others shows which
+    // side moved.
+    const perTask = (p: Map<Category, number>, c?: Category) => (((c ? p.get(c) : total(p)) ?? 0) / tasks / 1e6).toFixed(1);
+    for (const v of [0, 1] as const) {
+      const name = v === 0 ? 'off' : 'on';
+      console.log(`  ${name}, M per task by process: ${pairs.map((pr) => `${perTask(pr[v])} (compiler ${perTask(pr[v], 'JIT compiler')})`).join(', ')}`);
+    }
   } finally {
     await intake.stop();
-    rmSync(tmp, { recursive: true, force: true });
+    // INSTR_KEEP=1 keeps the callgrind profiles (and the bundle they ran) for callgrind_annotate.
+    if (process.env.INSTR_KEEP === '1') console.log(`profiles kept in ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -19,9 +19,15 @@ export const COMMAND_NAMESPACE = 'rshell:';
 
 export function effectiveCommands(task: readonly string[] | undefined, operator: readonly string[]): string[] {
   if (!task || operator.length === 0) return [];
-  const wanted = task.filter((c) => c.startsWith(COMMAND_NAMESPACE) && c.length > COMMAND_NAMESPACE.length && c !== 'rshell:*');
-  const admitted = operator.includes('rshell:*') ? wanted : wanted.filter((c) => operator.includes(c));
-  return [...new Set(admitted)];
+  const any = operator.includes('rshell:*');
+  // A loop, not filter callbacks: this runs per task, and V8 compiled such closures again
+  // after every major GC.
+  const admitted = new Set<string>();
+  for (const c of task) {
+    if (!c.startsWith(COMMAND_NAMESPACE) || c.length <= COMMAND_NAMESPACE.length || c === 'rshell:*') continue;
+    if (any || operator.includes(c)) admitted.add(c);
+  }
+  return [...admitted];
 }
 
 export function effectivePaths(task: readonly string[] | undefined, operator: readonly string[], real: (p: string) => string | undefined = realPath): string[] {

@@ -7,7 +7,7 @@
  * would (`openat f: too many open files`), for this run only; the count is given back when
  * the file is closed.
  */
-import { SandboxError, type DirEntry, type FileInfo, type OpenFile, type SandboxFS, type TrustedProc } from '../sandbox/types.js';
+import { SandboxError, type AccessMode, type DirEntry, type FileInfo, type OpenFile, type SandboxFS, type TrustedProc } from '../sandbox/types.js';
 
 /**
  * Files and directory listings one run may have open at once. With the default four
@@ -83,49 +83,92 @@ export class OpenFiles {
 
   /** `fs`, with every open file and directory listing counted. */
   fs(fs: SandboxFS): SandboxFS {
-    const count = this;
-    return {
-      async open(path: string, dir: string, opts?: { signal?: AbortSignal }): Promise<OpenFile> {
-        count.take(path, 'openat');
-        let f: OpenFile;
-        try {
-          f = await fs.open(path, dir, opts);
-        } catch (e) {
-          count.give();
-          throw e;
-        }
-        return new CountedFile(f, count);
-      },
-      async readDir(path: string, dir: string, limit?: number): Promise<DirEntry[]> {
-        count.take(path, 'openat');
-        try {
-          return await fs.readDir(path, dir, limit);
-        } finally {
-          count.give();
-        }
-      },
-      stat: (path, dir) => fs.stat(path, dir),
-      lstat: (path, dir) => fs.lstat(path, dir),
-      readlink: (path, dir) => fs.readlink(path, dir),
-      access: (path, dir, mode) => fs.access(path, dir, mode),
-      abs: (path, dir) => fs.abs(path, dir),
-    };
+    return new CountedFS(fs, this);
   }
 
   /** `proc`, with each file read and listing counted while it runs. */
   proc(proc: TrustedProc): TrustedProc {
-    const count = this;
-    const counted = async <T>(path: string, f: () => Promise<T>): Promise<T> => {
-      count.take(path, 'openat');
-      try {
-        return await f();
-      } finally {
-        count.give();
-      }
-    };
-    return {
-      readFile: (rel) => counted(rel, () => proc.readFile(rel)),
-      pids: () => counted('.', () => proc.pids()),
-    };
+    return new CountedProc(proc, this);
+  }
+}
+
+/*
+ * The counted views are classes, not objects of closures made per run: V8 drops the
+ * optimised code of closures no longer alive at each major GC and compiles them again, and
+ * a run makes these once per task.
+ */
+
+/** A sandbox whose opens and listings are counted (see OpenFiles.fs). */
+class CountedFS implements SandboxFS {
+  constructor(
+    private readonly fs: SandboxFS,
+    private readonly count: OpenFiles,
+  ) {}
+
+  async open(path: string, dir: string, opts?: { signal?: AbortSignal }): Promise<OpenFile> {
+    this.count.take(path, 'openat');
+    let f: OpenFile;
+    try {
+      f = await this.fs.open(path, dir, opts);
+    } catch (e) {
+      this.count.give();
+      throw e;
+    }
+    return new CountedFile(f, this.count);
+  }
+
+  async readDir(path: string, dir: string, limit?: number): Promise<DirEntry[]> {
+    this.count.take(path, 'openat');
+    try {
+      return await this.fs.readDir(path, dir, limit);
+    } finally {
+      this.count.give();
+    }
+  }
+
+  stat(path: string, dir: string): Promise<FileInfo> {
+    return this.fs.stat(path, dir);
+  }
+
+  lstat(path: string, dir: string): Promise<FileInfo> {
+    return this.fs.lstat(path, dir);
+  }
+
+  readlink(path: string, dir: string): Promise<string> {
+    return this.fs.readlink(path, dir);
+  }
+
+  access(path: string, dir: string, mode: AccessMode): Promise<void> {
+    return this.fs.access(path, dir, mode);
+  }
+
+  abs(path: string, dir: string): string {
+    return this.fs.abs(path, dir);
+  }
+}
+
+/** Trusted /proc reads counted while they run (see OpenFiles.proc). */
+class CountedProc implements TrustedProc {
+  constructor(
+    private readonly proc: TrustedProc,
+    private readonly count: OpenFiles,
+  ) {}
+
+  async readFile(rel: string): Promise<Buffer> {
+    this.count.take(rel, 'openat');
+    try {
+      return await this.proc.readFile(rel);
+    } finally {
+      this.count.give();
+    }
+  }
+
+  async pids(): Promise<number[]> {
+    this.count.take('.', 'openat');
+    try {
+      return await this.proc.pids();
+    } finally {
+      this.count.give();
+    }
   }
 }

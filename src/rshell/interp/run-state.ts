@@ -237,19 +237,34 @@ export class RunState {
   }
 
   private yield(): Promise<void> {
-    const p = new Promise<void>((resolve) => {
-      if (this.waiters.push(resolve) !== 1) return;
-      // Queued after I/O, an immediate runs before the loop's timers: after a long stretch
-      // (one stage's regex compile) the next stage's came straight after it, two compiles
-      // held the loop 2.3 s as one, and neither the deadline's timer nor another task's ran
-      // in between. Queued from an immediate, it runs after them.
-      if (Date.now() - this.lastYield >= PAUSE_AFTER_MS) setImmediate(() => setImmediate(this.resumeNext));
-      else setImmediate(this.resumeNext);
-    });
-    return p.then(() => {
-      this.lastYield = Date.now();
-      this.check();
-    });
+    return new Promise<void>(this.enqueue).then(this.resumed);
+  }
+
+  /*
+   * The yield's steps are methods bound once per run, not closures made per yield: V8 drops
+   * the optimised code of closures no longer alive at each major GC and compiles them again.
+   */
+  private readonly enqueue = this.addWaiter.bind(this);
+  private readonly resumed = this.afterYield.bind(this);
+  private readonly resumeNext = this.resumeWaiter.bind(this);
+  private readonly resumeAfterTimers = this.queueResume.bind(this);
+
+  private addWaiter(resolve: () => void): void {
+    if (this.waiters.push(resolve) !== 1) return;
+    // Queued after I/O, an immediate runs before the loop's timers: after a long stretch
+    // (one stage's regex compile) the next stage's came straight after it, two compiles
+    // held the loop 2.3 s as one, and neither the deadline's timer nor another task's ran
+    // in between. Queued from an immediate, it runs after them.
+    setImmediate(Date.now() - this.lastYield >= PAUSE_AFTER_MS ? this.resumeAfterTimers : this.resumeNext);
+  }
+
+  private queueResume(): void {
+    setImmediate(this.resumeNext);
+  }
+
+  private afterYield(): void {
+    this.lastYield = Date.now();
+    this.check();
   }
 
   /**
@@ -257,10 +272,10 @@ export class RunState {
    * concurrent stages all ran in one check phase: twelve stages, each pausing after a
    * 100 ms word, held the loop for 2.9 s. (An immediate queued here runs on the next turn.)
    */
-  private readonly resumeNext = (): void => {
+  private resumeWaiter(): void {
     this.waiters.shift()?.();
     if (this.waiters.length) setImmediate(this.resumeNext);
-  };
+  }
 
   dispose(): void {
     // A stage still unwinding gives back to its run alone from now on.

@@ -93,13 +93,29 @@ function matches(pattern: string[], segs: string[]): boolean {
   return segs.length === pattern.length;
 }
 
-function sameSegments(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i]);
+function sameSegments(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
-/** The rule that denies `segs` (path below a mount of `area`), if any. */
+/**
+ * The rule that denies `segs` (path below a mount of `area`), if any. Loops, not find/some
+ * callbacks: this runs for every path checked, and V8 compiled such closures again after
+ * every major GC.
+ */
 export function matchDenyRule(area: DenyArea, segs: string[], rules: readonly DenyRule[] = DENY_RULES): DenyRule | undefined {
-  return rules.find((r) => r.area === area && matches(r.pattern, segs) && !r.except?.some((e) => sameSegments(e, segs)));
+  for (const r of rules) {
+    if (r.area !== area || !matches(r.pattern, segs)) continue;
+    if (r.except !== undefined && excepted(r.except, segs)) continue;
+    return r;
+  }
+  return undefined;
+}
+
+function excepted(except: readonly (readonly string[])[], segs: readonly string[]): boolean {
+  for (const e of except) if (sameSegments(e, segs)) return true;
+  return false;
 }
 
 const FSTYPE_AREA: Record<string, DenyArea> = { proc: 'proc', devtmpfs: 'dev', sysfs: 'sys' };

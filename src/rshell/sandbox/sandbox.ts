@@ -1,5 +1,5 @@
 /** The read-only SandboxFS over the allowed roots (see index.ts for the threat model). */
-import { constants, promises as fsp, type BigIntStats, type Dir, type Dirent } from 'node:fs';
+import { constants, opendir, promises as fsp, type BigIntStats, type Dir, type Dirent } from 'node:fs';
 import { bytesOf } from '../bytes.js';
 import { hasPermission, processIdentity } from './access.js';
 import { fromErrno, denied } from './errors.js';
@@ -31,50 +31,78 @@ function direntKind(d: Dirent<Buffer>): DirEntry['kind'] {
 }
 
 /**
- * Every entry of an open directory, at most `limit` (EMFILE past it). One promise for the
- * whole listing: `Dir.read()` without a callback makes a promise per entry, which was most of
- * what `ls` allocated (a 135-entry /etc: ~80 KiB per listing).
- */
-function listEntries(handle: Dir, limit: number, path: string): Promise<DirEntry[]> {
-  const listing = new Listing(handle, limit, path);
-  handle.read(listing.next as (err: Error | null, d: Dirent | null) => void);
-  return listing.promise;
-}
-
-/**
- * One listing's state and its read callback: a class with a bound method rather than
- * closures made per listing, whose optimised code V8 drops at each major GC once none is
- * alive (and then compiles again, listing after listing).
+ * One directory listing: open, every entry (at most `limit`, EMFILE past it), close, each
+ * one promise through Node's callback API. `Dir.read()` without a callback makes a promise
+ * per entry, which was most of what `ls` allocated (a 135-entry /etc: ~80 KiB per
+ * listing); and the promise forms of opendir, read and close run closures Node makes per
+ * call or per Dir (`promisify`'s), whose optimised code V8 drops at each major GC and
+ * compiles again, listing after listing. The callbacks here are methods bound once per
+ * listing, for the same reason.
  */
 class Listing {
-  readonly entries: DirEntry[] = [];
-  readonly promise: Promise<DirEntry[]>;
-  private readonly settle: Settlers<DirEntry[]>;
-  readonly next: (err: Error | null, d: Dirent<Buffer> | null) => void;
+  private handle: Dir | undefined;
+  private readonly entries: DirEntry[] = [];
+  /** The settlers of the step under way (open, list or close: one at a time). */
+  private settle: Settlers<unknown> | undefined;
+  private readonly onOpened = this.opened.bind(this);
+  private readonly onEntry = this.entry.bind(this) as (err: Error | null, d: Dirent | null) => void;
+  private readonly onClosed = this.closed.bind(this);
 
   constructor(
-    private readonly handle: Dir,
     private readonly limit: number,
     private readonly path: string,
-  ) {
-    this.promise = new Promise<DirEntry[]>(captureSettlers);
-    this.settle = captured as Settlers<DirEntry[]>;
-    // Not kept past here: the settlers hold their promise, and so its entries once resolved.
-    captured = undefined;
-    this.next = this.read.bind(this);
+  ) {}
+
+  open(real: Buffer): Promise<void> {
+    const p = this.step<void>();
+    // Buffer names: file names are bytes, not UTF-8.
+    opendir(real as unknown as string, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 }, this.onOpened);
+    return p;
   }
 
-  private read(err: Error | null, d: Dirent<Buffer> | null): void {
-    if (err) return this.settle.reject(err);
+  list(): Promise<DirEntry[]> {
+    const p = this.step<DirEntry[]>();
+    this.handle!.read(this.onEntry);
+    return p;
+  }
+
+  /** Closes the directory if it was opened; never rejects (a failed close loses nothing). */
+  close(): Promise<void> {
+    if (this.handle === undefined) return Promise.resolve();
+    const p = this.step<void>();
+    this.handle.close(this.onClosed);
+    return p;
+  }
+
+  private step<T>(): Promise<T> {
+    const p = new Promise<T>(captureSettlers);
+    this.settle = captured;
+    // Not kept past here: the settlers hold their promise, and so its entries once resolved.
+    captured = undefined;
+    return p;
+  }
+
+  private opened(err: Error | null, dir: Dir): void {
+    if (err) return this.settle!.reject(err);
+    this.handle = dir;
+    this.settle!.resolve(undefined);
+  }
+
+  private entry(err: Error | null, d: Dirent<Buffer> | null): void {
+    if (err) return this.settle!.reject(err);
     const entries = this.entries;
-    if (!d) return this.settle.resolve(entries);
+    if (!d) return this.settle!.resolve(entries);
     if (entries.length >= this.limit) {
-      return this.settle.reject(new SandboxError('EMFILE', this.path, 'readdir', `directory has too many entries (cap: ${this.limit})`));
+      return this.settle!.reject(new SandboxError('EMFILE', this.path, 'readdir', `directory has too many entries (cap: ${this.limit})`));
     }
     const name = Buffer.isBuffer(d.name) ? d.name.toString('latin1') : String(d.name);
     entries.push({ name, kind: direntKind(d) });
     // Buffered entries come back on the next tick, so a large directory never recurses deeply.
-    this.handle.read(this.next as (err: Error | null, d: Dirent | null) => void);
+    this.handle!.read(this.onEntry);
+  }
+
+  private closed(): void {
+    this.settle!.resolve(undefined);
   }
 }
 
@@ -174,21 +202,20 @@ export class RootSandbox implements SandboxFS {
     this.rejectEmpty(path, 'readdir', 'openat', dir);
     const r = await this.resolver.resolve(path, dir, true, 'readdir', 'openat');
     if (!r.st.isDirectory()) throw new SandboxError('ENOTDIR', path, 'readdirent');
-    let handle: Dir;
+    const listing = new Listing(limit, path);
     try {
-      // Buffer names: file names are bytes, not UTF-8.
-      handle = await fsp.opendir(bytesOf(r.real) as unknown as string, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
+      await listing.open(bytesOf(r.real));
     } catch (e) {
       throw fromErrno(e, path, 'openat', r.rel);
     }
     let entries: DirEntry[];
     try {
-      entries = await listEntries(handle, limit, path);
+      entries = await listing.list();
       for (const e of entries) if (e.kind === 'unknown') e.kind = await lstatKind(`${r.real}/${e.name}`);
     } catch (e) {
       throw e instanceof SandboxError ? e : fromErrno(e, path, 'readdirent');
     } finally {
-      await handle.close().catch(() => undefined);
+      await listing.close();
     }
     // Node cannot list an fd, so check after the fact that the directory listed is still the
     // inode the walk resolved (a swap in between would have listed somewhere else).

@@ -4,6 +4,7 @@
  * upstream producer stops too.
  */
 import type { ByteReader } from '../../io.js';
+import type { Input } from '../lib/input.js';
 import { FlagSet, failFlags, goQuote } from '../flags.js';
 import type { Builtin, CallContext } from '../types.js';
 import { ModeFlag, SWITCH_SENTINEL, SwitchFlag, legacyCountArgs, parseCount } from './count.js';
@@ -46,20 +47,39 @@ export const head: Builtin = async (ctx, rawArgs) => {
   const files = r.args.length ? r.args : ['-'];
   const quietPos = Math.max(quiet.pos, silent.pos);
   const headers = verbose.pos > quietPos ? true : quietPos > verbose.pos ? false : files.length > 1;
-  let printed = false;
-  return forEachInput(ctx, files, async (input) => {
+  const copier = new HeadCopier(ctx, headers, byBytes, count.n);
+  return forEachInput(ctx, files, copier.copy.bind(copier));
+};
+
+/**
+ * What head does with each input. A class with a bound method rather than a closure made per
+ * call: V8 drops the optimised code of closures no longer alive at each major GC and
+ * compiles them again.
+ */
+class HeadCopier {
+  private printed = false;
+
+  constructor(
+    private readonly ctx: CallContext,
+    private readonly headers: boolean,
+    private readonly byBytes: boolean,
+    private readonly n: number,
+  ) {}
+
+  async copy(input: Input): Promise<void> {
+    const ctx = this.ctx;
     try {
-      if (headers) {
-        await ctx.stdout.write(`${printed ? '\n' : ''}==> ${input.label} <==\n`);
-        printed = true;
+      if (this.headers) {
+        await ctx.stdout.write(`${this.printed ? '\n' : ''}==> ${input.label} <==\n`);
+        this.printed = true;
       }
-      await (byBytes ? copyBytes(ctx, input.reader, count.n) : copyLines(ctx, input.reader, count.n));
+      await (this.byBytes ? copyBytes(ctx, input.reader, this.n) : copyLines(ctx, input.reader, this.n));
     } finally {
       // Stdin is never closed, but the rest of it is not wanted: an upstream producer stops.
       if (input.isStdin) input.reader.cancel();
     }
-  });
-};
+  }
+}
 
 /** Whether a count operand is one head accepts (a module function, see pauseOf). */
 function validCount(text: string): boolean {
