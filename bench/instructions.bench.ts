@@ -9,7 +9,8 @@
  * the rest of Node and libc. Kernel work (file calls, the span request's socket) and waiting
  * are not counted: the gap between this figure and the wall-clock one is theirs.
  *
- * Needs `valgrind` (Debian package; skipped without it). About 5 minutes on 2 cores.
+ * Needs `valgrind` (Debian package; skipped without it). About 10–15 minutes on 2 cores (the
+ * 200 uncounted warm-up invocations are most of it).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +28,10 @@ const intEnv = (name: string, dflt: number): number => {
   const v = Number(process.env[name]);
   return Number.isSafeInteger(v) && v > 0 ? v : dflt;
 };
-const WARM_INVOCATIONS = intEnv('INSTR_WARM', 10);
+// A warm container's steady state: after 10 invocations the traced variant (more code: the
+// tracer's, and per-invocation paths such as the flush, hot only after many invocations)
+// still had first compiles falling in the counted window, +5 to +8 M instructions per task.
+const WARM_INVOCATIONS = intEnv('INSTR_WARM', 200);
 const COUNTED_INVOCATIONS = intEnv('INSTR_COUNTED', 30);
 const REPLICATES = intEnv('INSTR_REPLICATES', 2);
 const SCRIPT = Array.from({ length: 20 }, () =>
@@ -157,6 +161,12 @@ export default async function instructionsBench(): Promise<void> {
     // counted window): the pooled figure, with each pair's.
     const onTotal = pairs.reduce((a, [, on]) => a + total(on), 0);
     console.log(`tracing overhead in instructions: ${pct(onTotal / offTotal - 1)} pooled (pairs: ${ratios.map(pct).join(', ')})`);
+    // V8 still compiles now and then (a burst of several M instructions per task lands in a
+    // process's window at random, traced or not): the same figure without the compiler.
+    const noCompiler = (p: Map<Category, number>) => total(p) - (p.get('JIT compiler') ?? 0);
+    const offRest = pairs.reduce((a, [off]) => a + noCompiler(off), 0);
+    const onRest = pairs.reduce((a, [, on]) => a + noCompiler(on), 0);
+    console.log(`  without the JIT compiler: ${pct(onRest / offRest - 1)} pooled (pairs: ${pairs.map(([off, on]) => pct(noCompiler(on) / noCompiler(off) - 1)).join(', ')})`);
     // Each process's own count, and its compiler's: a pair far from the others shows which
     // side moved.
     const perTask = (p: Map<Category, number>, c?: Category) => (((c ? p.get(c) : total(p)) ?? 0) / tasks / 1e6).toFixed(1);
