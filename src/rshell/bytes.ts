@@ -25,3 +25,12 @@ export function fromUtf16(s: string): BStr {
 export function toUtf16(s: BStr): string {
   return Buffer.from(s, 'latin1').toString('utf8');
 }
+
+/**
+ * Orders by `name` in code-unit order, which for bstr names is byte order (ls, directory
+ * listings, help). A module function: a comparator made per sort is a closure that V8
+ * compiles again after major GCs.
+ */
+export function byName(a: { readonly name: string }, b: { readonly name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}

@@ -9,13 +9,18 @@ export class RecordedSpan implements Span {
   priority?: number;
   readonly parentId = 0n;
   readonly service = 'private-action-runner';
+  /** The options as given at start (a copy: a caller may reuse its object for every start). */
+  readonly opts: StartSpanOptions;
   constructor(
     readonly name: string,
-    readonly opts: StartSpanOptions,
+    opts: StartSpanOptions,
     readonly traceId: bigint,
     readonly spanId: bigint,
   ) {
+    this.opts = { ...opts, tagList: opts.tagList && [...opts.tagList] };
     this.tags = { ...opts.tags };
+    const pairs = opts.tagList ?? [];
+    for (let i = 0; i + 1 < pairs.length; i += 2) this.tags[pairs[i] as string] = pairs[i + 1]!;
   }
   setTag(key: string, value: TagValue): this {
     this.tags[key] = value;

@@ -15,6 +15,7 @@
  *   if (!r.ok) return failFlags(ctx, r.error);
  *   lines.value; lines.changed; r.args; r.order;
  */
+import { byName } from '../bytes.js';
 import type { CallContext } from './types.js';
 
 /** A flag's value holder (pflag's Value). `set` returns an error text or undefined. */
@@ -385,7 +386,7 @@ export class FlagSet {
   usage(): string {
     const lines: string[] = [];
     let maxlen = 0;
-    const flags = [...this.formal.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const flags = [...this.formal.values()].sort(byName);
     for (const flag of flags) {
       if (flag.hidden) continue;
       let line = flag.shorthand ? `  -${flag.shorthand}, --${flag.name}` : `      --${flag.name}`;

@@ -1,6 +1,6 @@
 /** The read-only SandboxFS over the allowed roots (see index.ts for the threat model). */
 import { constants, opendir, promises as fsp, type BigIntStats, type Dir, type Dirent } from 'node:fs';
-import { bytesOf } from '../bytes.js';
+import { byName, bytesOf } from '../bytes.js';
 import { hasPermission, processIdentity } from './access.js';
 import { fromErrno, denied } from './errors.js';
 import { baseName, isNullDevice, kindOfMode, toFileInfo } from './fileinfo.js';
@@ -121,11 +121,6 @@ function captureSettlers(resolve: (v: never) => void, reject: (e: unknown) => vo
   captured = { resolve: resolve as (v: unknown) => void, reject };
 }
 
-/** bstr names in byte order (every char code is one byte); a module function, see Listing. */
-function byBytes(a: DirEntry, b: DirEntry): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
-
 /** Some filesystems report DT_UNKNOWN in listings: ask lstat instead (the entry may be gone). */
 async function lstatKind(real: string): Promise<DirEntry['kind']> {
   try {
@@ -227,7 +222,7 @@ export class RootSandbox implements SandboxFS {
     }
     if (after.dev !== r.st.dev || after.ino !== r.st.ino) throw denied(path, 'readdir');
     // bstr comparison is byte order (every char code is one byte).
-    return entries.sort(byBytes);
+    return entries.sort(byName);
   }
 
   /** rshell always lets scripts stat the null device (test -e /dev/null), even without roots. */

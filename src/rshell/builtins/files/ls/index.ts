@@ -3,6 +3,7 @@
  * with numeric owner/group (the sandbox has no passwd database), rshell's --offset/--limit
  * pagination for a single directory, ≤1,000 entries per directory and recursion ≤256.
  */
+import { byName } from '../../../bytes.js';
 import type { Builtin, CallContext } from '../../types.js';
 import type { DirEntry, FileInfo, FileKind } from '../../../sandbox/types.js';
 import { FlagSet, failFlags } from '../../flags.js';
@@ -52,10 +53,6 @@ function meta(e: Entry): FileInfo {
  * The orders, as module functions rather than closures made per listing: V8 drops the
  * optimised code of closures no longer alive at each major GC and compiles them again.
  */
-function byName(a: Entry, b: Entry): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
-
 function bySize(a: Entry, b: Entry): number {
   return meta(b).size - meta(a).size || byName(a, b);
 }
