@@ -78,7 +78,9 @@ function uint64Text(hi: number, lo: number): string {
 describe('uint64 decimal digits (no BigInt)', () => {
   it('prints hi/lo halves exactly, at the edges and for random values', () => {
     const edges = [0n, 1n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n, 1n << 63n, (1n << 63n) + 1n, MAX_UINT64 - 1n, MAX_UINT64,
-      10n ** 19n, 10n ** 19n - 1n, 9999999n << 32n, (1n << 48n) - 1n, 1n << 48n];
+      10n ** 19n, 10n ** 19n - 1n, 9999999n << 32n, (1n << 48n) - 1n, 1n << 48n,
+      // Each 7-digit group all zeros, all nines, or one digit set at either end.
+      10n ** 18n, 10n ** 18n + 10n ** 7n - 1n, 10n ** 18n + 10n ** 14n - 1n, 10n ** 18n + 1000000n * 10n ** 7n + 1n, 10n ** 18n + 9000009n];
     for (const v of edges) {
       expect(uint64Text(hiOf(v), loOf(v)), String(v)).toBe(v.toString());
       expect(toBigInt(hiOf(v), loOf(v))).toBe(v);

@@ -2,6 +2,7 @@
  * The rshell span adapter driven through the hook calls directly: span tree, operations,
  * resources, `rshell.*` tags, error only on abnormal outcomes, per-run cap, privacy.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CommandStartInfo } from '../src/rshell/hooks.js';
 import { createTracer } from '../src/tracing/create-tracer.js';
@@ -220,6 +221,32 @@ describe('rshell span adapter', () => {
     expect(spans.find((s) => s.resource.startsWith('aaa'))!.resource).toBe('a'.repeat(128));
     const bbb = spans.find((s) => s.resource.startsWith('bbb'))!;
     expect([bbb.resource, bbb.meta['rshell.command.name']]).toEqual(['b'.repeat(127), 'b'.repeat(127)]);
+  });
+
+  it('keeps exactly the flags shaped -x / --long (cut at =), as the pattern ^--?[A-Za-z0-9][A-Za-z0-9_-]*$ says', async () => {
+    // The filter is a character loop (a regular expression per flag showed in the span
+    // cost); generated flags from an alphabet around its edges hold it to the pattern.
+    const shape = /^--?[A-Za-z0-9][A-Za-z0-9_-]*$/;
+    const alphabet = ['-', '-', '_', '=', 'a', 'Z', '0', '9', '/', '@', '[', '`', '{', ':', ' ', '\u00e9'];
+    const flagArb = fc
+      .tuple(fc.constantFrom('', '-', '--', '---'), fc.array(fc.constantFrom(...alphabet), { maxLength: 5 }))
+      .map(([dashes, cs]) => dashes + cs.join(''));
+    const cases = fc.sample(fc.array(flagArb, { minLength: 1, maxLength: 5 }), { numRuns: 300, seed: 7 });
+    const t = createTracer({ intakeUrl: intake.url });
+    const h = rshellHooks(t);
+    const run = h.runStart!({ version: 'v' });
+    cases.forEach((flags, i) => h.commandEnd!(h.commandStart!(cmd(`c${i}`, { flags }), run), { exitCode: 0 }));
+    h.runEnd!(run, { exitCode: 0, outcome: 'success', commands: COUNTERS });
+    const byName = new Map((await flushed(t)).map((s) => [s.resource, s.meta['rshell.command.flags']]));
+    let kept = 0;
+    cases.forEach((flags, i) => {
+      const want = flags.map((f) => (f.includes('=') ? f.slice(0, f.indexOf('=')) : f)).filter((f) => shape.test(f));
+      kept += want.length;
+      expect([i, byName.get(`c${i}`)]).toEqual([i, want.length > 0 ? want.join(',') : undefined]);
+    });
+    // The sample reaches both sides of the pattern.
+    expect(kept).toBeGreaterThan(50);
+    expect(kept).toBeLessThan(cases.flat().length - 50);
   });
 
   it('command spans carry DD_TAGS too, their own tags taking precedence over a tag of the same key', async () => {

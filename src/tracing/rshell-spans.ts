@@ -149,7 +149,8 @@ class DetailedSpanHooks extends RunSpanHooks {
     tags[7] = info.isKnown;
     tags[9] = info.hasStdinPipe;
     tags[11] = info.hasOutputRedirect;
-    tags.length = COMMAND_TAGS.length;
+    // Setting an array's length is a runtime call: only when the last command had flags.
+    if (tags.length !== COMMAND_TAGS.length) tags.length = COMMAND_TAGS.length;
     if (flags !== '') tags.push('rshell.command.flags', flags);
     return this.child(parent, 'command', name, tags);
   }
@@ -237,8 +238,24 @@ function flagNames(flags: string[]): string {
   for (const f of flags) {
     const eq = f.indexOf('=');
     const name = eq >= 0 ? f.slice(0, eq) : f;
-    if (!/^--?[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) continue;
+    if (!isFlagName(name)) continue;
     out += (out === '' ? '' : ',') + name;
   }
   return out;
+}
+
+/** `-x` or `--long`: one or two dashes, an ASCII letter or digit, then those, `_` or `-`. */
+function isFlagName(s: string): boolean {
+  if (s.charCodeAt(0) !== 0x2d) return false;
+  let i = s.charCodeAt(1) === 0x2d ? 2 : 1;
+  if (i >= s.length || !isAlnum(s.charCodeAt(i))) return false;
+  for (i++; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!isAlnum(c) && c !== 0x5f && c !== 0x2d) return false;
+  }
+  return true;
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }

@@ -13,7 +13,7 @@ import type { EncodedSpans, SpanStore } from './span-store.js';
 import { KEEP_PRIORITY, keepsTrace, LIMIT_RATE_METRIC, REJECT_PRIORITY, RULE_RATE_METRIC } from './sampling.js';
 import type { TraceRateLimiter } from './rate-limiter.js';
 import { matchingRule, type SamplingRule } from './sampling-rules.js';
-import { MAX_REQUEST_MS, send } from './transport.js';
+import { MAX_REQUEST_MS, MAX_SLICES, send } from './transport.js';
 import type { FlushFailure, FlushReport, RemoteParent, Span, StartSpanOptions, Tracer } from './types.js';
 
 /**
@@ -86,10 +86,12 @@ export class RecordingTracer implements Tracer, SpanSink {
   }
 
   private start(name: string, opts: StartSpanOptions | undefined): RecordingSpan {
-    const ctx = this.als.getStore();
+    const childOf = opts?.childOf;
+    // The async context decides only a missing parent or service: a caller that names both
+    // (the rshell hooks, once per command) skips the AsyncLocalStorage lookup.
+    const ctx = childOf === undefined || !opts?.service ? this.als.getStore() : undefined;
     let parent: RecordingSpan | undefined;
     let remote: RemoteParent | undefined;
-    const childOf = opts?.childOf;
     if (childOf === undefined) parent = ctx?.span;
     else if (childOf instanceof RecordingSpan) parent = childOf;
     else remote = childOf;
@@ -278,7 +280,21 @@ export class RecordingTracer implements Tracer, SpanSink {
         for (let j = i; j < batches.length; j++) report.dropped += batches[j].spans;
         return;
       }
-      const { parts, length, headers } = b.build();
+      const body = b.build();
+      const { length, headers } = body;
+      let parts = body.parts;
+      if (parts.length > MAX_SLICES) {
+        // Interleaved tasks leave a body in hundreds of slices: joined here into store memory
+        // that `release` takes back, rather than into a new buffer by the transport.
+        const joined = this.store.bodyBuffer(length);
+        let at = 0;
+        for (const part of parts) {
+          joined.set(part, at);
+          at += part.length;
+        }
+        spans.chunks.push(joined);
+        parts = [joined.subarray(0, length)];
+      }
       report.requests += 1;
       report.bytes += length;
       const res = await send({ method: this.o.exporter.method, url: this.o.exporter.url, headers, parts, length, endBy });

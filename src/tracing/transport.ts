@@ -41,7 +41,7 @@ export async function send(req: SendRequest): Promise<SendResult> {
 type AttemptResult = { ok: true } | { ok: false; failure: FlushFailure; reusedSocket: boolean };
 
 /** Bodies in more slices than this are copied into one buffer first (see attempt). */
-const MAX_SLICES = 32;
+export const MAX_SLICES = 32;
 
 function attempt(r: SendRequest): Promise<AttemptResult> {
   return new Promise((resolve) => {
