@@ -70,29 +70,10 @@ export function putPadded(buf: Buffer, p: number, n: number, width: number): num
 export function putUint64(buf: Buffer, p: number, hi: number, lo: number): number {
   if (hi < 0x200000) return putUint(buf, p, hi * 4294967296 + lo);
   splitDecimal(hi, lo);
-  p = putUint(buf, p, decimalGroups.g2);
-  put7(buf, p, decimalGroups.g1);
-  put7(buf, p + 7, decimalGroups.g0);
-  return p + 14;
-}
-
-/**
- * Exactly 7 digits of n (< 10^7) at p, straight-line: every new span id takes two of these,
- * and putPadded's loop showed in the cost of a span.
- */
-function put7(buf: Buffer, p: number, n: number): void {
-  const a = Math.floor(n / 100000);
-  let r = n - a * 100000;
-  const b = Math.floor(r / 1000);
-  r -= b * 1000;
-  const c = Math.floor(r / 10);
-  buf[p] = PAIRS[a * 2];
-  buf[p + 1] = PAIRS[a * 2 + 1];
-  buf[p + 2] = PAIRS[b * 2];
-  buf[p + 3] = PAIRS[b * 2 + 1];
-  buf[p + 4] = PAIRS[c * 2];
-  buf[p + 5] = PAIRS[c * 2 + 1];
-  buf[p + 6] = 48 + r - c * 10;
+  const { g2, g1, g0 } = decimalGroups;
+  p = putUint(buf, p, g2);
+  p = putPadded(buf, p, g1, 7);
+  return putPadded(buf, p, g0, 7);
 }
 
 export class ByteWriter {

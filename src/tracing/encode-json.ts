@@ -418,7 +418,7 @@ function writeShapedJson(w: SpanStore, s: JsonShape, span: RecordingSpan): numbe
   if (whole > 0) putPadded(buf, start + c.fracAt, frac, 6);
   else {
     // Not via the template's whole-ms digits (a clock before 1970-01-01T00:00:00.001).
-    buf.fill(0x20, slots + AT_START, slots + AT_START + SLOT);
+    blankSlot(buf, slots + AT_START);
     putNs(buf, slots + AT_START, span.startMs);
   }
   putUint(buf, slots + AT_DURATION, span.durationNs);
