@@ -5,6 +5,7 @@
  * structure rather than async context. Argument values and script text never become tags.
  */
 import type { CommandStartInfo, RshellHooks, RunEndInfo, RunStartInfo } from '../rshell/hooks.js';
+import { isAlnum } from '../rshell/syntax/chars.js';
 import { NOOP_SPAN, cut } from './span.js';
 import type { Span, StartSpanOptions, Tracer } from './types.js';
 
@@ -256,6 +257,3 @@ function isFlagName(s: string): boolean {
   return true;
 }
 
-function isAlnum(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-}

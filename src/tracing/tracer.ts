@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { Exporter } from './exporter.js';
+import { putBytes } from './byte-writer.js';
 import { MAX_INT64_WHOLE_MS, msSince, nowMs } from './clock.js';
 import { hiOf, idHalves, loOf, nextRandomId, parseUint64 } from './ids.js';
 import { MAX_RSHELL_SPANS_PER_RUN } from './rshell-spans.js';
@@ -295,10 +296,7 @@ export class RecordingTracer implements Tracer, SpanSink {
         // Into store memory that `release` takes back, not a new buffer per flush.
         const joined = this.store.bodyBuffer(length);
         let at = 0;
-        for (const part of parts) {
-          joined.set(part, at);
-          at += part.length;
-        }
+        for (const part of parts) at = putBytes(joined, at, part);
         spans.chunks.push(joined);
         parts = [joined.subarray(0, length)];
       }

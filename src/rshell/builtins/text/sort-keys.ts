@@ -4,6 +4,7 @@
  * global options (-b -d -f -n -r), numeric comparison of [-]digits[.digits] after blanks,
  * and the whole-line byte comparison as last resort unless -s or -u. Lines are bstr.
  */
+import { isAlnum, isBlank } from '../../syntax/chars.js';
 
 export interface KeyOptions {
   skipStartBlanks: boolean;
@@ -121,10 +122,6 @@ export function parseKey(spec: string): SortKey {
   return key;
 }
 
-function isBlank(c: number): boolean {
-  return c === 0x20 || c === 0x09;
-}
-
 /** GNU begfield: where a key starts in `line` (tab < 0 means blank-separated fields). */
 export function keyStart(line: string, key: SortKey, tab: number): number {
   const lim = line.length;
@@ -173,10 +170,6 @@ export function keyLimit(line: string, key: SortKey, tab: number): number {
     p = Math.min(lim, p + echar);
   }
   return p;
-}
-
-function isAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 function upper(c: number): number {
