@@ -256,4 +256,3 @@ function isFlagName(s: string): boolean {
   }
   return true;
 }
-
