@@ -107,7 +107,7 @@ export class SpanStore extends ByteWriter {
    * flushed spans' chunks, and `release` takes it back with them.
    */
   bodyBuffer(n: number): Buffer {
-    return n <= CHUNK_BYTES ? (this.free.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(n);
+    return this.newChunk(n);
   }
 
   private newChunk(min: number): Buffer {

@@ -547,7 +547,7 @@ class FieldsExpansion {
           // A word, but not bytes: the script's own text was never counted against the cap.
           b.add(0);
           out.push(p.value);
-          this.raw?.push({ val: p.value, pat: '', glob: false });
+          this.raw?.push(plainRawField(p.value));
           continue;
         }
         if (p.type === 'ParamExp' && p.short) {
@@ -556,7 +556,7 @@ class FieldsExpansion {
           if (!hasAny(v, this.ifs.chars) && !/[*?[]/.test(v)) {
             b.add(v.length);
             out.push(v);
-            this.raw?.push({ val: v, pat: '', glob: false });
+            this.raw?.push(plainRawField(v));
             continue;
           }
         }
@@ -570,7 +570,7 @@ class FieldsExpansion {
   }
 }
 
-/** A field made before the first that needs pathname expansion: matched as itself. */
+/** A field that needs no pathname expansion, as globFields takes it: matched as itself. */
 function plainRawField(val: string): RawField {
   return { val, pat: '', glob: false };
 }
