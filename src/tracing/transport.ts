@@ -45,6 +45,8 @@ function attempt(r: SendRequest): Promise<AttemptResult> {
     const isHttps = r.url.protocol === 'https:';
     const lib = isHttps ? https : http;
     let done = false;
+    /** A 2xx came before the body was all written: the outcome waits for the write. */
+    let answeredEarly = false;
     let timer: NodeJS.Timeout | undefined;
     const finish = (res: AttemptResult): void => {
       if (done) return;
@@ -72,13 +74,26 @@ function attempt(r: SendRequest): Promise<AttemptResult> {
       const status = res.statusCode ?? 0;
       // Drain so the socket goes back to the keep-alive pool.
       res.resume();
-      res.on('end', () =>
-        finish(status >= 200 && status < 300 ? { ok: true } : { ok: false, failure: `http_${status}`, reusedSocket: false }),
-      );
+      res.on('end', () => {
+        if (status < 200 || status >= 300) {
+          finish({ ok: false, failure: `http_${status}`, reusedSocket: false });
+          return;
+        }
+        // An intake may answer before it has read the whole body. The body is the tracer's
+        // memory, reused once a send succeeds, and Node writes it from there (no copy): the
+        // send is over only once all of it is in the kernel (F154).
+        if (req.writableFinished) finish({ ok: true });
+        else answeredEarly = true;
+      });
       res.on('error', () => finish({ ok: false, failure: 'connection_reset', reusedSocket: false }));
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
-      finish({ ok: false, failure: classify(err), reusedSocket: req.reusedSocket });
+      // After an early answer the server took the request: a retry could duplicate it.
+      finish({ ok: false, failure: classify(err), reusedSocket: req.reusedSocket && !answeredEarly });
+    });
+    // After 'finish' (the body written), or after an error or destroy (nothing more is written).
+    req.on('close', () => {
+      if (answeredEarly) finish(req.writableFinished ? { ok: true } : { ok: false, failure: 'connection_reset', reusedSocket: false });
     });
     // Corked, the slices leave in one writev (the tracer joins a body of many slices first).
     req.cork();
