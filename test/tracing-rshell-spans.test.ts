@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommandStartInfo } from '../src/rshell/hooks.js';
 import { createTracer } from '../src/tracing/create-tracer.js';
 import { rshellHooks, type Tracer } from '../src/tracing/index.js';
+import { BUILD_EVERY } from '../src/tracing/rshell-span-log.js';
 import type { IntakeSpan } from '../src/tracing/local-intake.js';
 import { useLocalIntake } from './helpers/stack.js';
 
@@ -267,6 +268,81 @@ describe('rshell span adapter', () => {
       'rshell.command.flags': '-c',
     });
     expect(grep.metrics).toMatchObject({ 'rshell.command.argc': 2, 'rshell.command.exit_code': 1 });
+  });
+
+  it('takes times at the hook calls, though spans are made when the run ends', async () => {
+    const t = createTracer({ intakeUrl: intake.url });
+    const h = rshellHooks(t);
+    const run = h.runStart!({ version: 'v' });
+    const c = h.commandStart!(cmd('sleep'), run);
+    await new Promise((r) => setTimeout(r, 20));
+    h.commandEnd!(c, { exitCode: 0 });
+    await new Promise((r) => setTimeout(r, 40));
+    h.runEnd!(run, { exitCode: 0, outcome: 'success', commands: COUNTERS });
+    const spans = await flushed(t);
+    const runS = spans.find((s) => s.resource === 'run')!;
+    const sleep = spans.find((s) => s.resource === 'sleep')!;
+    const ms = (ns: bigint) => Number(ns) / 1e6;
+    expect(ms(sleep.start - runS.start)).toBeGreaterThanOrEqual(0);
+    expect(ms(sleep.duration)).toBeGreaterThanOrEqual(19);
+    // Ended 40 ms before the run: not stamped when the run's end made it.
+    expect(ms(runS.start + runS.duration - (sleep.start + sleep.duration))).toBeGreaterThanOrEqual(35);
+  });
+
+  it(`a run of more than ${BUILD_EVERY} records sends its spans as it goes, parents linked across passes`, async () => {
+    const t = createTracer({ intakeUrl: intake.url });
+    const h = rshellHooks(t);
+    const run = h.runStart!({ version: 'v' });
+    const forTok = h.forStart!({ variableName: 'i' }, run);
+    const n = 3 * BUILD_EVERY;
+    for (let i = 0; i < n; i++) {
+      const it = h.forIterationStart!({ index: i }, forTok);
+      h.commandEnd!(h.commandStart!(cmd(`c${i}`), it), { exitCode: i % 3 });
+      h.forIterationEnd!(it);
+    }
+    // Passes at every BUILD_EVERY records: all but the last pass's records are spans already.
+    const before = t.pendingCount();
+    expect(before).toBeGreaterThan(2 * n - BUILD_EVERY);
+    expect(before).toBeLessThan(2 * n);
+    h.forEnd!(forTok, { iterationCount: n, brokeEarly: false });
+    h.runEnd!(run, { exitCode: 0, outcome: 'success', commands: COUNTERS });
+    const spans = await flushed(t);
+    expect(spans).toHaveLength(2 * n + 2);
+    const forS = spans.find((s) => s.resource === 'for')!;
+    const iters = new Map(spans.filter((s) => s.resource === 'for.iteration').map((s) => [s.metrics['rshell.for.iteration.index'], s]));
+    expect(iters.size).toBe(n);
+    for (const s of iters.values()) expect(s.parent_id).toBe(forS.span_id);
+    for (let i = 0; i < n; i++) {
+      const c = spans.find((s) => s.resource === `c${i}`)!;
+      expect([i, c.parent_id, c.metrics['rshell.command.exit_code']]).toEqual([i, iters.get(i)!.span_id, i % 3]);
+    }
+    expect(forS.metrics['rshell.for.iteration_count']).toBe(n);
+  });
+
+  it('a span open at a pass keeps its children, and one open at the run end is finished at its own end', async () => {
+    const t = createTracer({ intakeUrl: intake.url });
+    const h = rshellHooks(t);
+    const run = h.runStart!({ version: 'v' });
+    for (let i = 0; i < BUILD_EVERY - 1; i++) h.commandEnd!(h.commandStart!(cmd('fill'), run), { exitCode: 0 });
+    // The pipeline is the pass's last record, made while open; its stage is the next pass's first.
+    const pipe = h.pipelineStart!({ stageCount: 2 }, run);
+    const first = h.commandStart!(cmd('first'), pipe);
+    h.commandEnd!(first, { exitCode: 0 });
+    h.pipelineEnd!(pipe, { exitCode: 3 });
+    // An aborted run can end before a stage does.
+    const late = h.pipelineStart!({ stageCount: 2 }, run);
+    const stage = h.commandStart!(cmd('late'), late);
+    h.runEnd!(run, { exitCode: 124, outcome: 'timeout', commands: COUNTERS });
+    expect(t.pendingCount()).toBe(BUILD_EVERY + 2);
+    h.commandEnd!(stage, { exitCode: 141 });
+    h.pipelineEnd!(late, { exitCode: 141 });
+    const spans = await flushed(t);
+    const [p1, p2] = spans.filter((s) => s.resource === 'pipeline').sort((a, b) => Number(a.start - b.start));
+    const by = (r: string) => spans.find((s) => s.resource === r)!;
+    expect([by('first').parent_id, p1.metrics['rshell.pipeline.exit_code']]).toEqual([p1.span_id, 3]);
+    expect([by('late').parent_id, by('late').metrics['rshell.command.exit_code']]).toEqual([p2.span_id, 141]);
+    expect(p2.metrics['rshell.pipeline.exit_code']).toBe(141);
+    expect(spans).toHaveLength(BUILD_EVERY + 4);
   });
 
   it('is harmless with the noop tracer', () => {

@@ -6,6 +6,7 @@
  */
 import type { CommandStartInfo, RshellHooks, RunEndInfo, RunStartInfo } from '../rshell/hooks.js';
 import { isAlnum } from '../rshell/syntax/chars.js';
+import { SpanLog, type SpanMaker } from './rshell-span-log.js';
 import { NOOP_SPAN, cut } from './span.js';
 import type { Span, StartSpanOptions, Tracer } from './types.js';
 
@@ -52,11 +53,18 @@ interface RunState {
   spans: number;
   /** Starts that made no span (per-run cap, shared budget, or under such a start). */
   dropped: number;
+  /** The run span (undefined for the state of a start without a run token). */
+  span: Span | undefined;
+  /** Where the run's command and control-flow spans are recorded (detailed hooks). */
+  log: SpanLog | undefined;
 }
 
 export interface RshellSpanToken {
-  readonly span: Span;
+  /** The run span, a span made at once, or NOOP_SPAN; undefined for a record in the run's log. */
+  readonly span: Span | undefined;
   readonly run: RunState;
+  /** The record's index in `run.log`, or -1. */
+  readonly idx: number;
 }
 
 /**
@@ -84,21 +92,22 @@ class RunSpanHooks implements RshellHooks<RshellSpanToken> {
   ) {}
 
   runStart(info: RunStartInfo): RshellSpanToken {
-    const run: RunState = { spans: 0, dropped: 0 };
-    if (this.max <= 0) return { span: NOOP_SPAN, run };
+    const run: RunState = { spans: 0, dropped: 0, span: NOOP_SPAN, log: undefined };
+    if (this.max <= 0) return { span: NOOP_SPAN, run, idx: -1 };
     run.spans = 1;
-    const span = this.tracer.startSpan('run', {
+    const span = (run.span = this.tracer.startSpan('run', {
       service: this.service,
       resource: 'run',
       tags: { 'rshell.version': info.version },
       // Unset childOf would also pick the active span; explicit keeps a root run a root.
       childOf: this.parent ?? this.tracer.activeSpan(),
-    });
-    return { span, run };
+    }));
+    return { span, run, idx: -1 };
   }
 
   runEnd(t: RshellSpanToken, info: RunEndInfo): void {
-    const s = t.span;
+    const s = t.run.span;
+    if (s === undefined) return;
     s.setTag('rshell.run.outcome', info.outcome)
       .setTag('rshell.run.exit_code', info.exitCode)
       .setTag('rshell.run.commands.total', info.commands.total)
@@ -112,6 +121,20 @@ class RunSpanHooks implements RshellHooks<RshellSpanToken> {
     s.finish();
   }
 }
+
+/** Kinds of detail span, as a run's log records them. */
+const COMMAND = 0;
+const PIPELINE = 1;
+const IF = 2;
+const FOR = 3;
+const FOR_ITERATION = 4;
+
+/** A record's flags: a command's four booleans, and a `for` that broke early. */
+const ALLOWED = 1;
+const KNOWN = 2;
+const STDIN_PIPE = 4;
+const OUTPUT_REDIRECT = 8;
+const BROKE_EARLY = 16;
 
 /** A command span's tags, in rshell's order; the values are filled per command. */
 const COMMAND_TAGS: ReadonlyArray<string | number | boolean> = [
@@ -129,91 +152,157 @@ const COMMAND_TAGS: ReadonlyArray<string | number | boolean> = [
   false,
 ];
 
-/** The run span, and a span per command and control-flow construct. */
-class DetailedSpanHooks extends RunSpanHooks {
+/** The start tag of each control-flow kind (by kind; a command's are COMMAND_TAGS). */
+const CONTROL_FLOW: ReadonlyArray<{ resource: string; tag: string }> = [
+  { resource: '', tag: '' },
+  { resource: 'pipeline', tag: 'rshell.pipeline.stage_count' },
+  { resource: 'if', tag: 'rshell.if.branch_count' },
+  { resource: 'for', tag: 'rshell.for.variable_name' },
+  { resource: 'for.iteration', tag: 'rshell.for.iteration.index' },
+];
+
+/**
+ * The run span, and a span per command and control-flow construct. Starts and ends are
+ * recorded in the run's log, which makes them into spans when the run ends (see
+ * rshell-span-log.ts for why); the caps and the budget are still decided at each start.
+ */
+class DetailedSpanHooks extends RunSpanHooks implements SpanMaker {
   /**
    * One command's tags as flat pairs (StartSpanOptions.tagList), refilled for every command:
-   * startSpan copies them, so one array serves every span of these hooks (this runs once per
-   * command; an object, or an array, per span showed in the tracer's cost).
+   * startSpan copies them, so one array serves every span of these hooks (an object, or an
+   * array, per span showed in the tracer's cost).
    */
   private readonly commandTags = [...COMMAND_TAGS];
+  /** A control-flow span's one start tag, likewise. */
+  private readonly controlTags: Array<string | number> = ['', 0];
   /** The options of every start, refilled likewise (startSpan keeps neither). */
-  private readonly startOpts: StartSpanOptions = { service: this.service, resource: '', tagList: undefined, childOf: undefined };
+  private readonly startOpts: StartSpanOptions = { service: this.service, resource: '', tagList: undefined, childOf: undefined, startTimeMs: undefined };
+
+  override runStart(info: RunStartInfo): RshellSpanToken {
+    const t = super.runStart(info);
+    if (t.span !== NOOP_SPAN) t.run.log = new SpanLog(this, t.span!);
+    return t;
+  }
+
+  override runEnd(t: RshellSpanToken, info: RunEndInfo): void {
+    try {
+      t.run.log?.build();
+    } finally {
+      super.runEnd(t, info);
+    }
+  }
 
   commandStart(info: CommandStartInfo, parent: RshellSpanToken): RshellSpanToken {
-    const name = commandName(info.name);
-    const flags = flagNames(info.flags);
-    const tags = this.commandTags;
-    tags[1] = name;
-    tags[3] = info.argc;
-    tags[5] = info.isAllowed;
-    tags[7] = info.isKnown;
-    tags[9] = info.hasStdinPipe;
-    tags[11] = info.hasOutputRedirect;
-    // Setting an array's length is a runtime call: only when the last command had flags.
-    if (tags.length !== COMMAND_TAGS.length) tags.length = COMMAND_TAGS.length;
-    if (flags !== '') tags.push('rshell.command.flags', flags);
-    return this.child(parent, 'command', name, tags);
+    const bits =
+      (info.isAllowed ? ALLOWED : 0) | (info.isKnown ? KNOWN : 0) | (info.hasStdinPipe ? STDIN_PIPE : 0) | (info.hasOutputRedirect ? OUTPUT_REDIRECT : 0);
+    return this.child(parent, COMMAND, info.argc, bits, commandName(info.name), flagNames(info.flags));
   }
 
   commandEnd(t: RshellSpanToken, info: { exitCode: number }): void {
-    t.span.setTag('rshell.command.exit_code', info.exitCode).finish();
+    this.close(t, COMMAND, info.exitCode, 0);
   }
 
   pipelineStart(info: { stageCount: number }, parent: RshellSpanToken): RshellSpanToken {
-    return this.child(parent, 'control_flow', 'pipeline', ['rshell.pipeline.stage_count', info.stageCount]);
+    return this.child(parent, PIPELINE, info.stageCount, 0, '', '');
   }
 
   pipelineEnd(t: RshellSpanToken, info: { exitCode: number }): void {
-    t.span.setTag('rshell.pipeline.exit_code', info.exitCode).finish();
+    this.close(t, PIPELINE, info.exitCode, 0);
   }
 
   ifStart(info: { branchCount: number }, parent: RshellSpanToken): RshellSpanToken {
-    return this.child(parent, 'control_flow', 'if', ['rshell.if.branch_count', info.branchCount]);
+    return this.child(parent, IF, info.branchCount, 0, '', '');
   }
 
   ifEnd(t: RshellSpanToken, info: { branchTaken: number }): void {
-    t.span.setTag('rshell.if.branch_taken', info.branchTaken).finish();
+    this.close(t, IF, info.branchTaken, 0);
   }
 
   forStart(info: { variableName: string }, parent: RshellSpanToken): RshellSpanToken {
-    return this.child(parent, 'control_flow', 'for', ['rshell.for.variable_name', utf8(info.variableName)]);
+    return this.child(parent, FOR, 0, 0, utf8(info.variableName), '');
   }
 
   forEnd(t: RshellSpanToken, info: { iterationCount: number; brokeEarly: boolean }): void {
-    t.span.setTag('rshell.for.iteration_count', info.iterationCount).setTag('rshell.for.broke_early', info.brokeEarly).finish();
+    this.close(t, FOR, info.iterationCount, info.brokeEarly ? BROKE_EARLY : 0);
   }
 
   forIterationStart(info: { index: number }, parent: RshellSpanToken): RshellSpanToken {
-    return this.child(parent, 'control_flow', 'for.iteration', ['rshell.for.iteration.index', info.index]);
+    return this.child(parent, FOR_ITERATION, info.index, 0, '', '');
   }
 
   forIterationEnd(t: RshellSpanToken): void {
-    t.span.finish();
+    this.close(t, FOR_ITERATION, 0, 0);
   }
 
-  /** A command or control-flow span, unless a cap or the shared budget says no. */
-  private child(parent: RshellSpanToken | undefined, name: string, resource: string, tagList: Array<string | number | boolean>): RshellSpanToken {
+  /** SpanMaker: a record's span, child of `parent` (undefined: the active span). */
+  make(kind: number, parent: Span | undefined, startMs: number | undefined, num: number, bits: number, text: string, flags: string): Span {
+    const opts = this.startOpts;
+    let name = 'control_flow';
+    if (kind === COMMAND) {
+      name = 'command';
+      const tags = this.commandTags;
+      tags[1] = text;
+      tags[3] = num;
+      tags[5] = (bits & ALLOWED) !== 0;
+      tags[7] = (bits & KNOWN) !== 0;
+      tags[9] = (bits & STDIN_PIPE) !== 0;
+      tags[11] = (bits & OUTPUT_REDIRECT) !== 0;
+      // Setting an array's length is a runtime call: only when the last command had flags.
+      if (tags.length !== COMMAND_TAGS.length) tags.length = COMMAND_TAGS.length;
+      if (flags !== '') tags.push('rshell.command.flags', flags);
+      opts.resource = text;
+      opts.tagList = tags;
+    } else {
+      const cf = CONTROL_FLOW[kind];
+      this.controlTags[0] = cf.tag;
+      this.controlTags[1] = kind === FOR ? text : num;
+      opts.resource = cf.resource;
+      opts.tagList = this.controlTags;
+    }
+    opts.childOf = parent;
+    opts.startTimeMs = startMs;
+    const span = this.tracer.startSpan(name, opts);
+    // Nothing held past the start (a parent span, a script's command name).
+    opts.childOf = undefined;
+    opts.tagList = undefined;
+    opts.resource = '';
+    return span;
+  }
+
+  /** SpanMaker: a span's end tags, and its finish (at `endMs`, or now). */
+  end(span: Span, kind: number, num: number, bits: number, endMs?: number): void {
+    if (kind === COMMAND) span.setTag('rshell.command.exit_code', num);
+    else if (kind === PIPELINE) span.setTag('rshell.pipeline.exit_code', num);
+    else if (kind === IF) span.setTag('rshell.if.branch_taken', num);
+    else if (kind === FOR) span.setTag('rshell.for.iteration_count', num).setTag('rshell.for.broke_early', (bits & BROKE_EARLY) !== 0);
+    span.finish(endMs);
+  }
+
+  private close(t: RshellSpanToken, kind: number, num: number, bits: number): void {
+    if (t.idx >= 0) t.run.log!.end(t.idx, kind, num, bits);
+    else if (t.span !== undefined) this.end(t.span, kind, num, bits);
+  }
+
+  /** A command or control-flow record (or span), unless a cap or the shared budget says no. */
+  private child(parent: RshellSpanToken | undefined, kind: number, num: number, bits: number, text: string, flags: string): RshellSpanToken {
     // A start without a run token (should not happen) still gets its own cap.
-    const run = parent?.run ?? { spans: 0, dropped: 0 };
+    const run = parent?.run ?? { spans: 0, dropped: 0, span: undefined, log: undefined };
     const budget = this.budget;
     const spent = budget !== undefined && budget.remaining <= 0;
     if (run.spans >= this.max || spent || (parent !== undefined && parent.span === NOOP_SPAN)) {
       run.dropped += 1;
       if (spent) budget.refused += 1;
-      return { span: NOOP_SPAN, run };
+      return { span: NOOP_SPAN, run, idx: -1 };
     }
     run.spans += 1;
     if (budget !== undefined) budget.remaining -= 1;
-    const opts = this.startOpts;
-    opts.resource = resource;
-    opts.tagList = tagList;
-    opts.childOf = parent?.span ?? this.tracer.activeSpan();
-    const span = this.tracer.startSpan(name, opts);
-    // Nothing held past the start (a parent span, a script's command name).
-    opts.childOf = undefined;
-    opts.tagList = undefined;
-    return { span, run };
+    const log = run.log;
+    if (parent !== undefined && log !== undefined && (parent.idx >= 0 || parent.span === run.span)) {
+      return { span: undefined, run, idx: log.add(kind, parent.idx, num, bits, text, flags) };
+    }
+    // Outside a run's log (a start hook threw, so no token came): at once, as nothing would
+    // make a record into a span.
+    return { span: this.make(kind, parent?.span ?? this.tracer.activeSpan(), undefined, num, bits, text, flags), run, idx: -1 };
   }
 }
 
