@@ -25,23 +25,29 @@ export interface SpanMaker {
   end(span: Span, kind: number, num: number, bits: number, endMs?: number): void;
 }
 
+/** Fields of a record, one float each: a record is one 64-byte line of `rec`. */
+const KIND = 0;
+/** The parent record's index, or -1 for the run span. */
+const PARENT = 1;
+const START = 2;
+/** NaN until the record ends. */
+const END = 3;
+/** A number known at start (argc, stage count, ...). */
+const START_NUM = 4;
+/** A number known at end (exit code, branch taken, iteration count). */
+const END_NUM = 5;
+/** Flags known at start, and any added at end. */
+const BITS = 6;
+const STRIDE = 8;
+
 export class SpanLog {
   /** Index of the next record; indices stay unique for the whole run. */
   private next = 0;
-  /** Index of the first record not yet made into a span (the arrays' slot 0). */
+  /** Index of the first record not yet made into a span (slot 0). */
   private base = 0;
-  private kind = new Uint8Array(16);
-  /** The parent record's index, or -1 for the run span. */
-  private parent = new Int32Array(16);
-  private start = new Float64Array(16);
-  /** NaN until the record ends. */
-  private endAt = new Float64Array(16);
-  /** A number known at start (argc, stage count, ...). */
-  private startNum = new Float64Array(16);
-  /** A number known at end (exit code, branch taken, iteration count). */
-  private endNum = new Float64Array(16);
-  /** Flags known at start, and any added at end. */
-  private bits = new Uint8Array(16);
+  /** The records since the last pass, STRIDE floats each (one allocation, records adjacent). */
+  private rec = new Float64Array(32 * STRIDE);
+  /** A command's name and flags, by slot. */
   private text: string[] = [];
   private flags: string[] = [];
   /** Records ended before their pass, in end order (finish order). */
@@ -64,15 +70,19 @@ export class SpanLog {
     if (slot === BUILD_EVERY) {
       this.build();
       slot = 0;
-    } else if (slot === this.kind.length) {
-      this.grow();
+    } else if (slot * STRIDE === this.rec.length) {
+      const rec = new Float64Array(this.rec.length * 2);
+      rec.set(this.rec);
+      this.rec = rec;
     }
-    this.kind[slot] = kind;
-    this.parent[slot] = parent;
-    this.start[slot] = nowMs();
-    this.endAt[slot] = NaN;
-    this.startNum[slot] = num;
-    this.bits[slot] = bits;
+    const r = this.rec;
+    const at = slot * STRIDE;
+    r[at + KIND] = kind;
+    r[at + PARENT] = parent;
+    r[at + START] = nowMs();
+    r[at + END] = NaN;
+    r[at + START_NUM] = num;
+    r[at + BITS] = bits;
     this.text[slot] = text;
     this.flags[slot] = flags;
     return this.next++;
@@ -88,54 +98,43 @@ export class SpanLog {
       this.maker.end(span, kind, num, bits);
       return;
     }
-    const slot = i - this.base;
-    this.endAt[slot] = nowMs();
-    this.endNum[slot] = num;
-    this.bits[slot] |= bits;
+    const r = this.rec;
+    const at = (i - this.base) * STRIDE;
+    r[at + END] = nowMs();
+    r[at + END_NUM] = num;
+    r[at + BITS] |= bits;
     this.ended.push(i);
   }
 
   /** Makes every record so far into a span, finishing the ended ones in the order they ended. */
   build(): void {
     const count = this.next - this.base;
-    const made = this.made;
-    for (let slot = 0; slot < count; slot++) {
-      const p = this.parent[slot];
-      const parent = p < 0 ? this.runSpan : p >= this.base ? made[p - this.base] : this.open.get(p);
-      // Every parent is made or open (kept total anyway).
-      made[slot] = this.maker.make(this.kind[slot], parent ?? this.runSpan, this.start[slot], this.startNum[slot], this.bits[slot], this.text[slot], this.flags[slot]);
+    const { rec: r, made, base } = this;
+    try {
+      for (let slot = 0, at = 0; slot < count; slot++, at += STRIDE) {
+        const p = r[at + PARENT];
+        // Every parent is made or open (kept total anyway).
+        const parent = (p < 0 ? this.runSpan : p >= base ? made[p - base] : this.open.get(p)) ?? this.runSpan;
+        made[slot] = this.maker.make(r[at + KIND], parent, r[at + START], r[at + START_NUM], r[at + BITS], this.text[slot], this.flags[slot]);
+      }
+      for (const i of this.ended) {
+        const at = (i - base) * STRIDE;
+        this.maker.end(made[i - base], r[at + KIND], r[at + END_NUM], r[at + BITS], r[at + END]);
+      }
+      // Ended since the last pass: every record they could parent is made now.
+      for (const i of this.closed) this.open.delete(i);
+      this.closed.length = 0;
+      for (let slot = 0; slot < count; slot++) {
+        if (Number.isNaN(r[slot * STRIDE + END])) this.open.set(base + slot, made[slot]);
+      }
+    } finally {
+      // Even after a failure (a tracer bug): no record is made twice.
+      this.ended.length = 0;
+      made.length = 0;
+      // Nothing holds a script's command names past their spans.
+      this.text.length = 0;
+      this.flags.length = 0;
+      this.base = this.next;
     }
-    for (const i of this.ended) {
-      const slot = i - this.base;
-      this.maker.end(made[slot], this.kind[slot], this.endNum[slot], this.bits[slot], this.endAt[slot]);
-    }
-    // Ended since the last pass: every record they could parent is made now.
-    for (const i of this.closed) this.open.delete(i);
-    this.closed.length = 0;
-    for (let slot = 0; slot < count; slot++) {
-      if (Number.isNaN(this.endAt[slot])) this.open.set(this.base + slot, made[slot]);
-    }
-    this.ended.length = 0;
-    made.length = 0;
-    // Nothing holds a script's command names past their spans.
-    this.text.length = 0;
-    this.flags.length = 0;
-    this.base = this.next;
   }
-
-  private grow(): void {
-    const n = this.kind.length * 2;
-    this.kind = grown(new Uint8Array(n), this.kind);
-    this.parent = grown(new Int32Array(n), this.parent);
-    this.start = grown(new Float64Array(n), this.start);
-    this.endAt = grown(new Float64Array(n), this.endAt);
-    this.startNum = grown(new Float64Array(n), this.startNum);
-    this.endNum = grown(new Float64Array(n), this.endNum);
-    this.bits = grown(new Uint8Array(n), this.bits);
-  }
-}
-
-function grown<T extends Uint8Array | Int32Array | Float64Array>(to: T, from: T): T {
-  to.set(from as never);
-  return to;
 }
