@@ -61,7 +61,8 @@ export class SpanLog {
 
   constructor(
     private readonly maker: SpanMaker,
-    private readonly runSpan: Span,
+    /** The run's span: the parent of records made at its top level. */
+    readonly runSpan: Span,
   ) {}
 
   /** Records a span's start; returns its index. */

@@ -53,8 +53,6 @@ interface RunState {
   spans: number;
   /** Starts that made no span (per-run cap, shared budget, or under such a start). */
   dropped: number;
-  /** The run span (undefined for the state of a start without a run token). */
-  span: Span | undefined;
   /** Where the run's command and control-flow spans are recorded (detailed hooks). */
   log: SpanLog | undefined;
 }
@@ -92,21 +90,21 @@ class RunSpanHooks implements RshellHooks<RshellSpanToken> {
   ) {}
 
   runStart(info: RunStartInfo): RshellSpanToken {
-    const run: RunState = { spans: 0, dropped: 0, span: NOOP_SPAN, log: undefined };
+    const run: RunState = { spans: 0, dropped: 0, log: undefined };
     if (this.max <= 0) return { span: NOOP_SPAN, run, idx: -1 };
     run.spans = 1;
-    const span = (run.span = this.tracer.startSpan('run', {
+    const span = this.tracer.startSpan('run', {
       service: this.service,
       resource: 'run',
       tags: { 'rshell.version': info.version },
       // Unset childOf would also pick the active span; explicit keeps a root run a root.
       childOf: this.parent ?? this.tracer.activeSpan(),
-    }));
+    });
     return { span, run, idx: -1 };
   }
 
   runEnd(t: RshellSpanToken, info: RunEndInfo): void {
-    const s = t.run.span;
+    const s = t.span;
     if (s === undefined) return;
     s.setTag('rshell.run.outcome', info.outcome)
       .setTag('rshell.run.exit_code', info.exitCode)
@@ -286,7 +284,7 @@ class DetailedSpanHooks extends RunSpanHooks implements SpanMaker {
   /** A command or control-flow record (or span), unless a cap or the shared budget says no. */
   private child(parent: RshellSpanToken | undefined, kind: number, num: number, bits: number, text: string, flags: string): RshellSpanToken {
     // A start without a run token (should not happen) still gets its own cap.
-    const run = parent?.run ?? { spans: 0, dropped: 0, span: undefined, log: undefined };
+    const run = parent?.run ?? { spans: 0, dropped: 0, log: undefined };
     const budget = this.budget;
     const spent = budget !== undefined && budget.remaining <= 0;
     if (run.spans >= this.max || spent || (parent !== undefined && parent.span === NOOP_SPAN)) {
@@ -297,7 +295,7 @@ class DetailedSpanHooks extends RunSpanHooks implements SpanMaker {
     run.spans += 1;
     if (budget !== undefined) budget.remaining -= 1;
     const log = run.log;
-    if (parent !== undefined && log !== undefined && (parent.idx >= 0 || parent.span === run.span)) {
+    if (parent !== undefined && log !== undefined && (parent.idx >= 0 || parent.span === log.runSpan)) {
       return { span: undefined, run, idx: log.add(kind, parent.idx, num, bits, text, flags) };
     }
     // Outside a run's log (a start hook threw, so no token came): at once, as nothing would
