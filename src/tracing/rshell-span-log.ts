@@ -4,7 +4,7 @@
  *
  * Why: between two of a real script's commands the builtins touch enough memory to evict the
  * tracer's code and data from the CPU caches, so a span made and encoded at its own start and
- * end paid those misses twice per command. A record is a few stores into typed arrays; the pass
+ * end paid those misses twice per command. A record is a few stores into one typed array; the pass
  * makes every span of the run with the tracer's path warm. In `npm run bench -- span-cache`'s
  * model (1 MiB touched between hook calls) this took 1.73 µs per command down to 1.31, and the
  * executor bench's counted hook time per span about halved.
