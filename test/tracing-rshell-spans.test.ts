@@ -319,7 +319,7 @@ describe('rshell span adapter', () => {
     expect(forS.metrics['rshell.for.iteration_count']).toBe(n);
   });
 
-  it('a span open at a pass keeps its children, and one open at the run end is finished at its own end', async () => {
+  it('a span open at a pass keeps its children; one open at the run end is finished at its own end, and keeps children started after it', async () => {
     const t = createTracer({ intakeUrl: intake.url });
     const h = rshellHooks(t);
     const run = h.runStart!({ version: 'v' });
@@ -334,6 +334,10 @@ describe('rshell span adapter', () => {
     const stage = h.commandStart!(cmd('late'), late);
     h.runEnd!(run, { exitCode: 124, outcome: 'timeout', commands: COUNTERS });
     expect(t.pendingCount()).toBe(BUILD_EVERY + 2);
+    // A stage's command that starts after the run's end is made at once, under its pipeline.
+    const after = h.commandStart!(cmd('after'), late);
+    h.commandEnd!(after, { exitCode: 0 });
+    expect(t.pendingCount()).toBe(BUILD_EVERY + 3);
     h.commandEnd!(stage, { exitCode: 141 });
     h.pipelineEnd!(late, { exitCode: 141 });
     const spans = await flushed(t);
@@ -342,7 +346,8 @@ describe('rshell span adapter', () => {
     expect([by('first').parent_id, p1.metrics['rshell.pipeline.exit_code']]).toEqual([p1.span_id, 3]);
     expect([by('late').parent_id, by('late').metrics['rshell.command.exit_code']]).toEqual([p2.span_id, 141]);
     expect(p2.metrics['rshell.pipeline.exit_code']).toBe(141);
-    expect(spans).toHaveLength(BUILD_EVERY + 4);
+    expect([by('after').parent_id, by('after').metrics['rshell.command.exit_code']]).toEqual([p2.span_id, 0]);
+    expect(spans).toHaveLength(BUILD_EVERY + 5);
   });
 
   it('is harmless with the noop tracer', () => {

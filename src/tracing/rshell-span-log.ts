@@ -66,6 +66,20 @@ export class SpanLog {
     readonly runSpan: Span,
   ) {}
 
+  /** The run has ended: every record is a span, and later starts are not recorded. */
+  runEnded = false;
+
+  /** The last pass, at the run's end. */
+  close(): void {
+    this.runEnded = true;
+    this.build();
+  }
+
+  /** The span of a record already made and not yet ended (a later start's parent). */
+  spanOf(i: number): Span | undefined {
+    return this.open.get(i);
+  }
+
   /** Records a span's start; returns its index. */
   add(kind: number, parent: number, num: number, bits: number, text: string, flags: string): number {
     let slot = this.next - this.base;

@@ -184,7 +184,7 @@ class DetailedSpanHooks extends RunSpanHooks implements SpanMaker {
 
   override runEnd(t: RshellSpanToken, info: RunEndInfo): void {
     try {
-      t.run.log?.build();
+      t.run.log?.close();
     } finally {
       super.runEnd(t, info);
     }
@@ -295,12 +295,13 @@ class DetailedSpanHooks extends RunSpanHooks implements SpanMaker {
     run.spans += 1;
     if (budget !== undefined) budget.remaining -= 1;
     const log = run.log;
-    if (parent !== undefined && log !== undefined && (parent.idx >= 0 || parent.span === log.runSpan)) {
+    if (parent !== undefined && log !== undefined && !log.runEnded && (parent.idx >= 0 || parent.span === log.runSpan)) {
       return { span: undefined, run, idx: log.add(kind, parent.idx, num, bits, text, flags) };
     }
-    // Outside a run's log (a start hook threw, so no token came): at once, as nothing would
-    // make a record into a span.
-    return { span: this.make(kind, parent?.span ?? this.tracer.activeSpan(), undefined, num, bits, text, flags), run, idx: -1 };
+    // Outside a run's log, at once, as no pass would come: a start hook threw (no token), or
+    // the run has ended and a stage of an aborted pipeline still starts a command.
+    const parentSpan = parent === undefined ? this.tracer.activeSpan() : parent.idx >= 0 ? log?.spanOf(parent.idx) : parent.span;
+    return { span: this.make(kind, parentSpan ?? log?.runSpan, undefined, num, bits, text, flags), run, idx: -1 };
   }
 }
 
