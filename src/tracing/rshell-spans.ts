@@ -150,13 +150,16 @@ const COMMAND_TAGS: ReadonlyArray<string | number | boolean> = [
   false,
 ];
 
-/** The start tag of each control-flow kind (by kind; a command's are COMMAND_TAGS). */
-const CONTROL_FLOW: ReadonlyArray<{ resource: string; tag: string }> = [
-  { resource: '', tag: '' },
-  { resource: 'pipeline', tag: 'rshell.pipeline.stage_count' },
-  { resource: 'if', tag: 'rshell.if.branch_count' },
-  { resource: 'for', tag: 'rshell.for.variable_name' },
-  { resource: 'for.iteration', tag: 'rshell.for.iteration.index' },
+/**
+ * Each kind's resource, start tag and end tag (by kind). A command's resource is its name and
+ * its start tags are COMMAND_TAGS; a `for` also ends with `rshell.for.broke_early`.
+ */
+const KINDS: ReadonlyArray<{ resource: string; startTag: string; endTag: string | undefined }> = [
+  { resource: '', startTag: '', endTag: 'rshell.command.exit_code' },
+  { resource: 'pipeline', startTag: 'rshell.pipeline.stage_count', endTag: 'rshell.pipeline.exit_code' },
+  { resource: 'if', startTag: 'rshell.if.branch_count', endTag: 'rshell.if.branch_taken' },
+  { resource: 'for', startTag: 'rshell.for.variable_name', endTag: 'rshell.for.iteration_count' },
+  { resource: 'for.iteration', startTag: 'rshell.for.iteration.index', endTag: undefined },
 ];
 
 /**
@@ -251,8 +254,8 @@ class DetailedSpanHooks extends RunSpanHooks implements SpanMaker {
       opts.resource = text;
       opts.tagList = tags;
     } else {
-      const cf = CONTROL_FLOW[kind];
-      this.controlTags[0] = cf.tag;
+      const cf = KINDS[kind];
+      this.controlTags[0] = cf.startTag;
       this.controlTags[1] = kind === FOR ? text : num;
       opts.resource = cf.resource;
       opts.tagList = this.controlTags;
@@ -269,10 +272,9 @@ class DetailedSpanHooks extends RunSpanHooks implements SpanMaker {
 
   /** SpanMaker: a span's end tags, and its finish (at `endMs`, or now). */
   end(span: Span, kind: number, num: number, bits: number, endMs?: number): void {
-    if (kind === COMMAND) span.setTag('rshell.command.exit_code', num);
-    else if (kind === PIPELINE) span.setTag('rshell.pipeline.exit_code', num);
-    else if (kind === IF) span.setTag('rshell.if.branch_taken', num);
-    else if (kind === FOR) span.setTag('rshell.for.iteration_count', num).setTag('rshell.for.broke_early', (bits & BROKE_EARLY) !== 0);
+    const tag = KINDS[kind].endTag;
+    if (tag !== undefined) span.setTag(tag, num);
+    if (kind === FOR) span.setTag('rshell.for.broke_early', (bits & BROKE_EARLY) !== 0);
     span.finish(endMs);
   }
 
